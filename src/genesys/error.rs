@@ -1,0 +1,284 @@
+//! One error type for everything the client can meet, with messages that say what to do.
+//!
+//! Errors are plain data (`Clone`), so they travel over channels to the screen and stay there.
+//! They never hold a secret: no token, no client secret, no Authorization header.
+
+use std::fmt;
+
+use super::model::ApiErrorBody;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Error {
+    /// A bad option or setting, found before any request.
+    Config(String),
+    /// The OAuth client id or secret was refused, or a renewed token was refused too.
+    Auth { message: String },
+    /// 403: the OAuth client's role lacks a permission (named when known).
+    Permission {
+        permission: Option<String>,
+        message: String,
+        context_id: Option<String>,
+    },
+    /// 400 (or 422): the API refused the request, e.g. an interval; its message is quoted.
+    BadRequest {
+        message: String,
+        code: String,
+        context_id: Option<String>,
+    },
+    /// 404: the conversation (or job) does not exist, or no longer does.
+    NotFound {
+        what: String,
+        context_id: Option<String>,
+    },
+    /// 429 still after the retries.
+    RateLimited {
+        retry_after: Option<u64>,
+        context_id: Option<String>,
+    },
+    /// 5xx still after the retries (or another unexpected status).
+    Server {
+        status: u16,
+        message: String,
+        context_id: Option<String>,
+    },
+    /// The connection failed, dropped, or timed out.
+    Network { message: String },
+    /// A response body that does not parse.
+    Decode { what: String, detail: String },
+    /// An async details job ended in FAILED, CANCELLED or EXPIRED.
+    Job { state: String, message: String },
+}
+
+impl Error {
+    /// Maps an API error answer to an error. `needed` names the permission the endpoint needs,
+    /// used when a 403's message does not name one itself.
+    pub fn from_api(status: u16, body: &str, needed: Option<&str>, what: &str) -> Error {
+        let parsed: Option<ApiErrorBody> = serde_json::from_str(body).ok();
+        let message = parsed
+            .as_ref()
+            .map(|b| b.message.clone())
+            .filter(|m| !m.is_empty())
+            .unwrap_or_else(|| short(body));
+        let context_id = parsed.as_ref().and_then(|b| b.context_id.clone());
+        let code = parsed.as_ref().map(|b| b.code.clone()).unwrap_or_default();
+        match status {
+            401 => Error::Auth {
+                message: format!("the API refused the access token ({message})"),
+            },
+            403 => Error::Permission {
+                permission: permission_in(&message).or(needed.map(str::to_string)),
+                message,
+                context_id,
+            },
+            404 => Error::NotFound {
+                what: what.to_string(),
+                context_id,
+            },
+            429 => Error::RateLimited {
+                retry_after: None,
+                context_id,
+            },
+            400..=499 => Error::BadRequest {
+                message,
+                code,
+                context_id,
+            },
+            _ => Error::Server {
+                status,
+                message,
+                context_id,
+            },
+        }
+    }
+
+    /// The API's correlation id, which Genesys support asks for.
+    pub fn context_id(&self) -> Option<&str> {
+        match self {
+            Error::Permission { context_id, .. }
+            | Error::BadRequest { context_id, .. }
+            | Error::NotFound { context_id, .. }
+            | Error::RateLimited { context_id, .. }
+            | Error::Server { context_id, .. } => context_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Whether this is a problem of credentials or permissions (exit code 3) rather than of the
+    /// API or the network (exit code 4).
+    pub fn is_auth(&self) -> bool {
+        matches!(self, Error::Auth { .. } | Error::Permission { .. })
+    }
+
+    /// The process exit code for this error: 2 usage, 3 auth/permission, 4 API or network.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Config(_) => 2,
+            e if e.is_auth() => 3,
+            _ => 4,
+        }
+    }
+
+    /// Whether retrying the same request may succeed.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            Error::RateLimited { .. } | Error::Server { .. } | Error::Network { .. }
+        )
+    }
+}
+
+/// A permission name (`domain:entity:action`) quoted in an API message, if any.
+fn permission_in(message: &str) -> Option<String> {
+    message
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | '[' | ']' | '(' | ')' | '"' | '\''))
+        .map(|w| w.trim_end_matches('.'))
+        .find(|w| {
+            w.split(':').count() == 3
+                && w.split(':').all(|p| {
+                    !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '*')
+                })
+        })
+        .map(str::to_string)
+}
+
+fn short(body: &str) -> String {
+    let t = body.trim();
+    if t.is_empty() {
+        return "no message".into();
+    }
+    let mut s: String = t.chars().take(200).collect();
+    if t.chars().count() > 200 {
+        s.push_str("...");
+    }
+    s
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Config(m) => write!(f, "{m}"),
+            Error::Auth { message } => write!(
+                f,
+                "authentication failed: {message}. Check the OAuth client id and secret \
+                 (--client-id/--client-secret or GENESYSCLOUD_OAUTHCLIENT_ID/_SECRET), that the \
+                 client uses the Client Credentials grant, and that --region is the org's region"
+            ),
+            Error::Permission {
+                permission,
+                message,
+                ..
+            } => match permission {
+                Some(p) => write!(
+                    f,
+                    "permission denied: the OAuth client's role lacks {p} (in the division that \
+                     owns the conversations); the API said: {message}"
+                ),
+                None => write!(
+                    f,
+                    "permission denied: the OAuth client's role lacks a permission for this; the \
+                     API said: {message}"
+                ),
+            },
+            Error::BadRequest { message, code, .. } => {
+                if code.is_empty() {
+                    write!(f, "the API refused the request: {message}")
+                } else {
+                    write!(f, "the API refused the request: {message} ({code})")
+                }
+            }
+            Error::NotFound { what, .. } => {
+                write!(
+                    f,
+                    "{what} was not found: it does not exist or is no longer available"
+                )
+            }
+            Error::RateLimited { retry_after, .. } => match retry_after {
+                Some(s) => write!(
+                    f,
+                    "rate limited by the API (429) after several retries; it asked to wait {s} s. \
+                     Try again later or lower the concurrency"
+                ),
+                None => write!(
+                    f,
+                    "rate limited by the API (429) after several retries. Try again later or \
+                     lower the concurrency"
+                ),
+            },
+            Error::Server {
+                status, message, ..
+            } => write!(
+                f,
+                "the API failed with HTTP {status} after several retries: {message}. It is \
+                 usually transient: try again in a moment"
+            ),
+            Error::Network { message } => write!(
+                f,
+                "network error: {message}. Check the connection, a proxy, or --api-url"
+            ),
+            Error::Decode { what, detail } => {
+                write!(f, "could not read the API's answer for {what}: {detail}")
+            }
+            Error::Job { state, message } => {
+                write!(f, "the async details job ended {state}: {message}")
+            }
+        }?;
+        if let Some(id) = self.context_id() {
+            write!(f, " [contextId {id}]")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forbidden_names_the_permission_from_the_message() {
+        let body = r#"{"message":"Unable to perform the requested action. You are missing the following permission(s): [analytics:conversationDetail:view]","code":"missing.permissions","status":403,"contextId":"abc-123"}"#;
+        let e = Error::from_api(403, body, None, "the query");
+        let s = e.to_string();
+        assert!(s.contains("lacks analytics:conversationDetail:view"), "{s}");
+        assert!(s.contains("contextId abc-123"), "{s}");
+        assert_eq!(e.exit_code(), 3);
+    }
+
+    #[test]
+    fn forbidden_falls_back_to_the_endpoint_permission() {
+        let e = Error::from_api(
+            403,
+            r#"{"message":"Forbidden"}"#,
+            Some("conversation:communication:view"),
+            "x",
+        );
+        assert!(
+            e.to_string()
+                .contains("lacks conversation:communication:view")
+        );
+    }
+
+    #[test]
+    fn bad_request_quotes_the_api_message() {
+        let body = r#"{"message":"Max interval length is 31 days","code":"bad.request","status":400,"contextId":"c9"}"#;
+        let s = Error::from_api(400, body, None, "q").to_string();
+        assert!(s.contains("Max interval length is 31 days"), "{s}");
+        assert!(s.contains("[contextId c9]"), "{s}");
+    }
+
+    #[test]
+    fn not_found_and_unparseable_bodies() {
+        let e = Error::from_api(404, "", None, "conversation 42");
+        assert_eq!(
+            e.to_string(),
+            "conversation 42 was not found: it does not exist or is no longer available"
+        );
+        let e = Error::from_api(502, "<html>bad gateway</html>", None, "q");
+        assert!(e.to_string().contains("<html>bad gateway</html>"));
+        assert!(e.is_transient());
+        assert_eq!(e.exit_code(), 4);
+    }
+}

@@ -1,0 +1,306 @@
+//! Serde types for the parts of the Genesys Cloud Platform API v2 that convoscope uses.
+//!
+//! Every type tolerates fields it does not know and fields that are absent: the API adds fields
+//! all the time. Types whose JSON a user sees raw (export) keep the unknown fields in `extra`, so
+//! that a round trip through them loses nothing. Timestamps stay strings as the API wrote them
+//! (parse with [`parse_time`]), so that an export reproduces them byte for byte.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// Participant attributes: string keys to string values, sorted by key.
+pub type Attributes = BTreeMap<String, String>;
+
+/// Parses an API timestamp (`2026-11-24T08:00:00.000Z`).
+pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// Formats a timestamp the way the API does: milliseconds and `Z`.
+pub fn format_time(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+/// One conversation of the analytics details query (and of async job results, which add
+/// `participants[].attributes`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct AnalyticsConversation {
+    pub conversation_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation_start: Option<String>,
+    /// Absent while the conversation goes on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation_end: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub originating_direction: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub participants: Vec<AnalyticsParticipant>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct AnalyticsParticipant {
+    #[serde(default)]
+    pub participant_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub participant_name: Option<String>,
+    /// customer, workflow, botflow, acd, agent, external, ... (kept as the API wrote it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sessions: Vec<AnalyticsSession>,
+    /// Only in async job results (and added by convoscope's export with `--attributes`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<Attributes>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct AnalyticsSession {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// callback, chat, email, message, voice, ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_type: Option<String>,
+    /// For `message`: webmessaging, sms, facebook, whatsapp, open, ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direction: Option<String>,
+    /// Segments, metrics, flow, ...: kept as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// The answer of `POST /api/v2/analytics/conversations/details/query`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct QueryResponse {
+    /// Absent (or empty) past the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversations: Option<Vec<AnalyticsConversation>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_hits: Option<u64>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// The live conversation of `GET /api/v2/conversations/{conversationId}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Conversation {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(default)]
+    pub participants: Vec<ConversationParticipant>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationParticipant {
+    /// Equals the analytics `participantId`.
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub participant_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connected_time: Option<String>,
+    #[serde(default)]
+    pub attributes: Attributes,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// `POST /api/v2/analytics/conversations/details/jobs` answers `{"jobId": "..."}` (202).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobCreated {
+    pub job_id: String,
+}
+
+/// `GET .../details/jobs/{jobId}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct JobStatus {
+    /// QUEUED, PENDING, FAILED, CANCELLED, FULFILLED, EXPIRED.
+    #[serde(default)]
+    pub state: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submission_date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completion_date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiration_date: Option<String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// `GET .../details/jobs/{jobId}/results?cursor=...`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct JobResults {
+    #[serde(default)]
+    pub conversations: Vec<AnalyticsConversation>,
+    /// Absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_availability_date: Option<String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// `GET .../details/jobs/availability`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct DataAvailability {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_availability_date: Option<String>,
+}
+
+/// `POST {login}/oauth/token` answer.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    #[serde(default)]
+    pub token_type: String,
+    #[serde(default)]
+    pub expires_in: u64,
+}
+
+impl std::fmt::Debug for TokenResponse {
+    // The token is a secret: never in logs or panics.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenResponse")
+            .field("access_token", &"<redacted>")
+            .field("token_type", &self.token_type)
+            .field("expires_in", &self.expires_in)
+            .finish()
+    }
+}
+
+/// The API's error body: `{"message", "code", "status", "contextId", "details", "errors"}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiErrorBody {
+    #[serde(default)]
+    pub message: String,
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub status: u16,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<Value>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<Value>,
+}
+
+/// The OAuth endpoint's error body: `{"error": "invalid_client", "description": ...}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct OAuthErrorBody {
+    #[serde(default)]
+    pub error: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_description: Option<String>,
+}
+
+impl AnalyticsConversation {
+    /// The conversation's start, parsed.
+    pub fn start(&self) -> Option<DateTime<Utc>> {
+        self.conversation_start.as_deref().and_then(parse_time)
+    }
+
+    /// The conversation's end, parsed; `None` while it goes on.
+    pub fn end(&self) -> Option<DateTime<Utc>> {
+        self.conversation_end.as_deref().and_then(parse_time)
+    }
+
+    /// The first session's media type and message type (the customer's, in practice).
+    pub fn media(&self) -> (Option<&str>, Option<&str>) {
+        self.participants
+            .iter()
+            .flat_map(|p| p.sessions.iter())
+            .find(|s| s.media_type.is_some())
+            .map(|s| (s.media_type.as_deref(), s.message_type.as_deref()))
+            .unwrap_or((None, None))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_fields_survive_a_round_trip() {
+        let raw = r#"{"conversationId":"c1","conversationStart":"2026-11-24T08:00:00.000Z",
+            "divisionIds":["d"],"newField":{"x":1},
+            "participants":[{"participantId":"p1","purpose":"customer","teamId":"t",
+              "sessions":[{"mediaType":"message","messageType":"webmessaging","segments":[{"segmentType":"interact"}]}]}]}"#;
+        let c: AnalyticsConversation = serde_json::from_str(raw).unwrap();
+        assert_eq!(c.media(), (Some("message"), Some("webmessaging")));
+        let back: Value = serde_json::to_value(&c).unwrap();
+        let orig: Value = serde_json::from_str(raw).unwrap();
+        assert_eq!(back, orig);
+    }
+
+    #[test]
+    fn absent_fields_are_tolerated() {
+        let c: AnalyticsConversation = serde_json::from_str(r#"{"conversationId":"c"}"#).unwrap();
+        assert!(c.participants.is_empty());
+        assert_eq!(c.start(), None);
+        let r: QueryResponse = serde_json::from_str(r#"{"totalHits":0}"#).unwrap();
+        assert!(r.conversations.is_none());
+    }
+
+    #[test]
+    fn token_debug_hides_the_token() {
+        let t = TokenResponse {
+            access_token: "s3cr3t".into(),
+            token_type: "bearer".into(),
+            expires_in: 10,
+        };
+        assert!(!format!("{t:?}").contains("s3cr3t"));
+    }
+}

@@ -1,0 +1,3 @@
+//! convoscope: browse Genesys Cloud conversations and their participants' attributes.
+
+pub mod genesys;
