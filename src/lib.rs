@@ -2,3 +2,4 @@
 
 pub mod genesys;
 pub mod timespec;
+pub mod tui;

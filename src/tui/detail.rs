@@ -1,0 +1,249 @@
+//! The detail pane's state: the attributes fetched per conversation (cached), the debounce that
+//! keeps a fast-moving selection from firing a request per row, and the scroll position.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::genesys::Error;
+use crate::genesys::model::Conversation;
+
+use super::app::Effect;
+use super::sanitize::sanitize;
+
+/// How long the selection must rest before its attributes are fetched.
+pub const DEBOUNCE: std::time::Duration = std::time::Duration::from_millis(150);
+
+#[derive(Debug, Clone)]
+pub enum Fetched {
+    Loaded(Arc<Conversation>),
+    /// The error in words a user can act on (sanitised: it may quote the API).
+    Failed(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Waiting for the selection to rest.
+    Debouncing,
+    /// The request is in flight.
+    Fetching,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    pub id: String,
+    pub generation: u64,
+    pub stage: Stage,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Detail {
+    pub cache: HashMap<String, Fetched>,
+    pub pending: Option<Pending>,
+    /// Bumped for every new fetch; results of older generations are not for the current one.
+    pub generation: u64,
+    /// The conversation shown (the list's selection as last seen).
+    pub current: Option<String>,
+    pub scroll: usize,
+}
+
+impl Detail {
+    /// The selection moved (or not): schedule a fetch after the debounce unless cached.
+    pub fn select(&mut self, id: Option<&str>) -> Vec<Effect> {
+        if self.current.as_deref() == id {
+            return vec![];
+        }
+        self.current = id.map(str::to_string);
+        self.scroll = 0;
+        let mut fx = Vec::new();
+        if matches!(&self.pending, Some(p) if p.stage == Stage::Fetching) {
+            // Moving on cancels the request for the row left behind.
+            fx.push(Effect::CancelFetch);
+        }
+        self.pending = None;
+        let Some(id) = id else { return fx };
+        if self.cache.contains_key(id) {
+            return fx;
+        }
+        self.generation += 1;
+        self.pending = Some(Pending {
+            id: id.to_string(),
+            generation: self.generation,
+            stage: Stage::Debouncing,
+        });
+        fx.push(Effect::Debounce {
+            generation: self.generation,
+        });
+        fx
+    }
+
+    /// The debounce of `generation` elapsed: fetch if the selection is still the same.
+    pub fn debounced(&mut self, generation: u64) -> Vec<Effect> {
+        match &mut self.pending {
+            Some(p) if p.generation == generation && p.stage == Stage::Debouncing => {
+                p.stage = Stage::Fetching;
+                vec![Effect::Fetch {
+                    id: p.id.clone(),
+                    generation,
+                }]
+            }
+            _ => vec![],
+        }
+    }
+
+    /// A fetch finished. Successes are cached whatever their generation (they are still
+    /// true); errors only when they answer the current request.
+    pub fn fetched(&mut self, id: &str, generation: u64, result: Result<Conversation, Error>) {
+        let current = matches!(&self.pending, Some(p) if p.generation == generation);
+        match result {
+            Ok(c) => {
+                self.cache
+                    .insert(id.to_string(), Fetched::Loaded(Arc::new(c)));
+            }
+            Err(e) if current => {
+                self.cache
+                    .insert(id.to_string(), Fetched::Failed(sanitize(&e.to_string())));
+            }
+            Err(_) => {}
+        }
+        if current {
+            self.pending = None;
+        }
+    }
+
+    /// `r`: forget the cached answer and fetch again now (no debounce: the user asked).
+    pub fn refetch(&mut self) -> Vec<Effect> {
+        let Some(id) = self.current.clone() else {
+            return vec![];
+        };
+        self.cache.remove(&id);
+        let mut fx = vec![Effect::CancelFetch];
+        self.generation += 1;
+        self.pending = Some(Pending {
+            id: id.clone(),
+            generation: self.generation,
+            stage: Stage::Fetching,
+        });
+        fx.push(Effect::Fetch {
+            id,
+            generation: self.generation,
+        });
+        fx
+    }
+
+    pub fn shown(&self) -> Option<&Fetched> {
+        self.current.as_deref().and_then(|id| self.cache.get(id))
+    }
+
+    pub fn is_busy(&self) -> bool {
+        self.pending.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conv(id: &str) -> Conversation {
+        Conversation {
+            id: id.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn fetch_waits_for_the_selection_to_rest() {
+        let mut d = Detail::default();
+        assert_eq!(
+            d.select(Some("a")),
+            vec![Effect::Debounce { generation: 1 }]
+        );
+        // Moving on before the debounce elapses: the first never fetches.
+        assert_eq!(
+            d.select(Some("b")),
+            vec![Effect::Debounce { generation: 2 }]
+        );
+        assert_eq!(d.debounced(1), vec![]);
+        assert_eq!(
+            d.debounced(2),
+            vec![Effect::Fetch {
+                id: "b".into(),
+                generation: 2
+            }]
+        );
+        assert!(d.is_busy());
+    }
+
+    #[test]
+    fn moving_on_cancels_the_fetch_in_flight() {
+        let mut d = Detail::default();
+        d.select(Some("a"));
+        d.debounced(1);
+        let fx = d.select(Some("b"));
+        assert_eq!(
+            fx,
+            vec![Effect::CancelFetch, Effect::Debounce { generation: 2 }]
+        );
+    }
+
+    #[test]
+    fn answers_are_cached_per_conversation() {
+        let mut d = Detail::default();
+        d.select(Some("a"));
+        d.debounced(1);
+        d.fetched("a", 1, Ok(conv("a")));
+        assert!(matches!(d.shown(), Some(Fetched::Loaded(_))));
+        assert!(!d.is_busy());
+        d.select(Some("b"));
+        // Back to a: cached, no request.
+        assert_eq!(d.select(Some("a")), vec![]);
+        assert!(matches!(d.shown(), Some(Fetched::Loaded(_))));
+    }
+
+    #[test]
+    fn errors_are_kept_in_words_and_refetch_retries() {
+        let mut d = Detail::default();
+        d.select(Some("a"));
+        d.debounced(1);
+        let err = Error::NotFound {
+            what: "conversation a".into(),
+            context_id: None,
+        };
+        d.fetched("a", 1, Err(err));
+        match d.shown() {
+            Some(Fetched::Failed(m)) => assert!(m.contains("was not found"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+        let fx = d.refetch();
+        assert_eq!(
+            fx,
+            vec![
+                Effect::CancelFetch,
+                Effect::Fetch {
+                    id: "a".into(),
+                    generation: 2
+                }
+            ]
+        );
+        assert!(d.shown().is_none());
+    }
+
+    #[test]
+    fn a_stale_error_is_dropped_but_a_stale_success_is_kept() {
+        let mut d = Detail::default();
+        d.select(Some("a"));
+        d.debounced(1);
+        d.select(Some("b"));
+        d.fetched(
+            "a",
+            1,
+            Err(Error::Network {
+                message: "x".into(),
+            }),
+        );
+        assert!(!d.cache.contains_key("a"));
+        d.fetched("a", 1, Ok(conv("a")));
+        assert!(d.cache.contains_key("a"));
+        // b's debounce is still pending.
+        assert_eq!(d.pending.as_ref().unwrap().id, "b");
+    }
+}

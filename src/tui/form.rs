@@ -1,0 +1,246 @@
+//! The date-range form: From, To (free text read by `timespec::parse`) and Media.
+
+use chrono::{DateTime, Duration, Utc};
+use tui_input::Input;
+
+use crate::genesys::query::{Interval, MAX_INTERVAL_DAYS, Media};
+use crate::timespec::{self, Zone};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    From,
+    To,
+    Media,
+}
+
+impl Field {
+    pub const ORDER: [Field; 3] = [Field::From, Field::To, Field::Media];
+}
+
+/// What is wrong with the form, per field, in words shown next to it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Problems {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// About the range as a whole (From after To, in the future).
+    pub range: Option<String>,
+}
+
+impl Problems {
+    pub fn is_empty(&self) -> bool {
+        self.from.is_none() && self.to.is_none() && self.range.is_none()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Form {
+    pub from: Input,
+    pub to: Input,
+    pub media: Media,
+    pub field: Field,
+    pub zone: Zone,
+    pub problems: Problems,
+    /// A note on a valid range (longer than the API's longest interval).
+    pub note: Option<String>,
+}
+
+impl Form {
+    /// Prefilled from the command line, else the last 24 hours.
+    pub fn new(from: Option<&str>, to: Option<&str>, media: Option<Media>, zone: Zone) -> Form {
+        Form {
+            from: Input::new(from.unwrap_or("-24h").to_string()),
+            to: Input::new(to.unwrap_or("now").to_string()),
+            media: media.unwrap_or_default(),
+            field: Field::From,
+            zone,
+            problems: Problems::default(),
+            note: None,
+        }
+    }
+
+    /// The text input that has focus, if a text field has it.
+    pub fn input_mut(&mut self) -> Option<&mut Input> {
+        match self.field {
+            Field::From => Some(&mut self.from),
+            Field::To => Some(&mut self.to),
+            Field::Media => None,
+        }
+    }
+
+    pub fn cycle_media(&mut self, forward: bool) {
+        let i = Media::ALL
+            .iter()
+            .position(|m| *m == self.media)
+            .unwrap_or(0);
+        let n = Media::ALL.len();
+        self.media = Media::ALL[if forward {
+            (i + 1) % n
+        } else {
+            (i + n - 1) % n
+        }];
+    }
+
+    /// Reads the range; on failure records why, per field.
+    pub fn validate(&mut self, now: DateTime<Utc>) -> Option<Interval> {
+        let (result, problems) = check(self.from.value(), self.to.value(), self.zone, now);
+        self.problems = problems;
+        self.note = result.and_then(long_range_note);
+        result
+    }
+}
+
+/// Reads From and To; returns the interval when valid, and the problems found.
+pub fn check(from: &str, to: &str, zone: Zone, now: DateTime<Utc>) -> (Option<Interval>, Problems) {
+    let mut p = Problems::default();
+    let a = timespec::parse(from, zone, now)
+        .map_err(|e| p.from = Some(e))
+        .ok();
+    let b = timespec::parse(to, zone, now)
+        .map_err(|e| p.to = Some(e))
+        .ok();
+    let (Some(a), Some(b)) = (a, b) else {
+        return (None, p);
+    };
+    if a > b {
+        p.range = Some("From is after To: swap them".into());
+    } else if a == b {
+        p.range = Some("the range is empty: From equals To".into());
+    } else if a >= now {
+        p.range = Some("the range is in the future: no conversations exist there yet".into());
+    }
+    if p.is_empty() {
+        (Some(Interval::new(a, b)), p)
+    } else {
+        (None, p)
+    }
+}
+
+/// Ranges longer than one query may cover are allowed: the client splits them. Say so.
+fn long_range_note(i: Interval) -> Option<String> {
+    let len = i.length();
+    (len > Duration::days(MAX_INTERVAL_DAYS)).then(|| {
+        format!(
+            "{} days: longer than {MAX_INTERVAL_DAYS}, loaded in {MAX_INTERVAL_DAYS}-day parts",
+            (len.num_hours() + 23) / 24
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 25, 12, 30, 0).unwrap()
+    }
+    fn t(d: u32, h: u32, m: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, d, h, m, 0).unwrap()
+    }
+    fn ok(from: &str, to: &str) -> Interval {
+        let (i, p) = check(from, to, Zone::Utc, now());
+        assert!(p.is_empty(), "{from} / {to}: {p:?}");
+        i.unwrap()
+    }
+    fn bad(from: &str, to: &str) -> Problems {
+        let (i, p) = check(from, to, Zone::Utc, now());
+        assert!(i.is_none(), "{from} / {to} accepted");
+        p
+    }
+
+    #[test]
+    fn defaults_to_the_last_24_hours() {
+        let mut f = Form::new(None, None, None, Zone::Utc);
+        assert_eq!(f.from.value(), "-24h");
+        assert_eq!(f.to.value(), "now");
+        assert_eq!(f.media, Media::Webmessaging);
+        let i = f.validate(now()).unwrap();
+        assert_eq!(i, Interval::new(now() - Duration::hours(24), now()));
+    }
+
+    #[test]
+    fn prefilled_from_the_command_line() {
+        let f = Form::new(
+            Some("2026-11-01"),
+            Some("today"),
+            Some(Media::Voice),
+            Zone::Utc,
+        );
+        assert_eq!(f.from.value(), "2026-11-01");
+        assert_eq!(f.to.value(), "today");
+        assert_eq!(f.media, Media::Voice);
+    }
+
+    #[test]
+    fn accepts_every_input_form() {
+        assert_eq!(
+            ok("2026-11-24T08:00:00Z", "2026-11-24T10:00:00+01:00").start,
+            t(24, 8, 0)
+        );
+        assert_eq!(ok("2026-11-24", "2026-11-25").end, t(25, 0, 0));
+        assert_eq!(ok("2026-11-24 08:30", "now").start, t(24, 8, 30));
+        assert_eq!(
+            ok("yesterday", "today"),
+            Interval::new(t(24, 0, 0), t(25, 0, 0))
+        );
+        assert_eq!(ok("-2h", "now").start, t(25, 10, 30));
+        assert_eq!(ok("-7d", "-30m").end, t(25, 12, 0));
+    }
+
+    #[test]
+    fn unparseable_input_is_reported_at_its_field() {
+        let p = bad("tomorrowish", "now");
+        assert!(
+            p.from
+                .as_deref()
+                .unwrap()
+                .contains("cannot read 'tomorrowish'")
+        );
+        assert!(p.to.is_none());
+        let p = bad("-1h", "");
+        assert!(p.to.as_deref().unwrap().contains("empty time"));
+    }
+
+    #[test]
+    fn from_after_to_is_reported() {
+        let p = bad("today", "yesterday");
+        assert_eq!(p.range.as_deref(), Some("From is after To: swap them"));
+    }
+
+    #[test]
+    fn empty_range_is_reported() {
+        let p = bad("2026-11-24", "2026-11-24");
+        assert!(p.range.as_deref().unwrap().contains("empty"));
+    }
+
+    #[test]
+    fn future_range_is_reported() {
+        let p = bad("2026-12-01", "2026-12-02");
+        assert!(p.range.as_deref().unwrap().contains("in the future"));
+        // A range that merely ends in the future is fine: it covers now.
+        ok("-1h", "2026-12-01");
+    }
+
+    #[test]
+    fn long_ranges_are_allowed_with_a_note() {
+        let mut f = Form::new(Some("-45d"), Some("now"), None, Zone::Utc);
+        assert!(f.validate(now()).is_some());
+        assert_eq!(
+            f.note.as_deref(),
+            Some("45 days: longer than 31, loaded in 31-day parts")
+        );
+        let mut f = Form::new(Some("-7d"), None, None, Zone::Utc);
+        f.validate(now());
+        assert_eq!(f.note, None);
+    }
+
+    #[test]
+    fn media_cycles_both_ways() {
+        let mut f = Form::new(None, None, None, Zone::Utc);
+        f.cycle_media(true);
+        assert_eq!(f.media, Media::Message);
+        f.cycle_media(false);
+        f.cycle_media(false);
+        assert_eq!(f.media, Media::Any);
+    }
+}

@@ -1,0 +1,64 @@
+//! The `?` overlay, built from the key table: only the keys that work where help was opened.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+use super::text::{fit, pad};
+use super::theme::Theme;
+use crate::tui::app::State;
+use crate::tui::keymap::{self, Mode};
+
+pub fn draw(f: &mut Frame, s: &State, area: Rect, t: Theme) {
+    let mode = s.base_mode();
+    let mut bindings: Vec<_> = keymap::active(mode).collect();
+    bindings.extend(keymap::active(Mode::Help));
+    let key_w = bindings
+        .iter()
+        .map(|b| super::text::width(&b.keys_label()))
+        .max()
+        .unwrap_or(4);
+    let w = (area.width.saturating_sub(4)).min(72);
+    let h = (bindings.len() as u16 + 4).min(area.height.saturating_sub(2));
+    let [r] = Layout::horizontal([Constraint::Length(w)])
+        .flex(Flex::Center)
+        .areas(area);
+    let [r] = Layout::vertical([Constraint::Length(h)])
+        .flex(Flex::Center)
+        .areas(r);
+    let text_w = (w as usize).saturating_sub(key_w + 4);
+    let mut lines = vec![Line::styled(
+        format!("Keys in {}", mode_name(mode)),
+        t.dim(),
+    )];
+    lines.push(Line::raw(""));
+    for b in bindings {
+        lines.push(Line::from(vec![
+            Span::styled(pad(&b.keys_label(), key_w), t.key()),
+            Span::raw("  "),
+            Span::raw(fit(b.help, text_w)),
+        ]));
+    }
+    f.render_widget(Clear, r);
+    f.render_widget(
+        Paragraph::new(lines).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(t.border(true))
+                .title(Span::styled(" Help ", t.title())),
+        ),
+        r,
+    );
+}
+
+fn mode_name(m: Mode) -> &'static str {
+    match m {
+        Mode::FormText => "a date field (letters type)",
+        Mode::FormMedia => "the media selector",
+        Mode::List => "the conversation list",
+        Mode::Detail => "the detail pane",
+        Mode::Filter => "the filter (letters type)",
+        Mode::Help => "help",
+    }
+}

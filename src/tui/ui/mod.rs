@@ -1,0 +1,35 @@
+//! Drawing only: the state in, widgets out. Nothing here changes the state or reads the clock.
+
+pub mod detail;
+pub mod form;
+pub mod help;
+pub mod layout;
+pub mod list;
+pub mod status;
+pub mod text;
+pub mod theme;
+
+use ratatui::Frame;
+
+use crate::tui::app::State;
+use theme::Theme;
+
+pub fn draw(f: &mut Frame, s: &State) {
+    let t = Theme { color: s.color };
+    let a = layout::areas(s);
+    status::header(f, s, a.header, t);
+    if let Some(r) = a.form {
+        form::draw(f, s, r, t);
+    }
+    if let Some(r) = a.list {
+        list::draw(f, s, r, t);
+    }
+    if let Some(r) = a.detail {
+        detail::draw(f, s, r, t);
+    }
+    status::status(f, s, a.status, t);
+    status::footer(f, s, a.footer, t);
+    if s.help {
+        help::draw(f, s, f.area(), t);
+    }
+}

@@ -1,0 +1,88 @@
+//! The header (where we are connected), the status line (loading, waits, errors, messages) and
+//! the footer (the keys that work now, from the key table).
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::detail::SPINNER;
+use super::text::{fit, width};
+use super::theme::Theme;
+use crate::tui::app::State;
+use crate::tui::keymap;
+use crate::tui::list::Load;
+
+pub fn header(f: &mut Frame, s: &State, area: Rect, t: Theme) {
+    let demo = s.connection.eq_ignore_ascii_case("demo");
+    let spans = vec![
+        Span::styled(" convoscope ", t.title()),
+        Span::styled("· connected to ", t.dim()),
+        Span::styled(format!(" {} ", s.connection), t.connection(demo)),
+        Span::styled(" · read-only", t.dim()),
+    ];
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The status line's text (without styling), for the loading state.
+pub fn load_text(s: &State) -> (String, bool) {
+    let l = &s.list;
+    let frame = SPINNER[s.spinner % SPINNER.len()];
+    let counts = if l.total > 0 {
+        format!("loaded {} of {}", l.loaded, l.total)
+    } else {
+        format!("loaded {}", l.loaded)
+    };
+    match &l.load {
+        Load::Idle => ("ready: pick a range and press Enter".into(), false),
+        Load::Loading => (format!("{frame} loading… {counts}"), false),
+        Load::Waiting { seconds, reason } => (
+            format!("{frame} {reason}, retrying in {seconds} s · {counts}"),
+            false,
+        ),
+        Load::Done => (format!("✓ {counts}"), false),
+        Load::Stopped => (format!("■ stopped: {counts}"), false),
+        Load::Failed(e) => (format!("✗ {e} · {} rows kept", l.rows.len()), true),
+    }
+}
+
+pub fn status(f: &mut Frame, s: &State, area: Rect, t: Theme) {
+    let (text, bad) = load_text(s);
+    let mut spans = vec![
+        Span::raw(" "),
+        Span::styled(text, if bad { t.error() } else { t.plain() }),
+    ];
+    if let Some(m) = &s.message {
+        spans.push(Span::styled(format!(" · {m}"), t.warn()));
+    }
+    let right = if s.mouse { "mouse on " } else { "" };
+    let used: usize = spans.iter().map(|s| width(&s.content)).sum();
+    let room = (area.width as usize).saturating_sub(width(right));
+    if used > room {
+        // Cut visibly rather than lose the end silently.
+        let all: String = spans.iter().map(|s| s.content.as_ref()).collect();
+        let style = if bad { t.error() } else { t.plain() };
+        spans = vec![Span::styled(fit(&all, room), style)];
+    } else {
+        spans.push(Span::raw(" ".repeat(room - used)));
+    }
+    spans.push(Span::styled(right, t.ok()));
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+pub fn footer(f: &mut Frame, s: &State, area: Rect, t: Theme) {
+    let mut spans = vec![Span::raw(" ")];
+    let mut used = 1;
+    for b in keymap::active(s.mode()).filter(|b| b.footer) {
+        let k = b.keys_label();
+        let need = width(&k) + 1 + width(b.short) + 2;
+        if used + need > area.width as usize {
+            // Whatever does not fit is in the help overlay.
+            break;
+        }
+        used += need;
+        spans.push(Span::styled(k, t.key()));
+        spans.push(Span::styled(format!(" {}  ", b.short), t.dim()));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
