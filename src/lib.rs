@@ -1,4 +1,5 @@
 //! convoscope: browse Genesys Cloud conversations and their participants' attributes.
 
 pub mod genesys;
+pub mod paging;
 pub mod timespec;
