@@ -219,16 +219,16 @@ impl Client {
     }
 
     /// One API call with authentication, renewal on 401 (once), retries, and decoding.
-    async fn call<T: DeserializeOwned>(
-        &self,
-        method: Method,
-        path: &str,
-        query: &[(&str, String)],
-        body: Option<&Value>,
-        what: &str,
-        needed: Option<&str>,
-        obs: Observer<'_>,
-    ) -> Result<T> {
+    async fn call<T: DeserializeOwned>(&self, c: Call<'_>, obs: Observer<'_>) -> Result<T> {
+        let Call {
+            method,
+            path,
+            query,
+            body,
+            what,
+            needed,
+        } = c;
+        let (path, what) = (path.as_str(), what.as_str());
         let url = format!("{}{}", self.cfg.api_base, path);
         let mut attempt = 0;
         let mut renewed = false;
@@ -241,7 +241,7 @@ impl Client {
                 .request(method.clone(), &url)
                 .bearer_auth(token.expose());
             if !query.is_empty() {
-                req = req.query(query);
+                req = req.query(&query);
             }
             if let Some(b) = body {
                 req = req.json(b);
@@ -302,12 +302,14 @@ impl Client {
     pub async fn query_page(&self, q: &DetailsQuery, obs: Observer<'_>) -> Result<QueryResponse> {
         let body = q.body();
         self.call(
-            Method::POST,
-            "/api/v2/analytics/conversations/details/query",
-            &[],
-            Some(&body),
-            &format!("page {} of the conversation query", q.page_number),
-            Some(PERM_ANALYTICS),
+            Call {
+                method: Method::POST,
+                path: "/api/v2/analytics/conversations/details/query".to_string(),
+                query: vec![],
+                body: Some(&body),
+                what: format!("page {} of the conversation query", q.page_number),
+                needed: Some(PERM_ANALYTICS),
+            },
             obs,
         )
         .await
@@ -330,12 +332,14 @@ impl Client {
     pub async fn conversation_json_observed(&self, id: &str, obs: Observer<'_>) -> Result<Value> {
         let id = checked_id(id)?;
         self.call(
-            Method::GET,
-            &format!("/api/v2/conversations/{id}"),
-            &[],
-            None,
-            &format!("conversation {id}"),
-            Some(PERM_CONVERSATION),
+            Call {
+                method: Method::GET,
+                path: format!("/api/v2/conversations/{id}"),
+                query: vec![],
+                body: None,
+                what: format!("conversation {id}"),
+                needed: Some(PERM_CONVERSATION),
+            },
             obs,
         )
         .await
@@ -344,12 +348,14 @@ impl Client {
     /// Starts an async details job.
     pub async fn create_job(&self, body: &Value, obs: Observer<'_>) -> Result<JobCreated> {
         self.call(
-            Method::POST,
-            "/api/v2/analytics/conversations/details/jobs",
-            &[],
-            Some(body),
-            "the async details job",
-            Some(PERM_ANALYTICS),
+            Call {
+                method: Method::POST,
+                path: "/api/v2/analytics/conversations/details/jobs".to_string(),
+                query: vec![],
+                body: Some(body),
+                what: "the async details job".to_string(),
+                needed: Some(PERM_ANALYTICS),
+            },
             obs,
         )
         .await
@@ -358,12 +364,14 @@ impl Client {
     pub async fn job_status(&self, job_id: &str, obs: Observer<'_>) -> Result<JobStatus> {
         let id = checked_id(job_id)?;
         self.call(
-            Method::GET,
-            &format!("/api/v2/analytics/conversations/details/jobs/{id}"),
-            &[],
-            None,
-            &format!("async job {id}"),
-            Some(PERM_ANALYTICS),
+            Call {
+                method: Method::GET,
+                path: format!("/api/v2/analytics/conversations/details/jobs/{id}"),
+                query: vec![],
+                body: None,
+                what: format!("async job {id}"),
+                needed: Some(PERM_ANALYTICS),
+            },
             obs,
         )
         .await
@@ -382,12 +390,15 @@ impl Client {
             q.push(("cursor", c.to_string()));
         }
         self.call(
-            Method::GET,
-            &format!("/api/v2/analytics/conversations/details/jobs/{id}/results"),
-            &q,
-            None,
-            &format!("the results of async job {id}"),
-            Some(PERM_ANALYTICS),
+            Call {
+                method: Method::GET,
+                path: &format!("/api/v2/analytics/conversations/details/jobs/{id}/results")
+                    .to_string(),
+                query: q,
+                body: None,
+                what: format!("the results of async job {id}"),
+                needed: Some(PERM_ANALYTICS),
+            },
             obs,
         )
         .await
@@ -398,12 +409,14 @@ impl Client {
         let id = checked_id(job_id)?;
         let _: Value = self
             .call(
-                Method::DELETE,
-                &format!("/api/v2/analytics/conversations/details/jobs/{id}"),
-                &[],
-                None,
-                &format!("async job {id}"),
-                Some(PERM_ANALYTICS),
+                Call {
+                    method: Method::DELETE,
+                    path: format!("/api/v2/analytics/conversations/details/jobs/{id}"),
+                    query: vec![],
+                    body: None,
+                    what: format!("async job {id}"),
+                    needed: Some(PERM_ANALYTICS),
+                },
                 &quiet,
             )
             .await?;
@@ -413,16 +426,30 @@ impl Client {
     /// Up to when the analytics data lake (and so async jobs) has data.
     pub async fn availability(&self, obs: Observer<'_>) -> Result<DataAvailability> {
         self.call(
-            Method::GET,
-            "/api/v2/analytics/conversations/details/jobs/availability",
-            &[],
-            None,
-            "the data availability date",
-            Some(PERM_ANALYTICS),
+            Call {
+                method: Method::GET,
+                path: "/api/v2/analytics/conversations/details/jobs/availability".to_string(),
+                query: vec![],
+                body: None,
+                what: "the data availability date".to_string(),
+                needed: Some(PERM_ANALYTICS),
+            },
             obs,
         )
         .await
     }
+}
+
+/// One API request, as `Client::call` takes it.
+struct Call<'a> {
+    method: Method,
+    path: String,
+    query: Vec<(&'static str, String)>,
+    body: Option<&'a Value>,
+    /// What is asked for, for messages ("conversation 1234").
+    what: String,
+    /// The permission the endpoint needs, named when a 403 does not name one.
+    needed: Option<&'static str>,
 }
 
 /// Decodes a JSON body; an empty body (204, some DELETEs) decodes as `null`.
