@@ -392,8 +392,7 @@ impl Client {
         self.call(
             Call {
                 method: Method::GET,
-                path: &format!("/api/v2/analytics/conversations/details/jobs/{id}/results")
-                    .to_string(),
+                path: format!("/api/v2/analytics/conversations/details/jobs/{id}/results"),
                 query: q,
                 body: None,
                 what: format!("the results of async job {id}"),
