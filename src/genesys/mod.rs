@@ -1,8 +1,13 @@
 //! Client of the Genesys Cloud Platform API v2. Knows nothing about screens.
 
+pub mod auth;
+pub mod client;
 pub mod error;
 pub mod model;
 pub mod query;
 pub mod region;
+pub mod retry;
 
+pub use auth::{Credentials, Secret};
+pub use client::{Client, ClientConfig};
 pub use error::{Error, Result};

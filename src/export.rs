@@ -1,0 +1,442 @@
+//! Headless export: the conversations of a range as NDJSON or CSV, optionally with attributes.
+//!
+//! The list comes from the details query (every field as the API sent it, in `conversationStart`
+//! order). Attributes come from one async details job over the range; conversations the job does
+//! not hold (the data lake lags behind) and every conversation when jobs are refused or
+//! `--attributes-from conversations` is asked, from GET conversation.
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::genesys::client::quiet;
+use crate::genesys::model::{AnalyticsConversation, Attributes};
+use crate::genesys::query::{Interval, Media, Order, job_body};
+use crate::genesys::{Client, Error};
+use crate::paging::{Limits, PageEvent, RangeQuery, spawn_query_with};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    #[default]
+    Ndjson,
+    Csv,
+}
+
+/// Where participant attributes come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum AttributeSource {
+    /// One async details job over the range; GET conversation for what it lacks or when refused.
+    #[default]
+    Jobs,
+    /// GET conversation for every conversation.
+    Conversations,
+}
+
+#[derive(Debug, Clone)]
+pub struct ExportOptions {
+    pub interval: Interval,
+    pub media: Media,
+    pub format: Format,
+    pub attributes: bool,
+    pub attributes_from: AttributeSource,
+    /// GET conversation requests in flight at once.
+    pub concurrency: usize,
+    pub limits: Limits,
+}
+
+impl ExportOptions {
+    pub fn new(interval: Interval, media: Media) -> Self {
+        ExportOptions {
+            interval,
+            media,
+            format: Format::Ndjson,
+            attributes: false,
+            attributes_from: AttributeSource::Jobs,
+            concurrency: 8,
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// What an export reports as it goes (to stderr when it is a terminal).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Progress {
+    Written { written: u64, total: u64 },
+    Waiting { seconds: u64, reason: String },
+    Job { state: String },
+    Note(String),
+}
+
+/// How an export ended: how many conversations were written, and the error that stopped it.
+#[derive(Debug)]
+pub struct Outcome {
+    pub written: u64,
+    pub error: Option<Error>,
+}
+
+/// Writes conversations one at a time, in the chosen format. Shared with the screen's export.
+pub trait ConversationWriter {
+    fn write(&mut self, c: &AnalyticsConversation) -> io::Result<()>;
+    fn finish(&mut self) -> io::Result<()>;
+}
+
+/// One conversation a line, the object as the API returned it (plus attributes when asked).
+pub struct NdjsonWriter<W: Write> {
+    out: W,
+}
+
+impl<W: Write> NdjsonWriter<W> {
+    pub fn new(out: W) -> Self {
+        NdjsonWriter { out }
+    }
+}
+
+impl<W: Write> ConversationWriter for NdjsonWriter<W> {
+    fn write(&mut self, c: &AnalyticsConversation) -> io::Result<()> {
+        serde_json::to_writer(&mut self.out, c)?;
+        self.out.write_all(b"\n")
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// The CSV columns: one row per (conversation, participant, attribute).
+pub const CSV_HEADER: [&str; 13] = [
+    "conversationId",
+    "conversationStart",
+    "conversationEnd",
+    "originatingDirection",
+    "mediaType",
+    "messageType",
+    "participantId",
+    "purpose",
+    "participantName",
+    "userId",
+    "sessionMediaTypes",
+    "attributeKey",
+    "attributeValue",
+];
+
+/// One row per (conversation, participant, attribute); a conversation or participant without
+/// attributes still gets one row, with the attribute columns empty.
+pub struct CsvWriter<W: Write> {
+    out: csv::Writer<W>,
+}
+
+impl<W: Write> CsvWriter<W> {
+    pub fn new(out: W) -> io::Result<Self> {
+        let mut out = csv::Writer::from_writer(out);
+        out.write_record(CSV_HEADER).map_err(io::Error::other)?;
+        Ok(CsvWriter { out })
+    }
+}
+
+impl<W: Write> ConversationWriter for CsvWriter<W> {
+    fn write(&mut self, c: &AnalyticsConversation) -> io::Result<()> {
+        let (media, message) = c.media();
+        let s = |o: Option<&str>| o.unwrap_or("").to_string();
+        let conv = [
+            c.conversation_id.clone(),
+            s(c.conversation_start.as_deref()),
+            s(c.conversation_end.as_deref()),
+            s(c.originating_direction.as_deref()),
+            s(media),
+            s(message),
+        ];
+        let mut row = |p: [String; 5], k: &str, v: &str| {
+            let rec = conv.iter().map(String::as_str).chain(p.iter().map(String::as_str));
+            self.out
+                .write_record(rec.chain([k, v]))
+                .map_err(io::Error::other)
+        };
+        if c.participants.is_empty() {
+            row(Default::default(), "", "")?;
+        }
+        for p in &c.participants {
+            let mut medias: Vec<&str> = p
+                .sessions
+                .iter()
+                .filter_map(|s| s.media_type.as_deref())
+                .collect();
+            medias.dedup();
+            let cols = [
+                p.participant_id.clone(),
+                s(p.purpose.as_deref()),
+                s(p.participant_name.as_deref()),
+                s(p.user_id.as_deref()),
+                medias.join(" "),
+            ];
+            match p.attributes.as_ref().filter(|a| !a.is_empty()) {
+                None => row(cols, "", "")?,
+                Some(attrs) => {
+                    for (k, v) in attrs {
+                        row(cols.clone(), k, v)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// A writer for the format.
+pub fn writer_for<'a, W: Write + 'a>(
+    format: Format,
+    out: W,
+) -> io::Result<Box<dyn ConversationWriter + 'a>> {
+    Ok(match format {
+        Format::Ndjson => Box::new(NdjsonWriter::new(out)),
+        Format::Csv => Box::new(CsvWriter::new(out)?),
+    })
+}
+
+/// Attributes by conversation id, then participant id.
+type AttributeIndex = HashMap<String, HashMap<String, Attributes>>;
+
+/// Runs the export, writing to `out` as it goes. What was written stays written on failure.
+pub async fn run(
+    client: Arc<Client>,
+    opts: &ExportOptions,
+    out: &mut dyn ConversationWriter,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Outcome {
+    let cancel = CancellationToken::new();
+    let _stop = cancel.clone().drop_guard();
+    let mut written = 0u64;
+    let error = export_inner(client, opts, out, progress, &cancel, &mut written)
+        .await
+        .err();
+    let error = match (error, out.finish()) {
+        (Some(e), _) => Some(e),
+        (None, Err(e)) => Some(io_error(e)),
+        (None, Ok(())) => None,
+    };
+    Outcome { written, error }
+}
+
+fn io_error(e: io::Error) -> Error {
+    Error::Config(format!("cannot write the output: {e}"))
+}
+
+async fn export_inner(
+    client: Arc<Client>,
+    opts: &ExportOptions,
+    out: &mut dyn ConversationWriter,
+    progress: &(dyn Fn(Progress) + Sync),
+    cancel: &CancellationToken,
+    written: &mut u64,
+) -> Result<(), Error> {
+    // The job runs while the first pages arrive; the channel holds a few pages meanwhile.
+    let job = (opts.attributes && opts.attributes_from == AttributeSource::Jobs).then(|| {
+        let client = client.clone();
+        let (interval, media) = (opts.interval, opts.media);
+        let cancel = cancel.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = cancel.cancelled() => Err(Error::Config("cancelled".into())),
+                r = job_attributes(&client, interval, media) => r,
+            }
+        })
+    });
+    let (tx, mut rx) = mpsc::channel::<PageEvent>(8);
+    let mut query = RangeQuery::new(opts.interval, opts.media);
+    query.order = Order::Asc;
+    spawn_query_with(client.clone(), query, opts.limits, 1, tx, cancel.clone());
+
+    let mut index: Option<AttributeIndex> = None;
+    let mut job = job;
+    while let Some(ev) = rx.recv().await {
+        match ev {
+            PageEvent::Page {
+                conversations,
+                total_hits,
+                ..
+            } => {
+                let mut convs = conversations;
+                if opts.attributes {
+                    if let Some(handle) = job.take() {
+                        index = Some(match handle.await {
+                            Ok(Ok(ix)) => ix,
+                            Ok(Err(e)) => {
+                                progress(Progress::Note(format!(
+                                    "attributes from GET conversation instead of an async job: {e}"
+                                )));
+                                AttributeIndex::new()
+                            }
+                            Err(e) => return Err(Error::Config(format!("job task failed: {e}"))),
+                        });
+                    }
+                    attach_attributes(&client, &mut convs, index.as_ref(), opts.concurrency)
+                        .await?;
+                }
+                for c in &convs {
+                    out.write(c).map_err(io_error)?;
+                    *written += 1;
+                }
+                progress(Progress::Written {
+                    written: *written,
+                    total: total_hits,
+                });
+            }
+            PageEvent::Waiting {
+                seconds, reason, ..
+            } => progress(Progress::Waiting { seconds, reason }),
+            PageEvent::Progress { .. } => {}
+            PageEvent::Done { .. } => return Ok(()),
+            PageEvent::Failed { error, .. } => return Err(error),
+        }
+    }
+    Ok(())
+}
+
+/// Sets every participant's `attributes`: from the job's index when it holds the conversation,
+/// else from GET conversation (several at once, order kept).
+async fn attach_attributes(
+    client: &Client,
+    convs: &mut [AnalyticsConversation],
+    index: Option<&AttributeIndex>,
+    concurrency: usize,
+) -> Result<(), Error> {
+    let missing: Vec<usize> = (0..convs.len())
+        .filter(|&i| index.is_none_or(|ix| !ix.contains_key(&convs[i].conversation_id)))
+        .collect();
+    let fetched: Vec<(usize, Result<HashMap<String, Attributes>, Error>)> =
+        futures::stream::iter(missing.into_iter().map(|i| {
+            let id = convs[i].conversation_id.clone();
+            async move {
+                let r = match client.conversation(&id).await {
+                    Ok(conv) => Ok(conv
+                        .participants
+                        .into_iter()
+                        .map(|p| (p.id, p.attributes))
+                        .collect()),
+                    // Gone from the conversations API: it has no attributes to give.
+                    Err(Error::NotFound { .. }) => Ok(HashMap::new()),
+                    Err(e) => Err(e),
+                };
+                (i, r)
+            }
+        }))
+        .buffered(concurrency.max(1))
+        .collect()
+        .await;
+    let mut from_get: HashMap<usize, HashMap<String, Attributes>> = HashMap::new();
+    for (i, r) in fetched {
+        from_get.insert(i, r?);
+    }
+    for (i, c) in convs.iter_mut().enumerate() {
+        let source = from_get
+            .get(&i)
+            .or_else(|| index.and_then(|ix| ix.get(&c.conversation_id)));
+        for p in &mut c.participants {
+            let attrs = source
+                .and_then(|m| m.get(&p.participant_id))
+                .cloned()
+                .unwrap_or_default();
+            p.attributes = Some(attrs);
+        }
+    }
+    Ok(())
+}
+
+/// Runs one async details job over the range and indexes its attributes. A refused job (403) or
+/// one that ends badly is an error the caller turns into the GET conversation path.
+async fn job_attributes(client: &Client, interval: Interval, media: Media) -> Result<AttributeIndex, Error> {
+    let created = client
+        .create_job(&job_body(interval, media, Order::Asc), &quiet)
+        .await?;
+    let id = created.job_id;
+    let mut delay = Duration::from_millis(200);
+    loop {
+        let st = client.job_status(&id, &quiet).await?;
+        match st.state.as_str() {
+            "FULFILLED" => break,
+            "FAILED" | "CANCELLED" | "EXPIRED" => {
+                return Err(Error::Job {
+                    state: st.state,
+                    message: st.error_message.unwrap_or_default(),
+                });
+            }
+            _ => {
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+        }
+    }
+    let mut index = AttributeIndex::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = client
+            .job_results(&id, cursor.as_deref(), 1000, &quiet)
+            .await?;
+        for c in page.conversations {
+            let parts = c
+                .participants
+                .into_iter()
+                .map(|p| (p.participant_id, p.attributes.unwrap_or_default()))
+                .collect();
+            index.insert(c.conversation_id, parts);
+        }
+        match page.cursor {
+            Some(c) if !c.is_empty() => cursor = Some(c),
+            _ => break,
+        }
+    }
+    Ok(index)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conv(json: &str) -> AnalyticsConversation {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn ndjson_keeps_every_field() {
+        let raw = r#"{"conversationId":"c1","conversationStart":"2026-11-24T08:00:00.000Z","divisionIds":["d1"],"participants":[{"participantId":"p1","purpose":"customer","attributes":{"a":"1"},"flaggedReason":"x"}]}"#;
+        let mut buf = Vec::new();
+        let mut w = NdjsonWriter::new(&mut buf);
+        w.write(&conv(raw)).unwrap();
+        w.finish().unwrap();
+        let line: serde_json::Value = serde_json::from_slice(&buf).unwrap();
+        assert_eq!(line, serde_json::from_str::<serde_json::Value>(raw).unwrap());
+        assert!(buf.ends_with(b"\n"));
+    }
+
+    #[test]
+    fn csv_has_a_row_per_attribute_and_one_for_bare_participants() {
+        let c = conv(
+            r#"{"conversationId":"c1","participants":[
+              {"participantId":"p1","purpose":"customer","participantName":"Zoë, \"the\" visitor","attributes":{"b":"2","a":"line1\nline2"}},
+              {"participantId":"p2","purpose":"agent"}]}"#,
+        );
+        let mut buf = Vec::new();
+        {
+            let mut w = CsvWriter::new(&mut buf).unwrap();
+            w.write(&c).unwrap();
+            w.write(&conv(r#"{"conversationId":"c2"}"#)).unwrap();
+            w.finish().unwrap();
+        }
+        let mut r = csv::Reader::from_reader(&buf[..]);
+        let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), 4);
+        assert_eq!(&rows[0][8], "Zoë, \"the\" visitor");
+        assert_eq!((&rows[0][11], &rows[0][12]), ("a", "line1\nline2"));
+        assert_eq!((&rows[1][11], &rows[1][12]), ("b", "2"));
+        assert_eq!((&rows[2][7], &rows[2][11]), ("agent", ""));
+        assert_eq!(&rows[3][0], "c2");
+    }
+}

@@ -1,0 +1,578 @@
+//! The HTTP client of the Genesys Cloud API: authentication, retries, and one method per endpoint.
+
+use std::time::{Duration, Instant};
+
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use tokio::sync::Mutex;
+
+use super::auth::{CachedToken, Credentials, Secret};
+use super::error::{Error, Result};
+use super::model::{
+    Conversation, DataAvailability, JobCreated, JobResults, JobStatus, OAuthErrorBody,
+    QueryResponse, TokenResponse,
+};
+use super::query::DetailsQuery;
+use super::retry::{RetryPolicy, Wait, WaitReason, jitter};
+
+/// Permission the analytics endpoints need (named in errors when a 403 does not name one).
+pub const PERM_ANALYTICS: &str = "analytics:conversationDetail:view";
+/// Permission GET conversation needs.
+pub const PERM_CONVERSATION: &str = "conversation:communication:view";
+
+/// Told about each wait before a retry, so that callers can show it.
+pub type Observer<'a> = &'a (dyn Fn(&Wait) + Send + Sync);
+
+/// An observer that ignores waits.
+pub fn quiet(_: &Wait) {}
+
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// `https://api.mypurecloud.ie`, or the simulator's `http://127.0.0.1:PORT`.
+    pub api_base: String,
+    /// `https://login.mypurecloud.ie`, or the same as `api_base` for the simulator.
+    pub login_base: String,
+    pub credentials: Credentials,
+    pub retry: RetryPolicy,
+    /// Per request, headers and body included: a stalled answer fails after this.
+    pub timeout: Duration,
+}
+
+impl ClientConfig {
+    pub fn new(api_base: &str, login_base: &str, credentials: Credentials) -> Self {
+        ClientConfig {
+            api_base: api_base.trim_end_matches('/').to_string(),
+            login_base: login_base.trim_end_matches('/').to_string(),
+            credentials,
+            retry: RetryPolicy::default(),
+            timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The client. Share it as `Arc<Client>`: the token cache is shared by every task.
+pub struct Client {
+    http: reqwest::Client,
+    cfg: ClientConfig,
+    token: Mutex<Option<CachedToken>>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("api_base", &self.cfg.api_base)
+            .field("login_base", &self.cfg.login_base)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Installs the TLS crypto provider once (reqwest is built without a default one).
+pub fn install_crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+impl Client {
+    pub fn new(cfg: ClientConfig) -> Result<Client> {
+        install_crypto();
+        let http = reqwest::Client::builder()
+            .timeout(cfg.timeout)
+            .connect_timeout(Duration::from_secs(10))
+            .user_agent(concat!("convoscope/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::Config(format!("cannot set up HTTP: {e}")))?;
+        let token = match &cfg.credentials {
+            Credentials::Token(t) => Some(CachedToken {
+                token: t.clone(),
+                renew_at: Instant::now() + Duration::from_secs(100 * 365 * 86_400),
+            }),
+            Credentials::ClientCredentials { .. } => None,
+        };
+        Ok(Client {
+            http,
+            cfg,
+            token: Mutex::new(token),
+        })
+    }
+
+    pub fn api_base(&self) -> &str {
+        &self.cfg.api_base
+    }
+
+    /// Gets a token now, so that bad credentials show before anything else.
+    pub async fn authenticate(&self) -> Result<()> {
+        self.access_token(None, &quiet).await.map(|_| ())
+    }
+
+    /// The cached token, or a new one. `refused` is a token the API just refused: renew unless
+    /// another task already did.
+    async fn access_token(&self, refused: Option<&Secret>, obs: Observer<'_>) -> Result<Secret> {
+        let mut cache = self.token.lock().await;
+        if let Some(c) = cache.as_ref()
+            && c.is_fresh(Instant::now())
+            && refused != Some(&c.token)
+        {
+            return Ok(c.token.clone());
+        }
+        let (client_id, secret) = match &self.cfg.credentials {
+            Credentials::ClientCredentials { client_id, secret } => (client_id, secret),
+            Credentials::Token(_) => {
+                return Err(Error::Auth {
+                    message: "the access token was refused (expired or revoked); get a new one \
+                              or use an OAuth client id and secret"
+                        .into(),
+                });
+            }
+        };
+        let fresh = self.fetch_token(client_id, secret, obs).await?;
+        let token = fresh.token.clone();
+        *cache = Some(fresh);
+        Ok(token)
+    }
+
+    async fn fetch_token(
+        &self,
+        client_id: &str,
+        secret: &Secret,
+        obs: Observer<'_>,
+    ) -> Result<CachedToken> {
+        let url = format!("{}/oauth/token", self.cfg.login_base);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let started = Instant::now();
+            let sent = self
+                .http
+                .post(&url)
+                .basic_auth(client_id, Some(secret.expose()))
+                .form(&[("grant_type", "client_credentials")])
+                .send()
+                .await;
+            let err = match sent {
+                Err(e) => network_error(&e, &self.cfg.login_base),
+                Ok(resp) => {
+                    let status = resp.status();
+                    let retry_after = retry_after(&resp);
+                    match resp.bytes().await {
+                        Err(e) => network_error(&e, &self.cfg.login_base),
+                        Ok(body) => {
+                            tracing::debug!(
+                                method = "POST",
+                                path = "/oauth/token",
+                                status = status.as_u16(),
+                                ms = started.elapsed().as_millis() as u64,
+                                "api call"
+                            );
+                            if status.is_success() {
+                                let t: TokenResponse =
+                                    serde_json::from_slice(&body).map_err(|e| Error::Decode {
+                                        what: "the OAuth token".into(),
+                                        detail: e.to_string(),
+                                    })?;
+                                let ttl = Duration::from_secs(t.expires_in.max(1));
+                                return Ok(CachedToken::new(
+                                    Secret::new(t.access_token),
+                                    ttl,
+                                    started,
+                                ));
+                            }
+                            token_error(status, &body, retry_after, secret)
+                        }
+                    }
+                }
+            };
+            self.wait_or_fail(err, attempt, obs).await?;
+        }
+    }
+
+    /// Waits before the next attempt when `err` is worth retrying and attempts remain; else
+    /// returns the error.
+    async fn wait_or_fail(&self, err: Error, attempt: u32, obs: Observer<'_>) -> Result<()> {
+        let p = &self.cfg.retry;
+        if !err.is_transient() && !matches!(err, Error::Decode { .. }) || attempt >= p.max_attempts
+        {
+            return Err(err);
+        }
+        let (delay, reason) = match &err {
+            Error::RateLimited { retry_after, .. } => (
+                p.after_429(*retry_after, attempt, jitter()),
+                WaitReason::RateLimited,
+            ),
+            Error::Server { status, .. } => (
+                p.backoff(attempt, jitter()),
+                WaitReason::ServerError(*status),
+            ),
+            Error::Network { message } => (
+                p.backoff(attempt, jitter()),
+                WaitReason::Network(message.clone()),
+            ),
+            _ => (p.backoff(attempt, jitter()), WaitReason::BadBody),
+        };
+        tracing::info!(attempt, delay_ms = delay.as_millis() as u64, %reason, "retrying");
+        obs(&Wait {
+            delay,
+            reason,
+            attempt,
+        });
+        tokio::time::sleep(delay).await;
+        Ok(())
+    }
+
+    /// One API call with authentication, renewal on 401 (once), retries, and decoding.
+    async fn call<T: DeserializeOwned>(&self, c: Call<'_>, obs: Observer<'_>) -> Result<T> {
+        let Call {
+            method,
+            path,
+            query,
+            body,
+            what,
+            needed,
+        } = c;
+        let (path, what) = (path.as_str(), what.as_str());
+        let url = format!("{}{}", self.cfg.api_base, path);
+        let mut attempt = 0;
+        let mut renewed = false;
+        let mut refused: Option<Secret> = None;
+        loop {
+            attempt += 1;
+            let token = self.access_token(refused.as_ref(), obs).await?;
+            let mut req = self
+                .http
+                .request(method.clone(), &url)
+                .bearer_auth(token.expose());
+            if !query.is_empty() {
+                req = req.query(&query);
+            }
+            if let Some(b) = body {
+                req = req.json(b);
+            }
+            let started = Instant::now();
+            let err = match req.send().await {
+                Err(e) => network_error(&e, &self.cfg.api_base),
+                Ok(resp) => {
+                    let status = resp.status();
+                    let ra = retry_after(&resp);
+                    let cid = resp
+                        .headers()
+                        .get("inin-correlation-id")
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_string);
+                    match resp.bytes().await {
+                        Err(e) => network_error(&e, &self.cfg.api_base),
+                        Ok(bytes) => {
+                            tracing::debug!(
+                                method = %method,
+                                path,
+                                status = status.as_u16(),
+                                ms = started.elapsed().as_millis() as u64,
+                                correlation_id = cid.as_deref().unwrap_or(""),
+                                "api call"
+                            );
+                            if status.is_success() {
+                                match decode(&bytes) {
+                                    Ok(v) => return Ok(v),
+                                    Err(detail) => Error::Decode {
+                                        what: what.to_string(),
+                                        detail,
+                                    },
+                                }
+                            } else if status == StatusCode::UNAUTHORIZED && !renewed {
+                                // The token expired or was revoked: renew once, retry once.
+                                renewed = true;
+                                refused = Some(token);
+                                attempt -= 1;
+                                continue;
+                            } else {
+                                let text = String::from_utf8_lossy(&bytes);
+                                let mut e = Error::from_api(status.as_u16(), &text, needed, what);
+                                if let Error::RateLimited { retry_after, .. } = &mut e {
+                                    *retry_after = ra;
+                                }
+                                e
+                            }
+                        }
+                    }
+                }
+            };
+            self.wait_or_fail(err, attempt, obs).await?;
+        }
+    }
+
+    /// One page of the details query.
+    pub async fn query_page(&self, q: &DetailsQuery, obs: Observer<'_>) -> Result<QueryResponse> {
+        let body = q.body();
+        self.call(
+            Call {
+                method: Method::POST,
+                path: "/api/v2/analytics/conversations/details/query".to_string(),
+                query: vec![],
+                body: Some(&body),
+                what: format!("page {} of the conversation query", q.page_number),
+                needed: Some(PERM_ANALYTICS),
+            },
+            obs,
+        )
+        .await
+    }
+
+    /// The live conversation, with every participant's attributes.
+    pub async fn conversation(&self, id: &str) -> Result<Conversation> {
+        let v = self.conversation_json(id).await?;
+        serde_json::from_value(v).map_err(|e| Error::Decode {
+            what: format!("conversation {id}"),
+            detail: e.to_string(),
+        })
+    }
+
+    /// The live conversation exactly as the API returned it.
+    pub async fn conversation_json(&self, id: &str) -> Result<Value> {
+        self.conversation_json_observed(id, &quiet).await
+    }
+
+    pub async fn conversation_json_observed(&self, id: &str, obs: Observer<'_>) -> Result<Value> {
+        let id = checked_id(id)?;
+        self.call(
+            Call {
+                method: Method::GET,
+                path: format!("/api/v2/conversations/{id}"),
+                query: vec![],
+                body: None,
+                what: format!("conversation {id}"),
+                needed: Some(PERM_CONVERSATION),
+            },
+            obs,
+        )
+        .await
+    }
+
+    /// Starts an async details job.
+    pub async fn create_job(&self, body: &Value, obs: Observer<'_>) -> Result<JobCreated> {
+        self.call(
+            Call {
+                method: Method::POST,
+                path: "/api/v2/analytics/conversations/details/jobs".to_string(),
+                query: vec![],
+                body: Some(body),
+                what: "the async details job".to_string(),
+                needed: Some(PERM_ANALYTICS),
+            },
+            obs,
+        )
+        .await
+    }
+
+    pub async fn job_status(&self, job_id: &str, obs: Observer<'_>) -> Result<JobStatus> {
+        let id = checked_id(job_id)?;
+        self.call(
+            Call {
+                method: Method::GET,
+                path: format!("/api/v2/analytics/conversations/details/jobs/{id}"),
+                query: vec![],
+                body: None,
+                what: format!("async job {id}"),
+                needed: Some(PERM_ANALYTICS),
+            },
+            obs,
+        )
+        .await
+    }
+
+    pub async fn job_results(
+        &self,
+        job_id: &str,
+        cursor: Option<&str>,
+        page_size: u32,
+        obs: Observer<'_>,
+    ) -> Result<JobResults> {
+        let id = checked_id(job_id)?;
+        let mut q = vec![("pageSize", page_size.to_string())];
+        if let Some(c) = cursor {
+            q.push(("cursor", c.to_string()));
+        }
+        self.call(
+            Call {
+                method: Method::GET,
+                path: format!("/api/v2/analytics/conversations/details/jobs/{id}/results"),
+                query: q,
+                body: None,
+                what: format!("the results of async job {id}"),
+                needed: Some(PERM_ANALYTICS),
+            },
+            obs,
+        )
+        .await
+    }
+
+    /// Cancels a job (best effort: its results are no longer needed).
+    pub async fn delete_job(&self, job_id: &str) -> Result<()> {
+        let id = checked_id(job_id)?;
+        let _: Value = self
+            .call(
+                Call {
+                    method: Method::DELETE,
+                    path: format!("/api/v2/analytics/conversations/details/jobs/{id}"),
+                    query: vec![],
+                    body: None,
+                    what: format!("async job {id}"),
+                    needed: Some(PERM_ANALYTICS),
+                },
+                &quiet,
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Up to when the analytics data lake (and so async jobs) has data.
+    pub async fn availability(&self, obs: Observer<'_>) -> Result<DataAvailability> {
+        self.call(
+            Call {
+                method: Method::GET,
+                path: "/api/v2/analytics/conversations/details/jobs/availability".to_string(),
+                query: vec![],
+                body: None,
+                what: "the data availability date".to_string(),
+                needed: Some(PERM_ANALYTICS),
+            },
+            obs,
+        )
+        .await
+    }
+}
+
+/// One API request, as `Client::call` takes it.
+struct Call<'a> {
+    method: Method,
+    path: String,
+    query: Vec<(&'static str, String)>,
+    body: Option<&'a Value>,
+    /// What is asked for, for messages ("conversation 1234").
+    what: String,
+    /// The permission the endpoint needs, named when a 403 does not name one.
+    needed: Option<&'static str>,
+}
+
+/// Decodes a JSON body; an empty body (204, some DELETEs) decodes as `null`.
+fn decode<T: DeserializeOwned>(bytes: &[u8]) -> std::result::Result<T, String> {
+    let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+        b"null"
+    } else {
+        bytes
+    };
+    serde_json::from_slice(bytes).map_err(|e| e.to_string())
+}
+
+/// Ids go into URL paths: only the characters ids are made of, so nothing can escape the path.
+fn checked_id(id: &str) -> Result<&str> {
+    let id = id.trim();
+    if !id.is_empty()
+        && id.len() <= 128
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        Ok(id)
+    } else {
+        Err(Error::Config(format!(
+            "'{}' is not a valid id: ids are like 0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+            id.chars().take(80).collect::<String>().escape_debug()
+        )))
+    }
+}
+
+fn retry_after(resp: &reqwest::Response) -> Option<u64> {
+    resp.headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .map(|s| s.max(0.0).ceil() as u64)
+}
+
+fn network_error(e: &reqwest::Error, base: &str) -> Error {
+    // The innermost cause says most ("connection refused", "dns error"); URLs hold no secret.
+    let mut cause: &dyn std::error::Error = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    let message = if e.is_timeout() {
+        format!("{base} did not answer in time")
+    } else if e.is_connect() {
+        format!("cannot connect to {base} ({cause})")
+    } else if e.is_body() || e.is_decode() {
+        format!("the connection to {base} dropped during the answer ({cause})")
+    } else {
+        format!("request to {base} failed ({cause})")
+    };
+    Error::Network { message }
+}
+
+fn token_error(
+    status: StatusCode,
+    body: &[u8],
+    retry_after: Option<u64>,
+    secret: &Secret,
+) -> Error {
+    let code = status.as_u16();
+    match code {
+        429 => Error::RateLimited {
+            retry_after,
+            context_id: None,
+        },
+        500..=599 => Error::Server {
+            status: code,
+            message: "the login service failed".into(),
+            context_id: None,
+        },
+        _ => {
+            let parsed: Option<OAuthErrorBody> = serde_json::from_slice(body).ok();
+            let detail = parsed
+                .map(|b| {
+                    let d = b.error_description.or(b.description).unwrap_or_default();
+                    if d.is_empty() {
+                        b.error
+                    } else {
+                        format!("{}: {d}", b.error)
+                    }
+                })
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| format!("HTTP {code}"));
+            // Never echo the secret, even if a server put it in its answer.
+            let detail = if secret.is_empty() {
+                detail
+            } else {
+                detail.replace(secret.expose(), "<redacted>")
+            };
+            Error::Auth {
+                message: format!("the login service refused the OAuth client ({detail})"),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_cannot_escape_the_path() {
+        assert!(checked_id("3f1e2d4c-1111-4a2b-9c3d-0123456789ab").is_ok());
+        for bad in ["", "../oauth", "a/b", "a?b", "a b", "%2e%2e"] {
+            let e = checked_id(bad).unwrap_err();
+            assert!(e.to_string().contains("is not a valid id"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn token_errors_never_echo_the_secret() {
+        let s = Secret::new("topsecret");
+        let e = token_error(
+            StatusCode::UNAUTHORIZED,
+            br#"{"error":"invalid_client","description":"bad secret topsecret"}"#,
+            None,
+            &s,
+        );
+        let msg = e.to_string();
+        assert!(!msg.contains("topsecret"), "{msg}");
+        assert!(msg.contains("invalid_client"), "{msg}");
+        assert_eq!(e.exit_code(), 3);
+    }
+}
