@@ -16,7 +16,7 @@ use crate::genesys::model::Conversation;
 use crate::genesys::query::{Interval, Media, Order};
 use crate::timespec::Zone;
 
-use super::PageEvent;
+use crate::paging::PageEvent;
 use super::detail::{Detail, Fetched};
 use super::form::{Field, Form};
 use super::keymap::{self, Action, Key, Mode};

@@ -9,8 +9,6 @@ pub mod form;
 pub mod keymap;
 pub mod list;
 pub mod sanitize;
-#[doc(hidden)]
-pub mod shim;
 pub mod ui;
 
 use std::io::stdout;
@@ -32,7 +30,8 @@ use crate::genesys::query::{MAX_PAGE_SIZE, Media};
 use crate::timespec::Zone;
 use app::{Effect, Event, Init, State, update};
 
-pub use shim::{Client, PageEvent, RangeQuery, spawn_query};
+use crate::genesys::Client;
+use crate::paging::{RangeQuery, spawn_query};
 
 /// What `convoscope browse` starts from.
 #[derive(Debug, Clone, Default)]
