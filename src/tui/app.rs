@@ -16,13 +16,13 @@ use crate::genesys::model::Conversation;
 use crate::genesys::query::{Interval, Media, Order};
 use crate::timespec::Zone;
 
-use crate::paging::PageEvent;
 use super::detail::{Detail, Fetched};
 use super::form::{Field, Form};
 use super::keymap::{self, Action, Key, Mode};
 use super::list::{List, Load};
 use super::sanitize::sanitize;
 use super::ui;
+use crate::paging::PageEvent;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {

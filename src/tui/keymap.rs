@@ -103,6 +103,7 @@ impl Key {
             KeyCode::PageDown => "PgDn".into(),
             KeyCode::Home => "Home".into(),
             KeyCode::End => "End".into(),
+            KeyCode::F(n) => format!("F{n}"),
             other => format!("{other:?}"),
         };
         if self.ctrl { format!("C-{base}") } else { base }
@@ -304,7 +305,15 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding {
         modes: COMMAND,
-        keys: &[c('?')],
+        keys: &[c('?'), k(KeyCode::F(1))],
+        action: Action::Help,
+        short: "help",
+        help: "Show the keys that work here",
+        footer: true,
+    },
+    Binding {
+        modes: &[FormText, Filter],
+        keys: &[k(KeyCode::F(1))],
         action: Action::Help,
         short: "help",
         help: "Show the keys that work here",
@@ -312,7 +321,7 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding {
         modes: &[Help],
-        keys: &[k(KeyCode::Esc), c('?'), c('q')],
+        keys: &[k(KeyCode::Esc), c('?'), c('q'), k(KeyCode::F(1))],
         action: Action::Help,
         short: "close",
         help: "Close this help",

@@ -45,8 +45,8 @@ pub fn height(s: &State) -> u16 {
 
 /// Width of each text field's box.
 fn field_width(total: u16) -> usize {
-    // "From " + box + "  To " + box + "  Media ◂ All messaging ▸"
-    let rest = 5 + 5 + 7 + 17 + 4;
+    // Borders, "▸From ✗ " box "  ▸To ✗ " box "  ▸Media ◂ All messaging ▸".
+    let rest = 2 + 8 + 2 + 6 + 2 + 7 + 17;
     ((total as usize).saturating_sub(rest) / 2).clamp(8, 28)
 }
 

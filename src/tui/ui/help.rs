@@ -13,7 +13,11 @@ use crate::tui::keymap::{self, Mode};
 pub fn draw(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     let mode = s.base_mode();
     let mut bindings: Vec<_> = keymap::active(mode).collect();
-    bindings.extend(keymap::active(Mode::Help));
+    // The overlay's own keys, less those already listed (Ctrl-C works everywhere).
+    let own: Vec<_> = keymap::active(Mode::Help)
+        .filter(|b| !bindings.iter().any(|x| std::ptr::eq(*x, *b)))
+        .collect();
+    bindings.extend(own);
     let key_w = bindings
         .iter()
         .map(|b| super::text::width(&b.keys_label()))

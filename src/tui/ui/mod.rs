@@ -33,3 +33,6 @@ pub fn draw(f: &mut Frame, s: &State) {
         help::draw(f, s, f.area(), t);
     }
 }
+
+#[cfg(test)]
+mod tests;

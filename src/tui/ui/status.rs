@@ -73,11 +73,13 @@ pub fn status(f: &mut Frame, s: &State, area: Rect, t: Theme) {
 pub fn footer(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     let mut spans = vec![Span::raw(" ")];
     let mut used = 1;
-    for b in keymap::active(s.mode()).filter(|b| b.footer) {
+    // Help first: whatever does not fit is in it.
+    let mut shown: Vec<_> = keymap::active(s.mode()).filter(|b| b.footer).collect();
+    shown.sort_by_key(|b| b.action != keymap::Action::Help);
+    for b in shown {
         let k = b.keys_label();
         let need = width(&k) + 1 + width(b.short) + 2;
         if used + need > area.width as usize {
-            // Whatever does not fit is in the help overlay.
             break;
         }
         used += need;

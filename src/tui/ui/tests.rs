@@ -1,0 +1,417 @@
+//! Snapshot tests of whole screens (ratatui `TestBackend` + insta), and cell-style checks where
+//! colour or reverse video matter (snapshots do not record styles). Fixed times, UTC.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::style::{Color, Modifier};
+
+use crate::genesys::Error;
+use crate::genesys::model::{
+    AnalyticsConversation, AnalyticsParticipant, AnalyticsSession, Conversation,
+    ConversationParticipant, format_time,
+};
+use crate::paging::PageEvent;
+use crate::timespec::Zone;
+use crate::tui::app::{Event, Init, State, update};
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 25, 12, 30, 0).unwrap()
+}
+
+fn state(width: u16, height: u16, color: bool) -> State {
+    let mut s = State::new(Init {
+        zone: Zone::Utc,
+        zone_label: "UTC".into(),
+        connection: "DEMO".into(),
+        color,
+        ..Default::default()
+    });
+    update(&mut s, Event::Resize { width, height });
+    s
+}
+
+fn key(s: &mut State, code: KeyCode) {
+    update(
+        s,
+        Event::Key {
+            key: KeyEvent::new(code, KeyModifiers::NONE),
+            now: now(),
+        },
+    );
+}
+
+fn render(s: &State) -> Buffer {
+    let mut t = Terminal::new(TestBackend::new(s.width, s.height)).unwrap();
+    t.draw(|f| super::draw(f, s)).unwrap();
+    t.backend().buffer().clone()
+}
+
+fn text(b: &Buffer) -> String {
+    let mut out = String::new();
+    for y in 0..b.area.height {
+        let mut line = String::new();
+        for x in 0..b.area.width {
+            line.push_str(b[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+const IDS: [&str; 4] = [
+    "0f8e2c1a-6b3d-4e5f-9a7b-1c2d3e4f5a6b",
+    "1a2b3c4d-5e6f-4a8b-9c0d-e1f2a3b4c5d6",
+    "2b3c4d5e-6f7a-4b9c-8d0e-f1a2b3c4d5e6",
+    "3c4d5e6f-7a8b-4c0d-9e1f-a2b3c4d5e6f7",
+];
+
+fn session(media: &str, mt: Option<&str>, dir: &str) -> AnalyticsSession {
+    AnalyticsSession {
+        media_type: Some(media.into()),
+        message_type: mt.map(str::to_string),
+        direction: Some(dir.into()),
+        ..Default::default()
+    }
+}
+
+fn conv(
+    n: usize,
+    minutes_ago: i64,
+    live: bool,
+    customer: &str,
+    agents: &[&str],
+) -> AnalyticsConversation {
+    let start = now() - Duration::minutes(minutes_ago);
+    let id = IDS[n];
+    let mut parts = vec![
+        AnalyticsParticipant {
+            participant_id: format!("{n}-cust"),
+            participant_name: Some(customer.into()),
+            purpose: Some("customer".into()),
+            sessions: vec![session("message", Some("webmessaging"), "inbound")],
+            ..Default::default()
+        },
+        AnalyticsParticipant {
+            participant_id: format!("{n}-flow"),
+            participant_name: Some("Web inbound flow".into()),
+            purpose: Some("workflow".into()),
+            sessions: vec![session("message", Some("webmessaging"), "inbound")],
+            ..Default::default()
+        },
+        AnalyticsParticipant {
+            participant_id: format!("{n}-acd"),
+            participant_name: Some("Support".into()),
+            purpose: Some("acd".into()),
+            sessions: vec![session("message", Some("webmessaging"), "inbound")],
+            ..Default::default()
+        },
+    ];
+    for (i, a) in agents.iter().enumerate() {
+        parts.push(AnalyticsParticipant {
+            participant_id: format!("{n}-agent{i}"),
+            participant_name: Some(a.to_string()),
+            purpose: Some("agent".into()),
+            user_id: Some(format!("user-{i}")),
+            sessions: vec![session("message", Some("webmessaging"), "inbound")],
+            ..Default::default()
+        });
+    }
+    AnalyticsConversation {
+        conversation_id: id.into(),
+        conversation_start: Some(format_time(start)),
+        conversation_end: (!live).then(|| format_time(start + Duration::seconds(754))),
+        originating_direction: Some("inbound".into()),
+        participants: parts,
+        ..Default::default()
+    }
+}
+
+fn convs() -> Vec<AnalyticsConversation> {
+    vec![
+        conv(0, 5, true, "Jane Doe", &[]),
+        conv(1, 42, false, "Ann Lee", &["Bob Agent"]),
+        conv(
+            2,
+            95,
+            false,
+            "Zed \x1b[31mRed\x1b[0m",
+            &["Carl Agent", "Dana Agent"],
+        ),
+        conv(3, 180, false, "Ivy", &["Bob Agent"]),
+    ]
+}
+
+/// The live conversation of IDS[1], with attributes of every kind.
+fn live() -> Conversation {
+    let attrs = |pairs: &[(&str, &str)]| {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    Conversation {
+        id: IDS[1].into(),
+        participants: vec![
+            ConversationParticipant {
+                id: "1-cust".into(),
+                purpose: Some("customer".into()),
+                attributes: attrs(&[
+                    ("email", "ann@example.com"),
+                    ("cart", r#"{"items":3,"total":"59.90","sku":["A-1","B-2"]}"#),
+                    (
+                        "note",
+                        "The customer asked about the delivery date of the order placed last week and wants a call back",
+                    ),
+                    ("trick", "abc\u{202e}fed\x1b]0;pwned\x07"),
+                ]),
+                ..Default::default()
+            },
+            ConversationParticipant {
+                id: "1-flow".into(),
+                purpose: Some("workflow".into()),
+                ..Default::default()
+            },
+            ConversationParticipant {
+                id: "1-acd".into(),
+                purpose: Some("acd".into()),
+                queue_name: Some("Support".into()),
+                attributes: attrs(&[("routing.skill", "billing")]),
+                ..Default::default()
+            },
+            ConversationParticipant {
+                id: "1-agent0".into(),
+                purpose: Some("agent".into()),
+                user_id: Some("user-0".into()),
+                ..Default::default()
+            },
+        ],
+        ..Default::default()
+    }
+}
+
+/// Submitted, one page in, still loading.
+fn loading(width: u16, height: u16) -> State {
+    let mut s = state(width, height, true);
+    key(&mut s, KeyCode::Enter);
+    update(
+        &mut s,
+        Event::Page(PageEvent::Page {
+            query_id: 1,
+            page_number: 1,
+            total_hits: 840,
+            conversations: convs(),
+        }),
+    );
+    update(
+        &mut s,
+        Event::Page(PageEvent::Progress {
+            query_id: 1,
+            loaded: 4,
+            total: 840,
+        }),
+    );
+    s
+}
+
+/// Everything loaded, the second row selected and its attributes fetched.
+fn full(width: u16, height: u16) -> State {
+    let mut s = loading(width, height);
+    update(
+        &mut s,
+        Event::Page(PageEvent::Done {
+            query_id: 1,
+            loaded: 4,
+        }),
+    );
+    key(&mut s, KeyCode::Down);
+    let generation = s.detail.generation;
+    update(&mut s, Event::Debounced { generation });
+    update(
+        &mut s,
+        Event::Fetched {
+            id: IDS[1].into(),
+            generation,
+            result: Ok(live()),
+        },
+    );
+    s
+}
+
+#[test]
+fn form_prefilled() {
+    let s = state(120, 30, true);
+    insta::assert_snapshot!(text(&render(&s)));
+}
+
+#[test]
+fn form_with_every_problem_shown() {
+    let mut s = state(120, 30, true);
+    for _ in 0..4 {
+        key(&mut s, KeyCode::Backspace);
+    }
+    for c in "soon".chars() {
+        key(&mut s, KeyCode::Char(c));
+    }
+    key(&mut s, KeyCode::Enter);
+    let b = render(&s);
+    let t = text(&b);
+    assert!(t.contains("✗ From: cannot read 'soon'"), "{t}");
+    insta::assert_snapshot!(t);
+}
+
+#[test]
+fn list_while_loading() {
+    let s = loading(120, 30);
+    let t = text(&render(&s));
+    assert!(t.contains("loading… loaded 4 of 840"), "{t}");
+    insta::assert_snapshot!(t);
+}
+
+#[test]
+fn rate_limit_wait_is_shown() {
+    let mut s = loading(120, 30);
+    update(
+        &mut s,
+        Event::Page(PageEvent::Waiting {
+            query_id: 1,
+            seconds: 3,
+            reason: "rate limited".into(),
+        }),
+    );
+    assert!(text(&render(&s)).contains("rate limited, retrying in 3 s · loaded 4 of 840"));
+}
+
+#[test]
+fn full_list_with_detail_at_160_columns() {
+    let s = full(160, 48);
+    let t = text(&render(&s));
+    // Whole ids at 160 columns; the injected escape sequence is visible, not executed.
+    assert!(t.contains(IDS[3]), "{t}");
+    assert!(t.contains("Zed \\e[31mRed\\e[0m"), "{t}");
+    assert!(t.contains("abc\\u{202e}fed\\e]0;pwned\\x07"), "{t}");
+    insta::assert_snapshot!(t);
+}
+
+#[test]
+fn help_overlay() {
+    let mut s = full(120, 40);
+    key(&mut s, KeyCode::Char('?'));
+    insta::assert_snapshot!(text(&render(&s)));
+}
+
+#[test]
+fn error_in_the_detail_pane() {
+    let mut s = loading(120, 36);
+    let generation = s.detail.generation;
+    update(&mut s, Event::Debounced { generation });
+    update(
+        &mut s,
+        Event::Fetched {
+            id: IDS[0].into(),
+            generation,
+            result: Err(Error::Permission {
+                permission: Some("conversation:communication:view".into()),
+                message: "Missing permission".into(),
+                context_id: Some("ctx-42".into()),
+            }),
+        },
+    );
+    let t = text(&render(&s));
+    assert!(t.contains("lacks conversation:communication:view"), "{t}");
+    insta::assert_snapshot!(t);
+}
+
+#[test]
+fn narrow_terminal_takes_turns() {
+    let mut s = full(80, 24);
+    let list = text(&render(&s));
+    insta::assert_snapshot!("narrow_list", list);
+    key(&mut s, KeyCode::Tab);
+    let detail = text(&render(&s));
+    assert!(detail.contains("Participants & attributes"), "{detail}");
+    insta::assert_snapshot!("narrow_detail", detail);
+}
+
+#[test]
+fn zoom_gives_the_pane_the_whole_screen() {
+    let mut s = full(120, 30);
+    key(&mut s, KeyCode::Tab);
+    key(&mut s, KeyCode::Char('z'));
+    let t = text(&render(&s));
+    assert!(!t.contains("Range · times in UTC"), "{t}");
+    assert!(!t.contains("Conversations"), "{t}");
+}
+
+#[test]
+fn selected_row_is_reversed_and_marked() {
+    let s = full(160, 48);
+    let b = render(&s);
+    let areas = super::layout::areas(&s);
+    let list = areas.list.unwrap();
+    // The second data row (below border and header) is the selected one.
+    let y = list.y + 3;
+    assert_eq!(b[(list.x + 1, y)].symbol(), "▶");
+    assert!(b[(list.x + 5, y)].modifier.contains(Modifier::REVERSED));
+    assert!(!b[(list.x + 5, y - 1)].modifier.contains(Modifier::REVERSED));
+}
+
+#[test]
+fn no_color_keeps_modifiers_and_drops_colours() {
+    let mut s = full(160, 48);
+    s.color = false;
+    let b = render(&s);
+    for cell in b.content() {
+        assert_eq!(cell.fg, Color::Reset, "{cell:?}");
+        assert_eq!(cell.bg, Color::Reset, "{cell:?}");
+    }
+    let list = super::layout::areas(&s).list.unwrap();
+    assert!(
+        b[(list.x + 5, list.y + 3)]
+            .modifier
+            .contains(Modifier::REVERSED)
+    );
+    // The connection banner stands out without colour.
+    let demo = (0..s.width).find(|&x| b[(x, 0)].symbol() == "D").unwrap();
+    assert!(b[(demo, 0)].modifier.contains(Modifier::REVERSED));
+}
+
+#[test]
+fn a_hundred_thousand_rows_draw_fast() {
+    let mut s = state(160, 48, true);
+    key(&mut s, KeyCode::Enter);
+    let base = conv(1, 1, false, "Jane", &["Bob"]);
+    for page in 0..1000u32 {
+        let page_convs = (0..100)
+            .map(|i| {
+                let mut c = base.clone();
+                c.conversation_id = format!("id-{page}-{i}");
+                c
+            })
+            .collect();
+        update(
+            &mut s,
+            Event::Page(PageEvent::Page {
+                query_id: 1,
+                page_number: page + 1,
+                total_hits: 100_000,
+                conversations: page_convs,
+            }),
+        );
+    }
+    key(&mut s, KeyCode::End);
+    let mut t = Terminal::new(TestBackend::new(160, 48)).unwrap();
+    let start = std::time::Instant::now();
+    for _ in 0..20 {
+        t.draw(|f| super::draw(f, &s)).unwrap();
+    }
+    // A frame must not depend on the row count; generous for a debug build on a busy machine.
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
+}
