@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use futures::{FutureExt, StreamExt};
+use futures::StreamExt;
 use ratatui::crossterm::cursor::Show;
 use ratatui::crossterm::event::{
     DisableMouseCapture, EnableMouseCapture, Event as TermEvent, EventStream,
@@ -103,7 +103,18 @@ pub async fn run(
     // Draw before any data arrives, so the screen never looks hung.
     terminal.draw(|f| ui::draw(f, &state))?;
 
-    let mut events = EventStream::new();
+    // Terminal events are forwarded by their own task: polling an `EventStream` once with a
+    // throwaway waker (to drain it) would leave its wake-up thread holding that waker.
+    let (term_tx, mut term_rx) = mpsc::channel::<std::io::Result<TermEvent>>(256);
+    let forwarder = tokio::spawn(async move {
+        let mut events = EventStream::new();
+        while let Some(ev) = events.next().await {
+            if term_tx.send(ev).await.is_err() {
+                break;
+            }
+        }
+    });
+    let _forwarder = AbortOnDrop(forwarder);
     let mut signals = Signals::new()?;
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -111,7 +122,7 @@ pub async fn run(
     while !state.quit {
         let animating = state.animating();
         let first = tokio::select! {
-            ev = events.next() => match ev {
+            ev = term_rx.recv() => match ev {
                 Some(Ok(ev)) => from_terminal(ev),
                 Some(Err(e)) => return Err(e.into()),
                 None => break,
@@ -129,8 +140,8 @@ pub async fn run(
         loop {
             let ev = if let Ok(ev) = rx.try_recv() {
                 Some(ev)
-            } else if let Some(Some(Ok(ev))) = events.next().now_or_never() {
-                from_terminal(ev)
+            } else if let Ok(ev) = term_rx.try_recv() {
+                from_terminal(ev?)
             } else {
                 break;
             };
@@ -156,6 +167,15 @@ fn from_terminal(ev: TermEvent) -> Option<Event> {
         TermEvent::Mouse(m) => Some(Event::Mouse(m)),
         TermEvent::Resize(width, height) => Some(Event::Resize { width, height }),
         _ => None,
+    }
+}
+
+/// Aborts a task when dropped (the terminal reader, on every way out of `run`).
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

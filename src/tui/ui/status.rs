@@ -75,7 +75,11 @@ pub fn footer(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     let mut used = 1;
     // Help first: whatever does not fit is in it.
     let mut shown: Vec<_> = keymap::active(s.mode()).filter(|b| b.footer).collect();
-    shown.sort_by_key(|b| b.action != keymap::Action::Help);
+    shown.sort_by_key(|b| match b.action {
+        keymap::Action::Help => 0,
+        keymap::Action::Quit => 1,
+        _ => 2,
+    });
     for b in shown {
         let k = b.keys_label();
         let need = width(&k) + 1 + width(b.short) + 2;
