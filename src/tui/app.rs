@@ -56,6 +56,8 @@ pub struct State {
     pub query_seq: u64,
     /// A one-off message for the status line (cleared by the next key).
     pub message: Option<String>,
+    /// A note on the range being shown (e.g. split into parts), kept until the next submit.
+    pub range_note: Option<String>,
     pub quit: bool,
 }
 
@@ -97,6 +99,7 @@ impl State {
             spinner: 0,
             query_seq: 0,
             message: None,
+            range_note: None,
             quit: false,
         }
     }
@@ -406,7 +409,7 @@ fn submit(s: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
     s.list.reset(s.query_seq);
     s.focus = Focus::List;
     s.zoom = false;
-    s.message = s.form.note.clone();
+    s.range_note = s.form.note.clone();
     vec![
         Effect::CancelQuery,
         Effect::Query {
@@ -613,6 +616,22 @@ pub(crate) mod tests {
         clear(&mut s, 1);
         typ(&mut s, "yesterday");
         assert!(s.form.problems.is_empty());
+    }
+
+    #[test]
+    fn a_long_range_is_allowed_and_the_status_says_so() {
+        let mut s = state();
+        clear(&mut s, 4);
+        typ(&mut s, "-45d");
+        let fx = key(&mut s, KeyCode::Enter);
+        assert!(matches!(fx[1], Effect::Query { .. }));
+        assert_eq!(
+            s.range_note.as_deref(),
+            Some("45 days: longer than 31, loaded in 31-day parts")
+        );
+        // It stays while the user moves around.
+        key(&mut s, KeyCode::Char('j'));
+        assert!(s.range_note.is_some());
     }
 
     #[test]

@@ -52,6 +52,9 @@ pub fn status(f: &mut Frame, s: &State, area: Rect, t: Theme) {
         Span::raw(" "),
         Span::styled(text, if bad { t.error() } else { t.plain() }),
     ];
+    if let Some(n) = &s.range_note {
+        spans.push(Span::styled(format!(" · {n}"), t.dim()));
+    }
     if let Some(m) = &s.message {
         spans.push(Span::styled(format!(" · {m}"), t.warn()));
     }
