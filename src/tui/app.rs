@@ -325,6 +325,10 @@ fn act(s: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
         Action::Refetch => return s.detail.refetch(),
         Action::Zoom => s.zoom = !s.zoom,
         Action::Help => s.help = !s.help,
+        Action::OpenDetail => {
+            s.focus = Focus::Detail;
+            s.zoom = false;
+        }
     }
     vec![]
 }
@@ -958,6 +962,15 @@ pub(crate) mod tests {
         };
         update(&mut s, Event::Mouse(wheel));
         assert_eq!(s.list.selected.as_deref(), Some("c1"));
+    }
+
+    #[test]
+    fn enter_on_a_row_opens_the_detail() {
+        let mut s = state();
+        key(&mut s, KeyCode::Enter);
+        update(&mut s, page(1, 1, vec![conv("c1", 10, "a", "b")]));
+        key(&mut s, KeyCode::Enter);
+        assert_eq!(s.focus, Focus::Detail);
     }
 
     #[test]

@@ -47,6 +47,8 @@ pub enum Action {
     ToggleSort,
     ToggleMouse,
     Refetch,
+    /// Enter on a row: read its detail.
+    OpenDetail,
     Zoom,
     Help,
 }
@@ -245,6 +247,14 @@ pub const BINDINGS: &[Binding] = &[
         action: Action::End,
         short: "last",
         help: "Last row (list) or bottom (detail)",
+        footer: false,
+    },
+    Binding {
+        modes: &[List],
+        keys: &[k(KeyCode::Enter)],
+        action: Action::OpenDetail,
+        short: "detail",
+        help: "Read the selected conversation in the detail pane",
         footer: false,
     },
     Binding {

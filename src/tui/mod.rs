@@ -13,6 +13,7 @@ pub mod ui;
 
 use std::io::stdout;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -69,13 +70,18 @@ pub async fn run(
     });
 
     // Our hook first: ratatui::init wraps it in one that restores the terminal, then calls it,
-    // so the panic message is printed after the restore, on the normal screen.
+    // so the panic message is printed after the restore, on the normal screen. A panic in any
+    // task ends the program: the screen cannot go on once the terminal is restored under it.
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         let _ = execute!(stdout(), DisableMouseCapture, Show);
         previous(info);
+        if SCREEN_ACTIVE.load(Ordering::SeqCst) {
+            std::process::exit(101);
+        }
     }));
     let mut terminal = ratatui::try_init()?;
+    SCREEN_ACTIVE.store(true, Ordering::SeqCst);
     let _guard = Guard;
     if opts.mouse {
         execute!(stdout(), EnableMouseCapture)?;
@@ -179,11 +185,15 @@ impl Drop for AbortOnDrop {
     }
 }
 
+/// Whether the screen owns the terminal (a panic then restores it and exits).
+static SCREEN_ACTIVE: AtomicBool = AtomicBool::new(false);
+
 /// Restores the terminal when `run` ends by any path, `?` included.
 struct Guard;
 
 impl Drop for Guard {
     fn drop(&mut self) {
+        SCREEN_ACTIVE.store(false, Ordering::SeqCst);
         let _ = execute!(stdout(), DisableMouseCapture);
         ratatui::restore();
         let _ = execute!(stdout(), Show);

@@ -23,26 +23,39 @@ pub fn draw(f: &mut Frame, s: &State, area: Rect, t: Theme) {
         .map(|b| super::text::width(&b.keys_label()))
         .max()
         .unwrap_or(4);
-    let w = (area.width.saturating_sub(4)).min(72);
-    let h = (bindings.len() as u16 + 4).min(area.height.saturating_sub(2));
+    // Two columns when one would not fit the height: nothing is cut off silently.
+    let rows_avail = area.height.saturating_sub(6) as usize;
+    let columns = if bindings.len() > rows_avail { 2 } else { 1 };
+    let per_col = bindings.len().div_ceil(columns);
+    let w = if columns == 1 {
+        area.width.saturating_sub(4).min(72)
+    } else {
+        area.width.saturating_sub(2).min(140)
+    };
+    let h = (per_col as u16 + 4).min(area.height);
     let [r] = Layout::horizontal([Constraint::Length(w)])
         .flex(Flex::Center)
         .areas(area);
     let [r] = Layout::vertical([Constraint::Length(h)])
         .flex(Flex::Center)
         .areas(r);
-    let text_w = (w as usize).saturating_sub(key_w + 4);
+    let col_w = (w as usize).saturating_sub(2) / columns;
+    let text_w = col_w.saturating_sub(key_w + 3);
     let mut lines = vec![Line::styled(
         format!("Keys in {}", mode_name(mode)),
         t.dim(),
     )];
     lines.push(Line::raw(""));
-    for b in bindings {
-        lines.push(Line::from(vec![
-            Span::styled(pad(&b.keys_label(), key_w), t.key()),
-            Span::raw("  "),
-            Span::raw(fit(b.help, text_w)),
-        ]));
+    for row in 0..per_col {
+        let mut spans = Vec::new();
+        for col in 0..columns {
+            if let Some(b) = bindings.get(col * per_col + row) {
+                spans.push(Span::styled(pad(&b.keys_label(), key_w), t.key()));
+                spans.push(Span::raw(" "));
+                spans.push(Span::raw(pad(&fit(b.help, text_w), text_w + 2)));
+            }
+        }
+        lines.push(Line::from(spans));
     }
     f.render_widget(Clear, r);
     f.render_widget(

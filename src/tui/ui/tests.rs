@@ -304,6 +304,22 @@ fn help_overlay() {
 }
 
 #[test]
+fn help_overlay_fits_a_small_terminal() {
+    let mut s = full(80, 24);
+    key(&mut s, KeyCode::Char('?'));
+    let t = text(&render(&s));
+    // Every binding of the mode is on screen, in two columns if need be.
+    for b in crate::tui::keymap::active(crate::tui::keymap::Mode::List) {
+        assert!(
+            t.contains(&b.keys_label()),
+            "{} missing:\n{t}",
+            b.keys_label()
+        );
+    }
+    insta::assert_snapshot!(t);
+}
+
+#[test]
 fn error_in_the_detail_pane() {
     let mut s = loading(120, 36);
     let generation = s.detail.generation;
