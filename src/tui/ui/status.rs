@@ -15,10 +15,15 @@ use crate::tui::list::Load;
 
 pub fn header(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     let demo = s.connection.eq_ignore_ascii_case("demo");
+    // The connection is what matters most here: it keeps the room it needs, cut visibly.
+    let room = (area.width as usize).saturating_sub(12 + 15 + 2).max(8);
     let spans = vec![
         Span::styled(" convoscope ", t.title()),
         Span::styled("· connected to ", t.dim()),
-        Span::styled(format!(" {} ", s.connection), t.connection(demo)),
+        Span::styled(
+            format!(" {} ", fit(&s.connection, room)),
+            t.connection(demo),
+        ),
         Span::styled(" · read-only", t.dim()),
     ];
     f.render_widget(Paragraph::new(Line::from(spans)), area);
@@ -87,6 +92,8 @@ pub fn footer(f: &mut Frame, s: &State, area: Rect, t: Theme) {
         let k = b.keys_label();
         let need = width(&k) + 1 + width(b.short) + 2;
         if used + need > area.width as usize {
+            // The rest is in the help overlay; say there is more.
+            spans.push(Span::styled("…", t.dim()));
             break;
         }
         used += need;
