@@ -39,6 +39,7 @@ pub struct Row {
 
 impl Row {
     pub fn new(conv: AnalyticsConversation, zone: Zone) -> Row {
+        let conv = slim(conv);
         let start = conv.start();
         let cells = cells(&conv, zone);
         let mut haystack = conv.conversation_id.to_lowercase();
@@ -65,6 +66,19 @@ impl Row {
     pub fn id(&self) -> &str {
         &self.conv.conversation_id
     }
+}
+
+/// Drops what the screen never shows (segments, metrics, flow, ...: often kilobytes per
+/// conversation), so that 100,000 rows stay small.
+fn slim(mut c: AnalyticsConversation) -> AnalyticsConversation {
+    c.extra = Default::default();
+    for p in &mut c.participants {
+        p.extra = Default::default();
+        for s in &mut p.sessions {
+            s.extra = Default::default();
+        }
+    }
+    c
 }
 
 fn push_attributes(haystack: &mut String, a: &Attributes) {
@@ -422,6 +436,24 @@ pub(crate) mod tests {
         assert_eq!(
             Row::new(conv("c2", 0, "a", "b"), Zone::Utc).cells.duration,
             "12m05s"
+        );
+    }
+
+    #[test]
+    fn rows_keep_only_what_the_screen_shows() {
+        let mut c = conv("c1", 5, "a", "b");
+        c.extra
+            .insert("divisionIds".into(), serde_json::json!(["d"]));
+        c.participants[0].sessions[0].extra.insert(
+            "segments".into(),
+            serde_json::json!([{"segmentType": "interact"}]),
+        );
+        let r = Row::new(c, Zone::Utc);
+        assert!(r.conv.extra.is_empty());
+        assert!(r.conv.participants[0].sessions[0].extra.is_empty());
+        assert_eq!(
+            r.conv.participants[0].sessions[0].media_type.as_deref(),
+            Some("message")
         );
     }
 
