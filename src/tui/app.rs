@@ -160,6 +160,8 @@ pub enum Event {
         id: String,
         generation: u64,
         result: Result<Conversation, Error>,
+        /// When the answer arrived.
+        at: DateTime<Utc>,
     },
     Tick,
 }
@@ -215,9 +217,10 @@ pub fn update(s: &mut State, event: Event) -> Vec<Effect> {
             id,
             generation,
             result,
+            at,
         } => {
-            s.detail.fetched(&id, generation, result);
-            if let Some(Fetched::Loaded(c)) = s.detail.cache.get(&id) {
+            s.detail.fetched(&id, generation, result, at);
+            if let Some(Fetched::Loaded(c, _)) = s.detail.cache.get(&id) {
                 // Attribute text becomes searchable once known.
                 let c = c.clone();
                 s.list
@@ -274,7 +277,13 @@ fn on_key(s: &mut State, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
 }
 
 fn act(s: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
-    let page = ui::layout::list_rows(s).max(1) as isize;
+    let page = match s.focus {
+        Focus::Detail => ui::layout::areas(s)
+            .detail
+            .map_or(1, |r| r.height.saturating_sub(3)),
+        _ => ui::layout::list_rows(s) as u16,
+    }
+    .max(1) as isize;
     match action {
         Action::Quit => {
             s.quit = true;
@@ -901,6 +910,7 @@ pub(crate) mod tests {
                 id: "c1".into(),
                 generation: 1,
                 result: Ok(c),
+                at: now(),
             },
         );
         key(&mut s, KeyCode::Char('/'));

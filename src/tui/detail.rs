@@ -4,6 +4,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
+
 use crate::genesys::Error;
 use crate::genesys::model::Conversation;
 
@@ -15,7 +17,8 @@ pub const DEBOUNCE: std::time::Duration = std::time::Duration::from_millis(150);
 
 #[derive(Debug, Clone)]
 pub enum Fetched {
-    Loaded(Arc<Conversation>),
+    /// The live conversation, and when it was read (attributes change while it goes on).
+    Loaded(Arc<Conversation>, DateTime<Utc>),
     /// The error in words a user can act on (sanitised: it may quote the API).
     Failed(String),
 }
@@ -92,12 +95,18 @@ impl Detail {
 
     /// A fetch finished. Successes are cached whatever their generation (they are still
     /// true); errors only when they answer the current request.
-    pub fn fetched(&mut self, id: &str, generation: u64, result: Result<Conversation, Error>) {
+    pub fn fetched(
+        &mut self,
+        id: &str,
+        generation: u64,
+        result: Result<Conversation, Error>,
+        at: DateTime<Utc>,
+    ) {
         let current = matches!(&self.pending, Some(p) if p.generation == generation);
         match result {
             Ok(c) => {
                 self.cache
-                    .insert(id.to_string(), Fetched::Loaded(Arc::new(c)));
+                    .insert(id.to_string(), Fetched::Loaded(Arc::new(c), at));
             }
             Err(e) if current => {
                 self.cache
@@ -142,6 +151,10 @@ impl Detail {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn at() -> DateTime<Utc> {
+        DateTime::UNIX_EPOCH
+    }
 
     fn conv(id: &str) -> Conversation {
         Conversation {
@@ -190,13 +203,13 @@ mod tests {
         let mut d = Detail::default();
         d.select(Some("a"));
         d.debounced(1);
-        d.fetched("a", 1, Ok(conv("a")));
-        assert!(matches!(d.shown(), Some(Fetched::Loaded(_))));
+        d.fetched("a", 1, Ok(conv("a")), at());
+        assert!(matches!(d.shown(), Some(Fetched::Loaded(..))));
         assert!(!d.is_busy());
         d.select(Some("b"));
         // Back to a: cached, no request.
         assert_eq!(d.select(Some("a")), vec![]);
-        assert!(matches!(d.shown(), Some(Fetched::Loaded(_))));
+        assert!(matches!(d.shown(), Some(Fetched::Loaded(..))));
     }
 
     #[test]
@@ -208,7 +221,7 @@ mod tests {
             what: "conversation a".into(),
             context_id: None,
         };
-        d.fetched("a", 1, Err(err));
+        d.fetched("a", 1, Err(err), at());
         match d.shown() {
             Some(Fetched::Failed(m)) => assert!(m.contains("was not found"), "{m}"),
             other => panic!("{other:?}"),
@@ -239,9 +252,10 @@ mod tests {
             Err(Error::Network {
                 message: "x".into(),
             }),
+            at(),
         );
         assert!(!d.cache.contains_key("a"));
-        d.fetched("a", 1, Ok(conv("a")));
+        d.fetched("a", 1, Ok(conv("a")), at());
         assert!(d.cache.contains_key("a"));
         // b's debounce is still pending.
         assert_eq!(d.pending.as_ref().unwrap().id, "b");

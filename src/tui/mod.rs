@@ -254,6 +254,7 @@ impl Runner {
                                 id,
                                 generation,
                                 result,
+                                at: Utc::now(),
                             })
                             .await;
                     }));

@@ -43,7 +43,14 @@ pub fn lines(s: &State, w: usize, t: Theme) -> Vec<Line<'static>> {
     };
     let mut out = header(s, row, w, t);
     let live = match s.detail.shown() {
-        Some(Fetched::Loaded(c)) => Some(c.as_ref()),
+        Some(Fetched::Loaded(c, at)) => {
+            let at = s.zone().format(*at, "%H:%M:%S");
+            out.push(Line::styled(
+                format!("attributes as read at {at} (r reads them again)"),
+                t.dim(),
+            ));
+            Some(c.as_ref())
+        }
         Some(Fetched::Failed(e)) => {
             for l in wrap(&format!("✗ attributes unavailable: {e}"), w) {
                 out.push(Line::styled(l, t.error()));

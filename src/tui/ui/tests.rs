@@ -236,6 +236,7 @@ fn full(width: u16, height: u16) -> State {
             id: IDS[1].into(),
             generation,
             result: Ok(live()),
+            at: now(),
         },
     );
     s
@@ -334,6 +335,7 @@ fn error_in_the_detail_pane() {
                 message: "Missing permission".into(),
                 context_id: Some("ctx-42".into()),
             }),
+            at: now(),
         },
     );
     let t = text(&render(&s));
