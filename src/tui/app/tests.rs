@@ -1,0 +1,479 @@
+//! State tests of the whole screen: keys, pages and fetches in, state and effects out.
+
+use super::*;
+use crate::tui::list::tests::conv;
+use chrono::TimeZone;
+use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+
+pub fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 25, 12, 30, 0).unwrap()
+}
+
+pub fn state() -> State {
+    let mut s = State::new(Init {
+        zone: Zone::Utc,
+        zone_label: "UTC".into(),
+        connection: "DEMO".into(),
+        ..Default::default()
+    });
+    update(
+        &mut s,
+        Event::Resize {
+            width: 120,
+            height: 40,
+        },
+    );
+    s
+}
+
+pub fn key(s: &mut State, code: KeyCode) -> Vec<Effect> {
+    update(
+        s,
+        Event::Key {
+            key: KeyEvent::new(code, KeyModifiers::NONE),
+            now: now(),
+        },
+    )
+}
+
+pub fn typ(s: &mut State, text: &str) {
+    for c in text.chars() {
+        key(s, KeyCode::Char(c));
+    }
+}
+
+pub fn page(
+    query_id: u64,
+    total: u64,
+    convs: Vec<crate::genesys::model::AnalyticsConversation>,
+) -> Event {
+    Event::Page(PageEvent::Page {
+        query_id,
+        page_number: 1,
+        total_hits: total,
+        conversations: convs,
+    })
+}
+
+fn clear(s: &mut State, field_len: usize) {
+    for _ in 0..field_len {
+        key(s, KeyCode::Backspace);
+    }
+}
+
+#[test]
+fn enter_submits_the_prefilled_range_and_focuses_the_list() {
+    let mut s = state();
+    let fx = key(&mut s, KeyCode::Enter);
+    assert_eq!(
+        fx,
+        vec![
+            Effect::CancelQuery,
+            Effect::Query {
+                query_id: 1,
+                interval: Interval::new(now() - chrono::Duration::hours(24), now()),
+                media: Media::Webmessaging,
+                order: Order::Desc,
+            }
+        ]
+    );
+    assert_eq!(s.focus, Focus::List);
+    assert!(s.animating());
+}
+
+#[test]
+fn typing_q_in_a_field_types_it_and_validates() {
+    let mut s = state();
+    clear(&mut s, 4);
+    let fx = key(&mut s, KeyCode::Char('q'));
+    assert!(fx.is_empty());
+    assert!(!s.quit);
+    assert_eq!(s.form.from.value(), "q");
+    assert!(
+        s.form
+            .problems
+            .from
+            .as_deref()
+            .unwrap()
+            .contains("cannot read 'q'")
+    );
+    // Enter with a bad range does not query.
+    assert!(key(&mut s, KeyCode::Enter).is_empty());
+    assert_eq!(s.focus, Focus::Form);
+    clear(&mut s, 1);
+    typ(&mut s, "yesterday");
+    assert!(s.form.problems.is_empty());
+}
+
+#[test]
+fn a_long_range_is_allowed_and_the_status_says_so() {
+    let mut s = state();
+    clear(&mut s, 4);
+    typ(&mut s, "-45d");
+    let fx = key(&mut s, KeyCode::Enter);
+    assert!(matches!(fx[1], Effect::Query { .. }));
+    assert_eq!(
+        s.range_note.as_deref(),
+        Some("45 days: longer than 31, loaded in 31-day parts")
+    );
+    // It stays while the user moves around.
+    key(&mut s, KeyCode::Char('j'));
+    assert!(s.range_note.is_some());
+}
+
+#[test]
+fn enter_submits_from_any_field() {
+    let mut s = state();
+    key(&mut s, KeyCode::Tab);
+    key(&mut s, KeyCode::Tab);
+    assert_eq!(s.mode(), Mode::FormMedia);
+    key(&mut s, KeyCode::Char(' '));
+    assert_eq!(s.form.media, Media::Message);
+    key(&mut s, KeyCode::Left);
+    key(&mut s, KeyCode::Left);
+    assert_eq!(s.form.media, Media::Any);
+    let fx = key(&mut s, KeyCode::Enter);
+    assert!(matches!(
+        fx[1],
+        Effect::Query {
+            media: Media::Any,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn q_quits_outside_text_fields_and_ctrl_c_anywhere() {
+    let mut s = state();
+    let fx = update(
+        &mut s,
+        Event::Key {
+            key: KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL),
+            now: now(),
+        },
+    );
+    assert_eq!(fx, vec![Effect::Quit]);
+    let mut s = state();
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(key(&mut s, KeyCode::Char('q')), vec![Effect::Quit]);
+}
+
+#[test]
+fn tab_cycles_fields_and_panes() {
+    let mut s = state();
+    let mut seen = vec![];
+    for _ in 0..5 {
+        key(&mut s, KeyCode::Tab);
+        seen.push(s.mode());
+    }
+    assert_eq!(
+        seen,
+        [
+            Mode::FormText,
+            Mode::FormMedia,
+            Mode::List,
+            Mode::Detail,
+            Mode::FormText
+        ]
+    );
+    key(&mut s, KeyCode::BackTab);
+    assert_eq!(s.mode(), Mode::Detail);
+}
+
+#[test]
+fn stale_pages_are_dropped_after_a_new_submit() {
+    let mut s = state();
+    key(&mut s, KeyCode::Enter);
+    update(&mut s, page(1, 2, vec![conv("old-1", 10, "a", "b")]));
+    s.focus = Focus::Form;
+    let fx = key(&mut s, KeyCode::Enter);
+    assert!(fx.contains(&Effect::CancelQuery));
+    update(&mut s, page(1, 2, vec![conv("old-2", 5, "a", "b")]));
+    update(&mut s, page(2, 1, vec![conv("new-1", 20, "a", "b")]));
+    update(
+        &mut s,
+        Event::Page(PageEvent::Done {
+            query_id: 1,
+            loaded: 2,
+        }),
+    );
+    let ids: Vec<_> = s.list.rows.iter().map(|r| r.id()).collect();
+    assert_eq!(ids, ["new-1"]);
+    assert!(s.list.is_loading());
+}
+
+#[test]
+fn first_row_selected_on_arrival_and_detail_debounced() {
+    let mut s = state();
+    key(&mut s, KeyCode::Enter);
+    let fx = update(
+        &mut s,
+        page(
+            1,
+            3,
+            vec![conv("c1", 10, "a", "b"), conv("c2", 5, "a", "b")],
+        ),
+    );
+    assert_eq!(s.list.selected.as_deref(), Some("c1"));
+    assert_eq!(fx, vec![Effect::Debounce { generation: 1 }]);
+    let fx = update(&mut s, Event::Debounced { generation: 1 });
+    assert_eq!(
+        fx,
+        vec![Effect::Fetch {
+            id: "c1".into(),
+            generation: 1
+        }]
+    );
+    // Moving on cancels and re-arms.
+    let fx = key(&mut s, KeyCode::Char('j'));
+    assert_eq!(
+        fx,
+        vec![Effect::CancelFetch, Effect::Debounce { generation: 2 }]
+    );
+}
+
+#[test]
+fn status_follows_progress_waiting_done_and_failure() {
+    let mut s = state();
+    key(&mut s, KeyCode::Enter);
+    update(
+        &mut s,
+        Event::Page(PageEvent::Waiting {
+            query_id: 1,
+            seconds: 3,
+            reason: "rate limited".into(),
+        }),
+    );
+    assert_eq!(
+        s.list.load,
+        Load::Waiting {
+            seconds: 3,
+            reason: "rate limited".into()
+        }
+    );
+    update(
+        &mut s,
+        Event::Page(PageEvent::Progress {
+            query_id: 1,
+            loaded: 100,
+            total: 840,
+        }),
+    );
+    assert_eq!(s.list.load, Load::Loading);
+    assert_eq!((s.list.loaded, s.list.total), (100, 840));
+    update(&mut s, page(1, 840, vec![conv("c1", 10, "a", "b")]));
+    update(
+        &mut s,
+        Event::Page(PageEvent::Failed {
+            query_id: 1,
+            error: Error::Network {
+                message: "reset".into(),
+            },
+            loaded: 1,
+        }),
+    );
+    assert!(matches!(&s.list.load, Load::Failed(m) if m.contains("network error")));
+    assert_eq!(s.list.rows.len(), 1);
+}
+
+#[test]
+fn esc_stops_loading_and_keeps_rows() {
+    let mut s = state();
+    key(&mut s, KeyCode::Enter);
+    update(&mut s, page(1, 500, vec![conv("c1", 10, "a", "b")]));
+    assert_eq!(key(&mut s, KeyCode::Esc), vec![Effect::CancelQuery]);
+    assert_eq!(s.list.load, Load::Stopped);
+    // A page already in the channel does not sneak in.
+    update(&mut s, page(1, 500, vec![conv("c2", 5, "a", "b")]));
+    assert_eq!(s.list.rows.len(), 1);
+    assert!(!s.animating() || s.detail.is_busy());
+}
+
+#[test]
+fn slash_filters_as_you_type_and_esc_clears() {
+    let mut s = state();
+    key(&mut s, KeyCode::Enter);
+    update(
+        &mut s,
+        page(
+            1,
+            3,
+            vec![
+                conv("c1", 10, "Jane", "Bob"),
+                conv("c2", 5, "Ann", "Carl"),
+                conv("c3", 1, "Zed", "Bob"),
+            ],
+        ),
+    );
+    update(
+        &mut s,
+        Event::Page(PageEvent::Done {
+            query_id: 1,
+            loaded: 3,
+        }),
+    );
+    key(&mut s, KeyCode::Char('/'));
+    assert_eq!(s.mode(), Mode::Filter);
+    typ(&mut s, "bob q");
+    assert_eq!(s.filter_input.value(), "bob q");
+    assert!(!s.quit);
+    key(&mut s, KeyCode::Backspace);
+    key(&mut s, KeyCode::Backspace);
+    assert_eq!(s.list.visible.len(), 2);
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(s.mode(), Mode::List);
+    assert_eq!(s.list.visible.len(), 2);
+    key(&mut s, KeyCode::Esc);
+    assert_eq!(s.list.visible.len(), 3);
+}
+
+#[test]
+fn s_toggles_sort() {
+    let mut s = state();
+    key(&mut s, KeyCode::Enter);
+    update(
+        &mut s,
+        page(
+            1,
+            2,
+            vec![conv("c1", 10, "a", "b"), conv("c2", 5, "a", "b")],
+        ),
+    );
+    key(&mut s, KeyCode::Char('s'));
+    assert_eq!(s.list.order, Order::Asc);
+    assert_eq!(s.list.rows[0].id(), "c2");
+    assert_eq!(s.list.selected.as_deref(), Some("c1"));
+    // The next query asks the API for the same order.
+    s.focus = Focus::Form;
+    let fx = key(&mut s, KeyCode::Enter);
+    assert!(matches!(
+        fx[1],
+        Effect::Query {
+            order: Order::Asc,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn fetched_attributes_become_searchable() {
+    let mut s = state();
+    key(&mut s, KeyCode::Enter);
+    update(
+        &mut s,
+        page(
+            1,
+            2,
+            vec![conv("c1", 10, "a", "b"), conv("c2", 5, "a", "b")],
+        ),
+    );
+    update(&mut s, Event::Debounced { generation: 1 });
+    let mut c = Conversation {
+        id: "c1".into(),
+        ..Default::default()
+    };
+    c.participants
+        .push(crate::genesys::model::ConversationParticipant {
+            id: "c1-p1".into(),
+            attributes: [("orderId".to_string(), "A-7781".to_string())].into(),
+            ..Default::default()
+        });
+    update(
+        &mut s,
+        Event::Fetched {
+            id: "c1".into(),
+            generation: 1,
+            result: Ok(c),
+            at: now(),
+        },
+    );
+    key(&mut s, KeyCode::Char('/'));
+    typ(&mut s, "a-7781");
+    assert_eq!(s.list.visible.len(), 1);
+}
+
+#[test]
+fn m_toggles_mouse_capture_and_clicks_select() {
+    let mut s = state();
+    key(&mut s, KeyCode::Enter);
+    update(
+        &mut s,
+        page(
+            1,
+            3,
+            vec![
+                conv("c1", 10, "a", "b"),
+                conv("c2", 5, "a", "b"),
+                conv("c3", 1, "a", "b"),
+            ],
+        ),
+    );
+    assert_eq!(key(&mut s, KeyCode::Char('m')), vec![Effect::Mouse(true)]);
+    let list = ui::layout::areas(&s).list.unwrap();
+    let click = MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: list.x + 5,
+        row: list.y + 2 + 2,
+        modifiers: KeyModifiers::NONE,
+    };
+    update(&mut s, Event::Mouse(click));
+    assert_eq!(s.list.selected.as_deref(), Some("c3"));
+    let wheel = MouseEvent {
+        kind: MouseEventKind::ScrollUp,
+        ..click
+    };
+    update(&mut s, Event::Mouse(wheel));
+    assert_eq!(s.list.selected.as_deref(), Some("c1"));
+}
+
+#[test]
+fn mouse_is_ignored_when_off() {
+    let mut s = state();
+    key(&mut s, KeyCode::Enter);
+    update(
+        &mut s,
+        page(
+            1,
+            3,
+            vec![conv("c1", 10, "a", "b"), conv("c2", 5, "a", "b")],
+        ),
+    );
+    let wheel = MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        column: 5,
+        row: 12,
+        modifiers: KeyModifiers::NONE,
+    };
+    update(&mut s, Event::Mouse(wheel));
+    assert_eq!(s.list.selected.as_deref(), Some("c1"));
+}
+
+#[test]
+fn enter_on_a_row_opens_the_detail() {
+    let mut s = state();
+    key(&mut s, KeyCode::Enter);
+    update(&mut s, page(1, 1, vec![conv("c1", 10, "a", "b")]));
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(s.focus, Focus::Detail);
+}
+
+#[test]
+fn z_zooms_and_help_toggles() {
+    let mut s = state();
+    key(&mut s, KeyCode::Enter);
+    update(
+        &mut s,
+        Event::Page(PageEvent::Done {
+            query_id: 1,
+            loaded: 0,
+        }),
+    );
+    key(&mut s, KeyCode::Char('z'));
+    assert!(s.zoom);
+    key(&mut s, KeyCode::Char('?'));
+    assert_eq!(s.mode(), Mode::Help);
+    key(&mut s, KeyCode::Char('q'));
+    assert!(!s.quit && !s.help);
+    key(&mut s, KeyCode::Esc);
+    assert!(!s.zoom);
+}
