@@ -225,6 +225,9 @@ pub fn update(s: &mut State, event: Event) -> Vec<Effect> {
                 let c = c.clone();
                 s.list
                     .learn_attributes(&id, c.participants.iter().map(|p| &p.attributes));
+                if !s.list.filter.is_empty() {
+                    s.list.refilter();
+                }
             }
             vec![]
         }
@@ -515,8 +518,9 @@ fn on_mouse(s: &mut State, m: MouseEvent) -> Vec<Effect> {
                 }
             } else if inside(areas.detail) {
                 s.focus = Focus::Detail;
-            } else if inside(areas.form) {
+            } else if let Some(form) = areas.form.filter(|r| r.contains(at)) {
                 s.focus = Focus::Form;
+                s.form.field = ui::form::field_at(s, form, m.column);
             }
         }
         _ => {}

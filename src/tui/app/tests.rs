@@ -427,6 +427,26 @@ fn m_toggles_mouse_capture_and_clicks_select() {
 }
 
 #[test]
+fn clicking_a_form_field_focuses_it() {
+    let mut s = state();
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Char('m'));
+    let form = ui::layout::areas(&s).form.unwrap();
+    let click = |column| MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column,
+        row: form.y + 1,
+        modifiers: KeyModifiers::NONE,
+    };
+    update(&mut s, Event::Mouse(click(form.right() - 5)));
+    assert_eq!(s.mode(), Mode::FormMedia);
+    update(&mut s, Event::Mouse(click(form.x + 3)));
+    assert_eq!((s.focus, s.form.field), (Focus::Form, Field::From));
+    update(&mut s, Event::Mouse(click(form.x + form.width / 2 - 10)));
+    assert_eq!(s.form.field, Field::To);
+}
+
+#[test]
 fn mouse_is_ignored_when_off() {
     let mut s = state();
     key(&mut s, KeyCode::Enter);

@@ -104,6 +104,24 @@ pub fn draw(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     }
 }
 
+/// Which field a click at column `x` of the form's fields line lands on.
+pub fn field_at(s: &State, area: Rect, x: u16) -> Field {
+    let inner_x = area.x + 1;
+    let fw = field_width(area.width) as u16;
+    let label = |name: &str, bad: bool| {
+        super::text::width(&format!(" {name}{} ", if bad { " ✗" } else { "" })) as u16
+    };
+    let from_end = inner_x + label("From", s.form.problems.from.is_some()) + fw + 2;
+    let to_end = from_end + label("To", s.form.problems.to.is_some()) + fw + 2;
+    if x < from_end {
+        Field::From
+    } else if x < to_end {
+        Field::To
+    } else {
+        Field::Media
+    }
+}
+
 fn marker(active: bool) -> &'static str {
     if active { "▸" } else { " " }
 }
