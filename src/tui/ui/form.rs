@@ -20,16 +20,16 @@ fn messages(s: &State, width: u16) -> Vec<(String, bool)> {
     let mut out = Vec::new();
     for (label, m) in [("From", &p.from), ("To", &p.to), ("Range", &p.range)] {
         if let Some(m) = m {
-            for l in wrap(&format!("✗ {label}: {m}"), w) {
+            for l in wrap(&format!(" ✗ {label}: {m}"), w) {
                 out.push((l, true));
             }
         }
     }
     if out.is_empty() {
         let hint = match &s.form.note {
-            Some(n) => format!("ℹ {n}"),
+            Some(n) => format!(" ℹ {n}"),
             None => {
-                "e.g. 2026-11-24 08:00, 2026-11-24, -2h, -7d, yesterday, now · Enter loads".into()
+                " e.g. 2026-11-24 08:00, 2026-11-24, -2h, -7d, yesterday, now · Enter loads".into()
             }
         };
         out.push((fit(&hint, w), false));

@@ -260,7 +260,7 @@ fn form_with_every_problem_shown() {
     key(&mut s, KeyCode::Enter);
     let b = render(&s);
     let t = text(&b);
-    assert!(t.contains("✗ From: cannot read 'soon'"), "{t}");
+    assert!(t.contains(" ✗ From: cannot read 'soon'"), "{t}");
     insta::assert_snapshot!(t);
 }
 
