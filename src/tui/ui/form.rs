@@ -20,8 +20,12 @@ fn messages(s: &State, width: u16) -> Vec<(String, bool)> {
     let mut out = Vec::new();
     for (label, m) in [("From", &p.from), ("To", &p.to), ("Range", &p.range)] {
         if let Some(m) = m {
-            for l in wrap(&format!(" ✗ {label}: {m}"), w) {
-                out.push((l, true));
+            // Continuation lines indent under the text, past the mark.
+            for (i, l) in wrap(&format!("✗ {label}: {m}"), w.saturating_sub(3))
+                .into_iter()
+                .enumerate()
+            {
+                out.push((format!("{}{l}", if i == 0 { " " } else { "   " }), true));
             }
         }
     }
