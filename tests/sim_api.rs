@@ -482,8 +482,13 @@ async fn job_runs_to_fulfilled_and_pages_by_cursor() {
     let expected = ds.matching(&week(), Media::Webmessaging);
     assert_eq!(got.len(), expected.len());
     assert_eq!(pages, expected.len().div_ceil(100));
-    for (c, &i) in got.iter().zip(&expected).step_by(7) {
+    for (c, &i) in got.iter().zip(&expected) {
         assert_eq!(c.conversation_id, ds.conversation_id(i));
+        // Ongoing conversations' attributes move every 5 s: compare the others.
+        if ds.is_active(i) || i % 7 != 0 {
+            assert_eq!(ds.is_active(i), c.conversation_end.is_none());
+            continue;
+        }
         let (_, v) = get(
             &http,
             &url,
