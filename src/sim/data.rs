@@ -449,9 +449,10 @@ impl Dataset {
         }
     }
 
-    /// Generates the whole conversation. `now` only matters for active conversations'
-    /// attributes.
-    pub(crate) fn generate(&self, i: usize, now: Option<DateTime<Utc>>) -> Conv {
+    /// Generates the whole conversation; attributes only when `attributes` (they come from
+    /// their own random stream, so the rest is the same either way). `now` only matters for
+    /// active conversations' attributes.
+    pub(crate) fn generate(&self, i: usize, attributes: bool, now: Option<DateTime<Utc>>) -> Conv {
         let kind = self.kind(i);
         let active = self.is_active(i);
         let mut r = Rng::new(hash(&[self.seed, 0x6E4, i as u64]));
@@ -763,7 +764,9 @@ impl Dataset {
             recording,
             parts,
         };
-        self.attributes(i, &mut conv, bot, now);
+        if attributes {
+            self.attributes(i, &mut conv, bot, now);
+        }
         conv
     }
 
@@ -1117,17 +1120,17 @@ impl Dataset {
 
     /// The conversation as the details query serves it: no attributes.
     pub fn analytics(&self, i: usize) -> AnalyticsConversation {
-        self.render_analytics(&self.generate(i, None), false)
+        self.render_analytics(&self.generate(i, false, None), false)
     }
 
     /// The conversation as async job results serve it: with `participants[].attributes`.
     pub fn analytics_with_attributes(&self, i: usize, now: DateTime<Utc>) -> AnalyticsConversation {
-        self.render_analytics(&self.generate(i, Some(now)), true)
+        self.render_analytics(&self.generate(i, true, Some(now)), true)
     }
 
     /// `GET /api/v2/conversations/{id}`.
     pub fn conversation(&self, i: usize, now: DateTime<Utc>) -> Conversation {
-        let c = self.generate(i, Some(now));
+        let c = self.generate(i, true, Some(now));
         let mut extra = Map::new();
         if let Some(t) = &c.external_tag {
             extra.insert("externalTag".into(), json!(t));
@@ -1315,7 +1318,7 @@ impl Dataset {
                     };
                     filters.eval_quick(&row)
                 } else {
-                    let c = self.generate(i, None);
+                    let c = self.generate(i, false, None);
                     self.eval_full(&c, filters)
                 }
             })

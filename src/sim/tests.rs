@@ -191,7 +191,7 @@ fn matching_agrees_with_full_filter_evaluation() {
         let f = Filters::parse(&Value::Array(m.segment_filters()), &Value::Null).unwrap();
         let (lo, hi) = ds.range(iv.start.timestamp_millis(), iv.end.timestamp_millis());
         let full: Vec<usize> = (lo..hi)
-            .filter(|&i| ds.eval_full(&ds.generate(i, None), &f))
+            .filter(|&i| ds.eval_full(&ds.generate(i, false, None), &f))
             .collect();
         assert_eq!(quick, full, "{m}");
         for &i in &quick {
@@ -307,4 +307,12 @@ fn flags_are_checked() {
         .unwrap();
     assert_eq!(ok.until, until());
     assert_eq!(ok.seed, 9);
+}
+
+#[test]
+fn an_empty_dataset_is_fine() {
+    let ds = Dataset::new(&cfg(0));
+    assert!(ds.is_empty());
+    assert!(ds.matching(&all(), Media::Any).is_empty());
+    assert_eq!(ds.index_of("00000000-0000-4000-8000-000000000000"), None);
 }
