@@ -146,6 +146,27 @@ impl St {
     }
 }
 
+/// [`St::select`] off the async workers: a cold filter over a million conversations takes a
+/// noticeable moment.
+async fn select_async(
+    st: &Arc<St>,
+    interval: Interval,
+    cutoff_ms: i64,
+    filters: Filters,
+    raw: String,
+) -> Selection {
+    if filters.is_empty() || filters.quick() && st.ds.len() < 200_000 {
+        return st.select(&interval, cutoff_ms, &filters, &raw);
+    }
+    let st2 = st.clone();
+    match tokio::task::spawn_blocking(move || st2.select(&interval, cutoff_ms, &filters, &raw))
+        .await
+    {
+        Ok(sel) => sel,
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    }
+}
+
 pub(crate) fn router(cfg: SimConfig, ds: Arc<Dataset>) -> Router {
     let seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -700,7 +721,7 @@ async fn details_query(
         Ok(f) => f,
         Err(r) => return r,
     };
-    let sel = st.select(&interval, i64::MAX, &filters, &raw);
+    let sel = select_async(&st, interval, i64::MAX, filters, raw).await;
     let total = sel.len();
     let from = ((number - 1) * size) as usize;
     let to = (from + size as usize).min(total);
@@ -986,7 +1007,14 @@ async fn job_results(
             None => return bad_request(&ctx, format!("Invalid cursor '{c}'.")),
         },
     };
-    let sel = st.select(&j.interval, j.cutoff_ms, &j.filters, &format!("job:{id}"));
+    let sel = select_async(
+        &st,
+        j.interval,
+        j.cutoff_ms,
+        j.filters.clone(),
+        format!("job:{id}"),
+    )
+    .await;
     let total = j.limit.map_or(sel.len(), |l| l.min(sel.len()));
     let to = (offset + size).min(total);
     let now = Utc::now();
