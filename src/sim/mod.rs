@@ -312,6 +312,7 @@ impl Sim {
 pub async fn run(args: SimArgs) -> Result<(), String> {
     use std::io::Write;
     let cfg = args.to_config()?;
+    let signal = shutdown_signal().map_err(|e| format!("cannot install signal handlers: {e}"))?;
     let t = std::time::Instant::now();
     let sim = Sim::start(cfg.clone())
         .await
@@ -353,29 +354,31 @@ pub async fn run(args: SimArgs) -> Result<(), String> {
         "  API and login base URL: {} (POST /oauth/token); Ctrl-C stops",
         sim.url()
     );
-    shutdown_signal().await;
+    signal.await;
     eprintln!("convoscope sim: stopping");
     sim.stop().await;
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Ctrl-C or SIGTERM. The handlers are installed when this is called (before the listening
+/// line is printed), so a signal sent right after it is not lost.
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate())?;
+        let mut int = signal(SignalKind::interrupt())?;
+        Ok(async move {
+            tokio::select! {
+                _ = term.recv() => {},
+                _ = int.recv() => {},
             }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
+        })
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
     }
 }
