@@ -151,7 +151,10 @@ impl<W: Write> ConversationWriter for CsvWriter<W> {
             s(message),
         ];
         let mut row = |p: [String; 5], k: &str, v: &str| {
-            let rec = conv.iter().map(String::as_str).chain(p.iter().map(String::as_str));
+            let rec = conv
+                .iter()
+                .map(String::as_str)
+                .chain(p.iter().map(String::as_str));
             self.out
                 .write_record(rec.chain([k, v]))
                 .map_err(io::Error::other)
@@ -352,7 +355,11 @@ async fn attach_attributes(
 
 /// Runs one async details job over the range and indexes its attributes. A refused job (403) or
 /// one that ends badly is an error the caller turns into the GET conversation path.
-async fn job_attributes(client: &Client, interval: Interval, media: Media) -> Result<AttributeIndex, Error> {
+async fn job_attributes(
+    client: &Client,
+    interval: Interval,
+    media: Media,
+) -> Result<AttributeIndex, Error> {
     let created = client
         .create_job(&job_body(interval, media, Order::Asc), &quiet)
         .await?;
@@ -412,7 +419,10 @@ mod tests {
         w.write(&conv(raw)).unwrap();
         w.finish().unwrap();
         let line: serde_json::Value = serde_json::from_slice(&buf).unwrap();
-        assert_eq!(line, serde_json::from_str::<serde_json::Value>(raw).unwrap());
+        assert_eq!(
+            line,
+            serde_json::from_str::<serde_json::Value>(raw).unwrap()
+        );
         assert!(buf.ends_with(b"\n"));
     }
 
