@@ -204,8 +204,10 @@ pub fn writer_for<'a, W: Write + 'a>(
     })
 }
 
+/// Attributes by participant id.
+type ByParticipant = HashMap<String, Attributes>;
 /// Attributes by conversation id, then participant id.
-type AttributeIndex = HashMap<String, HashMap<String, Attributes>>;
+type AttributeIndex = HashMap<String, ByParticipant>;
 
 /// Runs the export, writing to `out` as it goes. What was written stays written on failure.
 pub async fn run(
@@ -314,7 +316,7 @@ async fn attach_attributes(
     let missing: Vec<usize> = (0..convs.len())
         .filter(|&i| index.is_none_or(|ix| !ix.contains_key(&convs[i].conversation_id)))
         .collect();
-    let fetched: Vec<(usize, Result<HashMap<String, Attributes>, Error>)> =
+    let fetched: Vec<(usize, Result<ByParticipant, Error>)> =
         futures::stream::iter(missing.into_iter().map(|i| {
             let id = convs[i].conversation_id.clone();
             async move {
@@ -334,7 +336,7 @@ async fn attach_attributes(
         .buffered(concurrency.max(1))
         .collect()
         .await;
-    let mut from_get: HashMap<usize, HashMap<String, Attributes>> = HashMap::new();
+    let mut from_get: HashMap<usize, ByParticipant> = HashMap::new();
     for (i, r) in fetched {
         from_get.insert(i, r?);
     }
