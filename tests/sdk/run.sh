@@ -17,7 +17,7 @@ if ! "$venv/bin/python" -c 'import PureCloudPlatformClientV2' 2>/dev/null; then
   fi
 fi
 log=$(mktemp)
-"$bin" sim --addr 127.0.0.1:0 --seed 1 --conversations 1500 --days 7 --until 2026-11-20T00:00:00Z \
+"$bin" sim --addr 127.0.0.1:0 --seed 1 --conversations 1500 --days 2 --active 5 \
   --job-delay-ms 300 >"$log" 2>/dev/null &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; rm -f "$log"' EXIT
