@@ -146,8 +146,9 @@ pub struct ExportArgs {
     /// Read times without an offset as UTC instead of local time.
     #[arg(long)]
     pub utc: bool,
-    /// GET conversation requests in flight at once (with --attributes).
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=32))]
+    /// Requests in flight at once: query pages after the first, and GET conversation with
+    /// --attributes. Lowered automatically while the API answers 429.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=16))]
     pub concurrency: u16,
     /// Output file (default: standard output).
     #[arg(short = 'o', long, value_name = "FILE")]

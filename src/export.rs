@@ -44,7 +44,7 @@ pub struct ExportOptions {
     pub format: Format,
     pub attributes: bool,
     pub attributes_from: AttributeSource,
-    /// GET conversation requests in flight at once.
+    /// Requests in flight at once (query pages, GET conversation).
     pub concurrency: usize,
     pub limits: Limits,
 }
@@ -57,7 +57,7 @@ impl ExportOptions {
             format: Format::Ndjson,
             attributes: false,
             attributes_from: AttributeSource::Jobs,
-            concurrency: 8,
+            concurrency: crate::paging::DEFAULT_CONCURRENCY,
             limits: Limits::default(),
         }
     }
@@ -257,6 +257,7 @@ async fn export_inner(
     let (tx, mut rx) = mpsc::channel::<PageEvent>(8);
     let mut query = RangeQuery::new(opts.interval, opts.media);
     query.order = Order::Asc;
+    query.concurrency = opts.concurrency;
     spawn_query_with(client.clone(), query, opts.limits, 1, tx, cancel.clone());
 
     let mut index: Option<AttributeIndex> = None;

@@ -34,7 +34,7 @@ pub async fn sim(cfg: SimConfig) -> Sim {
 /// Retries fast: tests must not wait seconds for backoffs.
 pub fn fast_retries() -> RetryPolicy {
     RetryPolicy {
-        max_attempts: 8,
+        max_attempts: 20,
         base_delay: Duration::from_millis(5),
         max_delay: Duration::from_millis(50),
         max_retry_after: Duration::from_secs(2),
