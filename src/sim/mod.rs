@@ -68,6 +68,10 @@ pub struct SimArgs {
     /// now minus this many seconds.
     #[arg(long, default_value_t = 0)]
     pub data_lag: u64,
+    /// Print the data set as NDJSON, exactly as `convoscope export --media any --attributes`
+    /// writes it over the whole span, and exit without serving: the reference for round trips.
+    #[arg(long)]
+    pub dump: bool,
     /// Answer 403 missing.permissions for these areas: comma list of query,jobs,conversations.
     #[arg(long, default_value = "")]
     pub forbid: String,
@@ -309,9 +313,28 @@ impl Sim {
 
 /// `convoscope sim`: starts, prints `listening on http://ADDR` as the first line on stdout, a
 /// summary on stderr, and serves until Ctrl-C or SIGTERM.
+/// Writes every conversation with its attributes, in start order, one a line.
+fn dump(cfg: &SimConfig) -> std::io::Result<()> {
+    use crate::export::{ConversationWriter, NdjsonWriter};
+    let ds = Dataset::new(cfg);
+    let now = Utc::now();
+    let mut w = NdjsonWriter::new(std::io::BufWriter::new(std::io::stdout().lock()));
+    for i in 0..ds.len() {
+        let mut c = ds.analytics_with_attributes(i, now);
+        for p in &mut c.participants {
+            p.attributes = Some(p.attributes.take().unwrap_or_default());
+        }
+        w.write(&c)?;
+    }
+    w.finish()
+}
+
 pub async fn run(args: SimArgs) -> Result<(), String> {
     use std::io::Write;
     let cfg = args.to_config()?;
+    if args.dump {
+        return dump(&cfg).map_err(|e| format!("cannot write the dump: {e}"));
+    }
     let signal = shutdown_signal().map_err(|e| format!("cannot install signal handlers: {e}"))?;
     let t = std::time::Instant::now();
     let sim = Sim::start(cfg.clone())
