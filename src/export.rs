@@ -44,7 +44,7 @@ pub struct ExportOptions {
     pub format: Format,
     pub attributes: bool,
     pub attributes_from: AttributeSource,
-    /// GET conversation requests in flight at once.
+    /// Requests in flight at once (query pages, GET conversation).
     pub concurrency: usize,
     pub limits: Limits,
 }
@@ -57,7 +57,7 @@ impl ExportOptions {
             format: Format::Ndjson,
             attributes: false,
             attributes_from: AttributeSource::Jobs,
-            concurrency: 8,
+            concurrency: crate::paging::DEFAULT_CONCURRENCY,
             limits: Limits::default(),
         }
     }
@@ -204,8 +204,10 @@ pub fn writer_for<'a, W: Write + 'a>(
     })
 }
 
+/// Attributes by participant id.
+type ByParticipant = HashMap<String, Attributes>;
 /// Attributes by conversation id, then participant id.
-type AttributeIndex = HashMap<String, HashMap<String, Attributes>>;
+type AttributeIndex = HashMap<String, ByParticipant>;
 
 /// Runs the export, writing to `out` as it goes. What was written stays written on failure.
 pub async fn run(
@@ -255,6 +257,7 @@ async fn export_inner(
     let (tx, mut rx) = mpsc::channel::<PageEvent>(8);
     let mut query = RangeQuery::new(opts.interval, opts.media);
     query.order = Order::Asc;
+    query.concurrency = opts.concurrency;
     spawn_query_with(client.clone(), query, opts.limits, 1, tx, cancel.clone());
 
     let mut index: Option<AttributeIndex> = None;
@@ -314,7 +317,7 @@ async fn attach_attributes(
     let missing: Vec<usize> = (0..convs.len())
         .filter(|&i| index.is_none_or(|ix| !ix.contains_key(&convs[i].conversation_id)))
         .collect();
-    let fetched: Vec<(usize, Result<HashMap<String, Attributes>, Error>)> =
+    let fetched: Vec<(usize, Result<ByParticipant, Error>)> =
         futures::stream::iter(missing.into_iter().map(|i| {
             let id = convs[i].conversation_id.clone();
             async move {
@@ -334,7 +337,7 @@ async fn attach_attributes(
         .buffered(concurrency.max(1))
         .collect()
         .await;
-    let mut from_get: HashMap<usize, HashMap<String, Attributes>> = HashMap::new();
+    let mut from_get: HashMap<usize, ByParticipant> = HashMap::new();
     for (i, r) in fetched {
         from_get.insert(i, r?);
     }

@@ -1,0 +1,156 @@
+//! The command line: connection options shared by every subcommand, and the subcommands.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::export::{AttributeSource, Format};
+use crate::genesys::query::Media;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "convoscope",
+    version,
+    about = "Browse Genesys Cloud conversations and their participants' custom attributes",
+    long_about = "Browse Genesys Cloud conversations and their participants' custom attributes.\n\n\
+        With no subcommand, opens the browser. Try it with no account: convoscope --demo",
+    after_help = "Examples:\n  convoscope --demo\n  convoscope --region mypurecloud.ie --client-id ID   (secret in GENESYSCLOUD_OAUTHCLIENT_SECRET)\n  convoscope export --demo --from -24h --to now --attributes | jq .\n  convoscope sim --seed 1 --conversations 5000"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    #[command(flatten)]
+    pub browse: BrowseArgs,
+    /// Write a log (API calls with status, latency and correlation id; never a secret) to FILE.
+    /// The level comes from CONVOSCOPE_LOG (default info; e.g. debug).
+    #[arg(long, global = true, env = "CONVOSCOPE_LOG_FILE", value_name = "FILE")]
+    pub log_file: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Open the browser (the default).
+    Browse(BrowseArgs),
+    /// Write the conversations of a range as NDJSON or CSV, for scripts and jq.
+    #[command(
+        after_help = "Examples:\n  convoscope export --demo --from -24h --to now --attributes | jq -c '.participants[] | {purpose, attributes}'\n  convoscope export --region mypurecloud.ie --from 2026-11-01 --to 2026-11-08 --media voice --format csv -o week.csv"
+    )]
+    Export(ExportArgs),
+    /// Run the local Genesys Cloud API simulator.
+    #[command(
+        after_help = "Examples:\n  convoscope sim --seed 1 --conversations 5000\n  convoscope sim --addr 127.0.0.1:0 --faults 429=0.1,500=0.05,reset=0.02 --rate-limit 300\n  convoscope export --api-url http://127.0.0.1:8642 --client-id demo --client-secret demo --from -7d --to now"
+    )]
+    Sim(crate::sim::SimArgs),
+}
+
+/// How to reach Genesys Cloud (or the simulator).
+#[derive(Debug, Clone, Args)]
+pub struct ConnectionArgs {
+    /// Region: a host name (mypurecloud.ie, usw2.pure.cloud, ...) or an AWS-style id (eu-west-1, ...).
+    #[arg(
+        long,
+        env = "GENESYSCLOUD_REGION",
+        global = true,
+        value_name = "REGION"
+    )]
+    pub region: Option<String>,
+    /// OAuth client id (client credentials grant).
+    #[arg(
+        long,
+        env = "GENESYSCLOUD_OAUTHCLIENT_ID",
+        global = true,
+        value_name = "ID"
+    )]
+    pub client_id: Option<String>,
+    /// OAuth client secret. Prefer the environment variable: command lines are visible to others.
+    #[arg(
+        long,
+        env = "GENESYSCLOUD_OAUTHCLIENT_SECRET",
+        hide_env_values = true,
+        global = true,
+        value_name = "SECRET"
+    )]
+    pub client_secret: Option<String>,
+    /// API base URL, overriding the region (proxies, the simulator).
+    #[arg(long, env = "GENESYSCLOUD_API_URL", global = true, value_name = "URL")]
+    pub api_url: Option<String>,
+    /// Login base URL; by default the API URL with `api.` turned into `login.`.
+    #[arg(long, global = true, value_name = "URL")]
+    pub login_url: Option<String>,
+    /// Start the simulator inside the program and connect to it: no account needed.
+    #[arg(long, global = true)]
+    pub demo: bool,
+}
+
+impl ConnectionArgs {
+    /// The secret never shows in Debug output.
+    pub fn redacted(&self) -> String {
+        format!(
+            "region={:?} client_id={:?} client_secret={} api_url={:?} login_url={:?} demo={}",
+            self.region,
+            self.client_id,
+            if self.client_secret.is_some() {
+                "<redacted>"
+            } else {
+                "none"
+            },
+            self.api_url,
+            self.login_url,
+            self.demo
+        )
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BrowseArgs {
+    /// Start of the range (RFC 3339, YYYY-MM-DD, YYYY-MM-DD HH:MM, now, today, yesterday, -2h, -7d).
+    #[arg(long, value_name = "TIME")]
+    pub from: Option<String>,
+    /// End of the range (same forms as --from).
+    #[arg(long, value_name = "TIME")]
+    pub to: Option<String>,
+    /// Media: webmessaging, message, voice, chat, email, callback, any.
+    #[arg(long, value_name = "MEDIA")]
+    pub media: Option<Media>,
+    /// Show and read every time in UTC instead of the local zone.
+    #[arg(long)]
+    pub utc: bool,
+    /// Capture the mouse (wheel and click); stops the terminal's own text selection. Toggle with m.
+    #[arg(long)]
+    pub mouse: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// Start of the range (RFC 3339, YYYY-MM-DD, YYYY-MM-DD HH:MM, now, today, yesterday, -2h, -7d).
+    #[arg(long, value_name = "TIME", default_value = "-24h")]
+    pub from: String,
+    /// End of the range (same forms as --from).
+    #[arg(long, value_name = "TIME", default_value = "now")]
+    pub to: String,
+    /// Media: webmessaging, message, voice, chat, email, callback, any.
+    #[arg(long, value_name = "MEDIA", default_value = "any")]
+    pub media: Media,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Ndjson)]
+    pub format: Format,
+    /// Include each participant's attributes.
+    #[arg(long)]
+    pub attributes: bool,
+    /// Where attributes come from: one async details job (falls back to GET conversation when
+    /// refused), or GET conversation for each conversation.
+    #[arg(long, value_enum, default_value_t = AttributeSource::Jobs)]
+    pub attributes_from: AttributeSource,
+    /// Read times without an offset as UTC instead of local time.
+    #[arg(long)]
+    pub utc: bool,
+    /// Requests in flight at once: query pages after the first, and GET conversation with
+    /// --attributes. Lowered automatically while the API answers 429.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=16))]
+    pub concurrency: u16,
+    /// Output file (default: standard output).
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}

@@ -1,0 +1,407 @@
+//! A faithful local Genesys Cloud API: OAuth client credentials, the analytics details query,
+//! async details jobs and `GET /api/v2/conversations/{id}`, with the real JSON shapes, limits and
+//! error bodies, deterministic data from a seed, and optional faults, latency and rate limits.
+//!
+//! Used by `convoscope --demo`, `convoscope sim`, and every test (on `127.0.0.1:0`).
+
+pub mod data;
+mod filter;
+mod server;
+
+#[cfg(test)]
+mod tests;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use data::Dataset;
+
+/// The flags of `convoscope sim`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SimArgs {
+    /// Address to listen on (port 0 picks a free one).
+    #[arg(long, default_value = "127.0.0.1:8642")]
+    pub addr: String,
+    /// Seed of the generated data: the same flags give the same data.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// How many conversations to generate.
+    #[arg(long, default_value_t = 2000)]
+    pub conversations: usize,
+    /// Conversations are spread over this many days, ending at --until.
+    #[arg(long, default_value_t = 7)]
+    pub days: u32,
+    /// End of the generated span (RFC 3339); default now.
+    #[arg(long)]
+    pub until: Option<String>,
+    /// OAuth client id accepted by /oauth/token.
+    #[arg(long, default_value = "demo")]
+    pub client_id: String,
+    /// OAuth client secret accepted by /oauth/token.
+    #[arg(long, default_value = "demo")]
+    pub client_secret: String,
+    /// Lifetime of access tokens, seconds.
+    #[arg(long, default_value_t = 86_400)]
+    pub token_ttl: u64,
+    /// Requests a minute per OAuth client (0: no limit); over it: 429 with Retry-After.
+    #[arg(long, default_value_t = 0)]
+    pub rate_limit: u32,
+    /// Faults: share of requests answered with a status or dropped mid-response, e.g.
+    /// `429=0.1,500=0.05,503=0.05,reset=0.02` (also 502, 504).
+    #[arg(long, default_value = "")]
+    pub faults: String,
+    /// Delay every response by this many milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// How many of the most recent conversations are still going on (attributes change every
+    /// few seconds).
+    #[arg(long, default_value_t = 0)]
+    pub active: usize,
+    /// An async job is QUEUED, then FULFILLED after this many milliseconds.
+    #[arg(long, default_value_t = 500)]
+    pub job_delay_ms: u64,
+    /// Async jobs and the availability endpoint only see conversations that started before
+    /// now minus this many seconds.
+    #[arg(long, default_value_t = 0)]
+    pub data_lag: u64,
+    /// Print the data set as NDJSON, exactly as `convoscope export --media any --attributes`
+    /// writes it over the whole span, and exit without serving: the reference for round trips.
+    #[arg(long)]
+    pub dump: bool,
+    /// Answer 403 missing.permissions for these areas: comma list of query,jobs,conversations.
+    #[arg(long, default_value = "")]
+    pub forbid: String,
+}
+
+/// Shares (0..=1) of requests answered with a fault.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Faults {
+    pub s429: f64,
+    pub s500: f64,
+    pub s502: f64,
+    pub s503: f64,
+    pub s504: f64,
+    /// Headers and part of the body are sent, then the connection is dropped.
+    pub reset: f64,
+}
+
+impl Faults {
+    /// Parses `429=0.1,500=0.05,503=0.05,reset=0.02` (empty: no faults).
+    pub fn parse(spec: &str) -> Result<Faults, String> {
+        let mut f = Faults::default();
+        for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let (k, v) = item.split_once('=').ok_or_else(|| {
+                format!("bad --faults item '{item}': expected KIND=SHARE, e.g. 500=0.05")
+            })?;
+            let v: f64 = v.trim().parse().map_err(|_| {
+                format!("bad --faults share '{v}' in '{item}': expected a number between 0 and 1")
+            })?;
+            if !(0.0..=1.0).contains(&v) {
+                return Err(format!(
+                    "bad --faults share {v} in '{item}': must be between 0 and 1"
+                ));
+            }
+            let slot = match k.trim() {
+                "429" => &mut f.s429,
+                "500" => &mut f.s500,
+                "502" => &mut f.s502,
+                "503" => &mut f.s503,
+                "504" => &mut f.s504,
+                "reset" => &mut f.reset,
+                other => {
+                    return Err(format!(
+                        "bad --faults kind '{other}': use 429, 500, 502, 503, 504 or reset"
+                    ));
+                }
+            };
+            *slot = v;
+        }
+        if f.total() > 1.0 + 1e-9 {
+            return Err(format!(
+                "bad --faults '{spec}': the shares add up to {:.3}, more than 1",
+                f.total()
+            ));
+        }
+        Ok(f)
+    }
+
+    pub fn total(&self) -> f64 {
+        self.s429 + self.s500 + self.s502 + self.s503 + self.s504 + self.reset
+    }
+
+    pub fn is_none(&self) -> bool {
+        self.total() == 0.0
+    }
+}
+
+/// Which areas answer 403 missing.permissions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Forbid {
+    pub query: bool,
+    pub jobs: bool,
+    pub conversations: bool,
+}
+
+impl Forbid {
+    pub fn parse(list: &str) -> Result<Forbid, String> {
+        let mut f = Forbid::default();
+        for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            match item {
+                "query" => f.query = true,
+                "jobs" => f.jobs = true,
+                "conversations" => f.conversations = true,
+                other => {
+                    return Err(format!(
+                        "bad --forbid item '{other}': use query, jobs, conversations"
+                    ));
+                }
+            }
+        }
+        Ok(f)
+    }
+}
+
+/// The simulator's configuration (see [`SimArgs`] for the meaning of each field).
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    pub addr: String,
+    pub seed: u64,
+    pub conversations: usize,
+    pub days: u32,
+    pub until: DateTime<Utc>,
+    pub client_id: String,
+    pub client_secret: String,
+    pub token_ttl: u64,
+    pub rate_limit: u32,
+    pub faults: Faults,
+    pub latency_ms: u64,
+    pub active: usize,
+    pub job_delay_ms: u64,
+    pub data_lag: u64,
+    pub forbid: Forbid,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            addr: "127.0.0.1:8642".into(),
+            seed: 1,
+            conversations: 2000,
+            days: 7,
+            until: Utc::now(),
+            client_id: "demo".into(),
+            client_secret: "demo".into(),
+            token_ttl: 86_400,
+            rate_limit: 0,
+            faults: Faults::default(),
+            latency_ms: 0,
+            active: 0,
+            job_delay_ms: 500,
+            data_lag: 0,
+            forbid: Forbid::default(),
+        }
+    }
+}
+
+impl SimArgs {
+    pub fn to_config(&self) -> Result<SimConfig, String> {
+        let until = match &self.until {
+            None => Utc::now(),
+            Some(s) => DateTime::parse_from_rfc3339(s.trim())
+                .map_err(|e| {
+                    format!("bad --until '{s}': {e}; expected RFC 3339, e.g. 2026-11-24T18:00:00Z")
+                })?
+                .with_timezone(&Utc),
+        };
+        if self.days == 0 {
+            return Err("bad --days 0: must be at least 1".into());
+        }
+        if self.conversations > u32::MAX as usize / 2 {
+            return Err(format!(
+                "bad --conversations {}: too many",
+                self.conversations
+            ));
+        }
+        Ok(SimConfig {
+            addr: self.addr.clone(),
+            seed: self.seed,
+            conversations: self.conversations,
+            days: self.days,
+            until,
+            client_id: self.client_id.clone(),
+            client_secret: self.client_secret.clone(),
+            token_ttl: self.token_ttl,
+            rate_limit: self.rate_limit,
+            faults: Faults::parse(&self.faults)?,
+            latency_ms: self.latency_ms,
+            active: self.active,
+            job_delay_ms: self.job_delay_ms,
+            data_lag: self.data_lag,
+            forbid: Forbid::parse(&self.forbid)?,
+        })
+    }
+}
+
+/// A running simulator.
+pub struct Sim {
+    addr: SocketAddr,
+    dataset: Arc<Dataset>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+}
+
+impl std::fmt::Debug for Sim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sim").field("addr", &self.addr).finish()
+    }
+}
+
+impl Sim {
+    /// Binds `cfg.addr` and serves in a tokio task.
+    pub async fn start(cfg: SimConfig) -> std::io::Result<Sim> {
+        let listener = tokio::net::TcpListener::bind(&cfg.addr).await?;
+        let addr = listener.local_addr()?;
+        let dataset = Arc::new(Dataset::new(&cfg));
+        let app = server::router(cfg, dataset.clone());
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        Ok(Sim {
+            addr,
+            dataset,
+            shutdown: Some(tx),
+            task,
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn dataset(&self) -> Arc<Dataset> {
+        self.dataset.clone()
+    }
+
+    /// Graceful shutdown: stops accepting, lets requests in flight finish (at most 5 s).
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let abort = self.task.abort_handle();
+        if tokio::time::timeout(std::time::Duration::from_secs(5), &mut self.task)
+            .await
+            .is_err()
+        {
+            abort.abort();
+        }
+    }
+}
+
+/// `convoscope sim`: starts, prints `listening on http://ADDR` as the first line on stdout, a
+/// summary on stderr, and serves until Ctrl-C or SIGTERM.
+/// Writes every conversation with its attributes, in start order, one a line.
+fn dump(cfg: &SimConfig) -> std::io::Result<()> {
+    use crate::export::{ConversationWriter, NdjsonWriter};
+    let ds = Dataset::new(cfg);
+    let now = Utc::now();
+    let mut w = NdjsonWriter::new(std::io::BufWriter::new(std::io::stdout().lock()));
+    for i in 0..ds.len() {
+        let mut c = ds.analytics_with_attributes(i, now);
+        for p in &mut c.participants {
+            p.attributes = Some(p.attributes.take().unwrap_or_default());
+        }
+        w.write(&c)?;
+    }
+    w.finish()
+}
+
+pub async fn run(args: SimArgs) -> Result<(), String> {
+    use std::io::Write;
+    let cfg = args.to_config()?;
+    if args.dump {
+        return dump(&cfg).map_err(|e| format!("cannot write the dump: {e}"));
+    }
+    let signal = shutdown_signal().map_err(|e| format!("cannot install signal handlers: {e}"))?;
+    let t = std::time::Instant::now();
+    let sim = Sim::start(cfg.clone())
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", cfg.addr))?;
+    {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "listening on {}", sim.url());
+        let _ = out.flush();
+    }
+    eprintln!(
+        "convoscope sim: {} (ready in {} ms)",
+        sim.dataset().describe(),
+        t.elapsed().as_millis()
+    );
+    eprintln!(
+        "  client id/secret: {} / {}; token ttl {} s; rate limit {}; faults {}; latency {} ms; job delay {} ms; data lag {} s",
+        cfg.client_id,
+        if cfg.client_secret == "demo" {
+            "demo"
+        } else {
+            "<set>"
+        },
+        cfg.token_ttl,
+        if cfg.rate_limit == 0 {
+            "off".to_string()
+        } else {
+            format!("{}/min", cfg.rate_limit)
+        },
+        if cfg.faults.is_none() {
+            "none".to_string()
+        } else {
+            args.faults.clone()
+        },
+        cfg.latency_ms,
+        cfg.job_delay_ms,
+        cfg.data_lag,
+    );
+    eprintln!(
+        "  API and login base URL: {} (POST /oauth/token); Ctrl-C stops",
+        sim.url()
+    );
+    signal.await;
+    eprintln!("convoscope sim: stopping");
+    sim.stop().await;
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM. The handlers are installed when this is called (before the listening
+/// line is printed), so a signal sent right after it is not lost.
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate())?;
+        let mut int = signal(SignalKind::interrupt())?;
+        Ok(async move {
+            tokio::select! {
+                _ = term.recv() => {},
+                _ = int.recv() => {},
+            }
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+    }
+}

@@ -1,0 +1,61 @@
+//! Shared set-up for the integration tests: a simulator on 127.0.0.1:0 and a client for it.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use convoscope::genesys::retry::RetryPolicy;
+use convoscope::genesys::{Client, ClientConfig, Credentials, Secret};
+use convoscope::sim::{Sim, SimConfig};
+
+/// The end of the simulated data: fixed, so that every run sees the same conversations.
+pub fn until() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap()
+}
+
+pub fn config(conversations: usize) -> SimConfig {
+    SimConfig {
+        addr: "127.0.0.1:0".into(),
+        seed: 7,
+        conversations,
+        days: 7,
+        until: until(),
+        active: 0,
+        job_delay_ms: 50,
+        ..SimConfig::default()
+    }
+}
+
+pub async fn sim(cfg: SimConfig) -> Sim {
+    Sim::start(cfg).await.expect("the simulator starts")
+}
+
+/// Retries fast: tests must not wait seconds for backoffs.
+pub fn fast_retries() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 20,
+        base_delay: Duration::from_millis(5),
+        max_delay: Duration::from_millis(50),
+        max_retry_after: Duration::from_secs(2),
+    }
+}
+
+pub fn client_with(sim: &Sim, id: &str, secret: &str) -> Client {
+    let url = sim.url();
+    let mut cfg = ClientConfig::new(
+        &url,
+        &url,
+        Credentials::ClientCredentials {
+            client_id: id.into(),
+            secret: Secret::new(secret),
+        },
+    );
+    cfg.retry = fast_retries();
+    cfg.timeout = Duration::from_secs(10);
+    Client::new(cfg).unwrap()
+}
+
+pub fn client(sim: &Sim) -> Arc<Client> {
+    Arc::new(client_with(sim, "demo", "demo"))
+}

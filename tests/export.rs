@@ -1,0 +1,339 @@
+//! Export against the simulator: what it writes equals what the simulator holds.
+
+mod common;
+
+use std::process::Command;
+
+use chrono::Duration as Span;
+use convoscope::export::{self, AttributeSource, ExportOptions, Format, NdjsonWriter};
+use convoscope::genesys::model::AnalyticsConversation;
+use convoscope::genesys::query::{Interval, Media};
+use convoscope::sim::Sim;
+use serde_json::Value;
+
+use common::*;
+
+fn week() -> Interval {
+    Interval::new(until() - Span::days(7), until())
+}
+
+/// What the simulator holds for the range, as export should write it.
+fn expected(sim: &Sim, media: Media, attributes: bool) -> Vec<Value> {
+    let ds = sim.dataset();
+    ds.matching(&week(), media)
+        .into_iter()
+        .map(|i| {
+            let mut c: AnalyticsConversation = if attributes {
+                ds.analytics_with_attributes(i, chrono::Utc::now())
+            } else {
+                ds.analytics(i)
+            };
+            for p in &mut c.participants {
+                p.attributes = if attributes {
+                    Some(p.attributes.take().unwrap_or_default())
+                } else {
+                    None
+                };
+            }
+            serde_json::to_value(c).unwrap()
+        })
+        .collect()
+}
+
+async fn export_lines(sim: &Sim, opts: &ExportOptions) -> (Vec<Value>, export::Outcome) {
+    let mut buf = Vec::new();
+    let outcome = {
+        let mut w = NdjsonWriter::new(&mut buf);
+        export::run(client(sim), opts, &mut w, &|_| {}).await
+    };
+    let lines = String::from_utf8(buf)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (lines, outcome)
+}
+
+#[tokio::test]
+async fn ndjson_without_attributes_equals_the_simulator() {
+    let sim = sim(config(700)).await;
+    let opts = ExportOptions::new(week(), Media::Any);
+    let (lines, outcome) = export_lines(&sim, &opts).await;
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    assert_eq!(outcome.written, 700);
+    let want = expected(&sim, Media::Any, false);
+    assert_eq!(
+        lines,
+        want,
+        "{:?}",
+        first_diff(
+            &Value::Array(lines.clone()),
+            &Value::Array(want.clone()),
+            ""
+        )
+    );
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["participants"][0].get("attributes").is_none())
+    );
+}
+
+#[tokio::test]
+async fn ndjson_with_attributes_from_a_job_and_from_conversations_equal_the_simulator() {
+    let sim = sim(config(400)).await;
+    let want = expected(&sim, Media::Webmessaging, true);
+    assert!(!want.is_empty());
+    for source in [AttributeSource::Jobs, AttributeSource::Conversations] {
+        let mut opts = ExportOptions::new(week(), Media::Webmessaging);
+        opts.attributes = true;
+        opts.attributes_from = source;
+        let (lines, outcome) = export_lines(&sim, &opts).await;
+        assert!(outcome.error.is_none(), "{source:?}: {:?}", outcome.error);
+        assert_eq!(lines, want, "{source:?}");
+    }
+}
+
+#[tokio::test]
+async fn refused_jobs_fall_back_to_get_conversation() {
+    let mut cfg = config(150);
+    cfg.forbid = convoscope::sim::Forbid::parse("jobs").unwrap();
+    let sim = sim(cfg).await;
+    let mut opts = ExportOptions::new(week(), Media::Any);
+    opts.attributes = true;
+    let notes = std::sync::Mutex::new(Vec::new());
+    let mut buf = Vec::new();
+    let outcome = {
+        let mut w = NdjsonWriter::new(&mut buf);
+        export::run(client(&sim), &opts, &mut w, &|p| {
+            notes.lock().unwrap().push(p)
+        })
+        .await
+    };
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    let lines: Vec<Value> = String::from_utf8(buf)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines, expected(&sim, Media::Any, true));
+    let notes = notes.into_inner().unwrap();
+    assert!(notes.iter().any(|n| matches!(n, export::Progress::Note(s) if s.contains("analytics:conversationDetail:view"))), "{notes:?}");
+}
+
+#[tokio::test]
+async fn export_under_faults_equals_the_fault_free_export() {
+    let mut cfg = config(500);
+    cfg.faults = convoscope::sim::Faults::parse("429=0.1,500=0.05,503=0.05,reset=0.05").unwrap();
+    let sim = sim(cfg).await;
+    let mut opts = ExportOptions::new(week(), Media::Any);
+    opts.attributes = true;
+    let (lines, outcome) = export_lines(&sim, &opts).await;
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    assert_eq!(lines, expected(&sim, Media::Any, true));
+}
+
+#[tokio::test]
+async fn csv_has_one_row_per_attribute_and_one_per_bare_participant() {
+    let sim = sim(config(120)).await;
+    let mut opts = ExportOptions::new(week(), Media::Any);
+    opts.attributes = true;
+    opts.format = Format::Csv;
+    let mut buf = Vec::new();
+    let outcome = {
+        let mut w = export::CsvWriter::new(&mut buf).unwrap();
+        export::run(client(&sim), &opts, &mut w, &|_| {}).await
+    };
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    let mut r = csv::Reader::from_reader(&buf[..]);
+    assert_eq!(
+        r.headers().unwrap().iter().collect::<Vec<_>>(),
+        export::CSV_HEADER.to_vec()
+    );
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    let mut want = Vec::new();
+    for c in expected(&sim, Media::Any, true) {
+        let c: AnalyticsConversation = serde_json::from_value(c).unwrap();
+        for p in &c.participants {
+            let attrs = p.attributes.clone().unwrap_or_default();
+            if attrs.is_empty() {
+                want.push((
+                    c.conversation_id.clone(),
+                    p.participant_id.clone(),
+                    String::new(),
+                    String::new(),
+                ));
+            }
+            for (k, v) in attrs {
+                want.push((c.conversation_id.clone(), p.participant_id.clone(), k, v));
+            }
+        }
+    }
+    let got: Vec<(String, String, String, String)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r[0].to_string(),
+                r[6].to_string(),
+                r[11].to_string(),
+                r[12].to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(got, want);
+}
+
+/// Runs the real binary against the simulator.
+async fn run_binary(sim: &Sim, args: &[&str]) -> std::process::Output {
+    let url = sim.url();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_convoscope"));
+    cmd.arg("export")
+        .args(["--api-url", &url, "--client-id", "demo"])
+        .env("GENESYSCLOUD_OAUTHCLIENT_SECRET", "demo")
+        .env_remove("GENESYSCLOUD_REGION")
+        .args(args);
+    tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_exports_to_stdout_and_exits_zero() {
+    let sim = sim(config(300)).await;
+    let out = run_binary(
+        &sim,
+        &[
+            "--from",
+            "2026-11-13T00:00:00Z",
+            "--to",
+            "2026-11-20T00:00:00Z",
+            "--attributes",
+        ],
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines, expected(&sim, Media::Any, true));
+    // stderr is not a terminal here: nothing but data anywhere.
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_exit_codes_say_what_failed() {
+    let sim = sim(config(10)).await;
+    // Usage: a bad date.
+    let out = run_binary(&sim, &["--from", "last tuesday"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--from: cannot read 'last tuesday'"));
+    // Authentication: a wrong secret.
+    let url = sim.url();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_convoscope"))
+            .args([
+                "export",
+                "--api-url",
+                &url,
+                "--client-id",
+                "demo",
+                "--client-secret",
+                "nope-n0pe",
+            ])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("authentication failed") && !err.contains("nope-n0pe"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_export_keeps_what_it_wrote_and_says_how_much() {
+    let mut cfg = config(3000);
+    cfg.latency_ms = 30;
+    let sim = sim(cfg).await;
+    let client = client(&sim);
+    // The server goes away after the first page is written.
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let stopper = tokio::spawn(async move {
+        let _ = stop_rx.await;
+        sim.stop().await;
+    });
+    let stop_tx = std::sync::Mutex::new(Some(stop_tx));
+    let opts = ExportOptions::new(week(), Media::Any);
+    let mut buf = Vec::new();
+    let outcome = {
+        let mut w = NdjsonWriter::new(&mut buf);
+        export::run(client, &opts, &mut w, &|p| {
+            if matches!(p, export::Progress::Written { .. }) {
+                if let Some(tx) = stop_tx.lock().unwrap().take() {
+                    let _ = tx.send(());
+                }
+            }
+        })
+        .await
+    };
+    stopper.await.unwrap();
+    let error = outcome
+        .error
+        .expect("the export fails once the server is gone");
+    assert!(
+        matches!(error, convoscope::genesys::Error::Network { .. }),
+        "{error:?}"
+    );
+    assert_eq!(error.exit_code(), 4);
+    let lines = String::from_utf8(buf).unwrap().lines().count() as u64;
+    assert!(
+        outcome.written >= 100 && outcome.written < 3000,
+        "{}",
+        outcome.written
+    );
+    assert_eq!(
+        lines, outcome.written,
+        "what was written stays written, and is counted"
+    );
+}
+
+#[allow(dead_code)]
+fn first_diff(a: &Value, b: &Value, path: &str) -> Option<String> {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for k in x.keys().chain(y.keys()) {
+                match (x.get(k), y.get(k)) {
+                    (Some(p), Some(q)) => {
+                        if let Some(d) = first_diff(p, q, &format!("{path}.{k}")) {
+                            return Some(d);
+                        }
+                    }
+                    (p, q) => return Some(format!("{path}.{k}: {p:?} vs {q:?}")),
+                }
+            }
+            None
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            for (i, (p, q)) in x.iter().zip(y).enumerate() {
+                if let Some(d) = first_diff(p, q, &format!("{path}[{i}]")) {
+                    return Some(d);
+                }
+            }
+            (x.len() != y.len()).then(|| format!("{path}: len {} vs {}", x.len(), y.len()))
+        }
+        _ => (a != b).then(|| format!("{path}: {a} vs {b}")),
+    }
+}

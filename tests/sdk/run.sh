@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs the official Genesys Cloud Python SDK (PureCloudPlatformClientV2), unmodified, against
+# `convoscope sim`: auth, paging, a conversation with attributes, an async job.
+# Usage: tests/sdk/run.sh [path/to/convoscope]   (default: target/debug/convoscope, built if absent)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bin=${1:-target/debug/convoscope}
+[ -x "$bin" ] || cargo build --quiet
+venv=target/sdk-venv
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+fi
+if ! "$venv/bin/python" -c 'import PureCloudPlatformClientV2' 2>/dev/null; then
+  if ! "$venv/bin/pip" install --quiet --disable-pip-version-check PureCloudPlatformClientV2; then
+    echo "SKIPPED: could not install PureCloudPlatformClientV2 from PyPI"
+    exit 0
+  fi
+fi
+log=$(mktemp)
+"$bin" sim --addr 127.0.0.1:0 --seed 1 --conversations 1500 --days 2 --active 5 \
+  --job-delay-ms 300 >"$log" 2>/dev/null &
+pid=$!
+trap 'kill $pid 2>/dev/null || true; rm -f "$log"' EXIT
+for _ in $(seq 100); do
+  grep -q '^listening on ' "$log" && break
+  sleep 0.1
+done
+url=$(sed -n 's/^listening on //p' "$log" | head -1)
+[ -n "$url" ] || { echo "the simulator did not start"; exit 1; }
+"$venv/bin/python" tests/sdk/sdk_check.py "$url" demo demo
