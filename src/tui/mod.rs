@@ -27,7 +27,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::genesys::query::{MAX_PAGE_SIZE, Media};
+use crate::genesys::query::Media;
 use crate::timespec::Zone;
 use app::{Effect, Event, Init, State, update};
 
@@ -221,10 +221,8 @@ impl Runner {
                     self.cancel_query();
                     let cancel = CancellationToken::new();
                     let query = RangeQuery {
-                        interval,
-                        media,
                         order,
-                        page_size: MAX_PAGE_SIZE,
+                        ..RangeQuery::new(interval, media)
                     };
                     spawn_query(
                         self.client.clone(),
