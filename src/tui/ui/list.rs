@@ -9,7 +9,7 @@ use super::text::fit;
 use super::theme::Theme;
 use crate::genesys::query::Order;
 use crate::tui::app::{Focus, State};
-use crate::tui::list::Cells;
+use crate::tui::list::{Cells, Load};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Col {
@@ -154,6 +154,15 @@ pub fn draw(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     f.render_widget(block, area);
 
     if l.visible.is_empty() {
+        if let (Load::Failed(e), true) = (&l.load, l.rows.is_empty()) {
+            // The whole message: it says what to do (a permission, the credentials, ...).
+            let lines: Vec<Line> = super::text::wrap(&format!("✗ {e}"), inner.width as usize)
+                .into_iter()
+                .map(|l| Line::styled(l, t.error()))
+                .collect();
+            f.render_widget(Paragraph::new(lines), inner);
+            return;
+        }
         let msg = if !l.rows.is_empty() {
             "No loaded conversation matches the filter (Esc clears it)."
         } else if l.is_loading() {

@@ -287,6 +287,29 @@ fn rate_limit_wait_is_shown() {
 }
 
 #[test]
+fn a_failed_load_says_what_to_do_in_full() {
+    let mut s = state(80, 24, true);
+    key(&mut s, KeyCode::Enter);
+    update(
+        &mut s,
+        Event::Page(PageEvent::Failed {
+            query_id: 1,
+            error: Error::Permission {
+                permission: Some("analytics:conversationDetail:view".into()),
+                message: "You are missing the following permission(s)".into(),
+                context_id: Some("ctx-7".into()),
+            },
+            loaded: 0,
+        }),
+    );
+    let t = text(&render(&s));
+    // Wrapped in the list pane, whole, contextId included.
+    assert!(t.contains("analytics:conversationDetail:view"), "{t}");
+    assert!(t.contains("ctx-7"), "{t}");
+    insta::assert_snapshot!(t);
+}
+
+#[test]
 fn full_list_with_detail_at_160_columns() {
     let s = full(160, 48);
     let t = text(&render(&s));
