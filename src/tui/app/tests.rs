@@ -497,3 +497,70 @@ fn z_zooms_and_help_toggles() {
     key(&mut s, KeyCode::Esc);
     assert!(!s.zoom);
 }
+
+#[test]
+fn nothing_animates_once_loaded_and_fetched() {
+    let mut s = state();
+    assert!(!s.animating(), "an idle form costs no CPU");
+    update(&mut s, Event::Submit { now: now() });
+    assert!(s.animating());
+    update(&mut s, page(1, 1, vec![conv("c1", 10, "a", "b")]));
+    update(
+        &mut s,
+        Event::Page(PageEvent::Done {
+            query_id: 1,
+            loaded: 1,
+        }),
+    );
+    assert!(s.animating(), "the detail fetch is still pending");
+    update(&mut s, Event::Debounced { generation: 1 });
+    update(
+        &mut s,
+        Event::Fetched {
+            id: "c1".into(),
+            generation: 1,
+            result: Ok(Conversation {
+                id: "c1".into(),
+                ..Default::default()
+            }),
+            at: now(),
+        },
+    );
+    assert!(!s.animating());
+}
+
+#[test]
+fn a_detail_error_leaves_the_list_usable() {
+    let mut s = state();
+    key(&mut s, KeyCode::Enter);
+    update(
+        &mut s,
+        page(
+            1,
+            2,
+            vec![conv("c1", 10, "a", "b"), conv("c2", 5, "a", "b")],
+        ),
+    );
+    update(&mut s, Event::Debounced { generation: 1 });
+    update(
+        &mut s,
+        Event::Fetched {
+            id: "c1".into(),
+            generation: 1,
+            result: Err(Error::NotFound {
+                what: "conversation c1".into(),
+                context_id: None,
+            }),
+            at: now(),
+        },
+    );
+    key(&mut s, KeyCode::Char('j'));
+    assert_eq!(s.list.selected.as_deref(), Some("c2"));
+    // r refetches the one shown, at once.
+    key(&mut s, KeyCode::Char('k'));
+    let fx = key(&mut s, KeyCode::Char('r'));
+    assert!(fx.contains(&Effect::Fetch {
+        id: "c1".into(),
+        generation: 3
+    }));
+}
