@@ -168,10 +168,17 @@ pub enum Load {
 
 #[derive(Debug, Clone)]
 pub struct List {
-    /// Every loaded row, sorted by start in `order`.
+    /// Every loaded row, in arrival order. Rows never move (a duplicate replaces in place), so
+    /// indices into it stay valid and re-sorting moves integers, not rows or strings.
     pub rows: Vec<Row>,
     by_id: HashMap<String, usize>,
-    /// Indices into `rows` of the rows the filter lets through, ascending (so in display order).
+    /// Indices into `rows`, sorted by start in `order`.
+    sorted: Vec<usize>,
+    /// For each row, its position in `sorted`.
+    rank: Vec<usize>,
+    /// For each row, whether the filter lets it through.
+    passes: Vec<bool>,
+    /// Indices into `rows` of the rows the filter lets through, in display order.
     pub visible: Vec<usize>,
     /// Lower-cased.
     pub filter: String,
@@ -193,6 +200,9 @@ impl Default for List {
         List {
             rows: Vec::new(),
             by_id: HashMap::new(),
+            sorted: Vec::new(),
+            rank: Vec::new(),
+            passes: Vec::new(),
             visible: Vec::new(),
             filter: String::new(),
             order: Order::Desc,
@@ -207,18 +217,14 @@ impl Default for List {
     }
 }
 
-fn before(order: Order, a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> bool {
-    match order {
-        Order::Desc => a > b,
-        Order::Asc => a < b,
-    }
-}
-
 impl List {
     /// Forgets the rows of the previous query (the filter and order stay).
     pub fn reset(&mut self, query_id: u64) {
         self.rows.clear();
         self.by_id.clear();
+        self.sorted.clear();
+        self.rank.clear();
+        self.passes.clear();
         self.visible.clear();
         self.selected = None;
         self.cursor = 0;
@@ -238,35 +244,75 @@ impl List {
         self.by_id.get(id).map(|&i| &self.rows[i])
     }
 
+    /// Display order: by start in `order`, then by arrival.
+    fn cmp(&self, a: usize, b: usize) -> std::cmp::Ordering {
+        let (x, y) = (self.rows[a].start, self.rows[b].start);
+        match self.order {
+            Order::Desc => y.cmp(&x),
+            Order::Asc => x.cmp(&y),
+        }
+        .then(a.cmp(&b))
+    }
+
     /// Merges a page. Rows already present (the same id) are replaced. Pages usually arrive in
-    /// display order, so the common case appends without sorting or refiltering everything.
+    /// display order and are appended; otherwise the page is merged into the order in one
+    /// pass over integers.
     pub fn add(&mut self, convs: Vec<AnalyticsConversation>, zone: Zone) {
-        let mut need_sort = false;
+        let mut fresh = Vec::with_capacity(convs.len());
         let mut replaced = false;
         for conv in convs {
             let row = Row::new(conv, zone);
+            let ok = self.matches(&row);
             if let Some(&i) = self.by_id.get(row.id()) {
                 self.rows[i] = row;
+                self.passes[i] = ok;
                 replaced = true;
-                need_sort = true;
                 continue;
             }
-            if let Some(last) = self.rows.last()
-                && before(self.order, row.start, last.start)
-            {
-                need_sort = true;
-            }
-            self.by_id.insert(row.id().to_string(), self.rows.len());
             let i = self.rows.len();
-            if !need_sort && self.matches(&row) {
-                self.visible.push(i);
-            }
+            self.by_id.insert(row.id().to_string(), i);
             self.rows.push(row);
+            self.passes.push(ok);
+            self.rank.push(0);
+            fresh.push(i);
         }
-        if need_sort || replaced {
-            self.resort();
-        } else {
+        fresh.sort_by(|&a, &b| self.cmp(a, b));
+        let appends = match (self.sorted.last(), fresh.first()) {
+            (Some(&last), Some(&first)) => self.cmp(last, first).is_lt(),
+            _ => true,
+        };
+        if replaced {
+            // A replaced row may have a new start: sort everything (adaptive: nearly sorted
+            // input costs about one pass).
+            self.sorted.extend(fresh);
+            let mut sorted = std::mem::take(&mut self.sorted);
+            sorted.sort_by(|&a, &b| self.cmp(a, b));
+            self.sorted = sorted;
+            self.reindex();
+        } else if appends {
+            for i in fresh {
+                self.rank[i] = self.sorted.len();
+                self.sorted.push(i);
+                if self.passes[i] {
+                    self.visible.push(i);
+                }
+            }
             self.follow_selection();
+        } else {
+            let old = std::mem::take(&mut self.sorted);
+            let mut merged = Vec::with_capacity(old.len() + fresh.len());
+            let (mut a, mut b) = (old.into_iter().peekable(), fresh.into_iter().peekable());
+            loop {
+                let next = match (a.peek(), b.peek()) {
+                    (Some(&x), Some(&y)) if self.cmp(y, x).is_lt() => b.next(),
+                    (Some(_), _) => a.next(),
+                    (None, Some(_)) => b.next(),
+                    (None, None) => break,
+                };
+                merged.extend(next);
+            }
+            self.sorted = merged;
+            self.reindex();
         }
     }
 
@@ -274,33 +320,24 @@ impl List {
         self.filter.is_empty() || row.haystack.contains(&self.filter)
     }
 
-    fn resort(&mut self) {
-        let order = self.order;
-        // Stable, and adaptive: nearly sorted input costs about one pass.
-        self.rows.sort_by(|a, b| match order {
-            Order::Desc => b.start.cmp(&a.start),
-            Order::Asc => a.start.cmp(&b.start),
-        });
-        self.by_id = self
-            .rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.id().to_string(), i))
-            .collect();
-        self.refilter();
-    }
-
-    /// Recomputes `visible` from the filter, keeping the selection by id.
-    pub fn refilter(&mut self) {
-        let needle = &self.filter;
+    /// Recomputes `rank` and `visible` from `sorted` and `passes`, keeping the selection.
+    fn reindex(&mut self) {
+        for (pos, &i) in self.sorted.iter().enumerate() {
+            self.rank[i] = pos;
+        }
         self.visible = self
-            .rows
+            .sorted
             .iter()
-            .enumerate()
-            .filter(|(_, r)| needle.is_empty() || r.haystack.contains(needle.as_str()))
-            .map(|(i, _)| i)
+            .copied()
+            .filter(|&i| self.passes[i])
             .collect();
         self.follow_selection();
+    }
+
+    /// Re-applies the filter to every row (the filter, or a row's text, changed).
+    pub fn refilter(&mut self) {
+        self.passes = self.rows.iter().map(|r| self.matches(r)).collect();
+        self.reindex();
     }
 
     /// Filters case-insensitively (the filter is kept lower-cased).
@@ -318,7 +355,10 @@ impl List {
             Order::Desc => Order::Asc,
             Order::Asc => Order::Desc,
         };
-        self.resort();
+        let mut sorted = std::mem::take(&mut self.sorted);
+        sorted.sort_by(|&a, &b| self.cmp(a, b));
+        self.sorted = sorted;
+        self.reindex();
     }
 
     /// Puts the cursor on the selected conversation; if it is not visible (or nothing is
@@ -328,7 +368,13 @@ impl List {
             .selected
             .as_deref()
             .and_then(|id| self.by_id.get(id))
-            .and_then(|i| self.visible.binary_search(i).ok());
+            .and_then(|&i| {
+                // `visible` is in display order, i.e. ascending by rank.
+                let r = self.rank[i];
+                self.visible
+                    .binary_search_by(|&v| self.rank[v].cmp(&r))
+                    .ok()
+            });
         match pos {
             Some(p) => self.cursor = p,
             None => self.select_at(0),
@@ -589,10 +635,14 @@ pub(crate) mod tests {
         assert_eq!(l.offset, 3);
     }
 
-    #[test]
-    fn a_hundred_thousand_rows_merge_quickly() {
+    /// 1000 pages of 100, newest first, as the API sends them; `oldest_first` makes every
+    /// page land at the top of the list instead of the bottom.
+    fn load_100k(oldest_first: bool) -> (List, std::time::Duration) {
         let mut l = List::default();
         l.reset(1);
+        if oldest_first {
+            l.toggle_order();
+        }
         let base = conv("base", 0, "Jane", "Bob");
         let t0 = std::time::Instant::now();
         for page in 0..1000 {
@@ -609,12 +659,30 @@ pub(crate) mod tests {
                 .collect();
             l.add(convs, Zone::Utc);
         }
+        (l, t0.elapsed())
+    }
+
+    #[test]
+    fn a_hundred_thousand_rows_merge_quickly() {
+        let (mut l, took) = load_100k(false);
         assert_eq!(l.visible.len(), 100_000);
+        // Generous bounds: debug build, shared machine.
+        assert!(took < std::time::Duration::from_secs(20), "{took:?}");
         let t1 = std::time::Instant::now();
         l.set_filter("id-99999");
         assert_eq!(l.visible.len(), 1);
-        // Generous bounds: debug build, shared machine.
-        assert!(t1 - t0 < std::time::Duration::from_secs(20));
+        assert!(t1.elapsed() < std::time::Duration::from_secs(2));
+    }
+
+    #[test]
+    fn pages_landing_at_the_top_stay_cheap() {
+        let (mut l, took) = load_100k(true);
+        assert_eq!(l.rows[l.visible[0]].id(), "id-99999");
+        assert_eq!(l.rows[l.visible[99_999]].id(), "id-0");
+        assert!(took < std::time::Duration::from_secs(20), "{took:?}");
+        let t1 = std::time::Instant::now();
+        l.toggle_order();
+        assert_eq!(l.rows[l.visible[0]].id(), "id-0");
         assert!(t1.elapsed() < std::time::Duration::from_secs(2));
     }
 }
