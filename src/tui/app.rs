@@ -197,6 +197,8 @@ pub enum Effect {
     CancelFetch,
     /// Turn mouse capture on or off.
     Mouse(bool),
+    /// Clear the terminal and draw everything again (something else wrote to it).
+    Redraw,
     Quit,
 }
 
@@ -337,6 +339,7 @@ fn act(s: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
         Action::Refetch => return s.detail.refetch(),
         Action::Zoom => s.zoom = !s.zoom,
         Action::Help => s.help = !s.help,
+        Action::Redraw => return vec![Effect::Redraw],
         Action::OpenDetail => {
             s.focus = Focus::Detail;
             s.zoom = false;

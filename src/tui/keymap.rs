@@ -51,6 +51,7 @@ pub enum Action {
     OpenDetail,
     Zoom,
     Help,
+    Redraw,
 }
 
 /// A key with its modifiers (Shift is ignored for characters: `G` arrives as Shift+G).
@@ -344,6 +345,14 @@ pub const BINDINGS: &[Binding] = &[
         short: "quit",
         help: "Quit",
         footer: true,
+    },
+    Binding {
+        modes: ALL,
+        keys: &[ctrl('l')],
+        action: Action::Redraw,
+        short: "redraw",
+        help: "Redraw the whole screen",
+        footer: false,
     },
     Binding {
         modes: ALL,

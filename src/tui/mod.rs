@@ -93,6 +93,7 @@ pub async fn run(
         tx,
         query: None,
         fetch: None,
+        clear: false,
     };
     let size = terminal.size()?;
     update(
@@ -156,6 +157,9 @@ pub async fn run(
                 dirty = true;
             }
         }
+        if std::mem::take(&mut runner.clear) {
+            terminal.clear()?;
+        }
         if dirty && !state.quit {
             terminal.draw(|f| ui::draw(f, &state))?;
         }
@@ -206,6 +210,8 @@ struct Runner {
     tx: mpsc::Sender<Event>,
     query: Option<CancellationToken>,
     fetch: Option<JoinHandle<()>>,
+    /// Clear the terminal before the next draw.
+    clear: bool,
 }
 
 impl Runner {
@@ -260,6 +266,7 @@ impl Runner {
                 Effect::CancelFetch => self.cancel_fetch(),
                 Effect::Mouse(true) => execute!(stdout(), EnableMouseCapture)?,
                 Effect::Mouse(false) => execute!(stdout(), DisableMouseCapture)?,
+                Effect::Redraw => self.clear = true,
                 Effect::Quit => {}
             }
         }
