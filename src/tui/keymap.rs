@@ -119,7 +119,7 @@ pub struct Binding {
     pub action: Action,
     /// A word or two for the footer.
     pub short: &'static str,
-    /// A sentence for the help overlay.
+    /// What it does, for the help overlay (short: two columns of it fit 80 columns).
     pub help: &'static str,
     /// Whether the footer shows it (the help overlay shows them all).
     pub footer: bool,
@@ -151,7 +151,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[k(KeyCode::Enter)],
         action: Action::Submit,
         short: "search",
-        help: "Load the conversations of the range",
+        help: "Load the range",
         footer: true,
     },
     Binding {
@@ -159,7 +159,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[k(KeyCode::Tab)],
         action: Action::FocusNext,
         short: "next",
-        help: "Focus the next field or pane",
+        help: "Next field or pane",
         footer: true,
     },
     Binding {
@@ -167,7 +167,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[k(KeyCode::BackTab)],
         action: Action::FocusPrev,
         short: "prev",
-        help: "Focus the previous field or pane",
+        help: "Previous field or pane",
         footer: false,
     },
     Binding {
@@ -207,7 +207,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[k(KeyCode::Down), c('j')],
         action: Action::Down,
         short: "down",
-        help: "Move down (list) or scroll (detail)",
+        help: "Down a row / scroll down",
         footer: true,
     },
     Binding {
@@ -215,7 +215,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[k(KeyCode::Up), c('k')],
         action: Action::Up,
         short: "up",
-        help: "Move up (list) or scroll (detail)",
+        help: "Up a row / scroll up",
         footer: true,
     },
     Binding {
@@ -239,7 +239,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[k(KeyCode::Home), c('g')],
         action: Action::Home,
         short: "first",
-        help: "First row (list) or top (detail)",
+        help: "First row / top",
         footer: false,
     },
     Binding {
@@ -247,7 +247,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[k(KeyCode::End), c('G')],
         action: Action::End,
         short: "last",
-        help: "Last row (list) or bottom (detail)",
+        help: "Last row / bottom",
         footer: false,
     },
     Binding {
@@ -255,7 +255,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[k(KeyCode::Enter)],
         action: Action::OpenDetail,
         short: "detail",
-        help: "Read the selected conversation in the detail pane",
+        help: "Open the row's detail",
         footer: false,
     },
     Binding {
@@ -263,7 +263,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[c('/')],
         action: Action::StartFilter,
         short: "filter",
-        help: "Filter the loaded rows by id, name, role, attribute",
+        help: "Filter (id, names, attrs)",
         footer: true,
     },
     Binding {
@@ -271,7 +271,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[k(KeyCode::Enter), k(KeyCode::Down)],
         action: Action::FilterDone,
         short: "keep filter",
-        help: "Keep the filter and go back to the list",
+        help: "Keep filter, back to list",
         footer: true,
     },
     Binding {
@@ -279,7 +279,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[c('s')],
         action: Action::ToggleSort,
         short: "sort",
-        help: "Sort by start: newest or oldest first",
+        help: "Newest/oldest first",
         footer: true,
     },
     Binding {
@@ -287,7 +287,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[c('r')],
         action: Action::Refetch,
         short: "refetch",
-        help: "Fetch the selected conversation's attributes again",
+        help: "Fetch attributes again",
         footer: true,
     },
     Binding {
@@ -295,7 +295,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[c('z')],
         action: Action::Zoom,
         short: "zoom",
-        help: "Give the focused pane the whole screen (again to go back)",
+        help: "Zoom the focused pane",
         footer: true,
     },
     Binding {
@@ -303,7 +303,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[c('m')],
         action: Action::ToggleMouse,
         short: "mouse",
-        help: "Mouse on/off (on stops the terminal's own text selection)",
+        help: "Mouse on/off",
         footer: false,
     },
     Binding {
@@ -311,7 +311,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[k(KeyCode::Esc)],
         action: Action::Escape,
         short: "stop/clear",
-        help: "Clear the filter, stop loading, or leave zoom",
+        help: "Stop, clear or unzoom",
         footer: true,
     },
     Binding {
@@ -319,7 +319,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[c('?'), k(KeyCode::F(1))],
         action: Action::Help,
         short: "help",
-        help: "Show the keys that work here",
+        help: "This help",
         footer: true,
     },
     Binding {
@@ -327,7 +327,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[k(KeyCode::F(1))],
         action: Action::Help,
         short: "help",
-        help: "Show the keys that work here",
+        help: "This help",
         footer: true,
     },
     Binding {
@@ -351,7 +351,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[ctrl('l')],
         action: Action::Redraw,
         short: "redraw",
-        help: "Redraw the whole screen",
+        help: "Redraw the screen",
         footer: false,
     },
     Binding {
@@ -411,6 +411,13 @@ mod tests {
         assert_eq!(lookup(List, c('q')), Some(Action::Quit));
         assert_eq!(lookup(FormText, c('q')), None);
         assert_eq!(lookup(Filter, c('q')), None);
+    }
+
+    #[test]
+    fn help_texts_fit_two_columns_at_80() {
+        for b in BINDINGS {
+            assert!(b.help.chars().count() <= 26, "{}", b.help);
+        }
     }
 
     #[test]

@@ -27,8 +27,16 @@ pub fn draw(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     let rows_avail = area.height.saturating_sub(6) as usize;
     let columns = if bindings.len() > rows_avail { 2 } else { 1 };
     let per_col = bindings.len().div_ceil(columns);
+    let title = format!("Keys in {}", mode_name(mode));
+    let longest = bindings
+        .iter()
+        .map(|b| super::text::width(b.help))
+        .max()
+        .unwrap_or(0);
     let w = if columns == 1 {
-        area.width.saturating_sub(4).min(72)
+        // As wide as the content, no wider.
+        let content = (key_w + 1 + longest + 1).max(super::text::width(&title));
+        area.width.saturating_sub(4).min(content as u16 + 2)
     } else {
         area.width.saturating_sub(2).min(140)
     };
@@ -40,11 +48,8 @@ pub fn draw(f: &mut Frame, s: &State, area: Rect, t: Theme) {
         .flex(Flex::Center)
         .areas(r);
     let col_w = (w as usize).saturating_sub(2) / columns;
-    let text_w = col_w.saturating_sub(key_w + 3);
-    let mut lines = vec![Line::styled(
-        format!("Keys in {}", mode_name(mode)),
-        t.dim(),
-    )];
+    let text_w = col_w.saturating_sub(key_w + 2);
+    let mut lines = vec![Line::styled(title, t.dim())];
     lines.push(Line::raw(""));
     for row in 0..per_col {
         let mut spans = Vec::new();
@@ -52,7 +57,7 @@ pub fn draw(f: &mut Frame, s: &State, area: Rect, t: Theme) {
             if let Some(b) = bindings.get(col * per_col + row) {
                 spans.push(Span::styled(pad(&b.keys_label(), key_w), t.key()));
                 spans.push(Span::raw(" "));
-                spans.push(Span::raw(pad(&fit(b.help, text_w), text_w + 2)));
+                spans.push(Span::raw(pad(&fit(b.help, text_w), text_w + 1)));
             }
         }
         lines.push(Line::from(spans));
