@@ -456,3 +456,15 @@ fn a_hundred_thousand_rows_draw_fast() {
         start.elapsed()
     );
 }
+
+#[test]
+fn tiny_terminals_do_not_panic() {
+    for (w, h) in [(1, 1), (10, 3), (20, 5), (40, 10), (79, 23), (300, 8)] {
+        let mut s = full(w, h);
+        render(&s);
+        for code in [KeyCode::Tab, KeyCode::Char('z'), KeyCode::Char('?')] {
+            key(&mut s, code);
+            render(&s);
+        }
+    }
+}
