@@ -1,7 +1,7 @@
 //! The detail pane's state: the attributes fetched per conversation (cached), the debounce that
 //! keeps a fast-moving selection from firing a request per row, and the scroll position.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -11,6 +11,9 @@ use crate::genesys::model::Conversation;
 
 use super::app::Effect;
 use super::sanitize::sanitize;
+
+/// How many conversations' answers are kept.
+pub const CACHE_SIZE: usize = 2000;
 
 /// How long the selection must rest before its attributes are fetched.
 pub const DEBOUNCE: std::time::Duration = std::time::Duration::from_millis(150);
@@ -41,6 +44,8 @@ pub struct Pending {
 #[derive(Debug, Clone, Default)]
 pub struct Detail {
     pub cache: HashMap<String, Fetched>,
+    /// Cached ids, oldest first.
+    cached_order: VecDeque<String>,
     pub pending: Option<Pending>,
     /// Bumped for every new fetch; results of older generations are not for the current one.
     pub generation: u64,
@@ -103,19 +108,29 @@ impl Detail {
         at: DateTime<Utc>,
     ) {
         let current = matches!(&self.pending, Some(p) if p.generation == generation);
-        match result {
-            Ok(c) => {
-                self.cache
-                    .insert(id.to_string(), Fetched::Loaded(Arc::new(c), at));
-            }
-            Err(e) if current => {
-                self.cache
-                    .insert(id.to_string(), Fetched::Failed(sanitize(&e.to_string())));
-            }
-            Err(_) => {}
-        }
+        let entry = match result {
+            Ok(c) => Fetched::Loaded(Arc::new(c), at),
+            Err(e) if current => Fetched::Failed(sanitize(&e.to_string())),
+            Err(_) => return,
+        };
+        self.remember(id, entry);
         if current {
             self.pending = None;
+        }
+    }
+
+    /// Caches an answer, forgetting the oldest beyond [`CACHE_SIZE`] (browsing a long list
+    /// must not grow without bound).
+    fn remember(&mut self, id: &str, entry: Fetched) {
+        if self.cache.insert(id.to_string(), entry).is_none() {
+            self.cached_order.push_back(id.to_string());
+        }
+        while self.cached_order.len() > CACHE_SIZE {
+            if let Some(old) = self.cached_order.pop_front()
+                && Some(&old) != self.current.as_ref()
+            {
+                self.cache.remove(&old);
+            }
         }
     }
 
@@ -184,6 +199,18 @@ mod tests {
             }]
         );
         assert!(d.is_busy());
+    }
+
+    #[test]
+    fn the_cache_is_bounded() {
+        let mut d = Detail::default();
+        for i in 0..CACHE_SIZE + 10 {
+            let id = format!("c{i}");
+            d.fetched(&id, 0, Ok(conv(&id)), at());
+        }
+        assert_eq!(d.cache.len(), CACHE_SIZE);
+        assert!(!d.cache.contains_key("c0"));
+        assert!(d.cache.contains_key(&format!("c{}", CACHE_SIZE + 9)));
     }
 
     #[test]
