@@ -158,10 +158,10 @@ impl ConnectionArgs {
 #[derive(Debug, Clone, Args)]
 pub struct BrowseArgs {
     /// Start of the range (RFC 3339, YYYY-MM-DD, YYYY-MM-DD HH:MM, now, today, yesterday, -2h, -7d).
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub from: Option<String>,
     /// End of the range (same forms as --from).
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub to: Option<String>,
     /// Media: webmessaging, message, voice, chat, email, callback, any.
     #[arg(long, value_name = "MEDIA")]
@@ -181,10 +181,10 @@ pub struct BrowseArgs {
 pub struct ExportArgs {
     /// Start of the range (RFC 3339, YYYY-MM-DD, YYYY-MM-DD HH:MM, now, today, yesterday, -2h, -7d)
     /// [default: -24h, or `from` of the config file].
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub from: Option<String>,
     /// End of the range (same forms as --from) [default: now, or `to` of the config file].
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub to: Option<String>,
     /// Media: webmessaging, message, voice, chat, email, callback, any [default: any, or `media`
     /// of the config file].

@@ -194,7 +194,10 @@ async fn export_cmd(settings: &Settings, args: ExportArgs) -> u8 {
     let zone = settings.zone();
     let now = chrono::Utc::now();
     let parse = |what: &str, v: &settings::Valued<String>| {
-        timespec::parse(&v.value, zone, now).map_err(|e| format!("{what} ({}): {e}", v.source))
+        timespec::parse(&v.value, zone, now).map_err(|e| match &v.source {
+            Source::Flag(flag) => format!("{flag}: {e}"),
+            other => format!("{what} ({other}): {e}"),
+        })
     };
     let interval = match (parse("from", &settings.from), parse("to", &settings.to)) {
         (Ok(a), Ok(b)) if a < b => Interval::new(a, b),
