@@ -16,7 +16,8 @@ use crate::genesys::query::Media;
         With no subcommand, opens the browser. Try it with no account: convoscope --demo",
     after_help = "Examples:\n  convoscope --demo\n  convoscope --profile dev                 (a profile of the gc CLI, ~/.gc/config.toml)\n  convoscope --region mypurecloud.ie --client-id ID   (secret in GENESYSCLOUD_OAUTHCLIENT_SECRET)\n  convoscope export --demo --from -24h --to now --attributes | jq .\n  convoscope info                          (what is in effect, and where it came from)\n  convoscope sim --seed 1 --conversations 5000\n\n\
         Precedence: flags, then environment variables, then the config file (convoscope config --path),\n\
-        then the gc profile, then the defaults."
+        then the gc profile, then the defaults. GENESYSCLOUD_ACCESS_TOKEN (an existing token) works\n\
+        instead of a client id and secret."
 )]
 pub struct Cli {
     #[command(flatten)]

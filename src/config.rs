@@ -273,30 +273,54 @@ impl KeySpec {
 }
 
 /// The `[keys]` table: action name (`refetch`, `toggle_mouse`, ...) to one key or a list of keys.
-/// The screen decides which action names exist; this only checks the key syntax.
+/// The screen decides which action names exist: it checks them with [`KeyBindings::check_actions`]
+/// (through [`crate::settings::Settings::check_key_actions`]) at start-up.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct KeyBindings(BTreeMap<String, Vec<KeySpec>>);
+pub struct KeyBindings {
+    keys: BTreeMap<String, Vec<KeySpec>>,
+    /// The line of the file each action is on, for messages.
+    lines: BTreeMap<String, usize>,
+}
 
 impl KeyBindings {
     /// The keys bound to an action by the user (names are lower-case, `-` read as `_`), if any.
     pub fn get(&self, action: &str) -> Option<&[KeySpec]> {
-        self.0.get(&normalize_action(action)).map(Vec::as_slice)
+        self.keys.get(&normalize_action(action)).map(Vec::as_slice)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &[KeySpec])> {
-        self.0.iter().map(|(k, v)| (k.as_str(), v.as_slice()))
+        self.keys.iter().map(|(k, v)| (k.as_str(), v.as_slice()))
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.keys.is_empty()
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.keys.len()
     }
 
     pub fn insert(&mut self, action: &str, keys: Vec<KeySpec>) {
-        self.0.insert(normalize_action(action), keys);
+        self.keys.insert(normalize_action(action), keys);
+    }
+
+    /// The actions bound here that are not among `known` (names as [`KeyBindings::get`] takes
+    /// them), each with its line in the file and a message listing the known ones.
+    pub fn check_actions(&self, known: &[&str]) -> Vec<(usize, String)> {
+        let known_norm: Vec<String> = known.iter().map(|k| normalize_action(k)).collect();
+        self.keys
+            .keys()
+            .filter(|a| !known_norm.contains(a))
+            .map(|a| {
+                (
+                    self.lines.get(a).copied().unwrap_or(0),
+                    format!(
+                        "keys: unknown action '{a}': accepted actions are {}",
+                        known_norm.join(", ")
+                    ),
+                )
+            })
+            .collect()
     }
 }
 
@@ -541,6 +565,9 @@ impl Config {
                 problems.push((line, format!("keys.{name}: the list of keys is empty")));
             }
             cfg.keys.insert(name, specs);
+            cfg.keys
+                .lines
+                .insert(normalize_action(name), line_of(text, &action.span()));
         }
         if problems.is_empty() {
             Ok(cfg)
@@ -771,6 +798,19 @@ quit = "ctrl-q"
             "{e}"
         );
         assert!(e.contains("line 4: keys: invalid action name 'a b'"), "{e}");
+    }
+
+    #[test]
+    fn unknown_actions_are_found_with_their_line() {
+        let c = parse("[keys]\nrefetch = \"r\"\nfly-away = \"f\"\n").unwrap();
+        assert_eq!(
+            c.keys.check_actions(&["refetch", "quit"]),
+            vec![(
+                3,
+                "keys: unknown action 'fly_away': accepted actions are refetch, quit".to_string()
+            )]
+        );
+        assert!(c.keys.check_actions(&["refetch", "fly_away"]).is_empty());
     }
 
     #[test]

@@ -208,6 +208,10 @@ impl Given {
             ),
             _ => (None, &None, &None, false, false, false, None),
         };
+        // The simulator connects to nothing: a bad region or profile must not stop it.
+        if matches!(cli.command, Some(Command::Sim(_))) {
+            g.demo = true;
+        }
         g.media = media.map(|v| Valued::new(v, flag("--media")));
         g.from = nonempty(from).map(|v| Valued::new(v, flag("--from")));
         g.to = nonempty(to).map(|v| Valued::new(v, flag("--to")));
@@ -390,7 +394,9 @@ impl Settings {
             defaults::PROFILE.to_string(),
         );
         let explicit = profile_name.source != Source::Default;
-        let profile = match (&gc, explicit) {
+        // The demo (and the simulator) use no profile: a wrong name must not stop them.
+        let profile = match (&gc, explicit && !given.demo) {
+            _ if given.demo => None,
             (Some(gc), _) => match gc.find(&profile_name.value) {
                 Some(p) => Some(p.clone()),
                 None if explicit => {
@@ -606,6 +612,20 @@ impl Settings {
     /// The user's key bindings from `[keys]` (empty: the screen's own defaults).
     pub fn keys(&self) -> &KeyBindings {
         &self.keys.value
+    }
+
+    /// Checks the action names of `[keys]` against the ones the screen knows: an error naming the
+    /// config file, the line and the accepted actions for each unknown one.
+    pub fn check_key_actions(&self, known: &[&str]) -> Result<(), String> {
+        let problems = self.keys.value.check_actions(known);
+        if problems.is_empty() {
+            return Ok(());
+        }
+        let path = match &self.keys.source {
+            Source::ConfigFile(p) => p.clone(),
+            _ => PathBuf::new(),
+        };
+        Err(config::ConfigError { path, problems }.to_string())
     }
 
     /// Time between refreshes in live (watch) mode.
@@ -1129,6 +1149,8 @@ client_secret = "dev-secret"
         let s = h
             .resolve(Given {
                 demo: true,
+                profile: envv("nope".into(), env::PROFILE),
+                region: flag("mars-2".into(), "--region"),
                 ..Given::default()
             })
             .unwrap();
@@ -1169,5 +1191,13 @@ client_secret = "dev-secret"
         assert!(line("gc profiles").contains("profiles: default, dev"));
         assert!(line("config file").contains("(read)"));
         assert!(line("credentials").contains("OAuth client"), "{info}");
+        assert!(s.check_key_actions(&["refetch", "quit"]).is_ok());
+        let e = s.check_key_actions(&["quit"]).unwrap_err();
+        assert!(
+            e.ends_with(
+                "config.toml, line 3: keys: unknown action 'refetch': accepted actions are quit"
+            ),
+            "{e}"
+        );
     }
 }
