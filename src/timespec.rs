@@ -82,7 +82,9 @@ pub fn parse(input: &str, zone: Zone, now: DateTime<Utc>) -> Result<DateTime<Utc
         _ => {}
     }
     if let Some(rel) = lower.strip_prefix('-') {
-        return relative(rel).map(|d| now - d).ok_or_else(|| bad(s));
+        return relative(rel)
+            .and_then(|d| now.checked_sub_signed(d))
+            .ok_or_else(|| bad(s));
     }
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(t.with_timezone(&Utc));
@@ -195,6 +197,8 @@ mod tests {
             "2026-13-01",
             "2026-11-24 25:00",
             "-99999999999999d",
+            "-99999999d",
+            "-9999999999w",
         ] {
             let e = parse(s, Zone::Utc, now()).unwrap_err();
             assert!(e.contains("RFC 3339") || e.contains("empty"), "{s}: {e}");

@@ -164,19 +164,28 @@ impl Client {
                                 "api call"
                             );
                             if status.is_success() {
-                                let t: TokenResponse =
-                                    serde_json::from_slice(&body).map_err(|e| Error::Decode {
+                                match serde_json::from_slice::<TokenResponse>(&body) {
+                                    Ok(t) => {
+                                        let ttl = Duration::from_secs(t.expires_in.max(1));
+                                        return Ok(CachedToken::new(
+                                            Secret::new(t.access_token),
+                                            ttl,
+                                            started,
+                                        ));
+                                    }
+                                    // Never quote the body: it may hold a token.
+                                    Err(e) => Error::Decode {
                                         what: "the OAuth token".into(),
-                                        detail: e.to_string(),
-                                    })?;
-                                let ttl = Duration::from_secs(t.expires_in.max(1));
-                                return Ok(CachedToken::new(
-                                    Secret::new(t.access_token),
-                                    ttl,
-                                    started,
-                                ));
+                                        detail: format!(
+                                            "{} at column {}",
+                                            e.classify_str(),
+                                            e.column()
+                                        ),
+                                    },
+                                }
+                            } else {
+                                token_error(status, &body, retry_after, secret)
                             }
-                            token_error(status, &body, retry_after, secret)
                         }
                     }
                 }
@@ -449,6 +458,21 @@ struct Call<'a> {
     what: String,
     /// The permission the endpoint needs, named when a 403 does not name one.
     needed: Option<&'static str>,
+}
+
+trait Classify {
+    fn classify_str(&self) -> &'static str;
+}
+
+impl Classify for serde_json::Error {
+    fn classify_str(&self) -> &'static str {
+        match self.classify() {
+            serde_json::error::Category::Io => "read error",
+            serde_json::error::Category::Syntax => "invalid JSON",
+            serde_json::error::Category::Data => "unexpected JSON",
+            serde_json::error::Category::Eof => "truncated JSON",
+        }
+    }
 }
 
 /// Decodes a JSON body; an empty body (204, some DELETEs) decodes as `null`.

@@ -51,7 +51,8 @@ pub struct SimArgs {
     #[arg(long, default_value_t = 0)]
     pub rate_limit: u32,
     /// Faults: share of requests answered with a status or dropped mid-response, e.g.
-    /// `429=0.1,500=0.05,503=0.05,reset=0.02` (also 502, 504).
+    /// `429=0.1,500=0.05,503=0.05,reset=0.02` (also 502, 504; `stall`: headers then no body;
+    /// `garbage`: a 200 whose body is not JSON).
     #[arg(long, default_value = "")]
     pub faults: String,
     /// Delay every response by this many milliseconds.
@@ -87,6 +88,10 @@ pub struct Faults {
     pub s504: f64,
     /// Headers and part of the body are sent, then the connection is dropped.
     pub reset: f64,
+    /// Headers are sent, then the body never comes (clients must time out).
+    pub stall: f64,
+    /// A complete 200 answer whose body is not valid JSON.
+    pub garbage: f64,
 }
 
 impl Faults {
@@ -112,9 +117,11 @@ impl Faults {
                 "503" => &mut f.s503,
                 "504" => &mut f.s504,
                 "reset" => &mut f.reset,
+                "stall" => &mut f.stall,
+                "garbage" => &mut f.garbage,
                 other => {
                     return Err(format!(
-                        "bad --faults kind '{other}': use 429, 500, 502, 503, 504 or reset"
+                        "bad --faults kind '{other}': use 429, 500, 502, 503, 504, reset, stall or garbage"
                     ));
                 }
             };
@@ -130,7 +137,14 @@ impl Faults {
     }
 
     pub fn total(&self) -> f64 {
-        self.s429 + self.s500 + self.s502 + self.s503 + self.s504 + self.reset
+        self.s429
+            + self.s500
+            + self.s502
+            + self.s503
+            + self.s504
+            + self.reset
+            + self.stall
+            + self.garbage
     }
 
     pub fn is_none(&self) -> bool {

@@ -308,16 +308,20 @@ async fn outer(State(st): State<Arc<St>>, mut req: Request, next: Next) -> Respo
     if let Ok(v) = HeaderValue::from_str(&ctx) {
         resp.headers_mut().insert("inin-correlation-id", v);
     }
-    if matches!(fault, Some(Fault::Reset)) {
-        resp = truncate(resp).await;
+    match fault {
+        Some(Fault::Reset) => truncate(resp).await,
+        Some(Fault::Stall) => stall(resp),
+        Some(Fault::Garbage) => garble(resp).await,
+        _ => resp,
     }
-    resp
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Fault {
     Status(u16),
     Reset,
+    Stall,
+    Garbage,
 }
 
 fn pick_fault(f: &Faults, u: f64) -> Option<Fault> {
@@ -332,6 +336,8 @@ fn pick_fault(f: &Faults, u: f64) -> Option<Fault> {
         (f.s503, Fault::Status(503)),
         (f.s504, Fault::Status(504)),
         (f.reset, Fault::Reset),
+        (f.stall, Fault::Stall),
+        (f.garbage, Fault::Garbage),
     ] {
         acc += share;
         if u < acc {
@@ -372,6 +378,29 @@ async fn truncate(resp: Response) -> Response {
         }
     });
     Response::from_parts(parts, Body::from_stream(stream))
+}
+
+/// Sends the headers, then no body for ten minutes: the client's timeout must fire.
+fn stall(resp: Response) -> Response {
+    let (parts, _) = resp.into_parts();
+    let stream = futures::stream::once(async {
+        tokio::time::sleep(StdDuration::from_secs(600)).await;
+        Err::<Bytes, std::io::Error>(std::io::Error::other("stalled"))
+    });
+    Response::from_parts(parts, Body::from_stream(stream))
+}
+
+/// A complete answer whose body is the first half of the JSON: it does not parse.
+async fn garble(resp: Response) -> Response {
+    let (mut parts, body) = resp.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let half = bytes.slice(..bytes.len() / 2);
+    parts
+        .headers
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(half.len()));
+    Response::from_parts(parts, Body::from(half))
 }
 
 async fn not_found(Extension(Ctx(ctx)): Extension<Ctx>, req: Request) -> Response {

@@ -1,0 +1,131 @@
+//! Benchmarks of the data path: decoding pages, the first page after a submit, export end to end.
+//! Run with `cargo bench --bench api`; each prints its figure (time, and throughput where it fits).
+
+use std::sync::{Arc, LazyLock};
+
+use chrono::{Duration, TimeZone, Utc};
+use convoscope::export::{self, ExportOptions, NdjsonWriter};
+use convoscope::genesys::model::QueryResponse;
+use convoscope::genesys::query::{Interval, Media};
+use convoscope::genesys::{Client, ClientConfig, Credentials, Secret};
+use convoscope::paging::{PageEvent, RangeQuery, spawn_query};
+use convoscope::sim::{Dataset, Sim, SimConfig};
+use divan::Bencher;
+use divan::counter::{BytesCount, ItemsCount};
+use tokio_util::sync::CancellationToken;
+
+fn main() {
+    divan::main();
+}
+
+const CONVERSATIONS: usize = 20_000;
+
+fn config() -> SimConfig {
+    SimConfig {
+        addr: "127.0.0.1:0".into(),
+        seed: 1,
+        conversations: CONVERSATIONS,
+        days: 7,
+        until: Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap(),
+        job_delay_ms: 0,
+        ..SimConfig::default()
+    }
+}
+
+fn week() -> Interval {
+    let c = config();
+    Interval::new(c.until - Duration::days(7), c.until)
+}
+
+static RT: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+});
+
+static SIM: LazyLock<Sim> = LazyLock::new(|| RT.block_on(Sim::start(config())).unwrap());
+
+fn client() -> Arc<Client> {
+    let url = SIM.url();
+    Arc::new(
+        Client::new(ClientConfig::new(
+            &url,
+            &url,
+            Credentials::ClientCredentials {
+                client_id: "demo".into(),
+                secret: Secret::new("demo"),
+            },
+        ))
+        .unwrap(),
+    )
+}
+
+/// A page of 100 conversations as the API sends it.
+fn page_json() -> Vec<u8> {
+    let ds = Dataset::new(&config());
+    let conversations = (0..100).map(|i| ds.analytics(i * 7)).collect();
+    serde_json::to_vec(&QueryResponse {
+        conversations: Some(conversations),
+        total_hits: Some(CONVERSATIONS as u64),
+        ..QueryResponse::default()
+    })
+    .unwrap()
+}
+
+/// 1. Decoding a page of 100 conversations (throughput in bytes and in conversations).
+#[divan::bench]
+fn decode_page_of_100(bencher: Bencher) {
+    let bytes = page_json();
+    bencher
+        .counter(BytesCount::of_slice(&bytes))
+        .counter(ItemsCount::new(100usize))
+        .bench(|| serde_json::from_slice::<QueryResponse>(divan::black_box(&bytes)).unwrap());
+}
+
+/// 6. From submitting a range to its first page, against the simulator on loopback.
+#[divan::bench(sample_count = 30, sample_size = 1)]
+fn first_page_after_submit(bencher: Bencher) {
+    let client = client();
+    RT.block_on(client.authenticate()).unwrap();
+    bencher.bench(|| {
+        RT.block_on(async {
+            let (tx, mut rx) = tokio::sync::mpsc::channel::<PageEvent>(16);
+            let cancel = CancellationToken::new();
+            spawn_query(
+                client.clone(),
+                RangeQuery::new(week(), Media::Webmessaging),
+                1,
+                tx,
+                cancel.clone(),
+            );
+            let first = rx.recv().await;
+            cancel.cancel();
+            assert!(matches!(first, Some(PageEvent::Page { .. })));
+        })
+    });
+}
+
+fn export_bench(bencher: Bencher, attributes: bool) {
+    let client = client();
+    let mut opts = ExportOptions::new(week(), Media::Any);
+    opts.attributes = attributes;
+    bencher.counter(ItemsCount::new(CONVERSATIONS)).bench(|| {
+        let mut w = NdjsonWriter::new(std::io::sink());
+        let outcome = RT.block_on(export::run(client.clone(), &opts, &mut w, &|_| {}));
+        assert_eq!(outcome.written, CONVERSATIONS as u64);
+    });
+}
+
+/// 5. Export of 20,000 conversations from the simulator on loopback, end to end.
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn export_20000(bencher: Bencher) {
+    export_bench(bencher, false);
+}
+
+/// 5b. The same with every participant's attributes (one async job).
+#[divan::bench(sample_count = 3, sample_size = 1)]
+fn export_20000_with_attributes(bencher: Bencher) {
+    export_bench(bencher, true);
+}
