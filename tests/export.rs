@@ -2,8 +2,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use chrono::Duration as Span;
 use convoscope::export::{self, AttributeSource, ExportOptions, Format, NdjsonWriter};
 use convoscope::genesys::model::AnalyticsConversation;
@@ -186,7 +184,7 @@ async fn csv_has_one_row_per_attribute_and_one_per_bare_participant() {
 /// Runs the real binary against the simulator.
 async fn run_binary(sim: &Sim, args: &[&str]) -> std::process::Output {
     let url = sim.url();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_convoscope"));
+    let mut cmd = convoscope();
     cmd.arg("export")
         .args(["--api-url", &url, "--client-id", "demo"])
         .env("GENESYSCLOUD_OAUTHCLIENT_SECRET", "demo")
@@ -240,7 +238,7 @@ async fn the_binary_exit_codes_say_what_failed() {
     // Authentication: a wrong secret.
     let url = sim.url();
     let out = tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_convoscope"))
+        convoscope()
             .args([
                 "export",
                 "--api-url",
