@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::export::{AttributeSource, Format};
+use crate::genesys::Secret;
 use crate::genesys::query::Media;
 
 #[derive(Debug, Parser)]
@@ -117,10 +118,11 @@ pub struct ConnectionArgs {
         long,
         env = "GENESYSCLOUD_OAUTHCLIENT_SECRET",
         hide_env_values = true,
+        value_parser = |s: &str| Ok::<_, String>(Secret::new(s)),
         global = true,
         value_name = "SECRET"
     )]
-    pub client_secret: Option<String>,
+    pub client_secret: Option<Secret>,
     /// A profile of the gc CLI's ~/.gc/config.toml (region, client id and secret) [default: DEFAULT,
     /// when the file has it].
     #[arg(long, env = "GENESYSCLOUD_PROFILE", global = true, value_name = "NAME")]
@@ -215,4 +217,39 @@ pub struct ExportArgs {
     /// Output file (default: standard output).
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::{CommandFactory, Parser};
+
+    #[test]
+    fn the_definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn the_secret_flag_never_shows_in_debug() {
+        let cli = Cli::parse_from(["convoscope", "export", "--client-secret", "hunter2-xyz"]);
+        assert_eq!(
+            cli.connection.client_secret.as_ref().map(Secret::expose),
+            Some("hunter2-xyz")
+        );
+        assert!(!format!("{cli:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn times_may_start_with_a_minus() {
+        let cli = Cli::parse_from(["convoscope", "export", "--from", "-1h", "--to", "-5m"]);
+        let Some(Command::Export(e)) = cli.command else {
+            panic!("not export")
+        };
+        assert_eq!(
+            (e.from.as_deref(), e.to.as_deref()),
+            (Some("-1h"), Some("-5m"))
+        );
+        let cli = Cli::parse_from(["convoscope", "--from", "-2d"]);
+        assert_eq!(cli.browse.from.as_deref(), Some("-2d"));
+    }
 }

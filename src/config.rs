@@ -547,6 +547,7 @@ impl Config {
                 v => vec![v],
             };
             let mut specs = Vec::new();
+            let before = problems.len();
             for s in strings {
                 match s.as_str().map(KeySpec::from_str) {
                     Some(Ok(k)) => specs.push(k),
@@ -561,7 +562,7 @@ impl Config {
                     )),
                 }
             }
-            if specs.is_empty() && problems.is_empty() {
+            if specs.is_empty() && problems.len() == before {
                 problems.push((line, format!("keys.{name}: the list of keys is empty")));
             }
             cfg.keys.insert(name, specs);
@@ -788,7 +789,12 @@ quit = "ctrl-q"
 
     #[test]
     fn bad_keys_are_reported() {
-        let e = parse("[keys]\nrefetch = \"ctrl-\"\nquit = 3\n\"a b\" = \"x\"\n").unwrap_err();
+        let e = parse("[keys]\nrefetch = \"ctrl-\"\nquit = 3\n\"a b\" = \"x\"\nhelp = []\n")
+            .unwrap_err();
+        assert!(
+            e.contains("line 5: keys.help: the list of keys is empty"),
+            "{e}"
+        );
         assert!(
             e.contains("line 2: keys.refetch: invalid key 'ctrl-'"),
             "{e}"

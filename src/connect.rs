@@ -41,8 +41,11 @@ pub async fn connect(args: &ConnectionArgs) -> Result<Connection, Error> {
         api_url: flag(&args.api_url, "--api-url"),
         login_url: flag(&args.login_url, "--login-url"),
         client_id: flag(&args.client_id, "--client-id"),
-        client_secret: flag(&args.client_secret, "--client-secret")
-            .map(|v| Valued::new(Secret::new(v.value), v.source)),
+        client_secret: args
+            .client_secret
+            .clone()
+            .filter(|s| !s.is_empty())
+            .map(|s| Valued::new(s, Source::flag("--client-secret"))),
         access_token: std::env::var(crate::settings::env::ACCESS_TOKEN)
             .ok()
             .filter(|t| !t.is_empty())

@@ -11,7 +11,6 @@ use convoscope::export::{self, ExportOptions, Progress};
 use convoscope::genesys::Error;
 use convoscope::genesys::query::Interval;
 use convoscope::settings::{self, Given, Paths, Settings, Source};
-use convoscope::timespec;
 
 fn main() -> ExitCode {
     let matches = Cli::command().get_matches();
@@ -191,18 +190,9 @@ async fn browse_cmd(settings: &Settings, args: BrowseArgs) -> u8 {
 }
 
 async fn export_cmd(settings: &Settings, args: ExportArgs) -> u8 {
-    let zone = settings.zone();
-    let now = chrono::Utc::now();
-    let parse = |what: &str, v: &settings::Valued<String>| {
-        timespec::parse(&v.value, zone, now).map_err(|e| match &v.source {
-            Source::Flag(flag) => format!("{flag}: {e}"),
-            other => format!("{what} ({other}): {e}"),
-        })
-    };
-    let interval = match (parse("from", &settings.from), parse("to", &settings.to)) {
-        (Ok(a), Ok(b)) if a < b => Interval::new(a, b),
-        (Ok(_), Ok(_)) => return fail(&"--from must be before --to", 2),
-        (Err(e), _) | (_, Err(e)) => return fail(&e, 2),
+    let interval = match settings.interval(chrono::Utc::now()) {
+        Ok(i) => i,
+        Err(e) => return fail(&e, 2),
     };
     let Connection { client, sim, .. } = match connect_with(&settings.connection).await {
         Ok(c) => c,

@@ -17,7 +17,7 @@ use clap::parser::ValueSource;
 
 use crate::cli::{Cli, Command};
 use crate::config::{self, Clipboard, Config, KeyBindings, Theme, defaults};
-use crate::genesys::query::Media;
+use crate::genesys::query::{Interval, Media};
 use crate::genesys::region::{DEFAULT_REGION, Region, login_url_for};
 use crate::genesys::{Credentials, Error, Secret};
 use crate::profiles::{self, GcProfiles};
@@ -176,7 +176,7 @@ impl Given {
             login_url: val(&c.login_url, "login_url", "--login-url", ""),
             client_id: val(&c.client_id, "client_id", "--client-id", env::CLIENT_ID),
             client_secret: val(
-                &c.client_secret,
+                &c.client_secret.as_ref().map(|s| s.expose().to_string()),
                 "client_secret",
                 "--client-secret",
                 env::CLIENT_SECRET,
@@ -585,6 +585,27 @@ impl Settings {
     /// [`crate::timespec::parse`] in [`Settings::zone`].
     pub fn range(&self) -> (&str, &str) {
         (&self.from.value, &self.to.value)
+    }
+
+    /// The range of [`Settings::range`] read in [`Settings::zone`] at `now`; the error names where
+    /// the bad value came from (`--from: ...`, `from (config file PATH): ...`).
+    pub fn interval(&self, now: chrono::DateTime<chrono::Utc>) -> Result<Interval, String> {
+        let zone = self.zone();
+        let parse = |what: &str, v: &Valued<String>| {
+            crate::timespec::parse(&v.value, zone, now).map_err(|e| match &v.source {
+                Source::Flag(flag) => format!("{flag}: {e}"),
+                other => format!("{what} ({other}): {e}"),
+            })
+        };
+        let (from, to) = (parse("from", &self.from)?, parse("to", &self.to)?);
+        if from < to {
+            Ok(Interval::new(from, to))
+        } else {
+            Err(format!(
+                "the start of the range ({}, {}) must be before its end ({}, {})",
+                self.from.value, self.from.source, self.to.value, self.to.source
+            ))
+        }
     }
 
     /// Whether times are read and shown in UTC.
@@ -1078,6 +1099,31 @@ client_secret = "dev-secret"
         assert!(
             matches!(s.connection.credentials().unwrap(), Credentials::Token(t) if t.expose() == "ptok")
         );
+    }
+
+    #[test]
+    fn the_interval_names_the_source_of_a_bad_time() {
+        let h = Home::new();
+        h.config("from = \"-2h\"\nutc = true\n");
+        let now = chrono::Utc::now();
+        let s = h.resolve(Given::default()).unwrap();
+        let i = s.interval(now).unwrap();
+        assert_eq!(i.end - i.start, chrono::Duration::hours(2));
+        let s = h
+            .resolve(Given {
+                from: flag("last tuesday".into(), "--from"),
+                ..Given::default()
+            })
+            .unwrap();
+        assert!(s.interval(now).unwrap_err().starts_with("--from: "));
+        let s = h
+            .resolve(Given {
+                to: flag("-3h".into(), "--to"),
+                ..Given::default()
+            })
+            .unwrap();
+        let e = s.interval(now).unwrap_err();
+        assert!(e.contains("must be before its end (-3h, flag --to)"), "{e}");
     }
 
     #[test]

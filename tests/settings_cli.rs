@@ -305,7 +305,7 @@ fn every_subcommand_has_examples_in_its_help() {
 async fn a_gc_user_with_only_a_profile_exports() {
     let sim = Sim::start(SimConfig {
         addr: "127.0.0.1:0".into(),
-        conversations: 50,
+        conversations: 400,
         days: 1,
         ..SimConfig::default()
     })
@@ -339,6 +339,36 @@ async fn a_gc_user_with_only_a_profile_exports() {
             .permissions()
             .mode();
         assert_eq!(mode & 0o777, 0o600);
+    }
+    // The config file's defaults apply to export: media and range.
+    h.config("media = \"voice\"\nfrom = \"-12h\"\nconcurrency = 2\n");
+    let mut cmd = h.cmd(&["export"]);
+    cmd.env("GENESYSCLOUD_API_URL", sim.url());
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        !lines.is_empty(),
+        "no voice conversations in the last 12 hours"
+    );
+    let twelve_hours_ago = chrono::Utc::now() - chrono::Duration::hours(12);
+    for c in &lines {
+        let media: Vec<&str> = c["participants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|p| p["sessions"].as_array().into_iter().flatten())
+            .filter_map(|s| s["mediaType"].as_str())
+            .collect();
+        assert!(media.contains(&"voice"), "{media:?}");
+        let start: chrono::DateTime<chrono::Utc> =
+            c["conversationStart"].as_str().unwrap().parse().unwrap();
+        assert!(start >= twelve_hours_ago - chrono::Duration::minutes(1));
     }
     // A wrong secret in the profile is an authentication failure (exit 3), not a silent success.
     let h = Home::new();
