@@ -335,3 +335,37 @@ fn first_diff(a: &Value, b: &Value, path: &str) -> Option<String> {
         _ => (a != b).then(|| format!("{path}: {a} vs {b}")),
     }
 }
+
+#[tokio::test]
+async fn hostile_data_is_exported_unchanged() {
+    let mut cfg = config(80);
+    cfg.hostile = true;
+    let sim = sim(cfg).await;
+    let mut opts = ExportOptions::new(week(), Media::Any);
+    opts.attributes = true;
+    let (lines, outcome) = export_lines(&sim, &opts).await;
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    let want = expected(&sim, Media::Any, true);
+    assert_eq!(lines, want);
+    // The corpus really went through: escape sequences and the long value, byte for byte.
+    let text = serde_json::to_string(&lines).unwrap();
+    for s in convoscope::sim::hostile::CORPUS {
+        let quoted = serde_json::to_string(s).unwrap();
+        assert!(text.contains(&quoted[1..quoted.len() - 1]), "{s:?} missing");
+    }
+    // CSV quotes them so that a CSV reader gets them back unchanged.
+    opts.format = Format::Csv;
+    let mut buf = Vec::new();
+    {
+        let mut w = export::CsvWriter::new(&mut buf).unwrap();
+        let o = export::run(client(&sim), &opts, &mut w, &|_| {}).await;
+        assert!(o.error.is_none());
+    }
+    let mut r = csv::Reader::from_reader(&buf[..]);
+    let values: std::collections::HashSet<String> =
+        r.records().map(|r| r.unwrap()[12].to_string()).collect();
+    for s in convoscope::sim::hostile::CORPUS {
+        assert!(values.contains(*s), "{s:?} not read back from the CSV");
+    }
+    assert!(values.contains(&convoscope::sim::hostile::long_value()));
+}
