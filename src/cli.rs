@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::export::{AttributeSource, Format};
+use crate::genesys::Secret;
 use crate::genesys::query::Media;
 
 #[derive(Debug, Parser)]
@@ -14,17 +15,27 @@ use crate::genesys::query::Media;
     about = "Browse Genesys Cloud conversations and their participants' custom attributes",
     long_about = "Browse Genesys Cloud conversations and their participants' custom attributes.\n\n\
         With no subcommand, opens the browser. Try it with no account: convoscope --demo",
-    after_help = "Examples:\n  convoscope --demo\n  convoscope --region mypurecloud.ie --client-id ID   (secret in GENESYSCLOUD_OAUTHCLIENT_SECRET)\n  convoscope export --demo --from -24h --to now --attributes | jq .\n  convoscope sim --seed 1 --conversations 5000"
+    after_help = "Examples:\n  convoscope --demo\n  convoscope --profile dev                 (a profile of the gc CLI, ~/.gc/config.toml)\n  convoscope --region mypurecloud.ie --client-id ID   (secret in GENESYSCLOUD_OAUTHCLIENT_SECRET)\n  convoscope export --demo --from -24h --to now --attributes | jq .\n  convoscope info                          (what is in effect, and where it came from)\n  convoscope sim --seed 1 --conversations 5000\n\n\
+        Precedence: flags, then environment variables, then the config file (convoscope config --path),\n\
+        then the gc profile, then the defaults. GENESYSCLOUD_ACCESS_TOKEN (an existing token) works\n\
+        instead of a client id and secret."
 )]
 pub struct Cli {
     #[command(flatten)]
     pub connection: ConnectionArgs,
     #[command(flatten)]
     pub browse: BrowseArgs,
-    /// Write a log (API calls with status, latency and correlation id; never a secret) to FILE.
-    /// The level comes from CONVOSCOPE_LOG (default info; e.g. debug).
+    /// Read the configuration from FILE instead of the platform's config directory.
+    #[arg(long, global = true, env = "CONVOSCOPE_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Write the log (API calls with status, latency and correlation id; never a secret) to FILE
+    /// instead of convoscope.log in the platform's state directory (see convoscope info).
     #[arg(long, global = true, env = "CONVOSCOPE_LOG_FILE", value_name = "FILE")]
     pub log_file: Option<PathBuf>,
+    /// Log level: error, warn, info, debug, trace, or a filter such as warn,convoscope=debug
+    /// [default: warn,convoscope=info].
+    #[arg(long, global = true, env = "CONVOSCOPE_LOG", value_name = "LEVEL")]
+    pub log_level: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -32,6 +43,9 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Open the browser (the default).
+    #[command(
+        after_help = "Examples:\n  convoscope browse --demo\n  convoscope browse --profile prod --media voice --from today --utc"
+    )]
     Browse(BrowseArgs),
     /// Write the conversations of a range as NDJSON or CSV, for scripts and jq.
     #[command(
@@ -43,6 +57,41 @@ pub enum Command {
         after_help = "Examples:\n  convoscope sim --seed 1 --conversations 5000\n  convoscope sim --addr 127.0.0.1:0 --faults 429=0.1,500=0.05,reset=0.02 --rate-limit 300\n  convoscope export --api-url http://127.0.0.1:8642 --client-id demo --client-secret demo --from -7d --to now"
     )]
     Sim(crate::sim::SimArgs),
+    /// Show the settings in effect and where each came from (secrets masked), and the files used.
+    #[command(
+        after_help = "Examples:\n  convoscope info\n  convoscope info --profile dev\n  GENESYSCLOUD_REGION=eu-west-1 convoscope info"
+    )]
+    Info,
+    /// Where the config file is read from, or a commented default one.
+    #[command(
+        after_help = "Examples:\n  convoscope config --path\n  mkdir -p \"$(dirname \"$(convoscope config --path)\")\" && convoscope config --print-default > \"$(convoscope config --path)\""
+    )]
+    Config(ConfigArgs),
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Examples:\n  convoscope completions bash > ~/.local/share/bash-completion/completions/convoscope\n  convoscope completions zsh > \"${fpath[1]}/_convoscope\"\n  convoscope completions fish > ~/.config/fish/completions/convoscope.fish"
+    )]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) generated from these definitions.
+    #[command(
+        hide = true,
+        after_help = "Examples:\n  convoscope man > convoscope.1 && man ./convoscope.1"
+    )]
+    Man,
+}
+
+#[derive(Debug, Clone, Args)]
+#[group(required = true, multiple = false)]
+pub struct ConfigArgs {
+    /// Print the path of the config file (--config / CONVOSCOPE_CONFIG, or the platform's config directory).
+    #[arg(long)]
+    pub path: bool,
+    /// Print a config file with every key commented out at its default value.
+    #[arg(long)]
+    pub print_default: bool,
 }
 
 /// How to reach Genesys Cloud (or the simulator).
@@ -69,10 +118,15 @@ pub struct ConnectionArgs {
         long,
         env = "GENESYSCLOUD_OAUTHCLIENT_SECRET",
         hide_env_values = true,
+        value_parser = |s: &str| Ok::<_, String>(Secret::new(s)),
         global = true,
         value_name = "SECRET"
     )]
-    pub client_secret: Option<String>,
+    pub client_secret: Option<Secret>,
+    /// A profile of the gc CLI's ~/.gc/config.toml (region, client id and secret) [default: DEFAULT,
+    /// when the file has it].
+    #[arg(long, env = "GENESYSCLOUD_PROFILE", global = true, value_name = "NAME")]
+    pub profile: Option<String>,
     /// API base URL, overriding the region (proxies, the simulator).
     #[arg(long, env = "GENESYSCLOUD_API_URL", global = true, value_name = "URL")]
     pub api_url: Option<String>,
@@ -88,8 +142,9 @@ impl ConnectionArgs {
     /// The secret never shows in Debug output.
     pub fn redacted(&self) -> String {
         format!(
-            "region={:?} client_id={:?} client_secret={} api_url={:?} login_url={:?} demo={}",
+            "region={:?} profile={:?} client_id={:?} client_secret={} api_url={:?} login_url={:?} demo={}",
             self.region,
+            self.profile,
             self.client_id,
             if self.client_secret.is_some() {
                 "<redacted>"
@@ -106,10 +161,10 @@ impl ConnectionArgs {
 #[derive(Debug, Clone, Args)]
 pub struct BrowseArgs {
     /// Start of the range (RFC 3339, YYYY-MM-DD, YYYY-MM-DD HH:MM, now, today, yesterday, -2h, -7d).
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub from: Option<String>,
     /// End of the range (same forms as --from).
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub to: Option<String>,
     /// Media: webmessaging, message, voice, chat, email, callback, any.
     #[arg(long, value_name = "MEDIA")]
@@ -117,6 +172,9 @@ pub struct BrowseArgs {
     /// Show and read every time in UTC instead of the local zone.
     #[arg(long)]
     pub utc: bool,
+    /// Show and read times in the local zone (overrides `utc = true` in the config file).
+    #[arg(long, conflicts_with = "utc")]
+    pub local: bool,
     /// Capture the mouse (wheel and click); stops the terminal's own text selection. Toggle with m.
     #[arg(long)]
     pub mouse: bool,
@@ -124,15 +182,17 @@ pub struct BrowseArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct ExportArgs {
-    /// Start of the range (RFC 3339, YYYY-MM-DD, YYYY-MM-DD HH:MM, now, today, yesterday, -2h, -7d).
-    #[arg(long, value_name = "TIME", default_value = "-24h")]
-    pub from: String,
-    /// End of the range (same forms as --from).
-    #[arg(long, value_name = "TIME", default_value = "now")]
-    pub to: String,
-    /// Media: webmessaging, message, voice, chat, email, callback, any.
-    #[arg(long, value_name = "MEDIA", default_value = "any")]
-    pub media: Media,
+    /// Start of the range (RFC 3339, YYYY-MM-DD, YYYY-MM-DD HH:MM, now, today, yesterday, -2h, -7d)
+    /// [default: -24h, or `from` of the config file].
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+    pub from: Option<String>,
+    /// End of the range (same forms as --from) [default: now, or `to` of the config file].
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+    pub to: Option<String>,
+    /// Media: webmessaging, message, voice, chat, email, callback, any [default: any, or `media`
+    /// of the config file].
+    #[arg(long, value_name = "MEDIA")]
+    pub media: Option<Media>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Ndjson)]
     pub format: Format,
@@ -146,11 +206,50 @@ pub struct ExportArgs {
     /// Read times without an offset as UTC instead of local time.
     #[arg(long)]
     pub utc: bool,
+    /// Read times without an offset as local time (overrides `utc = true` in the config file).
+    #[arg(long, conflicts_with = "utc")]
+    pub local: bool,
     /// Requests in flight at once: query pages after the first, and GET conversation with
-    /// --attributes. Lowered automatically while the API answers 429.
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=16))]
-    pub concurrency: u16,
+    /// --attributes. Lowered automatically while the API answers 429. 1 to 16 [default: 4, or
+    /// `concurrency` of the config file].
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=16))]
+    pub concurrency: Option<u16>,
     /// Output file (default: standard output).
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::{CommandFactory, Parser};
+
+    #[test]
+    fn the_definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn the_secret_flag_never_shows_in_debug() {
+        let cli = Cli::parse_from(["convoscope", "export", "--client-secret", "hunter2-xyz"]);
+        assert_eq!(
+            cli.connection.client_secret.as_ref().map(Secret::expose),
+            Some("hunter2-xyz")
+        );
+        assert!(!format!("{cli:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn times_may_start_with_a_minus() {
+        let cli = Cli::parse_from(["convoscope", "export", "--from", "-1h", "--to", "-5m"]);
+        let Some(Command::Export(e)) = cli.command else {
+            panic!("not export")
+        };
+        assert_eq!(
+            (e.from.as_deref(), e.to.as_deref()),
+            (Some("-1h"), Some("-5m"))
+        );
+        let cli = Cli::parse_from(["convoscope", "--from", "-2d"]);
+        assert_eq!(cli.browse.from.as_deref(), Some("-2d"));
+    }
 }

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use crate::cli::ConnectionArgs;
-use crate::genesys::region::{DEFAULT_REGION, Region, login_url_for};
 use crate::genesys::{Client, ClientConfig, Credentials, Error, Secret};
+use crate::settings::{ConnectionSettings, Given, Paths, Settings, Source, Valued};
 use crate::sim::{Sim, SimConfig};
 
 /// A client, what to call the place it is connected to, and the embedded simulator if any.
@@ -27,9 +27,47 @@ pub fn demo_config() -> SimConfig {
     }
 }
 
-/// Builds the client the options describe, checking credentials before anything else.
+/// Builds the client the command line describes, resolving the environment, the config file and
+/// the `gc` profile as [`Settings::resolve`] does (every value taken as a flag).
 pub async fn connect(args: &ConnectionArgs) -> Result<Connection, Error> {
-    if args.demo {
+    let flag = |v: &Option<String>, name: &str| {
+        v.clone()
+            .filter(|s| !s.is_empty())
+            .map(|v| Valued::new(v, Source::flag(name)))
+    };
+    let given = Given {
+        demo: args.demo,
+        region: flag(&args.region, "--region"),
+        api_url: flag(&args.api_url, "--api-url"),
+        login_url: flag(&args.login_url, "--login-url"),
+        client_id: flag(&args.client_id, "--client-id"),
+        client_secret: args
+            .client_secret
+            .clone()
+            .filter(|s| !s.is_empty())
+            .map(|s| Valued::new(s, Source::flag("--client-secret"))),
+        access_token: std::env::var(crate::settings::env::ACCESS_TOKEN)
+            .ok()
+            .filter(|t| !t.is_empty())
+            .map(|t| {
+                Valued::new(
+                    Secret::new(t),
+                    Source::env(crate::settings::env::ACCESS_TOKEN),
+                )
+            }),
+        profile: flag(&args.profile, "--profile"),
+        config: std::env::var_os(crate::settings::env::CONFIG)
+            .filter(|p| !p.is_empty())
+            .map(|p| Valued::new(p.into(), Source::env(crate::settings::env::CONFIG))),
+        ..Given::default()
+    };
+    let settings = Settings::resolve(given, &Paths::system()).map_err(Error::Config)?;
+    connect_with(&settings.connection).await
+}
+
+/// Builds the client the resolved settings describe, checking credentials before anything else.
+pub async fn connect_with(c: &ConnectionSettings) -> Result<Connection, Error> {
+    if c.demo {
         let cfg = demo_config();
         let (id, secret) = (cfg.client_id.clone(), cfg.client_secret.clone());
         let sim = Sim::start(cfg)
@@ -50,49 +88,25 @@ pub async fn connect(args: &ConnectionArgs) -> Result<Connection, Error> {
             sim: Some(sim),
         });
     }
-    let (api, label) = match (&args.api_url, &args.region) {
-        (Some(url), _) => (url.trim_end_matches('/').to_string(), url.clone()),
-        (None, region) => {
-            let r =
-                Region::find(region.as_deref().unwrap_or(DEFAULT_REGION)).map_err(Error::Config)?;
-            (r.api_base(), r.host.to_string())
-        }
-    };
-    let login = match &args.login_url {
-        Some(l) => l.trim_end_matches('/').to_string(),
-        None => login_url_for(&api),
-    };
-    for (name, url) in [("--api-url", &api), ("--login-url", &login)] {
-        if !(url.starts_with("https://") || url.starts_with("http://")) {
-            return Err(Error::Config(format!(
-                "{name} must start with https:// (or http:// for a local simulator): '{url}'"
-            )));
-        }
-    }
-    let credentials = match (&args.client_id, &args.client_secret) {
-        (Some(id), Some(secret)) if !id.is_empty() && !secret.is_empty() => {
-            Credentials::ClientCredentials {
-                client_id: id.clone(),
-                secret: Secret::new(secret.clone()),
-            }
-        }
-        _ => match std::env::var("GENESYSCLOUD_ACCESS_TOKEN") {
-            Ok(t) if !t.is_empty() => Credentials::Token(Secret::new(t)),
-            _ => {
-                return Err(Error::Config(
-                    "no credentials: give an OAuth client (--client-id and \
-                     GENESYSCLOUD_OAUTHCLIENT_SECRET, or --client-secret), or \
-                     GENESYSCLOUD_ACCESS_TOKEN; or try the program with --demo"
-                        .into(),
-                ));
-            }
-        },
-    };
-    let client = Client::new(ClientConfig::new(&api, &login, credentials))?;
+    let credentials = c.credentials()?;
+    tracing::info!(
+        api_url = %c.api_url.value,
+        api_url_from = %c.api_url.source,
+        login_url = %c.login_url.value,
+        profile = c.profile.as_ref().map(|p| p.value.as_str()).unwrap_or(""),
+        client_id = c.client_id.as_ref().map(|v| v.value.as_str()).unwrap_or(""),
+        token = matches!(credentials, Credentials::Token(_)),
+        "connecting"
+    );
+    let client = Client::new(ClientConfig::new(
+        &c.api_url.value,
+        &c.login_url.value,
+        credentials,
+    ))?;
     client.authenticate().await?;
     Ok(Connection {
         client: Arc::new(client),
-        label,
+        label: c.label.clone(),
         sim: None,
     })
 }

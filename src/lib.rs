@@ -1,10 +1,13 @@
 //! convoscope: browse Genesys Cloud conversations and their participants' attributes.
 
 pub mod cli;
+pub mod config;
 pub mod connect;
 pub mod export;
 pub mod genesys;
 pub mod paging;
+pub mod profiles;
+pub mod settings;
 pub mod sim;
 pub mod timespec;
 pub mod tui;

@@ -3,26 +3,83 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 use convoscope::cli::{BrowseArgs, Cli, Command, ExportArgs};
-use convoscope::connect::{Connection, connect};
+use convoscope::connect::{Connection, connect_with};
 use convoscope::export::{self, ExportOptions, Progress};
 use convoscope::genesys::Error;
 use convoscope::genesys::query::Interval;
-use convoscope::timespec::{self, Zone};
+use convoscope::settings::{self, Given, Paths, Settings, Source};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    if let Some(path) = &cli.log_file
-        && let Err(e) = init_logging(path)
-    {
-        eprintln!(
-            "convoscope: cannot write the log file {}: {e}",
-            path.display()
-        );
-        return ExitCode::from(2);
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
+    // What needs no settings, and must work even when the config file is broken.
+    match &cli.command {
+        Some(Command::Completions { shell }) => {
+            clap_complete::generate(
+                *shell,
+                &mut Cli::command(),
+                "convoscope",
+                &mut std::io::stdout(),
+            );
+            return ExitCode::SUCCESS;
+        }
+        Some(Command::Man) => {
+            let man = clap_mangen::Man::new(Cli::command());
+            return match man.render(&mut std::io::stdout()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => ExitCode::from(fail(&format!("cannot write the man page: {e}"), 1)),
+            };
+        }
+        _ => {}
     }
+    let env = |k: &str| std::env::var(k).ok();
+    let given = Given::from_cli(&cli, &matches, &env);
+    let paths = Paths::system();
+    if let Some(Command::Config(args)) = &cli.command {
+        if args.print_default {
+            print!("{}", convoscope::config::default_file());
+        } else {
+            match settings::config_path(&given, &paths) {
+                Some(p) => println!("{}", p.value.display()),
+                None => {
+                    return ExitCode::from(fail(
+                        &"this platform has no config directory: give --config FILE",
+                        2,
+                    ));
+                }
+            }
+        }
+        return ExitCode::SUCCESS;
+    }
+    let settings = match Settings::resolve(given, &paths) {
+        Ok(s) => s,
+        Err(e) => return ExitCode::from(fail(&e, 2)),
+    };
+    if let Some(Command::Info) = &cli.command {
+        print!("{}", settings.info());
+        return ExitCode::SUCCESS;
+    }
+    if let Some(log) = &settings.log_file {
+        if let Err(e) = init_logging(&log.value, &settings.log_level.value) {
+            let msg = format!("cannot write the log file {}: {e}", log.value.display());
+            if log.source != Source::Default {
+                return ExitCode::from(fail(&msg, 2));
+            }
+            // The default place failing must not stop the program; say so once.
+            eprintln!("convoscope: {msg} (going on without a log; give --log-file FILE)");
+        }
+    }
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        command = command_name(&cli.command),
+        "start"
+    );
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -34,21 +91,52 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let code = rt.block_on(dispatch(cli));
+    let code = rt.block_on(dispatch(cli, settings));
     // Background tasks (the demo simulator, fetches) must not hold the exit.
     rt.shutdown_timeout(std::time::Duration::from_millis(200));
+    tracing::info!(code, "exit");
     ExitCode::from(code)
 }
 
-/// Logs go to a file only: the screen owns the terminal.
-fn init_logging(path: &std::path::Path) -> std::io::Result<()> {
+fn command_name(c: &Option<Command>) -> &'static str {
+    match c {
+        None | Some(Command::Browse(_)) => "browse",
+        Some(Command::Export(_)) => "export",
+        Some(Command::Sim(_)) => "sim",
+        Some(Command::Info) => "info",
+        Some(Command::Config(_)) => "config",
+        Some(Command::Completions { .. }) => "completions",
+        Some(Command::Man) => "man",
+    }
+}
+
+/// A log larger than this is moved to `convoscope.log.1` at start-up (one old log is kept).
+const LOG_ROTATE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Logs go to a file only: the screen owns the terminal. The file is created 0600 (its directory
+/// 0700): it holds ids and URLs, never a secret.
+fn init_logging(path: &std::path::Path, level: &str) -> std::io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        let mut b = std::fs::DirBuilder::new();
+        b.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+        b.create(dir)?;
+    }
+    if std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() > LOG_ROTATE_BYTES) {
+        let mut old = path.as_os_str().to_owned();
+        old.push(".1");
+        let _ = std::fs::rename(path, old);
+    }
     let mut opts = std::fs::OpenOptions::new();
     opts.create(true).append(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
     let file = opts.open(path)?;
-    let filter = tracing_subscriber::EnvFilter::try_from_env("CONVOSCOPE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,convoscope=debug"));
+    // Checked when the settings were resolved.
+    let filter = tracing_subscriber::EnvFilter::try_new(level).unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(convoscope::config::defaults::LOG_LEVEL)
+    });
     tracing_subscriber::fmt()
         .with_writer(std::sync::Mutex::new(file))
         .with_ansi(false)
@@ -57,15 +145,17 @@ fn init_logging(path: &std::path::Path) -> std::io::Result<()> {
     Ok(())
 }
 
-async fn dispatch(cli: Cli) -> u8 {
+async fn dispatch(cli: Cli, settings: Settings) -> u8 {
     match cli.command {
         Some(Command::Sim(args)) => match convoscope::sim::run(args).await {
             Ok(()) => 0,
             Err(e) => fail(&e, 2),
         },
-        Some(Command::Export(args)) => export_cmd(&cli.connection, args).await,
-        Some(Command::Browse(args)) => browse_cmd(&cli.connection, args).await,
-        None => browse_cmd(&cli.connection, cli.browse).await,
+        Some(Command::Export(args)) => export_cmd(&settings, args).await,
+        Some(Command::Browse(args)) => browse_cmd(&settings, args).await,
+        None => browse_cmd(&settings, cli.browse).await,
+        // Handled before the runtime starts.
+        Some(Command::Info | Command::Config(_) | Command::Completions { .. } | Command::Man) => 0,
     }
 }
 
@@ -74,8 +164,8 @@ fn fail(msg: &dyn std::fmt::Display, code: u8) -> u8 {
     code
 }
 
-async fn browse_cmd(conn: &convoscope::cli::ConnectionArgs, args: BrowseArgs) -> u8 {
-    let Connection { client, label, sim } = match connect(conn).await {
+async fn browse_cmd(settings: &Settings, args: BrowseArgs) -> u8 {
+    let Connection { client, label, sim } = match connect_with(&settings.connection).await {
         Ok(c) => c,
         Err(e) => return fail(&e, e.exit_code() as u8),
     };
@@ -99,25 +189,20 @@ async fn browse_cmd(conn: &convoscope::cli::ConnectionArgs, args: BrowseArgs) ->
     }
 }
 
-async fn export_cmd(conn: &convoscope::cli::ConnectionArgs, args: ExportArgs) -> u8 {
-    let zone = if args.utc { Zone::Utc } else { Zone::Local };
-    let now = chrono::Utc::now();
-    let parse =
-        |what: &str, s: &str| timespec::parse(s, zone, now).map_err(|e| format!("--{what}: {e}"));
-    let interval = match (parse("from", &args.from), parse("to", &args.to)) {
-        (Ok(a), Ok(b)) if a < b => Interval::new(a, b),
-        (Ok(_), Ok(_)) => return fail(&"--from must be before --to", 2),
-        (Err(e), _) | (_, Err(e)) => return fail(&e, 2),
+async fn export_cmd(settings: &Settings, args: ExportArgs) -> u8 {
+    let interval = match settings.interval(chrono::Utc::now()) {
+        Ok(i) => i,
+        Err(e) => return fail(&e, 2),
     };
-    let Connection { client, sim, .. } = match connect(conn).await {
+    let Connection { client, sim, .. } = match connect_with(&settings.connection).await {
         Ok(c) => c,
         Err(e) => return fail(&e, e.exit_code() as u8),
     };
-    let mut opts = ExportOptions::new(interval, args.media);
+    let mut opts = ExportOptions::new(interval, settings.export_media());
     opts.format = args.format;
     opts.attributes = args.attributes;
     opts.attributes_from = args.attributes_from;
-    opts.concurrency = args.concurrency as usize;
+    opts.concurrency = settings.concurrency();
 
     let sink: Box<dyn Write> = match &args.output {
         Some(path) => match std::fs::File::create(path) {

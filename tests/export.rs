@@ -2,8 +2,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use chrono::Duration as Span;
 use convoscope::export::{self, AttributeSource, ExportOptions, Format, NdjsonWriter};
 use convoscope::genesys::model::AnalyticsConversation;
@@ -186,7 +184,7 @@ async fn csv_has_one_row_per_attribute_and_one_per_bare_participant() {
 /// Runs the real binary against the simulator.
 async fn run_binary(sim: &Sim, args: &[&str]) -> std::process::Output {
     let url = sim.url();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_convoscope"));
+    let mut cmd = convoscope();
     cmd.arg("export")
         .args(["--api-url", &url, "--client-id", "demo"])
         .env("GENESYSCLOUD_OAUTHCLIENT_SECRET", "demo")
@@ -240,7 +238,7 @@ async fn the_binary_exit_codes_say_what_failed() {
     // Authentication: a wrong secret.
     let url = sim.url();
     let out = tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_convoscope"))
+        convoscope()
             .args([
                 "export",
                 "--api-url",
@@ -336,4 +334,38 @@ fn first_diff(a: &Value, b: &Value, path: &str) -> Option<String> {
         }
         _ => (a != b).then(|| format!("{path}: {a} vs {b}")),
     }
+}
+
+#[tokio::test]
+async fn hostile_data_is_exported_unchanged() {
+    let mut cfg = config(80);
+    cfg.hostile = true;
+    let sim = sim(cfg).await;
+    let mut opts = ExportOptions::new(week(), Media::Any);
+    opts.attributes = true;
+    let (lines, outcome) = export_lines(&sim, &opts).await;
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    let want = expected(&sim, Media::Any, true);
+    assert_eq!(lines, want);
+    // The corpus really went through: escape sequences and the long value, byte for byte.
+    let text = serde_json::to_string(&lines).unwrap();
+    for s in convoscope::sim::hostile::CORPUS {
+        let quoted = serde_json::to_string(s).unwrap();
+        assert!(text.contains(&quoted[1..quoted.len() - 1]), "{s:?} missing");
+    }
+    // CSV quotes them so that a CSV reader gets them back unchanged.
+    opts.format = Format::Csv;
+    let mut buf = Vec::new();
+    {
+        let mut w = export::CsvWriter::new(&mut buf).unwrap();
+        let o = export::run(client(&sim), &opts, &mut w, &|_| {}).await;
+        assert!(o.error.is_none());
+    }
+    let mut r = csv::Reader::from_reader(&buf[..]);
+    let values: std::collections::HashSet<String> =
+        r.records().map(|r| r.unwrap()[12].to_string()).collect();
+    for s in convoscope::sim::hostile::CORPUS {
+        assert!(values.contains(*s), "{s:?} not read back from the CSV");
+    }
+    assert!(values.contains(&convoscope::sim::hostile::long_value()));
 }

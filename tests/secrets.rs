@@ -2,7 +2,7 @@
 
 mod common;
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use common::*;
 
@@ -10,7 +10,7 @@ const SECRET: &str = "Sup3r-S3cret-Value-42";
 
 async fn run(args: Vec<String>, envs: Vec<(&'static str, String)>) -> Output {
     tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_convoscope"))
+        convoscope()
             .args(&args)
             .envs(envs)
             .env_remove("GENESYSCLOUD_REGION")

@@ -156,7 +156,7 @@ impl Client {
                     match resp.bytes().await {
                         Err(e) => network_error(&e, &self.cfg.login_base),
                         Ok(body) => {
-                            tracing::debug!(
+                            tracing::info!(
                                 method = "POST",
                                 path = "/oauth/token",
                                 status = status.as_u16(),
@@ -269,7 +269,7 @@ impl Client {
                     match resp.bytes().await {
                         Err(e) => network_error(&e, &self.cfg.api_base),
                         Ok(bytes) => {
-                            tracing::debug!(
+                            tracing::info!(
                                 method = %method,
                                 path,
                                 status = status.as_u16(),

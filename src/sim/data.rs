@@ -237,6 +237,8 @@ struct Pool {
 pub struct Dataset {
     seed: u64,
     active: usize,
+    /// `--hostile`: some names and attributes hold control sequences and the like.
+    hostile: bool,
     /// The end of the generated span (epoch ms): ended conversations end before it.
     until: i64,
     /// Conversation start times, epoch milliseconds, ascending.
@@ -332,6 +334,7 @@ impl Dataset {
         );
         Dataset {
             seed,
+            hostile: cfg.hostile,
             active,
             until: end_ms,
             times,
@@ -767,7 +770,38 @@ impl Dataset {
         if attributes {
             self.attributes(i, &mut conv, bot, now);
         }
+        if self.is_hostile(i) {
+            self.make_hostile(i, &mut conv, attributes);
+        }
         conv
+    }
+
+    /// With `--hostile`, a quarter of the conversations and always the newest one.
+    fn is_hostile(&self, i: usize) -> bool {
+        self.hostile && (i + 1 == self.times.len() || hash(&[self.seed, 0xB0D, i as u64]) % 4 == 0)
+    }
+
+    /// Puts hostile text where visitors can type: the customer's name and attributes.
+    fn make_hostile(&self, i: usize, conv: &mut Conv, attributes: bool) {
+        use super::hostile::{CORPUS, KEYS, long_value};
+        let mut r = Rng::new(hash(&[self.seed, 0xB0E, i as u64]));
+        for p in &mut conv.parts {
+            if p.purpose != "customer" && p.purpose != "external" {
+                continue;
+            }
+            p.name = r.pick(CORPUS).to_string();
+            if attributes {
+                for (j, v) in CORPUS.iter().enumerate() {
+                    p.attributes
+                        .insert(format!("hostile.{j:02}"), v.to_string());
+                }
+                for k in KEYS {
+                    p.attributes
+                        .insert(k.to_string(), r.pick(CORPUS).to_string());
+                }
+                p.attributes.insert("hostile.long".into(), long_value());
+            }
+        }
     }
 
     fn until_ms(&self) -> i64 {

@@ -6,6 +6,7 @@
 
 pub mod data;
 mod filter;
+pub mod hostile;
 mod server;
 
 #[cfg(test)]
@@ -73,6 +74,10 @@ pub struct SimArgs {
     /// writes it over the whole span, and exit without serving: the reference for round trips.
     #[arg(long)]
     pub dump: bool,
+    /// Put hostile text in names and attributes (escape sequences, C1 controls, BiDi overrides,
+    /// zero-width characters, 20,000-character values), to test what reaches a terminal.
+    #[arg(long)]
+    pub hostile: bool,
     /// Answer 403 missing.permissions for these areas: comma list of query,jobs,conversations.
     #[arg(long, default_value = "")]
     pub forbid: String,
@@ -197,6 +202,7 @@ pub struct SimConfig {
     pub job_delay_ms: u64,
     pub data_lag: u64,
     pub forbid: Forbid,
+    pub hostile: bool,
 }
 
 impl Default for SimConfig {
@@ -217,6 +223,7 @@ impl Default for SimConfig {
             job_delay_ms: 500,
             data_lag: 0,
             forbid: Forbid::default(),
+            hostile: false,
         }
     }
 }
@@ -256,6 +263,7 @@ impl SimArgs {
             job_delay_ms: self.job_delay_ms,
             data_lag: self.data_lag,
             forbid: Forbid::parse(&self.forbid)?,
+            hostile: self.hostile,
         })
     }
 }

@@ -59,3 +59,21 @@ pub fn client_with(sim: &Sim, id: &str, secret: &str) -> Client {
 pub fn client(sim: &Sim) -> Arc<Client> {
     Arc::new(client_with(sim, "demo", "demo"))
 }
+
+/// The convoscope binary with a home of its own: it never reads the machine's `~/.gc` profiles or
+/// config file, never writes the machine's log, and sees none of the caller's Genesys or
+/// convoscope variables (tests set the ones they mean).
+pub fn convoscope() -> std::process::Command {
+    let home = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("home");
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_convoscope"));
+    for (k, _) in std::env::vars_os() {
+        let k = k.to_string_lossy();
+        if k.starts_with("GENESYSCLOUD_") || k.starts_with("CONVOSCOPE_") || k.starts_with("XDG_") {
+            c.env_remove(&*k);
+        }
+    }
+    c.env("HOME", &home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("XDG_STATE_HOME", home.join(".local/state"));
+    c
+}

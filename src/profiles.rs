@@ -1,0 +1,214 @@
+//! The `gc` CLI's profile file, `~/.gc/config.toml`: one TOML table per profile, so that an
+//! existing `gc` user needs no set-up.
+//!
+//! Names are matched case-insensitively (`gc` writes them lower-case); the default profile is
+//! `DEFAULT`. Keys read: `environment` (a host such as `mypurecloud.ie`, or a region id such as
+//! `eu-west-1`), `client_credentials` (the CLIENT ID, despite its name), `client_secret`,
+//! `access_token`. Every other key (`grant_type`, proxy settings, ...) belongs to `gc` and is left
+//! alone. The file is `gc`'s, not ours: it is only read.
+
+use std::path::{Path, PathBuf};
+
+use crate::genesys::Secret;
+
+/// One profile of the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GcProfile {
+    /// The name as written in the file.
+    pub name: String,
+    /// `environment`: a host or a region id.
+    pub environment: Option<String>,
+    /// `client_credentials`: the OAuth client id.
+    pub client_id: Option<String>,
+    pub client_secret: Option<Secret>,
+    pub access_token: Option<Secret>,
+}
+
+/// The profiles of one file.
+#[derive(Debug, Clone)]
+pub struct GcProfiles {
+    pub path: PathBuf,
+    pub profiles: Vec<GcProfile>,
+}
+
+/// Where `gc` keeps its profiles under a home directory.
+pub fn path_in(home: &Path) -> PathBuf {
+    home.join(".gc").join("config.toml")
+}
+
+impl GcProfiles {
+    /// Reads the file: `Ok(None)` when there is none.
+    pub fn load(path: &Path) -> Result<Option<GcProfiles>, String> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => GcProfiles::parse(&text, path).map(Some),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(format!(
+                "gc profile file {}: cannot read it: {e}",
+                path.display()
+            )),
+        }
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<GcProfiles, String> {
+        let table: toml::Table = toml::from_str(text).map_err(|e| {
+            let line = e.span().map_or(1, |s| {
+                text[..s.start.min(text.len())].matches('\n').count() + 1
+            });
+            format!(
+                "gc profile file {}, line {line}: {}",
+                path.display(),
+                e.message().trim()
+            )
+        })?;
+        let mut profiles = Vec::new();
+        for (name, value) in &table {
+            let Some(t) = value.as_table() else {
+                // A top-level key that is not a profile: gc's business.
+                continue;
+            };
+            let get = |k: &str| {
+                t.get(k)
+                    .and_then(|v| v.as_str())
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+            };
+            profiles.push(GcProfile {
+                name: name.clone(),
+                environment: get("environment"),
+                client_id: get("client_credentials"),
+                client_secret: get("client_secret").map(Secret::new),
+                access_token: get("access_token").map(Secret::new),
+            });
+        }
+        profiles.sort_by_key(|p| p.name.to_ascii_lowercase());
+        Ok(GcProfiles {
+            path: path.to_path_buf(),
+            profiles,
+        })
+    }
+
+    /// The profile of that name, matched case-insensitively.
+    pub fn find(&self, name: &str) -> Option<&GcProfile> {
+        let name = name.trim();
+        self.profiles
+            .iter()
+            .find(|p| p.name.eq_ignore_ascii_case(name))
+    }
+
+    pub fn names(&self) -> Vec<&str> {
+        self.profiles.iter().map(|p| p.name.as_str()).collect()
+    }
+
+    /// The message for a profile that is not there, listing the ones that are.
+    pub fn unknown(&self, name: &str) -> String {
+        let names = self.names();
+        format!(
+            "unknown gc profile '{name}' in {}: {}",
+            self.path.display(),
+            if names.is_empty() {
+                "the file has no profiles".to_string()
+            } else {
+                format!("the profiles are {}", names.join(", "))
+            }
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: &str = r#"
+[default]
+environment = "mypurecloud.ie"
+client_credentials = "7de3af06-id"
+client_secret = "s3cret"
+grant_type = "client_credentials"
+logging_enabled = false
+
+[Dev]
+environment = "usw2.pure.cloud"
+access_token = "tok"
+
+[empty]
+client_secret = ""
+"#;
+
+    fn profiles() -> GcProfiles {
+        GcProfiles::parse(FILE, Path::new("/h/.gc/config.toml")).unwrap()
+    }
+
+    #[test]
+    fn client_credentials_is_the_client_id() {
+        let p = profiles();
+        let d = p.find("DEFAULT").unwrap();
+        assert_eq!(d.environment.as_deref(), Some("mypurecloud.ie"));
+        assert_eq!(d.client_id.as_deref(), Some("7de3af06-id"));
+        assert_eq!(d.client_secret.as_ref().unwrap().expose(), "s3cret");
+        assert!(d.access_token.is_none());
+    }
+
+    #[test]
+    fn names_match_case_insensitively() {
+        let p = profiles();
+        assert_eq!(p.find("dev").unwrap().name, "Dev");
+        assert_eq!(
+            p.find(" DEV ")
+                .unwrap()
+                .access_token
+                .as_ref()
+                .unwrap()
+                .expose(),
+            "tok"
+        );
+        assert_eq!(p.find("Default").unwrap().name, "default");
+        assert!(p.find("prod").is_none());
+    }
+
+    #[test]
+    fn empty_values_are_absent_and_unknown_keys_ignored() {
+        let p = profiles();
+        assert_eq!(
+            p.find("empty").unwrap(),
+            &GcProfile {
+                name: "empty".into(),
+                environment: None,
+                client_id: None,
+                client_secret: None,
+                access_token: None
+            }
+        );
+    }
+
+    #[test]
+    fn an_unknown_profile_lists_the_ones_there() {
+        let m = profiles().unknown("prod");
+        assert_eq!(
+            m,
+            "unknown gc profile 'prod' in /h/.gc/config.toml: the profiles are default, Dev, empty"
+        );
+    }
+
+    #[test]
+    fn a_broken_file_says_where() {
+        let e = GcProfiles::parse("[default]\nenvironment = \n", Path::new("/g")).unwrap_err();
+        assert!(e.starts_with("gc profile file /g, line 2:"), "{e}");
+    }
+
+    #[test]
+    fn a_missing_file_is_no_profiles() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(
+            GcProfiles::load(&dir.path().join("nope.toml"))
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn secrets_stay_out_of_debug() {
+        let s = format!("{:?}", profiles());
+        assert!(!s.contains("s3cret") && !s.contains("tok\""), "{s}");
+    }
+}
