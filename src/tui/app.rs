@@ -4,8 +4,10 @@
 //! that talks to the network is an [`Effect`] the event loop carries out.
 
 use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
 use ratatui::crossterm::event::{
-    Event as TermEvent, KeyEvent, MouseButton, MouseEvent, MouseEventKind,
+    Event as TermEvent, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind,
 };
 use ratatui::layout::{Position, Rect};
 use tui_input::Input;
@@ -18,7 +20,7 @@ use crate::timespec::Zone;
 
 use super::detail::{Detail, Fetched};
 use super::form::{Field, Form};
-use super::keymap::{self, Action, Key, Mode};
+use super::keymap::{Action, Keymap, Mode};
 use super::list::{List, Load};
 use super::sanitize::sanitize;
 use super::ui;
@@ -45,6 +47,8 @@ pub struct State {
     pub mouse: bool,
     /// False under `NO_COLOR`: style with modifiers and symbols only.
     pub color: bool,
+    /// The keys in effect (defaults plus the user's `[keys]`).
+    pub keymap: Arc<Keymap>,
     /// Where we are connected ("DEMO", a region host, an API URL).
     pub connection: String,
     /// The zone's label as shown in the form (computed once at start).
@@ -72,6 +76,7 @@ pub struct Init {
     pub mouse: bool,
     pub color: bool,
     pub connection: String,
+    pub keymap: Keymap,
 }
 
 impl State {
@@ -92,6 +97,7 @@ impl State {
             zoom: false,
             mouse: init.mouse,
             color: init.color,
+            keymap: Arc::new(init.keymap),
             connection: sanitize(&init.connection),
             zone_label: init.zone_label,
             width: 80,
@@ -252,12 +258,12 @@ fn settle(s: &mut State) -> Vec<Effect> {
 }
 
 fn on_key(s: &mut State, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
-    let Some(key) = Key::from_event(&ev) else {
+    if ev.kind == KeyEventKind::Release {
         return vec![];
-    };
+    }
     s.message = None;
     let mode = s.mode();
-    if let Some(action) = keymap::lookup(mode, key) {
+    if let Some(action) = s.keymap.lookup(mode, &ev) {
         return act(s, action, now);
     }
     // Unbound keys type into the focused text field.

@@ -27,9 +27,11 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use crate::config::{KeyBindings, Theme};
 use crate::genesys::query::Media;
 use crate::timespec::Zone;
 use app::{Effect, Event, Init, State, update};
+use keymap::Keymap;
 
 use crate::genesys::Client;
 use crate::paging::{RangeQuery, spawn_query};
@@ -48,6 +50,11 @@ pub struct BrowseOptions {
     pub connection: String,
     /// Submit the prefilled range at start.
     pub auto_submit: bool,
+    /// The user's `[keys]` (config file): they replace the named actions' default keys. Check
+    /// the names first with `Settings::check_key_actions(tui::keymap::ACTION_NAMES)`.
+    pub keys: KeyBindings,
+    /// `Mono` (like `NO_COLOR`) draws with modifiers only; `None` is the default (dark).
+    pub theme: Option<Theme>,
 }
 
 /// Opens the screen and runs until the user quits (or SIGTERM/SIGHUP). The terminal is restored
@@ -65,7 +72,9 @@ pub async fn run(
         zone,
         zone_label: zone.label(now),
         mouse: opts.mouse,
-        color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            && opts.theme != Some(Theme::Mono),
+        keymap: Keymap::new(&opts.keys),
         connection: opts.connection.clone(),
     });
 

@@ -8,13 +8,15 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use super::text::{fit, pad};
 use super::theme::Theme;
 use crate::tui::app::State;
-use crate::tui::keymap::{self, Mode};
+use crate::tui::keymap::Mode;
 
 pub fn draw(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     let mode = s.base_mode();
-    let mut bindings: Vec<_> = keymap::active(mode).collect();
+    let mut bindings: Vec<_> = s.keymap.active(mode).collect();
     // The overlay's own keys, less those already listed (Ctrl-C works everywhere).
-    let own: Vec<_> = keymap::active(Mode::Help)
+    let own: Vec<_> = s
+        .keymap
+        .active(Mode::Help)
         .filter(|b| !bindings.iter().any(|x| std::ptr::eq(*x, *b)))
         .collect();
     bindings.extend(own);

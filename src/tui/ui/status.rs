@@ -82,7 +82,7 @@ pub fn footer(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     let mut spans = vec![Span::raw(" ")];
     let mut used = 1;
     // Help first: whatever does not fit is in it.
-    let mut shown: Vec<_> = keymap::active(s.mode()).filter(|b| b.footer).collect();
+    let mut shown: Vec<_> = s.keymap.active(s.mode()).filter(|b| b.footer).collect();
     shown.sort_by_key(|b| match b.action {
         keymap::Action::Help => 0,
         keymap::Action::Quit => 1,

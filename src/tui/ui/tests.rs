@@ -333,7 +333,7 @@ fn help_overlay_fits_a_small_terminal() {
     key(&mut s, KeyCode::Char('?'));
     let t = text(&render(&s));
     // Every binding of the mode is on screen, in two columns if need be.
-    for b in crate::tui::keymap::active(crate::tui::keymap::Mode::List) {
+    for b in s.keymap.active(crate::tui::keymap::Mode::List) {
         assert!(
             t.contains(&b.keys_label()),
             "{} missing:\n{t}",
