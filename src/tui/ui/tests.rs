@@ -468,3 +468,85 @@ fn tiny_terminals_do_not_panic() {
         }
     }
 }
+
+/// Whether a character could act on a terminal or hide what text says.
+fn dangerous(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+}
+
+#[test]
+fn hostile_text_never_reaches_the_terminal() {
+    use crate::sim::hostile::{CORPUS, KEYS, long_value};
+    let mut convs = convs();
+    for (i, c) in convs.iter_mut().enumerate() {
+        for (j, p) in c.participants.iter_mut().enumerate() {
+            p.participant_name = Some(CORPUS[(i * 5 + j) % CORPUS.len()].to_string());
+        }
+    }
+    let mut live = live();
+    let attrs = &mut live.participants[0].attributes;
+    for (i, v) in CORPUS.iter().enumerate() {
+        attrs.insert(format!("hostile.{i:02}"), v.to_string());
+    }
+    for k in KEYS {
+        attrs.insert(k.to_string(), "\x1b[2J".into());
+    }
+    attrs.insert("long".into(), long_value());
+    for (w, h) in [(160, 48), (80, 24)] {
+        let mut s = state(w, h, true);
+        key(&mut s, KeyCode::Enter);
+        update(
+            &mut s,
+            Event::Page(PageEvent::Page {
+                query_id: 1,
+                page_number: 1,
+                total_hits: 4,
+                conversations: convs.clone(),
+            }),
+        );
+        key(&mut s, KeyCode::Down);
+        let generation = s.detail.generation;
+        update(&mut s, Event::Debounced { generation });
+        update(
+            &mut s,
+            Event::Fetched {
+                id: IDS[1].into(),
+                generation,
+                result: Ok(live.clone()),
+                at: now(),
+            },
+        );
+        key(&mut s, KeyCode::Char('/'));
+        for c in "\u{1b}[2J".chars() {
+            key(&mut s, KeyCode::Char(c));
+        }
+        // The filter as typed shows escaped in the list's title.
+        let b = render(&s);
+        assert!(
+            !b.content()
+                .iter()
+                .any(|c| c.symbol().chars().any(dangerous))
+        );
+        assert!(text(&b).contains("/\\e[2J"), "{}", text(&b));
+        key(&mut s, KeyCode::Esc);
+        key(&mut s, KeyCode::Tab);
+        // Every screenful of the detail, from top to bottom.
+        for _ in 0..400 {
+            let b = render(&s);
+            for cell in b.content() {
+                assert!(
+                    !cell.symbol().chars().any(dangerous),
+                    "{:?} reached the screen at {w}x{h}",
+                    cell.symbol()
+                );
+            }
+            if s.detail.scroll >= super::detail::max_scroll(&s) {
+                break;
+            }
+            key(&mut s, KeyCode::PageDown);
+        }
+        let t = text(&render(&s));
+        assert!(t.contains("long-value"), "{t}");
+    }
+}
