@@ -61,6 +61,9 @@ fn main() -> ExitCode {
         Ok(s) => s,
         Err(e) => return ExitCode::from(fail(&e, 2)),
     };
+    for w in &settings.warnings {
+        eprintln!("convoscope: {w}");
+    }
     if let Some(Command::Info) = &cli.command {
         print!("{}", settings.info());
         return ExitCode::SUCCESS;

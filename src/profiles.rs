@@ -37,6 +37,24 @@ pub fn path_in(home: &Path) -> PathBuf {
 }
 
 impl GcProfiles {
+    /// A warning, as ssh gives, when the file holds a secret and others may read it.
+    pub fn permission_warning(&self) -> Option<String> {
+        let holds_secret = self
+            .profiles
+            .iter()
+            .any(|p| p.client_secret.is_some() || p.access_token.is_some());
+        if !holds_secret {
+            return None;
+        }
+        readable_by_others(&self.path).then(|| {
+            format!(
+                "warning: {} holds a secret and others can read it; make it private with: chmod 600 {}",
+                self.path.display(),
+                self.path.display()
+            )
+        })
+    }
+
     /// Reads the file: `Ok(None)` when there is none.
     pub fn load(path: &Path) -> Result<Option<GcProfiles>, String> {
         match std::fs::read_to_string(path) {
@@ -210,5 +228,50 @@ client_secret = ""
     fn secrets_stay_out_of_debug() {
         let s = format!("{:?}", profiles());
         assert!(!s.contains("s3cret") && !s.contains("tok\""), "{s}");
+    }
+}
+
+/// Whether the group or others may read the file.
+#[cfg(unix)]
+pub fn readable_by_others(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o044 != 0)
+}
+
+#[cfg(not(unix))]
+pub fn readable_by_others(_: &Path) -> bool {
+    false
+}
+
+#[cfg(all(test, unix))]
+mod permission_tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn a_secret_readable_by_others_gets_a_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(
+            &path,
+            "[default]\nclient_credentials = \"id\"\nclient_secret = \"s\"\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let gc = GcProfiles::load(&path).unwrap().unwrap();
+        let w = gc.permission_warning().expect("a warning");
+        assert!(w.contains("chmod 600") && !w.contains("\"s\""), "{w}");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert_eq!(gc.permission_warning(), None);
+        // No secret in it: nothing to protect.
+        std::fs::write(&path, "[default]\nenvironment = \"mypurecloud.ie\"\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert_eq!(
+            GcProfiles::load(&path)
+                .unwrap()
+                .unwrap()
+                .permission_warning(),
+            None
+        );
     }
 }

@@ -346,6 +346,8 @@ pub struct Settings {
     pub gc_file: Option<PathBuf>,
     /// The profile names of the gc file, when there is one.
     pub gc_profiles: Option<Vec<String>>,
+    /// Things to tell the user at start-up (a secret file readable by others).
+    pub warnings: Vec<String>,
 }
 
 /// The first value set, highest precedence first; else the default.
@@ -563,6 +565,11 @@ impl Settings {
             log_file,
             config_file,
             config_found,
+            warnings: gc
+                .as_ref()
+                .and_then(GcProfiles::permission_warning)
+                .into_iter()
+                .collect(),
             gc_file: paths.gc_file.clone(),
             gc_profiles: gc.map(|g| g.names().into_iter().map(String::from).collect()),
         })
