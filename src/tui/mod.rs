@@ -173,7 +173,6 @@ pub async fn run(
             terminal.draw(|f| ui::draw(f, &state))?;
         }
     }
-    runner.stop();
     Ok(())
 }
 
@@ -297,6 +296,13 @@ impl Runner {
     fn stop(&mut self) {
         self.cancel_query();
         self.cancel_fetch();
+    }
+}
+
+impl Drop for Runner {
+    /// Every way out of `run` (an error included) stops the background work.
+    fn drop(&mut self) {
+        self.stop();
     }
 }
 
