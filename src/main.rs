@@ -5,11 +5,10 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 
-use convoscope::cli::{BrowseArgs, Cli, Command, ExportArgs};
+use convoscope::cli::{Cli, Command, ExportArgs};
 use convoscope::connect::{Connection, connect_with};
 use convoscope::export::{self, ExportOptions, Progress};
 use convoscope::genesys::Error;
-use convoscope::genesys::query::Interval;
 use convoscope::settings::{self, Given, Paths, Settings, Source};
 
 fn main() -> ExitCode {
@@ -40,6 +39,19 @@ fn main() -> ExitCode {
     }
     let env = |k: &str| std::env::var(k).ok();
     let given = Given::from_cli(&cli, &matches, &env);
+    // `convoscope sim` accepts the `--client-id`/`--client-secret` typed on its command line (not
+    // those of the environment or a profile, which name a real org's client).
+    let sim_credentials = (
+        cli.connection
+            .client_id
+            .clone()
+            .filter(|_| convoscope::settings::on_command_line(&matches, "client_id")),
+        cli.connection
+            .client_secret
+            .as_ref()
+            .map(|s| s.expose().to_string())
+            .filter(|_| convoscope::settings::on_command_line(&matches, "client_secret")),
+    );
     let paths = Paths::system();
     if let Some(Command::Config(args)) = &cli.command {
         if args.print_default {
@@ -94,7 +106,7 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let code = rt.block_on(dispatch(cli, settings));
+    let code = rt.block_on(dispatch(cli, settings, sim_credentials));
     // Background tasks (the demo simulator, fetches) must not hold the exit.
     rt.shutdown_timeout(std::time::Duration::from_millis(200));
     tracing::info!(code, "exit");
@@ -148,15 +160,18 @@ fn init_logging(path: &std::path::Path, level: &str) -> std::io::Result<()> {
     Ok(())
 }
 
-async fn dispatch(cli: Cli, settings: Settings) -> u8 {
+async fn dispatch(
+    cli: Cli,
+    settings: Settings,
+    sim_credentials: (Option<String>, Option<String>),
+) -> u8 {
     match cli.command {
-        Some(Command::Sim(args)) => match convoscope::sim::run(args).await {
+        Some(Command::Sim(args)) => match convoscope::sim::run(args, sim_credentials).await {
             Ok(()) => 0,
             Err(e) => fail(&e, 2),
         },
         Some(Command::Export(args)) => export_cmd(&settings, args).await,
-        Some(Command::Browse(args)) => browse_cmd(&settings, args).await,
-        None => browse_cmd(&settings, cli.browse).await,
+        Some(Command::Browse(_)) | None => browse_cmd(&settings).await,
         // Handled before the runtime starts.
         Some(Command::Info | Command::Config(_) | Command::Completions { .. } | Command::Man) => 0,
     }
@@ -167,22 +182,27 @@ fn fail(msg: &dyn std::fmt::Display, code: u8) -> u8 {
     code
 }
 
-async fn browse_cmd(settings: &Settings, args: BrowseArgs) -> u8 {
+async fn browse_cmd(settings: &Settings) -> u8 {
+    if let Err(e) = settings.check_key_actions(convoscope::tui::keymap::ACTION_NAMES) {
+        return fail(&e, 2);
+    }
     let Connection { client, label, sim } = match connect_with(&settings.connection).await {
         Ok(c) => c,
         Err(e) => return fail(&e, e.exit_code() as u8),
     };
-    // Until the screen lands, the demo shows what it would browse: the last day, as NDJSON.
-    let _ = args;
-    let mut w = export::NdjsonWriter::new(std::io::stdout().lock());
-    let now = chrono::Utc::now();
-    let opts = ExportOptions::new(
-        Interval::new(now - chrono::Duration::days(1), now),
-        convoscope::genesys::query::Media::Any,
-    );
-    let outcome = export::run(client, &opts, &mut w, &|_| {}).await;
-    eprintln!("{label}: {} conversations", outcome.written);
-    let result: Result<(), String> = outcome.error.map_or(Ok(()), |e| Err(e.to_string()));
+    let (from, to) = settings.range();
+    let opts = convoscope::tui::BrowseOptions {
+        from: Some(from.to_string()),
+        to: Some(to.to_string()),
+        media: Some(settings.media()),
+        utc: settings.utc(),
+        mouse: settings.mouse(),
+        connection: label,
+        auto_submit: false,
+        keys: settings.keys().clone(),
+        theme: Some(settings.theme()),
+    };
+    let result = convoscope::tui::run(client, opts).await;
     if let Some(sim) = sim {
         sim.stop().await;
     }

@@ -145,6 +145,11 @@ fn arg_source(m: &ArgMatches, id: &str, flag: &str, env_name: &str) -> Option<So
     found
 }
 
+/// Whether the argument `id` was typed on the command line (not taken from its env variable).
+pub fn on_command_line(m: &ArgMatches, id: &str) -> bool {
+    matches!(arg_source(m, id, "", ""), Some(Source::Flag(_)))
+}
+
 fn nonempty(s: &Option<String>) -> Option<String> {
     s.as_ref()
         .map(|s| s.trim().to_string())

@@ -39,12 +39,8 @@ pub struct SimArgs {
     /// End of the generated span (RFC 3339); default now.
     #[arg(long)]
     pub until: Option<String>,
-    /// OAuth client id accepted by /oauth/token.
-    #[arg(long, default_value = "demo")]
-    pub client_id: String,
-    /// OAuth client secret accepted by /oauth/token.
-    #[arg(long, default_value = "demo")]
-    pub client_secret: String,
+    // The credentials it accepts are the shared connection flags `--client-id` and
+    // `--client-secret` (default demo/demo), passed to `run`.
     /// Lifetime of access tokens, seconds.
     #[arg(long, default_value_t = 86_400)]
     pub token_ttl: u64,
@@ -253,8 +249,8 @@ impl SimArgs {
             conversations: self.conversations,
             days: self.days,
             until,
-            client_id: self.client_id.clone(),
-            client_secret: self.client_secret.clone(),
+            client_id: "demo".into(),
+            client_secret: "demo".into(),
             token_ttl: self.token_ttl,
             rate_limit: self.rate_limit,
             faults: Faults::parse(&self.faults)?,
@@ -351,9 +347,20 @@ fn dump(cfg: &SimConfig) -> std::io::Result<()> {
     w.finish()
 }
 
-pub async fn run(args: SimArgs) -> Result<(), String> {
+/// Runs `convoscope sim`: `credentials` are the client id and secret it accepts (default
+/// demo/demo), from the shared `--client-id`/`--client-secret` flags.
+pub async fn run(
+    args: SimArgs,
+    credentials: (Option<String>, Option<String>),
+) -> Result<(), String> {
     use std::io::Write;
-    let cfg = args.to_config()?;
+    let mut cfg = args.to_config()?;
+    if let Some(id) = credentials.0 {
+        cfg.client_id = id;
+    }
+    if let Some(secret) = credentials.1 {
+        cfg.client_secret = secret;
+    }
     if args.dump {
         return dump(&cfg).map_err(|e| format!("cannot write the dump: {e}"));
     }
