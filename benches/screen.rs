@@ -1,0 +1,145 @@
+//! Benchmarks of the screen with 100,000 conversations loaded: one frame, one filter keystroke,
+//! and the memory a loaded conversation takes. Run with `cargo bench --bench screen`.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::LazyLock;
+use std::sync::atomic::{AtomicIsize, Ordering};
+
+use chrono::{TimeZone, Utc};
+use convoscope::genesys::model::AnalyticsConversation;
+use convoscope::paging::PageEvent;
+use convoscope::sim::{Dataset, SimConfig};
+use convoscope::timespec::Zone;
+use convoscope::tui::app::{Event, Init, State, update};
+use divan::Bencher;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// Counts live heap bytes, to measure what the list holds per conversation.
+struct Counting;
+
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        LIVE.fetch_add(l.size() as isize, Ordering::Relaxed);
+        unsafe { System.alloc(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        LIVE.fetch_sub(l.size() as isize, Ordering::Relaxed);
+        unsafe { System.dealloc(p, l) }
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
+        LIVE.fetch_add(new as isize - l.size() as isize, Ordering::Relaxed);
+        unsafe { System.realloc(p, l, new) }
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+const ROWS: usize = 100_000;
+
+fn now() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap()
+}
+
+/// 100,000 conversations as the API sends them, in pages of 100 (newest first).
+static PAGES: LazyLock<Vec<Vec<AnalyticsConversation>>> = LazyLock::new(|| {
+    let ds = Dataset::new(&SimConfig {
+        conversations: ROWS,
+        days: 30,
+        until: now(),
+        ..SimConfig::default()
+    });
+    let all: Vec<AnalyticsConversation> = (0..ROWS).rev().map(|i| ds.analytics(i)).collect();
+    all.chunks(100).map(<[_]>::to_vec).collect()
+});
+
+fn key(c: char) -> Event {
+    Event::Key {
+        key: KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE),
+        now: now(),
+    }
+}
+
+/// A 200x50 screen with every page loaded and the first row selected.
+fn loaded() -> State {
+    let mut s = State::new(Init {
+        from: Some("2026-10-21".into()),
+        to: Some("2026-11-20".into()),
+        zone: Zone::Utc,
+        zone_label: "UTC".into(),
+        connection: "DEMO".into(),
+        color: true,
+        ..Default::default()
+    });
+    update(
+        &mut s,
+        Event::Resize {
+            width: 200,
+            height: 50,
+        },
+    );
+    update(&mut s, Event::Submit { now: now() });
+    let query_id = s.query_seq;
+    for (n, page) in PAGES.iter().enumerate() {
+        update(
+            &mut s,
+            Event::Page(PageEvent::Page {
+                query_id,
+                page_number: n as u32 + 1,
+                total_hits: ROWS as u64,
+                conversations: page.clone(),
+            }),
+        );
+    }
+    assert_eq!(s.list.rows.len(), ROWS);
+    s
+}
+
+fn main() {
+    // 4. Memory per loaded conversation: live heap after loading, minus before, over the rows.
+    LazyLock::force(&PAGES);
+    let before = LIVE.load(Ordering::Relaxed);
+    let s = loaded();
+    let after = LIVE.load(Ordering::Relaxed);
+    println!(
+        "memory: {} bytes per loaded conversation ({} rows, {:.1} MB in all)",
+        (after - before) / ROWS as isize,
+        s.list.rows.len(),
+        (after - before) as f64 / 1e6
+    );
+    drop(s);
+    divan::main();
+}
+
+/// 2. One frame (list + detail) with 100,000 conversations loaded.
+#[divan::bench]
+fn draw_frame_100k(bencher: Bencher) {
+    let s = loaded();
+    let mut t = Terminal::new(TestBackend::new(200, 50)).unwrap();
+    bencher.bench_local(|| {
+        t.draw(|f| convoscope::tui::ui::draw(f, &s)).unwrap();
+    });
+}
+
+/// 3. One filter keystroke over 100,000 loaded rows: a letter typed, then erased (two updates,
+/// so the figure is for two keystrokes).
+#[divan::bench]
+fn filter_keystroke_pair_100k(bencher: Bencher) {
+    let mut s = loaded();
+    update(&mut s, key('/'));
+    update(&mut s, key('a'));
+    bencher.bench_local(|| {
+        update(&mut s, key('n'));
+        update(
+            &mut s,
+            Event::Key {
+                key: KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE),
+                now: now(),
+            },
+        );
+    });
+}
