@@ -115,7 +115,7 @@ fn main() {
     divan::main();
 }
 
-/// 2. One frame (list + detail) with 100,000 conversations loaded.
+/// Benchmark 2, one frame (list + detail) with 100,000 conversations loaded.
 #[divan::bench]
 fn draw_frame_100k(bencher: Bencher) {
     let s = loaded();
@@ -125,8 +125,8 @@ fn draw_frame_100k(bencher: Bencher) {
     });
 }
 
-/// 3. One filter keystroke over 100,000 loaded rows: a letter typed, then erased (two updates,
-/// so the figure is for two keystrokes).
+/// Benchmark 3, one filter keystroke over 100,000 loaded rows: a letter typed, then erased (two
+/// updates, so the figure is for two keystrokes).
 #[divan::bench]
 fn filter_keystroke_pair_100k(bencher: Bencher) {
     let mut s = loaded();
