@@ -178,6 +178,23 @@ pub struct BrowseArgs {
     /// Capture the mouse (wheel and click); stops the terminal's own text selection. Toggle with m.
     #[arg(long)]
     pub mouse: bool,
+    /// Seconds between refetches of a watched conversation (w), 1 to 86400; the list refreshes
+    /// (F) every five times that, at least 5 s [default: 2, or `watch_interval` of the config
+    /// file].
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub watch_interval: Option<u64>,
+    /// How y copies: osc52 (the terminal's clipboard, over SSH too) or off (show the value to
+    /// select by hand) [default: osc52, or `clipboard` of the config file].
+    #[arg(long, value_name = "MODE", value_parser = parse_clipboard)]
+    pub clipboard: Option<crate::config::Clipboard>,
+    /// Requests in flight at once (list pages, attributes for an attr: filter), 1 to 16
+    /// [default: 4, or `concurrency` of the config file].
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=16))]
+    pub concurrency: Option<u16>,
+}
+
+fn parse_clipboard(s: &str) -> Result<crate::config::Clipboard, String> {
+    s.parse()
 }
 
 #[derive(Debug, Clone, Args)]

@@ -47,7 +47,7 @@ pub mod defaults {
     pub const FROM: &str = "-24h";
     pub const TO: &str = "now";
     pub const UTC: bool = false;
-    pub const WATCH_INTERVAL: u64 = 10;
+    pub const WATCH_INTERVAL: u64 = 2;
     pub const CONCURRENCY: u16 = 4;
     pub const CLIPBOARD: Clipboard = Clipboard::Osc52;
     pub const MOUSE: bool = false;
@@ -64,9 +64,10 @@ pub const MAX_WATCH_INTERVAL: u64 = 86_400;
 pub const CONCURRENCY_RANGE: std::ops::RangeInclusive<u16> = 1..=16;
 
 /// How values are copied to the clipboard.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Clipboard {
     /// The OSC 52 terminal escape: works over SSH and in tmux (with `set-clipboard on`).
+    #[default]
     Osc52,
     /// Never touch the clipboard: copying shows the value instead.
     Off,

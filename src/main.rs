@@ -201,6 +201,9 @@ async fn browse_cmd(settings: &Settings) -> u8 {
         auto_submit: false,
         keys: settings.keys().clone(),
         theme: Some(settings.theme()),
+        watch_interval: Some(settings.watch_interval()),
+        clipboard: settings.clipboard(),
+        concurrency: Some(settings.concurrency()),
     };
     let result = convoscope::tui::run(client, opts).await;
     if let Some(sim) = sim {

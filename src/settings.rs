@@ -128,6 +128,8 @@ pub struct Given {
     pub utc: Option<Valued<bool>>,
     pub mouse: Option<Valued<bool>>,
     pub concurrency: Option<Valued<u16>>,
+    pub watch_interval: Option<Valued<u64>>,
+    pub clipboard: Option<Valued<Clipboard>>,
 }
 
 /// Where an argument's value came from: the command line or its environment variable.
@@ -196,12 +198,25 @@ impl Given {
             ..Given::default()
         };
         let flag = |n: &str| Source::flag(n);
+        let browse = match &cli.command {
+            None => Some(&cli.browse),
+            Some(Command::Browse(b)) => Some(b),
+            _ => None,
+        };
+        if let Some(b) = browse {
+            g.watch_interval = b
+                .watch_interval
+                .map(|v| Valued::new(v, flag("--watch-interval")));
+            g.clipboard = b.clipboard.map(|v| Valued::new(v, flag("--clipboard")));
+        }
         let (media, from, to, utc, local, mouse, concurrency) = match &cli.command {
             None => {
                 let b = &cli.browse;
-                (b.media, &b.from, &b.to, b.utc, b.local, b.mouse, None)
+                (b.media, &b.from, &b.to, b.utc, b.local, b.mouse, b.concurrency)
             }
-            Some(Command::Browse(b)) => (b.media, &b.from, &b.to, b.utc, b.local, b.mouse, None),
+            Some(Command::Browse(b)) => {
+                (b.media, &b.from, &b.to, b.utc, b.local, b.mouse, b.concurrency)
+            }
             Some(Command::Export(e)) => (
                 e.media,
                 &e.from,
@@ -551,14 +566,19 @@ impl Settings {
             from: pick(given.from, cfg.from, &cfg_src, defaults::FROM.to_string()),
             to: pick(given.to, cfg.to, &cfg_src, defaults::TO.to_string()),
             utc: pick(given.utc, cfg.utc, &cfg_src, defaults::UTC),
-            watch_interval: pick(None, cfg.watch_interval, &cfg_src, defaults::WATCH_INTERVAL),
+            watch_interval: pick(
+                given.watch_interval,
+                cfg.watch_interval,
+                &cfg_src,
+                defaults::WATCH_INTERVAL,
+            ),
             concurrency: pick(
                 given.concurrency,
                 cfg.concurrency,
                 &cfg_src,
                 defaults::CONCURRENCY,
             ),
-            clipboard: pick(None, cfg.clipboard, &cfg_src, defaults::CLIPBOARD),
+            clipboard: pick(given.clipboard, cfg.clipboard, &cfg_src, defaults::CLIPBOARD),
             mouse: pick(given.mouse, cfg.mouse, &cfg_src, defaults::MOUSE),
             theme: pick(None, cfg.theme, &cfg_src, defaults::THEME),
             keys: if cfg.keys.is_empty() {
@@ -934,7 +954,7 @@ client_secret = "dev-secret"
         assert!(!s.utc() && !s.mouse());
         assert_eq!(s.theme(), Theme::Dark);
         assert_eq!(s.clipboard(), Clipboard::Osc52);
-        assert_eq!(s.watch_interval(), Duration::from_secs(10));
+        assert_eq!(s.watch_interval(), Duration::from_secs(2));
         assert_eq!(s.concurrency(), 4);
         assert!(s.keys().is_empty());
         assert!(!s.config_found);

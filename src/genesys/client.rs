@@ -333,6 +333,30 @@ impl Client {
         })
     }
 
+    /// The live conversation, and its JSON text exactly as the API sent it (key order and
+    /// number spelling kept, for showing it raw).
+    pub async fn conversation_raw(&self, id: &str) -> Result<(Conversation, String)> {
+        let id = checked_id(id)?;
+        let raw: Box<serde_json::value::RawValue> = self
+            .call(
+                Call {
+                    method: Method::GET,
+                    path: format!("/api/v2/conversations/{id}"),
+                    query: vec![],
+                    body: None,
+                    what: format!("conversation {id}"),
+                    needed: Some(PERM_CONVERSATION),
+                },
+                &quiet,
+            )
+            .await?;
+        let conv = serde_json::from_str(raw.get()).map_err(|e| Error::Decode {
+            what: format!("conversation {id}"),
+            detail: e.to_string(),
+        })?;
+        Ok((conv, raw.get().to_string()))
+    }
+
     /// The live conversation exactly as the API returned it.
     pub async fn conversation_json(&self, id: &str) -> Result<Value> {
         self.conversation_json_observed(id, &quiet).await

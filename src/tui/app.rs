@@ -4,7 +4,9 @@
 //! that talks to the network is an [`Effect`] the event loop carries out.
 
 use chrono::{DateTime, Utc};
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use ratatui::crossterm::event::{
     Event as TermEvent, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind,
@@ -13,18 +15,29 @@ use ratatui::layout::{Position, Rect};
 use tui_input::Input;
 use tui_input::backend::crossterm::to_input_request;
 
+use crate::config::Clipboard;
+use crate::export::Format;
 use crate::genesys::Error;
-use crate::genesys::model::Conversation;
+use crate::genesys::model::{AnalyticsConversation, Attributes};
 use crate::genesys::query::{Interval, Media, Order};
 use crate::timespec::Zone;
 
-use super::detail::{Detail, Fetched};
+use super::clipboard::Target;
+use super::detail::{Detail, Fresh};
 use super::form::{Field, Form};
 use super::keymap::{Action, Keymap, Mode};
 use super::list::{List, Load};
 use super::sanitize::sanitize;
 use super::ui;
+use super::watch::{Timelines, Watch};
 use crate::paging::PageEvent;
+
+mod actions;
+mod live;
+mod overlays;
+
+pub use live::{AttrFetch, Follow, LastQuery};
+pub use overlays::{Popup, RawView, TimelineView};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -63,6 +76,35 @@ pub struct State {
     /// A note on the range being shown (e.g. split into parts), kept until the next submit.
     pub range_note: Option<String>,
     pub quit: bool,
+    /// The latest time an event brought (drawing reads it; nothing reads the clock).
+    pub now: DateTime<Utc>,
+    /// A conversation opened by id (`:`): the detail shows it instead of the list's selection.
+    pub pinned: Option<String>,
+    /// The `:` prompt, while typing a conversation id.
+    pub prompt: Option<Input>,
+    /// The raw JSON overlay (`J`).
+    pub raw: Option<RawView>,
+    /// The timeline overlay (`t`).
+    pub timeline: Option<TimelineView>,
+    /// A value shown for copying by hand.
+    pub popup: Option<Popup>,
+    /// The watched conversation (`w`).
+    pub watch: Option<Watch>,
+    /// Changes seen per conversation while watching.
+    pub timelines: Timelines,
+    /// The list refreshing itself (`F`).
+    pub follow: Option<Follow>,
+    /// What the list was last loaded with (refreshes re-read it).
+    pub last_query: Option<LastQuery>,
+    /// Attributes being fetched in the background for an `attr:` filter.
+    pub attr_fetch: Option<AttrFetch>,
+    /// Seconds between refetches of a watched conversation.
+    pub watch_interval: Duration,
+    pub clipboard: Clipboard,
+    /// Where OSC 52 goes (a plain terminal, or tmux).
+    pub clip_target: Target,
+    /// The last timer or background job id handed out (late events of older ones are dropped).
+    pub seq: u64,
 }
 
 /// The options the state starts from.
@@ -77,6 +119,12 @@ pub struct Init {
     pub color: bool,
     pub connection: String,
     pub keymap: Keymap,
+    /// Between refetches of a watched conversation (at least 1 s; default 2 s).
+    pub watch_interval: Option<Duration>,
+    pub clipboard: Clipboard,
+    pub clip_target: Option<Target>,
+    /// The time at start.
+    pub now: Option<DateTime<Utc>>,
 }
 
 impl State {
@@ -107,6 +155,24 @@ impl State {
             message: None,
             range_note: None,
             quit: false,
+            now: init.now.unwrap_or(DateTime::UNIX_EPOCH),
+            pinned: None,
+            prompt: None,
+            raw: None,
+            timeline: None,
+            popup: None,
+            watch: None,
+            timelines: Timelines::default(),
+            follow: None,
+            last_query: None,
+            attr_fetch: None,
+            watch_interval: init
+                .watch_interval
+                .unwrap_or(DEFAULT_WATCH_INTERVAL)
+                .max(Duration::from_secs(1)),
+            clipboard: init.clipboard,
+            clip_target: init.clip_target.unwrap_or(Target::Plain),
+            seq: 0,
         }
     }
 
@@ -119,9 +185,22 @@ impl State {
         }
     }
 
-    /// What would have the keyboard without the help overlay.
+    /// What would have the keyboard without the help overlay: the topmost overlay, else the
+    /// focused pane.
     pub fn base_mode(&self) -> Mode {
-        if self.filter_editing {
+        if self.popup.is_some() {
+            Mode::Popup
+        } else if self.prompt.is_some() {
+            Mode::Prompt
+        } else if let Some(r) = &self.raw {
+            if r.searching {
+                Mode::RawSearch
+            } else {
+                Mode::Raw
+            }
+        } else if self.timeline.is_some() {
+            Mode::Timeline
+        } else if self.filter_editing {
             Mode::Filter
         } else {
             match self.focus {
@@ -133,9 +212,27 @@ impl State {
         }
     }
 
-    /// Whether something moves on screen (a spinner), so the loop should tick.
+    /// Whether something moves on screen (a spinner, a countdown), so the loop should tick.
     pub fn animating(&self) -> bool {
-        self.list.is_loading() || self.detail.is_busy()
+        self.list.is_loading()
+            || self.detail.is_busy()
+            || self.attr_fetch.as_ref().is_some_and(|a| !a.finished())
+    }
+
+    /// Whether an overlay (raw JSON, timeline, a popup, the id prompt) covers the panes.
+    pub fn overlay_open(&self) -> bool {
+        overlays::open(self)
+    }
+
+    /// The conversation the detail pane shows: one opened by id, else the list's selection.
+    pub fn subject(&self) -> Option<&str> {
+        if let Some(p) = &self.pinned {
+            return Some(p);
+        }
+        self.list
+            .selected_row()
+            .filter(|_| !self.list.visible.is_empty())
+            .map(|r| r.id())
     }
 
     pub fn zone(&self) -> Zone {
@@ -165,11 +262,48 @@ pub enum Event {
     Fetched {
         id: String,
         generation: u64,
-        result: Result<Conversation, Error>,
+        result: Result<Fresh, Error>,
         /// When the answer arrived.
         at: DateTime<Utc>,
     },
-    Tick,
+    /// The watch's timer of `generation` went off.
+    WatchDue {
+        generation: u64,
+        now: DateTime<Utc>,
+    },
+    /// A watch refetch came back.
+    Watched {
+        id: String,
+        generation: u64,
+        result: Result<Fresh, Error>,
+        at: DateTime<Utc>,
+    },
+    /// The list refresh timer of `generation` went off.
+    FollowDue {
+        generation: u64,
+        now: DateTime<Utc>,
+    },
+    /// One conversation's attributes, fetched in the background for an `attr:` filter: per
+    /// participant id, or why they could not be had.
+    Attributes {
+        fetch_id: u64,
+        id: String,
+        result: Result<Vec<(String, Attributes)>, String>,
+    },
+    /// The background attribute fetch `fetch_id` is over.
+    AttributesDone {
+        fetch_id: u64,
+        /// Set when it stopped early.
+        error: Option<String>,
+    },
+    /// The screen's export was written (the number of conversations), or not.
+    Exported {
+        path: PathBuf,
+        result: Result<usize, String>,
+    },
+    Tick {
+        now: DateTime<Utc>,
+    },
 }
 
 impl From<PageEvent> for Event {
@@ -179,7 +313,7 @@ impl From<PageEvent> for Event {
 }
 
 /// Work for the event loop; the only way `update` reaches the world.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// Start the paging task (cancelling the previous one first).
     Query {
@@ -205,20 +339,64 @@ pub enum Effect {
     Mouse(bool),
     /// Clear the terminal and draw everything again (something else wrote to it).
     Redraw,
+    /// Write this escape sequence (OSC 52) to the terminal: it sets the clipboard.
+    Copy(String),
+    /// Send `Event::WatchDue { generation }` after `delay`.
+    WatchAfter {
+        delay: Duration,
+        generation: u64,
+    },
+    /// Refetch the watched conversation, answering with `Event::Watched`.
+    WatchFetch {
+        id: String,
+        generation: u64,
+    },
+    /// Stop the watch's timer and refetch.
+    CancelWatch,
+    /// Send `Event::FollowDue { generation }` after `delay`.
+    FollowAfter {
+        delay: Duration,
+        generation: u64,
+    },
+    /// Fetch these conversations' attributes in the background (`Event::Attributes` each,
+    /// then `Event::AttributesDone`), at most `concurrency` at once.
+    FetchAttributes {
+        fetch_id: u64,
+        ids: Vec<String>,
+        /// The list's range and media, for an async details job when there are many.
+        bulk: Option<(Interval, Media)>,
+    },
+    /// Stop the background attribute fetch.
+    CancelAttributes,
+    /// Write these conversations to `path` (relative to the working directory).
+    Export {
+        path: PathBuf,
+        format: Format,
+        conversations: Vec<AnalyticsConversation>,
+    },
     Quit,
 }
+
+/// Between refetches of a watched conversation, unless set otherwise.
+pub const DEFAULT_WATCH_INTERVAL: Duration = Duration::from_secs(2);
 
 /// The one state transition.
 pub fn update(s: &mut State, event: Event) -> Vec<Effect> {
     let mut fx = match event {
-        Event::Key { key, now } => on_key(s, key, now),
+        Event::Key { key, now } => {
+            s.now = now;
+            on_key(s, key, now)
+        }
         Event::Mouse(m) => on_mouse(s, m),
         Event::Resize { width, height } => {
             s.width = width;
             s.height = height;
             vec![]
         }
-        Event::Submit { now } => submit(s, now),
+        Event::Submit { now } => {
+            s.now = now;
+            submit(s, now)
+        }
         Event::Page(p) => on_page(s, p),
         Event::Debounced { generation } => s.detail.debounced(generation),
         Event::Fetched {
@@ -227,20 +405,40 @@ pub fn update(s: &mut State, event: Event) -> Vec<Effect> {
             result,
             at,
         } => {
-            s.detail.fetched(&id, generation, result, at);
-            if let Some(Fetched::Loaded(c, _)) = s.detail.cache.get(&id) {
-                // Attribute text becomes searchable once known.
-                let c = c.clone();
-                s.list
-                    .learn_attributes(&id, c.participants.iter().map(|p| &p.attributes));
-                if !s.list.filter.is_empty() {
-                    s.list.refilter();
-                }
-            }
+            s.now = at;
+            live::fetched(s, &id, generation, result, at)
+        }
+        Event::WatchDue { generation, now } => {
+            s.now = now;
+            live::watch_due(s, generation)
+        }
+        Event::Watched {
+            id,
+            generation,
+            result,
+            at,
+        } => {
+            s.now = at;
+            live::watched(s, &id, generation, result, at)
+        }
+        Event::FollowDue { generation, now } => {
+            s.now = now;
+            live::follow_due(s, generation, now)
+        }
+        Event::Attributes {
+            fetch_id,
+            id,
+            result,
+        } => live::attributes(s, fetch_id, &id, result),
+        Event::AttributesDone { fetch_id, error } => live::attributes_done(s, fetch_id, error),
+        Event::Exported { path, result } => {
+            actions::exported(s, &path, result);
             vec![]
         }
-        Event::Tick => {
+        Event::Tick { now } => {
+            s.now = now;
             s.spinner = s.spinner.wrapping_add(1);
+            s.list.wait_over(now);
             vec![]
         }
     };
@@ -252,9 +450,8 @@ pub fn update(s: &mut State, event: Event) -> Vec<Effect> {
 fn settle(s: &mut State) -> Vec<Effect> {
     let rows = ui::layout::list_rows(s);
     s.list.scroll_into_view(rows);
-    let selected = s.list.selected.clone();
-    let visible = s.list.selected_row().is_some() && !s.list.visible.is_empty();
-    s.detail.select(selected.as_deref().filter(|_| visible))
+    let subject = s.subject().map(str::to_string);
+    s.detail.select(subject.as_deref())
 }
 
 fn on_key(s: &mut State, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
@@ -280,7 +477,20 @@ fn on_key(s: &mut State, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
             }
         }
         Mode::Filter if s.filter_input.handle(req).is_some_and(|c| c.value) => {
-            s.list.set_filter(s.filter_input.value());
+            return live::filter_changed(s);
+        }
+        Mode::Prompt => {
+            if let Some(p) = &mut s.prompt {
+                p.handle(req);
+            }
+        }
+        Mode::RawSearch => {
+            let height = ui::layout::overlay_rows(s);
+            if let Some(r) = &mut s.raw
+                && r.search.handle(req).is_some_and(|c| c.value)
+            {
+                r.search_as_typed(height);
+            }
         }
         _ => {}
     }
@@ -288,10 +498,12 @@ fn on_key(s: &mut State, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
 }
 
 fn act(s: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
-    let page = match s.focus {
-        Focus::Detail => ui::layout::areas(s)
+    let mode = s.mode();
+    let page = match mode {
+        Mode::Detail => ui::layout::areas(s)
             .detail
             .map_or(1, |r| r.height.saturating_sub(3)),
+        Mode::Raw | Mode::Timeline | Mode::Popup => ui::layout::overlay_rows(s) as u16,
         _ => ui::layout::list_rows(s) as u16,
     }
     .max(1) as isize;
@@ -316,13 +528,17 @@ fn act(s: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
         Action::MediaPrev => s.form.cycle_media(false),
         Action::Up => scroll(s, -1),
         Action::Down => scroll(s, 1),
-        Action::PageUp => scroll(s, -page),
-        Action::PageDown => scroll(s, page),
+        Action::PageUp => page_by(s, -page),
+        Action::PageDown => page_by(s, page),
         Action::Home => scroll(s, isize::MIN / 2),
         Action::End => scroll(s, isize::MAX / 2),
         Action::StartFilter => {
-            s.filter_editing = true;
-            s.filter_input = Input::new(s.filter_input.value().to_string());
+            if let Some(r) = &mut s.raw {
+                r.searching = true;
+            } else {
+                s.filter_editing = true;
+                s.filter_input = Input::new(s.filter_input.value().to_string());
+            }
         }
         Action::FilterDone => s.filter_editing = false,
         Action::Escape => return escape(s),
@@ -342,7 +558,7 @@ fn act(s: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
             });
             return vec![Effect::Mouse(s.mouse)];
         }
-        Action::Refetch => return s.detail.refetch(),
+        Action::Refetch => return live::refetch_or_resume(s),
         Action::Zoom => s.zoom = !s.zoom,
         Action::Help => s.help = !s.help,
         Action::Redraw => return vec![Effect::Redraw],
@@ -350,13 +566,57 @@ fn act(s: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
             s.focus = Focus::Detail;
             s.zoom = false;
         }
+        Action::Watch => return live::toggle_watch(s),
+        Action::Follow => return live::toggle_follow(s),
+        Action::Timeline => overlays::toggle_timeline(s),
+        Action::Raw => overlays::toggle_raw(s),
+        Action::Jump => {
+            s.prompt = Some(Input::default());
+        }
+        Action::Accept => match mode {
+            Mode::Prompt => actions::jump(s),
+            Mode::RawSearch => {
+                if let Some(r) = &mut s.raw {
+                    r.searching = false;
+                }
+            }
+            _ => {}
+        },
+        Action::NextMatch | Action::PrevMatch => {
+            let height = ui::layout::overlay_rows(s);
+            if let Some(r) = &mut s.raw {
+                r.step(action == Action::NextMatch, height);
+            }
+        }
+        Action::Copy => return actions::copy(s, false),
+        Action::CopyPair => return actions::copy(s, true),
+        Action::Export => return actions::export(s, Format::Ndjson),
+        Action::ExportCsv => return actions::export(s, Format::Csv),
     }
     vec![]
 }
 
-/// Esc does the most local thing that applies: close help, clear the filter being typed, stop
-/// loading, clear the applied filter, leave zoom.
+/// Esc does the most local thing that applies: close an overlay or help, clear the filter
+/// being typed, stop loading, clear the applied filter, leave a conversation opened by id,
+/// leave zoom.
 fn escape(s: &mut State) -> Vec<Effect> {
+    if s.popup.take().is_some() || s.prompt.take().is_some() {
+        return vec![];
+    }
+    if let Some(r) = &mut s.raw {
+        if r.searching {
+            r.searching = false;
+            r.clear_search();
+        } else if !r.matches.is_empty() {
+            r.clear_search();
+        } else {
+            s.raw = None;
+        }
+        return vec![];
+    }
+    if s.timeline.take().is_some() {
+        return vec![];
+    }
     if s.filter_editing {
         s.filter_editing = false;
         s.filter_input.reset();
@@ -368,6 +628,9 @@ fn escape(s: &mut State) -> Vec<Effect> {
     } else if !s.list.filter.is_empty() {
         s.filter_input.reset();
         s.list.set_filter("");
+    } else if s.pinned.is_some() && s.focus == Focus::Detail {
+        s.pinned = None;
+        s.message = Some("back to the list's selection".into());
     } else if s.zoom {
         s.zoom = false;
     }
@@ -414,12 +677,33 @@ fn focus_step(s: &mut State, forward: bool) {
 }
 
 fn scroll(s: &mut State, delta: isize) {
-    match s.focus {
-        Focus::Detail => {
-            let max = ui::detail::max_scroll(s);
-            s.detail.scroll = s.detail.scroll.saturating_add_signed(delta).min(max);
+    let height = ui::layout::overlay_rows(s);
+    match s.mode() {
+        Mode::Raw | Mode::RawSearch => {
+            if let Some(r) = &mut s.raw {
+                r.scroll_by(delta, height);
+            }
         }
-        _ => s.list.move_by(delta),
+        Mode::Timeline => overlays::scroll_timeline(s, delta, height),
+        Mode::Popup => {
+            if let Some(p) = &mut s.popup {
+                p.scroll = p.scroll.saturating_add_signed(delta);
+            }
+        }
+        Mode::Detail => actions::detail_move(s, delta),
+        _ => {
+            s.pinned = None;
+            s.list.move_by(delta);
+        }
+    }
+}
+
+/// PgUp/PgDn: a page of lines in the detail pane (long values span many), else like moving.
+fn page_by(s: &mut State, delta: isize) {
+    if s.mode() == Mode::Detail {
+        actions::detail_page(s, delta);
+    } else {
+        scroll(s, delta);
     }
 }
 
@@ -434,16 +718,29 @@ fn submit(s: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
     s.list.reset(s.query_seq);
     s.focus = Focus::List;
     s.zoom = false;
+    s.pinned = None;
     s.range_note = s.form.note.clone();
-    vec![
-        Effect::CancelQuery,
-        Effect::Query {
-            query_id: s.query_seq,
-            interval,
-            media: s.form.media,
-            order: s.list.order,
-        },
-    ]
+    s.last_query = Some(LastQuery {
+        from: s.form.from.value().to_string(),
+        to: s.form.to.value().to_string(),
+        media: s.form.media,
+        zone: s.form.zone,
+        interval,
+    });
+    let mut fx = vec![Effect::CancelQuery];
+    if s.attr_fetch.take().is_some() {
+        fx.push(Effect::CancelAttributes);
+    }
+    if let Some(f) = &mut s.follow {
+        f.refreshing = false;
+    }
+    fx.push(Effect::Query {
+        query_id: s.query_seq,
+        interval,
+        media: s.form.media,
+        order: s.list.order,
+    });
+    fx
 }
 
 fn on_page(s: &mut State, p: PageEvent) -> Vec<Effect> {
@@ -453,6 +750,7 @@ fn on_page(s: &mut State, p: PageEvent) -> Vec<Effect> {
         return vec![];
     }
     let zone = s.zone();
+    let now = s.now;
     match p {
         PageEvent::Page {
             total_hits,
@@ -460,41 +758,46 @@ fn on_page(s: &mut State, p: PageEvent) -> Vec<Effect> {
             ..
         } => {
             s.list.total = total_hits;
+            let ids: Vec<String> = conversations
+                .iter()
+                .map(|c| c.conversation_id.clone())
+                .collect();
             s.list.add(conversations, zone);
+            // Rows replaced by a refresh keep the attributes already known.
+            live::relearn(s, &ids);
             s.list.loaded = s.list.loaded.max(s.list.rows.len() as u64);
-            if matches!(s.list.load, Load::Waiting { .. }) {
-                s.list.load = Load::Loading;
-            }
+            s.list.wait_over(now);
         }
         PageEvent::Progress { loaded, total, .. } => {
             s.list.loaded = loaded;
             s.list.total = total;
-            if matches!(s.list.load, Load::Waiting { .. }) {
-                s.list.load = Load::Loading;
-            }
+            s.list.wait_over(now);
         }
         PageEvent::Waiting {
             seconds, reason, ..
         } => {
             s.list.load = Load::Waiting {
-                seconds,
+                until: now + chrono::Duration::seconds(seconds as i64),
                 reason: sanitize(&reason),
             }
         }
         PageEvent::Done { loaded, .. } => {
             s.list.loaded = loaded;
             s.list.load = Load::Done;
+            return live::load_finished(s, None);
         }
         PageEvent::Failed { error, loaded, .. } => {
             s.list.loaded = loaded;
-            s.list.load = Load::Failed(sanitize(&error.to_string()));
+            let msg = sanitize(&error.to_string());
+            s.list.load = Load::Failed(msg.clone());
+            return live::load_finished(s, Some(msg));
         }
     }
     vec![]
 }
 
 fn on_mouse(s: &mut State, m: MouseEvent) -> Vec<Effect> {
-    if !s.mouse || s.help {
+    if !s.mouse || s.help || overlays::open(s) {
         return vec![];
     }
     let areas = ui::layout::areas(s);
@@ -522,11 +825,16 @@ fn on_mouse(s: &mut State, m: MouseEvent) -> Vec<Effect> {
                 if m.row >= first && m.row < list.bottom().saturating_sub(1) {
                     let pos = s.list.offset + (m.row - first) as usize;
                     if pos < s.list.visible.len() {
+                        s.pinned = None;
                         s.list.select_at(pos);
                     }
                 }
-            } else if inside(areas.detail) {
+            } else if let Some(d) = areas.detail.filter(|r| r.contains(at)) {
                 s.focus = Focus::Detail;
+                // Below the border: the item on that line.
+                if m.row > d.y {
+                    actions::detail_click(s, (m.row - d.y - 1) as usize);
+                }
             } else if let Some(form) = areas.form.filter(|r| r.contains(at)) {
                 s.focus = Focus::Form;
                 s.form.field = ui::form::field_at(s, form, m.column);

@@ -18,12 +18,64 @@ pub const CACHE_SIZE: usize = 2000;
 /// How long the selection must rest before its attributes are fetched.
 pub const DEBOUNCE: std::time::Duration = std::time::Duration::from_millis(150);
 
+/// A conversation as read at one moment: decoded, and its JSON exactly as the API sent it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    pub conv: Arc<Conversation>,
+    /// The body as received (for the raw view).
+    pub raw: Arc<str>,
+    /// When it was read (attributes change while the conversation goes on).
+    pub at: DateTime<Utc>,
+}
+
+/// What a fetch brings back: the conversation and its JSON text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fresh {
+    pub conv: Conversation,
+    pub raw: String,
+}
+
+impl Fresh {
+    /// For tests and callers that only have the decoded conversation.
+    pub fn from_conversation(conv: Conversation) -> Fresh {
+        let raw = serde_json::to_string(&conv).unwrap_or_default();
+        Fresh { conv, raw }
+    }
+
+    pub fn snapshot(self, at: DateTime<Utc>) -> Snapshot {
+        Snapshot {
+            conv: Arc::new(self.conv),
+            raw: self.raw.into(),
+            at,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum Fetched {
-    /// The live conversation, and when it was read (attributes change while it goes on).
-    Loaded(Arc<Conversation>, DateTime<Utc>),
+    Loaded(Snapshot),
     /// The error in words a user can act on (sanitised: it may quote the API).
     Failed(String),
+}
+
+/// What can be selected in the detail pane (and copied with `y`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Item {
+    Conversation(String),
+    Participant(String),
+    Attribute {
+        participant: String,
+        key: String,
+        value: String,
+    },
+}
+
+/// An item and the lines it takes in the pane (first and last, inclusive).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemSpan {
+    pub item: Item,
+    pub first: usize,
+    pub last: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,9 +101,12 @@ pub struct Detail {
     pub pending: Option<Pending>,
     /// Bumped for every new fetch; results of older generations are not for the current one.
     pub generation: u64,
-    /// The conversation shown (the list's selection as last seen).
+    /// The conversation shown (the list's selection as last seen, or one opened by id).
     pub current: Option<String>,
+    /// The first line shown.
     pub scroll: usize,
+    /// The selected item (the conversation, a participant, an attribute): what `y` copies.
+    pub cursor: usize,
 }
 
 impl Detail {
@@ -62,6 +117,7 @@ impl Detail {
         }
         self.current = id.map(str::to_string);
         self.scroll = 0;
+        self.cursor = 0;
         let mut fx = Vec::new();
         if matches!(&self.pending, Some(p) if p.stage == Stage::Fetching) {
             // Moving on cancels the request for the row left behind.
@@ -104,18 +160,40 @@ impl Detail {
         &mut self,
         id: &str,
         generation: u64,
-        result: Result<Conversation, Error>,
+        result: Result<Fresh, Error>,
         at: DateTime<Utc>,
     ) {
         let current = matches!(&self.pending, Some(p) if p.generation == generation);
         let entry = match result {
-            Ok(c) => Fetched::Loaded(Arc::new(c), at),
+            Ok(f) => Fetched::Loaded(f.snapshot(at)),
             Err(e) if current => Fetched::Failed(sanitize(&e.to_string())),
             Err(_) => return,
         };
         self.remember(id, entry);
         if current {
             self.pending = None;
+        }
+    }
+
+    /// Stores a newer reading of a conversation (from a watch refetch); returns the one it
+    /// replaces, if any.
+    pub fn update_snapshot(&mut self, id: &str, snap: Snapshot) -> Option<Snapshot> {
+        let old = match self.cache.get(id) {
+            Some(Fetched::Loaded(s)) => Some(s.clone()),
+            _ => None,
+        };
+        self.remember(id, Fetched::Loaded(snap));
+        if matches!(&self.pending, Some(p) if p.id == id) {
+            self.pending = None;
+        }
+        old
+    }
+
+    /// The last good reading of a conversation.
+    pub fn snapshot(&self, id: &str) -> Option<&Snapshot> {
+        match self.cache.get(id) {
+            Some(Fetched::Loaded(s)) => Some(s),
+            _ => None,
         }
     }
 
@@ -171,11 +249,11 @@ mod tests {
         DateTime::UNIX_EPOCH
     }
 
-    fn conv(id: &str) -> Conversation {
-        Conversation {
+    fn conv(id: &str) -> Fresh {
+        Fresh::from_conversation(Conversation {
             id: id.into(),
             ..Default::default()
-        }
+        })
     }
 
     #[test]

@@ -18,12 +18,25 @@ pub enum Mode {
     /// Typing the list filter: printable keys type.
     Filter,
     Help,
+    /// Typing a conversation id after `:`: printable keys type.
+    Prompt,
+    /// The raw JSON view.
+    Raw,
+    /// Typing a search in the raw JSON view: printable keys type.
+    RawSearch,
+    /// The change timeline.
+    Timeline,
+    /// A value shown for copying by hand.
+    Popup,
 }
 
 impl Mode {
     /// Whether a text field has the keyboard (so `q`, `j`, `/` type instead of acting).
     pub fn is_text(self) -> bool {
-        matches!(self, Mode::FormText | Mode::Filter)
+        matches!(
+            self,
+            Mode::FormText | Mode::Filter | Mode::Prompt | Mode::RawSearch
+        )
     }
 }
 
@@ -75,6 +88,22 @@ actions! {
     Zoom = "zoom",
     Help = "help",
     Redraw = "redraw",
+    /// Watch the conversation shown: refetch it every few seconds and mark what changes.
+    Watch = "watch",
+    /// Refresh the list every few seconds.
+    Follow = "follow",
+    Timeline = "timeline",
+    Raw = "raw_json",
+    /// Open a conversation by id.
+    Jump = "open_id",
+    /// Enter in a prompt or search.
+    Accept = "accept",
+    NextMatch = "next_match",
+    PrevMatch = "prev_match",
+    Copy = "copy",
+    CopyPair = "copy_key_value",
+    Export = "export",
+    ExportCsv = "export_csv",
 }
 
 const fn spec(code: KeyCode, ctrl: bool) -> KeySpec {
@@ -190,12 +219,25 @@ impl Binding {
 
 use Mode::*;
 
-const ALL: &[Mode] = &[FormText, FormMedia, List, Detail, Filter, Help];
+const ALL: &[Mode] = &[
+    FormText, FormMedia, List, Detail, Filter, Help, Prompt, Raw, RawSearch, Timeline, Popup,
+];
 const PANES: &[Mode] = &[FormText, FormMedia, List, Detail, Filter];
 /// Modes where printable keys are commands.
 const COMMAND: &[Mode] = &[FormMedia, List, Detail];
 const FORM: &[Mode] = &[FormText, FormMedia];
+/// The list and the detail pane: where a conversation is at hand.
 const SCROLL: &[Mode] = &[List, Detail];
+/// Where the movement keys move something.
+const NAV: &[Mode] = &[List, Detail, Raw, Timeline, Popup];
+/// Overlays that close with Esc or q.
+const VIEWS: &[Mode] = &[Raw, Timeline, Popup];
+/// Everything Esc closes, clears or stops.
+const ESC: &[Mode] = &[
+    FormText, FormMedia, List, Detail, Filter, Prompt, Raw, RawSearch, Timeline, Popup,
+];
+/// Text fields of the overlays.
+const OVERLAY_TEXT: &[Mode] = &[Prompt, RawSearch];
 
 const DEFAULTS: &[Default] = &[
     Default {
@@ -262,7 +304,7 @@ const DEFAULTS: &[Default] = &[
         fixed: false,
     },
     Default {
-        modes: SCROLL,
+        modes: NAV,
         keys: &[k(KeyCode::Down), c('j')],
         action: Action::Down,
         short: "down",
@@ -271,7 +313,7 @@ const DEFAULTS: &[Default] = &[
         fixed: false,
     },
     Default {
-        modes: SCROLL,
+        modes: NAV,
         keys: &[k(KeyCode::Up), c('k')],
         action: Action::Up,
         short: "up",
@@ -280,7 +322,7 @@ const DEFAULTS: &[Default] = &[
         fixed: false,
     },
     Default {
-        modes: SCROLL,
+        modes: NAV,
         keys: &[k(KeyCode::PageDown), ctrl('d')],
         action: Action::PageDown,
         short: "page",
@@ -289,7 +331,7 @@ const DEFAULTS: &[Default] = &[
         fixed: false,
     },
     Default {
-        modes: SCROLL,
+        modes: NAV,
         keys: &[k(KeyCode::PageUp), ctrl('u')],
         action: Action::PageUp,
         short: "page",
@@ -298,7 +340,7 @@ const DEFAULTS: &[Default] = &[
         fixed: false,
     },
     Default {
-        modes: SCROLL,
+        modes: NAV,
         keys: &[k(KeyCode::Home), c('g')],
         action: Action::Home,
         short: "first",
@@ -307,7 +349,7 @@ const DEFAULTS: &[Default] = &[
         fixed: false,
     },
     Default {
-        modes: SCROLL,
+        modes: NAV,
         keys: &[k(KeyCode::End), c('G')],
         action: Action::End,
         short: "last",
@@ -329,8 +371,125 @@ const DEFAULTS: &[Default] = &[
         keys: &[c('/')],
         action: Action::StartFilter,
         short: "filter",
-        help: "Filter (id, names, attrs)",
+        help: "Filter (words, attr:k=v)",
         footer: true,
+        fixed: false,
+    },
+    Default {
+        modes: &[Raw],
+        keys: &[c('/')],
+        action: Action::StartFilter,
+        short: "search",
+        help: "Search the JSON",
+        footer: true,
+        fixed: false,
+    },
+    Default {
+        modes: &[Raw],
+        keys: &[c('n')],
+        action: Action::NextMatch,
+        short: "next",
+        help: "Next match",
+        footer: true,
+        fixed: false,
+    },
+    Default {
+        modes: &[Raw],
+        keys: &[c('N')],
+        action: Action::PrevMatch,
+        short: "prev",
+        help: "Previous match",
+        footer: false,
+        fixed: false,
+    },
+    Default {
+        modes: OVERLAY_TEXT,
+        keys: &[k(KeyCode::Enter)],
+        action: Action::Accept,
+        short: "ok",
+        help: "Open / keep the search",
+        footer: true,
+        fixed: false,
+    },
+    Default {
+        modes: SCROLL,
+        keys: &[c('w')],
+        action: Action::Watch,
+        short: "watch",
+        help: "Watch live (again: pause)",
+        footer: true,
+        fixed: false,
+    },
+    Default {
+        modes: &[List, Detail, Timeline],
+        keys: &[c('t')],
+        action: Action::Timeline,
+        short: "timeline",
+        help: "Timeline of changes",
+        footer: true,
+        fixed: false,
+    },
+    Default {
+        modes: COMMAND,
+        keys: &[c(':'), c('i')],
+        action: Action::Jump,
+        short: "open id",
+        help: "Open a conversation by id",
+        footer: true,
+        fixed: false,
+    },
+    Default {
+        modes: &[List, Detail, Raw],
+        keys: &[c('y')],
+        action: Action::Copy,
+        short: "copy",
+        help: "Copy id / value / JSON",
+        footer: true,
+        fixed: false,
+    },
+    Default {
+        modes: &[Detail],
+        keys: &[c('Y')],
+        action: Action::CopyPair,
+        short: "copy k=v",
+        help: "Copy key=value",
+        footer: false,
+        fixed: false,
+    },
+    Default {
+        modes: &[List, Detail, Raw],
+        keys: &[c('J')],
+        action: Action::Raw,
+        short: "json",
+        help: "Raw JSON (again: close)",
+        footer: true,
+        fixed: false,
+    },
+    Default {
+        modes: SCROLL,
+        keys: &[c('F')],
+        action: Action::Follow,
+        short: "follow",
+        help: "Refresh the list (on/off)",
+        footer: false,
+        fixed: false,
+    },
+    Default {
+        modes: SCROLL,
+        keys: &[c('x')],
+        action: Action::Export,
+        short: "export",
+        help: "Export shown rows (NDJSON)",
+        footer: false,
+        fixed: false,
+    },
+    Default {
+        modes: SCROLL,
+        keys: &[c('X')],
+        action: Action::ExportCsv,
+        short: "csv",
+        help: "Export shown rows (CSV)",
+        footer: false,
         fixed: false,
     },
     Default {
@@ -356,7 +515,7 @@ const DEFAULTS: &[Default] = &[
         keys: &[c('r')],
         action: Action::Refetch,
         short: "refetch",
-        help: "Fetch attributes again",
+        help: "Refetch / resume a load",
         footer: true,
         fixed: false,
     },
@@ -379,16 +538,25 @@ const DEFAULTS: &[Default] = &[
         fixed: false,
     },
     Default {
-        modes: PANES,
+        modes: ESC,
         keys: &[k(KeyCode::Esc)],
         action: Action::Escape,
-        short: "stop/clear",
-        help: "Stop, clear or unzoom",
+        short: "back",
+        help: "Close, stop, clear, unzoom",
         footer: true,
         fixed: false,
     },
     Default {
-        modes: COMMAND,
+        modes: VIEWS,
+        keys: &[c('q')],
+        action: Action::Escape,
+        short: "close",
+        help: "Close",
+        footer: false,
+        fixed: false,
+    },
+    Default {
+        modes: &[FormMedia, List, Detail, Raw, Timeline, Popup],
         keys: &[c('?'), k(KeyCode::F(1))],
         action: Action::Help,
         short: "help",
@@ -397,7 +565,7 @@ const DEFAULTS: &[Default] = &[
         fixed: false,
     },
     Default {
-        modes: &[FormText, Filter],
+        modes: &[FormText, Filter, Prompt, RawSearch],
         keys: &[k(KeyCode::F(1))],
         action: Action::Help,
         short: "help",

@@ -12,6 +12,7 @@ use crate::genesys::model::{AnalyticsConversation, Attributes};
 use crate::genesys::query::Order;
 use crate::timespec::Zone;
 
+use super::filter::Filter;
 use super::sanitize::{sanitize, sanitize_opt};
 
 /// One row's display strings, sanitised.
@@ -35,6 +36,8 @@ pub struct Row {
     pub cells: Cells,
     /// Lower-cased text the filter searches: id, names, purposes, attributes once known.
     pub haystack: String,
+    /// Every participant's attributes, lower-cased (key, value), once known (for `attr:`).
+    pub attrs: Option<Vec<(String, String)>>,
 }
 
 impl Row {
@@ -43,6 +46,7 @@ impl Row {
         let start = conv.start();
         let cells = cells(&conv, zone);
         let mut haystack = conv.conversation_id.to_lowercase();
+        let mut attrs: Option<Vec<(String, String)>> = None;
         for p in &conv.participants {
             for s in [p.participant_name.as_deref(), p.purpose.as_deref()]
                 .into_iter()
@@ -53,6 +57,7 @@ impl Row {
             }
             if let Some(a) = &p.attributes {
                 push_attributes(&mut haystack, a);
+                attrs.get_or_insert_default().extend(lower_pairs(a));
             }
         }
         Row {
@@ -60,6 +65,7 @@ impl Row {
             start,
             cells,
             haystack,
+            attrs,
         }
     }
 
@@ -79,6 +85,10 @@ fn slim(mut c: AnalyticsConversation) -> AnalyticsConversation {
         }
     }
     c
+}
+
+fn lower_pairs(a: &Attributes) -> impl Iterator<Item = (String, String)> + '_ {
+    a.iter().map(|(k, v)| (k.to_lowercase(), v.to_lowercase()))
 }
 
 fn push_attributes(haystack: &mut String, a: &Attributes) {
@@ -154,9 +164,9 @@ pub enum Load {
     /// Nothing submitted yet.
     Idle,
     Loading,
-    /// The task waits before retrying (rate limit, transient error).
+    /// The task waits before retrying (rate limit, transient error), until then.
     Waiting {
-        seconds: u64,
+        until: DateTime<Utc>,
         reason: String,
     },
     Done,
@@ -180,8 +190,7 @@ pub struct List {
     passes: Vec<bool>,
     /// Indices into `rows` of the rows the filter lets through, in display order.
     pub visible: Vec<usize>,
-    /// Lower-cased.
-    pub filter: String,
+    pub filter: Filter,
     pub order: Order,
     /// The selected conversation; the cursor follows it when rows move.
     pub selected: Option<String>,
@@ -204,7 +213,7 @@ impl Default for List {
             rank: Vec::new(),
             passes: Vec::new(),
             visible: Vec::new(),
-            filter: String::new(),
+            filter: Filter::default(),
             order: Order::Desc,
             selected: None,
             cursor: 0,
@@ -242,6 +251,32 @@ impl List {
 
     pub fn row(&self, id: &str) -> Option<&Row> {
         self.by_id.get(id).map(|&i| &self.rows[i])
+    }
+
+    /// Where a conversation is among the rows shown, if it is shown.
+    pub fn position(&self, id: &str) -> Option<usize> {
+        let &i = self.by_id.get(id)?;
+        if !self.passes[i] {
+            return None;
+        }
+        let r = self.rank[i];
+        self.visible.binary_search_by(|&v| self.rank[v].cmp(&r)).ok()
+    }
+
+    /// A refresh of the same range begins: the rows stay (replaced as pages arrive).
+    pub fn begin_refresh(&mut self, query_id: u64) {
+        self.query_id = query_id;
+        self.loaded = 0;
+        self.load = Load::Loading;
+    }
+
+    /// A wait (rate limit) whose time is up is over.
+    pub fn wait_over(&mut self, now: DateTime<Utc>) {
+        if let Load::Waiting { until, .. } = &self.load
+            && now >= *until
+        {
+            self.load = Load::Loading;
+        }
     }
 
     /// Display order: by start in `order`, then by arrival.
@@ -317,7 +352,7 @@ impl List {
     }
 
     fn matches(&self, row: &Row) -> bool {
-        self.filter.is_empty() || row.haystack.contains(&self.filter)
+        self.filter.is_empty() || self.filter.matches(&row.haystack, row.attrs.as_deref())
     }
 
     /// Recomputes `rank` and `visible` from `sorted` and `passes`, keeping the selection.
@@ -340,13 +375,59 @@ impl List {
         self.reindex();
     }
 
-    /// Filters case-insensitively (the filter is kept lower-cased).
-    pub fn set_filter(&mut self, filter: &str) {
-        let filter = filter.to_lowercase();
-        if self.filter != filter {
-            self.filter = filter;
+    /// Filters as typed (see [`Filter`]). A filter that only narrows the previous one (a
+    /// letter typed) re-tests the rows already shown, not every row: typing stays instant with
+    /// 100,000 rows.
+    pub fn set_filter(&mut self, input: &str) {
+        let filter = Filter::parse(input);
+        if self.filter == filter {
+            return;
+        }
+        let narrows = filter.narrows(&self.filter);
+        self.filter = filter;
+        if narrows {
+            let mut visible = std::mem::take(&mut self.visible);
+            visible.retain(|&i| {
+                let ok = self.matches(&self.rows[i]);
+                self.passes[i] = ok;
+                ok
+            });
+            self.visible = visible;
+            self.follow_selection();
+        } else {
             self.refilter();
         }
+    }
+
+    /// Keeps only the rows `keep` accepts (a sliding window moved on); the selection stays
+    /// when its row stays.
+    pub fn retain(&mut self, keep: impl Fn(&Row) -> bool) {
+        if self.rows.iter().all(&keep) {
+            return;
+        }
+        let rows = std::mem::take(&mut self.rows);
+        self.rows = rows.into_iter().filter(|r| keep(r)).collect();
+        self.by_id = self
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id().to_string(), i))
+            .collect();
+        self.passes = self.rows.iter().map(|r| self.matches(r)).collect();
+        self.rank = vec![0; self.rows.len()];
+        let mut sorted: Vec<usize> = (0..self.rows.len()).collect();
+        sorted.sort_by(|&a, &b| self.cmp(a, b));
+        self.sorted = sorted;
+        self.reindex();
+    }
+
+    /// The ids of loaded rows whose attributes are not known yet, in display order.
+    pub fn without_attributes(&self) -> Vec<String> {
+        self.sorted
+            .iter()
+            .filter(|&&i| self.rows[i].attrs.is_none())
+            .map(|&i| self.rows[i].id().to_string())
+            .collect()
     }
 
     /// Newest first <-> oldest first; the selection stays on its conversation.
@@ -409,17 +490,55 @@ impl List {
         self.offset = self.offset.min(max);
     }
 
-    /// Adds attribute text to a row's filter haystack once its attributes are known.
-    pub fn learn_attributes<'a>(&mut self, id: &str, attrs: impl Iterator<Item = &'a Attributes>) {
-        if let Some(&i) = self.by_id.get(id) {
-            let mut extra = String::new();
-            for a in attrs {
-                push_attributes(&mut extra, a);
-            }
-            if !self.rows[i].haystack.contains(&extra) {
-                self.rows[i].haystack.push_str(&extra);
+    /// Records a row's attributes once known, per participant id (they replace what was
+    /// known): they become searchable, `attr:` terms can match, and an export from the screen
+    /// carries them. Returns whether the row is loaded.
+    pub fn learn_attributes(&mut self, id: &str, by_participant: &[(String, Attributes)]) -> bool {
+        let Some(&i) = self.by_id.get(id) else {
+            return false;
+        };
+        let mut extra = String::new();
+        let mut pairs = Vec::new();
+        let row = &mut self.rows[i];
+        for (pid, a) in by_participant {
+            push_attributes(&mut extra, a);
+            pairs.extend(lower_pairs(a));
+            if let Some(p) = row
+                .conv
+                .participants
+                .iter_mut()
+                .find(|p| p.participant_id == *pid)
+            {
+                p.attributes = Some(a.clone());
             }
         }
+        if !row.haystack.contains(&extra) {
+            row.haystack.push_str(&extra);
+        }
+        row.attrs = Some(pairs);
+        true
+    }
+
+    /// Re-tests one row against the filter (its text changed), keeping the display order.
+    pub fn refilter_row(&mut self, id: &str) {
+        let Some(&i) = self.by_id.get(id) else { return };
+        let ok = self.matches(&self.rows[i]);
+        if ok == self.passes[i] {
+            return;
+        }
+        self.passes[i] = ok;
+        let r = self.rank[i];
+        let pos = self
+            .visible
+            .binary_search_by(|&v| self.rank[v].cmp(&r));
+        match (ok, pos) {
+            (true, Err(p)) => self.visible.insert(p, i),
+            (false, Ok(p)) => {
+                self.visible.remove(p);
+            }
+            _ => {}
+        }
+        self.follow_selection();
     }
 
     pub fn is_loading(&self) -> bool {
@@ -563,7 +682,7 @@ pub(crate) mod tests {
         l.set_filter("gold");
         assert!(l.visible.is_empty());
         let attrs: Attributes = [("tier".to_string(), "Gold".to_string())].into();
-        l.learn_attributes("c-3", [&attrs].into_iter());
+        l.learn_attributes("c-3", &[("c-3-p1".to_string(), attrs)]);
         l.refilter();
         assert_eq!(ids(&l), ["c-3"]);
     }

@@ -4,12 +4,17 @@
 //! events into state changes and [`app::Effect`]s, [`ui::draw`] turns the state into widgets.
 
 pub mod app;
+pub mod clipboard;
 pub mod detail;
+pub mod filter;
 pub mod form;
+pub mod jump;
 pub mod keymap;
 pub mod list;
+pub mod raw;
 pub mod sanitize;
 pub mod ui;
+pub mod watch;
 
 use std::io::stdout;
 use std::sync::Arc;
@@ -27,7 +32,11 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{KeyBindings, Theme};
+use crate::config::{Clipboard, KeyBindings, Theme};
+use crate::export::Format;
+use crate::genesys::Error;
+use crate::genesys::model::{AnalyticsConversation, Attributes};
+use detail::Fresh;
 use crate::genesys::query::Media;
 use crate::timespec::Zone;
 use app::{Effect, Event, Init, State, update};
@@ -55,7 +64,16 @@ pub struct BrowseOptions {
     pub keys: KeyBindings,
     /// `Mono` (like `NO_COLOR`) draws with modifiers only; `None` is the default (dark).
     pub theme: Option<Theme>,
+    /// Between refetches of a watched conversation (`None`: 2 s).
+    pub watch_interval: Option<Duration>,
+    pub clipboard: Clipboard,
+    /// Requests in flight at once (paging, background attribute fetches).
+    pub concurrency: Option<usize>,
 }
+
+/// From this many conversations without attributes, an `attr:` filter asks for them with one
+/// async details job (then GET conversation for what the job lacks) rather than one GET each.
+pub const BULK_ATTRIBUTES: usize = 500;
 
 /// Opens the screen and runs until the user quits (or SIGTERM/SIGHUP). The terminal is restored
 /// on every way out: return, error, panic, signal.
@@ -76,6 +94,12 @@ pub async fn run(
             && opts.theme != Some(Theme::Mono),
         keymap: Keymap::new(&opts.keys),
         connection: opts.connection.clone(),
+        watch_interval: opts.watch_interval,
+        clipboard: opts.clipboard,
+        clip_target: Some(clipboard::Target::detect(
+            std::env::var_os("TMUX").as_deref(),
+        )),
+        now: Some(now),
     });
 
     // Our hook first: ratatui::init wraps it in one that restores the terminal, then calls it,
@@ -102,7 +126,13 @@ pub async fn run(
         tx,
         query: None,
         fetch: None,
+        watch: None,
+        attributes: None,
         clear: false,
+        concurrency: opts
+            .concurrency
+            .unwrap_or(crate::paging::DEFAULT_CONCURRENCY)
+            .max(1),
     };
     let size = terminal.size()?;
     update(
@@ -144,7 +174,7 @@ pub async fn run(
                 None => break,
             },
             Some(ev) = rx.recv() => Some(ev),
-            _ = tick.tick(), if animating => Some(Event::Tick),
+            _ = tick.tick(), if animating => Some(Event::Tick { now: Utc::now() }),
             _ = signals.recv() => break,
         };
         let mut dirty = false;
@@ -218,8 +248,43 @@ struct Runner {
     tx: mpsc::Sender<Event>,
     query: Option<CancellationToken>,
     fetch: Option<JoinHandle<()>>,
+    /// The watch's timer or refetch.
+    watch: Option<JoinHandle<()>>,
+    /// The background attribute fetch.
+    attributes: Option<CancellationToken>,
     /// Clear the terminal before the next draw.
     clear: bool,
+    concurrency: usize,
+}
+
+/// Sends `ev` after `delay` (timers report through the same channel as everything else).
+fn after(tx: &mpsc::Sender<Event>, delay: Duration, ev: impl FnOnce() -> Event + Send + 'static) -> JoinHandle<()> {
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(delay).await;
+        let _ = tx.send(ev()).await;
+    })
+}
+
+/// GET conversation, keeping the body as received (for the raw view).
+async fn fetch_fresh(client: &Client, id: &str) -> Result<Fresh, Error> {
+    let (conv, raw) = client.conversation_raw(id).await?;
+    Ok(Fresh { conv, raw })
+}
+
+/// Writes the screen's export with the same writers as `convoscope export`.
+fn write_export(
+    path: &std::path::Path,
+    format: Format,
+    conversations: &[AnalyticsConversation],
+) -> std::io::Result<usize> {
+    let file = std::fs::File::create(path)?;
+    let mut w = crate::export::writer_for(format, std::io::BufWriter::new(file))?;
+    for c in conversations {
+        w.write(c)?;
+    }
+    w.finish()?;
+    Ok(conversations.len())
 }
 
 impl Runner {
@@ -260,7 +325,7 @@ impl Runner {
                     let client = self.client.clone();
                     let tx = self.tx.clone();
                     self.fetch = Some(tokio::spawn(async move {
-                        let result = client.conversation(&id).await;
+                        let result = fetch_fresh(&client, &id).await;
                         let _ = tx
                             .send(Event::Fetched {
                                 id,
@@ -275,10 +340,98 @@ impl Runner {
                 Effect::Mouse(true) => execute!(stdout(), EnableMouseCapture)?,
                 Effect::Mouse(false) => execute!(stdout(), DisableMouseCapture)?,
                 Effect::Redraw => self.clear = true,
+                Effect::Copy(seq) => {
+                    use std::io::Write;
+                    let mut out = stdout();
+                    out.write_all(seq.as_bytes())?;
+                    out.flush()?;
+                }
+                Effect::WatchAfter { delay, generation } => {
+                    self.cancel_watch();
+                    self.watch = Some(after(&self.tx, delay, move || Event::WatchDue {
+                        generation,
+                        now: Utc::now(),
+                    }));
+                }
+                Effect::WatchFetch { id, generation } => {
+                    self.cancel_watch();
+                    let client = self.client.clone();
+                    let tx = self.tx.clone();
+                    self.watch = Some(tokio::spawn(async move {
+                        let result = fetch_fresh(&client, &id).await;
+                        let _ = tx
+                            .send(Event::Watched {
+                                id,
+                                generation,
+                                result,
+                                at: Utc::now(),
+                            })
+                            .await;
+                    }));
+                }
+                Effect::CancelWatch => self.cancel_watch(),
+                Effect::FollowAfter { delay, generation } => {
+                    // Stale timers are dropped by their generation; nothing to cancel.
+                    after(&self.tx, delay, move || Event::FollowDue {
+                        generation,
+                        now: Utc::now(),
+                    });
+                }
+                Effect::FetchAttributes {
+                    fetch_id,
+                    ids,
+                    bulk,
+                } => {
+                    self.cancel_attributes();
+                    let cancel = CancellationToken::new();
+                    tokio::spawn(fetch_attributes(
+                        self.client.clone(),
+                        self.tx.clone(),
+                        cancel.clone(),
+                        fetch_id,
+                        ids,
+                        bulk,
+                        self.concurrency,
+                    ));
+                    self.attributes = Some(cancel);
+                }
+                Effect::CancelAttributes => self.cancel_attributes(),
+                Effect::Export {
+                    path,
+                    format,
+                    conversations,
+                } => {
+                    let tx = self.tx.clone();
+                    tokio::spawn(async move {
+                        let path = std::env::current_dir()
+                            .map(|d| d.join(&path))
+                            .unwrap_or(path);
+                        let p = path.clone();
+                        let result = tokio::task::spawn_blocking(move || {
+                            write_export(&p, format, &conversations)
+                        })
+                        .await
+                        .map_err(|e| e.to_string())
+                        .and_then(|r| r.map_err(|e| e.to_string()));
+                        let _ = tx.send(Event::Exported { path, result }).await;
+                    });
+                }
                 Effect::Quit => {}
             }
         }
         Ok(())
+    }
+
+    fn cancel_watch(&mut self) {
+        if let Some(h) = self.watch.take() {
+            h.abort();
+        }
+    }
+
+    fn cancel_attributes(&mut self) {
+        if let Some(c) = self.attributes.take() {
+            c.cancel();
+        }
     }
 
     fn cancel_query(&mut self) {
@@ -296,6 +449,8 @@ impl Runner {
     fn stop(&mut self) {
         self.cancel_query();
         self.cancel_fetch();
+        self.cancel_watch();
+        self.cancel_attributes();
     }
 }
 
@@ -304,6 +459,63 @@ impl Drop for Runner {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// Fetches attributes for an `attr:` filter: GET conversation for each id, `concurrency` at
+/// once, reporting each; a refusal that would repeat for every id (credentials, permission)
+/// stops it. (`bulk` names the range for an async job when there are many; see
+/// [`BULK_ATTRIBUTES`].)
+async fn fetch_attributes(
+    client: Arc<Client>,
+    tx: mpsc::Sender<Event>,
+    cancel: CancellationToken,
+    fetch_id: u64,
+    ids: Vec<String>,
+    bulk: Option<(crate::genesys::query::Interval, Media)>,
+    concurrency: usize,
+) {
+    let _ = bulk;
+    let work = async {
+        let mut results = futures::stream::iter(ids)
+            .map(|id| {
+                let client = client.clone();
+                async move {
+                    let r = client.conversation(&id).await;
+                    (id, r)
+                }
+            })
+            .buffer_unordered(concurrency);
+        while let Some((id, r)) = results.next().await {
+            let result = match r {
+                Ok(c) => Ok(c
+                    .participants
+                    .into_iter()
+                    .map(|p| (p.id, p.attributes))
+                    .collect::<Vec<(String, Attributes)>>()),
+                Err(e @ (Error::Auth { .. } | Error::Permission { .. })) => {
+                    return Some(e.to_string());
+                }
+                Err(e) => Err(e.to_string()),
+            };
+            if tx
+                .send(Event::Attributes {
+                    fetch_id,
+                    id,
+                    result,
+                })
+                .await
+                .is_err()
+            {
+                return None;
+            }
+        }
+        None
+    };
+    let error = tokio::select! {
+        _ = cancel.cancelled() => return,
+        e = work => e,
+    };
+    let _ = tx.send(Event::AttributesDone { fetch_id, error }).await;
 }
 
 /// SIGTERM and SIGHUP end the loop like `q` does, so the guard restores the terminal.

@@ -1,6 +1,7 @@
 //! State tests of the whole screen: keys, pages and fetches in, state and effects out.
 
 use super::*;
+use crate::genesys::model::Conversation;
 use crate::tui::list::tests::conv;
 use chrono::TimeZone;
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};
@@ -247,10 +248,11 @@ fn status_follows_progress_waiting_done_and_failure() {
     assert_eq!(
         s.list.load,
         Load::Waiting {
-            seconds: 3,
+            until: now() + chrono::Duration::seconds(3),
             reason: "rate limited".into()
         }
     );
+    // Other requests' pages arriving meanwhile do not end the wait.
     update(
         &mut s,
         Event::Page(PageEvent::Progress {
@@ -258,6 +260,14 @@ fn status_follows_progress_waiting_done_and_failure() {
             loaded: 100,
             total: 840,
         }),
+    );
+    assert!(matches!(s.list.load, Load::Waiting { .. }));
+    assert!(s.animating(), "the countdown ticks");
+    update(
+        &mut s,
+        Event::Tick {
+            now: now() + chrono::Duration::seconds(3),
+        },
     );
     assert_eq!(s.list.load, Load::Loading);
     assert_eq!((s.list.loaded, s.list.total), (100, 840));
@@ -383,7 +393,7 @@ fn fetched_attributes_become_searchable() {
         Event::Fetched {
             id: "c1".into(),
             generation: 1,
-            result: Ok(c),
+            result: Ok(Fresh::from_conversation(c)),
             at: now(),
         },
     );
@@ -519,10 +529,10 @@ fn nothing_animates_once_loaded_and_fetched() {
         Event::Fetched {
             id: "c1".into(),
             generation: 1,
-            result: Ok(Conversation {
+            result: Ok(Fresh::from_conversation(Conversation {
                 id: "c1".into(),
                 ..Default::default()
-            }),
+            })),
             at: now(),
         },
     );

@@ -103,6 +103,7 @@ pub fn draw(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     f.render_widget(Paragraph::new(lines), inner);
     if let Some(p) = cursor
         && !s.help
+        && !s.overlay_open()
     {
         f.set_cursor_position(p);
     }
@@ -131,7 +132,7 @@ fn marker(active: bool) -> &'static str {
 }
 
 /// The part of an input that fits in `w` columns, and the cursor's column in it.
-fn visible(input: &Input, w: usize) -> (String, usize) {
+pub fn visible(input: &Input, w: usize) -> (String, usize) {
     let scroll = input.visual_scroll(w.saturating_sub(1));
     let shown: String = input.value().chars().skip(scroll).collect();
     let cur = input.visual_cursor().saturating_sub(scroll);

@@ -84,5 +84,10 @@ fn mode_name(m: Mode) -> &'static str {
         Mode::Detail => "the detail pane",
         Mode::Filter => "the filter (letters type)",
         Mode::Help => "help",
+        Mode::Prompt => "the id prompt (letters type)",
+        Mode::Raw => "the raw JSON view",
+        Mode::RawSearch => "the JSON search (letters type)",
+        Mode::Timeline => "the timeline",
+        Mode::Popup => "the copy popup",
     }
 }

@@ -65,3 +65,14 @@ pub fn list_rows(s: &State) -> usize {
     let h = a.list.or(a.detail).map(|r| r.height).unwrap_or(s.height);
     h.saturating_sub(3) as usize
 }
+
+/// Where overlays (raw JSON, timeline, a value to copy) go: everything between the header and
+/// the status line.
+pub fn overlay(s: &State) -> Rect {
+    Rect::new(0, 1, s.width, s.height.saturating_sub(3))
+}
+
+/// How many content rows an overlay shows (less its borders and its first line).
+pub fn overlay_rows(s: &State) -> usize {
+    overlay(s).height.saturating_sub(3) as usize
+}

@@ -8,6 +8,7 @@ pub mod list;
 pub mod status;
 pub mod text;
 pub mod theme;
+pub mod views;
 
 use ratatui::Frame;
 
@@ -26,6 +27,18 @@ pub fn draw(f: &mut Frame, s: &State) {
     }
     if let Some(r) = a.detail {
         detail::draw(f, s, r, t);
+    }
+    let over = layout::overlay(s);
+    if s.raw.is_some() {
+        views::draw_raw(f, s, over, t);
+    } else if s.timeline.is_some() {
+        views::draw_timeline(f, s, over, t);
+    }
+    if s.popup.is_some() {
+        views::draw_popup(f, s, over, t);
+    }
+    if s.prompt.is_some() {
+        views::draw_prompt(f, s, over, t);
     }
     status::status(f, s, a.status, t);
     status::footer(f, s, a.footer, t);

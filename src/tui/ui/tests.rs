@@ -235,7 +235,7 @@ fn full(width: u16, height: u16) -> State {
         Event::Fetched {
             id: IDS[1].into(),
             generation,
-            result: Ok(live()),
+            result: Ok(crate::tui::detail::Fresh::from_conversation(live())),
             at: now(),
         },
     );
@@ -513,7 +513,7 @@ fn hostile_text_never_reaches_the_terminal() {
             Event::Fetched {
                 id: IDS[1].into(),
                 generation,
-                result: Ok(live.clone()),
+                result: Ok(crate::tui::detail::Fresh::from_conversation(live.clone())),
                 at: now(),
             },
         );

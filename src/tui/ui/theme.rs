@@ -9,6 +9,10 @@ pub struct Theme {
 }
 
 impl Theme {
+    /// No colour: modifiers only (also for measuring, where style does not matter).
+    pub fn mono() -> Theme {
+        Theme { color: false }
+    }
     fn c(self, style: Style, fg: Color) -> Style {
         if self.color { style.fg(fg) } else { style }
     }
@@ -78,5 +82,34 @@ impl Theme {
             _ => Color::Blue,
         };
         self.c(Style::default().add_modifier(Modifier::BOLD), fg)
+    }
+    /// A watched attribute that appeared.
+    pub fn added(self) -> Style {
+        self.c(Style::default().add_modifier(Modifier::BOLD), Color::Green)
+    }
+    /// A watched attribute whose value changed.
+    pub fn changed(self) -> Style {
+        self.c(
+            Style::default().add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+            Color::Yellow,
+        )
+    }
+    /// A watched attribute that went away.
+    pub fn removed(self) -> Style {
+        self.c(Style::default().add_modifier(Modifier::CROSSED_OUT), Color::Red)
+    }
+    /// Raw JSON: keys, strings, numbers and literals.
+    pub fn json_key(self) -> Style {
+        self.c(Style::default().add_modifier(Modifier::BOLD), Color::Cyan)
+    }
+    pub fn json_str(self) -> Style {
+        self.c(Style::default(), Color::Green)
+    }
+    pub fn json_num(self) -> Style {
+        self.c(Style::default(), Color::Magenta)
+    }
+    /// A search match: reversed, so it shows without colour.
+    pub fn matched(self) -> Style {
+        self.c(Style::default().add_modifier(Modifier::REVERSED), Color::Yellow)
     }
 }

@@ -1,0 +1,231 @@
+//! One-shot actions: copy (`y`/`Y`), export from the screen (`x`/`X`), open by id (`:`), resume
+//! a failed load (`r`), and moving among the detail pane's items.
+
+use std::path::{Path, PathBuf};
+
+use super::{Effect, Focus, Popup, State};
+use crate::config::Clipboard;
+use crate::export::Format;
+use crate::tui::clipboard::{self, Target};
+use crate::tui::detail::{Item, ItemSpan};
+use crate::tui::keymap::Mode;
+use crate::tui::sanitize::sanitize;
+use crate::tui::ui;
+use crate::tui::ui::text::fit;
+
+/// `y` (or `Y`: `key=value`): copies what is selected: the conversation id in the list; in the
+/// detail pane the selected attribute's value, participant id or conversation id; in the raw
+/// view the whole JSON.
+pub(super) fn copy(s: &mut State, pair: bool) -> Vec<Effect> {
+    let (what, text) = match s.mode() {
+        Mode::Raw | Mode::RawSearch => {
+            let Some(json) = s
+                .raw
+                .as_ref()
+                .and_then(|r| s.detail.snapshot(&r.id))
+                .map(|snap| snap.raw.to_string())
+            else {
+                return vec![];
+            };
+            ("the conversation's JSON".to_string(), json)
+        }
+        Mode::Detail => {
+            let (items, _, _) = ui::detail::geometry(s);
+            let Some(span) = items.get(s.detail.cursor.min(items.len().saturating_sub(1))) else {
+                s.message = Some("nothing to copy here yet".into());
+                return vec![];
+            };
+            match &span.item {
+                Item::Conversation(id) => ("the conversation id".to_string(), id.clone()),
+                Item::Participant(id) => ("the participant id".to_string(), id.clone()),
+                Item::Attribute { key, value, .. } => {
+                    let k = fit(&sanitize(key), 40);
+                    if pair {
+                        (format!("{k}=…"), format!("{key}={value}"))
+                    } else {
+                        (format!("the value of {k}"), value.clone())
+                    }
+                }
+            }
+        }
+        Mode::List => match s.list.selected_row() {
+            Some(r) => ("the conversation id".to_string(), r.id().to_string()),
+            None => {
+                s.message = Some("nothing to copy: the list is empty".into());
+                return vec![];
+            }
+        },
+        _ => return vec![],
+    };
+    copy_text(s, what, text)
+}
+
+/// Sends `text` to the clipboard, or shows it for copying by hand when it cannot go.
+fn copy_text(s: &mut State, what: String, text: String) -> Vec<Effect> {
+    let chars = text.chars().count();
+    if s.clipboard == Clipboard::Off {
+        s.popup = Some(Popup {
+            title: format!("{what} (clipboard off: select it by hand)"),
+            text,
+            scroll: 0,
+        });
+        return vec![];
+    }
+    match clipboard::osc52(&text, s.clip_target) {
+        Some(seq) => {
+            let hint = if s.clip_target == Target::Tmux {
+                " (tmux: needs set-clipboard on)"
+            } else {
+                ""
+            };
+            s.message = Some(format!("copied {what}: {chars} chars{hint}"));
+            vec![Effect::Copy(seq)]
+        }
+        None => {
+            s.popup = Some(Popup {
+                title: format!(
+                    "{what}: {} bytes, too large for the terminal's clipboard: select it by hand",
+                    text.len()
+                ),
+                text,
+                scroll: 0,
+            });
+            vec![]
+        }
+    }
+}
+
+/// `x`/`X`: writes the rows shown (filtered) with the attributes known so far, in the
+/// working directory.
+pub(super) fn export(s: &mut State, format: Format) -> Vec<Effect> {
+    if s.list.visible.is_empty() {
+        s.message = Some("nothing to export: no row is shown".into());
+        return vec![];
+    }
+    let conversations: Vec<_> = s
+        .list
+        .visible
+        .iter()
+        .map(|&i| s.list.rows[i].conv.clone())
+        .collect();
+    let ext = match format {
+        Format::Ndjson => "ndjson",
+        Format::Csv => "csv",
+    };
+    let stamp = s.zone().format(s.now, "%Y%m%d-%H%M%S");
+    let path = PathBuf::from(format!("convoscope-{stamp}.{ext}"));
+    s.message = Some(format!(
+        "writing {} conversations to {}…",
+        conversations.len(),
+        path.display()
+    ));
+    vec![Effect::Export {
+        path,
+        format,
+        conversations,
+    }]
+}
+
+pub(super) fn exported(s: &mut State, path: &Path, result: Result<usize, String>) {
+    let p = sanitize(&path.display().to_string());
+    s.message = Some(match result {
+        Ok(n) => format!("wrote {n} conversations to {p}"),
+        Err(e) => format!("could not write {p}: {}", sanitize(&e)),
+    });
+}
+
+/// Enter in the `:` prompt: opens the conversation whose id (or URL) was typed or pasted, in
+/// the list when it is there, else on its own.
+pub(super) fn jump(s: &mut State) {
+    let text = s
+        .prompt
+        .take()
+        .map(|i| i.value().to_string())
+        .unwrap_or_default();
+    let Some(id) = crate::tui::jump::extract_id(&text) else {
+        s.message = Some(if text.trim().is_empty() {
+            "no conversation id given".into()
+        } else {
+            format!(
+                "not a conversation id: '{}' (expected 8-4-4-4-12 hex digits, or a URL holding one)",
+                fit(&sanitize(text.trim()), 40)
+            )
+        });
+        return;
+    };
+    s.focus = Focus::Detail;
+    s.zoom = false;
+    if let Some(pos) = s.list.position(&id) {
+        s.pinned = None;
+        s.list.select_at(pos);
+        s.message = Some(format!("{id}: selected in the list"));
+    } else {
+        s.message = Some(format!(
+            "{id}: not in the list, opened on its own (Esc goes back)"
+        ));
+        s.pinned = Some(id);
+    }
+}
+
+/// `r` on a failed load: go on from the page that failed, keeping the rows.
+pub(super) fn resume(s: &mut State) -> Option<Vec<Effect>> {
+    let _ = s;
+    None
+}
+
+/// Moves the detail pane's cursor by `delta` items, scrolling to keep it in view.
+pub(super) fn detail_move(s: &mut State, delta: isize) {
+    let (items, height, total) = ui::detail::geometry(s);
+    if items.is_empty() {
+        let max = total.saturating_sub(height);
+        s.detail.scroll = s.detail.scroll.saturating_add_signed(delta).min(max);
+        return;
+    }
+    let last = items.len() as isize - 1;
+    let cur = (s.detail.cursor as isize).min(last);
+    let next = cur.saturating_add(delta).clamp(0, last) as usize;
+    s.detail.cursor = next;
+    reveal(s, &items[next], height, total);
+}
+
+fn reveal(s: &mut State, span: &ItemSpan, height: usize, total: usize) {
+    let h = height.max(1);
+    let sc = &mut s.detail.scroll;
+    if span.first < *sc {
+        *sc = span.first;
+    } else if span.last >= *sc + h {
+        // As much of the item as fits, its start first.
+        *sc = (span.last + 1).saturating_sub(h).min(span.first);
+    }
+    *sc = (*sc).min(total.saturating_sub(h));
+}
+
+/// PgUp/PgDn in the detail pane: a page of lines; the cursor moves to an item in view.
+pub(super) fn detail_page(s: &mut State, delta: isize) {
+    let (items, height, total) = ui::detail::geometry(s);
+    let max = total.saturating_sub(height);
+    s.detail.scroll = s.detail.scroll.saturating_add_signed(delta).min(max);
+    let top = s.detail.scroll;
+    let bottom = top + height.max(1);
+    let in_view = |it: &ItemSpan| it.first >= top && it.first < bottom;
+    let pick = if delta > 0 {
+        items.iter().position(in_view)
+    } else {
+        items.iter().rposition(in_view)
+    };
+    if let Some(i) = pick.or_else(|| items.iter().rposition(|it| it.first < top)) {
+        s.detail.cursor = i;
+    }
+}
+
+/// A click on line `row` of the detail pane (0 = the first shown) selects the item there.
+pub(super) fn detail_click(s: &mut State, row: usize) {
+    let (items, _, _) = ui::detail::geometry(s);
+    let line = s.detail.scroll + row;
+    if let Some(i) = items
+        .iter()
+        .position(|it| it.first <= line && line <= it.last)
+    {
+        s.detail.cursor = i;
+    }
+}

@@ -1,0 +1,441 @@
+//! Transitions that keep the screen current: watching a conversation (`w`), the list refreshing
+//! itself (`F`), and attributes fetched in the background for an `attr:` filter.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use super::{Effect, Focus, State};
+use crate::genesys::Error;
+use crate::genesys::model::{Attributes, Conversation};
+use crate::genesys::query::{Interval, Media};
+use crate::timespec::Zone;
+use crate::tui::detail::{Fresh, Snapshot};
+use crate::tui::form;
+use crate::tui::list::Load;
+use crate::tui::sanitize::sanitize;
+use crate::tui::watch::{self, Watch, WatchState};
+
+/// What the list was loaded with: refreshes read the times again (a "last 30 minutes" window
+/// slides).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LastQuery {
+    pub from: String,
+    pub to: String,
+    pub media: Media,
+    pub zone: Zone,
+    /// The interval of the latest load.
+    pub interval: Interval,
+}
+
+/// The list refreshing itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Follow {
+    pub interval: Duration,
+    pub generation: u64,
+    pub updated: Option<DateTime<Utc>>,
+    /// A refresh is loading.
+    pub refreshing: bool,
+    pub error: Option<String>,
+}
+
+/// How often the list refreshes: a whole range query, so less often than a watch.
+pub fn follow_interval(watch_interval: Duration) -> Duration {
+    (watch_interval * 5).max(Duration::from_secs(5))
+}
+
+/// Attributes fetched in the background for an `attr:` filter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttrFetch {
+    pub fetch_id: u64,
+    pub total: usize,
+    pub done: usize,
+    /// Conversations whose attributes could not be had (gone, no permission).
+    pub failed: usize,
+    pub running: bool,
+    pub error: Option<String>,
+}
+
+impl AttrFetch {
+    pub fn finished(&self) -> bool {
+        !self.running
+    }
+}
+
+fn next_seq(s: &mut State) -> u64 {
+    s.seq += 1;
+    s.seq
+}
+
+/// Records a conversation's attributes in its list row (searchable, exportable), and re-tests
+/// the row against the filter.
+fn learn(s: &mut State, id: &str, conv: &Conversation) {
+    let pairs: Vec<(String, Attributes)> = conv
+        .participants
+        .iter()
+        .map(|p| (p.id.clone(), p.attributes.clone()))
+        .collect();
+    if s.list.learn_attributes(id, &pairs) && !s.list.filter.is_empty() {
+        s.list.refilter_row(id);
+    }
+}
+
+/// Rows a refresh replaced lose what was learnt about them: learn it again from the cache.
+pub(super) fn relearn(s: &mut State, ids: &[String]) {
+    for id in ids {
+        if let Some(snap) = s.detail.snapshot(id).cloned() {
+            learn(s, id, &snap.conv);
+        }
+    }
+}
+
+/// A new reading of `id` is in the cache: note what changed (when watched), learn its
+/// attributes, refresh an open raw view.
+fn after_snapshot(s: &mut State, id: &str, old: Option<Snapshot>, at: DateTime<Utc>) {
+    let Some(new) = s.detail.snapshot(id).cloned() else {
+        return;
+    };
+    let watched = s.watch.as_ref().is_some_and(|w| w.id == id);
+    if let Some(old) = old
+        && watched
+        && old.at < new.at
+    {
+        s.timelines.record(id, watch::diff(&old.conv, &new.conv, at));
+    }
+    learn(s, id, &new.conv);
+    super::overlays::refresh_raw(s, id);
+}
+
+/// The detail's fetch came back.
+pub(super) fn fetched(
+    s: &mut State,
+    id: &str,
+    generation: u64,
+    result: Result<Fresh, Error>,
+    at: DateTime<Utc>,
+) -> Vec<Effect> {
+    let old = s.detail.snapshot(id).cloned();
+    s.detail.fetched(id, generation, result, at);
+    after_snapshot(s, id, old, at);
+    vec![]
+}
+
+/// `r`: resume a failed load from the list, else read the detail's conversation again.
+pub(super) fn refetch_or_resume(s: &mut State) -> Vec<Effect> {
+    if s.focus == Focus::List
+        && let Some(fx) = super::actions::resume(s)
+    {
+        return fx;
+    }
+    s.detail.refetch()
+}
+
+/// `w`: watch the conversation shown, pause the watch, or resume it.
+pub(super) fn toggle_watch(s: &mut State) -> Vec<Effect> {
+    let Some(id) = s.subject().map(str::to_string) else {
+        s.message = Some("nothing to watch: select a conversation first".into());
+        return vec![];
+    };
+    let generation = next_seq(s);
+    if let Some(w) = s.watch.as_mut().filter(|w| w.id == id) {
+        w.generation = generation;
+        if w.is_live() {
+            w.state = WatchState::Paused;
+            w.busy = false;
+            s.message = Some("watch paused (w resumes)".into());
+            return vec![Effect::CancelWatch];
+        }
+        w.state = WatchState::Live;
+        w.busy = true;
+        w.backoff = None;
+        s.message = Some("watching again".into());
+        return vec![Effect::CancelWatch, Effect::WatchFetch { id, generation }];
+    }
+    let mut w = Watch::new(&id, s.watch_interval);
+    w.generation = generation;
+    w.busy = true;
+    s.message = Some(format!(
+        "watching every {} s: changes are marked for {} s; t lists them all",
+        w.interval.as_secs(),
+        watch::MARK_FOR.as_secs()
+    ));
+    s.watch = Some(w);
+    vec![Effect::CancelWatch, Effect::WatchFetch { id, generation }]
+}
+
+/// The watch's timer went off: refetch, unless paused, moved on, or still waiting.
+pub(super) fn watch_due(s: &mut State, generation: u64) -> Vec<Effect> {
+    match &mut s.watch {
+        Some(w) if w.generation == generation && w.is_live() && !w.busy => {
+            w.busy = true;
+            vec![Effect::WatchFetch {
+                id: w.id.clone(),
+                generation,
+            }]
+        }
+        _ => vec![],
+    }
+}
+
+/// A watch refetch came back: record what changed, and schedule the next one (later after an
+/// error); stop when the conversation ended or is gone.
+pub(super) fn watched(
+    s: &mut State,
+    id: &str,
+    generation: u64,
+    result: Result<Fresh, Error>,
+    at: DateTime<Utc>,
+) -> Vec<Effect> {
+    let current = s
+        .watch
+        .as_ref()
+        .is_some_and(|w| w.id == id && w.generation == generation);
+    let mut ended = None;
+    let outcome = match result {
+        Ok(f) => {
+            if watch::ended(&f.conv) {
+                ended = Some(end_text(s, &f.conv, at));
+            }
+            let old = s.detail.update_snapshot(id, f.snapshot(at));
+            after_snapshot(s, id, old, at);
+            Ok(())
+        }
+        Err(e) => Err(e),
+    };
+    if !current {
+        return vec![];
+    }
+    let Some(w) = s.watch.as_mut() else {
+        return vec![];
+    };
+    w.busy = false;
+    match outcome {
+        Ok(()) => {
+            w.succeeded(at);
+            if let Some(why) = ended {
+                s.message = Some(format!("{why}: the watch stopped"));
+                w.state = WatchState::Stopped(why);
+                return vec![];
+            }
+        }
+        Err(Error::NotFound { .. }) => {
+            let why = "the conversation is gone (404)".to_string();
+            s.message = Some(format!("{why}: the watch stopped"));
+            w.state = WatchState::Stopped(why);
+            return vec![];
+        }
+        Err(e) => {
+            let retry_after = match &e {
+                Error::RateLimited { retry_after, .. } => retry_after.map(Duration::from_secs),
+                _ => None,
+            };
+            w.failed(sanitize(&e.to_string()), retry_after);
+        }
+    }
+    if w.is_live() {
+        vec![Effect::WatchAfter {
+            delay: w.next_delay(),
+            generation: w.generation,
+        }]
+    } else {
+        vec![]
+    }
+}
+
+fn end_text(s: &State, c: &Conversation, at: DateTime<Utc>) -> String {
+    let end = c
+        .end_time
+        .as_deref()
+        .and_then(crate::genesys::model::parse_time)
+        .or_else(|| {
+            c.participants
+                .iter()
+                .filter_map(|p| p.end_time.as_deref())
+                .filter_map(crate::genesys::model::parse_time)
+                .max()
+        })
+        .unwrap_or(at);
+    format!(
+        "the conversation ended at {}",
+        s.zone().format(end, "%H:%M:%S")
+    )
+}
+
+/// `F`: the list refreshes itself every few seconds (a relative range slides), or stops.
+pub(super) fn toggle_follow(s: &mut State) -> Vec<Effect> {
+    if s.follow.take().is_some() {
+        s.message = Some("list refresh off".into());
+        return vec![];
+    }
+    if s.last_query.is_none() {
+        s.message = Some("load a range first (Enter in the form), then F keeps it current".into());
+        return vec![];
+    }
+    let interval = follow_interval(s.watch_interval);
+    let generation = next_seq(s);
+    s.follow = Some(Follow {
+        interval,
+        generation,
+        updated: None,
+        refreshing: false,
+        error: None,
+    });
+    s.message = Some(format!(
+        "the list refreshes every {} s (F stops it)",
+        interval.as_secs()
+    ));
+    vec![Effect::FollowAfter {
+        delay: interval,
+        generation,
+    }]
+}
+
+/// The list refresh timer went off: load the range again, read anew (a window relative to
+/// now slides), keeping the rows, the selection and the scroll.
+pub(super) fn follow_due(s: &mut State, generation: u64, now: DateTime<Utc>) -> Vec<Effect> {
+    let Some(f) = s.follow.as_ref().filter(|f| f.generation == generation) else {
+        return vec![];
+    };
+    let interval = f.interval;
+    let Some(q) = s.last_query.clone() else {
+        return vec![];
+    };
+    if s.list.is_loading() {
+        // Still loading: look again later.
+        return vec![Effect::FollowAfter {
+            delay: interval,
+            generation,
+        }];
+    }
+    let (read, _) = form::check(&q.from, &q.to, q.zone, now);
+    let range = read.unwrap_or(q.interval);
+    if let Some(lq) = &mut s.last_query {
+        lq.interval = range;
+    }
+    s.query_seq += 1;
+    s.list.begin_refresh(s.query_seq);
+    if let Some(f) = &mut s.follow {
+        f.refreshing = true;
+    }
+    vec![Effect::Query {
+        query_id: s.query_seq,
+        interval: range,
+        media: q.media,
+        order: s.list.order,
+    }]
+}
+
+/// A load ended (done, or failed with `error`): a refresh drops the rows its window left
+/// behind and schedules the next; an `attr:` filter fetches what the new rows lack.
+pub(super) fn load_finished(s: &mut State, error: Option<String>) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    let now = s.now;
+    if let Some(f) = s.follow.as_mut().filter(|f| f.refreshing) {
+        f.refreshing = false;
+        match &error {
+            None => {
+                f.updated = Some(now);
+                f.error = None;
+            }
+            Some(e) => f.error = Some(e.clone()),
+        }
+        let delay = if error.is_some() {
+            f.interval * 2
+        } else {
+            f.interval
+        };
+        fx.push(Effect::FollowAfter {
+            delay,
+            generation: f.generation,
+        });
+        if error.is_some() {
+            // A failed refresh keeps the rows shown; the next one tries again.
+            s.list.load = Load::Done;
+        } else if let Some(q) = &s.last_query {
+            let range = q.interval;
+            s.list.retain(|r| r.start.is_none_or(|t| range.contains(t)));
+        }
+    }
+    fx.extend(fetch_missing_attributes(s));
+    fx
+}
+
+/// The filter changed as the user typed.
+pub(super) fn filter_changed(s: &mut State) -> Vec<Effect> {
+    let text = s.filter_input.value().to_string();
+    s.list.set_filter(&text);
+    fetch_missing_attributes(s)
+}
+
+/// With an `attr:` term in the filter, rows whose attributes are unknown cannot match yet:
+/// fetch them in the background (one fetch at a time).
+pub(super) fn fetch_missing_attributes(s: &mut State) -> Vec<Effect> {
+    if !s.list.filter.needs_attributes() || s.attr_fetch.as_ref().is_some_and(|a| a.running) {
+        return vec![];
+    }
+    let ids = s.list.without_attributes();
+    if ids.is_empty() {
+        return vec![];
+    }
+    let fetch_id = next_seq(s);
+    s.attr_fetch = Some(AttrFetch {
+        fetch_id,
+        total: ids.len(),
+        done: 0,
+        failed: 0,
+        running: true,
+        error: None,
+    });
+    let bulk = s
+        .last_query
+        .as_ref()
+        .filter(|_| ids.len() >= crate::tui::BULK_ATTRIBUTES)
+        .map(|q| (q.interval, q.media));
+    vec![Effect::FetchAttributes {
+        fetch_id,
+        ids,
+        bulk,
+    }]
+}
+
+/// One conversation's attributes arrived from the background fetch.
+pub(super) fn attributes(
+    s: &mut State,
+    fetch_id: u64,
+    id: &str,
+    result: Result<Vec<(String, Attributes)>, String>,
+) -> Vec<Effect> {
+    let ok = match result {
+        Ok(pairs) => {
+            s.list.learn_attributes(id, &pairs);
+            true
+        }
+        Err(_) => {
+            // Known to have none we can read: it will not match, and is not asked again.
+            s.list.learn_attributes(id, &[]);
+            false
+        }
+    };
+    if !s.list.filter.is_empty() {
+        s.list.refilter_row(id);
+    }
+    if let Some(a) = s.attr_fetch.as_mut().filter(|a| a.fetch_id == fetch_id) {
+        a.done += 1;
+        if !ok {
+            a.failed += 1;
+        }
+    }
+    vec![]
+}
+
+pub(super) fn attributes_done(
+    s: &mut State,
+    fetch_id: u64,
+    error: Option<String>,
+) -> Vec<Effect> {
+    if let Some(a) = s.attr_fetch.as_mut().filter(|a| a.fetch_id == fetch_id) {
+        a.running = false;
+        a.error = error.map(|e| sanitize(&e));
+    }
+    vec![]
+}

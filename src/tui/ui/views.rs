@@ -1,0 +1,249 @@
+//! The overlays: the raw JSON view, the change timeline, a value to copy by hand, and the
+//! prompt that opens a conversation by id.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+use super::detail::role_symbol;
+use super::form::visible;
+use super::text::{fit, pad, wrap};
+use super::theme::Theme;
+use crate::tui::app::State;
+use crate::tui::raw::Tok;
+use crate::tui::sanitize::sanitize;
+use crate::tui::watch::{ChangeKind, WatchState};
+
+fn frame(title: Vec<Span<'static>>, t: Theme) -> Block<'static> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.border(true))
+        .title(Line::from(title))
+}
+
+pub fn draw_raw(f: &mut Frame, s: &State, area: Rect, t: Theme) {
+    let Some(r) = &s.raw else { return };
+    let rows = area.height.saturating_sub(3) as usize;
+    let scroll = r.scroll.min(r.lines.len().saturating_sub(rows.max(1)));
+    let mut title = vec![
+        Span::styled(" Raw JSON ", t.title()),
+        Span::styled(
+            format!("{} · GET /api/v2/conversations/{{id}} as received ", r.id),
+            t.dim(),
+        ),
+    ];
+    if r.lines.len() > rows {
+        title.push(Span::styled(
+            format!("{}/{} ", (scroll + rows).min(r.lines.len()), r.lines.len()),
+            t.dim(),
+        ));
+    }
+    let block = frame(title, t);
+    let inner = block.inner(area);
+    f.render_widget(Clear, area);
+    f.render_widget(block, area);
+    // The search line.
+    let w = inner.width as usize;
+    let search = if r.searching || !r.search.value().is_empty() {
+        let (shown, cur) = visible(&r.search, w.saturating_sub(14));
+        let count = if r.matches.is_empty() {
+            if r.search.value().is_empty() {
+                String::new()
+            } else {
+                "  no match".into()
+            }
+        } else {
+            format!("  {}/{}", r.current + 1, r.matches.len())
+        };
+        if r.searching {
+            f.set_cursor_position(Position::new(inner.x + 1 + cur as u16, inner.y));
+        }
+        Line::from(vec![
+            Span::styled("/", t.key()),
+            Span::raw(sanitize(&shown)),
+            Span::styled(count, t.dim()),
+        ])
+    } else {
+        Line::styled("/ search · n/N next/previous · y copies the JSON · Esc closes", t.dim())
+    };
+    let current = r.matches.get(r.current).copied();
+    let mut lines = vec![search];
+    for (i, l) in r.lines.iter().enumerate().skip(scroll).take(rows) {
+        let hit = r.matches.binary_search(&i).is_ok();
+        let spans: Vec<Span> = l
+            .parts
+            .iter()
+            .map(|(tok, text)| {
+                let style = match tok {
+                    Tok::Key => t.json_key(),
+                    Tok::Str => t.json_str(),
+                    Tok::Num | Tok::Lit => t.json_num(),
+                    Tok::Punct | Tok::Space => t.plain(),
+                };
+                let style = if Some(i) == current {
+                    t.matched()
+                } else if hit {
+                    style.add_modifier(ratatui::style::Modifier::UNDERLINED)
+                } else {
+                    style
+                };
+                Span::styled(text.clone(), style)
+            })
+            .collect();
+        lines.push(Line::from(spans));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+pub fn draw_timeline(f: &mut Frame, s: &State, area: Rect, t: Theme) {
+    let Some(v) = &s.timeline else { return };
+    let changes = s.timelines.get(&v.id);
+    let n = changes.map_or(0, |c| c.len());
+    let rows = area.height.saturating_sub(3) as usize;
+    let max = n.saturating_sub(rows.max(1));
+    let scroll = if v.stick { max } else { v.scroll.min(max) };
+    let state = match s.watch.as_ref().filter(|w| w.id == v.id).map(|w| &w.state) {
+        Some(WatchState::Live) => "LIVE".to_string(),
+        Some(WatchState::Paused) => "paused".to_string(),
+        Some(WatchState::Stopped(why)) => format!("stopped: {why}"),
+        None => "not watched".to_string(),
+    };
+    let title = vec![
+        Span::styled(" Timeline ", t.title()),
+        Span::styled(format!("{} · {n} changes · {state} ", v.id), t.dim()),
+    ];
+    let block = frame(title, t);
+    let inner = block.inner(area);
+    f.render_widget(Clear, area);
+    f.render_widget(block, area);
+    let w = inner.width as usize;
+    let (time_w, who_w, key_w) = (8, 26.min(w / 4), 24.min(w / 4));
+    let rest = w.saturating_sub(time_w + who_w + key_w + 6);
+    let mut lines = vec![Line::styled(
+        pad(
+            &format!(
+                "{}  {}  {}  {}",
+                pad("Time", time_w),
+                pad("Participant", who_w),
+                pad("Key", key_w),
+                "Old → new"
+            ),
+            w,
+        ),
+        t.title(),
+    )];
+    match changes {
+        None => {
+            let hint = if s.watch.as_ref().is_some_and(|w| w.id == v.id) {
+                "No change seen yet: changes appear here as the watch finds them."
+            } else {
+                "No change recorded: w watches this conversation and records every change."
+            };
+            lines.push(Line::styled(hint, t.dim()));
+        }
+        Some(cs) => {
+            for c in cs.iter().skip(scroll).take(rows) {
+                let at = s.zone().format(c.at, "%H:%M:%S");
+                let who = format!("{} {} {}", role_symbol(&c.purpose), c.purpose, c.name);
+                let key = sanitize(&c.key);
+                let (mark, style, text) = match &c.kind {
+                    ChangeKind::Added { value } => ("+", t.added(), format!("→ {}", sanitize(value))),
+                    ChangeKind::Changed { old, new } => (
+                        "~",
+                        t.changed(),
+                        format!("{} → {}", sanitize(old), sanitize(new)),
+                    ),
+                    ChangeKind::Removed { old } => ("-", t.removed(), format!("{} →", sanitize(old))),
+                    ChangeKind::Joined => ("★", t.added(), "joined".into()),
+                    ChangeKind::Left => ("⏏", t.warn(), "left".into()),
+                };
+                lines.push(Line::from(vec![
+                    Span::styled(pad(&at, time_w), t.dim()),
+                    Span::raw("  "),
+                    Span::styled(pad(&who, who_w), t.tag(&c.purpose)),
+                    Span::raw("  "),
+                    Span::styled(mark, style),
+                    Span::raw(" "),
+                    Span::styled(pad(&key, key_w), t.key()),
+                    Span::raw("  "),
+                    Span::raw(fit(&text, rest)),
+                ]));
+            }
+        }
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+pub fn draw_popup(f: &mut Frame, s: &State, area: Rect, t: Theme) {
+    let Some(p) = &s.popup else { return };
+    let w = area.width.saturating_sub(4).max(10);
+    let text = sanitize(&p.text);
+    let body = wrap(&text, w.saturating_sub(2) as usize);
+    let h = (body.len() as u16 + 3).min(area.height);
+    let [r] = Layout::horizontal([Constraint::Length(w)])
+        .flex(Flex::Center)
+        .areas(area);
+    let [r] = Layout::vertical([Constraint::Length(h)])
+        .flex(Flex::Center)
+        .areas(r);
+    let block = frame(
+        vec![Span::styled(
+            format!(" {} ", fit(&sanitize(&p.title), w.saturating_sub(4) as usize)),
+            t.title(),
+        )],
+        t,
+    );
+    let inner = block.inner(r);
+    let rows = inner.height.saturating_sub(1) as usize;
+    let scroll = p.scroll.min(body.len().saturating_sub(rows.max(1)));
+    let mut lines = vec![Line::styled(
+        if s.mouse {
+            "m turns the mouse off to select · Esc closes"
+        } else {
+            "select with the mouse · control characters shown escaped · Esc closes"
+        },
+        t.dim(),
+    )];
+    lines.extend(
+        body.into_iter()
+            .skip(scroll)
+            .take(rows)
+            .map(Line::raw),
+    );
+    f.render_widget(Clear, r);
+    f.render_widget(block, r);
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+pub fn draw_prompt(f: &mut Frame, s: &State, area: Rect, t: Theme) {
+    let Some(input) = &s.prompt else { return };
+    let w = area.width.saturating_sub(4).clamp(10, 60);
+    let [r] = Layout::horizontal([Constraint::Length(w)])
+        .flex(Flex::Center)
+        .areas(area);
+    let [r] = Layout::vertical([Constraint::Length(4)])
+        .flex(Flex::Center)
+        .areas(r);
+    let block = frame(vec![Span::styled(" Open a conversation ", t.title())], t);
+    let inner = block.inner(r);
+    let iw = inner.width.saturating_sub(3) as usize;
+    let (shown, cur) = visible(input, iw);
+    let lines = vec![
+        Line::from(vec![
+            Span::styled(": ", t.key()),
+            Span::styled(pad(&sanitize(&shown), iw), t.input(true)),
+        ]),
+        Line::styled(
+            fit("an id or a URL holding one · Enter opens · Esc", inner.width as usize),
+            t.dim(),
+        ),
+    ];
+    f.render_widget(Clear, r);
+    f.render_widget(block, r);
+    f.render_widget(Paragraph::new(lines), inner);
+    if !s.help {
+        let x = inner.x + 2 + (cur as u16).min(iw as u16);
+        f.set_cursor_position(Position::new(x, inner.y));
+    }
+}
