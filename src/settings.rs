@@ -212,11 +212,25 @@ impl Given {
         let (media, from, to, utc, local, mouse, concurrency) = match &cli.command {
             None => {
                 let b = &cli.browse;
-                (b.media, &b.from, &b.to, b.utc, b.local, b.mouse, b.concurrency)
+                (
+                    b.media,
+                    &b.from,
+                    &b.to,
+                    b.utc,
+                    b.local,
+                    b.mouse,
+                    b.concurrency,
+                )
             }
-            Some(Command::Browse(b)) => {
-                (b.media, &b.from, &b.to, b.utc, b.local, b.mouse, b.concurrency)
-            }
+            Some(Command::Browse(b)) => (
+                b.media,
+                &b.from,
+                &b.to,
+                b.utc,
+                b.local,
+                b.mouse,
+                b.concurrency,
+            ),
             Some(Command::Export(e)) => (
                 e.media,
                 &e.from,
@@ -578,7 +592,12 @@ impl Settings {
                 &cfg_src,
                 defaults::CONCURRENCY,
             ),
-            clipboard: pick(given.clipboard, cfg.clipboard, &cfg_src, defaults::CLIPBOARD),
+            clipboard: pick(
+                given.clipboard,
+                cfg.clipboard,
+                &cfg_src,
+                defaults::CLIPBOARD,
+            ),
             mouse: pick(given.mouse, cfg.mouse, &cfg_src, defaults::MOUSE),
             theme: pick(None, cfg.theme, &cfg_src, defaults::THEME),
             keys: if cfg.keys.is_empty() {

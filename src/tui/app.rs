@@ -847,3 +847,6 @@ fn on_mouse(s: &mut State, m: MouseEvent) -> Vec<Effect> {
 
 #[cfg(test)]
 pub(crate) mod tests;
+
+#[cfg(test)]
+mod live_tests;

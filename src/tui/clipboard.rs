@@ -55,10 +55,7 @@ mod tests {
             "\x1b]52;c;aGVsbG8=\x07"
         );
         // Non-ASCII text is sent as its UTF-8 bytes.
-        assert_eq!(
-            osc52("é", Target::Plain).unwrap(),
-            "\x1b]52;c;w6k=\x07"
-        );
+        assert_eq!(osc52("é", Target::Plain).unwrap(), "\x1b]52;c;w6k=\x07");
     }
 
     #[test]

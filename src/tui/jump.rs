@@ -69,7 +69,9 @@ mod tests {
 
     #[test]
     fn an_id_inside_a_url() {
-        let url = format!("https://apps.mypurecloud.ie/directory/#/engage/admin/interactions/{ID}/details?tab=1");
+        let url = format!(
+            "https://apps.mypurecloud.ie/directory/#/engage/admin/interactions/{ID}/details?tab=1"
+        );
         assert_eq!(extract_id(&url).as_deref(), Some(ID));
     }
 

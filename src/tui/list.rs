@@ -260,7 +260,9 @@ impl List {
             return None;
         }
         let r = self.rank[i];
-        self.visible.binary_search_by(|&v| self.rank[v].cmp(&r)).ok()
+        self.visible
+            .binary_search_by(|&v| self.rank[v].cmp(&r))
+            .ok()
     }
 
     /// A refresh of the same range begins: the rows stay (replaced as pages arrive).
@@ -528,9 +530,7 @@ impl List {
         }
         self.passes[i] = ok;
         let r = self.rank[i];
-        let pos = self
-            .visible
-            .binary_search_by(|&v| self.rank[v].cmp(&r));
+        let pos = self.visible.binary_search_by(|&v| self.rank[v].cmp(&r));
         match (ok, pos) {
             (true, Err(p)) => self.visible.insert(p, i),
             (false, Ok(p)) => {

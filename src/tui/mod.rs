@@ -36,10 +36,10 @@ use crate::config::{Clipboard, KeyBindings, Theme};
 use crate::export::Format;
 use crate::genesys::Error;
 use crate::genesys::model::{AnalyticsConversation, Attributes};
-use detail::Fresh;
 use crate::genesys::query::Media;
 use crate::timespec::Zone;
 use app::{Effect, Event, Init, State, update};
+use detail::Fresh;
 use keymap::Keymap;
 
 use crate::genesys::Client;
@@ -258,7 +258,11 @@ struct Runner {
 }
 
 /// Sends `ev` after `delay` (timers report through the same channel as everything else).
-fn after(tx: &mpsc::Sender<Event>, delay: Duration, ev: impl FnOnce() -> Event + Send + 'static) -> JoinHandle<()> {
+fn after(
+    tx: &mpsc::Sender<Event>,
+    delay: Duration,
+    ev: impl FnOnce() -> Event + Send + 'static,
+) -> JoinHandle<()> {
     let tx = tx.clone();
     tokio::spawn(async move {
         tokio::time::sleep(delay).await;

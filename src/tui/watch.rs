@@ -21,9 +21,16 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChangeKind {
-    Added { value: String },
-    Changed { old: String, new: String },
-    Removed { old: String },
+    Added {
+        value: String,
+    },
+    Changed {
+        old: String,
+        new: String,
+    },
+    Removed {
+        old: String,
+    },
     /// A participant appeared (a transfer, an agent joining).
     Joined,
     /// A participant's session ended.
@@ -196,7 +203,9 @@ impl Watch {
     /// A refetch failed: wait longer (doubling, at least `retry_after`, at most a minute).
     pub fn failed(&mut self, message: String, retry_after: Option<Duration>) {
         let doubled = self.next_delay() * 2;
-        let wait = doubled.max(retry_after.unwrap_or_default()).min(MAX_BACKOFF);
+        let wait = doubled
+            .max(retry_after.unwrap_or_default())
+            .min(MAX_BACKOFF);
         self.backoff = Some(wait.max(self.interval));
         self.error = Some(message);
     }
@@ -289,7 +298,10 @@ mod tests {
         new.participants[1].end_time = Some("2026-11-25T14:00:05.000Z".into());
         let d = diff(&old, &new, t(5));
         assert_eq!(d.len(), 1);
-        assert_eq!((d[0].participant_id.as_str(), &d[0].kind), ("p2", &ChangeKind::Left));
+        assert_eq!(
+            (d[0].participant_id.as_str(), &d[0].kind),
+            ("p2", &ChangeKind::Left)
+        );
         assert!(!ended(&new));
         new.participants[0].end_time = Some("2026-11-25T14:00:06.000Z".into());
         assert!(ended(&new));
@@ -340,6 +352,9 @@ mod tests {
         assert_eq!(w.next_delay(), Duration::from_secs(2));
         assert!(w.error.is_none());
         // Never under a second.
-        assert_eq!(Watch::new("c", Duration::ZERO).interval, Duration::from_secs(1));
+        assert_eq!(
+            Watch::new("c", Duration::ZERO).interval,
+            Duration::from_secs(1)
+        );
     }
 }

@@ -100,7 +100,8 @@ fn after_snapshot(s: &mut State, id: &str, old: Option<Snapshot>, at: DateTime<U
         && watched
         && old.at < new.at
     {
-        s.timelines.record(id, watch::diff(&old.conv, &new.conv, at));
+        s.timelines
+            .record(id, watch::diff(&old.conv, &new.conv, at));
     }
     learn(s, id, &new.conv);
     super::overlays::refresh_raw(s, id);
@@ -428,11 +429,7 @@ pub(super) fn attributes(
     vec![]
 }
 
-pub(super) fn attributes_done(
-    s: &mut State,
-    fetch_id: u64,
-    error: Option<String>,
-) -> Vec<Effect> {
+pub(super) fn attributes_done(s: &mut State, fetch_id: u64, error: Option<String>) -> Vec<Effect> {
     if let Some(a) = s.attr_fetch.as_mut().filter(|a| a.fetch_id == fetch_id) {
         a.running = false;
         a.error = error.map(|e| sanitize(&e));

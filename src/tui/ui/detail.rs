@@ -122,7 +122,10 @@ pub fn pane(s: &State, w: usize, t: Theme) -> Pane {
         }
         None => {
             let frame = SPINNER[s.spinner % SPINNER.len()];
-            b.line(Line::styled(format!("{frame} loading attributes…"), t.dim()));
+            b.line(Line::styled(
+                format!("{frame} loading attributes…"),
+                t.dim(),
+            ));
         }
     }
     b.line(Line::raw(""));
@@ -251,9 +254,15 @@ fn live_media(c: &Conversation) -> String {
             ("chats", "chat"),
             ("videos", "video"),
         ] {
-            if let Some(first) = p.extra.get(list).and_then(|v| v.as_array()?.first().cloned()) {
+            if let Some(first) = p
+                .extra
+                .get(list)
+                .and_then(|v| v.as_array()?.first().cloned())
+            {
                 return match first.get("type").and_then(|v| v.as_str()) {
-                    Some(ty) if name == "message" => sanitize(&format!("{name}/{}", ty.to_lowercase())),
+                    Some(ty) if name == "message" => {
+                        sanitize(&format!("{name}/{}", ty.to_lowercase()))
+                    }
                     _ => name.to_string(),
                 };
             }
@@ -336,8 +345,7 @@ fn participant(
         None => {}
         Some(lp) => {
             attributes(b, lp, marks, w, t);
-            if lp.attributes.is_empty() && !marks.keys().any(|(p, k)| *p == pid && !k.is_empty())
-            {
+            if lp.attributes.is_empty() && !marks.keys().any(|(p, k)| *p == pid && !k.is_empty()) {
                 b.line(Line::styled(format!("{indent}(no attributes)"), t.dim()));
             }
         }
@@ -371,7 +379,13 @@ fn attributes(b: &mut Builder, p: &ConversationParticipant, marks: &Marks, w: us
     let mut rows: Vec<(&str, &str, Option<&Change>)> = p
         .attributes
         .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str(), marks.get(&(p.id.as_str(), k.as_str())).copied()))
+        .map(|(k, v)| {
+            (
+                k.as_str(),
+                v.as_str(),
+                marks.get(&(p.id.as_str(), k.as_str())).copied(),
+            )
+        })
         .collect();
     for (k, old) in &removed {
         rows.push((k, old, marks.get(&(p.id.as_str(), *k)).copied()));
@@ -476,7 +490,10 @@ fn inner(s: &State) -> Option<Rect> {
 pub fn geometry(s: &State) -> (Vec<ItemSpan>, usize, usize) {
     let (w, h) = match inner(s) {
         Some(r) => (r.width as usize, r.height as usize),
-        None => (s.width.saturating_sub(2) as usize, s.height.saturating_sub(8) as usize),
+        None => (
+            s.width.saturating_sub(2) as usize,
+            s.height.saturating_sub(8) as usize,
+        ),
     };
     let p = pane(s, w.saturating_sub(GUTTER), Theme::mono());
     (p.items, h, p.lines.len())

@@ -49,3 +49,6 @@ pub fn draw(f: &mut Frame, s: &State) {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod live_tests;

@@ -99,7 +99,11 @@ pub fn live_text(s: &State) -> String {
                 let mut p = format!("● LIVE {}s{which}", w.interval.as_secs());
                 match (&w.error, w.updated) {
                     (Some(e), _) => {
-                        p += &format!(" · {} (next try in {} s)", fit(e, 40), w.next_delay().as_secs())
+                        p += &format!(
+                            " · {} (next try in {} s)",
+                            fit(e, 40),
+                            w.next_delay().as_secs()
+                        )
                     }
                     (None, Some(u)) => p += &format!(" · updated {}", at(u)),
                     (None, None) => p += " · reading…",

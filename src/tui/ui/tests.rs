@@ -17,11 +17,11 @@ use crate::paging::PageEvent;
 use crate::timespec::Zone;
 use crate::tui::app::{Event, Init, State, update};
 
-fn now() -> DateTime<Utc> {
+pub(super) fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 25, 12, 30, 0).unwrap()
 }
 
-fn state(width: u16, height: u16, color: bool) -> State {
+pub(super) fn state(width: u16, height: u16, color: bool) -> State {
     let mut s = State::new(Init {
         zone: Zone::Utc,
         zone_label: "UTC".into(),
@@ -33,7 +33,7 @@ fn state(width: u16, height: u16, color: bool) -> State {
     s
 }
 
-fn key(s: &mut State, code: KeyCode) {
+pub(super) fn key(s: &mut State, code: KeyCode) {
     update(
         s,
         Event::Key {
@@ -43,13 +43,13 @@ fn key(s: &mut State, code: KeyCode) {
     );
 }
 
-fn render(s: &State) -> Buffer {
+pub(super) fn render(s: &State) -> Buffer {
     let mut t = Terminal::new(TestBackend::new(s.width, s.height)).unwrap();
     t.draw(|f| super::draw(f, s)).unwrap();
     t.backend().buffer().clone()
 }
 
-fn text(b: &Buffer) -> String {
+pub(super) fn text(b: &Buffer) -> String {
     let mut out = String::new();
     for y in 0..b.area.height {
         let mut line = String::new();
@@ -62,7 +62,7 @@ fn text(b: &Buffer) -> String {
     out
 }
 
-const IDS: [&str; 4] = [
+pub(super) const IDS: [&str; 4] = [
     "0f8e2c1a-6b3d-4e5f-9a7b-1c2d3e4f5a6b",
     "1a2b3c4d-5e6f-4a8b-9c0d-e1f2a3b4c5d6",
     "2b3c4d5e-6f7a-4b9c-8d0e-f1a2b3c4d5e6",
@@ -146,7 +146,7 @@ fn convs() -> Vec<AnalyticsConversation> {
 }
 
 /// The live conversation of IDS[1], with attributes of every kind.
-fn live() -> Conversation {
+pub(super) fn live() -> Conversation {
     let attrs = |pairs: &[(&str, &str)]| {
         pairs
             .iter()
@@ -218,7 +218,7 @@ fn loading(width: u16, height: u16) -> State {
 }
 
 /// Everything loaded, the second row selected and its attributes fetched.
-fn full(width: u16, height: u16) -> State {
+pub(super) fn full(width: u16, height: u16) -> State {
     let mut s = loading(width, height);
     update(
         &mut s,

@@ -96,7 +96,10 @@ impl Theme {
     }
     /// A watched attribute that went away.
     pub fn removed(self) -> Style {
-        self.c(Style::default().add_modifier(Modifier::CROSSED_OUT), Color::Red)
+        self.c(
+            Style::default().add_modifier(Modifier::CROSSED_OUT),
+            Color::Red,
+        )
     }
     /// Raw JSON: keys, strings, numbers and literals.
     pub fn json_key(self) -> Style {
@@ -110,6 +113,9 @@ impl Theme {
     }
     /// A search match: reversed, so it shows without colour.
     pub fn matched(self) -> Style {
-        self.c(Style::default().add_modifier(Modifier::REVERSED), Color::Yellow)
+        self.c(
+            Style::default().add_modifier(Modifier::REVERSED),
+            Color::Yellow,
+        )
     }
 }

@@ -65,7 +65,10 @@ pub fn draw_raw(f: &mut Frame, s: &State, area: Rect, t: Theme) {
             Span::styled(count, t.dim()),
         ])
     } else {
-        Line::styled("/ search · n/N next/previous · y copies the JSON · Esc closes", t.dim())
+        Line::styled(
+            "/ search · n/N next/previous · y copies the JSON · Esc closes",
+            t.dim(),
+        )
     };
     let current = r.matches.get(r.current).copied();
     let mut lines = vec![search];
@@ -126,7 +129,7 @@ pub fn draw_timeline(f: &mut Frame, s: &State, area: Rect, t: Theme) {
                 "{}  {}  {}  {}",
                 pad("Time", time_w),
                 pad("Participant", who_w),
-                pad("Key", key_w),
+                pad("  Key", key_w + 2),
                 "Old → new"
             ),
             w,
@@ -148,13 +151,17 @@ pub fn draw_timeline(f: &mut Frame, s: &State, area: Rect, t: Theme) {
                 let who = format!("{} {} {}", role_symbol(&c.purpose), c.purpose, c.name);
                 let key = sanitize(&c.key);
                 let (mark, style, text) = match &c.kind {
-                    ChangeKind::Added { value } => ("+", t.added(), format!("→ {}", sanitize(value))),
+                    ChangeKind::Added { value } => {
+                        ("+", t.added(), format!("→ {}", sanitize(value)))
+                    }
                     ChangeKind::Changed { old, new } => (
                         "~",
                         t.changed(),
                         format!("{} → {}", sanitize(old), sanitize(new)),
                     ),
-                    ChangeKind::Removed { old } => ("-", t.removed(), format!("{} →", sanitize(old))),
+                    ChangeKind::Removed { old } => {
+                        ("-", t.removed(), format!("{} →", sanitize(old)))
+                    }
                     ChangeKind::Joined => ("★", t.added(), "joined".into()),
                     ChangeKind::Left => ("⏏", t.warn(), "left".into()),
                 };
@@ -189,7 +196,10 @@ pub fn draw_popup(f: &mut Frame, s: &State, area: Rect, t: Theme) {
         .areas(r);
     let block = frame(
         vec![Span::styled(
-            format!(" {} ", fit(&sanitize(&p.title), w.saturating_sub(4) as usize)),
+            format!(
+                " {} ",
+                fit(&sanitize(&p.title), w.saturating_sub(4) as usize)
+            ),
             t.title(),
         )],
         t,
@@ -205,12 +215,7 @@ pub fn draw_popup(f: &mut Frame, s: &State, area: Rect, t: Theme) {
         },
         t.dim(),
     )];
-    lines.extend(
-        body.into_iter()
-            .skip(scroll)
-            .take(rows)
-            .map(Line::raw),
-    );
+    lines.extend(body.into_iter().skip(scroll).take(rows).map(Line::raw));
     f.render_widget(Clear, r);
     f.render_widget(block, r);
     f.render_widget(Paragraph::new(lines), inner);
@@ -235,7 +240,10 @@ pub fn draw_prompt(f: &mut Frame, s: &State, area: Rect, t: Theme) {
             Span::styled(pad(&sanitize(&shown), iw), t.input(true)),
         ]),
         Line::styled(
-            fit("an id or a URL holding one · Enter opens · Esc", inner.width as usize),
+            fit(
+                "an id or a URL holding one · Enter opens · Esc",
+                inner.width as usize,
+            ),
             t.dim(),
         ),
     ];

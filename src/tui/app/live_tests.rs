@@ -1,0 +1,664 @@
+//! State tests of live debugging: watch, timeline, open by id, raw JSON, copy, export from the
+//! screen, the list refreshing itself, and the `attr:` filter's background fetch.
+
+use super::tests::{key, now, page, state, typ};
+use super::*;
+use crate::genesys::model::{Conversation, ConversationParticipant};
+use crate::tui::list::tests::conv;
+use crate::tui::watch::{ChangeKind, WatchState};
+use chrono::Duration as Dur;
+use ratatui::crossterm::event::KeyCode;
+
+const ID: &str = "3b6e4622-105e-4916-b343-cfc18db433a8";
+
+fn live(id: &str, attrs: &[(&str, &str)]) -> Conversation {
+    Conversation {
+        id: id.into(),
+        participants: vec![ConversationParticipant {
+            id: format!("{id}-p1"),
+            name: Some("Jane".into()),
+            purpose: Some("customer".into()),
+            attributes: attrs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            ..Default::default()
+        }],
+        ..Default::default()
+    }
+}
+
+fn fresh(c: Conversation) -> Fresh {
+    Fresh::from_conversation(c)
+}
+
+/// A list of two rows (`c1` newest, selected), with `c1`'s conversation fetched.
+fn loaded() -> State {
+    let mut s = state();
+    key(&mut s, KeyCode::Enter);
+    update(
+        &mut s,
+        page(
+            1,
+            2,
+            vec![conv("c1", 10, "Jane", "Bob"), conv("c2", 5, "Ann", "Carl")],
+        ),
+    );
+    update(
+        &mut s,
+        Event::Page(PageEvent::Done {
+            query_id: 1,
+            loaded: 2,
+        }),
+    );
+    update(&mut s, Event::Debounced { generation: 1 });
+    update(
+        &mut s,
+        Event::Fetched {
+            id: "c1".into(),
+            generation: 1,
+            result: Ok(fresh(live("c1", &[("a", "1")]))),
+            at: now(),
+        },
+    );
+    s
+}
+
+fn watched(s: &mut State, c: Conversation, secs: i64) -> Vec<Effect> {
+    let generation = s.watch.as_ref().unwrap().generation;
+    update(
+        s,
+        Event::Watched {
+            id: c.id.clone(),
+            generation,
+            result: Ok(fresh(c)),
+            at: now() + Dur::seconds(secs),
+        },
+    )
+}
+
+#[test]
+fn w_watches_the_conversation_shown_and_records_each_change() {
+    let mut s = loaded();
+    let fx = key(&mut s, KeyCode::Char('w'));
+    let generation = s.watch.as_ref().unwrap().generation;
+    assert_eq!(
+        fx,
+        vec![
+            Effect::CancelWatch,
+            Effect::WatchFetch {
+                id: "c1".into(),
+                generation
+            }
+        ]
+    );
+    assert!(s.watch.as_ref().unwrap().is_live());
+    // The first answer: "a" changed since the detail read it, "b" appeared.
+    let fx = watched(&mut s, live("c1", &[("a", "2"), ("b", "x")]), 2);
+    assert_eq!(
+        fx,
+        vec![Effect::WatchAfter {
+            delay: DEFAULT_WATCH_INTERVAL,
+            generation
+        }]
+    );
+    let kinds: Vec<ChangeKind> = s
+        .timelines
+        .get("c1")
+        .unwrap()
+        .iter()
+        .map(|c| c.kind.clone())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ChangeKind::Changed {
+                old: "1".into(),
+                new: "2".into()
+            },
+            ChangeKind::Added { value: "x".into() }
+        ]
+    );
+    // The timer goes off: refetch; "a" is removed.
+    let fx = update(
+        &mut s,
+        Event::WatchDue {
+            generation,
+            now: now() + Dur::seconds(4),
+        },
+    );
+    assert_eq!(
+        fx,
+        vec![Effect::WatchFetch {
+            id: "c1".into(),
+            generation
+        }]
+    );
+    watched(&mut s, live("c1", &[("b", "x")]), 5);
+    let last = s.timelines.get("c1").unwrap().back().unwrap().clone();
+    assert_eq!(last.kind, ChangeKind::Removed { old: "2".into() });
+    assert_eq!(last.key, "a");
+    // The attributes reached the list row: searchable.
+    assert!(s.list.row("c1").unwrap().haystack.contains('x'));
+    let status = ui::status::live_text(&s);
+    assert!(status.contains("LIVE 2s · updated 12:30:05"), "{status}");
+}
+
+#[test]
+fn w_again_pauses_and_then_resumes() {
+    let mut s = loaded();
+    key(&mut s, KeyCode::Char('w'));
+    watched(&mut s, live("c1", &[("a", "1")]), 1);
+    let g = s.watch.as_ref().unwrap().generation;
+    assert_eq!(key(&mut s, KeyCode::Char('w')), vec![Effect::CancelWatch]);
+    assert_eq!(s.watch.as_ref().unwrap().state, WatchState::Paused);
+    assert!(ui::status::live_text(&s).contains("paused"));
+    // A timer of before the pause does nothing.
+    assert!(
+        update(
+            &mut s,
+            Event::WatchDue {
+                generation: g,
+                now: now()
+            }
+        )
+        .is_empty()
+    );
+    let fx = key(&mut s, KeyCode::Char('w'));
+    assert!(matches!(fx[1], Effect::WatchFetch { .. }));
+    assert!(s.watch.as_ref().unwrap().is_live());
+    // Paused, nothing ticks: watching costs nothing when off.
+    key(&mut s, KeyCode::Char('w'));
+    assert!(!s.animating());
+}
+
+#[test]
+fn the_watch_backs_off_on_errors_and_stops_when_the_conversation_ends() {
+    let mut s = loaded();
+    key(&mut s, KeyCode::Char('w'));
+    let g = s.watch.as_ref().unwrap().generation;
+    let fx = update(
+        &mut s,
+        Event::Watched {
+            id: "c1".into(),
+            generation: g,
+            result: Err(Error::RateLimited {
+                retry_after: Some(9),
+                context_id: None,
+            }),
+            at: now(),
+        },
+    );
+    assert_eq!(
+        fx,
+        vec![Effect::WatchAfter {
+            delay: std::time::Duration::from_secs(9),
+            generation: g
+        }]
+    );
+    assert!(ui::status::live_text(&s).contains("next try in 9 s"));
+    // It ended: the watch stops and says so.
+    let mut ended = live("c1", &[("a", "1")]);
+    ended.end_time = Some("2026-11-25T12:31:00.000Z".into());
+    let fx = watched(&mut s, ended, 70);
+    assert!(fx.is_empty());
+    assert!(matches!(
+        &s.watch.as_ref().unwrap().state,
+        WatchState::Stopped(why) if why.contains("ended at 12:31:00")
+    ));
+    assert!(s.message.as_deref().unwrap().contains("the watch stopped"));
+}
+
+#[test]
+fn a_gone_conversation_stops_the_watch() {
+    let mut s = loaded();
+    key(&mut s, KeyCode::Char('w'));
+    let g = s.watch.as_ref().unwrap().generation;
+    let fx = update(
+        &mut s,
+        Event::Watched {
+            id: "c1".into(),
+            generation: g,
+            result: Err(Error::NotFound {
+                what: "conversation c1".into(),
+                context_id: None,
+            }),
+            at: now(),
+        },
+    );
+    assert!(fx.is_empty());
+    assert!(matches!(
+        s.watch.as_ref().unwrap().state,
+        WatchState::Stopped(_)
+    ));
+}
+
+#[test]
+fn the_timeline_survives_switching_conversations() {
+    let mut s = loaded();
+    key(&mut s, KeyCode::Char('w'));
+    watched(&mut s, live("c1", &[("a", "9")]), 1);
+    key(&mut s, KeyCode::Char('t'));
+    assert_eq!(s.mode(), Mode::Timeline);
+    assert_eq!(s.timeline.as_ref().unwrap().id, "c1");
+    key(&mut s, KeyCode::Esc);
+    key(&mut s, KeyCode::Char('j'));
+    assert_eq!(s.subject(), Some("c2"));
+    key(&mut s, KeyCode::Char('k'));
+    key(&mut s, KeyCode::Char('t'));
+    assert_eq!(s.timelines.len(s.timeline.as_ref().unwrap().id.as_str()), 1);
+    // The watch went on meanwhile: same conversation, same timeline.
+    assert_eq!(s.watch.as_ref().unwrap().id, "c1");
+}
+
+#[test]
+fn colon_opens_a_conversation_by_id_even_outside_the_list() {
+    let mut s = loaded();
+    key(&mut s, KeyCode::Char(':'));
+    assert_eq!(s.mode(), Mode::Prompt);
+    // A pasted URL, with a q in it that must type.
+    typ(
+        &mut s,
+        &format!("https://apps.mypurecloud.ie/#/q/interactions/{ID}/details"),
+    );
+    assert_eq!(s.mode(), Mode::Prompt);
+    let fx = key(&mut s, KeyCode::Enter);
+    assert_eq!(s.pinned.as_deref(), Some(ID));
+    assert_eq!(s.focus, Focus::Detail);
+    assert_eq!(s.subject(), Some(ID));
+    // Its attributes are fetched like a row's.
+    assert!(matches!(fx[..], [Effect::Debounce { .. }]));
+    // Esc goes back to the list's selection.
+    key(&mut s, KeyCode::Esc);
+    assert_eq!(s.subject(), Some("c1"));
+}
+
+#[test]
+fn an_id_in_the_list_selects_its_row() {
+    let mut s = loaded();
+    key(&mut s, KeyCode::Char('i'));
+    typ(&mut s, " c2 ");
+    key(&mut s, KeyCode::Enter);
+    assert!(
+        s.message
+            .as_deref()
+            .unwrap()
+            .contains("not a conversation id")
+    );
+    assert_eq!(s.subject(), Some("c1"));
+    key(&mut s, KeyCode::Char(':'));
+    key(&mut s, KeyCode::Esc);
+    assert_eq!(s.mode(), Mode::List, "Esc cancels the prompt");
+}
+
+#[test]
+fn y_copies_the_id_in_the_list_and_the_selected_value_in_the_detail() {
+    let mut s = loaded();
+    let fx = key(&mut s, KeyCode::Char('y'));
+    assert_eq!(
+        fx,
+        vec![Effect::Copy(
+            crate::tui::clipboard::osc52("c1", Target::Plain).unwrap()
+        )]
+    );
+    assert!(
+        s.message
+            .as_deref()
+            .unwrap()
+            .contains("copied the conversation id")
+    );
+    // In the detail: the conversation, then the participant, then its attribute.
+    key(&mut s, KeyCode::Tab);
+    assert_eq!(s.mode(), Mode::Detail);
+    let fx = key(&mut s, KeyCode::Char('y'));
+    assert_eq!(
+        fx,
+        vec![Effect::Copy(
+            crate::tui::clipboard::osc52("c1", Target::Plain).unwrap()
+        )]
+    );
+    key(&mut s, KeyCode::Char('j'));
+    let fx = key(&mut s, KeyCode::Char('y'));
+    assert_eq!(
+        fx,
+        vec![Effect::Copy(
+            crate::tui::clipboard::osc52("c1-p1", Target::Plain).unwrap()
+        )]
+    );
+    key(&mut s, KeyCode::Char('j'));
+    let fx = key(&mut s, KeyCode::Char('y'));
+    assert_eq!(
+        fx,
+        vec![Effect::Copy(
+            crate::tui::clipboard::osc52("1", Target::Plain).unwrap()
+        )]
+    );
+    assert!(s.message.as_deref().unwrap().contains("the value of a"));
+    let fx = key(&mut s, KeyCode::Char('Y'));
+    assert_eq!(
+        fx,
+        vec![Effect::Copy(
+            crate::tui::clipboard::osc52("a=1", Target::Plain).unwrap()
+        )]
+    );
+}
+
+#[test]
+fn without_a_clipboard_the_value_is_shown_to_copy_by_hand() {
+    let mut s = loaded();
+    s.clipboard = crate::config::Clipboard::Off;
+    assert!(key(&mut s, KeyCode::Char('y')).is_empty());
+    let p = s.popup.as_ref().unwrap();
+    assert_eq!(p.text, "c1");
+    assert!(p.title.contains("clipboard off"));
+    assert_eq!(s.mode(), Mode::Popup);
+    key(&mut s, KeyCode::Esc);
+    assert!(s.popup.is_none());
+    // Too large for OSC 52: shown too.
+    s.clipboard = crate::config::Clipboard::Osc52;
+    let big = "x".repeat(crate::tui::clipboard::MAX_COPY_BYTES + 1);
+    update(
+        &mut s,
+        Event::Fetched {
+            id: "c1".into(),
+            generation: 9,
+            result: Ok(fresh(live("c1", &[("big", &big)]))),
+            at: now(),
+        },
+    );
+    key(&mut s, KeyCode::Tab);
+    // The conversation, the customer, its one attribute.
+    key(&mut s, KeyCode::Char('j'));
+    key(&mut s, KeyCode::Char('j'));
+    assert!(key(&mut s, KeyCode::Char('y')).is_empty());
+    assert!(s.popup.as_ref().unwrap().title.contains("too large"));
+}
+
+#[test]
+fn tmux_gets_the_wrapped_sequence() {
+    let mut s = loaded();
+    s.clip_target = Target::Tmux;
+    let fx = key(&mut s, KeyCode::Char('y'));
+    assert_eq!(
+        fx,
+        vec![Effect::Copy(
+            crate::tui::clipboard::osc52("c1", Target::Tmux).unwrap()
+        )]
+    );
+    assert!(s.message.as_deref().unwrap().contains("set-clipboard"));
+}
+
+#[test]
+fn j_shows_the_raw_json_searchable_with_n() {
+    let mut s = loaded();
+    update(
+        &mut s,
+        Event::Fetched {
+            id: "c1".into(),
+            generation: 9,
+            result: Ok(Fresh {
+                conv: live("c1", &[]),
+                raw: r#"{"id":"c1","b":"needle","c":{"d":"NEEDLE"}}"#.into(),
+            }),
+            at: now(),
+        },
+    );
+    key(&mut s, KeyCode::Char('J'));
+    assert_eq!(s.mode(), Mode::Raw);
+    assert_eq!(s.raw.as_ref().unwrap().lines.len(), 7);
+    key(&mut s, KeyCode::Char('/'));
+    assert_eq!(s.mode(), Mode::RawSearch);
+    typ(&mut s, "needle");
+    let r = s.raw.as_ref().unwrap();
+    assert_eq!(r.matches, vec![2, 4]);
+    assert_eq!(r.current, 0);
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(s.mode(), Mode::Raw);
+    key(&mut s, KeyCode::Char('n'));
+    assert_eq!(s.raw.as_ref().unwrap().current, 1);
+    key(&mut s, KeyCode::Char('n'));
+    assert_eq!(s.raw.as_ref().unwrap().current, 0, "wraps around");
+    key(&mut s, KeyCode::Char('N'));
+    assert_eq!(s.raw.as_ref().unwrap().current, 1);
+    // y copies the JSON as received.
+    let fx = key(&mut s, KeyCode::Char('y'));
+    assert!(matches!(&fx[..], [Effect::Copy(_)]));
+    // Esc clears the search, then closes.
+    key(&mut s, KeyCode::Esc);
+    assert!(s.raw.as_ref().unwrap().matches.is_empty());
+    key(&mut s, KeyCode::Esc);
+    assert!(s.raw.is_none());
+}
+
+#[test]
+fn j_without_a_fetched_conversation_says_why() {
+    let mut s = state();
+    key(&mut s, KeyCode::Enter);
+    update(&mut s, page(1, 1, vec![conv("c1", 10, "Jane", "Bob")]));
+    key(&mut s, KeyCode::Char('J'));
+    assert!(s.raw.is_none());
+    assert!(s.message.as_deref().unwrap().contains("not here yet"));
+}
+
+#[test]
+fn x_exports_the_rows_shown_with_the_attributes_known() {
+    let mut s = loaded();
+    s.now = now();
+    key(&mut s, KeyCode::Char('/'));
+    typ(&mut s, "jane");
+    key(&mut s, KeyCode::Enter);
+    let fx = key(&mut s, KeyCode::Char('x'));
+    let [
+        Effect::Export {
+            path,
+            format,
+            conversations,
+        },
+    ] = &fx[..]
+    else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(path.to_str(), Some("convoscope-20261125-123000.ndjson"));
+    assert_eq!(*format, Format::Ndjson);
+    assert_eq!(conversations.len(), 1, "only the filtered rows");
+    let cust = &conversations[0].participants[0];
+    assert_eq!(
+        cust.attributes
+            .as_ref()
+            .unwrap()
+            .get("a")
+            .map(String::as_str),
+        Some("1")
+    );
+    let fx = key(&mut s, KeyCode::Char('X'));
+    assert!(matches!(
+        &fx[..],
+        [Effect::Export {
+            format: Format::Csv,
+            ..
+        }]
+    ));
+    update(
+        &mut s,
+        Event::Exported {
+            path: "/tmp/x.csv".into(),
+            result: Ok(1),
+        },
+    );
+    assert_eq!(
+        s.message.as_deref(),
+        Some("wrote 1 conversations to /tmp/x.csv")
+    );
+}
+
+#[test]
+fn f_refreshes_the_list_keeping_the_selection_and_sliding_the_window() {
+    let mut s = loaded();
+    // The rows start on the 24th: a range from two days back holds them.
+    s.last_query.as_mut().unwrap().from = "-2d".into();
+    key(&mut s, KeyCode::Char('j'));
+    assert_eq!(s.subject(), Some("c2"));
+    let fx = key(&mut s, KeyCode::Char('F'));
+    let g = s.follow.as_ref().unwrap().generation;
+    let every = live::follow_interval(DEFAULT_WATCH_INTERVAL);
+    assert_eq!(
+        fx,
+        vec![Effect::FollowAfter {
+            delay: every,
+            generation: g
+        }]
+    );
+    // Ten minutes later the "-24h .. now" window has moved.
+    let later = now() + Dur::minutes(10);
+    let fx = update(
+        &mut s,
+        Event::FollowDue {
+            generation: g,
+            now: later,
+        },
+    );
+    let Effect::Query {
+        query_id, interval, ..
+    } = fx[0].clone()
+    else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(interval, Interval::new(later - Dur::days(2), later));
+    assert_eq!(s.list.rows.len(), 2, "the rows stay while refreshing");
+    // The refresh brings a new conversation and an update of c2.
+    update(
+        &mut s,
+        page(
+            query_id,
+            3,
+            vec![conv("c0", 20, "New", "Agent"), conv("c2", 5, "Ann", "Carl")],
+        ),
+    );
+    let fx = update(
+        &mut s,
+        Event::Page(PageEvent::Done {
+            query_id,
+            loaded: 3,
+        }),
+    );
+    assert_eq!(s.list.rows.len(), 3);
+    assert_eq!(
+        s.subject(),
+        Some("c2"),
+        "the selection stays on its conversation"
+    );
+    assert!(fx.contains(&Effect::FollowAfter {
+        delay: every,
+        generation: g
+    }));
+    // F again stops it.
+    key(&mut s, KeyCode::Char('F'));
+    assert!(s.follow.is_none());
+    assert!(
+        update(
+            &mut s,
+            Event::FollowDue {
+                generation: g,
+                now: later
+            }
+        )
+        .is_empty()
+    );
+}
+
+#[test]
+fn a_sliding_window_drops_the_rows_it_left_behind() {
+    let mut s = loaded();
+    key(&mut s, KeyCode::Char('F'));
+    let g = s.follow.as_ref().unwrap().generation;
+    // A day later every loaded row is outside "-24h .. now".
+    let fx = update(
+        &mut s,
+        Event::FollowDue {
+            generation: g,
+            now: now() + Dur::days(1),
+        },
+    );
+    let Effect::Query { query_id, .. } = fx[0].clone() else {
+        panic!()
+    };
+    update(
+        &mut s,
+        Event::Page(PageEvent::Done {
+            query_id,
+            loaded: 0,
+        }),
+    );
+    assert!(s.list.rows.is_empty());
+}
+
+#[test]
+fn f_needs_a_range_first() {
+    let mut s = state();
+    s.focus = Focus::List;
+    assert!(key(&mut s, KeyCode::Char('F')).is_empty());
+    assert!(s.follow.is_none());
+    assert!(s.message.as_deref().unwrap().contains("load a range first"));
+}
+
+#[test]
+fn an_attr_filter_fetches_missing_attributes_in_the_background() {
+    let mut s = loaded();
+    key(&mut s, KeyCode::Char('/'));
+    let mut fx = Vec::new();
+    for c in "attr:tier=gold".chars() {
+        fx.extend(key(&mut s, KeyCode::Char(c)));
+    }
+    // c1's attributes are known (fetched for the detail): only c2 is asked for, once.
+    let fetches: Vec<&Effect> = fx
+        .iter()
+        .filter(|e| matches!(e, Effect::FetchAttributes { .. }))
+        .collect();
+    assert_eq!(fetches.len(), 1);
+    let Effect::FetchAttributes {
+        fetch_id,
+        ids,
+        bulk,
+    } = fetches[0].clone()
+    else {
+        unreachable!()
+    };
+    assert_eq!(ids, ["c2"]);
+    assert_eq!(bulk, None, "few rows: one GET each");
+    assert!(s.list.visible.is_empty());
+    assert!(s.animating(), "progress is shown");
+    update(
+        &mut s,
+        Event::Attributes {
+            fetch_id,
+            id: "c2".into(),
+            result: Ok(vec![(
+                "c2-p1".into(),
+                [("tier".to_string(), "Gold".to_string())].into(),
+            )]),
+        },
+    );
+    assert_eq!(s.list.visible.len(), 1);
+    assert_eq!(s.subject(), Some("c2"));
+    update(
+        &mut s,
+        Event::AttributesDone {
+            fetch_id,
+            error: None,
+        },
+    );
+    assert!(s.attr_fetch.as_ref().unwrap().finished());
+    assert!(ui::status::live_text(&s).contains("attributes 1/1 read"));
+}
+
+#[test]
+fn a_new_submit_cancels_the_attribute_fetch() {
+    let mut s = loaded();
+    key(&mut s, KeyCode::Char('/'));
+    typ(&mut s, "attr:x");
+    key(&mut s, KeyCode::Enter);
+    s.focus = Focus::Form;
+    let fx = key(&mut s, KeyCode::Enter);
+    assert!(fx.contains(&Effect::CancelAttributes));
+    assert!(s.attr_fetch.is_none());
+}

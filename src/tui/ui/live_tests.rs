@@ -1,0 +1,164 @@
+//! Snapshot and cell tests of the live-debugging views: the marked detail pane, the timeline,
+//! the raw JSON view, the id prompt and the copy popup.
+
+use chrono::Duration;
+use ratatui::crossterm::event::KeyCode;
+use ratatui::style::Modifier;
+
+use super::tests::{IDS, full, key, live, now, render, text};
+use crate::genesys::model::ConversationParticipant;
+use crate::tui::app::{Event, State, update};
+use crate::tui::detail::Fresh;
+
+/// `full` with the selected conversation watched: one refetch added, changed and removed an
+/// attribute, and an agent joined.
+fn watched(width: u16, height: u16) -> State {
+    let mut s = full(width, height);
+    key(&mut s, KeyCode::Char('w'));
+    let generation = s.watch.as_ref().unwrap().generation;
+    let mut c = live();
+    let cust = &mut c.participants[0].attributes;
+    cust.insert("email".into(), "ann.lee@example.org".into());
+    cust.remove("note");
+    cust.insert("lastPage".into(), "/checkout".into());
+    c.participants.push(ConversationParticipant {
+        id: "1-agent2".into(),
+        name: Some("Eve Second".into()),
+        purpose: Some("agent".into()),
+        attributes: [("transferReason".to_string(), "billing".to_string())].into(),
+        ..Default::default()
+    });
+    update(
+        &mut s,
+        Event::Watched {
+            id: IDS[1].into(),
+            generation,
+            result: Ok(Fresh::from_conversation(c)),
+            at: now() + Duration::seconds(2),
+        },
+    );
+    // The whole detail pane, so that every mark is on screen.
+    key(&mut s, KeyCode::Tab);
+    key(&mut s, KeyCode::Char('z'));
+    s
+}
+
+#[test]
+fn watched_detail_marks_what_changed() {
+    let s = watched(120, 50);
+    let t = text(&render(&s));
+    assert!(t.contains("+ lastPage"), "{t}");
+    assert!(t.contains("~ email"), "{t}");
+    assert!(t.contains("was: ann@example.com"), "{t}");
+    assert!(t.contains("- note"), "{t}");
+    assert!(t.contains("★ joined 12:30:02"), "{t}");
+    assert!(t.contains("● LIVE 2s · updated 12:30:02"), "{t}");
+    insta::assert_snapshot!(t);
+}
+
+#[test]
+fn marks_are_styled_not_only_coloured() {
+    for color in [true, false] {
+        let mut s = watched(120, 50);
+        s.color = color;
+        let b = render(&s);
+        let find = |needle: &str| {
+            let t = text(&b);
+            let y = t.lines().position(|l| l.contains(needle)).unwrap();
+            let x = t.lines().nth(y).unwrap().find(needle).unwrap();
+            // Columns are chars here (the marks line is ASCII up to the needle).
+            let col = t.lines().nth(y).unwrap()[..x].chars().count();
+            b[(col as u16, y as u16)].style()
+        };
+        assert!(find("~ email").add_modifier.contains(Modifier::UNDERLINED));
+        assert!(find("- note").add_modifier.contains(Modifier::CROSSED_OUT));
+        assert!(find("+ lastPage").add_modifier.contains(Modifier::BOLD));
+    }
+}
+
+#[test]
+fn marks_fade_after_a_while() {
+    let mut s = watched(120, 50);
+    update(
+        &mut s,
+        Event::Tick {
+            now: now() + Duration::seconds(60),
+        },
+    );
+    let t = text(&render(&s));
+    assert!(!t.contains("~ email") && !t.contains("- note"), "{t}");
+    assert!(t.contains("ann.lee@example.org"), "{t}");
+}
+
+#[test]
+fn timeline_lists_every_change() {
+    let mut s = watched(120, 30);
+    key(&mut s, KeyCode::Char('z'));
+    key(&mut s, KeyCode::Char('t'));
+    let t = text(&render(&s));
+    assert!(t.contains("Timeline 1a2b3c4d"), "{t}");
+    insta::assert_snapshot!(t);
+}
+
+#[test]
+fn raw_view_with_a_search() {
+    let mut s = full(100, 30);
+    key(&mut s, KeyCode::Char('J'));
+    key(&mut s, KeyCode::Char('/'));
+    for c in "billing".chars() {
+        key(&mut s, KeyCode::Char(c));
+    }
+    key(&mut s, KeyCode::Enter);
+    let b = render(&s);
+    let t = text(&b);
+    assert!(t.contains("/billing  1/1"), "{t}");
+    // The hostile value stays escaped in the raw view too.
+    assert!(!t.contains('\u{1b}'));
+    insta::assert_snapshot!(t);
+    // The current match is reversed (visible without colour).
+    let y = t.lines().position(|l| l.contains("\"billing\"")).unwrap();
+    let x = t.lines().nth(y).unwrap().find("\"routing").unwrap();
+    let col = t.lines().nth(y).unwrap()[..x].chars().count() as u16;
+    assert!(b[(col, y as u16)].modifier.contains(Modifier::REVERSED));
+}
+
+#[test]
+fn id_prompt() {
+    let mut s = full(100, 30);
+    key(&mut s, KeyCode::Char(':'));
+    for c in "3b6e4622-105e".chars() {
+        key(&mut s, KeyCode::Char(c));
+    }
+    insta::assert_snapshot!(text(&render(&s)));
+}
+
+#[test]
+fn copy_popup_shows_the_value_escaped() {
+    let mut s = full(100, 30);
+    s.clipboard = crate::config::Clipboard::Off;
+    key(&mut s, KeyCode::Tab);
+    // The conversation, the customer, then its attributes by key: cart, email, note, trick.
+    for _ in 0..5 {
+        key(&mut s, KeyCode::Char('j'));
+    }
+    key(&mut s, KeyCode::Char('y'));
+    let t = text(&render(&s));
+    assert!(t.contains("the value of trick (clipboard off"), "{t}");
+    assert!(t.contains(r"abc\u{202e}fed\e]0;pwned\x07"), "{t}");
+    insta::assert_snapshot!(t);
+}
+
+#[test]
+fn the_detail_selection_is_marked_and_reversed() {
+    let mut s = full(120, 40);
+    key(&mut s, KeyCode::Tab);
+    key(&mut s, KeyCode::Char('j'));
+    key(&mut s, KeyCode::Char('j'));
+    let b = render(&s);
+    let t = text(&b);
+    let y = t
+        .lines()
+        .position(|l| l.contains("▶     cart"))
+        .unwrap_or_else(|| panic!("{t}"));
+    assert!(b[(4, y as u16)].modifier.contains(Modifier::REVERSED));
+}
