@@ -180,3 +180,82 @@ fn copy_reaches_the_terminal_clipboard_and_raw_json_opens() {
     t.keys(&["C-c"]);
     t.wait_for("CONVOSCOPE-EXITED rc=0");
 }
+
+/// Whether the pane's terminal is back in cooked mode (`stty` run by the shell in the pane).
+fn cooked(t: &Tmux, n: usize) -> bool {
+    t.keys(&[
+        "-l",
+        &format!("stty -a | grep -q ' icanon' && stty -a | grep -q ' echo ' && echo COOKED-{n}"),
+    ]);
+    t.keys(&["Enter"]);
+    t.wait(&format!("COOKED-{n}"), |s| {
+        s.lines().any(|l| l.trim() == format!("COOKED-{n}"))
+    });
+    true
+}
+
+#[test]
+fn ctrl_z_and_sigtstp_give_the_terminal_back_and_fg_resumes() {
+    let t = Tmux::start("suspend", "bash --norc --noprofile -i");
+    t.keys(&["-l", &format!("{BIN} --demo --utc --mouse")]);
+    t.keys(&["Enter"]);
+    t.wait_for("Range · times in UTC");
+    t.keys(&["C-z"]);
+    t.wait_for("Stopped");
+    assert_eq!(
+        display(&t, "#{alternate_on}"),
+        "0",
+        "left the alternate screen"
+    );
+    assert_eq!(display(&t, "#{mouse_any_flag}"), "0", "mouse capture off");
+    assert_eq!(display(&t, "#{cursor_flag}"), "1", "cursor shown");
+    assert!(cooked(&t, 1));
+    t.keys(&["-l", "fg"]);
+    t.keys(&["Enter"]);
+    // The whole screen is back, without a key pressed.
+    t.wait("the screen to come back", |s| {
+        s.contains("Range · times in UTC") && s.contains("Participants & attributes")
+    });
+    assert_eq!(
+        display(&t, "#{mouse_any_flag}"),
+        "1",
+        "mouse capture on again"
+    );
+    // The same from outside: kill -TSTP.
+    let pid = Command::new("pgrep")
+        .args(["-f", &format!("{BIN} --demo --utc --mouse")])
+        .output()
+        .unwrap();
+    let pid = String::from_utf8_lossy(&pid.stdout)
+        .lines()
+        .next()
+        .expect("the program runs")
+        .trim()
+        .to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TSTP", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    t.wait("the shell to take over", |s| {
+        s.matches("Stopped").count() >= 2
+    });
+    assert_eq!(display(&t, "#{alternate_on}"), "0");
+    assert!(cooked(&t, 2));
+    t.keys(&["-l", "fg"]);
+    t.keys(&["Enter"]);
+    t.wait_for("Participants & attributes");
+    t.keys(&["C-c"]);
+    t.wait("the shell prompt", |s| {
+        !s.contains("Participants & attributes")
+    });
+    assert_eq!(display(&t, "#{alternate_on}"), "0");
+    assert!(cooked(&t, 3));
+}
+
+fn display(t: &Tmux, format: &str) -> String {
+    let out = t.cmd(&["display", "-p", format]).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}

@@ -304,6 +304,8 @@ pub enum Event {
     Tick {
         now: DateTime<Utc>,
     },
+    /// SIGTSTP from outside (`kill -TSTP`): suspend as Ctrl-Z does.
+    Suspend,
 }
 
 impl From<PageEvent> for Event {
@@ -339,6 +341,9 @@ pub enum Effect {
     Mouse(bool),
     /// Clear the terminal and draw everything again (something else wrote to it).
     Redraw,
+    /// Restore the terminal, stop the process (job control), and take the terminal back when
+    /// the shell resumes it.
+    Suspend,
     /// Write this escape sequence (OSC 52) to the terminal: it sets the clipboard.
     Copy(String),
     /// Send `Event::WatchDue { generation }` after `delay`.
@@ -435,6 +440,7 @@ pub fn update(s: &mut State, event: Event) -> Vec<Effect> {
             actions::exported(s, &path, result);
             vec![]
         }
+        Event::Suspend => vec![Effect::Suspend],
         Event::Tick { now } => {
             s.now = now;
             s.spinner = s.spinner.wrapping_add(1);
@@ -590,6 +596,7 @@ fn act(s: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
         }
         Action::Copy => return actions::copy(s, false),
         Action::CopyPair => return actions::copy(s, true),
+        Action::Suspend => return vec![Effect::Suspend],
         Action::Export => return actions::export(s, Format::Ndjson),
         Action::ExportCsv => return actions::export(s, Format::Csv),
     }

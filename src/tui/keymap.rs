@@ -104,6 +104,8 @@ actions! {
     CopyPair = "copy_key_value",
     Export = "export",
     ExportCsv = "export_csv",
+    /// Ctrl-Z: give the terminal back to the shell (`fg` resumes).
+    Suspend = "suspend",
 }
 
 const fn spec(code: KeyCode, ctrl: bool) -> KeySpec {
@@ -597,6 +599,15 @@ const DEFAULTS: &[Default] = &[
         action: Action::Redraw,
         short: "redraw",
         help: "Redraw the screen",
+        footer: false,
+        fixed: false,
+    },
+    Default {
+        modes: ALL,
+        keys: &[ctrl('z')],
+        action: Action::Suspend,
+        short: "suspend",
+        help: "Suspend (fg resumes)",
         footer: false,
         fixed: false,
     },

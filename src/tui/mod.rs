@@ -129,6 +129,7 @@ pub async fn run(
         watch: None,
         attributes: None,
         clear: false,
+        suspend: false,
         concurrency: opts
             .concurrency
             .unwrap_or(crate::paging::DEFAULT_CONCURRENCY)
@@ -175,7 +176,10 @@ pub async fn run(
             },
             Some(ev) = rx.recv() => Some(ev),
             _ = tick.tick(), if animating => Some(Event::Tick { now: Utc::now() }),
-            _ = signals.recv() => break,
+            sig = signals.recv() => match sig {
+                Sig::Stop => Some(Event::Suspend),
+                Sig::End => break,
+            },
         };
         let mut dirty = false;
         if let Some(ev) = first {
@@ -196,8 +200,13 @@ pub async fn run(
                 dirty = true;
             }
         }
+        if std::mem::take(&mut runner.suspend) {
+            suspend(state.mouse)?;
+            runner.clear = true;
+        }
         if std::mem::take(&mut runner.clear) {
-            terminal.clear()?;
+            repaint(&mut terminal)?;
+            dirty = true;
         }
         if dirty && !state.quit {
             terminal.draw(|f| ui::draw(f, &state))?;
@@ -254,7 +263,40 @@ struct Runner {
     attributes: Option<CancellationToken>,
     /// Clear the terminal before the next draw.
     clear: bool,
+    /// Suspend (Ctrl-Z) once the events queued are handled.
+    suspend: bool,
     concurrency: usize,
+}
+
+/// Clears the screen and forgets what was drawn, so the next draw paints every cell.
+/// (`Terminal::clear` asks the terminal for the cursor position, which waits on the event
+/// reader's lock while the reader thread polls: it can stall for seconds.)
+fn repaint(terminal: &mut ratatui::DefaultTerminal) -> std::io::Result<()> {
+    use ratatui::crossterm::terminal::{Clear, ClearType};
+    execute!(stdout(), Clear(ClearType::All))?;
+    *terminal = ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(stdout()))?;
+    Ok(())
+}
+
+/// Ctrl-Z: restore the terminal, stop until the shell's `fg`, then take the terminal back (the
+/// caller redraws everything).
+fn suspend(mouse: bool) -> std::io::Result<()> {
+    use ratatui::crossterm::terminal::{EnterAlternateScreen, enable_raw_mode};
+    let _ = execute!(stdout(), DisableMouseCapture);
+    ratatui::restore();
+    let _ = execute!(stdout(), Show);
+    #[cfg(unix)]
+    // SAFETY: raise only sends a signal to this process. SIGSTOP (not SIGTSTP, which we catch)
+    // stops it as the shell expects; execution goes on here after SIGCONT.
+    unsafe {
+        libc::raise(libc::SIGSTOP);
+    }
+    enable_raw_mode()?;
+    execute!(stdout(), EnterAlternateScreen)?;
+    if mouse {
+        execute!(stdout(), EnableMouseCapture)?;
+    }
+    Ok(())
 }
 
 /// Sends `ev` after `delay` (timers report through the same channel as everything else).
@@ -344,6 +386,7 @@ impl Runner {
                 Effect::Mouse(true) => execute!(stdout(), EnableMouseCapture)?,
                 Effect::Mouse(false) => execute!(stdout(), DisableMouseCapture)?,
                 Effect::Redraw => self.clear = true,
+                Effect::Suspend => self.suspend = true,
                 Effect::Copy(seq) => {
                     use std::io::Write;
                     let mut out = stdout();
@@ -522,12 +565,22 @@ async fn fetch_attributes(
     let _ = tx.send(Event::AttributesDone { fetch_id, error }).await;
 }
 
-/// SIGTERM and SIGHUP end the loop like `q` does, so the guard restores the terminal.
+/// What a signal asks of the loop.
+enum Sig {
+    /// SIGTERM, SIGHUP: end like `q` does, so the guard restores the terminal.
+    End,
+    /// SIGTSTP (`kill -TSTP`; Ctrl-Z in raw mode is a key): suspend with the terminal restored.
+    Stop,
+}
+
+/// The signals the screen handles.
 struct Signals {
     #[cfg(unix)]
     term: tokio::signal::unix::Signal,
     #[cfg(unix)]
     hup: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    tstp: tokio::signal::unix::Signal,
 }
 
 impl Signals {
@@ -538,19 +591,21 @@ impl Signals {
             Ok(Signals {
                 term: signal(SignalKind::terminate())?,
                 hup: signal(SignalKind::hangup())?,
+                tstp: signal(SignalKind::from_raw(libc::SIGTSTP))?,
             })
         }
         #[cfg(not(unix))]
         Ok(Signals {})
     }
 
-    async fn recv(&mut self) {
+    async fn recv(&mut self) -> Sig {
         #[cfg(unix)]
         tokio::select! {
-            _ = self.term.recv() => {}
-            _ = self.hup.recv() => {}
+            _ = self.term.recv() => Sig::End,
+            _ = self.hup.recv() => Sig::End,
+            _ = self.tstp.recv() => Sig::Stop,
         }
         #[cfg(not(unix))]
-        std::future::pending::<()>().await
+        std::future::pending::<Sig>().await
     }
 }
