@@ -335,7 +335,11 @@ impl Client {
 
     /// The live conversation, and its JSON text exactly as the API sent it (key order and
     /// number spelling kept, for showing it raw).
-    pub async fn conversation_raw(&self, id: &str) -> Result<(Conversation, String)> {
+    pub async fn conversation_raw(
+        &self,
+        id: &str,
+        obs: Observer<'_>,
+    ) -> Result<(Conversation, String)> {
         let id = checked_id(id)?;
         let raw: Box<serde_json::value::RawValue> = self
             .call(
@@ -347,7 +351,7 @@ impl Client {
                     what: format!("conversation {id}"),
                     needed: Some(PERM_CONVERSATION),
                 },
-                &quiet,
+                obs,
             )
             .await?;
         let conv = serde_json::from_str(raw.get()).map_err(|e| Error::Decode {

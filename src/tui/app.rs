@@ -266,6 +266,12 @@ pub enum Event {
         /// When the answer arrived.
         at: DateTime<Utc>,
     },
+    /// The detail's fetch of `generation` waits before retrying, until then.
+    DetailWaiting {
+        generation: u64,
+        until: DateTime<Utc>,
+        reason: String,
+    },
     /// The watch's timer of `generation` went off.
     WatchDue {
         generation: u64,
@@ -404,6 +410,14 @@ pub fn update(s: &mut State, event: Event) -> Vec<Effect> {
         }
         Event::Page(p) => on_page(s, p),
         Event::Debounced { generation } => s.detail.debounced(generation),
+        Event::DetailWaiting {
+            generation,
+            until,
+            reason,
+        } => {
+            s.detail.waiting(generation, until, sanitize(&reason));
+            vec![]
+        }
         Event::Fetched {
             id,
             generation,

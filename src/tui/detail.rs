@@ -91,6 +91,8 @@ pub struct Pending {
     pub id: String,
     pub generation: u64,
     pub stage: Stage,
+    /// The fetch waits before a retry: until when, and why (sanitised).
+    pub wait: Option<(DateTime<Utc>, String)>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -133,6 +135,7 @@ impl Detail {
             id: id.to_string(),
             generation: self.generation,
             stage: Stage::Debouncing,
+            wait: None,
         });
         fx.push(Effect::Debounce {
             generation: self.generation,
@@ -151,6 +154,13 @@ impl Detail {
                 }]
             }
             _ => vec![],
+        }
+    }
+
+    /// The fetch of `generation` waits before retrying (a rate limit, a server error).
+    pub fn waiting(&mut self, generation: u64, until: DateTime<Utc>, reason: String) {
+        if let Some(p) = self.pending.as_mut().filter(|p| p.generation == generation) {
+            p.wait = Some((until, reason));
         }
     }
 
@@ -224,6 +234,7 @@ impl Detail {
             id: id.clone(),
             generation: self.generation,
             stage: Stage::Fetching,
+            wait: None,
         });
         fx.push(Effect::Fetch {
             id,

@@ -314,7 +314,9 @@ fn after(
 
 /// GET conversation, keeping the body as received (for the raw view).
 async fn fetch_fresh(client: &Client, id: &str) -> Result<Fresh, Error> {
-    let (conv, raw) = client.conversation_raw(id).await?;
+    let (conv, raw) = client
+        .conversation_raw(id, &crate::genesys::client::quiet)
+        .await?;
     Ok(Fresh { conv, raw })
 }
 
@@ -371,7 +373,20 @@ impl Runner {
                     let client = self.client.clone();
                     let tx = self.tx.clone();
                     self.fetch = Some(tokio::spawn(async move {
-                        let result = fetch_fresh(&client, &id).await;
+                        // The pane says why it waits (a rate limit, a server error).
+                        let waiting = tx.clone();
+                        let obs = move |w: &crate::genesys::retry::Wait| {
+                            let _ = waiting.try_send(Event::DetailWaiting {
+                                generation,
+                                until: Utc::now()
+                                    + chrono::Duration::milliseconds(w.delay.as_millis() as i64),
+                                reason: w.reason.to_string(),
+                            });
+                        };
+                        let result = client
+                            .conversation_raw(&id, &obs)
+                            .await
+                            .map(|(conv, raw)| Fresh { conv, raw });
                         let _ = tx
                             .send(Event::Fetched {
                                 id,

@@ -122,10 +122,14 @@ pub fn pane(s: &State, w: usize, t: Theme) -> Pane {
         }
         None => {
             let frame = SPINNER[s.spinner % SPINNER.len()];
-            b.line(Line::styled(
-                format!("{frame} loading attributes…"),
-                t.dim(),
-            ));
+            let text = match s.detail.pending.as_ref().and_then(|p| p.wait.as_ref()) {
+                Some((until, why)) if *until > s.now => {
+                    let secs = ((*until - s.now).num_milliseconds() + 999) / 1000;
+                    format!("{frame} loading attributes: {why}, retrying in {secs} s")
+                }
+                _ => format!("{frame} loading attributes…"),
+            };
+            b.line(Line::styled(text, t.dim()));
         }
     }
     b.line(Line::raw(""));

@@ -162,3 +162,31 @@ fn the_detail_selection_is_marked_and_reversed() {
         .unwrap_or_else(|| panic!("{t}"));
     assert!(b[(4, y as u16)].modifier.contains(Modifier::REVERSED));
 }
+
+#[test]
+fn a_rate_limited_detail_fetch_says_why_it_waits() {
+    let mut s = full(120, 40);
+    key(&mut s, KeyCode::Char('r'));
+    let generation = s.detail.generation;
+    update(
+        &mut s,
+        Event::DetailWaiting {
+            generation,
+            until: now() + Duration::seconds(3),
+            reason: "rate limited".into(),
+        },
+    );
+    let t = text(&render(&s));
+    assert!(
+        t.contains("loading attributes: rate limited, retrying in 3 s"),
+        "{t}"
+    );
+    // A wait of an older fetch is not this one's.
+    update(
+        &mut s,
+        Event::Tick {
+            now: now() + Duration::seconds(4),
+        },
+    );
+    assert!(text(&render(&s)).contains("loading attributes…"));
+}
