@@ -562,13 +562,7 @@ fn act(s: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
         }
         Action::FilterDone => s.filter_editing = false,
         Action::Escape => return escape(s),
-        Action::ToggleSort => {
-            s.list.toggle_order();
-            s.message = Some(match s.list.order {
-                Order::Desc => "sorted newest first".into(),
-                Order::Asc => "sorted oldest first".into(),
-            });
-        }
+        Action::ToggleSort => return toggle_sort(s),
         Action::ToggleMouse => {
             s.mouse = !s.mouse;
             s.message = Some(if s.mouse {
@@ -615,6 +609,38 @@ fn act(s: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
         Action::ExportCsv => return actions::export(s, Format::Csv),
     }
     vec![]
+}
+
+/// `s`: newest first <-> oldest first. When only part of the range is loaded (stopped, failed,
+/// still loading), the rows at hand are not the oldest (or newest) of the range: load it again
+/// in the new order.
+fn toggle_sort(s: &mut State) -> Vec<Effect> {
+    s.list.toggle_order();
+    let word = match s.list.order {
+        Order::Desc => "newest first",
+        Order::Asc => "oldest first",
+    };
+    let partial = s.list.total > s.list.rows.len() as u64;
+    let Some(q) = s.last_query.clone().filter(|_| partial) else {
+        s.message = Some(format!("sorted {word}"));
+        return vec![];
+    };
+    s.message = Some(format!(
+        "only {} of {} were loaded: loading the range again, {word}",
+        s.list.rows.len(),
+        s.list.total
+    ));
+    s.query_seq += 1;
+    s.list.reset(s.query_seq);
+    vec![
+        Effect::CancelQuery,
+        Effect::Query {
+            query_id: s.query_seq,
+            interval: q.interval,
+            media: q.media,
+            order: s.list.order,
+        },
+    ]
 }
 
 /// Esc does the most local thing that applies: close an overlay or help, clear the filter

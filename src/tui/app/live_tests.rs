@@ -662,3 +662,33 @@ fn a_new_submit_cancels_the_attribute_fetch() {
     assert!(fx.contains(&Effect::CancelAttributes));
     assert!(s.attr_fetch.is_none());
 }
+
+#[test]
+fn s_on_a_partly_loaded_range_loads_it_again_in_the_new_order() {
+    let mut s = state();
+    key(&mut s, KeyCode::Enter);
+    update(&mut s, page(1, 500, vec![conv("c1", 10, "Jane", "Bob")]));
+    key(&mut s, KeyCode::Esc);
+    assert_eq!(s.list.load, Load::Stopped);
+    let fx = key(&mut s, KeyCode::Char('s'));
+    assert!(
+        matches!(
+            &fx[..],
+            [
+                Effect::CancelQuery,
+                Effect::Query {
+                    query_id: 2,
+                    order: Order::Asc,
+                    ..
+                }
+            ]
+        ),
+        "{fx:?}"
+    );
+    assert!(s.message.as_deref().unwrap().contains("only 1 of 500"));
+    assert!(s.list.rows.is_empty());
+    // A whole list is only re-sorted.
+    let mut s = loaded();
+    assert!(key(&mut s, KeyCode::Char('s')).is_empty());
+    assert_eq!(s.list.order, Order::Asc);
+}
