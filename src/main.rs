@@ -186,6 +186,13 @@ async fn browse_cmd(settings: &Settings) -> u8 {
     if let Err(e) = settings.check_key_actions(convoscope::tui::keymap::ACTION_NAMES) {
         return fail(&e, 2);
     }
+    // Rather than "No such device or address (os error 6)" from the terminal set-up.
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        return fail(
+            &"the browser needs a terminal; for scripts use `convoscope export`",
+            2,
+        );
+    }
     let Connection { client, label, sim } = match connect_with(&settings.connection).await {
         Ok(c) => c,
         Err(e) => return fail(&e, e.exit_code() as u8),

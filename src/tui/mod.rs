@@ -63,6 +63,8 @@ pub async fn run(
     client: Arc<Client>,
     opts: BrowseOptions,
 ) -> Result<(), Box<dyn std::error::Error>> {
+    // Test hook (tests/tui_e2e.rs): a forced panic after the first draw, to check the restore.
+    let debug_panic = std::env::var_os("CONVOSCOPE_DEBUG_PANIC").is_some();
     let now = Utc::now();
     let zone = if opts.utc { Zone::Utc } else { Zone::Local };
     let mut state = State::new(Init {
@@ -118,6 +120,9 @@ pub async fn run(
     }
     // Draw before any data arrives, so the screen never looks hung.
     terminal.draw(|f| ui::draw(f, &state))?;
+    if debug_panic {
+        panic!("{DEBUG_PANIC_MESSAGE}");
+    }
 
     // Terminal events are forwarded by their own task: polling an `EventStream` once with a
     // throwaway waker (to drain it) would leave its wake-up thread holding that waker.
@@ -196,6 +201,9 @@ impl Drop for AbortOnDrop {
         self.0.abort();
     }
 }
+
+/// The message of the test hook's panic (env `CONVOSCOPE_DEBUG_PANIC`).
+pub const DEBUG_PANIC_MESSAGE: &str = "forced panic for tests (CONVOSCOPE_DEBUG_PANIC is set)";
 
 /// Whether the screen owns the terminal (a panic then restores it and exits).
 static SCREEN_ACTIVE: AtomicBool = AtomicBool::new(false);
