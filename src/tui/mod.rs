@@ -53,7 +53,8 @@ pub struct BrowseOptions {
     /// The user's `[keys]` (config file): they replace the named actions' default keys. Check
     /// the names first with `Settings::check_key_actions(tui::keymap::ACTION_NAMES)`.
     pub keys: KeyBindings,
-    /// `Mono` (like `NO_COLOR`) draws with modifiers only; `None` is the default (dark).
+    /// `Light` for a light background; `Mono` (like `NO_COLOR`) draws with modifiers only; `None`
+    /// is the default (dark).
     pub theme: Option<Theme>,
 }
 
@@ -76,6 +77,10 @@ pub async fn run(
         mouse: opts.mouse,
         color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
             && opts.theme != Some(Theme::Mono),
+        palette: match opts.theme {
+            Some(Theme::Light) => ui::theme::Palette::Light,
+            _ => ui::theme::Palette::Dark,
+        },
         keymap: Keymap::new(&opts.keys),
         connection: opts.connection.clone(),
     });

@@ -251,7 +251,7 @@ fn inner(s: &State) -> Option<Rect> {
 /// How far the pane can scroll: its lines less its height.
 pub fn max_scroll(s: &State) -> usize {
     let Some(r) = inner(s) else { return 0 };
-    let n = lines(s, r.width as usize, Theme { color: false }).len();
+    let n = lines(s, r.width as usize, Theme::MONO).len();
     n.saturating_sub(r.height as usize)
 }
 
