@@ -80,15 +80,15 @@ fn main() -> ExitCode {
         print!("{}", settings.info());
         return ExitCode::SUCCESS;
     }
-    if let Some(log) = &settings.log_file {
-        if let Err(e) = init_logging(&log.value, &settings.log_level.value) {
-            let msg = format!("cannot write the log file {}: {e}", log.value.display());
-            if log.source != Source::Default {
-                return ExitCode::from(fail(&msg, 2));
-            }
-            // The default place failing must not stop the program; say so once.
-            eprintln!("convoscope: {msg} (going on without a log; give --log-file FILE)");
+    if let Some(log) = &settings.log_file
+        && let Err(e) = init_logging(&log.value, &settings.log_level.value)
+    {
+        let msg = format!("cannot write the log file {}: {e}", log.value.display());
+        if log.source != Source::Default {
+            return ExitCode::from(fail(&msg, 2));
         }
+        // The default place failing must not stop the program; say so once.
+        eprintln!("convoscope: {msg} (going on without a log; give --log-file FILE)");
     }
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),

@@ -229,11 +229,11 @@ fn attributes(out: &mut Vec<Line<'static>>, p: &ConversationParticipant, w: usiz
 /// wrapped to `w`.
 fn value_lines(v: &str, w: usize) -> Vec<String> {
     let trimmed = v.trim_start();
-    if trimmed.starts_with('{') || trimmed.starts_with('[') {
-        if let Ok(json) = serde_json::from_str::<serde_json::Value>(v) {
-            let pretty = serde_json::to_string_pretty(&json).unwrap_or_else(|_| v.to_string());
-            return pretty.lines().flat_map(|l| wrap(&sanitize(l), w)).collect();
-        }
+    if (trimmed.starts_with('{') || trimmed.starts_with('['))
+        && let Ok(json) = serde_json::from_str::<serde_json::Value>(v)
+    {
+        let pretty = serde_json::to_string_pretty(&json).unwrap_or_else(|_| v.to_string());
+        return pretty.lines().flat_map(|l| wrap(&sanitize(l), w)).collect();
     }
     if v.is_empty() {
         return vec!["(empty)".into()];
@@ -251,7 +251,7 @@ fn inner(s: &State) -> Option<Rect> {
 /// How far the pane can scroll: its lines less its height.
 pub fn max_scroll(s: &State) -> usize {
     let Some(r) = inner(s) else { return 0 };
-    let n = lines(s, r.width as usize, Theme::MONO).len();
+    let n = lines(s, r.width as usize, Theme::mono()).len();
     n.saturating_sub(r.height as usize)
 }
 

@@ -28,11 +28,13 @@ pub struct Theme {
 use Palette::{Dark, Light};
 
 impl Theme {
-    /// No colour: modifiers only.
-    pub const MONO: Theme = Theme {
-        color: false,
-        palette: Dark,
-    };
+    /// No colour: modifiers only (also for measuring, where style does not matter).
+    pub const fn mono() -> Theme {
+        Theme {
+            color: false,
+            palette: Dark,
+        }
+    }
 
     /// The palette in effect, `None` without colour.
     fn colors(self) -> Option<Palette> {
@@ -142,6 +144,54 @@ impl Theme {
             light,
         )
     }
+    /// A watched attribute that appeared.
+    pub fn added(self) -> Style {
+        self.c(
+            Style::default().add_modifier(Modifier::BOLD),
+            Some(Color::Green),
+            Some(Color::Blue),
+        )
+    }
+    /// A watched attribute whose value changed.
+    pub fn changed(self) -> Style {
+        self.c(
+            Style::default().add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+            Some(Color::Yellow),
+            Some(Color::Magenta),
+        )
+    }
+    /// A watched attribute that went away.
+    pub fn removed(self) -> Style {
+        self.c(
+            Style::default().add_modifier(Modifier::CROSSED_OUT),
+            Some(Color::Red),
+            Some(Color::Red),
+        )
+    }
+    /// Raw JSON: keys, strings, numbers and literals.
+    pub fn json_key(self) -> Style {
+        self.c(
+            Style::default().add_modifier(Modifier::BOLD),
+            Some(Color::Cyan),
+            Some(Color::Blue),
+        )
+    }
+    pub fn json_str(self) -> Style {
+        self.c(Style::default(), Some(Color::Green), Some(Color::Red))
+    }
+    pub fn json_num(self) -> Style {
+        self.c(Style::default(), Some(Color::Magenta), Some(Color::Magenta))
+    }
+    /// A search match: reversed, so it shows without colour; on a light background, black on
+    /// yellow like a highlighter.
+    pub fn matched(self) -> Style {
+        let s = Style::default().add_modifier(Modifier::REVERSED);
+        match self.colors() {
+            None => s,
+            Some(Dark) => s.fg(Color::Yellow),
+            Some(Light) => Style::default().fg(Color::Black).bg(Color::Yellow),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -157,7 +207,7 @@ mod tests {
             color: true,
             palette: Light,
         },
-        Theme::MONO,
+        Theme::mono(),
     ];
 
     fn styles(t: Theme) -> Vec<Style> {
@@ -178,6 +228,13 @@ mod tests {
             t.connection(false),
             t.input(true),
             t.input(false),
+            t.added(),
+            t.changed(),
+            t.removed(),
+            t.json_key(),
+            t.json_str(),
+            t.json_num(),
+            t.matched(),
         ];
         for p in [
             "customer", "external", "agent", "user", "acd", "workflow", "ivr",
@@ -227,7 +284,7 @@ mod tests {
 
     #[test]
     fn mono_has_no_colour_and_every_theme_the_same_modifiers() {
-        for s in styles(Theme::MONO) {
+        for s in styles(Theme::mono()) {
             assert_eq!((s.fg, s.bg), (None, None), "{s:?}");
         }
         let mods = |t| {
@@ -236,8 +293,8 @@ mod tests {
                 .map(|s| s.add_modifier - Modifier::REVERSED)
                 .collect::<Vec<_>>()
         };
-        assert_eq!(mods(ALL[0]), mods(Theme::MONO));
-        assert_eq!(mods(ALL[1]), mods(Theme::MONO));
+        assert_eq!(mods(ALL[0]), mods(Theme::mono()));
+        assert_eq!(mods(ALL[1]), mods(Theme::mono()));
     }
 
     #[test]
