@@ -3,7 +3,7 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use clap::{CommandFactory, FromArgMatches};
+use clap::FromArgMatches;
 
 use convoscope::cli::{Cli, Command, ExportArgs};
 use convoscope::connect::{Connection, connect_with};
@@ -12,7 +12,7 @@ use convoscope::genesys::Error;
 use convoscope::settings::{self, Given, Paths, Settings, Source};
 
 fn main() -> ExitCode {
-    let matches = Cli::command().get_matches();
+    let matches = convoscope::cli::command().get_matches();
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(c) => c,
         Err(e) => e.exit(),
@@ -22,14 +22,14 @@ fn main() -> ExitCode {
         Some(Command::Completions { shell }) => {
             clap_complete::generate(
                 *shell,
-                &mut Cli::command(),
+                &mut convoscope::cli::command(),
                 "convoscope",
                 &mut std::io::stdout(),
             );
             return ExitCode::SUCCESS;
         }
         Some(Command::Man) => {
-            let man = clap_mangen::Man::new(Cli::command());
+            let man = clap_mangen::Man::new(convoscope::cli::command());
             return match man.render(&mut std::io::stdout()) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => ExitCode::from(fail(&format!("cannot write the man page: {e}"), 1)),
