@@ -266,6 +266,7 @@ mod tests {
     #[test]
     fn sim_help_hides_the_connection_flags_it_has_no_use_for() {
         let mut cmd = command();
+        cmd.build();
         let sim = cmd.find_subcommand_mut("sim").unwrap().render_long_help();
         // The options, not the examples (one runs export against it).
         let sim = sim
