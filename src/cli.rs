@@ -83,6 +83,40 @@ pub enum Command {
     Man,
 }
 
+/// The connection flags `convoscope sim` hides: the simulator is not a client of anything.
+const NOT_FOR_SIM: &[&str] = &["region", "profile", "api_url", "login_url", "demo"];
+
+/// The command line as the program parses it: [`Cli`], with the help of `convoscope sim` cleaned
+/// of the global connection flags that mean nothing to the simulator (still accepted, so that a
+/// shared environment or alias does not break it), and `--client-id`/`--client-secret` described
+/// as what they are there: the credentials it accepts, from its command line only.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    let cmd = Cli::command();
+    // clap copies a global flag into a subcommand when it is built, unless the subcommand has
+    // one of that id already: give `sim` its own copies, as they should read there.
+    let own: Vec<clap::Arg> = cmd
+        .get_arguments()
+        .filter_map(|a| {
+            let id = a.get_id().as_str();
+            let a = a.clone();
+            Some(match id {
+                _ if NOT_FOR_SIM.contains(&id) => a.hide(true),
+                "client_id" => a
+                    .help("The OAuth client id it accepts [default: demo]")
+                    .hide_env(true)
+                    .display_order(100),
+                "client_secret" => a
+                    .help("The OAuth client secret it accepts [default: demo]")
+                    .hide_env(true)
+                    .display_order(101),
+                _ => return None,
+            })
+        })
+        .collect();
+    cmd.mut_subcommand("sim", |sim| sim.args(own))
+}
+
 #[derive(Debug, Clone, Args)]
 #[group(required = true, multiple = false)]
 pub struct ConfigArgs {
@@ -239,11 +273,67 @@ pub struct ExportArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::{CommandFactory, Parser};
+    use clap::{CommandFactory, FromArgMatches, Parser};
 
     #[test]
     fn the_definitions_are_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sim_help_hides_the_connection_flags_it_has_no_use_for() {
+        let mut cmd = command();
+        cmd.build();
+        let sim = cmd.find_subcommand_mut("sim").unwrap().render_long_help();
+        // The options, not the examples (one runs export against it).
+        let sim = sim
+            .to_string()
+            .split("Examples:")
+            .next()
+            .unwrap()
+            .to_string();
+        for flag in [
+            "--region",
+            "--profile",
+            "--api-url",
+            "--login-url",
+            "--demo",
+        ] {
+            assert!(!sim.contains(flag), "sim --help shows {flag}:\n{sim}");
+        }
+        for flag in [
+            "--client-id",
+            "--client-secret",
+            "--seed",
+            "--addr",
+            "--log-file",
+        ] {
+            assert!(sim.contains(flag), "sim --help lacks {flag}:\n{sim}");
+        }
+        assert!(sim.contains("client secret it accepts"), "{sim}");
+        assert!(!sim.contains("GENESYSCLOUD_OAUTHCLIENT"), "{sim}");
+        // Elsewhere they stay.
+        for sub in ["export", "browse"] {
+            let help = cmd
+                .find_subcommand_mut(sub)
+                .unwrap()
+                .render_long_help()
+                .to_string();
+            for flag in ["--region", "--profile", "--api-url", "--demo"] {
+                assert!(help.contains(flag), "{sub} --help lacks {flag}");
+            }
+        }
+        let top = cmd.render_long_help().to_string();
+        assert!(top.contains("--region") && top.contains("--demo"));
+    }
+
+    #[test]
+    fn sim_still_accepts_the_hidden_flags() {
+        let m = command()
+            .try_get_matches_from(["convoscope", "sim", "--region", "eu-west-1", "--seed", "3"])
+            .unwrap();
+        let cli = Cli::from_arg_matches(&m).unwrap();
+        assert!(matches!(cli.command, Some(Command::Sim(ref a)) if a.seed == 3));
     }
 
     #[test]

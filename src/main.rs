@@ -3,7 +3,7 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use clap::{CommandFactory, FromArgMatches};
+use clap::FromArgMatches;
 
 use convoscope::cli::{Cli, Command, ExportArgs};
 use convoscope::connect::{Connection, connect_with};
@@ -12,7 +12,7 @@ use convoscope::genesys::Error;
 use convoscope::settings::{self, Given, Paths, Settings, Source};
 
 fn main() -> ExitCode {
-    let matches = Cli::command().get_matches();
+    let matches = convoscope::cli::command().get_matches();
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(c) => c,
         Err(e) => e.exit(),
@@ -22,14 +22,14 @@ fn main() -> ExitCode {
         Some(Command::Completions { shell }) => {
             clap_complete::generate(
                 *shell,
-                &mut Cli::command(),
+                &mut convoscope::cli::command(),
                 "convoscope",
                 &mut std::io::stdout(),
             );
             return ExitCode::SUCCESS;
         }
         Some(Command::Man) => {
-            let man = clap_mangen::Man::new(Cli::command());
+            let man = clap_mangen::Man::new(convoscope::cli::command());
             return match man.render(&mut std::io::stdout()) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => ExitCode::from(fail(&format!("cannot write the man page: {e}"), 1)),
@@ -80,15 +80,15 @@ fn main() -> ExitCode {
         print!("{}", settings.info());
         return ExitCode::SUCCESS;
     }
-    if let Some(log) = &settings.log_file {
-        if let Err(e) = init_logging(&log.value, &settings.log_level.value) {
-            let msg = format!("cannot write the log file {}: {e}", log.value.display());
-            if log.source != Source::Default {
-                return ExitCode::from(fail(&msg, 2));
-            }
-            // The default place failing must not stop the program; say so once.
-            eprintln!("convoscope: {msg} (going on without a log; give --log-file FILE)");
+    if let Some(log) = &settings.log_file
+        && let Err(e) = init_logging(&log.value, &settings.log_level.value)
+    {
+        let msg = format!("cannot write the log file {}: {e}", log.value.display());
+        if log.source != Source::Default {
+            return ExitCode::from(fail(&msg, 2));
         }
+        // The default place failing must not stop the program; say so once.
+        eprintln!("convoscope: {msg} (going on without a log; give --log-file FILE)");
     }
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),
@@ -185,6 +185,13 @@ fn fail(msg: &dyn std::fmt::Display, code: u8) -> u8 {
 async fn browse_cmd(settings: &Settings) -> u8 {
     if let Err(e) = settings.check_key_actions(convoscope::tui::keymap::ACTION_NAMES) {
         return fail(&e, 2);
+    }
+    // Rather than "No such device or address (os error 6)" from the terminal set-up.
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        return fail(
+            &"the browser needs a terminal; for scripts use `convoscope export`",
+            2,
+        );
     }
     let Connection { client, label, sim } = match connect_with(&settings.connection).await {
         Ok(c) => c,

@@ -279,10 +279,10 @@ async fn a_failed_export_keeps_what_it_wrote_and_says_how_much() {
     let outcome = {
         let mut w = NdjsonWriter::new(&mut buf);
         export::run(client, &opts, &mut w, &|p| {
-            if matches!(p, export::Progress::Written { .. }) {
-                if let Some(tx) = stop_tx.lock().unwrap().take() {
-                    let _ = tx.send(());
-                }
+            if matches!(p, export::Progress::Written { .. })
+                && let Some(tx) = stop_tx.lock().unwrap().take()
+            {
+                let _ = tx.send(());
             }
         })
         .await

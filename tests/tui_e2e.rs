@@ -1,175 +1,30 @@
-//! End-to-end tests of the browse screen: the real binary in a detached tmux session, driven by
-//! keys, read back with `capture-pane`. Every wait polls the screen for a marker; none sleeps
-//! blindly. Skipped (with the reason printed) when tmux is missing, or while the binary has no
-//! `--demo` yet.
+//! End-to-end tests of the browse screen: the real binary in a detached tmux session (a server
+//! and a home of its own, see `tmux/mod.rs`), driven by keys, read back with `capture-pane`.
+//! Every wait polls the screen for a marker; none sleeps blindly. tmux is required: `.ci/run`
+//! installs it, and without it these tests fail.
 
-use std::process::Command;
-use std::time::{Duration, Instant};
+mod tmux;
 
-const BIN: &str = env!("CARGO_BIN_EXE_convoscope");
-const TIMEOUT: Duration = Duration::from_secs(20);
+use std::process::{Command, Stdio};
 
-/// A tmux server of our own (unique socket), killed on drop.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(name: &str, width: u16, height: u16, command: &str) -> Tmux {
-        let socket = format!("convoscope-e2e-{name}-{}", std::process::id());
-        let t = Tmux { socket };
-        // `; sleep` keeps the pane (and its last screen) after the program exits.
-        let status = t
-            .cmd(&[
-                "new-session",
-                "-d",
-                "-x",
-                &width.to_string(),
-                "-y",
-                &height.to_string(),
-                &format!("{command}; echo CONVOSCOPE-EXITED rc=$?; sleep 60"),
-            ])
-            .status()
-            .expect("tmux runs");
-        assert!(status.success(), "tmux new-session failed");
-        t
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new("tmux");
-        c.args(["-L", &self.socket, "-f", "/dev/null"]).args(args);
-        c
-    }
-
-    fn screen(&self) -> String {
-        let out = self
-            .cmd(&["capture-pane", "-p"])
-            .output()
-            .expect("capture-pane");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn display(&self, format: &str) -> String {
-        let out = self
-            .cmd(&["display", "-p", format])
-            .output()
-            .expect("display");
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    }
-
-    /// Sends keys (tmux key names: `Enter`, `Escape`, `j`, `C-c`).
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys"];
-        args.extend_from_slice(keys);
-        assert!(self.cmd(&args).status().unwrap().success());
-    }
-
-    /// Types literal text.
-    fn type_text(&self, text: &str) {
-        assert!(
-            self.cmd(&["send-keys", "-l", text])
-                .status()
-                .unwrap()
-                .success()
-        );
-    }
-
-    /// Polls the screen until `pred` holds; panics with the last screen after the timeout.
-    fn wait<F: Fn(&str) -> bool>(&self, what: &str, pred: F) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            if pred(&s) {
-                return s;
-            }
-            if start.elapsed() > TIMEOUT {
-                panic!("timed out waiting for {what}; screen:\n{s}");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn wait_for(&self, marker: &str) -> String {
-        self.wait(marker, |s| s.contains(marker))
-    }
-
-    fn wait_display(&self, format: &str, want: &str) {
-        let start = Instant::now();
-        while self.display(format) != want {
-            assert!(start.elapsed() < TIMEOUT, "{format} never became {want}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn pane_pid(&self) -> u32 {
-        self.display("#{pane_pid}").parse().unwrap()
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.cmd(&["kill-server"]).status();
-    }
-}
-
-/// Why the tests cannot run here, if they cannot.
-fn skip_reason() -> Option<String> {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        return Some("tmux is not installed".into());
-    }
-    if std::env::var_os("CONVOSCOPE_E2E_CMD").is_some() {
-        return None;
-    }
-    let help = match Command::new(BIN).arg("--help").output() {
-        Ok(h) => h,
-        Err(e) => return Some(format!("cannot run {BIN}: {e}")),
-    };
-    if !String::from_utf8_lossy(&help.stdout).contains("--demo") {
-        return Some("the binary has no --demo yet".into());
-    }
-    None
-}
-
-macro_rules! skip_unless_ready {
-    () => {
-        if let Some(why) = skip_reason() {
-            eprintln!("skipping: {why}");
-            return;
-        }
-    };
-}
-
-/// Starts the command and waits for the form. `None` (the test then skips, saying why) when the
-/// program ends without ever showing it: the binary does not open the screen yet.
-fn open_screen(name: &str, width: u16, height: u16, command: &str) -> Option<Tmux> {
-    let t = Tmux::start(name, width, height, command);
-    let s = t.wait("the form or an exit", |s| {
-        s.contains(FORM) || s.contains("CONVOSCOPE-EXITED")
-    });
-    if s.contains(FORM) {
-        Some(t)
-    } else {
-        eprintln!("skipping: `{command}` did not open the screen (browse not wired yet?)");
-        None
-    }
-}
+use tmux::{Launch, SimProcess, Tmux, bin, isolate, sh_quote};
 
 /// The form's title: the screen is up.
 const FORM: &str = "Range · times in UTC";
 
-macro_rules! open_or_skip {
-    ($name:expr, $w:expr, $h:expr, $cmd:expr) => {
-        match open_screen($name, $w, $h, &$cmd) {
-            Some(t) => t,
-            None => return,
-        }
-    };
+/// The browser on the embedded simulator.
+fn demo() -> String {
+    format!("{} --demo --utc", bin())
 }
 
-/// The command under test: the demo, or `CONVOSCOPE_E2E_CMD` (another harness serving the
-/// same screen, e.g. while the demo is not wired).
-fn demo() -> String {
-    std::env::var("CONVOSCOPE_E2E_CMD").unwrap_or_else(|_| format!("{BIN} --demo --utc"))
+/// Starts the pane and waits for the form; fails with the screen if the program ends first.
+fn open(launch: Launch) -> Tmux {
+    let t = launch.start();
+    let s = t.wait("the form or an exit", |s| {
+        s.contains(FORM) || s.contains(tmux::EXITED)
+    });
+    assert!(s.contains(FORM), "the screen never opened:\n{s}");
+    t
 }
 
 /// The selected row's line in the list.
@@ -177,10 +32,21 @@ fn selected_line(screen: &str) -> Option<String> {
     screen.lines().find(|l| l.contains('▶')).map(str::to_string)
 }
 
+/// Sends a signal to the program running in the pane.
+fn signal(t: &Tmux, sig: &str) {
+    let pid = t.program_pid().to_string();
+    assert!(
+        Command::new("kill")
+            .args([sig, &pid])
+            .status()
+            .expect("kill runs")
+            .success()
+    );
+}
+
 #[test]
 fn browse_a_range_read_attributes_open_help_and_quit() {
-    skip_unless_ready!();
-    let t = open_or_skip!("browse", 160, 45, demo());
+    let t = open(Launch::new("browse", 160, 45, demo()));
     t.wait_display("#{alternate_on}", "1");
     let s = t.wait_for(FORM);
     assert!(s.contains("DEMO"), "the header names the connection:\n{s}");
@@ -218,65 +84,222 @@ fn browse_a_range_read_attributes_open_help_and_quit() {
     t.wait("the filter to clear", |s| selected_line(s).is_some());
 
     t.keys(&["q"]);
-    t.wait_for("CONVOSCOPE-EXITED rc=0");
-    assert_eq!(
-        t.display("#{alternate_on}"),
-        "0",
-        "left the alternate screen"
-    );
-    assert_eq!(t.display("#{cursor_flag}"), "1", "cursor shown");
-    assert_eq!(t.display("#{mouse_any_flag}"), "0", "mouse capture off");
+    assert_eq!(t.wait_exit(), 0);
+    t.assert_restored();
 }
 
 #[test]
 fn ctrl_c_quits_from_a_text_field() {
-    skip_unless_ready!();
-    let t = open_or_skip!("ctrlc", 100, 30, demo());
+    let t = open(Launch::new("ctrlc", 100, 30, demo()));
     t.type_text("q");
     // q typed into From: still running, and the form says it cannot read it.
     t.wait_for("cannot read");
     t.keys(&["C-c"]);
-    t.wait_for("CONVOSCOPE-EXITED rc=0");
-    assert_eq!(t.display("#{alternate_on}"), "0");
+    assert_eq!(t.wait_exit(), 0);
+    t.assert_restored();
 }
 
 #[test]
 fn sigterm_restores_the_terminal() {
-    skip_unless_ready!();
-    let t = open_or_skip!("sigterm", 100, 30, format!("{} --mouse", demo()));
+    let t = open(Launch::new(
+        "sigterm",
+        100,
+        30,
+        format!("{} --mouse", demo()),
+    ));
     t.wait_display("#{mouse_any_flag}", "1");
-    // The program is the pane shell's child.
-    let out = Command::new("pgrep")
-        .args(["-P", &t.pane_pid().to_string()])
-        .output()
-        .expect("pgrep");
-    let pid = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .next()
-        .expect("the program's pid")
-        .trim()
-        .to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
+    signal(&t, "-TERM");
+    t.wait_exit();
+    t.assert_restored();
+}
+
+#[test]
+fn sighup_restores_the_terminal() {
+    // What a dropped SSH connection or a closed terminal window sends.
+    let t = open(Launch::new(
+        "sighup",
+        100,
+        30,
+        format!("{} --mouse", demo()),
+    ));
+    t.wait_display("#{mouse_any_flag}", "1");
+    t.wait_display("#{alternate_on}", "1");
+    signal(&t, "-HUP");
+    t.wait_exit();
+    t.assert_restored();
+}
+
+#[test]
+fn a_panic_restores_the_terminal_then_prints_its_message() {
+    // The test hook panics right after the first draw, with the mouse captured.
+    let t = open_or_exit(
+        Launch::new("panic", 100, 30, format!("{} --mouse", demo()))
+            .env("CONVOSCOPE_DEBUG_PANIC", "1")
+            .env("RUST_BACKTRACE", "0"),
     );
-    t.wait_for("CONVOSCOPE-EXITED");
-    assert_eq!(t.display("#{alternate_on}"), "0");
-    assert_eq!(t.display("#{mouse_any_flag}"), "0");
-    assert_eq!(t.display("#{cursor_flag}"), "1");
+    assert_eq!(t.wait_exit(), 101, "a panic exits 101");
+    t.assert_restored();
+    // Printed after the restore, so it is on the normal screen (and not lost with the
+    // alternate one).
+    let s = t.screen();
+    assert!(
+        s.contains(convoscope::tui::DEBUG_PANIC_MESSAGE),
+        "the panic message is visible:\n{s}"
+    );
+}
+
+/// Starts the pane; the program may end before the form can be seen.
+fn open_or_exit(launch: Launch) -> Tmux {
+    let t = launch.start();
+    t.wait("the form or an exit", |s| {
+        s.contains(FORM) || s.contains(tmux::EXITED)
+    });
+    t
 }
 
 #[test]
 fn narrow_terminal_shows_list_and_detail_in_turn() {
-    skip_unless_ready!();
-    let t = open_or_skip!("narrow", 80, 24, demo());
+    let t = open(Launch::new("narrow", 80, 24, demo()));
     t.keys(&["Enter"]);
     t.wait("a selected row", |s| selected_line(s).is_some());
     t.keys(&["Tab"]);
     t.wait_for("Participants & attributes");
     t.keys(&["q"]);
-    t.wait_for("CONVOSCOPE-EXITED rc=0");
+    assert_eq!(t.wait_exit(), 0);
+    t.assert_restored();
+}
+
+/// The frame is whole: the header on the first line, the footer on the last, and every line
+/// between (except the status line) starts and ends with a box border.
+fn assert_layout_intact(s: &str, height: usize, when: &str) {
+    let lines: Vec<&str> = s.lines().collect();
+    assert_eq!(
+        lines.len(),
+        height,
+        "{when}: the screen has its height:\n{s}"
+    );
+    assert!(
+        lines[0].contains("convoscope · connected to"),
+        "{when}: the header is on the first line:\n{s}"
+    );
+    assert!(
+        lines[height - 1].contains("q quit"),
+        "{when}: the footer is on the last line:\n{s}"
+    );
+    for (i, l) in lines[1..height - 2].iter().enumerate() {
+        let first = l.chars().next();
+        let last = l.chars().last();
+        assert!(
+            matches!(first, Some('┌' | '│' | '└')) && matches!(last, Some('┐' | '│' | '┘')),
+            "{when}: line {} is not inside a box: {l:?}\n{s}",
+            i + 1
+        );
+    }
+}
+
+#[test]
+fn hostile_data_shows_as_visible_escapes_and_never_reaches_the_terminal() {
+    let sim = SimProcess::start(&[
+        "--hostile",
+        "--seed",
+        "3",
+        "--conversations",
+        "300",
+        "--days",
+        "2",
+        "--until",
+        "2026-11-20T00:00:00Z",
+    ]);
+    let command = format!(
+        "{} --api-url {} --client-id demo --client-secret demo --utc --from 2026-11-18 --to 2026-11-21 --media any",
+        bin(),
+        sh_quote(&sim.url)
+    );
+    // With set-clipboard on, an OSC 52 reaching tmux would land in a paste buffer.
+    let t = open(Launch::new("hostile", 160, 45, command).server_option("set-clipboard", "on"));
+    let title = t.display("#{pane_title}");
+    assert!(!title.contains("pwned"));
+    let buffers = || t.run(&["list-buffers"]);
+
+    t.keys(&["Enter"]);
+    t.wait("the load to finish", |s| s.contains("✓ loaded"));
+    // The newest conversation (the first row) is always hostile, every attribute of it.
+    let mut seen = t.wait("the first row's hostile attributes", |s| {
+        s.contains("hostile.00") && !s.contains("loading attributes")
+    });
+    assert_layout_intact(&seen, 45, "the first row");
+    // Then move through the rows.
+    let mut previous = None;
+    for step in 0..8 {
+        if step > 0 {
+            t.keys(&["j"]);
+        }
+        let s = t.wait("the next row's detail", |s| {
+            selected_line(s).is_some()
+                && selected_line(s) != previous
+                && s.contains("◆ customer")
+                && !s.contains("loading attributes")
+        });
+        previous = selected_line(&s);
+        assert_layout_intact(&s, 45, &format!("row {step}"));
+        seen.push_str(&s);
+    }
+    // Into the detail pane, and down through the attributes (the 20,000-character value too).
+    t.keys(&["g"]);
+    t.wait("the first row again", |s| {
+        selected_line(s).is_some() && selected_line(s) != previous
+    });
+    t.wait("its detail again", |s| {
+        s.contains("hostile.00") && !s.contains("loading attributes")
+    });
+    t.keys(&["Tab"]);
+    for page in 0..4 {
+        t.keys(&["PageDown"]);
+        let s = t.screen();
+        assert_layout_intact(&s, 45, &format!("detail page {page}"));
+        seen.push_str(&s);
+    }
+    t.keys(&["z"]);
+    let s = t.wait("the zoomed detail", |s| !s.contains("Conversations "));
+    seen.push_str(&s);
+
+    for visible in [
+        r"\e[2J",
+        r"\e]0;pwned-title\x07",
+        r"\e]52;c;",
+        r"\u{202e}",
+        r"\x9b",
+    ] {
+        assert!(
+            seen.contains(visible),
+            "{visible} is shown as text:\n{seen}"
+        );
+    }
+    assert_eq!(t.display("#{pane_title}"), title, "the pane title changed");
+    assert_eq!(buffers(), "", "an OSC 52 reached tmux's clipboard");
+
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), 0);
+    t.assert_restored();
+    assert_eq!(t.display("#{pane_title}"), title, "the pane title changed");
+    assert_eq!(buffers(), "", "an OSC 52 reached tmux's clipboard");
+}
+
+#[test]
+fn the_browser_without_a_terminal_says_to_use_export() {
+    let home = tempfile::tempdir().unwrap();
+    let mut c = Command::new(tmux::BIN);
+    isolate(&mut c, home.path());
+    let out = c
+        .args(["--demo"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("the binary runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("the browser needs a terminal; for scripts use `convoscope export`"),
+        "{err}"
+    );
+    assert!(!err.contains("os error"), "{err}");
 }

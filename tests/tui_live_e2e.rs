@@ -2,93 +2,18 @@
 //! embedded simulator (whose active conversations change their attributes every few seconds).
 //! Every wait polls the screen for a marker.
 
+mod tmux;
+
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_convoscope");
-const TIMEOUT: Duration = Duration::from_secs(30);
+use tmux::{BIN, Launch, TIMEOUT, Tmux};
 
-/// A tmux server of our own (unique socket), killed on drop.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(name: &str, command: &str) -> Tmux {
-        let t = Tmux {
-            socket: format!("convoscope-live-{name}-{}", std::process::id()),
-        };
-        let home = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("home-live");
-        let status = t
-            .cmd(&[
-                "new-session",
-                "-d",
-                "-x",
-                "160",
-                "-y",
-                "45",
-                "-c",
-                env!("CARGO_TARGET_TMPDIR"),
-                // A home of its own: never the machine's ~/.gc, config or log.
-                "-e",
-                &format!("HOME={}", home.display()),
-                "-e",
-                &format!("XDG_CONFIG_HOME={}/.config", home.display()),
-                "-e",
-                &format!("XDG_STATE_HOME={}/.local/state", home.display()),
-                &format!("{command}; echo CONVOSCOPE-EXITED rc=$?; sleep 60"),
-            ])
-            .status()
-            .expect("tmux runs");
-        assert!(status.success(), "tmux new-session failed");
-        // OSC 52 from the program lands in a tmux paste buffer.
-        t.cmd(&["set", "-g", "set-clipboard", "on"])
-            .status()
-            .unwrap();
-        t
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new("tmux");
-        c.args(["-L", &self.socket, "-f", "/dev/null"]).args(args);
-        c
-    }
-
-    fn screen(&self) -> String {
-        let out = self.cmd(&["capture-pane", "-p"]).output().unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys"];
-        args.extend_from_slice(keys);
-        assert!(self.cmd(&args).status().unwrap().success());
-    }
-
-    fn wait<F: Fn(&str) -> bool>(&self, what: &str, pred: F) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            if pred(&s) {
-                return s;
-            }
-            assert!(
-                start.elapsed() < TIMEOUT,
-                "timed out waiting for {what}; screen:\n{s}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn wait_for(&self, marker: &str) -> String {
-        self.wait(marker, |s| s.contains(marker))
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.cmd(&["kill-server"]).status();
-    }
+/// The browser on its demo, with OSC 52 landing in a tmux paste buffer.
+fn start(name: &str, args: &str) -> Tmux {
+    Launch::new(name, 160, 45, format!("{BIN} --demo --utc {args}"))
+        .server_option("set-clipboard", "on")
+        .start()
 }
 
 /// The selected row's line in the list.
@@ -107,7 +32,7 @@ fn row_id(line: &str) -> String {
 
 #[test]
 fn watching_a_live_conversation_shows_its_changes_and_the_timeline() {
-    let t = Tmux::start("watch", &format!("{BIN} --demo --utc --watch-interval 1"));
+    let t = start("watch", "--watch-interval 1");
     t.wait_for("Range · times in UTC");
     t.keys(&["Enter"]);
     // The newest conversations of the demo are still going on.
@@ -134,12 +59,13 @@ fn watching_a_live_conversation_shows_its_changes_and_the_timeline() {
     t.keys(&["w"]);
     t.wait_for("‖ paused");
     t.keys(&["q"]);
-    t.wait_for("CONVOSCOPE-EXITED rc=0");
+    assert_eq!(t.wait_exit(), 0);
+    t.assert_restored();
 }
 
 #[test]
 fn copy_reaches_the_terminal_clipboard_and_raw_json_opens() {
-    let t = Tmux::start("copy", &format!("{BIN} --demo --utc"));
+    let t = start("copy", "");
     t.wait_for("Range · times in UTC");
     t.keys(&["Enter"]);
     let s = t.wait("a selected row", |s| selected(s).is_some());
@@ -178,7 +104,8 @@ fn copy_reaches_the_terminal_clipboard_and_raw_json_opens() {
     t.keys(&["Enter"]);
     t.wait_for("selected in the list");
     t.keys(&["C-c"]);
-    t.wait_for("CONVOSCOPE-EXITED rc=0");
+    assert_eq!(t.wait_exit(), 0);
+    t.assert_restored();
 }
 
 /// Whether the pane's terminal is back in cooked mode (`stty` run by the shell in the pane).
@@ -196,19 +123,19 @@ fn cooked(t: &Tmux, n: usize) -> bool {
 
 #[test]
 fn ctrl_z_and_sigtstp_give_the_terminal_back_and_fg_resumes() {
-    let t = Tmux::start("suspend", "bash --norc --noprofile -i");
+    let t = Tmux::start("suspend", 160, 45, "bash --norc --noprofile -i");
     t.keys(&["-l", &format!("{BIN} --demo --utc --mouse")]);
     t.keys(&["Enter"]);
     t.wait_for("Range · times in UTC");
     t.keys(&["C-z"]);
     t.wait_for("Stopped");
     assert_eq!(
-        display(&t, "#{alternate_on}"),
+        t.display("#{alternate_on}"),
         "0",
         "left the alternate screen"
     );
-    assert_eq!(display(&t, "#{mouse_any_flag}"), "0", "mouse capture off");
-    assert_eq!(display(&t, "#{cursor_flag}"), "1", "cursor shown");
+    assert_eq!(t.display("#{mouse_any_flag}"), "0", "mouse capture off");
+    assert_eq!(t.display("#{cursor_flag}"), "1", "cursor shown");
     assert!(cooked(&t, 1));
     t.keys(&["-l", "fg"]);
     t.keys(&["Enter"]);
@@ -217,7 +144,7 @@ fn ctrl_z_and_sigtstp_give_the_terminal_back_and_fg_resumes() {
         s.contains("Range · times in UTC") && s.contains("Participants & attributes")
     });
     assert_eq!(
-        display(&t, "#{mouse_any_flag}"),
+        t.display("#{mouse_any_flag}"),
         "1",
         "mouse capture on again"
     );
@@ -242,7 +169,7 @@ fn ctrl_z_and_sigtstp_give_the_terminal_back_and_fg_resumes() {
     t.wait("the shell to take over", |s| {
         s.matches("Stopped").count() >= 2
     });
-    assert_eq!(display(&t, "#{alternate_on}"), "0");
+    assert_eq!(t.display("#{alternate_on}"), "0");
     assert!(cooked(&t, 2));
     t.keys(&["-l", "fg"]);
     t.keys(&["Enter"]);
@@ -251,11 +178,6 @@ fn ctrl_z_and_sigtstp_give_the_terminal_back_and_fg_resumes() {
     t.wait("the shell prompt", |s| {
         !s.contains("Participants & attributes")
     });
-    assert_eq!(display(&t, "#{alternate_on}"), "0");
+    assert_eq!(t.display("#{alternate_on}"), "0");
     assert!(cooked(&t, 3));
-}
-
-fn display(t: &Tmux, format: &str) -> String {
-    let out = t.cmd(&["display", "-p", format]).output().unwrap();
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }

@@ -778,7 +778,8 @@ impl Dataset {
 
     /// With `--hostile`, a quarter of the conversations and always the newest one.
     fn is_hostile(&self, i: usize) -> bool {
-        self.hostile && (i + 1 == self.times.len() || hash(&[self.seed, 0xB0D, i as u64]) % 4 == 0)
+        self.hostile
+            && (i + 1 == self.times.len() || hash(&[self.seed, 0xB0D, i as u64]).is_multiple_of(4))
     }
 
     /// Puts hostile text where visitors can type: the customer's name and attributes.

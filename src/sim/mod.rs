@@ -21,6 +21,11 @@ use tokio::task::JoinHandle;
 
 pub use data::Dataset;
 
+/// The details query's filter parser (`segmentFilters`, `conversationFilters`), for fuzzing.
+pub fn parse_filters(seg: &serde_json::Value, conv: &serde_json::Value) -> Result<(), String> {
+    filter::Filters::parse(seg, conv).map(|_| ())
+}
+
 /// The flags of `convoscope sim`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SimArgs {

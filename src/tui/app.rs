@@ -60,6 +60,8 @@ pub struct State {
     pub mouse: bool,
     /// False under `NO_COLOR`: style with modifiers and symbols only.
     pub color: bool,
+    /// The colours when `color` is on: for a dark or a light background.
+    pub palette: ui::theme::Palette,
     /// The keys in effect (defaults plus the user's `[keys]`).
     pub keymap: Arc<Keymap>,
     /// Where we are connected ("DEMO", a region host, an API URL).
@@ -117,6 +119,7 @@ pub struct Init {
     pub zone_label: String,
     pub mouse: bool,
     pub color: bool,
+    pub palette: ui::theme::Palette,
     pub connection: String,
     pub keymap: Keymap,
     /// Between refetches of a watched conversation (at least 1 s; default 2 s).
@@ -145,6 +148,7 @@ impl State {
             zoom: false,
             mouse: init.mouse,
             color: init.color,
+            palette: init.palette,
             keymap: Arc::new(init.keymap),
             connection: sanitize(&init.connection),
             zone_label: init.zone_label,

@@ -62,7 +62,8 @@ pub struct BrowseOptions {
     /// The user's `[keys]` (config file): they replace the named actions' default keys. Check
     /// the names first with `Settings::check_key_actions(tui::keymap::ACTION_NAMES)`.
     pub keys: KeyBindings,
-    /// `Mono` (like `NO_COLOR`) draws with modifiers only; `None` is the default (dark).
+    /// `Light` for a light background; `Mono` (like `NO_COLOR`) draws with modifiers only; `None`
+    /// is the default (dark).
     pub theme: Option<Theme>,
     /// Between refetches of a watched conversation (`None`: 2 s).
     pub watch_interval: Option<Duration>,
@@ -81,6 +82,8 @@ pub async fn run(
     client: Arc<Client>,
     opts: BrowseOptions,
 ) -> Result<(), Box<dyn std::error::Error>> {
+    // Test hook (tests/tui_e2e.rs): a forced panic after the first draw, to check the restore.
+    let debug_panic = std::env::var_os("CONVOSCOPE_DEBUG_PANIC").is_some();
     let now = Utc::now();
     let zone = if opts.utc { Zone::Utc } else { Zone::Local };
     let mut state = State::new(Init {
@@ -92,6 +95,10 @@ pub async fn run(
         mouse: opts.mouse,
         color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
             && opts.theme != Some(Theme::Mono),
+        palette: match opts.theme {
+            Some(Theme::Light) => ui::theme::Palette::Light,
+            _ => ui::theme::Palette::Dark,
+        },
         keymap: Keymap::new(&opts.keys),
         connection: opts.connection.clone(),
         watch_interval: opts.watch_interval,
@@ -149,6 +156,9 @@ pub async fn run(
     }
     // Draw before any data arrives, so the screen never looks hung.
     terminal.draw(|f| ui::draw(f, &state))?;
+    if debug_panic {
+        panic!("{DEBUG_PANIC_MESSAGE}");
+    }
 
     // Terminal events are forwarded by their own task: polling an `EventStream` once with a
     // throwaway waker (to drain it) would leave its wake-up thread holding that waker.
@@ -235,6 +245,9 @@ impl Drop for AbortOnDrop {
         self.0.abort();
     }
 }
+
+/// The message of the test hook's panic (env `CONVOSCOPE_DEBUG_PANIC`).
+pub const DEBUG_PANIC_MESSAGE: &str = "forced panic for tests (CONVOSCOPE_DEBUG_PANIC is set)";
 
 /// Whether the screen owns the terminal (a panic then restores it and exits).
 static SCREEN_ACTIVE: AtomicBool = AtomicBool::new(false);

@@ -16,7 +16,10 @@ use crate::tui::app::State;
 use theme::Theme;
 
 pub fn draw(f: &mut Frame, s: &State) {
-    let t = Theme { color: s.color };
+    let t = Theme {
+        color: s.color,
+        palette: s.palette,
+    };
     let a = layout::areas(s);
     status::header(f, s, a.header, t);
     if let Some(r) = a.form {
