@@ -123,12 +123,58 @@ async fn long_ranges_are_split_with_nothing_lost_or_repeated_at_the_seams() {
             events.last(),
             Some(PageEvent::Done { loaded: 2000, .. })
         ));
-        // The total is known from the first page on.
-        match events.first() {
-            Some(PageEvent::Page { total_hits, .. }) => assert_eq!(*total_hits, 2000),
-            e => panic!("first event {e:?}"),
-        }
+        // The total grows as the parts are counted, to the whole.
+        let totals: Vec<u64> = events
+            .iter()
+            .filter_map(|e| match e {
+                PageEvent::Progress { total, .. }
+                | PageEvent::Page {
+                    total_hits: total, ..
+                } => Some(*total),
+                _ => None,
+            })
+            .collect();
+        assert!(totals.windows(2).all(|w| w[0] <= w[1]), "{totals:?}");
+        assert_eq!(totals.last(), Some(&2000));
     }
+}
+
+#[tokio::test]
+async fn the_first_page_of_a_split_range_comes_before_the_other_parts_are_counted() {
+    let sim = sim(config(2000)).await;
+    let limits = Limits {
+        max_interval: Span::days(1),
+        max_results: 100_000,
+    };
+    // One request at a time: what is asked first shows in the order of the events.
+    let mut q = RangeQuery::new(week(), Media::Any);
+    q.concurrency = 1;
+    let events = run_query(client(&sim), q, limits).await;
+    let newest_day = Interval::new(until() - Span::days(1), until());
+    let first_part = sim.dataset().matching(&newest_day, Media::Any).len() as u64;
+    match events.first() {
+        Some(PageEvent::Page {
+            page_number: 1,
+            total_hits,
+            conversations,
+            ..
+        }) => {
+            assert_eq!(
+                *total_hits, first_part,
+                "only the first part is counted yet"
+            );
+            assert!(!conversations.is_empty());
+        }
+        e => panic!("first event {e:?}"),
+    }
+    assert_eq!(
+        ids(&events),
+        expected_ids(&sim, week(), Media::Any, Order::Desc)
+    );
+    assert!(matches!(
+        events.last(),
+        Some(PageEvent::Done { loaded: 2000, .. })
+    ));
 }
 
 #[tokio::test]

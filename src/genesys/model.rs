@@ -196,6 +196,32 @@ pub struct DataAvailability {
     pub data_availability_date: Option<String>,
 }
 
+/// `GET /api/v2/organizations/me`: the organization of the OAuth client.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Organization {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_language: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_country_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub third_party_org_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    /// active, inactive, deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub self_uri: Option<String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
 /// `POST {login}/oauth/token` answer.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct TokenResponse {

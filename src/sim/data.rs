@@ -1603,14 +1603,11 @@ impl Dataset {
             return (lo as u32..hi as u32).collect();
         }
         if filters.by_kind() {
-            let mut pass = [false; 256];
-            for code in Kind::all_codes() {
-                pass[code as usize] = filters.eval_quick(&KindRow(Kind::from_code(code)));
-            }
+            let mask = Dataset::kind_mask(filters);
             return self.codes[lo..hi]
                 .iter()
                 .enumerate()
-                .filter(|&(_, &c)| pass[c as usize])
+                .filter(|&(_, &c)| mask >> c & 1 == 1)
                 .map(|(k, _)| (lo + k) as u32)
                 .collect();
         }
@@ -1632,6 +1629,18 @@ impl Dataset {
             })
             .map(|i| i as u32)
             .collect()
+    }
+
+    /// The media codes that pass filters on media and direction alone, as a bit mask.
+    pub(crate) fn kind_mask(filters: &Filters) -> u32 {
+        Kind::all_codes()
+            .filter(|&code| filters.eval_quick(&KindRow(Kind::from_code(code))))
+            .fold(0u32, |m, code| m | 1 << code)
+    }
+
+    /// The media code of each conversation, in start order.
+    pub(crate) fn codes(&self) -> &[u8] {
+        &self.codes
     }
 
     /// The value `orderBy` sorts conversation `i` by at `now`; `None` (sorted last) while it

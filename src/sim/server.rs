@@ -64,23 +64,74 @@ struct Job {
 #[derive(Clone)]
 enum Base {
     Range(usize, usize),
+    /// The conversations in `[lo, hi)` whose media code is in `mask`: counted per block of
+    /// [`BLOCK`] conversations, so that building it is one pass over a byte a conversation and
+    /// finding the k-th member a short scan.
+    Kinds {
+        lo: usize,
+        hi: usize,
+        mask: u32,
+        /// Members before each block.
+        before: Arc<Vec<u32>>,
+        len: usize,
+    },
     List(Arc<Vec<u32>>),
     /// Ascending by (key, index).
     Keyed(Arc<Vec<(i64, u32)>>),
 }
 
+const BLOCK: usize = 1024;
+
 impl Base {
+    fn kinds(codes: &[u8], lo: usize, hi: usize, mask: u32) -> Base {
+        let mut before = Vec::with_capacity((hi - lo).div_ceil(BLOCK));
+        let mut len = 0usize;
+        for block in codes[lo..hi].chunks(BLOCK) {
+            before.push(len as u32);
+            len += block.iter().filter(|&&c| mask >> c & 1 == 1).count();
+        }
+        Base::Kinds {
+            lo,
+            hi,
+            mask,
+            before: Arc::new(before),
+            len,
+        }
+    }
+
     fn len(&self) -> usize {
         match self {
             Base::Range(lo, hi) => hi - lo,
+            Base::Kinds { len, .. } => *len,
             Base::List(v) => v.len(),
             Base::Keyed(v) => v.len(),
         }
     }
+
     /// The k-th member in ascending order.
-    fn get(&self, k: usize) -> usize {
+    fn get(&self, ds: &Dataset, k: usize) -> usize {
         match self {
             Base::Range(lo, _) => lo + k,
+            Base::Kinds {
+                lo,
+                hi,
+                mask,
+                before,
+                ..
+            } => {
+                let b = before.partition_point(|&n| n as usize <= k) - 1;
+                let start = lo + b * BLOCK;
+                let mut left = k - before[b] as usize;
+                for (j, &c) in ds.codes()[start..*hi].iter().enumerate() {
+                    if mask >> c & 1 == 1 {
+                        if left == 0 {
+                            return start + j;
+                        }
+                        left -= 1;
+                    }
+                }
+                unreachable!("the block counts hold member {k}")
+            }
             Base::List(v) => v[k] as usize,
             Base::Keyed(v) => v[k].1 as usize,
         }
@@ -139,7 +190,7 @@ impl Selection {
     }
 
     /// The k-th conversation in the query's order.
-    fn nth(&self, k: usize) -> usize {
+    fn nth(&self, ds: &Dataset, k: usize) -> usize {
         let n = self.base.len();
         if self.keyed {
             let mut live_before = 0;
@@ -152,11 +203,11 @@ impl Selection {
                 }
             }
             let a = k - live_before;
-            return self.base.get(if self.desc { n - 1 - a } else { a });
+            return self.base.get(ds, if self.desc { n - 1 - a } else { a });
         }
         let k = if self.desc { self.len() - 1 - k } else { k };
         if k < n {
-            self.base.get(k)
+            self.base.get(ds, k)
         } else {
             self.live[k - n].1 as usize
         }
@@ -259,6 +310,10 @@ async fn select(st: &Arc<St>, q: &Select, now: i64) -> Selection {
                 let compute = {
                     let (ds, filters, by) = (ds.clone(), q.filters.clone(), q.order_by);
                     move || {
+                        if !keyed && filters.by_kind() {
+                            let mask = Dataset::kind_mask(&filters);
+                            return Base::kinds(ds.codes(), slo, shi, mask);
+                        }
                         let members = ds.select_range(slo, shi, &filters, now);
                         if !keyed {
                             return Base::List(Arc::new(members));
@@ -943,7 +998,7 @@ async fn details_query(
     let to = (from + size as usize).min(total);
     let conversations = (from < to).then(|| {
         (from..to)
-            .map(|k| st.ds.analytics_at(sel.nth(k), now))
+            .map(|k| st.ds.analytics_at(sel.nth(&st.ds, k), now))
             .collect::<Vec<_>>()
     });
     json_ok(
@@ -1243,7 +1298,7 @@ async fn job_results(
     let total = j.limit.map_or(sel.len(), |l| l.min(sel.len()));
     let to = (offset + size).min(total);
     let conversations = (offset.min(to)..to)
-        .map(|k| st.ds.analytics_with_attributes(sel.nth(k), now))
+        .map(|k| st.ds.analytics_with_attributes(sel.nth(&st.ds, k), now))
         .collect();
     json_ok(
         StatusCode::OK,
