@@ -329,8 +329,18 @@ struct State {
     skipped: u64,
     /// The best count known of each top-level part (0 until known).
     counts: Vec<u64>,
-    /// The plan of each top-level part after the first: its sub-parts and their counts.
-    plans: Vec<Option<Vec<(Interval, u64)>>>,
+    /// The plan of each top-level part after the first.
+    plans: Vec<Plan>,
+}
+
+/// What the background counting found out about a top-level part.
+#[derive(Debug, Clone)]
+enum Plan {
+    Pending,
+    /// Its sub-parts and their counts.
+    Ready(Vec<(Interval, u64)>),
+    /// Counting failed: paging counts it when it gets there (and fails if that fails too).
+    Unknown,
 }
 
 struct Pager<'a, E> {
@@ -402,7 +412,7 @@ impl<'a, E: From<PageEvent> + Send> Pager<'a, E> {
                 },
                 skipped,
                 counts: vec![0; n + 1],
-                plans: vec![None; n],
+                plans: vec![Plan::Pending; n],
             }),
             plan_ready: Notify::new(),
         }
@@ -440,20 +450,34 @@ impl<'a, E: From<PageEvent> + Send> Pager<'a, E> {
                 self.page_part(0, part, None, page).await?;
             }
             for k in 0..self.rest.len() {
-                for (p, n) in self.plan_of(k).await {
-                    self.page_part(k + 1, p, Some(n), 1).await?;
+                match self.plan_of(k).await {
+                    Some(plan) => {
+                        for (p, n) in plan {
+                            self.page_part(k + 1, p, Some(n), 1).await?;
+                        }
+                    }
+                    None => self.page_part(k + 1, self.rest[k], None, 1).await?,
                 }
             }
             Ok::<(), Stop>(())
         };
-        // The other parts are counted while the first is paged.
+        // The other parts are counted while the first is paged: best effort, for the total.
         let counting = futures::stream::iter(0..self.rest.len())
             .map(|k| async move {
-                let plan = self.plan_part(self.rest[k]).await?;
+                let plan = match self.plan_part(self.rest[k]).await {
+                    Ok(plan) => Plan::Ready(plan),
+                    Err(Stop::Receiver) => return Err(Stop::Receiver),
+                    Err(Stop::Failed(e)) => {
+                        tracing::info!("counting a part failed ({e}); paging counts it");
+                        Plan::Unknown
+                    }
+                };
                 {
                     let mut st = self.state.lock().unwrap();
-                    st.counts[k + 1] = plan.iter().map(|(_, n)| n).sum();
-                    st.plans[k] = Some(plan);
+                    if let Plan::Ready(p) = &plan {
+                        st.counts[k + 1] = p.iter().map(|(_, n)| n).sum();
+                    }
+                    st.plans[k] = plan;
                 }
                 self.plan_ready.notify_waiters();
                 self.progress().await
@@ -464,14 +488,16 @@ impl<'a, E: From<PageEvent> + Send> Pager<'a, E> {
         Ok(())
     }
 
-    /// The plan of top-level part `k + 1`, once counted.
-    async fn plan_of(&self, k: usize) -> Vec<(Interval, u64)> {
+    /// The plan of top-level part `k + 1`, once counted (`None`: counting it failed).
+    async fn plan_of(&self, k: usize) -> Option<Vec<(Interval, u64)>> {
         loop {
             let ready = self.plan_ready.notified();
             tokio::pin!(ready);
             ready.as_mut().enable();
-            if let Some(p) = self.state.lock().unwrap().plans[k].take() {
-                return p;
+            match std::mem::replace(&mut self.state.lock().unwrap().plans[k], Plan::Pending) {
+                Plan::Ready(p) => return Some(p),
+                Plan::Unknown => return None,
+                Plan::Pending => {}
             }
             ready.await;
         }

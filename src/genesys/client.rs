@@ -744,15 +744,14 @@ fn tls_cause(e: &(dyn std::error::Error + 'static)) -> Option<String> {
         if let Some(t) = c.downcast_ref::<rustls::Error>() {
             return Some(t.to_string());
         }
-        // An io::Error's source() skips the error it wraps: look at that one too.
-        if let Some(t) = c
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-        {
-            return Some(t.to_string());
-        }
-        cur = c.source();
+        // An io::Error's source() skips the error it wraps (often another io::Error): descend
+        // into that one instead.
+        cur = match c.downcast_ref::<std::io::Error>() {
+            Some(io) => io
+                .get_ref()
+                .map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => c.source(),
+        };
     }
     None
 }
