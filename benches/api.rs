@@ -170,8 +170,9 @@ fn web_page(client: &Client, interval: Interval) {
     assert_eq!(page.conversations.map_or(0, |c| c.len()), 100);
 }
 
-/// 7. A page of 100 web messaging conversations from a 1,000,000-conversation simulator, cold:
-/// every sample is a range the simulator has not selected before (the first filtered query).
+/// 7. A page of 100 web messaging conversations from a 1,000,000-conversation simulator, cold.
+///
+/// Every sample is a range the simulator has not selected before (the first filtered query).
 #[divan::bench(sample_count = 40, sample_size = 1)]
 fn page_of_100_from_1m_cold(bencher: Bencher) {
     let client = client_of(&SIM_1M);

@@ -450,8 +450,10 @@ pub async fn run(
         cfg.token_ttl,
         if cfg.rate_limit == 0 {
             "off".to_string()
-        } else {
+        } else if cfg.rate_window_secs == 60 {
             format!("{}/min", cfg.rate_limit)
+        } else {
+            format!("{}/{} s", cfg.rate_limit, cfg.rate_window_secs)
         },
         if cfg.faults.is_none() {
             "none".to_string()

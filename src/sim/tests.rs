@@ -623,6 +623,14 @@ fn flags_are_checked() {
         .unwrap();
     assert_eq!(ok.until, until());
     assert_eq!(ok.seed, 9);
+    assert_eq!((ok.active_end_after, ok.rate_window_secs), (None, 60));
+    let live = Cli::parse_from(["x", "--active", "3", "--active-end-after", "5"])
+        .sim
+        .to_config()
+        .unwrap();
+    assert_eq!((live.active, live.active_end_after), (3, Some(5)));
+    let bad = Cli::parse_from(["x", "--rate-window", "0"]).sim.to_config();
+    assert!(bad.unwrap_err().contains("--rate-window"));
 }
 
 #[test]
