@@ -5,8 +5,9 @@ use std::sync::{Arc, LazyLock};
 
 use chrono::{Duration, TimeZone, Utc};
 use convoscope::export::{self, ExportOptions, NdjsonWriter};
+use convoscope::genesys::client::quiet;
 use convoscope::genesys::model::QueryResponse;
-use convoscope::genesys::query::{Interval, Media};
+use convoscope::genesys::query::{DetailsQuery, Interval, Media, Order};
 use convoscope::genesys::{Client, ClientConfig, Credentials, Secret};
 use convoscope::paging::{PageEvent, RangeQuery, spawn_query};
 use convoscope::sim::{Dataset, Sim, SimConfig};
@@ -128,4 +129,67 @@ fn export_20000(bencher: Bencher) {
 #[divan::bench(sample_count = 3, sample_size = 1)]
 fn export_20000_with_attributes(bencher: Bencher) {
     export_bench(bencher, true);
+}
+
+/// A simulator of a million conversations over a week (about 9 MB of state, plus what its
+/// selection cache holds).
+static SIM_1M: LazyLock<Sim> = LazyLock::new(|| {
+    RT.block_on(Sim::start(SimConfig {
+        conversations: 1_000_000,
+        ..config()
+    }))
+    .unwrap()
+});
+
+fn client_of(sim: &Sim) -> Arc<Client> {
+    let url = sim.url();
+    let c = Arc::new(
+        Client::new(ClientConfig::new(
+            &url,
+            &url,
+            Credentials::ClientCredentials {
+                client_id: "demo".into(),
+                secret: Secret::new("demo"),
+            },
+        ))
+        .unwrap(),
+    );
+    RT.block_on(c.authenticate()).unwrap();
+    c
+}
+
+fn web_page(client: &Client, interval: Interval) {
+    let q = DetailsQuery {
+        interval,
+        media: Media::Webmessaging,
+        order: Order::Desc,
+        page_size: 100,
+        page_number: 1,
+    };
+    let page = RT.block_on(client.query_page(&q, &quiet)).unwrap();
+    assert_eq!(page.conversations.map_or(0, |c| c.len()), 100);
+}
+
+/// 7. A page of 100 web messaging conversations from a 1,000,000-conversation simulator, cold.
+///
+/// Every sample is a range the simulator has not selected before (the first filtered query).
+#[divan::bench(sample_count = 40, sample_size = 1)]
+fn page_of_100_from_1m_cold(bencher: Bencher) {
+    let client = client_of(&SIM_1M);
+    let mut shift = 0i64;
+    bencher
+        .with_inputs(|| {
+            shift += 1;
+            // Starts 10 s apart: another set of conversations, so nothing is cached.
+            Interval::new(week().start + Duration::seconds(10 * shift), week().end)
+        })
+        .bench_local_values(|interval| web_page(&client, interval));
+}
+
+/// 7b. The same page again: the selection is cached.
+#[divan::bench(sample_count = 40, sample_size = 1)]
+fn page_of_100_from_1m_warm(bencher: Bencher) {
+    let client = client_of(&SIM_1M);
+    web_page(&client, week());
+    bencher.bench_local(|| web_page(&client, week()));
 }

@@ -14,11 +14,12 @@ use futures::StreamExt;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::genesys::client::quiet;
+use crate::genesys::limiter::Limiter;
 use crate::genesys::model::{AnalyticsConversation, Attributes};
 use crate::genesys::query::{Interval, Media, Order, job_body};
+use crate::genesys::retry::Wait;
 use crate::genesys::{Client, Error};
-use crate::paging::{Limits, PageEvent, RangeQuery, spawn_query_with};
+use crate::paging::{Limits, PageEvent, RangeQuery, spawn_query_limited};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Format {
@@ -44,10 +45,16 @@ pub struct ExportOptions {
     pub format: Format,
     pub attributes: bool,
     pub attributes_from: AttributeSource,
-    /// Requests in flight at once (query pages, GET conversation).
+    /// Requests in flight at once, at most (query pages and GET conversation share them).
     pub concurrency: usize,
     pub limits: Limits,
+    /// How long the async job may take to be FULFILLED; after that, its attributes come from
+    /// GET conversation instead (and the job is deleted).
+    pub job_deadline: Duration,
 }
+
+/// The default of [`ExportOptions::job_deadline`].
+pub const DEFAULT_JOB_DEADLINE: Duration = Duration::from_secs(10 * 60);
 
 impl ExportOptions {
     pub fn new(interval: Interval, media: Media) -> Self {
@@ -59,6 +66,7 @@ impl ExportOptions {
             attributes_from: AttributeSource::Jobs,
             concurrency: crate::paging::DEFAULT_CONCURRENCY,
             limits: Limits::default(),
+            job_deadline: DEFAULT_JOB_DEADLINE,
         }
     }
 }
@@ -66,9 +74,20 @@ impl ExportOptions {
 /// What an export reports as it goes (to stderr when it is a terminal).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Progress {
-    Written { written: u64, total: u64 },
-    Waiting { seconds: u64, reason: String },
-    Job { state: String },
+    Written {
+        written: u64,
+        total: u64,
+    },
+    /// Waiting before a retry (a 429, a server error): paging, the job, GET conversation.
+    Waiting {
+        seconds: u64,
+        reason: String,
+    },
+    /// The async job's state, each time it changes (QUEUED, PENDING, FULFILLED, ...).
+    Job {
+        state: String,
+    },
+    /// Something to say on stderr (a fallback, a warning).
     Note(String),
 }
 
@@ -209,7 +228,9 @@ type ByParticipant = HashMap<String, Attributes>;
 /// Attributes by conversation id, then participant id.
 type AttributeIndex = HashMap<String, ByParticipant>;
 
-/// Runs the export, writing to `out` as it goes. What was written stays written on failure.
+/// Runs the export, writing to `out` as it goes. What was written stays written on failure. An
+/// async job it created is deleted when the export fails, or when it is interrupted (this future
+/// dropped).
 pub async fn run(
     client: Arc<Client>,
     opts: &ExportOptions,
@@ -218,8 +239,9 @@ pub async fn run(
 ) -> Outcome {
     let cancel = CancellationToken::new();
     let _stop = cancel.clone().drop_guard();
+    let job = JobCleanup::new(client.clone());
     let mut written = 0u64;
-    let error = export_inner(client, opts, out, progress, &cancel, &mut written)
+    let error = export_inner(client, opts, out, progress, &cancel, &job, &mut written)
         .await
         .err();
     let error = match (error, out.finish()) {
@@ -227,11 +249,64 @@ pub async fn run(
         (None, Err(e)) => Some(io_error(e)),
         (None, Ok(())) => None,
     };
+    match error {
+        Some(_) => job.delete().await,
+        None => job.keep(),
+    }
     Outcome { written, error }
 }
 
 fn io_error(e: io::Error) -> Error {
     Error::Config(format!("cannot write the output: {e}"))
+}
+
+/// The async job an export created, deleted unless the export succeeds: at once when it fails
+/// or the job is given up, in the background when the export is interrupted (dropped).
+struct JobCleanup {
+    client: Arc<Client>,
+    id: std::sync::Mutex<Option<String>>,
+}
+
+impl JobCleanup {
+    fn new(client: Arc<Client>) -> Self {
+        JobCleanup {
+            client,
+            id: std::sync::Mutex::new(None),
+        }
+    }
+
+    fn created(&self, id: &str) {
+        *self.id.lock().unwrap() = Some(id.to_string());
+    }
+
+    /// The export succeeded: the job stays (until it expires, as the API keeps it).
+    fn keep(&self) {
+        self.id.lock().unwrap().take();
+    }
+
+    async fn delete(&self) {
+        let id = self.id.lock().unwrap().take();
+        if let Some(id) = id {
+            match self.client.delete_job(&id).await {
+                Ok(()) => tracing::info!(job = %id, "deleted the async job"),
+                Err(e) => tracing::warn!(job = %id, "could not delete the async job: {e}"),
+            }
+        }
+    }
+}
+
+impl Drop for JobCleanup {
+    fn drop(&mut self) {
+        let id = self.id.lock().unwrap().take();
+        if let (Some(id), Ok(rt)) = (id, tokio::runtime::Handle::try_current()) {
+            let client = self.client.clone();
+            rt.spawn(async move {
+                if let Err(e) = client.delete_job(&id).await {
+                    tracing::warn!(job = %id, "could not delete the async job: {e}");
+                }
+            });
+        }
+    }
 }
 
 async fn export_inner(
@@ -240,29 +315,57 @@ async fn export_inner(
     out: &mut dyn ConversationWriter,
     progress: &(dyn Fn(Progress) + Sync),
     cancel: &CancellationToken,
+    cleanup: &JobCleanup,
     written: &mut u64,
 ) -> Result<(), Error> {
-    // The job runs while the first pages arrive; the channel holds a few pages meanwhile.
-    let job = (opts.attributes && opts.attributes_from == AttributeSource::Jobs).then(|| {
-        let client = client.clone();
-        let (interval, media) = (opts.interval, opts.media);
-        let cancel = cancel.clone();
-        tokio::spawn(async move {
-            tokio::select! {
-                _ = cancel.cancelled() => Err(Error::Config("cancelled".into())),
-                r = job_attributes(&client, interval, media) => r,
-            }
+    // One limiter for every request of the export: a 429 to a page slows GET conversation too.
+    let limiter = Arc::new(Limiter::new(opts.concurrency));
+    let waits = |w: &Wait| {
+        progress(Progress::Waiting {
+            seconds: w.delay.as_secs_f64().ceil() as u64,
+            reason: w.reason.to_string(),
         })
-    });
+    };
+    // The job runs while the first pages arrive; the channel holds a few pages meanwhile.
+    let want_job = opts.attributes && opts.attributes_from == AttributeSource::Jobs;
+    let job = async {
+        if want_job {
+            Some(job_attributes(&client, opts, progress, &waits, cleanup).await)
+        } else {
+            None
+        }
+    };
+    let mut job = std::pin::pin!(job);
+    let mut job_result: Option<Option<Result<AttributeIndex, Error>>> = None;
+
     let (tx, mut rx) = mpsc::channel::<PageEvent>(8);
     let mut query = RangeQuery::new(opts.interval, opts.media);
     query.order = Order::Asc;
     query.concurrency = opts.concurrency;
-    spawn_query_with(client.clone(), query, opts.limits, 1, tx, cancel.clone());
+    spawn_query_limited(
+        client.clone(),
+        query,
+        opts.limits,
+        limiter.clone(),
+        1,
+        tx,
+        cancel.clone(),
+    );
 
     let mut index: Option<AttributeIndex> = None;
-    let mut job = job;
-    while let Some(ev) = rx.recv().await {
+    loop {
+        let ev = if job_result.is_none() {
+            tokio::select! {
+                r = &mut job => {
+                    job_result = Some(r);
+                    continue;
+                }
+                ev = rx.recv() => ev,
+            }
+        } else {
+            rx.recv().await
+        };
+        let Some(ev) = ev else { break };
         match ev {
             PageEvent::Page {
                 conversations,
@@ -271,20 +374,26 @@ async fn export_inner(
             } => {
                 let mut convs = conversations;
                 if opts.attributes {
-                    if let Some(handle) = job.take() {
-                        index = Some(match handle.await {
-                            Ok(Ok(ix)) => ix,
-                            Ok(Err(e)) => {
-                                progress(Progress::Note(format!(
-                                    "attributes from GET conversation instead of an async job: {e}"
-                                )));
-                                AttributeIndex::new()
-                            }
-                            Err(e) => return Err(Error::Config(format!("job task failed: {e}"))),
-                        });
+                    if job_result.is_none() {
+                        job_result = Some((&mut job).await);
                     }
-                    attach_attributes(&client, &mut convs, index.as_ref(), opts.concurrency)
-                        .await?;
+                    if let Some(Some(r)) = job_result.as_mut().map(Option::take) {
+                        index = Some(r.unwrap_or_else(|e| {
+                            progress(Progress::Note(format!(
+                                "attributes from GET conversation instead of an async job: {e}"
+                            )));
+                            AttributeIndex::new()
+                        }));
+                    }
+                    attach_attributes(
+                        &client,
+                        &mut convs,
+                        index.as_ref(),
+                        opts.concurrency,
+                        &limiter,
+                        &waits,
+                    )
+                    .await?;
                 }
                 for c in &convs {
                     out.write(c).map_err(io_error)?;
@@ -298,6 +407,7 @@ async fn export_inner(
             PageEvent::Waiting {
                 seconds, reason, ..
             } => progress(Progress::Waiting { seconds, reason }),
+            PageEvent::Warning { message, .. } => progress(Progress::Note(message)),
             PageEvent::Progress { .. } => {}
             PageEvent::Done { .. } => return Ok(()),
             PageEvent::Failed { error, .. } => return Err(error),
@@ -307,12 +417,14 @@ async fn export_inner(
 }
 
 /// Sets every participant's `attributes`: from the job's index when it holds the conversation,
-/// else from GET conversation (several at once, order kept).
+/// else from GET conversation (several at once through the export's limiter, order kept).
 async fn attach_attributes(
     client: &Client,
     convs: &mut [AnalyticsConversation],
     index: Option<&AttributeIndex>,
     concurrency: usize,
+    limiter: &Limiter,
+    waits: &(dyn Fn(&Wait) + Send + Sync),
 ) -> Result<(), Error> {
     let missing: Vec<usize> = (0..convs.len())
         .filter(|&i| index.is_none_or(|ix| !ix.contains_key(&convs[i].conversation_id)))
@@ -321,7 +433,7 @@ async fn attach_attributes(
         futures::stream::iter(missing.into_iter().map(|i| {
             let id = convs[i].conversation_id.clone();
             async move {
-                let r = match client.conversation(&id).await {
+                let r = match client.conversation_with(&id, waits, Some(limiter)).await {
                     Ok(conv) => Ok(conv
                         .participants
                         .into_iter()
@@ -334,7 +446,7 @@ async fn attach_attributes(
                 (i, r)
             }
         }))
-        .buffered(concurrency.max(1))
+        .buffered(concurrency.clamp(1, crate::genesys::limiter::MAX_CONCURRENCY))
         .collect()
         .await;
     let mut from_get: HashMap<usize, ByParticipant> = HashMap::new();
@@ -356,39 +468,78 @@ async fn attach_attributes(
     Ok(())
 }
 
-/// Runs one async details job over the range and indexes its attributes. A refused job (403) or
-/// one that ends badly is an error the caller turns into the GET conversation path.
+/// Runs one async details job over the range and indexes its attributes, reporting its state
+/// and the waits of its requests. A job refused (403), ended badly, or not FULFILLED by the
+/// deadline is an error the caller turns into the GET conversation path; such a job is deleted.
 async fn job_attributes(
     client: &Client,
-    interval: Interval,
-    media: Media,
+    opts: &ExportOptions,
+    progress: &(dyn Fn(Progress) + Sync),
+    waits: &(dyn Fn(&Wait) + Send + Sync),
+    cleanup: &JobCleanup,
 ) -> Result<AttributeIndex, Error> {
     let created = client
-        .create_job(&job_body(interval, media, Order::Asc), &quiet)
+        .create_job(&job_body(opts.interval, opts.media, Order::Asc), waits)
         .await?;
     let id = created.job_id;
-    let mut delay = Duration::from_millis(200);
-    loop {
-        let st = client.job_status(&id, &quiet).await?;
-        match st.state.as_str() {
-            "FULFILLED" => break,
-            "FAILED" | "CANCELLED" | "EXPIRED" => {
-                return Err(Error::Job {
-                    state: st.state,
-                    message: st.error_message.unwrap_or_default(),
+    cleanup.created(&id);
+    let r = job_results(client, &id, opts.job_deadline, progress, waits).await;
+    if r.is_err() {
+        cleanup.delete().await;
+    }
+    r
+}
+
+async fn job_results(
+    client: &Client,
+    id: &str,
+    deadline: Duration,
+    progress: &(dyn Fn(Progress) + Sync),
+    waits: &(dyn Fn(&Wait) + Send + Sync),
+) -> Result<AttributeIndex, Error> {
+    let poll = async {
+        let mut delay = Duration::from_millis(200);
+        let mut last = String::new();
+        loop {
+            let st = client.job_status(id, waits).await?;
+            if st.state != last {
+                last = st.state.clone();
+                progress(Progress::Job {
+                    state: st.state.clone(),
                 });
             }
-            _ => {
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(5));
+            match st.state.as_str() {
+                "FULFILLED" => return Ok(()),
+                "FAILED" | "CANCELLED" | "EXPIRED" => {
+                    return Err(Error::Job {
+                        state: st.state,
+                        message: st.error_message.unwrap_or_default(),
+                    });
+                }
+                _ => {
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(5));
+                }
             }
+        }
+    };
+    match tokio::time::timeout(deadline, poll).await {
+        Ok(r) => r?,
+        Err(_) => {
+            return Err(Error::Job {
+                state: "not FULFILLED".into(),
+                message: format!(
+                    "still not done after {} s; given up (and deleted)",
+                    deadline.as_secs()
+                ),
+            });
         }
     }
     let mut index = AttributeIndex::new();
     let mut cursor: Option<String> = None;
     loop {
         let page = client
-            .job_results(&id, cursor.as_deref(), 1000, &quiet)
+            .job_results(id, cursor.as_deref(), 1000, waits)
             .await?;
         for c in page.conversations {
             let parts = c

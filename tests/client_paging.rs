@@ -123,12 +123,58 @@ async fn long_ranges_are_split_with_nothing_lost_or_repeated_at_the_seams() {
             events.last(),
             Some(PageEvent::Done { loaded: 2000, .. })
         ));
-        // The total is known from the first page on.
-        match events.first() {
-            Some(PageEvent::Page { total_hits, .. }) => assert_eq!(*total_hits, 2000),
-            e => panic!("first event {e:?}"),
-        }
+        // The total grows as the parts are counted, to the whole.
+        let totals: Vec<u64> = events
+            .iter()
+            .filter_map(|e| match e {
+                PageEvent::Progress { total, .. }
+                | PageEvent::Page {
+                    total_hits: total, ..
+                } => Some(*total),
+                _ => None,
+            })
+            .collect();
+        assert!(totals.windows(2).all(|w| w[0] <= w[1]), "{totals:?}");
+        assert_eq!(totals.last(), Some(&2000));
     }
+}
+
+#[tokio::test]
+async fn the_first_page_of_a_split_range_comes_before_the_other_parts_are_counted() {
+    let sim = sim(config(2000)).await;
+    let limits = Limits {
+        max_interval: Span::days(1),
+        max_results: 100_000,
+    };
+    // One request at a time: what is asked first shows in the order of the events.
+    let mut q = RangeQuery::new(week(), Media::Any);
+    q.concurrency = 1;
+    let events = run_query(client(&sim), q, limits).await;
+    let newest_day = Interval::new(until() - Span::days(1), until());
+    let first_part = sim.dataset().matching(&newest_day, Media::Any).len() as u64;
+    match events.first() {
+        Some(PageEvent::Page {
+            page_number: 1,
+            total_hits,
+            conversations,
+            ..
+        }) => {
+            assert_eq!(
+                *total_hits, first_part,
+                "only the first part is counted yet"
+            );
+            assert!(!conversations.is_empty());
+        }
+        e => panic!("first event {e:?}"),
+    }
+    assert_eq!(
+        ids(&events),
+        expected_ids(&sim, week(), Media::Any, Order::Desc)
+    );
+    assert!(matches!(
+        events.last(),
+        Some(PageEvent::Done { loaded: 2000, .. })
+    ));
 }
 
 #[tokio::test]
@@ -452,4 +498,230 @@ async fn retry_after_is_honoured_then_a_clear_error() {
         }
         e => panic!("{e:?}"),
     }
+}
+
+/// A client that does not retry: the first error ends the query.
+fn client_without_retries(sim: &convoscope::sim::Sim) -> Arc<convoscope::genesys::Client> {
+    let url = sim.url();
+    let mut cfg = convoscope::genesys::ClientConfig::new(
+        &url,
+        &url,
+        convoscope::genesys::Credentials::ClientCredentials {
+            client_id: "demo".into(),
+            secret: convoscope::genesys::Secret::new("demo"),
+        },
+    );
+    cfg.retry = fast_retries();
+    cfg.retry.max_attempts = 1;
+    Arc::new(convoscope::genesys::Client::new(cfg).unwrap())
+}
+
+#[tokio::test]
+async fn a_failed_query_resumes_from_the_page_that_failed() {
+    // Five requests a second and no retries: one request at a time, page 6 fails, then page 11.
+    let mut cfg = config(1500);
+    cfg.rate_limit = 5;
+    cfg.rate_window_secs = 1;
+    let sim = sim(cfg).await;
+    let client = client_without_retries(&sim);
+    let mut q = RangeQuery::new(week(), Media::Any);
+    q.concurrency = 1;
+    let mut got = Vec::new();
+    let mut failures = Vec::new();
+    loop {
+        let events = run_query(client.clone(), q.clone(), Limits::default()).await;
+        got.extend(ids(&events));
+        match events.last() {
+            Some(PageEvent::Done { loaded, .. }) => {
+                assert_eq!(*loaded, 1500, "counts go on from where they stood");
+                break;
+            }
+            Some(PageEvent::Failed {
+                error,
+                loaded,
+                resume: Some(r),
+                ..
+            }) => {
+                assert!(matches!(error, Error::RateLimited { .. }), "{error:?}");
+                assert_eq!(*loaded, r.loaded);
+                failures.push(r.clone());
+                assert!(failures.len() < 10, "{failures:?}");
+                q.resume = Some(r.clone());
+                // The simulator's window starts over.
+                tokio::time::sleep(Duration::from_millis(1100)).await;
+            }
+            e => panic!("{e:?}"),
+        }
+    }
+    let pages: Vec<(u32, u64, u64)> = failures
+        .iter()
+        .map(|r| (r.page, r.loaded, r.loaded_in_part))
+        .collect();
+    assert_eq!(pages, [(6, 500, 500), (11, 1000, 1000)]);
+    assert!(failures.iter().all(|r| r.part == week() && r.total == 1500));
+    // Nothing lost, nothing twice, in order.
+    assert_eq!(got, expected_ids(&sim, week(), Media::Any, Order::Desc));
+}
+
+#[tokio::test]
+async fn resume_goes_on_across_the_parts_of_a_split_range() {
+    let mut cfg = config(2000);
+    cfg.faults = convoscope::sim::Faults::parse("500=0.3").unwrap();
+    let sim = sim(cfg).await;
+    let client = client_without_retries(&sim);
+    let limits = Limits {
+        max_interval: Span::days(1),
+        max_results: 150,
+    };
+    for order in [Order::Desc, Order::Asc] {
+        let mut q = RangeQuery::new(week(), Media::Any);
+        q.order = order;
+        let mut got: Vec<String> = Vec::new();
+        let mut failures = 0;
+        loop {
+            let events = run_query(client.clone(), q.clone(), limits).await;
+            got.extend(ids(&events));
+            match events.last() {
+                Some(PageEvent::Done { loaded, .. }) => {
+                    assert_eq!(*loaded, 2000);
+                    break;
+                }
+                Some(PageEvent::Failed {
+                    resume: Some(r), ..
+                }) => {
+                    failures += 1;
+                    assert!(failures < 500, "no progress");
+                    q.resume = Some(r.clone());
+                }
+                e => panic!("{e:?}"),
+            }
+        }
+        assert!(failures > 0, "faults at this rate fail some runs");
+        // Receivers de-duplicate by conversationId; with data that does not move, nothing
+        // comes twice anyway.
+        let mut seen = HashSet::new();
+        got.retain(|id| seen.insert(id.clone()));
+        assert_eq!(
+            got,
+            expected_ids(&sim, week(), Media::Any, order),
+            "{order:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn under_a_real_rate_limit_all_requests_wait_and_concurrency_adapts() {
+    // Twelve requests a second: a 4-wide query runs into the limit again and again.
+    let mut cfg = config(3000);
+    cfg.rate_limit = 12;
+    cfg.rate_window_secs = 1;
+    cfg.latency_ms = 15;
+    let sim = sim(cfg).await;
+    let limits = Limits {
+        max_interval: Span::days(3),
+        max_results: 100_000,
+    };
+    let events = run_query(client(&sim), RangeQuery::new(week(), Media::Any), limits).await;
+    // The full result, in order, nothing lost or doubled.
+    assert_eq!(
+        ids(&events),
+        expected_ids(&sim, week(), Media::Any, Order::Desc)
+    );
+    assert!(matches!(
+        events.last(),
+        Some(PageEvent::Done { loaded: 3000, .. })
+    ));
+    let log: Vec<(u32, u16)> = sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/details/query"))
+        .map(|r| (r.in_flight, r.status))
+        .collect();
+    let first_429 = log.iter().position(|r| r.1 == 429).expect("rate limited");
+    assert!(
+        log[..first_429].iter().any(|r| r.0 > 1),
+        "more than one request in flight before the limit: {log:?}"
+    );
+    let alone = first_429
+        + log[first_429..]
+            .iter()
+            .position(|r| r.0 == 1 && r.1 == 200)
+            .expect("after a 429 the query slows down to one request at a time");
+    assert!(
+        log[alone..].iter().any(|r| r.0 > 1 && r.1 == 200),
+        "then speeds up again: {log:?}"
+    );
+    // Every wait was reported, none dropped.
+    let waits = events
+        .iter()
+        .filter(|e| matches!(e, PageEvent::Waiting { reason, .. } if reason == "rate limited"))
+        .count();
+    let limited = log.iter().filter(|r| r.1 == 429).count();
+    assert_eq!(waits, limited);
+}
+
+#[tokio::test]
+async fn waits_are_never_dropped_even_when_the_receiver_is_slow() {
+    let mut cfg = config(1200);
+    cfg.faults = convoscope::sim::Faults::parse("503=0.3").unwrap();
+    let sim = sim(cfg).await;
+    // A channel of one event, read slowly.
+    let (tx, mut rx) = mpsc::channel::<PageEvent>(1);
+    spawn_query(
+        client(&sim),
+        RangeQuery::new(week(), Media::Any),
+        3,
+        tx,
+        CancellationToken::new(),
+    );
+    let mut events = Vec::new();
+    while let Some(ev) = rx.recv().await {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        events.push(ev);
+    }
+    assert!(matches!(events.last(), Some(PageEvent::Done { .. })));
+    let waits = events
+        .iter()
+        .filter(|e| matches!(e, PageEvent::Waiting { .. }))
+        .count();
+    let failed = sim.requests().iter().filter(|r| r.status == 503).count();
+    assert!(failed > 0);
+    assert_eq!(waits, failed, "one Waiting event per 503");
+}
+
+#[tokio::test]
+async fn a_part_paging_cannot_reach_is_reported_not_dropped_silently() {
+    // Two conversations in the same millisecond: a part that cannot be split further.
+    let (sim, t) = 'found: {
+        for seed in 1..40 {
+            let mut cfg = config(20_000);
+            cfg.seed = seed;
+            cfg.days = 1;
+            let ds = convoscope::sim::Dataset::new(&cfg);
+            if let Some(i) = (1..ds.len()).find(|&i| ds.start_ms(i) == ds.start_ms(i - 1)) {
+                break 'found (sim(cfg).await, ds.start_ms(i));
+            }
+        }
+        panic!("no two conversations start in the same millisecond");
+    };
+    let t = chrono::TimeZone::timestamp_millis_opt(&chrono::Utc, t).unwrap();
+    let mut q = RangeQuery::new(Interval::new(t, t + Span::milliseconds(1)), Media::Any);
+    q.page_size = 1;
+    let limits = Limits {
+        max_interval: Span::days(1),
+        max_results: 1,
+    };
+    let events = run_query(client(&sim), q, limits).await;
+    let warning = events
+        .iter()
+        .find_map(|e| match e {
+            PageEvent::Warning { message, .. } => Some(message.clone()),
+            _ => None,
+        })
+        .expect("a warning");
+    assert!(warning.contains("1 of them are left out"), "{warning}");
+    assert!(matches!(
+        events.last(),
+        Some(PageEvent::Done { loaded: 1, .. })
+    ));
 }

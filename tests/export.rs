@@ -369,3 +369,178 @@ async fn hostile_data_is_exported_unchanged() {
     }
     assert!(values.contains(&convoscope::sim::hostile::long_value()));
 }
+
+/// Runs an export with attributes into a buffer, keeping every progress report.
+async fn export_reporting(
+    client: std::sync::Arc<convoscope::genesys::Client>,
+    opts: &ExportOptions,
+) -> (Vec<Value>, export::Outcome, Vec<export::Progress>) {
+    let reports = std::sync::Mutex::new(Vec::new());
+    let mut buf = Vec::new();
+    let outcome = {
+        let mut w = NdjsonWriter::new(&mut buf);
+        export::run(client, opts, &mut w, &|p| reports.lock().unwrap().push(p)).await
+    };
+    let lines = String::from_utf8(buf)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (lines, outcome, reports.into_inner().unwrap())
+}
+
+#[tokio::test]
+async fn job_states_are_reported_and_a_job_past_its_deadline_gives_way_to_get_conversation() {
+    let mut cfg = config(200);
+    cfg.job_delay_ms = 60_000;
+    let sim = sim(cfg).await;
+    let mut opts = ExportOptions::new(week(), Media::Any);
+    opts.attributes = true;
+    opts.job_deadline = std::time::Duration::from_millis(300);
+    let (lines, outcome, reports) = export_reporting(client(&sim), &opts).await;
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    assert_eq!(lines, expected(&sim, Media::Any, true));
+    assert!(
+        reports
+            .iter()
+            .any(|p| matches!(p, export::Progress::Job { state } if state == "QUEUED")),
+        "{reports:?}"
+    );
+    assert!(
+        reports.iter().any(|p| matches!(p, export::Progress::Note(n)
+            if n.contains("GET conversation") && n.contains("not FULFILLED"))),
+        "{reports:?}"
+    );
+    let st = sim.stats();
+    assert_eq!(
+        (st.jobs_created, st.jobs_deleted),
+        (1, 1),
+        "the job given up is deleted"
+    );
+
+    // A job in time: QUEUED then FULFILLED, and it stays.
+    let mut cfg = config(200);
+    cfg.job_delay_ms = 300;
+    let sim = self::sim(cfg).await;
+    let mut opts = ExportOptions::new(week(), Media::Any);
+    opts.attributes = true;
+    let (lines, outcome, reports) = export_reporting(client(&sim), &opts).await;
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    assert_eq!(lines, expected(&sim, Media::Any, true));
+    let states: Vec<&str> = reports
+        .iter()
+        .filter_map(|p| match p {
+            export::Progress::Job { state } => Some(state.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(states, ["QUEUED", "FULFILLED"]);
+    assert_eq!((sim.stats().jobs_created, sim.stats().jobs_deleted), (1, 0));
+}
+
+/// A writer that fails at once: the export fails after its job was created and read.
+struct Broken;
+
+impl export::ConversationWriter for Broken {
+    fn write(&mut self, _: &AnalyticsConversation) -> std::io::Result<()> {
+        Err(std::io::Error::other("disk full"))
+    }
+    fn finish(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_failed_export_deletes_its_job() {
+    let sim = sim(config(200)).await;
+    let mut opts = ExportOptions::new(week(), Media::Any);
+    opts.attributes = true;
+    let outcome = export::run(client(&sim), &opts, &mut Broken, &|_| {}).await;
+    assert!(
+        outcome
+            .error
+            .as_ref()
+            .is_some_and(|e| e.to_string().contains("disk full")),
+        "{:?}",
+        outcome.error
+    );
+    let st = sim.stats();
+    assert_eq!((st.jobs_created, st.jobs_deleted), (1, 1));
+}
+
+#[tokio::test]
+async fn an_interrupted_export_deletes_its_job() {
+    let mut cfg = config(200);
+    cfg.job_delay_ms = 30_000;
+    let sim = sim(cfg).await;
+    let mut opts = ExportOptions::new(week(), Media::Any);
+    opts.attributes = true;
+    let client = client(&sim);
+    let mut w = NdjsonWriter::new(Vec::new());
+    // Interrupted (dropped) while the job is QUEUED.
+    let interrupted = tokio::time::timeout(
+        std::time::Duration::from_millis(600),
+        export::run(client.clone(), &opts, &mut w, &|_| {}),
+    )
+    .await;
+    assert!(interrupted.is_err(), "the job is not done yet");
+    assert_eq!(sim.stats().jobs_created, 1);
+    // The DELETE goes out in the background.
+    for _ in 0..100 {
+        if sim.stats().jobs_deleted == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(sim.stats().jobs_deleted, 1);
+    assert!(
+        client
+            .call_log()
+            .iter()
+            .any(|r| r.method == "DELETE" && r.status == Some(204))
+    );
+}
+
+#[tokio::test]
+async fn every_wait_of_an_export_is_reported() {
+    // Three requests a second: pages, the job's status and results all meet 429s.
+    let mut cfg = config(300);
+    cfg.rate_limit = 3;
+    cfg.rate_window_secs = 1;
+    cfg.job_delay_ms = 400;
+    let sim = sim(cfg).await;
+    let mut opts = ExportOptions::new(week(), Media::Any);
+    opts.attributes = true;
+    let (lines, outcome, reports) = export_reporting(client(&sim), &opts).await;
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    assert_eq!(lines, expected(&sim, Media::Any, true));
+    let waits = reports
+        .iter()
+        .filter(
+            |p| matches!(p, export::Progress::Waiting { reason, .. } if reason == "rate limited"),
+        )
+        .count();
+    let limited = sim.stats().rate_limited as usize;
+    assert!(limited > 0);
+    assert_eq!(waits, limited, "one report per 429");
+}
+
+#[tokio::test]
+async fn get_conversation_for_attributes_shares_the_limit_of_paging() {
+    let mut cfg = config(300);
+    cfg.latency_ms = 20;
+    let sim = sim(cfg).await;
+    let mut opts = ExportOptions::new(week(), Media::Any);
+    opts.attributes = true;
+    opts.attributes_from = AttributeSource::Conversations;
+    opts.concurrency = 2;
+    let (lines, outcome, _) = export_reporting(client(&sim), &opts).await;
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    assert_eq!(lines, expected(&sim, Media::Any, true));
+    let st = sim.stats();
+    assert!(st.requests > 300);
+    assert!(
+        (1..=2).contains(&st.peak_in_flight),
+        "pages and GET conversation together: {st:?}"
+    );
+}

@@ -484,9 +484,11 @@ async fn job_runs_to_fulfilled_and_pages_by_cursor() {
     assert_eq!(pages, expected.len().div_ceil(100));
     for (c, &i) in got.iter().zip(&expected) {
         assert_eq!(c.conversation_id, ds.conversation_id(i));
-        // Ongoing conversations' attributes move every 5 s: compare the others.
+        // Live conversations' attributes move every 5 s: compare the others. A live one has
+        // a conversationEnd once its end has come.
         if ds.is_active(i) || i % 7 != 0 {
-            assert_eq!(ds.is_active(i), c.conversation_end.is_none());
+            let ended = ds.end_at(i).is_some_and(|e| e <= Utc::now());
+            assert_eq!(c.conversation_end.is_some(), !ds.is_active(i) || ended);
             continue;
         }
         let (_, v) = get(
@@ -787,5 +789,254 @@ async fn latency_delays_responses() {
     let t = std::time::Instant::now();
     let _ = token(&http, &sim.url()).await;
     assert!(t.elapsed() >= StdDuration::from_millis(150));
+    sim.stop().await;
+}
+
+/// Every conversation of the week as the details query serves it, page by page, with the body's
+/// `order` and `orderBy`.
+async fn all_pages(http: &Client, url: &str, tok: &str, order: &str, order_by: &str) -> Vec<Value> {
+    let mut got = Vec::new();
+    for page in 1.. {
+        let body = json!({"interval": week().to_api(), "order": order, "orderBy": order_by,
+            "paging": {"pageSize": 100, "pageNumber": page}});
+        let (s, v) = post(http, url, tok, Q, &body).await;
+        assert_eq!(s, 200, "{v}");
+        match v["conversations"].as_array() {
+            Some(c) if !c.is_empty() => got.extend(c.iter().cloned()),
+            _ => break,
+        }
+    }
+    got
+}
+
+fn last_segment_end(c: &Value) -> Option<String> {
+    let mut ends = Vec::new();
+    for p in c["participants"].as_array().unwrap() {
+        for s in p["sessions"].as_array().unwrap() {
+            for seg in s["segments"].as_array().unwrap() {
+                ends.push(seg["segmentEnd"].as_str()?.to_string());
+            }
+        }
+    }
+    ends.into_iter().max()
+}
+
+#[tokio::test]
+async fn order_by_is_checked_and_sorts_the_answer() {
+    let (sim, http, tok) = start(SimConfig { active: 3, ..cfg() }).await;
+    let url = sim.url();
+    for bad in ["duration", "outdated_sdk_version", "conversationstart"] {
+        let body = json!({"interval": week().to_api(), "orderBy": bad});
+        let (s, v) = post(&http, &url, &tok, Q, &body).await;
+        assert_eq!(s, 400, "{bad}");
+        assert_error(&v, 400, "bad.request");
+        let m = v["message"].as_str().unwrap();
+        assert!(m.contains(bad) && m.contains("conversationEnd"), "{m}");
+        let (s, v) = post(&http, &url, &tok, JOBS, &body).await;
+        assert_eq!(s, 400, "jobs refuse {bad} too");
+        assert_error(&v, 400, "bad.request");
+    }
+    let (s, v) = post(
+        &http,
+        &url,
+        &tok,
+        Q,
+        &json!({"interval": week().to_api(), "orderBy": 7}),
+    )
+    .await;
+    assert_eq!(s, 400);
+    assert_error(&v, 400, "bad.request");
+
+    let by_start = all_pages(&http, &url, &tok, "asc", "conversationStart").await;
+    assert_eq!(by_start.len(), 1000);
+    let ids = |v: &[Value]| -> Vec<String> {
+        v.iter()
+            .map(|c| c["conversationId"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let mut sorted_ids = ids(&by_start);
+    sorted_ids.sort();
+    for order_by in ["conversationEnd", "segmentEnd"] {
+        let key = |c: &Value| match order_by {
+            "conversationEnd" => c["conversationEnd"].as_str().map(str::to_string),
+            _ => last_segment_end(c),
+        };
+        let asc = all_pages(&http, &url, &tok, "asc", order_by).await;
+        let desc = all_pages(&http, &url, &tok, "desc", order_by).await;
+        for (v, desc_order) in [(&asc, false), (&desc, true)] {
+            let mut got = ids(v);
+            got.sort();
+            assert_eq!(got, sorted_ids, "{order_by}: the same conversations");
+            let keys: Vec<Option<String>> = v.iter().map(key).collect();
+            let known = keys.iter().take_while(|k| k.is_some()).count();
+            assert!(
+                keys[known..].iter().all(Option::is_none),
+                "{order_by}: those still going on come last"
+            );
+            assert!(known < keys.len(), "{order_by}: one goes on");
+            for w in keys[..known].windows(2) {
+                if desc_order {
+                    assert!(w[0] >= w[1], "{order_by} desc: {w:?}");
+                } else {
+                    assert!(w[0] <= w[1], "{order_by} asc: {w:?}");
+                }
+            }
+        }
+        assert_ne!(ids(&asc), ids(&by_start), "{order_by} is another order");
+    }
+    // segmentStart is the start order.
+    assert_eq!(
+        ids(&all_pages(&http, &url, &tok, "asc", "segmentStart").await),
+        ids(&by_start)
+    );
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn organization_says_it_is_the_simulator_and_needs_a_token() {
+    let (sim, http, tok) = start(cfg()).await;
+    let url = sim.url();
+    let r = http
+        .get(format!("{url}/api/v2/organizations/me"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert_error(&r.json().await.unwrap(), 401, "authentication.required");
+    let (s, v) = get(&http, &url, &tok, "/api/v2/organizations/me").await;
+    assert_eq!(s, 200, "{v}");
+    assert!(v["name"].as_str().unwrap().contains("simulator"), "{v}");
+    assert_eq!(v["id"].as_str().unwrap().len(), 36);
+    for k in [
+        "defaultLanguage",
+        "defaultCountryCode",
+        "thirdPartyOrgName",
+        "domain",
+        "version",
+        "selfUri",
+    ] {
+        assert!(v.get(k).is_some(), "{k} missing from {v}");
+    }
+    assert_eq!(v["state"], "active");
+    assert_eq!(
+        v["selfUri"],
+        format!("/api/v2/organizations/{}", v["id"].as_str().unwrap())
+    );
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn a_live_conversation_ends_within_seconds_with_active_end_after() {
+    let now = Utc::now();
+    let (sim, http, tok) = start(SimConfig {
+        until: now,
+        days: 1,
+        conversations: 300,
+        active: 2,
+        active_end_after: Some(2),
+        job_delay_ms: 0,
+        ..cfg()
+    })
+    .await;
+    let url = sim.url();
+    let ds = sim.dataset();
+    let first = (0..ds.len()).find(|&i| ds.is_active(i)).unwrap();
+    let id = ds.conversation_id(first);
+    let path = format!("/api/v2/conversations/{id}");
+    let (_, v) = get(&http, &url, &tok, &path).await;
+    assert_eq!(v["state"], "connected", "{v}");
+    assert!(v.get("endTime").is_none());
+    // Watch it as the screen does, until it ends.
+    let mut live = v;
+    for _ in 0..100 {
+        if live.get("endTime").is_some() {
+            break;
+        }
+        tokio::time::sleep(StdDuration::from_millis(200)).await;
+        live = get(&http, &url, &tok, &path).await.1;
+    }
+    assert_eq!(live["state"], "disconnected", "{live}");
+    for p in live["participants"].as_array().unwrap() {
+        assert!(p.get("endTime").is_some(), "{p}");
+    }
+    // The analytics answers agree: the details query and a job.
+    let iv = Interval::new(now - Duration::days(2), now + Duration::hours(1));
+    let filter =
+        json!([{"type": "and", "predicates": [{"dimension": "conversationId", "value": id}]}]);
+    let (_, v) = post(
+        &http,
+        &url,
+        &tok,
+        Q,
+        &json!({"interval": iv.to_api(), "conversationFilters": filter}),
+    )
+    .await;
+    assert_eq!(v["totalHits"], 1, "{v}");
+    assert_eq!(v["conversations"][0]["conversationEnd"], live["endTime"]);
+    let (_, v) = post(
+        &http,
+        &url,
+        &tok,
+        JOBS,
+        &json!({"interval": iv.to_api(), "conversationFilters": filter}),
+    )
+    .await;
+    let job = v["jobId"].as_str().unwrap().to_string();
+    let (s, v) = get(&http, &url, &tok, &format!("{JOBS}/{job}/results")).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["conversations"][0]["conversationEnd"], live["endTime"]);
+    // The other one goes on.
+    let (_, v) = get(
+        &http,
+        &url,
+        &tok,
+        &format!("/api/v2/conversations/{}", ds.conversation_id(first + 1)),
+    )
+    .await;
+    assert_eq!(v["state"], "connected");
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn the_rate_limit_window_is_configurable_and_counted() {
+    let (sim, http, tok) = start(SimConfig {
+        rate_limit: 3,
+        rate_window_secs: 1,
+        ..cfg()
+    })
+    .await;
+    let url = sim.url();
+    let body = json!({"interval": week().to_api()});
+    for _ in 0..3 {
+        assert_eq!(post(&http, &url, &tok, Q, &body).await.0, 200);
+    }
+    let r = http
+        .post(format!("{url}{Q}"))
+        .bearer_auth(&tok)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+    assert_eq!(r.headers()["retry-after"], "1");
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(
+        v["message"],
+        "Rate limit exceeded the maximum. [3] requests for [1] seconds"
+    );
+    tokio::time::sleep(StdDuration::from_millis(1100)).await;
+    assert_eq!(post(&http, &url, &tok, Q, &body).await.0, 200);
+    let st = sim.stats();
+    assert_eq!(st.rate_limited, 1);
+    assert_eq!(st.in_flight, 0);
+    assert!(st.peak_in_flight >= 1);
+    let reqs = sim.requests();
+    let queries: Vec<u16> = reqs
+        .iter()
+        .filter(|r| r.path == Q)
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(queries, [200, 200, 200, 429, 200]);
+    assert_eq!(reqs[0].path, "/oauth/token");
     sim.stop().await;
 }

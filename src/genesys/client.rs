@@ -1,20 +1,53 @@
 //! The HTTP client of the Genesys Cloud API: authentication, retries, and one method per endpoint.
 
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, watch};
 
 use super::auth::{CachedToken, Credentials, Secret};
 use super::error::{Error, Result};
+use super::limiter::{Limiter, Outcome, Permit};
 use super::model::{
     Conversation, DataAvailability, JobCreated, JobResults, JobStatus, OAuthErrorBody,
-    QueryResponse, TokenResponse,
+    Organization, QueryResponse, TokenResponse,
 };
 use super::query::DetailsQuery;
 use super::retry::{RetryPolicy, Wait, WaitReason, jitter};
+
+/// How many calls [`Client::call_log`] keeps.
+pub const CALL_LOG_SIZE: usize = 200;
+
+/// One API call (one attempt: a retry is a call of its own), as the call log keeps it. Never
+/// holds a secret: no token, no query string, no body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallRecord {
+    /// When it was sent.
+    pub at: DateTime<Utc>,
+    /// `GET`, `POST`, `DELETE`.
+    pub method: String,
+    /// The path, without the query string: `/api/v2/conversations/{id}`.
+    pub path: String,
+    /// The HTTP status, when an answer came.
+    pub status: Option<u16>,
+    /// What went wrong, when something did: the API's message, a network error, a body that did
+    /// not parse.
+    pub error: Option<String>,
+    pub latency: Duration,
+    /// The `inin-correlation-id` of the answer (the `contextId` Genesys support asks for).
+    pub correlation_id: Option<String>,
+}
+
+impl CallRecord {
+    /// Whether the call got a 2xx answer it could read.
+    pub fn is_ok(&self) -> bool {
+        self.error.is_none() && self.status.is_some_and(|s| (200..300).contains(&s))
+    }
+}
 
 /// Permission the analytics endpoints need (named in errors when a 403 does not name one).
 pub const PERM_ANALYTICS: &str = "analytics:conversationDetail:view";
@@ -51,11 +84,15 @@ impl ClientConfig {
     }
 }
 
-/// The client. Share it as `Arc<Client>`: the token cache is shared by every task.
+/// The client. Share it as `Arc<Client>`: the token cache and the call log are shared by every
+/// task.
 pub struct Client {
     http: reqwest::Client,
     cfg: ClientConfig,
     token: Mutex<Option<CachedToken>>,
+    log: std::sync::Mutex<VecDeque<CallRecord>>,
+    /// Counts the calls logged: receivers see it change with each new entry.
+    logged: watch::Sender<u64>,
 }
 
 impl std::fmt::Debug for Client {
@@ -92,11 +129,45 @@ impl Client {
             http,
             cfg,
             token: Mutex::new(token),
+            log: std::sync::Mutex::new(VecDeque::with_capacity(CALL_LOG_SIZE)),
+            logged: watch::Sender::new(0),
         })
     }
 
     pub fn api_base(&self) -> &str {
         &self.cfg.api_base
+    }
+
+    /// The last [`CALL_LOG_SIZE`] API calls, oldest first.
+    pub fn call_log(&self) -> Vec<CallRecord> {
+        self.log.lock().unwrap().iter().cloned().collect()
+    }
+
+    /// Changes with every call logged (its value counts them): `changed().await` on it to learn
+    /// of new entries in [`Client::call_log`] without polling.
+    pub fn call_log_changes(&self) -> watch::Receiver<u64> {
+        self.logged.subscribe()
+    }
+
+    /// Logs one call at info (never a secret or a token) and keeps it in the call log.
+    fn record(&self, rec: CallRecord) {
+        tracing::info!(
+            method = %rec.method,
+            path = %rec.path,
+            status = rec.status.map(i64::from).unwrap_or(-1),
+            error = rec.error.as_deref().unwrap_or(""),
+            ms = rec.latency.as_millis() as u64,
+            correlation_id = rec.correlation_id.as_deref().unwrap_or(""),
+            "api call"
+        );
+        {
+            let mut log = self.log.lock().unwrap();
+            if log.len() >= CALL_LOG_SIZE {
+                log.pop_front();
+            }
+            log.push_back(rec);
+        }
+        self.logged.send_modify(|n| *n += 1);
     }
 
     /// Gets a token now, so that bad credentials show before anything else.
@@ -117,11 +188,7 @@ impl Client {
         let (client_id, secret) = match &self.cfg.credentials {
             Credentials::ClientCredentials { client_id, secret } => (client_id, secret),
             Credentials::Token(_) => {
-                return Err(Error::Auth {
-                    message: "the access token was refused (expired or revoked); get a new one \
-                              or use an OAuth client id and secret"
-                        .into(),
-                });
+                return Err(token_refused(None));
             }
         };
         let fresh = self.fetch_token(client_id, secret, obs).await?;
@@ -141,6 +208,7 @@ impl Client {
         loop {
             attempt += 1;
             let started = Instant::now();
+            let at = Utc::now();
             let sent = self
                 .http
                 .post(&url)
@@ -148,60 +216,84 @@ impl Client {
                 .form(&[("grant_type", "client_credentials")])
                 .send()
                 .await;
+            let mut status = None;
+            let mut cid = None;
             let err = match sent {
                 Err(e) => network_error(&e, &self.cfg.login_base),
                 Ok(resp) => {
-                    let status = resp.status();
+                    status = Some(resp.status());
+                    cid = correlation_id(&resp);
                     let retry_after = retry_after(&resp);
                     match resp.bytes().await {
                         Err(e) => network_error(&e, &self.cfg.login_base),
-                        Ok(body) => {
-                            tracing::info!(
-                                method = "POST",
-                                path = "/oauth/token",
-                                status = status.as_u16(),
-                                ms = started.elapsed().as_millis() as u64,
-                                "api call"
-                            );
-                            if status.is_success() {
-                                match serde_json::from_slice::<TokenResponse>(&body) {
-                                    Ok(t) => {
-                                        let ttl = Duration::from_secs(t.expires_in.max(1));
-                                        return Ok(CachedToken::new(
-                                            Secret::new(t.access_token),
-                                            ttl,
-                                            started,
-                                        ));
-                                    }
-                                    // Never quote the body: it may hold a token.
-                                    Err(e) => Error::Decode {
-                                        what: "the OAuth token".into(),
-                                        detail: format!(
-                                            "{} at column {}",
-                                            e.classify_str(),
-                                            e.column()
-                                        ),
-                                    },
+                        Ok(body) if resp_ok(status) => {
+                            match serde_json::from_slice::<TokenResponse>(&body) {
+                                Ok(t) => {
+                                    self.record(CallRecord {
+                                        at,
+                                        method: "POST".into(),
+                                        path: "/oauth/token".into(),
+                                        status: status.map(|s| s.as_u16()),
+                                        error: None,
+                                        latency: started.elapsed(),
+                                        correlation_id: cid,
+                                    });
+                                    let ttl = Duration::from_secs(t.expires_in.max(1));
+                                    return Ok(CachedToken::new(
+                                        Secret::new(t.access_token),
+                                        ttl,
+                                        started,
+                                    ));
                                 }
-                            } else {
-                                token_error(status, &body, retry_after, secret)
+                                // Never quote the body: it may hold a token.
+                                Err(e) => Error::Decode {
+                                    what: "the OAuth token".into(),
+                                    detail: format!(
+                                        "{} at column {}",
+                                        e.classify_str(),
+                                        e.column()
+                                    ),
+                                    context_id: cid.clone(),
+                                },
                             }
                         }
+                        Ok(body) => token_error(
+                            status.unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                            &body,
+                            retry_after,
+                            secret,
+                            cid.clone(),
+                        ),
                     }
                 }
             };
-            self.wait_or_fail(err, attempt, obs).await?;
+            self.record(CallRecord {
+                at,
+                method: "POST".into(),
+                path: "/oauth/token".into(),
+                status: status.map(|s| s.as_u16()),
+                error: Some(err.summary()),
+                latency: started.elapsed(),
+                correlation_id: cid,
+            });
+            self.wait_or_fail(err, attempt, obs, None, None).await?;
         }
     }
 
-    /// Waits before the next attempt when `err` is worth retrying and attempts remain; else
-    /// returns the error.
-    async fn wait_or_fail(&self, err: Error, attempt: u32, obs: Observer<'_>) -> Result<()> {
+    /// Gives the attempt's permit back, then waits before the next attempt when `err` is worth
+    /// retrying and attempts remain; else returns the error. A 429 holds back every request of
+    /// the limiter's work for its `Retry-After`, not only this one.
+    async fn wait_or_fail(
+        &self,
+        err: Error,
+        attempt: u32,
+        obs: Observer<'_>,
+        limiter: Option<&Limiter>,
+        permit: Option<Permit<'_>>,
+    ) -> Result<()> {
         let p = &self.cfg.retry;
-        if !err.is_transient() && !matches!(err, Error::Decode { .. }) || attempt >= p.max_attempts
-        {
-            return Err(err);
-        }
+        let retry =
+            (err.is_transient() || matches!(err, Error::Decode { .. })) && attempt < p.max_attempts;
         let (delay, reason) = match &err {
             Error::RateLimited { retry_after, .. } => (
                 p.after_429(*retry_after, attempt, jitter()),
@@ -217,6 +309,20 @@ impl Client {
             ),
             _ => (p.backoff(attempt, jitter()), WaitReason::BadBody),
         };
+        let limited = reason == WaitReason::RateLimited;
+        if limited && let Some(l) = limiter {
+            l.rate_limited(delay);
+        }
+        if let Some(permit) = permit {
+            permit.done(if limited {
+                Outcome::RateLimited
+            } else {
+                Outcome::Failure
+            });
+        }
+        if !retry {
+            return Err(err);
+        }
         tracing::info!(attempt, delay_ms = delay.as_millis() as u64, %reason, "retrying");
         obs(&Wait {
             delay,
@@ -227,7 +333,8 @@ impl Client {
         Ok(())
     }
 
-    /// One API call with authentication, renewal on 401 (once), retries, and decoding.
+    /// One API call with authentication, renewal on 401 (once), retries, and decoding. With a
+    /// limiter, every attempt takes one of its permits.
     async fn call<T: DeserializeOwned>(&self, c: Call<'_>, obs: Observer<'_>) -> Result<T> {
         let Call {
             method,
@@ -236,6 +343,7 @@ impl Client {
             body,
             what,
             needed,
+            limiter,
         } = c;
         let (path, what) = (path.as_str(), what.as_str());
         let url = format!("{}{}", self.cfg.api_base, path);
@@ -245,6 +353,10 @@ impl Client {
         loop {
             attempt += 1;
             let token = self.access_token(refused.as_ref(), obs).await?;
+            let permit = match limiter {
+                Some(l) => Some(l.acquire().await),
+                None => None,
+            };
             let mut req = self
                 .http
                 .request(method.clone(), &url)
@@ -255,60 +367,103 @@ impl Client {
             if let Some(b) = body {
                 req = req.json(b);
             }
+            let at = Utc::now();
             let started = Instant::now();
+            let mut status = None;
+            let mut cid = None;
             let err = match req.send().await {
                 Err(e) => network_error(&e, &self.cfg.api_base),
                 Ok(resp) => {
-                    let status = resp.status();
+                    status = Some(resp.status());
                     let ra = retry_after(&resp);
-                    let cid = resp
-                        .headers()
-                        .get("inin-correlation-id")
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::to_string);
+                    cid = correlation_id(&resp);
                     match resp.bytes().await {
                         Err(e) => network_error(&e, &self.cfg.api_base),
-                        Ok(bytes) => {
-                            tracing::info!(
-                                method = %method,
-                                path,
-                                status = status.as_u16(),
-                                ms = started.elapsed().as_millis() as u64,
-                                correlation_id = cid.as_deref().unwrap_or(""),
-                                "api call"
-                            );
-                            if status.is_success() {
-                                match decode(&bytes) {
-                                    Ok(v) => return Ok(v),
-                                    Err(detail) => Error::Decode {
-                                        what: what.to_string(),
-                                        detail,
-                                    },
+                        Ok(bytes) if resp_ok(status) => match decode(&bytes) {
+                            Ok(v) => {
+                                self.record(CallRecord {
+                                    at,
+                                    method: method.to_string(),
+                                    path: path.to_string(),
+                                    status: status.map(|s| s.as_u16()),
+                                    error: None,
+                                    latency: started.elapsed(),
+                                    correlation_id: cid,
+                                });
+                                if let Some(p) = permit {
+                                    p.done(Outcome::Success);
                                 }
-                            } else if status == StatusCode::UNAUTHORIZED && !renewed {
-                                // The token expired or was revoked: renew once, retry once.
-                                renewed = true;
-                                refused = Some(token);
-                                attempt -= 1;
-                                continue;
-                            } else {
-                                let text = String::from_utf8_lossy(&bytes);
-                                let mut e = Error::from_api(status.as_u16(), &text, needed, what);
-                                if let Error::RateLimited { retry_after, .. } = &mut e {
-                                    *retry_after = ra;
-                                }
-                                e
+                                return Ok(v);
                             }
+                            Err(detail) => Error::Decode {
+                                what: what.to_string(),
+                                detail,
+                                context_id: cid.clone(),
+                            },
+                        },
+                        Ok(bytes) => {
+                            let code = status.map_or(0, |s| s.as_u16());
+                            let text = String::from_utf8_lossy(&bytes);
+                            let mut e = Error::from_api(code, &text, needed, what)
+                                .or_context_id(cid.as_deref());
+                            if let Error::RateLimited { retry_after, .. } = &mut e {
+                                *retry_after = ra;
+                            }
+                            if code == 401 {
+                                match &self.cfg.credentials {
+                                    // A token obtained elsewhere cannot be renewed.
+                                    Credentials::Token(_) => e = token_refused(cid.clone()),
+                                    Credentials::ClientCredentials { .. } if !renewed => {
+                                        // The token expired or was revoked: renew once, retry once.
+                                        self.record(CallRecord {
+                                            at,
+                                            method: method.to_string(),
+                                            path: path.to_string(),
+                                            status: Some(401),
+                                            error: Some(e.summary()),
+                                            latency: started.elapsed(),
+                                            correlation_id: cid,
+                                        });
+                                        drop(permit);
+                                        renewed = true;
+                                        refused = Some(token);
+                                        attempt -= 1;
+                                        continue;
+                                    }
+                                    Credentials::ClientCredentials { .. } => {}
+                                }
+                            }
+                            e
                         }
                     }
                 }
             };
-            self.wait_or_fail(err, attempt, obs).await?;
+            self.record(CallRecord {
+                at,
+                method: method.to_string(),
+                path: path.to_string(),
+                status: status.map(|s| s.as_u16()),
+                error: Some(err.summary()),
+                latency: started.elapsed(),
+                correlation_id: cid,
+            });
+            self.wait_or_fail(err, attempt, obs, limiter, permit)
+                .await?;
         }
     }
 
     /// One page of the details query.
     pub async fn query_page(&self, q: &DetailsQuery, obs: Observer<'_>) -> Result<QueryResponse> {
+        self.query_page_with(q, obs, None).await
+    }
+
+    /// One page of the details query; with a limiter, every attempt takes one of its permits.
+    pub async fn query_page_with(
+        &self,
+        q: &DetailsQuery,
+        obs: Observer<'_>,
+        limiter: Option<&Limiter>,
+    ) -> Result<QueryResponse> {
         let body = q.body();
         self.call(
             Call {
@@ -318,18 +473,48 @@ impl Client {
                 body: Some(&body),
                 what: format!("page {} of the conversation query", q.page_number),
                 needed: Some(PERM_ANALYTICS),
+                limiter,
             },
             obs,
         )
         .await
     }
 
+    /// The organization the client is connected to (`GET /api/v2/organizations/me`): show its
+    /// name, so that nobody mistakes one org for another.
+    pub async fn organization(&self) -> Result<Organization> {
+        self.call(
+            Call {
+                method: Method::GET,
+                path: "/api/v2/organizations/me".to_string(),
+                query: vec![],
+                body: None,
+                what: "the organization".to_string(),
+                needed: None,
+                limiter: None,
+            },
+            &quiet,
+        )
+        .await
+    }
+
     /// The live conversation, with every participant's attributes.
     pub async fn conversation(&self, id: &str) -> Result<Conversation> {
-        let v = self.conversation_json(id).await?;
+        self.conversation_with(id, &quiet, None).await
+    }
+
+    /// [`Client::conversation`] with an observer of waits and a limiter.
+    pub async fn conversation_with(
+        &self,
+        id: &str,
+        obs: Observer<'_>,
+        limiter: Option<&Limiter>,
+    ) -> Result<Conversation> {
+        let v = self.conversation_json_with(id, obs, limiter).await?;
         serde_json::from_value(v).map_err(|e| Error::Decode {
             what: format!("conversation {id}"),
             detail: e.to_string(),
+            context_id: None,
         })
     }
 
@@ -367,6 +552,17 @@ impl Client {
     }
 
     pub async fn conversation_json_observed(&self, id: &str, obs: Observer<'_>) -> Result<Value> {
+        self.conversation_json_with(id, obs, None).await
+    }
+
+    /// The live conversation exactly as the API returned it; with a limiter, every attempt takes
+    /// one of its permits.
+    pub async fn conversation_json_with(
+        &self,
+        id: &str,
+        obs: Observer<'_>,
+        limiter: Option<&Limiter>,
+    ) -> Result<Value> {
         let id = checked_id(id)?;
         self.call(
             Call {
@@ -376,6 +572,7 @@ impl Client {
                 body: None,
                 what: format!("conversation {id}"),
                 needed: Some(PERM_CONVERSATION),
+                limiter,
             },
             obs,
         )
@@ -392,6 +589,7 @@ impl Client {
                 body: Some(body),
                 what: "the async details job".to_string(),
                 needed: Some(PERM_ANALYTICS),
+                limiter: None,
             },
             obs,
         )
@@ -408,6 +606,7 @@ impl Client {
                 body: None,
                 what: format!("async job {id}"),
                 needed: Some(PERM_ANALYTICS),
+                limiter: None,
             },
             obs,
         )
@@ -434,6 +633,7 @@ impl Client {
                 body: None,
                 what: format!("the results of async job {id}"),
                 needed: Some(PERM_ANALYTICS),
+                limiter: None,
             },
             obs,
         )
@@ -452,6 +652,7 @@ impl Client {
                     body: None,
                     what: format!("async job {id}"),
                     needed: Some(PERM_ANALYTICS),
+                    limiter: None,
                 },
                 &quiet,
             )
@@ -469,6 +670,7 @@ impl Client {
                 body: None,
                 what: "the data availability date".to_string(),
                 needed: Some(PERM_ANALYTICS),
+                limiter: None,
             },
             obs,
         )
@@ -478,6 +680,8 @@ impl Client {
 
 /// One API request, as `Client::call` takes it.
 struct Call<'a> {
+    /// Every attempt takes one of its permits (and a 429 holds all of its work back).
+    limiter: Option<&'a Limiter>,
     method: Method,
     path: String,
     query: Vec<(&'static str, String)>,
@@ -531,6 +735,28 @@ fn checked_id(id: &str) -> Result<&str> {
     }
 }
 
+fn resp_ok(status: Option<StatusCode>) -> bool {
+    status.is_some_and(|s| s.is_success())
+}
+
+/// The answer's `inin-correlation-id`: the contextId when the body has none.
+fn correlation_id(resp: &reqwest::Response) -> Option<String> {
+    resp.headers()
+        .get("inin-correlation-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .filter(|s| !s.is_empty())
+}
+
+fn token_refused(context_id: Option<String>) -> Error {
+    Error::Auth {
+        message: "the access token was refused (expired or revoked); get a new one or use an \
+                  OAuth client id and secret"
+            .into(),
+        context_id,
+    }
+}
+
 fn retry_after(resp: &reqwest::Response) -> Option<u64> {
     resp.headers()
         .get(reqwest::header::RETRY_AFTER)
@@ -539,13 +765,53 @@ fn retry_after(resp: &reqwest::Response) -> Option<u64> {
         .map(|s| s.max(0.0).ceil() as u64)
 }
 
+/// The TLS error somewhere in the causes of `e`, if any.
+fn tls_cause(e: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut cur = Some(e);
+    while let Some(c) = cur {
+        if let Some(t) = c.downcast_ref::<rustls::Error>() {
+            return Some(t.to_string());
+        }
+        // An io::Error's source() skips the error it wraps (often another io::Error): descend
+        // into that one instead.
+        cur = match c.downcast_ref::<std::io::Error>() {
+            Some(io) => io
+                .get_ref()
+                .map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => c.source(),
+        };
+    }
+    None
+}
+
+/// `host:port` of a base URL, for messages.
+fn host_of(base: &str) -> String {
+    reqwest::Url::parse(base)
+        .ok()
+        .and_then(|u| {
+            let host = u.host_str()?.to_string();
+            Some(match u.port_or_known_default() {
+                Some(p) => format!("{host}:{p}"),
+                None => host,
+            })
+        })
+        .unwrap_or_else(|| base.to_string())
+}
+
 fn network_error(e: &reqwest::Error, base: &str) -> Error {
     // The innermost cause says most ("connection refused", "dns error"); URLs hold no secret.
     let mut cause: &dyn std::error::Error = e;
     while let Some(next) = cause.source() {
         cause = next;
     }
-    let message = if e.is_timeout() {
+    let message = if let Some(tls) = tls_cause(e) {
+        format!(
+            "TLS handshake with {} failed: {tls}. Is the URL http:// (a server without TLS) \
+             rather than https://? Is a proxy intercepting TLS (then its certificate authority \
+             must be trusted)?",
+            host_of(base)
+        )
+    } else if e.is_timeout() {
         format!("{base} did not answer in time")
     } else if e.is_connect() {
         format!("cannot connect to {base} ({cause})")
@@ -562,17 +828,18 @@ fn token_error(
     body: &[u8],
     retry_after: Option<u64>,
     secret: &Secret,
+    context_id: Option<String>,
 ) -> Error {
     let code = status.as_u16();
     match code {
         429 => Error::RateLimited {
             retry_after,
-            context_id: None,
+            context_id,
         },
         500..=599 => Error::Server {
             status: code,
             message: "the login service failed".into(),
-            context_id: None,
+            context_id,
         },
         _ => {
             let parsed: Option<OAuthErrorBody> = serde_json::from_slice(body).ok();
@@ -595,6 +862,7 @@ fn token_error(
             };
             Error::Auth {
                 message: format!("the login service refused the OAuth client ({detail})"),
+                context_id,
             }
         }
     }
@@ -621,10 +889,12 @@ mod tests {
             br#"{"error":"invalid_client","description":"bad secret topsecret"}"#,
             None,
             &s,
+            Some("cid-1".into()),
         );
         let msg = e.to_string();
         assert!(!msg.contains("topsecret"), "{msg}");
         assert!(msg.contains("invalid_client"), "{msg}");
+        assert!(msg.contains("[contextId cid-1]"), "{msg}");
         assert_eq!(e.exit_code(), 3);
     }
 }

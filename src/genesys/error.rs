@@ -12,7 +12,10 @@ pub enum Error {
     /// A bad option or setting, found before any request.
     Config(String),
     /// The OAuth client id or secret was refused, or a renewed token was refused too.
-    Auth { message: String },
+    Auth {
+        message: String,
+        context_id: Option<String>,
+    },
     /// 403: the OAuth client's role lacks a permission (named when known).
     Permission {
         permission: Option<String>,
@@ -44,7 +47,11 @@ pub enum Error {
     /// The connection failed, dropped, or timed out.
     Network { message: String },
     /// A response body that does not parse.
-    Decode { what: String, detail: String },
+    Decode {
+        what: String,
+        detail: String,
+        context_id: Option<String>,
+    },
     /// An async details job ended in FAILED, CANCELLED or EXPIRED.
     Job { state: String, message: String },
 }
@@ -64,6 +71,7 @@ impl Error {
         match status {
             401 => Error::Auth {
                 message: format!("the API refused the access token ({message})"),
+                context_id,
             },
             403 => Error::Permission {
                 permission: permission_in(&message).or(needed.map(str::to_string)),
@@ -91,10 +99,55 @@ impl Error {
         }
     }
 
+    /// The error with `context_id` (the answer's `inin-correlation-id`) when it has none from
+    /// the body.
+    pub fn or_context_id(mut self, context_id: Option<&str>) -> Error {
+        if let Some(slot) = self.context_id_mut()
+            && slot.is_none()
+        {
+            *slot = context_id.map(str::to_string);
+        }
+        self
+    }
+
+    fn context_id_mut(&mut self) -> Option<&mut Option<String>> {
+        match self {
+            Error::Auth { context_id, .. }
+            | Error::Decode { context_id, .. }
+            | Error::Permission { context_id, .. }
+            | Error::BadRequest { context_id, .. }
+            | Error::NotFound { context_id, .. }
+            | Error::RateLimited { context_id, .. }
+            | Error::Server { context_id, .. } => Some(context_id),
+            Error::Config(_) | Error::Network { .. } | Error::Job { .. } => None,
+        }
+    }
+
+    /// A short line for a call log: the API's message, the network error, what did not parse.
+    pub fn summary(&self) -> String {
+        match self {
+            Error::Config(m) => m.clone(),
+            Error::Auth { message, .. } => message.clone(),
+            Error::Permission { message, .. }
+            | Error::BadRequest { message, .. }
+            | Error::Server { message, .. } => message.clone(),
+            Error::NotFound { what, .. } => format!("{what} was not found"),
+            Error::RateLimited { retry_after, .. } => match retry_after {
+                Some(s) => format!("rate limited (Retry-After {s} s)"),
+                None => "rate limited".into(),
+            },
+            Error::Network { message } => message.clone(),
+            Error::Decode { detail, .. } => format!("unreadable answer: {detail}"),
+            Error::Job { state, message } => format!("job {state}: {message}"),
+        }
+    }
+
     /// The API's correlation id, which Genesys support asks for.
     pub fn context_id(&self) -> Option<&str> {
         match self {
-            Error::Permission { context_id, .. }
+            Error::Auth { context_id, .. }
+            | Error::Decode { context_id, .. }
+            | Error::Permission { context_id, .. }
             | Error::BadRequest { context_id, .. }
             | Error::NotFound { context_id, .. }
             | Error::RateLimited { context_id, .. }
@@ -157,7 +210,7 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Config(m) => write!(f, "{m}"),
-            Error::Auth { message } => write!(
+            Error::Auth { message, .. } => write!(
                 f,
                 "authentication failed: {message}. Check the OAuth client id and secret \
                  (--client-id/--client-secret or GENESYSCLOUD_OAUTHCLIENT_ID/_SECRET), that the \
@@ -215,7 +268,7 @@ impl fmt::Display for Error {
                 f,
                 "network error: {message}. Check the connection, a proxy, or --api-url"
             ),
-            Error::Decode { what, detail } => {
+            Error::Decode { what, detail, .. } => {
                 write!(f, "could not read the API's answer for {what}: {detail}")
             }
             Error::Job { state, message } => {

@@ -3,11 +3,12 @@
 pub mod auth;
 pub mod client;
 pub mod error;
+pub mod limiter;
 pub mod model;
 pub mod query;
 pub mod region;
 pub mod retry;
 
 pub use auth::{Credentials, Secret};
-pub use client::{Client, ClientConfig};
+pub use client::{CallRecord, Client, ClientConfig};
 pub use error::{Error, Result};

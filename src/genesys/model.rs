@@ -28,27 +28,122 @@ pub fn format_time(t: DateTime<Utc>) -> String {
 
 /// One conversation of the analytics details query (and of async job results, which add
 /// `participants[].attributes`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+///
+/// A round trip keeps the JSON as it was: an explicit `"participants": []` (or `null`), which
+/// `participants` cannot tell from an absent list, is kept in `extra` and written back (unless
+/// participants were added meanwhile).
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AnalyticsConversation {
     pub conversation_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversation_start: Option<String>,
     /// Absent while the conversation goes on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversation_end: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub originating_direction: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub participants: Vec<AnalyticsParticipant>,
-    #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+/// The JSON shape of [`AnalyticsConversation`].
+#[derive(Serialize, Deserialize)]
+#[serde(
+    rename_all = "camelCase",
+    bound(deserialize = "P: Deserialize<'de>, X: Deserialize<'de>")
+)]
+struct ConversationJson<P, X> {
+    conversation_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    conversation_start: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    conversation_end: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    originating_direction: Option<String>,
+    /// Absent: `None`; `null`: `Some(None)`.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    participants: Option<Option<P>>,
+    #[serde(flatten)]
+    extra: X,
+}
+
+/// Tells `null` from absent (with `#[serde(default)]`).
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// `extra`, without a kept `participants` when there are participants to write.
+struct ExtraOut<'a> {
+    map: &'a Map<String, Value>,
+    skip_participants: bool,
+}
+
+impl Serialize for ExtraOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        for (k, v) in self.map {
+            if !(self.skip_participants && k == "participants") {
+                m.serialize_entry(k, v)?;
+            }
+        }
+        m.end()
+    }
+}
+
+impl Serialize for AnalyticsConversation {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let with = !self.participants.is_empty();
+        ConversationJson {
+            conversation_id: self.conversation_id.clone(),
+            conversation_start: self.conversation_start.clone(),
+            conversation_end: self.conversation_end.clone(),
+            originating_direction: self.originating_direction.clone(),
+            participants: with.then_some(Some(&self.participants)),
+            extra: ExtraOut {
+                map: &self.extra,
+                skip_participants: with,
+            },
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for AnalyticsConversation {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let j = ConversationJson::<Vec<AnalyticsParticipant>, Map<String, Value>>::deserialize(d)?;
+        let mut extra = j.extra;
+        let participants = match j.participants {
+            None => Vec::new(),
+            Some(None) => {
+                extra.insert("participants".into(), Value::Null);
+                Vec::new()
+            }
+            Some(Some(p)) if p.is_empty() => {
+                extra.insert("participants".into(), Value::Array(Vec::new()));
+                p
+            }
+            Some(Some(p)) => p,
+        };
+        Ok(AnalyticsConversation {
+            conversation_id: j.conversation_id,
+            conversation_start: j.conversation_start,
+            conversation_end: j.conversation_end,
+            originating_direction: j.originating_direction,
+            participants,
+            extra,
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct AnalyticsParticipant {
-    #[serde(default)]
+    /// Empty when the API sent none (and then not written back).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub participant_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub participant_name: Option<String>,
@@ -196,6 +291,32 @@ pub struct DataAvailability {
     pub data_availability_date: Option<String>,
 }
 
+/// `GET /api/v2/organizations/me`: the organization of the OAuth client.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Organization {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_language: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_country_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub third_party_org_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    /// active, inactive, deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub self_uri: Option<String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
 /// `POST {login}/oauth/token` answer.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct TokenResponse {
@@ -283,6 +404,34 @@ mod tests {
         let back: Value = serde_json::to_value(&c).unwrap();
         let orig: Value = serde_json::from_str(raw).unwrap();
         assert_eq!(back, orig);
+    }
+
+    #[test]
+    fn empty_participant_lists_and_missing_participant_ids_survive_a_round_trip() {
+        for raw in [
+            r#"{"conversationId":"c1","participants":[]}"#,
+            r#"{"conversationId":"c1","participants":null,"x":1}"#,
+            r#"{"conversationId":"c1"}"#,
+            r#"{"conversationId":"c1","participants":[{"purpose":"customer"}]}"#,
+            r#"{"conversationId":"c1","participants":[{"participantId":"p","sessions":[{}]}]}"#,
+        ] {
+            let c: AnalyticsConversation = serde_json::from_str(raw).unwrap();
+            let back: Value = serde_json::to_value(&c).unwrap();
+            assert_eq!(back, serde_json::from_str::<Value>(raw).unwrap(), "{raw}");
+        }
+        let mut c: AnalyticsConversation =
+            serde_json::from_str(r#"{"conversationId":"c1","participants":[]}"#).unwrap();
+        assert!(c.participants.is_empty());
+        // Participants added later are written once, as a list.
+        c.participants.push(AnalyticsParticipant {
+            participant_id: "p".into(),
+            ..Default::default()
+        });
+        assert_eq!(
+            serde_json::to_string(&c).unwrap(),
+            r#"{"conversationId":"c1","participants":[{"participantId":"p"}]}"#
+        );
+        assert!(serde_json::from_str::<AnalyticsConversation>(r#"{"participants":[]}"#).is_err());
     }
 
     #[test]

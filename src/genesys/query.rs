@@ -179,9 +179,10 @@ impl Interval {
         parts
     }
 
-    /// Halves the interval (used when one part holds more than paging can reach).
+    /// Halves the interval (used when one part holds more than paging can reach), at a whole
+    /// millisecond: the API's intervals have no finer precision, so the seam must be exact.
     pub fn halves(&self) -> (Interval, Interval) {
-        let mid = self.start + (self.end - self.start) / 2;
+        let mid = self.start + Duration::milliseconds(self.length().num_milliseconds() / 2);
         (Interval::new(self.start, mid), Interval::new(mid, self.end))
     }
 }

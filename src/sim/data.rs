@@ -1,8 +1,13 @@
 //! The simulator's data: deterministic from the seed, generated lazily per conversation.
 //!
-//! Only the sorted start times are kept in memory (8 bytes a conversation). Everything else
-//! (ids, participants, sessions, segments, attributes) is derived from a hash of (seed, index)
-//! whenever it is asked for, so a million conversations cost 8 MB and start in well under a second.
+//! Only the sorted start times and a one-byte media code are kept in memory (9 bytes a
+//! conversation). Everything else (ids, participants, sessions, segments, attributes) is derived
+//! from a hash of (seed, index) whenever it is asked for, so a million conversations cost 9 MB,
+//! start in well under a second, and a media filter over all of them is a scan of a byte array.
+//!
+//! The `--active` conversations are live: what they look like depends on the current time too
+//! (see [`LivePlan`]): attributes are added, changed and removed every few seconds, some gain a
+//! second agent by a transfer, and some end a few minutes after `--until`.
 //!
 //! Conversation ids are UUID-looking (version 4) and carry a seed-keyed Feistel permutation of the
 //! index in their first 32 bits: [`Dataset::index_of`] inverts it and checks the rest of the id.
@@ -170,6 +175,48 @@ const HOUR_WEIGHT: [f64; 24] = [
     13.0, 10.0, 8.0, 6.0, 4.0, 2.5, 1.5,
 ];
 
+/// Draws the cheap part of conversation `i`: media, message type, direction (never outbound when
+/// it is still going on).
+fn draw_kind(seed: u64, i: usize, active: bool) -> Kind {
+    let mut r = Rng::new(hash(&[seed, 0x4B1D, i as u64]));
+    let x = r.unit();
+    let (media, message_type) = if x < 0.60 {
+        ("message", Some("webmessaging"))
+    } else if x < 0.70 {
+        let y = r.unit();
+        let t = if y < 0.35 {
+            "sms"
+        } else if y < 0.65 {
+            "whatsapp"
+        } else if y < 0.85 {
+            "facebook"
+        } else {
+            "open"
+        };
+        ("message", Some(t))
+    } else if x < 0.86 {
+        ("voice", None)
+    } else if x < 0.93 {
+        ("email", None)
+    } else if x < 0.97 {
+        ("callback", None)
+    } else {
+        ("chat", None)
+    };
+    let p_out = match (media, message_type) {
+        ("voice", _) => 0.18,
+        ("email", _) => 0.12,
+        ("message", Some("sms")) => 0.08,
+        _ => 0.0,
+    };
+    let outbound = r.chance(p_out) && !active;
+    Kind {
+        media,
+        message_type,
+        outbound,
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The internal model of one conversation
 
@@ -179,6 +226,105 @@ pub(crate) struct Kind {
     pub media: &'static str,
     pub message_type: Option<&'static str>,
     pub outbound: bool,
+}
+
+/// The (mediaType, messageType) pairs the simulator generates; a [`Kind`] is stored as its index
+/// here plus 16 when outbound.
+const KINDS: [(&str, Option<&str>); 9] = [
+    ("message", Some("webmessaging")),
+    ("message", Some("sms")),
+    ("message", Some("whatsapp")),
+    ("message", Some("facebook")),
+    ("message", Some("open")),
+    ("voice", None),
+    ("email", None),
+    ("callback", None),
+    ("chat", None),
+];
+const OUTBOUND_BIT: u8 = 16;
+
+impl Kind {
+    fn code(self) -> u8 {
+        let k = KINDS
+            .iter()
+            .position(|&(m, t)| m == self.media && t == self.message_type)
+            .expect("a generated kind") as u8;
+        k | if self.outbound { OUTBOUND_BIT } else { 0 }
+    }
+
+    fn from_code(code: u8) -> Kind {
+        let (media, message_type) = KINDS[(code & !OUTBOUND_BIT) as usize];
+        Kind {
+            media,
+            message_type,
+            outbound: code & OUTBOUND_BIT != 0,
+        }
+    }
+
+    /// Every code there is.
+    pub(crate) fn all_codes() -> impl Iterator<Item = u8> {
+        (0..KINDS.len() as u8).flat_map(|k| [k, k | OUTBOUND_BIT])
+    }
+}
+
+/// What happens to a live (`--active`) conversation, as absolute times in epoch milliseconds.
+///
+/// The k-th active conversation (in start order, k = 0 the oldest of them) follows pattern
+/// k mod 5, with times jittered by the seed:
+///
+/// | k mod 5 | transfer to a second agent | end |
+/// |---|---|---|
+/// | 0 | 1-4 min before `--until` (shows from the start) | 4-6 min after `--until` |
+/// | 1 | 15-45 s after `--until` | never |
+/// | 2 | never | 2-3.3 min after `--until` |
+/// | 3 | 2-5 min after `--until` | 20-30 min after `--until` |
+/// | 4 | never | never |
+///
+/// `--active-end-after SECS` makes the first (k = 0) end SECS after `--until` instead. A
+/// transfer never comes before the first agent answered, nor after the end; an end never comes
+/// before the last agent answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LivePlan {
+    pub transfer_at: Option<i64>,
+    pub end_at: Option<i64>,
+}
+
+impl LivePlan {
+    fn new(seed: u64, k: usize, until: i64, end_after: Option<u64>) -> LivePlan {
+        let mut r = Rng::new(hash(&[seed, 0x11FE5, k as u64]));
+        let (a, b, c, d) = (
+            r.range(60_000, 240_000),
+            r.range(240_000, 360_000),
+            r.range(15_000, 45_000),
+            r.range(120_000, 200_000),
+        );
+        let (e, f) = (r.range(120_000, 300_000), r.range(1_200_000, 1_800_000));
+        let mut plan = match k % 5 {
+            0 => LivePlan {
+                transfer_at: Some(until - a),
+                end_at: Some(until + b),
+            },
+            1 => LivePlan {
+                transfer_at: Some(until + c),
+                end_at: None,
+            },
+            2 => LivePlan {
+                transfer_at: None,
+                end_at: Some(until + d),
+            },
+            3 => LivePlan {
+                transfer_at: Some(until + e),
+                end_at: Some(until + f),
+            },
+            _ => LivePlan::default(),
+        };
+        if k == 0
+            && let Some(secs) = end_after
+        {
+            plan.end_at = Some(until.saturating_add((secs.min(10 * 365 * 86_400) as i64) * 1000));
+        }
+        plan
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -228,6 +374,39 @@ pub(crate) struct Conv {
     pub parts: Vec<Part>,
 }
 
+/// The shortest an ended conversation may be squeezed to fit before `--until`, as a share of its
+/// drawn length: below this it is re-planned as one that ends sooner (see `generate`).
+const MIN_SQUEEZE: f64 = 0.5;
+
+/// A live conversation as it stands at `now` (epoch ms): what starts later is not there yet, and
+/// what goes on past it has no end yet. (Before its start it is shown as it starts.)
+fn clip(c: &mut Conv, now: i64) {
+    let now = now.max(c.start);
+    if c.end.is_some_and(|e| e > now) {
+        c.end = None;
+    }
+    c.parts.retain(|p| p.start <= now);
+    for p in &mut c.parts {
+        if p.connected.is_some_and(|t| t > now) {
+            p.connected = None;
+        }
+        if p.end.is_some_and(|t| t > now) {
+            p.end = None;
+        }
+        p.segs.retain(|s| s.start <= now);
+        for s in &mut p.segs {
+            if s.end.is_some_and(|e| e > now) {
+                s.end = None;
+                s.disconnect = None;
+            }
+        }
+        p.metrics.retain(|m| m.2 <= now);
+        if p.wrapup.is_some_and(|w| w.2 > now) {
+            p.wrapup = None;
+        }
+    }
+}
+
 struct Pool {
     id: String,
     name: String,
@@ -243,6 +422,10 @@ pub struct Dataset {
     until: i64,
     /// Conversation start times, epoch milliseconds, ascending.
     times: Vec<i64>,
+    /// [`Kind::code`] of each conversation: media filters scan this.
+    codes: Vec<u8>,
+    /// What happens to each active conversation (the k-th active one is `times.len() - active + k`).
+    live: Vec<LivePlan>,
     agents: Vec<Pool>,
     queues: Vec<Pool>,
     flows: Vec<Pool>,
@@ -324,6 +507,13 @@ impl Dataset {
             times[i] = times[i].max(floor);
         }
 
+        let codes = (0..n)
+            .map(|i| draw_kind(seed, i, i >= n - active).code())
+            .collect();
+        let live = (0..active)
+            .map(|k| LivePlan::new(seed, k, end_ms, cfg.active_end_after))
+            .collect();
+
         let agents = pool(
             seed,
             0xA6E7,
@@ -338,6 +528,8 @@ impl Dataset {
             active,
             until: end_ms,
             times,
+            codes,
+            live,
             agents,
             queues: pool(seed, 0x0EE0, QUEUES.iter().map(|s| s.to_string())),
             flows: pool(seed, 0xF10, FLOWS.iter().map(|s| s.0.to_string())),
@@ -413,49 +605,19 @@ impl Dataset {
 
     /// The cheap part: media, message type, direction.
     pub(crate) fn kind(&self, i: usize) -> Kind {
-        let mut r = Rng::new(hash(&[self.seed, 0x4B1D, i as u64]));
-        let x = r.unit();
-        let (media, message_type) = if x < 0.60 {
-            ("message", Some("webmessaging"))
-        } else if x < 0.70 {
-            let y = r.unit();
-            let t = if y < 0.35 {
-                "sms"
-            } else if y < 0.65 {
-                "whatsapp"
-            } else if y < 0.85 {
-                "facebook"
-            } else {
-                "open"
-            };
-            ("message", Some(t))
-        } else if x < 0.86 {
-            ("voice", None)
-        } else if x < 0.93 {
-            ("email", None)
-        } else if x < 0.97 {
-            ("callback", None)
-        } else {
-            ("chat", None)
-        };
-        let p_out = match (media, message_type) {
-            ("voice", _) => 0.18,
-            ("email", _) => 0.12,
-            ("message", Some("sms")) => 0.08,
-            _ => 0.0,
-        };
-        let outbound = r.chance(p_out) && !self.is_active(i);
-        Kind {
-            media,
-            message_type,
-            outbound,
-        }
+        Kind::from_code(self.codes[i])
+    }
+
+    /// What happens to active conversation `i` (`None` when it is not active).
+    pub fn live_plan(&self, i: usize) -> Option<LivePlan> {
+        self.is_active(i)
+            .then(|| self.live[i + self.active - self.times.len()])
     }
 
     /// Generates the whole conversation; attributes only when `attributes` (they come from
-    /// their own random stream, so the rest is the same either way). `now` only matters for
-    /// active conversations' attributes.
-    pub(crate) fn generate(&self, i: usize, attributes: bool, now: Option<DateTime<Utc>>) -> Conv {
+    /// their own random stream, so the rest is the same either way). `now` (epoch ms) only
+    /// matters for active conversations: they are shown as they stand at that moment.
+    pub(crate) fn generate(&self, i: usize, attributes: bool, now: i64) -> Conv {
         let kind = self.kind(i);
         let active = self.is_active(i);
         let mut r = Rng::new(hash(&[self.seed, 0x6E4, i as u64]));
@@ -467,21 +629,21 @@ impl Dataset {
         // Scenario.
         let bot = msg && !kind.outbound && r.chance(0.3);
         let bot_only = bot && !active && r.chance(0.25);
-        let abandoned = !kind.outbound && !bot_only && !active && r.chance(0.12);
-        let transfer = !kind.outbound && !bot_only && !abandoned && r.chance(0.10);
+        let mut abandoned = !kind.outbound && !bot_only && !active && r.chance(0.12);
+        let mut transfer = !kind.outbound && !bot_only && !abandoned && r.chance(0.10);
         let queue = r.below(self.queues.len());
         let queue2 = (queue + 1 + r.below(self.queues.len() - 1)) % self.queues.len();
         let agent1 = r.below(self.agents.len());
         let agent2 = (agent1 + 1 + r.below(self.agents.len() - 1)) % self.agents.len();
 
         // Durations (ms), drawn in a fixed order.
-        let flow_dur = match media {
+        let mut flow_dur = match media {
             "voice" => r.range(15_000, 120_000),
             "callback" => 0,
             _ if bot => r.range(30_000, 240_000),
             _ => r.range(800, 5_000),
         };
-        let wait = if active {
+        let mut wait = if active {
             r.range(5_000, 60_000)
         } else if media == "email" {
             r.range(120_000, 3 * 3_600_000)
@@ -490,35 +652,90 @@ impl Dataset {
         } else {
             r.range(10_000, 480_000)
         };
-        let alert = r.range(3_000, 20_000);
-        let handle = match media {
+        let mut alert = r.range(3_000, 20_000);
+        let mut handle = match media {
             "message" => r.range(180_000, 1_800_000),
             "voice" => r.range(120_000, 1_200_000),
             "email" => r.range(180_000, 900_000),
             _ => r.range(120_000, 1_200_000),
         };
         let alert2 = r.range(3_000, 20_000);
-        let handle2 = r.range(120_000, 900_000);
+        let mut handle2 = r.range(120_000, 900_000);
         let wrap = r.range(10_000, 120_000);
         let wrap2 = r.range(10_000, 120_000);
         let wrapcode = r.below(self.wrapups.len());
         let wrapcode2 = r.below(self.wrapups.len());
         let with_flow = media != "callback" && !kind.outbound;
-        let total = if kind.outbound {
-            r.range(5_000, 30_000) + handle
-        } else if bot_only || abandoned {
-            flow_dur + if abandoned { wait } else { 0 }
+        let dial = if kind.outbound {
+            r.range(5_000, 30_000)
         } else {
-            flow_dur + wait + alert + handle + if transfer { alert2 + handle2 } else { 0 }
+            0
         };
         let until = self.until_ms();
-        // Ended conversations end before `until`: squeeze the timeline if needed.
+        let total_of = |abandoned: bool, transfer: bool, handle: i64, handle2: i64| {
+            if kind.outbound {
+                dial + handle
+            } else if bot_only || abandoned {
+                flow_dur + if abandoned { wait } else { 0 }
+            } else {
+                flow_dur + wait + alert + handle + if transfer { alert2 + handle2 } else { 0 }
+            }
+        };
+        let mut total = total_of(abandoned, transfer, handle, handle2);
+        // An outbound call that could not have been answered before `until`: the agent gave up
+        // dialing.
+        let mut unanswered = false;
+        // Ended conversations end before `until`: squeeze the timeline if needed, but not below
+        // half its length: one that started too close to `until` for an agent to take it ends
+        // before one does (the customer leaves in the flow or the queue), or, outbound, unanswered.
+        if !active && t0 + total >= until && ((until - 1 - t0) as f64) < total as f64 * MIN_SQUEEZE
+        {
+            if kind.outbound {
+                unanswered = true;
+                total = dial;
+            } else if !bot_only && !abandoned {
+                abandoned = true;
+                transfer = false;
+                total = total_of(true, false, handle, handle2);
+            }
+        }
         let scale = if !active && t0 + total >= until {
             ((until - 1 - t0).max(1) as f64) / total as f64
         } else {
             1.0
         };
         let at = |off: i64| t0 + (off as f64 * scale) as i64;
+        // Live conversations: the first agent answers before `until` when it can (the time before
+        // it is compressed if need be), then the plan's transfer and end, if any.
+        let mut live_end = None;
+        if let Some(plan) = self.live_plan(i) {
+            let pre = flow_dur + wait + alert;
+            let room = (until - 10_000 - t0).max(3_000);
+            if pre > room {
+                let f = room as f64 / pre as f64;
+                flow_dur = ((flow_dur as f64 * f) as i64).max(1);
+                wait = ((wait as f64 * f) as i64).max(1);
+                alert = ((alert as f64 * f) as i64).max(1);
+            }
+            let answered = t0 + flow_dur + wait + alert;
+            let transfer_at = plan.transfer_at.map(|t| t.max(answered + 10_000));
+            live_end = plan.end_at.map(|e| e.max(answered + 5_000));
+            transfer = match (transfer_at, live_end) {
+                (Some(t), Some(e)) => t + alert2 + 5_000 <= e,
+                (Some(_), None) => true,
+                (None, _) => false,
+            };
+            if let Some(t) = transfer_at.filter(|_| transfer) {
+                handle = t - answered;
+            }
+            if let Some(e) = live_end {
+                if transfer {
+                    handle2 = e - (answered + handle + alert2);
+                } else {
+                    handle = e - answered;
+                }
+            }
+        }
 
         let division = usize::from(r.chance(0.2));
         let external_tag = r
@@ -584,7 +801,7 @@ impl Dataset {
             disconnect: None,
             wrapup: None,
         };
-        let conv_end = if active { None } else { Some(at(total)) };
+        let conv_end = if active { live_end } else { Some(at(total)) };
         let set_addr = |p: &mut Part| {
             if media == "voice" || media == "callback" {
                 p.ani = Some(format!("tel:{phone}"));
@@ -598,8 +815,21 @@ impl Dataset {
             }
         };
 
-        if kind.outbound {
-            let dial = (total - handle).max(1);
+        if unanswered {
+            // The agent dials; nobody answers before the agent hangs up.
+            let e = at(total);
+            let mut a = new_part(0, "agent", self.agents[agent1].name.clone(), t0);
+            a.agent = Some(agent1);
+            a.connected = None;
+            a.end = Some(e);
+            set_addr(&mut a);
+            let mut s0 = seg(t0, Some(e), "dialing");
+            s0.disconnect = Some("client");
+            a.segs = vec![s0];
+            a.metrics = vec![("tContacting", e - t0, e)];
+            parts.push(a);
+        } else if kind.outbound {
+            let dial = dial.max(1);
             let mut a = new_part(0, "agent", self.agents[agent1].name.clone(), t0);
             a.agent = Some(agent1);
             a.connected = Some(at(dial));
@@ -663,7 +893,7 @@ impl Dataset {
                     _ => ("workflow", 1),
                 };
                 let fs = at(0) + 50;
-                let fe = at(flow_dur);
+                let fe = at(flow_dur).max(fs);
                 let mut f = new_part(parts.len(), purpose, self.flows[flow].name.clone(), fs);
                 f.flow = Some(flow);
                 f.end = Some(fe);
@@ -722,7 +952,7 @@ impl Dataset {
                     let last = k + 1 == n_agents;
                     let s0 = at(off);
                     let conn = at(off + al);
-                    let ended = !(active && last);
+                    let ended = !(active && last) || live_end.is_some();
                     let e = if ended { Some(at(off + al + ha)) } else { None };
                     let mut a = new_part(parts.len(), "agent", self.agents[ag].name.clone(), s0);
                     a.agent = Some(ag);
@@ -767,6 +997,9 @@ impl Dataset {
             recording,
             parts,
         };
+        if active {
+            clip(&mut conv, now);
+        }
         if attributes {
             self.attributes(i, &mut conv, bot, now);
         }
@@ -809,9 +1042,9 @@ impl Dataset {
         self.until
     }
 
-    fn attributes(&self, i: usize, conv: &mut Conv, bot: bool, now: Option<DateTime<Utc>>) {
+    fn attributes(&self, i: usize, conv: &mut Conv, bot: bool, now: i64) {
         let mut r = Rng::new(hash(&[self.seed, 0xA77, i as u64]));
-        if r.chance(0.15) {
+        if r.chance(0.15) && !self.is_active(i) {
             return; // no attributes at all
         }
         let kind = conv.kind;
@@ -977,16 +1210,17 @@ impl Dataset {
                 r.pick(&["handoff", "success", "failure"]).to_string(),
             );
         }
-        // Live conversations: the customer keeps browsing.
-        if self.is_active(i)
-            && let Some(now) = now
-        {
-            let epoch = now.timestamp().div_euclid(5) as u64;
-            let mut e = Rng::new(hash(&[self.seed, 0x11FE, i as u64, epoch]));
+        // Live conversations: the customer keeps browsing. Every 5 s `context.pageViews` changes
+        // (and mostly `lastPage`), and `typing` is added or removed; all of it stops at the end.
+        if self.is_active(i) {
+            let t = conv.end.map_or(now, |e| e.min(now));
+            let epoch = t.div_euclid(5_000);
+            let since = (epoch - conv.start.div_euclid(5_000)).max(0);
+            let mut e = Rng::new(hash(&[self.seed, 0x11FE, i as u64, epoch as u64]));
             put(
                 &mut cust,
                 "context.pageViews",
-                (3 + (epoch % 97) as i64 + r.range(0, 5)).to_string(),
+                (3 + r.range(0, 5) + since).to_string(),
             );
             put(
                 &mut cust,
@@ -1000,7 +1234,7 @@ impl Dataset {
                 ])
                 .to_string(),
             );
-            if e.chance(0.5) {
+            if epoch % 2 == 1 && conv.end.is_none() {
                 put(&mut cust, "typing", "true".to_string());
             }
         }
@@ -1153,19 +1387,32 @@ impl Dataset {
         }
     }
 
-    /// The conversation as the details query serves it: no attributes.
+    /// The conversation as the details query serves it now: no attributes.
     pub fn analytics(&self, i: usize) -> AnalyticsConversation {
-        self.render_analytics(&self.generate(i, false, None), false)
+        self.analytics_at(i, Utc::now())
+    }
+
+    /// The conversation as the details query serves it at `now` (which only matters for the
+    /// active ones): no attributes.
+    pub fn analytics_at(&self, i: usize, now: DateTime<Utc>) -> AnalyticsConversation {
+        self.render_analytics(&self.generate(i, false, now.timestamp_millis()), false)
     }
 
     /// The conversation as async job results serve it: with `participants[].attributes`.
     pub fn analytics_with_attributes(&self, i: usize, now: DateTime<Utc>) -> AnalyticsConversation {
-        self.render_analytics(&self.generate(i, true, Some(now)), true)
+        self.render_analytics(&self.generate(i, true, now.timestamp_millis()), true)
+    }
+
+    /// When conversation `i` ends (or ended), if it does: `conversationEnd` from `now` on.
+    pub fn end_at(&self, i: usize) -> Option<DateTime<Utc>> {
+        self.generate(i, false, i64::MAX)
+            .end
+            .and_then(|e| Utc.timestamp_millis_opt(e).single())
     }
 
     /// `GET /api/v2/conversations/{id}`.
     pub fn conversation(&self, i: usize, now: DateTime<Utc>) -> Conversation {
-        let c = self.generate(i, true, Some(now));
+        let c = self.generate(i, true, now.timestamp_millis());
         let mut extra = Map::new();
         if let Some(t) = &c.external_tag {
             extra.insert("externalTag".into(), json!(t));
@@ -1222,6 +1469,8 @@ impl Dataset {
                 }
                 let state = if p.end.is_some() {
                     "disconnected"
+                } else if p.connected.is_none() {
+                    "alerting"
                 } else {
                     "connected"
                 };
@@ -1328,37 +1577,94 @@ impl Dataset {
     // Selection
 
     /// Indexes of the conversations whose start is in `[start, end)` and before `cutoff_ms`, that
-    /// pass the filters, in ascending start order.
+    /// pass the filters at `now` (epoch ms), in ascending start order.
     pub(crate) fn select(
         &self,
         interval: &Interval,
         cutoff_ms: i64,
         filters: &Filters,
+        now: i64,
     ) -> Vec<u32> {
         let end_ms = interval.end.timestamp_millis().min(cutoff_ms);
         let (lo, hi) = self.range(interval.start.timestamp_millis(), end_ms);
+        self.select_range(lo, hi, filters, now)
+    }
+
+    /// The indexes in `[lo, hi)` that pass the filters at `now`, ascending. Filters on media and
+    /// direction alone are a scan of the media codes; filters on conversation ids look at the
+    /// ids only; the others generate each conversation.
+    pub(crate) fn select_range(
+        &self,
+        lo: usize,
+        hi: usize,
+        filters: &Filters,
+        now: i64,
+    ) -> Vec<u32> {
         if filters.is_empty() {
             return (lo as u32..hi as u32).collect();
+        }
+        if filters.by_kind() {
+            let mask = Dataset::kind_mask(filters);
+            return self.codes[lo..hi]
+                .iter()
+                .enumerate()
+                .filter(|&(_, &c)| mask >> c & 1 == 1)
+                .map(|(k, _)| (lo + k) as u32)
+                .collect();
         }
         let quick = filters.quick();
         (lo..hi)
             .filter(|&i| {
                 if quick {
-                    let k = self.kind(i);
                     let row = QuickRow {
-                        kind: k,
+                        kind: self.kind(i),
                         id: std::cell::OnceCell::new(),
                         ds: self,
                         i,
                     };
                     filters.eval_quick(&row)
                 } else {
-                    let c = self.generate(i, false, None);
+                    let c = self.generate(i, false, now);
                     self.eval_full(&c, filters)
                 }
             })
             .map(|i| i as u32)
             .collect()
+    }
+
+    /// The media codes that pass filters on media and direction alone, as a bit mask.
+    pub(crate) fn kind_mask(filters: &Filters) -> u32 {
+        Kind::all_codes()
+            .filter(|&code| filters.eval_quick(&KindRow(Kind::from_code(code))))
+            .fold(0u32, |m, code| m | 1 << code)
+    }
+
+    /// The media code of each conversation, in start order.
+    pub(crate) fn codes(&self) -> &[u8] {
+        &self.codes
+    }
+
+    /// The value `orderBy` sorts conversation `i` by at `now`; `None` (sorted last) while it
+    /// goes on. Start orders are the index order and need no key.
+    pub(crate) fn sort_key(&self, i: usize, by: OrderBy, now: i64) -> Option<i64> {
+        match by {
+            OrderBy::ConversationStart | OrderBy::SegmentStart => Some(self.times[i]),
+            OrderBy::ConversationEnd => self.generate(i, false, now).end,
+            OrderBy::SegmentEnd => {
+                let c = self.generate(i, false, now);
+                let segs = || c.parts.iter().flat_map(|p| p.segs.iter());
+                if segs().any(|s| s.end.is_none()) {
+                    None
+                } else {
+                    segs().filter_map(|s| s.end).max()
+                }
+            }
+        }
+    }
+
+    /// Index of the first active conversation (all of them are the last ones).
+    pub(crate) fn first_active(&self) -> usize {
+        self.times.len() - self.active
     }
 
     pub(crate) fn eval_full(&self, c: &Conv, filters: &Filters) -> bool {
@@ -1380,7 +1686,7 @@ impl Dataset {
     pub fn matching(&self, interval: &Interval, media: Media) -> Vec<usize> {
         let filters = Filters::parse(&Value::Array(media.segment_filters()), &Value::Null)
             .expect("media filters parse");
-        self.select(interval, i64::MAX, &filters)
+        self.select(interval, i64::MAX, &filters, Utc::now().timestamp_millis())
             .into_iter()
             .map(|i| i as usize)
             .collect()
@@ -1413,6 +1719,57 @@ impl Dataset {
             self.seed,
             span
         )
+    }
+}
+
+/// How the details query and jobs may sort (`orderBy`): the values the API accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum OrderBy {
+    ConversationStart,
+    ConversationEnd,
+    SegmentStart,
+    SegmentEnd,
+}
+
+impl OrderBy {
+    pub(crate) const NAMES: [&'static str; 4] = [
+        "conversationStart",
+        "conversationEnd",
+        "segmentStart",
+        "segmentEnd",
+    ];
+
+    pub(crate) fn parse(s: &str) -> Option<OrderBy> {
+        Some(match s {
+            "conversationStart" => OrderBy::ConversationStart,
+            "conversationEnd" => OrderBy::ConversationEnd,
+            "segmentStart" => OrderBy::SegmentStart,
+            "segmentEnd" => OrderBy::SegmentEnd,
+            _ => return None,
+        })
+    }
+
+    /// Whether the order is that of the starts (the index order).
+    pub(crate) fn by_start(self) -> bool {
+        matches!(self, OrderBy::ConversationStart | OrderBy::SegmentStart)
+    }
+}
+
+/// A row that answers the dimensions of a [`Kind`] (the same on every segment).
+struct KindRow(Kind);
+
+impl Row for KindRow {
+    fn get(&self, d: Dim) -> Option<&str> {
+        match d {
+            Dim::MediaType => Some(self.0.media),
+            Dim::MessageType => self.0.message_type,
+            Dim::OriginatingDirection => Some(if self.0.outbound {
+                "outbound"
+            } else {
+                "inbound"
+            }),
+            _ => None,
+        }
     }
 }
 

@@ -65,6 +65,14 @@ impl Dim {
         })
     }
 
+    /// Dimensions decided by a conversation's media code alone.
+    fn by_kind(self) -> bool {
+        matches!(
+            self,
+            Dim::MediaType | Dim::MessageType | Dim::OriginatingDirection
+        )
+    }
+
     /// Dimensions that are the same on every segment of a conversation (decidable from the
     /// cheap part of the generated data).
     fn quick(self) -> bool {
@@ -158,6 +166,16 @@ impl Filters {
             c.dims(&mut dims);
         }
         dims.iter().all(|d| d.quick())
+    }
+
+    /// True when every dimension used is decided by the media code (media, message type,
+    /// direction): one evaluation per code decides every conversation.
+    pub(crate) fn by_kind(&self) -> bool {
+        let mut dims = Vec::new();
+        for c in self.seg.iter().chain(&self.conv) {
+            c.dims(&mut dims);
+        }
+        dims.iter().all(|d| d.by_kind())
     }
 
     /// Evaluates with a row that answers the quick dimensions for every segment at once.

@@ -19,7 +19,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use data::Dataset;
+pub use data::{Dataset, LivePlan};
 
 /// The details query's filter parser (`segmentFilters`, `conversationFilters`), for fuzzing.
 pub fn parse_filters(seg: &serde_json::Value, conv: &serde_json::Value) -> Result<(), String> {
@@ -52,6 +52,9 @@ pub struct SimArgs {
     /// Requests a minute per OAuth client (0: no limit); over it: 429 with Retry-After.
     #[arg(long, default_value_t = 0)]
     pub rate_limit: u32,
+    /// The window of --rate-limit, seconds (the real API's is a minute).
+    #[arg(long, default_value_t = 60, value_name = "SECS")]
+    pub rate_window: u64,
     /// Faults: share of requests answered with a status or dropped mid-response, e.g.
     /// `429=0.1,500=0.05,503=0.05,reset=0.02` (also 502, 504; `stall`: headers then no body;
     /// `garbage`: a 200 whose body is not JSON).
@@ -64,6 +67,10 @@ pub struct SimArgs {
     /// few seconds).
     #[arg(long, default_value_t = 0)]
     pub active: usize,
+    /// The first active conversation ends this many seconds after --until (default: a few
+    /// minutes after; see the README for the whole schedule).
+    #[arg(long, value_name = "SECS")]
+    pub active_end_after: Option<u64>,
     /// An async job is QUEUED, then FULFILLED after this many milliseconds.
     #[arg(long, default_value_t = 500)]
     pub job_delay_ms: u64,
@@ -197,9 +204,14 @@ pub struct SimConfig {
     pub client_secret: String,
     pub token_ttl: u64,
     pub rate_limit: u32,
+    /// The window `rate_limit` counts over, seconds (60 like the real API; less in tests).
+    pub rate_window_secs: u64,
     pub faults: Faults,
     pub latency_ms: u64,
     pub active: usize,
+    /// The first active conversation ends this many seconds after `until` (else its schedule's
+    /// default: see [`data::LivePlan`]).
+    pub active_end_after: Option<u64>,
     pub job_delay_ms: u64,
     pub data_lag: u64,
     pub forbid: Forbid,
@@ -218,9 +230,11 @@ impl Default for SimConfig {
             client_secret: "demo".into(),
             token_ttl: 86_400,
             rate_limit: 0,
+            rate_window_secs: 60,
             faults: Faults::default(),
             latency_ms: 0,
             active: 0,
+            active_end_after: None,
             job_delay_ms: 500,
             data_lag: 0,
             forbid: Forbid::default(),
@@ -242,6 +256,9 @@ impl SimArgs {
         if self.days == 0 {
             return Err("bad --days 0: must be at least 1".into());
         }
+        if self.rate_window == 0 {
+            return Err("bad --rate-window 0: must be at least 1 second".into());
+        }
         if self.conversations > u32::MAX as usize / 2 {
             return Err(format!(
                 "bad --conversations {}: too many",
@@ -258,9 +275,11 @@ impl SimArgs {
             client_secret: "demo".into(),
             token_ttl: self.token_ttl,
             rate_limit: self.rate_limit,
+            rate_window_secs: self.rate_window,
             faults: Faults::parse(&self.faults)?,
             latency_ms: self.latency_ms,
             active: self.active,
+            active_end_after: self.active_end_after,
             job_delay_ms: self.job_delay_ms,
             data_lag: self.data_lag,
             forbid: Forbid::parse(&self.forbid)?,
@@ -269,10 +288,39 @@ impl SimArgs {
     }
 }
 
+/// The name of the simulator's organization (`GET /api/v2/organizations/me`).
+pub const ORG_NAME: &str = "convoscope simulator";
+
+/// What the simulator counted since it started (for tests).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SimStats {
+    /// Requests answered (the last 20,000 at most).
+    pub requests: u64,
+    /// Requests being answered now.
+    pub in_flight: u32,
+    /// The most requests answered at once.
+    pub peak_in_flight: u32,
+    /// Requests answered 429 (by `rate_limit` or a fault).
+    pub rate_limited: u64,
+    pub jobs_created: u64,
+    /// Jobs cancelled with DELETE.
+    pub jobs_deleted: u64,
+}
+
+/// One request the simulator answered, in the order they ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestRecord {
+    pub path: String,
+    /// Requests in flight when this one arrived, itself included.
+    pub in_flight: u32,
+    pub status: u16,
+}
+
 /// A running simulator.
 pub struct Sim {
     addr: SocketAddr,
     dataset: Arc<Dataset>,
+    stats: Arc<server::Stats>,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
 }
@@ -289,7 +337,8 @@ impl Sim {
         let listener = tokio::net::TcpListener::bind(&cfg.addr).await?;
         let addr = listener.local_addr()?;
         let dataset = Arc::new(Dataset::new(&cfg));
-        let app = server::router(cfg, dataset.clone());
+        let stats = Arc::new(server::Stats::default());
+        let app = server::router(cfg, dataset.clone(), stats.clone());
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app)
@@ -301,6 +350,7 @@ impl Sim {
         Ok(Sim {
             addr,
             dataset,
+            stats,
             shutdown: Some(tx),
             task,
         })
@@ -317,6 +367,16 @@ impl Sim {
 
     pub fn dataset(&self) -> Arc<Dataset> {
         self.dataset.clone()
+    }
+
+    /// What it counted so far.
+    pub fn stats(&self) -> SimStats {
+        self.stats.snapshot()
+    }
+
+    /// The requests it answered (the last 20,000), in the order they ended.
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.stats.requests()
     }
 
     /// Graceful shutdown: stops accepting, lets requests in flight finish (at most 5 s).
@@ -395,8 +455,10 @@ pub async fn run(
         cfg.token_ttl,
         if cfg.rate_limit == 0 {
             "off".to_string()
-        } else {
+        } else if cfg.rate_window_secs == 60 {
             format!("{}/min", cfg.rate_limit)
+        } else {
+            format!("{}/{} s", cfg.rate_limit, cfg.rate_window_secs)
         },
         if cfg.faults.is_none() {
             "none".to_string()

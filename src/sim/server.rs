@@ -19,7 +19,7 @@ use base64::Engine;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::{Value, json};
 
-use super::data::{Dataset, Rng, hash, uuid};
+use super::data::{Dataset, OrderBy, Rng, hash, uuid};
 use super::filter::Filters;
 use super::{Faults, SimConfig};
 use crate::genesys::model::{
@@ -29,7 +29,6 @@ use crate::genesys::query::{Interval, MAX_INTERVAL_DAYS, MAX_PAGE_SIZE, MAX_PAGI
 
 const PERM_ANALYTICS: &str = "analytics:conversationDetail:view";
 const PERM_CONVERSATION: &str = "conversation:communication:view";
-const RATE_WINDOW_SECS: u64 = 60;
 const JOB_PAGE_DEFAULT: usize = 1000;
 const JOB_PAGE_MAX: usize = 1000;
 const QUERY_PAGE_DEFAULT: u64 = 25;
@@ -43,6 +42,7 @@ enum Area {
     Query,
     Jobs,
     Conversations,
+    Organization,
 }
 
 struct Token {
@@ -52,43 +52,197 @@ struct Token {
 
 #[derive(Debug, Clone)]
 struct Job {
-    interval: Interval,
-    filters: Filters,
-    desc: bool,
+    select: Select,
     limit: Option<usize>,
     submitted: DateTime<Utc>,
     submitted_at: Instant,
-    cutoff_ms: i64,
     cancelled: bool,
 }
 
+/// What a cached selection holds: the members that are not live (their filtering and order never
+/// change), in ascending start order or sorted by a key.
 #[derive(Clone)]
-enum Selection {
+enum Base {
     Range(usize, usize),
+    /// The conversations in `[lo, hi)` whose media code is in `mask`: counted per block of
+    /// [`BLOCK`] conversations, so that building it is one pass over a byte a conversation and
+    /// finding the k-th member a short scan.
+    Kinds {
+        lo: usize,
+        hi: usize,
+        mask: u32,
+        /// Members before each block.
+        before: Arc<Vec<u32>>,
+        len: usize,
+    },
     List(Arc<Vec<u32>>),
+    /// Ascending by (key, index).
+    Keyed(Arc<Vec<(i64, u32)>>),
+}
+
+const BLOCK: usize = 1024;
+
+impl Base {
+    fn kinds(codes: &[u8], lo: usize, hi: usize, mask: u32) -> Base {
+        let mut before = Vec::with_capacity((hi - lo).div_ceil(BLOCK));
+        let mut len = 0usize;
+        for block in codes[lo..hi].chunks(BLOCK) {
+            before.push(len as u32);
+            len += block.iter().filter(|&&c| mask >> c & 1 == 1).count();
+        }
+        Base::Kinds {
+            lo,
+            hi,
+            mask,
+            before: Arc::new(before),
+            len,
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Base::Range(lo, hi) => hi - lo,
+            Base::Kinds { len, .. } => *len,
+            Base::List(v) => v.len(),
+            Base::Keyed(v) => v.len(),
+        }
+    }
+
+    /// The k-th member in ascending order.
+    fn get(&self, ds: &Dataset, k: usize) -> usize {
+        match self {
+            Base::Range(lo, _) => lo + k,
+            Base::Kinds {
+                lo,
+                hi,
+                mask,
+                before,
+                ..
+            } => {
+                let b = before.partition_point(|&n| n as usize <= k) - 1;
+                let start = lo + b * BLOCK;
+                let mut left = k - before[b] as usize;
+                for (j, &c) in ds.codes()[start..*hi].iter().enumerate() {
+                    if mask >> c & 1 == 1 {
+                        if left == 0 {
+                            return start + j;
+                        }
+                        left -= 1;
+                    }
+                }
+                unreachable!("the block counts hold member {k}")
+            }
+            Base::List(v) => v[k] as usize,
+            Base::Keyed(v) => v[k].1 as usize,
+        }
+    }
+}
+
+/// The conversations a query or job selects, in its order: the cached members that are not live,
+/// merged with the live ones (the last indexes), filtered and keyed at the time of the request.
+struct Selection {
+    base: Base,
+    /// Live members in the query's order, with their sort key (`None`: sorted last).
+    live: Vec<(Option<i64>, u32)>,
+    /// For key orders: where each live member stands in the merged order.
+    live_pos: Vec<usize>,
+    desc: bool,
+    keyed: bool,
 }
 
 impl Selection {
+    fn new(base: Base, mut live: Vec<(Option<i64>, u32)>, desc: bool, keyed: bool) -> Selection {
+        let mut live_pos = Vec::new();
+        if let Base::Keyed(v) = &base {
+            // Missing keys last in both orders; live indexes are above every cached one, so a
+            // cached member with the same key comes first in ascending order, last in descending.
+            live.sort_by(|a, b| match (a.0, b.0) {
+                (None, None) => a.1.cmp(&b.1),
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (Some(x), Some(y)) if desc => (y, b.1).cmp(&(x, a.1)),
+                (Some(x), Some(y)) => (x, a.1).cmp(&(y, b.1)),
+            });
+            live_pos = live
+                .iter()
+                .enumerate()
+                .map(|(j, &(key, _))| {
+                    let before = match key {
+                        None => v.len(),
+                        Some(key) if desc => v.len() - v.partition_point(|e| e.0 <= key),
+                        Some(key) => v.partition_point(|e| e.0 <= key),
+                    };
+                    before + j
+                })
+                .collect();
+        }
+        Selection {
+            base,
+            live,
+            live_pos,
+            desc,
+            keyed,
+        }
+    }
+
     fn len(&self) -> usize {
-        match self {
-            Selection::Range(lo, hi) => hi - lo,
-            Selection::List(v) => v.len(),
-        }
+        self.base.len() + self.live.len()
     }
-    /// The k-th index in ascending start order.
-    fn get(&self, k: usize) -> usize {
-        match self {
-            Selection::Range(lo, _) => lo + k,
-            Selection::List(v) => v[k] as usize,
+
+    /// The k-th conversation in the query's order.
+    fn nth(&self, ds: &Dataset, k: usize) -> usize {
+        let n = self.base.len();
+        if self.keyed {
+            let mut live_before = 0;
+            for (j, &p) in self.live_pos.iter().enumerate() {
+                if p == k {
+                    return self.live[j].1 as usize;
+                }
+                if p < k {
+                    live_before += 1;
+                }
+            }
+            let a = k - live_before;
+            return self.base.get(ds, if self.desc { n - 1 - a } else { a });
         }
-    }
-    /// The k-th index in the given order.
-    fn nth(&self, k: usize, desc: bool) -> usize {
-        if desc {
-            self.get(self.len() - 1 - k)
+        let k = if self.desc { self.len() - 1 - k } else { k };
+        if k < n {
+            self.base.get(ds, k)
         } else {
-            self.get(k)
+            self.live[k - n].1 as usize
         }
+    }
+}
+
+/// Request counters, for tests: how many requests are in flight, at most, and how each ended.
+#[derive(Debug, Default)]
+pub(crate) struct Stats {
+    in_flight: std::sync::atomic::AtomicU32,
+    peak: std::sync::atomic::AtomicU32,
+    log: Mutex<std::collections::VecDeque<super::RequestRecord>>,
+    jobs_created: std::sync::atomic::AtomicU64,
+    jobs_deleted: std::sync::atomic::AtomicU64,
+}
+
+/// The most requests [`Stats`] remembers.
+const REQUEST_LOG: usize = 20_000;
+
+impl Stats {
+    pub(crate) fn snapshot(&self) -> super::SimStats {
+        use std::sync::atomic::Ordering::Relaxed;
+        let log = self.log.lock().unwrap();
+        super::SimStats {
+            requests: log.len() as u64,
+            in_flight: self.in_flight.load(Relaxed),
+            peak_in_flight: self.peak.load(Relaxed),
+            rate_limited: log.iter().filter(|r| r.status == 429).count() as u64,
+            jobs_created: self.jobs_created.load(Relaxed),
+            jobs_deleted: self.jobs_deleted.load(Relaxed),
+        }
+    }
+
+    pub(crate) fn requests(&self) -> Vec<super::RequestRecord> {
+        self.log.lock().unwrap().iter().cloned().collect()
     }
 }
 
@@ -98,7 +252,8 @@ pub(crate) struct St {
     tokens: Mutex<HashMap<String, Token>>,
     rate: Mutex<HashMap<String, (Instant, u32)>>,
     jobs: Mutex<HashMap<String, Job>>,
-    cache: Mutex<Vec<(String, Arc<Vec<u32>>)>>,
+    cache: Mutex<Vec<(String, Base)>>,
+    stats: Arc<Stats>,
     /// Not seeded from the config: faults, tokens and ids of jobs never touch the data.
     rng: Mutex<Rng>,
 }
@@ -113,61 +268,96 @@ impl St {
     fn random_uuid(&self) -> String {
         uuid(self.random(), self.random())
     }
-
-    fn select(
-        &self,
-        interval: &Interval,
-        cutoff_ms: i64,
-        filters: &Filters,
-        raw: &str,
-    ) -> Selection {
-        if filters.is_empty() {
-            let end = interval.end.timestamp_millis().min(cutoff_ms);
-            let (lo, hi) = self.ds.range(interval.start.timestamp_millis(), end);
-            return Selection::Range(lo, hi);
-        }
-        let key = format!(
-            "{}|{}|{}|{}",
-            interval.start.timestamp_millis(),
-            interval.end.timestamp_millis(),
-            cutoff_ms,
-            raw
-        );
-        if let Some((_, v)) = self.cache.lock().unwrap().iter().find(|(k, _)| *k == key) {
-            return Selection::List(v.clone());
-        }
-        let v = Arc::new(self.ds.select(interval, cutoff_ms, filters));
-        let mut c = self.cache.lock().unwrap();
-        c.push((key, v.clone()));
-        if c.len() > 32 {
-            c.remove(0);
-        }
-        Selection::List(v)
-    }
 }
 
-/// [`St::select`] off the async workers: a cold filter over a million conversations takes a
-/// noticeable moment.
-async fn select_async(
-    st: &Arc<St>,
+/// What a query or a job selects.
+#[derive(Debug, Clone)]
+struct Select {
     interval: Interval,
     cutoff_ms: i64,
     filters: Filters,
+    /// The filters as sent: part of the cache key.
     raw: String,
-) -> Selection {
-    if filters.is_empty() || filters.quick() && st.ds.len() < 200_000 {
-        return st.select(&interval, cutoff_ms, &filters, &raw);
-    }
-    let st2 = st.clone();
-    match tokio::task::spawn_blocking(move || st2.select(&interval, cutoff_ms, &filters, &raw))
-        .await
-    {
-        Ok(sel) => sel,
-        Err(e) => std::panic::resume_unwind(e.into_panic()),
-    }
+    order_by: OrderBy,
+    desc: bool,
 }
 
-pub(crate) fn router(cfg: SimConfig, ds: Arc<Dataset>) -> Router {
+/// The selection of a query or job at `now` (epoch ms). The members that are not live are cached
+/// (the 32 most recent selections); computing them is cheap for media filters (a scan of one byte
+/// per conversation) and runs off the async workers otherwise.
+async fn select(st: &Arc<St>, q: &Select, now: i64) -> Selection {
+    let ds = &st.ds;
+    let end = q.interval.end.timestamp_millis().min(q.cutoff_ms);
+    let (lo, hi) = ds.range(q.interval.start.timestamp_millis(), end);
+    let split = ds.first_active();
+    let (slo, shi) = (lo.min(split), hi.min(split));
+    let (llo, lhi) = (lo.max(split), hi.max(split));
+    let keyed = !q.order_by.by_start();
+    let base = if !keyed && q.filters.is_empty() {
+        Base::Range(slo, shi)
+    } else {
+        let key = format!("{slo}|{shi}|{}|{:?}", q.raw, keyed.then_some(q.order_by));
+        let hit = st
+            .cache
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, b)| b.clone());
+        match hit {
+            Some(b) => b,
+            None => {
+                let compute = {
+                    let (ds, filters, by) = (ds.clone(), q.filters.clone(), q.order_by);
+                    move || {
+                        if !keyed && filters.by_kind() {
+                            let mask = Dataset::kind_mask(&filters);
+                            return Base::kinds(ds.codes(), slo, shi, mask);
+                        }
+                        let members = ds.select_range(slo, shi, &filters, now);
+                        if !keyed {
+                            return Base::List(Arc::new(members));
+                        }
+                        // Members that are not live always have their keys.
+                        let mut v: Vec<(i64, u32)> = members
+                            .into_iter()
+                            .map(|i| (ds.sort_key(i as usize, by, now).unwrap_or(i64::MAX), i))
+                            .collect();
+                        v.sort_unstable();
+                        Base::Keyed(Arc::new(v))
+                    }
+                };
+                let b = if !keyed && q.filters.by_kind() {
+                    compute()
+                } else {
+                    match tokio::task::spawn_blocking(compute).await {
+                        Ok(b) => b,
+                        Err(e) => std::panic::resume_unwind(e.into_panic()),
+                    }
+                };
+                let mut c = st.cache.lock().unwrap();
+                c.push((key, b.clone()));
+                if c.len() > 32 {
+                    c.remove(0);
+                }
+                b
+            }
+        }
+    };
+    let live = ds
+        .select_range(llo, lhi, &q.filters, now)
+        .into_iter()
+        .map(|i| {
+            let key = keyed
+                .then(|| ds.sort_key(i as usize, q.order_by, now))
+                .flatten();
+            (key, i)
+        })
+        .collect();
+    Selection::new(base, live, q.desc, keyed)
+}
+
+pub(crate) fn router(cfg: SimConfig, ds: Arc<Dataset>, stats: Arc<Stats>) -> Router {
     let seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos() as u64)
@@ -180,6 +370,7 @@ pub(crate) fn router(cfg: SimConfig, ds: Arc<Dataset>) -> Router {
         rate: Mutex::new(HashMap::new()),
         jobs: Mutex::new(HashMap::new()),
         cache: Mutex::new(Vec::new()),
+        stats,
         rng: Mutex::new(Rng::new(hash(&[seed, 0xFA17]))),
     });
     const Q: &str = "/api/v2/analytics/conversations";
@@ -199,6 +390,7 @@ pub(crate) fn router(cfg: SimConfig, ds: Arc<Dataset>) -> Router {
             get(job_results),
         )
         .route("/api/v2/conversations/{conversationId}", get(conversation))
+        .route("/api/v2/organizations/me", get(organization))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(st.clone(), outer))
         .with_state(st)
@@ -277,7 +469,27 @@ fn fault_error(ctx: &str, status: u16) -> Response {
 // ---------------------------------------------------------------------------------------------
 // The outer layer: correlation id, latency, faults, 405 bodies
 
-async fn outer(State(st): State<Arc<St>>, mut req: Request, next: Next) -> Response {
+async fn outer(State(st): State<Arc<St>>, req: Request, next: Next) -> Response {
+    use std::sync::atomic::Ordering::Relaxed;
+    let path = req.uri().path().to_string();
+    let in_flight = st.stats.in_flight.fetch_add(1, Relaxed) + 1;
+    st.stats.peak.fetch_max(in_flight, Relaxed);
+    let resp = outer_inner(&st, req, next).await;
+    st.stats.in_flight.fetch_sub(1, Relaxed);
+    let mut log = st.stats.log.lock().unwrap();
+    if log.len() >= REQUEST_LOG {
+        log.pop_front();
+    }
+    log.push_back(super::RequestRecord {
+        path,
+        in_flight,
+        status: resp.status().as_u16(),
+    });
+    drop(log);
+    resp
+}
+
+async fn outer_inner(st: &Arc<St>, mut req: Request, next: Next) -> Response {
     let ctx = st.random_uuid();
     req.extensions_mut().insert(Ctx(ctx.clone()));
     if st.cfg.latency_ms > 0 {
@@ -453,21 +665,21 @@ fn guard(st: &St, ctx: &str, headers: &HeaderMap, area: Area) -> Result<String, 
         let mut rate = st.rate.lock().unwrap();
         let now = Instant::now();
         let e = rate.entry(client.clone()).or_insert((now, 0));
-        if now.duration_since(e.0) >= StdDuration::from_secs(RATE_WINDOW_SECS) {
+        let window = st.cfg.rate_window_secs.max(1);
+        if now.duration_since(e.0) >= StdDuration::from_secs(window) {
             *e = (now, 0);
         }
         e.1 += 1;
         if e.1 > st.cfg.rate_limit {
-            let left =
-                StdDuration::from_secs(RATE_WINDOW_SECS).saturating_sub(now.duration_since(e.0));
+            let left = StdDuration::from_secs(window).saturating_sub(now.duration_since(e.0));
             let secs = left.as_secs() + u64::from(left.subsec_nanos() > 0);
             let mut r = api_error(
                 ctx,
                 StatusCode::TOO_MANY_REQUESTS,
                 "too.many.requests",
                 format!(
-                    "Rate limit exceeded the maximum. [{}] requests for [{}] seconds",
-                    st.cfg.rate_limit, RATE_WINDOW_SECS
+                    "Rate limit exceeded the maximum. [{}] requests for [{window}] seconds",
+                    st.cfg.rate_limit
                 ),
             );
             r.headers_mut()
@@ -480,6 +692,7 @@ fn guard(st: &St, ctx: &str, headers: &HeaderMap, area: Area) -> Result<String, 
         Area::Query => (f.query, PERM_ANALYTICS),
         Area::Jobs => (f.jobs, PERM_ANALYTICS),
         Area::Conversations => (f.conversations, PERM_CONVERSATION),
+        Area::Organization => (false, ""),
     };
     if forbidden {
         return Err(api_error(
@@ -674,6 +887,22 @@ fn parse_filters(
     Ok((f, format!("{seg}|{conv}")))
 }
 
+fn parse_order_by(ctx: &str, body: &serde_json::Map<String, Value>) -> Result<OrderBy, Response> {
+    match body.get("orderBy") {
+        None | Some(Value::Null) => Ok(OrderBy::ConversationStart),
+        Some(Value::String(s)) => OrderBy::parse(s).ok_or_else(|| {
+            bad_request(
+                ctx,
+                format!(
+                    "Invalid orderBy '{s}': use one of {}.",
+                    OrderBy::NAMES.join(", ")
+                ),
+            )
+        }),
+        Some(_) => Err(bad_request(ctx, "orderBy must be a string.")),
+    }
+}
+
 fn parse_order(ctx: &str, body: &serde_json::Map<String, Value>) -> Result<bool, Response> {
     match body.get("order") {
         None | Some(Value::Null) => Ok(false),
@@ -713,6 +942,10 @@ async fn details_query(
         Ok(d) => d,
         Err(r) => return r,
     };
+    let order_by = match parse_order_by(&ctx, &body) {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
     let (mut size, mut number) = (QUERY_PAGE_DEFAULT, 1u64);
     match body.get("paging") {
         None | Some(Value::Null) => {}
@@ -750,13 +983,22 @@ async fn details_query(
         Ok(f) => f,
         Err(r) => return r,
     };
-    let sel = select_async(&st, interval, i64::MAX, filters, raw).await;
+    let now = Utc::now();
+    let q = Select {
+        interval,
+        cutoff_ms: i64::MAX,
+        filters,
+        raw,
+        order_by,
+        desc,
+    };
+    let sel = select(&st, &q, now.timestamp_millis()).await;
     let total = sel.len();
     let from = ((number - 1) * size) as usize;
     let to = (from + size as usize).min(total);
     let conversations = (from < to).then(|| {
         (from..to)
-            .map(|k| st.ds.analytics(sel.nth(k, desc)))
+            .map(|k| st.ds.analytics_at(sel.nth(&st.ds, k), now))
             .collect::<Vec<_>>()
     });
     json_ok(
@@ -779,7 +1021,7 @@ async fn details_one(
         return r;
     }
     match st.ds.index_of(&id) {
-        Some(i) => json_ok(StatusCode::OK, &st.ds.analytics(i)),
+        Some(i) => json_ok(StatusCode::OK, &st.ds.analytics_at(i, Utc::now())),
         None => conversation_not_found(&ctx, &id),
     }
 }
@@ -812,10 +1054,11 @@ async fn details_multi(
             "At most 100 conversation ids may be requested at once.",
         );
     }
+    let now = Utc::now();
     let conversations: Vec<_> = ids
         .iter()
         .filter_map(|id| st.ds.index_of(id))
-        .map(|i| st.ds.analytics(i))
+        .map(|i| st.ds.analytics_at(i, now))
         .collect();
     json_ok(StatusCode::OK, &json!({ "conversations": conversations }))
 }
@@ -885,7 +1128,11 @@ async fn job_create(
         Ok(d) => d,
         Err(r) => return r,
     };
-    let (filters, _) = match parse_filters(&ctx, &body) {
+    let order_by = match parse_order_by(&ctx, &body) {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
+    let (filters, raw) = match parse_filters(&ctx, &body) {
         Ok(f) => f,
         Err(r) => return r,
     };
@@ -898,15 +1145,22 @@ async fn job_create(
     };
     let id = st.random_uuid();
     let job = Job {
-        interval,
-        filters,
-        desc,
+        select: Select {
+            interval,
+            cutoff_ms: availability_ms(&st),
+            filters,
+            raw,
+            order_by,
+            desc,
+        },
         limit,
         submitted: Utc::now(),
         submitted_at: Instant::now(),
-        cutoff_ms: availability_ms(&st),
         cancelled: false,
     };
+    st.stats
+        .jobs_created
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let mut jobs = st.jobs.lock().unwrap();
     if jobs.len() > 10_000 {
         // Keep the state small: forget the oldest jobs.
@@ -975,6 +1229,9 @@ async fn job_delete(
     match st.jobs.lock().unwrap().get_mut(&id) {
         Some(j) => {
             j.cancelled = true;
+            st.stats
+                .jobs_deleted
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             StatusCode::NO_CONTENT.into_response()
         }
         None => job_not_found(&ctx, &id),
@@ -1036,26 +1293,19 @@ async fn job_results(
             None => return bad_request(&ctx, format!("Invalid cursor '{c}'.")),
         },
     };
-    let sel = select_async(
-        &st,
-        j.interval,
-        j.cutoff_ms,
-        j.filters.clone(),
-        format!("job:{id}"),
-    )
-    .await;
+    let now = Utc::now();
+    let sel = select(&st, &j.select, now.timestamp_millis()).await;
     let total = j.limit.map_or(sel.len(), |l| l.min(sel.len()));
     let to = (offset + size).min(total);
-    let now = Utc::now();
     let conversations = (offset.min(to)..to)
-        .map(|k| st.ds.analytics_with_attributes(sel.nth(k, j.desc), now))
+        .map(|k| st.ds.analytics_with_attributes(sel.nth(&st.ds, k), now))
         .collect();
     json_ok(
         StatusCode::OK,
         &JobResults {
             conversations,
             cursor: (to < total).then(|| encode_cursor(&id, to)),
-            data_availability_date: Some(ms_time(j.cutoff_ms)),
+            data_availability_date: Some(ms_time(j.select.cutoff_ms)),
             extra: Default::default(),
         },
     )
@@ -1074,5 +1324,40 @@ async fn availability(
         &DataAvailability {
             data_availability_date: Some(ms_time(availability_ms(&st))),
         },
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// The organization
+
+/// `GET /api/v2/organizations/me`: the `Organization` of the token's client. Its name says it is
+/// a simulator, so that nobody takes it for a production org.
+async fn organization(
+    State(st): State<Arc<St>>,
+    Extension(Ctx(ctx)): Extension<Ctx>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = guard(&st, &ctx, &headers, Area::Organization) {
+        return r;
+    }
+    let seed = st.cfg.seed;
+    let id = uuid(hash(&[seed, 0x0E6, 1]), hash(&[seed, 0x0E6, 2]));
+    json_ok(
+        StatusCode::OK,
+        &json!({
+            "id": id,
+            "name": super::ORG_NAME,
+            "defaultLanguage": "en-us",
+            "defaultCountryCode": "US",
+            "thirdPartyOrgName": "convoscope-sim",
+            "domain": "convoscope-sim",
+            "version": 1,
+            "state": "active",
+            "defaultSiteId": uuid(hash(&[seed, 0x0E6, 3]), hash(&[seed, 0x0E6, 4])),
+            "voicemailEnabled": true,
+            "productPlatform": "GenesysCloud",
+            "features": {"purecloud": true, "webMessaging": true},
+            "selfUri": format!("/api/v2/organizations/{id}"),
+        }),
     )
 }

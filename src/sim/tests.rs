@@ -6,6 +6,10 @@ use serde_json::{Value, json};
 use super::data::Dataset;
 use super::filter::Filters;
 use super::{Faults, Forbid, SimArgs, SimConfig};
+use crate::genesys::model::{
+    AnalyticsConversation, AnalyticsParticipant, Attributes, Conversation, ConversationParticipant,
+    parse_time,
+};
 use crate::genesys::query::{Interval, Media};
 
 fn until() -> DateTime<Utc> {
@@ -65,8 +69,8 @@ fn same_config_gives_identical_data() {
     let now = until();
     for i in (0..3000).step_by(37).chain(2995..3000) {
         assert_eq!(
-            serde_json::to_string(&a.analytics(i)).unwrap(),
-            serde_json::to_string(&b.analytics(i)).unwrap()
+            serde_json::to_string(&a.analytics_at(i, now)).unwrap(),
+            serde_json::to_string(&b.analytics_at(i, now)).unwrap()
         );
         assert_eq!(
             serde_json::to_string(&a.analytics_with_attributes(i, now)).unwrap(),
@@ -158,28 +162,339 @@ fn the_mix_looks_like_a_contact_centre() {
     assert!(non_ascii);
 }
 
+/// A time relative to `until()`.
+fn at(secs: i64) -> DateTime<Utc> {
+    until() + Duration::seconds(secs)
+}
+
+fn live(active: usize) -> Dataset {
+    Dataset::new(&SimConfig {
+        active,
+        ..cfg(3000)
+    })
+}
+
+/// The customer's attributes as GET conversation shows them at `t`.
+fn customer_attributes(ds: &Dataset, i: usize, t: DateTime<Utc>) -> Attributes {
+    ds.conversation(i, t)
+        .participants
+        .iter()
+        .find(|p| p.purpose.as_deref() == Some("customer"))
+        .map(|p| p.attributes.clone())
+        .unwrap_or_default()
+}
+
+fn conversation_agents(c: &Conversation) -> Vec<&ConversationParticipant> {
+    c.participants
+        .iter()
+        .filter(|p| p.purpose.as_deref() == Some("agent"))
+        .collect()
+}
+
+fn analytics_agents(c: &AnalyticsConversation) -> Vec<&AnalyticsParticipant> {
+    c.participants
+        .iter()
+        .filter(|p| p.purpose.as_deref() == Some("agent"))
+        .collect()
+}
+
+fn segments(p: &AnalyticsParticipant) -> Vec<Value> {
+    p.sessions
+        .iter()
+        .flat_map(|s| s.extra["segments"].as_array().cloned().unwrap_or_default())
+        .collect()
+}
+
+fn participant_ids_agree(ds: &Dataset, i: usize, t: DateTime<Utc>) -> usize {
+    let a: Vec<String> = ds
+        .analytics_at(i, t)
+        .participants
+        .into_iter()
+        .map(|p| p.participant_id)
+        .collect();
+    let j: Vec<String> = ds
+        .analytics_with_attributes(i, t)
+        .participants
+        .into_iter()
+        .map(|p| p.participant_id)
+        .collect();
+    let c: Vec<String> = ds
+        .conversation(i, t)
+        .participants
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    assert_eq!(a, c, "details query and GET conversation at {t}");
+    assert_eq!(j, c, "job results and GET conversation at {t}");
+    c.len()
+}
+
 #[test]
-fn active_conversations_go_on_and_their_attributes_move() {
-    let ds = Dataset::new(&SimConfig {
+fn live_attributes_are_added_changed_and_removed_within_ten_seconds_of_watching() {
+    let ds = live(5);
+    for i in ds.len() - 5..ds.len() {
+        assert!(ds.is_active(i));
+        // A watch that starts at any moment in the first minute and polls every 2 s.
+        for k in 0..80 {
+            let start = until() + Duration::milliseconds(k * 730);
+            let polls: Vec<Attributes> = (0..=5)
+                .map(|n| customer_attributes(&ds, i, start + Duration::seconds(2 * n)))
+                .collect();
+            let (mut added, mut changed, mut removed) = (false, false, false);
+            for w in polls.windows(2) {
+                for (key, v) in &w[1] {
+                    match w[0].get(key) {
+                        None => added = true,
+                        Some(old) if old != v => changed = true,
+                        _ => {}
+                    }
+                }
+                removed |= w[0].keys().any(|key| !w[1].contains_key(key));
+            }
+            assert!(
+                added && changed && removed,
+                "conversation {i} watched from {start}: added {added} changed {changed} removed {removed}"
+            );
+        }
+    }
+    // Other conversations do not move.
+    assert_eq!(
+        customer_attributes(&ds, 100, at(0)),
+        customer_attributes(&ds, 100, at(3600))
+    );
+}
+
+#[test]
+fn a_transfer_adds_a_second_agent_everywhere_at_once() {
+    let ds = live(5);
+    let first = ds.len() - 5;
+    // The first active conversation was transferred before the watch started.
+    let c = ds.conversation(first, at(0));
+    let agents = conversation_agents(&c);
+    assert_eq!(agents.len(), 2, "transferred from the start");
+    assert!(agents[0].end_time.is_some() && agents[1].end_time.is_none());
+    assert_ne!(agents[0].user_id, agents[1].user_id);
+    let a = ds.analytics_at(first, at(0));
+    let first_agent = analytics_agents(&a)[0];
+    let interact = segments(first_agent)
+        .into_iter()
+        .find(|s| s["segmentType"] == "interact")
+        .unwrap();
+    assert_eq!(interact["disconnectType"], "transfer");
+    assert_eq!(c.participants[0].end_time, None, "the customer stays");
+    assert_eq!(
+        agents[0].extra["messages"][0]["disconnectType"], "transfer",
+        "GET conversation says why the first agent left"
+    );
+
+    // The second one gains its second agent within a minute of watching; at every second the
+    // details query, job results and GET conversation agree on who is there.
+    let second = first + 1;
+    assert_eq!(
+        conversation_agents(&ds.conversation(second, at(0))).len(),
+        1
+    );
+    let mut seen_alerting = false;
+    let mut transferred_at = None;
+    for s in 0..=60 {
+        participant_ids_agree(&ds, second, at(s));
+        let c = ds.conversation(second, at(s));
+        let n = conversation_agents(&c).len();
+        assert_eq!(n, analytics_agents(&ds.analytics_at(second, at(s))).len());
+        if n == 2 {
+            transferred_at.get_or_insert(s);
+            let new = conversation_agents(&c)[1];
+            seen_alerting |=
+                new.connected_time.is_none() && new.extra["messages"][0]["state"] == "alerting";
+        } else {
+            assert!(transferred_at.is_none(), "a transfer is never undone");
+        }
+    }
+    assert!(transferred_at.is_some(), "transferred within a minute");
+    assert!(seen_alerting, "the new agent is alerted first");
+    let c = ds.conversation(second, at(120));
+    assert!(conversation_agents(&c)[1].connected_time.is_some());
+}
+
+#[test]
+fn some_live_conversations_end_and_then_read_as_ended_everywhere() {
+    let ds = live(5);
+    let first = ds.len() - 5;
+    let k2 = first + 2;
+    let end = ds.end_at(k2).expect("the third active conversation ends");
+    assert!(end > until() && end <= at(240), "{end}");
+    let before = end - Duration::seconds(1);
+    assert_eq!(ds.analytics_at(k2, before).conversation_end, None);
+    let c = ds.conversation(k2, before);
+    assert_eq!(
+        (c.end_time.as_deref(), c.state.as_deref()),
+        (None, Some("connected"))
+    );
+
+    for after in [end, end + Duration::seconds(30), end + Duration::days(1)] {
+        let a = ds.analytics_at(k2, after);
+        assert_eq!(a.end(), Some(end));
+        assert_eq!(ds.analytics_with_attributes(k2, after).end(), Some(end));
+        let c = ds.conversation(k2, after);
+        assert_eq!(c.state.as_deref(), Some("disconnected"));
+        assert!(c.end_time.is_some());
+        for p in &c.participants {
+            assert!(p.end_time.is_some(), "{:?} still on", p.purpose);
+            assert_eq!(p.extra["messages"][0]["state"], "disconnected");
+        }
+    }
+    // Its attributes stop moving.
+    let frozen = customer_attributes(&ds, k2, end + Duration::seconds(5));
+    assert_eq!(
+        frozen,
+        customer_attributes(&ds, k2, end + Duration::minutes(7))
+    );
+    assert!(!frozen.contains_key("typing"));
+    // Others go on.
+    assert_eq!(ds.end_at(first + 1), None);
+    assert_eq!(ds.end_at(first + 4), None);
+    assert_eq!(
+        ds.analytics_at(first + 4, at(86_400)).conversation_end,
+        None
+    );
+}
+
+#[test]
+fn active_end_after_sets_when_the_first_live_conversation_ends() {
+    let flagged = Dataset::new(&SimConfig {
         active: 3,
-        ..cfg(1000)
+        active_end_after: Some(3),
+        ..cfg(3000)
     });
-    assert!(ds.is_active(999) && ds.is_active(997) && !ds.is_active(996));
-    assert!(ds.analytics(996).conversation_end.is_some());
-    let now = until();
-    let a = ds.analytics(999);
-    assert!(a.conversation_end.is_none());
-    let c = ds.conversation(999, now);
-    assert_eq!(c.state.as_deref(), Some("connected"));
-    assert!(c.end_time.is_none());
-    let last = c.participants.last().unwrap();
-    assert!(last.end_time.is_none() && last.connected_time.is_some());
-    // Stable within 5 s, changing over a minute.
-    let attrs = |t| ds.conversation(999, t).participants[0].attributes.clone();
-    let base = now - Duration::seconds(now.timestamp() % 5);
-    assert_eq!(attrs(base), attrs(base + Duration::seconds(4)));
-    let changed = (1..12).any(|k| attrs(base + Duration::seconds(5 * k)) != attrs(base));
-    assert!(changed);
+    let plain = live(3);
+    let first = flagged.len() - 3;
+    let e = flagged.end_at(first).unwrap();
+    assert!(e >= at(3) && e <= at(10), "{e}");
+    assert_eq!(flagged.analytics_at(first, at(0)).conversation_end, None);
+    assert_eq!(flagged.analytics_at(first, e).end(), Some(e));
+    assert!(plain.end_at(first).unwrap() > at(180));
+    // Nothing else changes.
+    for i in (0..flagged.len()).step_by(7).filter(|&i| i != first) {
+        assert_eq!(
+            flagged.analytics_at(i, at(60)),
+            plain.analytics_at(i, at(60)),
+            "{i}"
+        );
+    }
+}
+
+#[test]
+fn live_conversations_make_sense_at_every_moment() {
+    let ds = live(5);
+    for i in ds.len() - 5..ds.len() {
+        let mut parts = 0;
+        let mut ended = false;
+        let start = ds.analytics_at(i, at(0)).start().unwrap();
+        for s in (-600..2400).step_by(7) {
+            let t = at(s);
+            if t < start {
+                continue;
+            }
+            let n = participant_ids_agree(&ds, i, t);
+            assert!(n >= parts, "{i} at {t}: participants never leave the list");
+            parts = n;
+            let a = ds.analytics_at(i, t);
+            assert!(a.start().unwrap() <= t);
+            for p in &a.participants {
+                for seg in segments(p) {
+                    let st = parse_time(seg["segmentStart"].as_str().unwrap()).unwrap();
+                    assert!(st <= t, "{i} at {t}: a segment from the future");
+                    if let Some(e) = seg["segmentEnd"].as_str() {
+                        let e = parse_time(e).unwrap();
+                        assert!(st <= e && e <= t, "{i} at {t}: {seg}");
+                    }
+                }
+            }
+            match a.end() {
+                Some(e) => {
+                    assert!(e <= t);
+                    ended = true;
+                }
+                None => assert!(!ended, "{i} at {t}: an end is never undone"),
+            }
+            let c = ds.conversation(i, t);
+            assert_eq!(c.end_time.is_some(), ended);
+        }
+    }
+}
+
+#[test]
+fn the_demo_schedule_shows_transfers_and_ends_within_minutes() {
+    let demo = crate::connect::demo_config();
+    let ds = Dataset::new(&SimConfig {
+        until: until(),
+        ..demo
+    });
+    let live: Vec<usize> = (0..ds.len()).filter(|&i| ds.is_active(i)).collect();
+    assert_eq!(live.len(), 5);
+    let with_two = |t| {
+        live.iter()
+            .filter(|&&i| conversation_agents(&ds.conversation(i, t)).len() == 2)
+            .count()
+    };
+    assert!(with_two(at(0)) >= 1, "a transfer shows from the start");
+    assert!(
+        with_two(at(60)) > with_two(at(0)),
+        "another within a minute"
+    );
+    let ending = live
+        .iter()
+        .filter(|&&i| ds.end_at(i).is_some_and(|e| e <= at(600)))
+        .count();
+    assert!((2..5).contains(&ending), "{ending} end within 10 minutes");
+}
+
+#[test]
+fn time_does_not_touch_conversations_that_are_over() {
+    let ds = live(5);
+    for i in (0..ds.len() - 5).step_by(11) {
+        assert_eq!(ds.analytics_at(i, at(0)), ds.analytics_at(i, at(86_400)));
+        assert_eq!(ds.conversation(i, at(0)), ds.conversation(i, at(86_400)));
+    }
+}
+
+#[test]
+fn conversations_near_until_are_never_squeezed_to_nothing() {
+    let mut replanned = 0;
+    for seed in 1..=4 {
+        let ds = Dataset::new(&SimConfig {
+            seed,
+            days: 1,
+            ..cfg(20_000)
+        });
+        for i in ds.len() - 300..ds.len() {
+            let a = ds.analytics_at(i, at(0));
+            let end = a.end().unwrap();
+            assert!(end < until());
+            let agents = analytics_agents(&a);
+            for p in &agents {
+                for seg in segments(p) {
+                    if seg["segmentType"] != "interact" {
+                        continue;
+                    }
+                    let s = parse_time(seg["segmentStart"].as_str().unwrap()).unwrap();
+                    let e = parse_time(seg["segmentEnd"].as_str().unwrap()).unwrap();
+                    assert!(
+                        e - s >= Duration::seconds(59),
+                        "seed {seed} conversation {i}: an agent talked {} ms",
+                        (e - s).num_milliseconds()
+                    );
+                }
+            }
+            if agents.is_empty() && until() - a.start().unwrap() < Duration::minutes(2) {
+                replanned += 1;
+            }
+        }
+    }
+    assert!(
+        replanned > 0,
+        "the newest conversations end before an agent takes them"
+    );
 }
 
 #[test]
@@ -191,9 +506,10 @@ fn matching_agrees_with_full_filter_evaluation() {
         let f = Filters::parse(&Value::Array(m.segment_filters()), &Value::Null).unwrap();
         let (lo, hi) = ds.range(iv.start.timestamp_millis(), iv.end.timestamp_millis());
         let full: Vec<usize> = (lo..hi)
-            .filter(|&i| ds.eval_full(&ds.generate(i, false, None), &f))
+            .filter(|&i| ds.eval_full(&ds.generate(i, false, 0), &f))
             .collect();
         assert_eq!(quick, full, "{m}");
+        assert!(f.by_kind() || m == Media::Any);
         for &i in &quick {
             let a = ds.analytics(i);
             assert!(iv.contains(a.start().unwrap()));
@@ -219,7 +535,7 @@ fn segment_filters_see_participants_and_clauses() {
     let iv = all();
     let sel = |seg: Value, conv: Value| {
         let f = Filters::parse(&seg, &conv).unwrap();
-        ds.select(&iv, i64::MAX, &f)
+        ds.select(&iv, i64::MAX, &f, 0)
     };
     if let Some(agent) = agent {
         let user = agent.user_id.clone().unwrap();
@@ -307,6 +623,14 @@ fn flags_are_checked() {
         .unwrap();
     assert_eq!(ok.until, until());
     assert_eq!(ok.seed, 9);
+    assert_eq!((ok.active_end_after, ok.rate_window_secs), (None, 60));
+    let live = Cli::parse_from(["x", "--active", "3", "--active-end-after", "5"])
+        .sim
+        .to_config()
+        .unwrap();
+    assert_eq!((live.active, live.active_end_after), (3, Some(5)));
+    let bad = Cli::parse_from(["x", "--rate-window", "0"]).sim.to_config();
+    assert!(bad.unwrap_err().contains("--rate-window"));
 }
 
 #[test]
@@ -315,4 +639,25 @@ fn an_empty_dataset_is_fine() {
     assert!(ds.is_empty());
     assert!(ds.matching(&all(), Media::Any).is_empty());
     assert_eq!(ds.index_of("00000000-0000-4000-8000-000000000000"), None);
+}
+
+#[test]
+fn direction_filters_by_media_code_agree_with_full_evaluation() {
+    let ds = Dataset::new(&cfg(3000));
+    let f = Filters::parse(
+        &json!([{"type": "or", "predicates": [
+            {"dimension": "mediaType", "value": "voice"},
+            {"dimension": "messageType", "value": "sms"}]}]),
+        &json!([{"type": "and", "predicates": [
+            {"dimension": "originatingDirection", "value": "outbound"}]}]),
+    )
+    .unwrap();
+    assert!(f.by_kind());
+    let got = ds.select(&all(), i64::MAX, &f, 0);
+    let full: Vec<u32> = (0..ds.len())
+        .filter(|&i| ds.eval_full(&ds.generate(i, false, 0), &f))
+        .map(|i| i as u32)
+        .collect();
+    assert!(!got.is_empty() && got.len() < 300, "{}", got.len());
+    assert_eq!(got, full);
 }

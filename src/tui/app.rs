@@ -832,6 +832,7 @@ fn on_page(s: &mut State, p: PageEvent) -> Vec<Effect> {
                 reason: sanitize(&reason),
             }
         }
+        PageEvent::Warning { message, .. } => s.message = Some(sanitize(&message)),
         PageEvent::Done { loaded, .. } => {
             s.list.loaded = loaded;
             s.list.load = Load::Done;

@@ -241,6 +241,34 @@ def main():
             problem(f"{c.conversation_id}: participant ids differ between analytics and GET conversation")
     print("media of the newest 100: " + ", ".join(f"{m}/{t or '-'}: {n}" for (m, t), n in sorted(kinds.items(), key=lambda kv: -kv[1])))
 
+    # orderBy: conversationEnd sorts by the end (those going on last); an unknown value is a 400.
+    q = M.ConversationQuery()
+    q.interval = interval
+    q.order = "asc"
+    q.order_by = "conversationEnd"
+    q.paging = mk(M.PagingSpec, page_size=100, page_number=1)
+    r = api.post_analytics_conversations_details_query(q)
+    ends = [c.conversation_end for c in r.conversations or []]
+    known = [e for e in ends if e is not None]
+    if known != sorted(known) or ends[: len(known)] != known:
+        problem("orderBy conversationEnd: the page is not sorted by conversationEnd")
+    q.order_by = "duration"  # the SDK sends "outdated_sdk_version" for a value it does not know
+    try:
+        api.post_analytics_conversations_details_query(q)
+        problem("an unknown orderBy was accepted")
+    except ApiException as e:
+        if e.status != 400:
+            problem(f"unknown orderBy: expected 400, got {e.status}")
+    print(f"orderBy conversationEnd: {len(known)} ended conversations in order; unknown orderBy refused")
+
+    # The organization: the simulator says what it is.
+    org = gc.OrganizationApi(api_client).get_organizations_me()
+    check_enums(org.to_dict(), "organization")
+    check_keys(raw(api_client, "GET", "/api/v2/organizations/me"), "Organization", "organization")
+    print(f"organization: {org.name} ({org.id}), state {org.state}")
+    if "simulator" not in (org.name or ""):
+        problem(f"the organization's name does not say it is a simulator: {org.name!r}")
+
     # 3. An async job to FULFILLED, results paged by cursor.
     jq = M.AsyncConversationQuery()
     jq.interval = interval

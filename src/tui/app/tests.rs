@@ -276,6 +276,7 @@ fn status_follows_progress_waiting_done_and_failure() {
         &mut s,
         Event::Page(PageEvent::Failed {
             query_id: 1,
+            resume: None,
             error: Error::Network {
                 message: "reset".into(),
             },

@@ -294,6 +294,7 @@ fn a_failed_load_says_what_to_do_in_full() {
         &mut s,
         Event::Page(PageEvent::Failed {
             query_id: 1,
+            resume: None,
             error: Error::Permission {
                 permission: Some("analytics:conversationDetail:view".into()),
                 message: "You are missing the following permission(s)".into(),
