@@ -535,6 +535,7 @@ impl Client {
                     body: None,
                     what: format!("conversation {id}"),
                     needed: Some(PERM_CONVERSATION),
+                    limiter: None,
                 },
                 obs,
             )
@@ -542,6 +543,7 @@ impl Client {
         let conv = serde_json::from_str(raw.get()).map_err(|e| Error::Decode {
             what: format!("conversation {id}"),
             detail: e.to_string(),
+            context_id: None,
         })?;
         Ok((conv, raw.get().to_string()))
     }
