@@ -46,6 +46,7 @@ fn drive(s: &mut State, ds: &Dataset, ev: Event) {
                     interval,
                     media,
                     order,
+                    ..
                 } => {
                     let mut ids = ds.matching(&interval, media);
                     if order == Order::Desc {

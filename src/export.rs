@@ -256,6 +256,29 @@ pub async fn run(
     Outcome { written, error }
 }
 
+/// Participant attributes by conversation id, then participant id.
+pub type RangeAttributes = HashMap<String, HashMap<String, Attributes>>;
+
+/// The attributes of every conversation of a range, from one async details job (the screen's
+/// `attr:` filter over many rows). Conversations the data lake does not hold yet are absent:
+/// ask GET conversation for those. The job is deleted when this fails or is dropped, and kept
+/// (until it expires) when it succeeds, as an export does.
+pub async fn range_attributes(
+    client: Arc<Client>,
+    interval: Interval,
+    media: Media,
+    progress: &(dyn Fn(Progress) + Sync),
+    waits: &(dyn Fn(&Wait) + Send + Sync),
+) -> Result<RangeAttributes, Error> {
+    let cleanup = JobCleanup::new(client.clone());
+    let opts = ExportOptions::new(interval, media);
+    let r = job_attributes(&client, &opts, progress, waits, &cleanup).await;
+    if r.is_ok() {
+        cleanup.keep();
+    }
+    r
+}
+
 fn io_error(e: io::Error) -> Error {
     Error::Config(format!("cannot write the output: {e}"))
 }

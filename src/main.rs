@@ -256,6 +256,9 @@ async fn export_cmd(settings: &Settings, args: ExportArgs) -> u8 {
         Progress::Waiting { seconds, reason } if tty => {
             eprint!("\r\x1b[2K{reason}, retrying in {seconds} s");
         }
+        Progress::Job { state } if tty => {
+            eprint!("\r\x1b[2Kattributes: async details job {state}");
+        }
         Progress::Note(n) => eprintln!("{}convoscope: {n}", if tty { "\r\x1b[2K" } else { "" }),
         _ => {}
     };

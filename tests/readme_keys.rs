@@ -12,7 +12,7 @@ const END: &str = "<!-- keys:end -->";
 
 /// Every mode, in the order the table names them. The match makes a new mode a compile error
 /// here, so that it cannot be left out of the README.
-const MODES: [Mode; 11] = [
+const MODES: [Mode; 12] = [
     Mode::FormText,
     Mode::FormMedia,
     Mode::List,
@@ -24,6 +24,7 @@ const MODES: [Mode; 11] = [
     Mode::RawSearch,
     Mode::Timeline,
     Mode::Popup,
+    Mode::Log,
 ];
 
 fn mode_name(m: Mode) -> &'static str {
@@ -39,6 +40,7 @@ fn mode_name(m: Mode) -> &'static str {
         Mode::RawSearch => "JSON search",
         Mode::Timeline => "timeline",
         Mode::Popup => "copy popup",
+        Mode::Log => "API log",
     }
 }
 

@@ -30,14 +30,15 @@ use super::list::{List, Load};
 use super::sanitize::sanitize;
 use super::ui;
 use super::watch::{Timelines, Watch};
-use crate::paging::PageEvent;
+use crate::genesys::client::CallRecord;
+use crate::paging::{PageEvent, Resume};
 
 mod actions;
 mod live;
 mod overlays;
 
 pub use live::{AttrFetch, Follow, LastQuery};
-pub use overlays::{Popup, RawView, TimelineView};
+pub use overlays::{CallsView, Popup, RawView, TimelineView};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -107,6 +108,10 @@ pub struct State {
     pub clip_target: Target,
     /// The last timer or background job id handed out (late events of older ones are dropped).
     pub seq: u64,
+    /// The organization's name, once known (the header shows it).
+    pub org: Option<String>,
+    /// The log of API calls (`L`).
+    pub calls: Option<CallsView>,
 }
 
 /// The options the state starts from.
@@ -177,6 +182,8 @@ impl State {
             clipboard: init.clipboard,
             clip_target: init.clip_target.unwrap_or(Target::Plain),
             seq: 0,
+            org: None,
+            calls: None,
         }
     }
 
@@ -204,6 +211,8 @@ impl State {
             }
         } else if self.timeline.is_some() {
             Mode::Timeline
+        } else if self.calls.is_some() {
+            Mode::Log
         } else if self.filter_editing {
             Mode::Filter
         } else {
@@ -300,6 +309,11 @@ pub enum Event {
         id: String,
         result: Result<Vec<(String, Attributes)>, String>,
     },
+    /// How the background attribute fetch is going (an async job's state).
+    AttributesNote {
+        fetch_id: u64,
+        note: String,
+    },
     /// The background attribute fetch `fetch_id` is over.
     AttributesDone {
         fetch_id: u64,
@@ -316,6 +330,10 @@ pub enum Event {
     },
     /// SIGTSTP from outside (`kill -TSTP`): suspend as Ctrl-Z does.
     Suspend,
+    /// The organization the credentials belong to (its name), asked once at start.
+    Organization(Result<String, String>),
+    /// The API calls made lately (for the `L` view), newest last.
+    Calls(Vec<CallRecord>),
 }
 
 impl From<PageEvent> for Event {
@@ -333,6 +351,8 @@ pub enum Effect {
         interval: Interval,
         media: Media,
         order: Order,
+        /// Go on from where a failed run stood.
+        resume: Option<Resume>,
     },
     /// Stop the paging task; its rows stay.
     CancelQuery,
@@ -354,6 +374,8 @@ pub enum Effect {
     /// Restore the terminal, stop the process (job control), and take the terminal back when
     /// the shell resumes it.
     Suspend,
+    /// Send `Event::Calls` now and whenever a call is made (true), or stop (false).
+    WatchCalls(bool),
     /// Write this escape sequence (OSC 52) to the terminal: it sets the clipboard.
     Copy(String),
     /// Send `Event::WatchDue { generation }` after `delay`.
@@ -454,11 +476,29 @@ pub fn update(s: &mut State, event: Event) -> Vec<Effect> {
             result,
         } => live::attributes(s, fetch_id, &id, result),
         Event::AttributesDone { fetch_id, error } => live::attributes_done(s, fetch_id, error),
+        Event::AttributesNote { fetch_id, note } => {
+            if let Some(a) = s.attr_fetch.as_mut().filter(|a| a.fetch_id == fetch_id) {
+                a.note = Some(sanitize(&note));
+            }
+            vec![]
+        }
         Event::Exported { path, result } => {
             actions::exported(s, &path, result);
             vec![]
         }
         Event::Suspend => vec![Effect::Suspend],
+        Event::Organization(r) => {
+            if let Ok(name) = r {
+                s.org = Some(sanitize(&name));
+            }
+            vec![]
+        }
+        Event::Calls(records) => {
+            if let Some(v) = &mut s.calls {
+                v.records = records;
+            }
+            vec![]
+        }
         Event::Tick { now } => {
             s.now = now;
             s.spinner = s.spinner.wrapping_add(1);
@@ -527,7 +567,7 @@ fn act(s: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
         Mode::Detail => ui::layout::areas(s)
             .detail
             .map_or(1, |r| r.height.saturating_sub(3)),
-        Mode::Raw | Mode::Timeline | Mode::Popup => ui::layout::overlay_rows(s) as u16,
+        Mode::Raw | Mode::Timeline | Mode::Popup | Mode::Log => ui::layout::overlay_rows(s) as u16,
         _ => ui::layout::list_rows(s) as u16,
     }
     .max(1) as isize;
@@ -587,6 +627,7 @@ fn act(s: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
         Action::Watch => return live::toggle_watch(s),
         Action::Follow => return live::toggle_follow(s),
         Action::Timeline => overlays::toggle_timeline(s),
+        Action::Log => return overlays::toggle_calls(s),
         Action::Raw => overlays::toggle_raw(s),
         Action::Jump => {
             s.prompt = Some(Input::default());
@@ -643,6 +684,7 @@ fn toggle_sort(s: &mut State) -> Vec<Effect> {
             interval: q.interval,
             media: q.media,
             order: s.list.order,
+            resume: None,
         },
     ]
 }
@@ -667,6 +709,9 @@ fn escape(s: &mut State) -> Vec<Effect> {
     }
     if s.timeline.take().is_some() {
         return vec![];
+    }
+    if s.calls.take().is_some() {
+        return vec![Effect::WatchCalls(false)];
     }
     if s.filter_editing {
         s.filter_editing = false;
@@ -736,6 +781,7 @@ fn scroll(s: &mut State, delta: isize) {
             }
         }
         Mode::Timeline => overlays::scroll_timeline(s, delta, height),
+        Mode::Log => overlays::scroll_calls(s, delta, height),
         Mode::Popup => {
             if let Some(p) = &mut s.popup {
                 p.scroll = p.scroll.saturating_add_signed(delta);
@@ -790,6 +836,7 @@ fn submit(s: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
         interval,
         media: s.form.media,
         order: s.list.order,
+        resume: None,
     });
     fx
 }
@@ -838,8 +885,14 @@ fn on_page(s: &mut State, p: PageEvent) -> Vec<Effect> {
             s.list.load = Load::Done;
             return live::load_finished(s, None);
         }
-        PageEvent::Failed { error, loaded, .. } => {
+        PageEvent::Failed {
+            error,
+            loaded,
+            resume,
+            ..
+        } => {
             s.list.loaded = loaded;
+            s.list.resume = resume;
             let msg = sanitize(&error.to_string());
             s.list.load = Load::Failed(msg.clone());
             return live::load_finished(s, Some(msg));

@@ -28,6 +28,8 @@ pub enum Mode {
     Timeline,
     /// A value shown for copying by hand.
     Popup,
+    /// The log of API calls.
+    Log,
 }
 
 impl Mode {
@@ -106,6 +108,8 @@ actions! {
     ExportCsv = "export_csv",
     /// Ctrl-Z: give the terminal back to the shell (`fg` resumes).
     Suspend = "suspend",
+    /// The last API calls.
+    Log = "api_log",
 }
 
 const fn spec(code: KeyCode, ctrl: bool) -> KeySpec {
@@ -222,7 +226,7 @@ impl Binding {
 use Mode::*;
 
 const ALL: &[Mode] = &[
-    FormText, FormMedia, List, Detail, Filter, Help, Prompt, Raw, RawSearch, Timeline, Popup,
+    FormText, FormMedia, List, Detail, Filter, Help, Prompt, Raw, RawSearch, Timeline, Popup, Log,
 ];
 const PANES: &[Mode] = &[FormText, FormMedia, List, Detail, Filter];
 /// Modes where printable keys are commands.
@@ -231,12 +235,12 @@ const FORM: &[Mode] = &[FormText, FormMedia];
 /// The list and the detail pane: where a conversation is at hand.
 const SCROLL: &[Mode] = &[List, Detail];
 /// Where the movement keys move something.
-const NAV: &[Mode] = &[List, Detail, Raw, Timeline, Popup];
+const NAV: &[Mode] = &[List, Detail, Raw, Timeline, Popup, Log];
 /// Overlays that close with Esc or q.
-const VIEWS: &[Mode] = &[Raw, Timeline, Popup];
+const VIEWS: &[Mode] = &[Raw, Timeline, Popup, Log];
 /// Everything Esc closes, clears or stops.
 const ESC: &[Mode] = &[
-    FormText, FormMedia, List, Detail, Filter, Prompt, Raw, RawSearch, Timeline, Popup,
+    FormText, FormMedia, List, Detail, Filter, Prompt, Raw, RawSearch, Timeline, Popup, Log,
 ];
 /// Text fields of the overlays.
 const OVERLAY_TEXT: &[Mode] = &[Prompt, RawSearch];
@@ -468,6 +472,15 @@ const DEFAULTS: &[Default] = &[
         fixed: false,
     },
     Default {
+        modes: &[FormMedia, List, Detail, Log],
+        keys: &[c('L')],
+        action: Action::Log,
+        short: "api log",
+        help: "API calls (again: close)",
+        footer: false,
+        fixed: false,
+    },
+    Default {
         modes: SCROLL,
         keys: &[c('F')],
         action: Action::Follow,
@@ -558,7 +571,7 @@ const DEFAULTS: &[Default] = &[
         fixed: false,
     },
     Default {
-        modes: &[FormMedia, List, Detail, Raw, Timeline, Popup],
+        modes: &[FormMedia, List, Detail, Raw, Timeline, Popup, Log],
         keys: &[c('?'), k(KeyCode::F(1))],
         action: Action::Help,
         short: "help",

@@ -202,6 +202,8 @@ pub struct List {
     pub total: u64,
     pub loaded: u64,
     pub load: Load,
+    /// Where a failed load stood (`r` goes on from there).
+    pub resume: Option<crate::paging::Resume>,
 }
 
 impl Default for List {
@@ -222,6 +224,7 @@ impl Default for List {
             total: 0,
             loaded: 0,
             load: Load::Idle,
+            resume: None,
         }
     }
 }
@@ -242,6 +245,7 @@ impl List {
         self.total = 0;
         self.loaded = 0;
         self.load = Load::Loading;
+        self.resume = None;
     }
 
     pub fn selected_row(&self) -> Option<&Row> {

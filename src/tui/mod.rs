@@ -135,6 +135,7 @@ pub async fn run(
         fetch: None,
         watch: None,
         attributes: None,
+        calls: None,
         clear: false,
         suspend: false,
         concurrency: opts
@@ -150,6 +151,7 @@ pub async fn run(
             height: size.height,
         },
     );
+    tokio::spawn(organization(runner.client.clone(), runner.tx.clone()));
     if opts.auto_submit {
         let fx = update(&mut state, Event::Submit { now: Utc::now() });
         runner.run(fx)?;
@@ -274,6 +276,8 @@ struct Runner {
     watch: Option<JoinHandle<()>>,
     /// The background attribute fetch.
     attributes: Option<CancellationToken>,
+    /// Reports the call log while the `L` view is open.
+    calls: Option<JoinHandle<()>>,
     /// Clear the terminal before the next draw.
     clear: bool,
     /// Suspend (Ctrl-Z) once the events queued are handled.
@@ -357,11 +361,14 @@ impl Runner {
                     interval,
                     media,
                     order,
+                    resume,
                 } => {
                     self.cancel_query();
                     let cancel = CancellationToken::new();
                     let query = RangeQuery {
                         order,
+                        concurrency: self.concurrency,
+                        resume,
                         ..RangeQuery::new(interval, media)
                     };
                     spawn_query(
@@ -415,6 +422,17 @@ impl Runner {
                 Effect::Mouse(false) => execute!(stdout(), DisableMouseCapture)?,
                 Effect::Redraw => self.clear = true,
                 Effect::Suspend => self.suspend = true,
+                Effect::WatchCalls(on) => {
+                    if let Some(h) = self.calls.take() {
+                        h.abort();
+                    }
+                    if on {
+                        self.calls = Some(tokio::spawn(watch_calls(
+                            self.client.clone(),
+                            self.tx.clone(),
+                        )));
+                    }
+                }
                 Effect::Copy(seq) => {
                     use std::io::Write;
                     let mut out = stdout();
@@ -526,6 +544,9 @@ impl Runner {
         self.cancel_fetch();
         self.cancel_watch();
         self.cancel_attributes();
+        if let Some(h) = self.calls.take() {
+            h.abort();
+        }
     }
 }
 
@@ -549,13 +570,76 @@ async fn fetch_attributes(
     bulk: Option<(crate::genesys::query::Interval, Media)>,
     concurrency: usize,
 ) {
-    let _ = bulk;
+    let note = |text: String| {
+        let _ = tx.try_send(Event::AttributesNote {
+            fetch_id,
+            note: text,
+        });
+    };
     let work = async {
+        let mut ids = ids;
+        // Many rows: one async details job over the range, then GET for what it lacks.
+        if let Some((interval, media)) = bulk {
+            note("async details job started".into());
+            let progress = |p: crate::export::Progress| {
+                if let crate::export::Progress::Job { state } = p {
+                    note(format!("async details job {state}"));
+                }
+            };
+            match crate::export::range_attributes(
+                client.clone(),
+                interval,
+                media,
+                &progress,
+                &crate::genesys::client::quiet,
+            )
+            .await
+            {
+                Ok(mut index) => {
+                    let mut rest = Vec::new();
+                    for id in ids {
+                        match index.remove(&id) {
+                            Some(by) => {
+                                let result = Ok(by.into_iter().collect());
+                                if tx
+                                    .send(Event::Attributes {
+                                        fetch_id,
+                                        id,
+                                        result,
+                                    })
+                                    .await
+                                    .is_err()
+                                {
+                                    return None;
+                                }
+                            }
+                            None => rest.push(id),
+                        }
+                    }
+                    if !rest.is_empty() {
+                        note(format!(
+                            "{} not in the job yet (the data lake lags): reading each",
+                            rest.len()
+                        ));
+                    }
+                    ids = rest;
+                }
+                Err(e) => note(format!(
+                    "async job refused ({}): reading each conversation",
+                    crate::tui::ui::text::fit(&sanitize::sanitize(&e.to_string()), 60)
+                )),
+            }
+        }
+        // One limiter: a 429 slows every request of the fetch, as in paging.
+        let limiter = crate::genesys::limiter::Limiter::new(concurrency);
+        let limiter = &limiter;
         let mut results = futures::stream::iter(ids)
             .map(|id| {
                 let client = client.clone();
                 async move {
-                    let r = client.conversation(&id).await;
+                    let r = client
+                        .conversation_with(&id, &crate::genesys::client::quiet, Some(limiter))
+                        .await;
                     (id, r)
                 }
             })
@@ -591,6 +675,33 @@ async fn fetch_attributes(
         e = work => e,
     };
     let _ = tx.send(Event::AttributesDone { fetch_id, error }).await;
+}
+
+/// Sends the call log now and after every new call (at most every 200 ms), for the `L` view.
+async fn watch_calls(client: Arc<Client>, tx: mpsc::Sender<Event>) {
+    let mut changes = client.call_log_changes();
+    loop {
+        if tx.send(Event::Calls(client.call_log())).await.is_err() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        if changes.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Asks once for the organization's name, for the header.
+async fn organization(client: Arc<Client>, tx: mpsc::Sender<Event>) {
+    let r = client
+        .organization()
+        .await
+        .map(|o| o.name)
+        .map_err(|e| e.to_string());
+    if let Err(e) = &r {
+        tracing::info!("the organization's name is not available: {e}");
+    }
+    let _ = tx.send(Event::Organization(r)).await;
 }
 
 /// What a signal asks of the loop.

@@ -169,8 +169,27 @@ pub(super) fn jump(s: &mut State) {
 
 /// `r` on a failed load: go on from the page that failed, keeping the rows.
 pub(super) fn resume(s: &mut State) -> Option<Vec<Effect>> {
-    let _ = s;
-    None
+    if !matches!(s.list.load, crate::tui::list::Load::Failed(_)) {
+        return None;
+    }
+    let q = s.last_query.clone()?;
+    let resume = s.list.resume.take()?;
+    s.query_seq += 1;
+    let loaded = s.list.loaded;
+    s.list.begin_refresh(s.query_seq);
+    s.list.loaded = loaded;
+    s.message = Some(format!(
+        "resuming from page {} ({} conversations kept)",
+        resume.page,
+        s.list.rows.len()
+    ));
+    Some(vec![Effect::Query {
+        query_id: s.query_seq,
+        interval: q.interval,
+        media: q.media,
+        order: s.list.order,
+        resume: Some(resume),
+    }])
 }
 
 /// Moves the detail pane's cursor by `delta` items, scrolling to keep it in view.

@@ -54,6 +54,8 @@ pub struct AttrFetch {
     pub failed: usize,
     pub running: bool,
     pub error: Option<String>,
+    /// How it goes (an async job's state), when there is something to say.
+    pub note: Option<String>,
 }
 
 impl AttrFetch {
@@ -323,6 +325,7 @@ pub(super) fn follow_due(s: &mut State, generation: u64, now: DateTime<Utc>) -> 
         interval: range,
         media: q.media,
         order: s.list.order,
+        resume: None,
     }]
 }
 
@@ -386,6 +389,7 @@ pub(super) fn fetch_missing_attributes(s: &mut State) -> Vec<Effect> {
         failed: 0,
         running: true,
         error: None,
+        note: None,
     });
     let bulk = s
         .last_query

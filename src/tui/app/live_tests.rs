@@ -692,3 +692,109 @@ fn s_on_a_partly_loaded_range_loads_it_again_in_the_new_order() {
     assert!(key(&mut s, KeyCode::Char('s')).is_empty());
     assert_eq!(s.list.order, Order::Asc);
 }
+
+#[test]
+fn r_resumes_a_failed_load_from_the_page_that_failed() {
+    let mut s = state();
+    key(&mut s, KeyCode::Enter);
+    update(&mut s, page(1, 300, vec![conv("c1", 10, "Jane", "Bob")]));
+    let resume = crate::paging::Resume {
+        part: s.last_query.as_ref().unwrap().interval,
+        page: 2,
+        loaded: 1,
+        loaded_in_part: 1,
+        total: 300,
+    };
+    update(
+        &mut s,
+        Event::Page(PageEvent::Failed {
+            query_id: 1,
+            error: Error::Network {
+                message: "connection reset".into(),
+            },
+            loaded: 1,
+            resume: Some(resume.clone()),
+        }),
+    );
+    let (text, bad) = ui::status::load_text(&s);
+    assert!(bad && text.contains("1 rows kept · r resumes"), "{text}");
+    let fx = key(&mut s, KeyCode::Char('r'));
+    let [
+        Effect::Query {
+            query_id,
+            resume: Some(r),
+            ..
+        },
+    ] = &fx[..]
+    else {
+        panic!("{fx:?}")
+    };
+    assert_eq!((*query_id, r), (2, &resume));
+    assert_eq!(s.list.rows.len(), 1, "the rows stay");
+    assert!(s.list.is_loading());
+    assert!(
+        s.message
+            .as_deref()
+            .unwrap()
+            .contains("resuming from page 2")
+    );
+    // The pages that follow add to the rows kept (a repeated one replaces its row).
+    update(
+        &mut s,
+        page(
+            2,
+            300,
+            vec![conv("c1", 10, "Jane", "Bob"), conv("c2", 5, "Ann", "Carl")],
+        ),
+    );
+    assert_eq!(s.list.rows.len(), 2);
+    // Without a failure, r refetches the detail as before.
+    update(
+        &mut s,
+        Event::Page(PageEvent::Done {
+            query_id: 2,
+            loaded: 2,
+        }),
+    );
+    let fx = key(&mut s, KeyCode::Char('r'));
+    assert!(
+        matches!(&fx[..], [Effect::CancelFetch, Effect::Fetch { .. }]),
+        "{fx:?}"
+    );
+}
+
+#[test]
+fn l_shows_the_api_calls_and_follows_them() {
+    let mut s = loaded();
+    let fx = key(&mut s, KeyCode::Char('L'));
+    assert_eq!(fx, vec![Effect::WatchCalls(true)]);
+    assert_eq!(s.mode(), Mode::Log);
+    let call = |n: u16| crate::genesys::client::CallRecord {
+        at: now(),
+        method: "GET".into(),
+        path: format!("/api/v2/conversations/c{n}"),
+        status: Some(if n == 3 { 429 } else { 200 }),
+        error: None,
+        latency: std::time::Duration::from_millis(12),
+        correlation_id: Some(format!("corr-{n}")),
+    };
+    update(&mut s, Event::Calls((1..=3).map(call).collect()));
+    assert_eq!(s.calls.as_ref().unwrap().records.len(), 3);
+    assert_eq!(key(&mut s, KeyCode::Esc), vec![Effect::WatchCalls(false)]);
+    assert!(s.calls.is_none());
+    // Late reports after closing change nothing.
+    update(&mut s, Event::Calls(vec![call(4)]));
+    assert!(s.calls.is_none());
+}
+
+#[test]
+fn the_organizations_name_reaches_the_header_sanitised() {
+    let mut s = loaded();
+    update(
+        &mut s,
+        Event::Organization(Ok("Acme\x1b]0;x\x07 Support".into())),
+    );
+    assert_eq!(s.org.as_deref(), Some("Acme\\e]0;x\\x07 Support"));
+    update(&mut s, Event::Organization(Err("403".into())));
+    assert!(s.org.is_some(), "an error keeps what is known");
+}

@@ -3,7 +3,8 @@
 
 use tui_input::Input;
 
-use super::State;
+use super::{Effect, State};
+use crate::genesys::client::CallRecord;
 use crate::tui::raw::{self, RawLine};
 
 /// The raw JSON view of one conversation.
@@ -105,9 +106,43 @@ pub struct Popup {
     pub scroll: usize,
 }
 
+/// The last API calls, as the client logged them.
+#[derive(Debug, Clone, Default)]
+pub struct CallsView {
+    pub records: Vec<CallRecord>,
+    pub scroll: usize,
+    /// Keep the newest call in view (until the user scrolls up).
+    pub stick: bool,
+}
+
 /// Whether an overlay covers the panes.
 pub fn open(s: &State) -> bool {
-    s.raw.is_some() || s.timeline.is_some() || s.popup.is_some() || s.prompt.is_some()
+    s.raw.is_some()
+        || s.timeline.is_some()
+        || s.popup.is_some()
+        || s.prompt.is_some()
+        || s.calls.is_some()
+}
+
+/// `L`: the last API calls (method, path, status, latency, correlation id); again to close.
+pub(super) fn toggle_calls(s: &mut State) -> Vec<Effect> {
+    if s.calls.take().is_some() {
+        return vec![Effect::WatchCalls(false)];
+    }
+    s.timeline = None;
+    s.raw = None;
+    s.calls = Some(CallsView {
+        stick: true,
+        ..Default::default()
+    });
+    vec![Effect::WatchCalls(true)]
+}
+
+pub(super) fn scroll_calls(s: &mut State, delta: isize, height: usize) {
+    let Some(v) = s.calls.as_mut() else { return };
+    let max = v.records.len().saturating_sub(height.max(1));
+    v.scroll = v.scroll.min(max).saturating_add_signed(delta).min(max);
+    v.stick = v.scroll >= max;
 }
 
 /// `J`: the conversation shown, as the API sent it; again to close.

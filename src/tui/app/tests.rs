@@ -75,6 +75,7 @@ fn enter_submits_the_prefilled_range_and_focuses_the_list() {
                 interval: Interval::new(now() - chrono::Duration::hours(24), now()),
                 media: Media::Webmessaging,
                 order: Order::Desc,
+                resume: None,
             }
         ]
     );

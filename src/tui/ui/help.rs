@@ -89,5 +89,6 @@ fn mode_name(m: Mode) -> &'static str {
         Mode::RawSearch => "the JSON search (letters type)",
         Mode::Timeline => "the timeline",
         Mode::Popup => "the copy popup",
+        Mode::Log => "the API log",
     }
 }

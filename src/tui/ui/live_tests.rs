@@ -190,3 +190,33 @@ fn a_rate_limited_detail_fetch_says_why_it_waits() {
     );
     assert!(text(&render(&s)).contains("loading attributes…"));
 }
+
+#[test]
+fn the_api_log_lists_calls_with_status_and_correlation_id() {
+    let mut s = full(120, 30);
+    s.org = Some("Acme Support".into());
+    key(&mut s, KeyCode::Char('L'));
+    let call =
+        |n: u16, status: Option<u16>, error: Option<&str>| crate::genesys::client::CallRecord {
+            at: now(),
+            method: "POST".into(),
+            path: "/api/v2/analytics/conversations/details/query".into(),
+            status,
+            error: error.map(str::to_string),
+            latency: std::time::Duration::from_millis(40 + n as u64),
+            correlation_id: Some(format!("3f2a-{n}")),
+        };
+    update(
+        &mut s,
+        Event::Calls(vec![
+            call(1, Some(200), None),
+            call(2, Some(429), Some("rate limited")),
+            call(3, None, Some("connection reset")),
+        ]),
+    );
+    let t = text(&render(&s));
+    assert!(t.contains("org Acme Support"), "{t}");
+    assert!(t.contains("429"), "{t}");
+    assert!(t.contains("connection reset"), "{t}");
+    insta::assert_snapshot!(t);
+}

@@ -36,6 +36,8 @@ pub fn draw(f: &mut Frame, s: &State) {
         views::draw_raw(f, s, over, t);
     } else if s.timeline.is_some() {
         views::draw_timeline(f, s, over, t);
+    } else if s.calls.is_some() {
+        views::draw_calls(f, s, over, t);
     }
     if s.popup.is_some() {
         views::draw_popup(f, s, over, t);

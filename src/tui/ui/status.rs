@@ -18,15 +18,24 @@ pub fn header(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     let demo = s.connection.eq_ignore_ascii_case("demo");
     // The connection is what matters most here: it keeps the room it needs, cut visibly.
     let room = (area.width as usize).saturating_sub(12 + 15 + 2).max(8);
-    let spans = vec![
+    let mut spans = vec![
         Span::styled(" convoscope ", t.title()),
         Span::styled("· connected to ", t.dim()),
         Span::styled(
             format!(" {} ", fit(&s.connection, room)),
             t.connection(demo),
         ),
-        Span::styled(" · read-only", t.dim()),
     ];
+    // The organization's own name: two orgs in one region look alike otherwise.
+    let used = 12 + 15 + width(&s.connection).min(room) + 2;
+    if let Some(org) = &s.org {
+        let left = (area.width as usize).saturating_sub(used + 14);
+        if left > 4 {
+            spans.push(Span::styled(" · org ", t.dim()));
+            spans.push(Span::styled(fit(org, left), t.title()));
+        }
+    }
+    spans.push(Span::styled(" · read-only", t.dim()));
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
@@ -51,7 +60,14 @@ pub fn load_text(s: &State) -> (String, bool) {
         }
         Load::Done => (format!("✓ {counts}"), false),
         Load::Stopped => (format!("■ stopped: {counts}"), false),
-        Load::Failed(e) => (format!("✗ {e} · {} rows kept", l.rows.len()), true),
+        Load::Failed(e) => {
+            let resume = if l.resume.is_some() {
+                " · r resumes"
+            } else {
+                ""
+            };
+            (format!("✗ {e} · {} rows kept{resume}", l.rows.len()), true)
+        }
     }
 }
 
@@ -131,6 +147,9 @@ pub fn live_text(s: &State) -> String {
         };
         if a.failed > 0 {
             p += &format!(", {} unavailable", a.failed);
+        }
+        if let (true, Some(n)) = (a.running, &a.note) {
+            p += &format!(" · {}", fit(n, 50));
         }
         if let Some(e) = &a.error {
             p += &format!(" · stopped: {}", fit(e, 40));

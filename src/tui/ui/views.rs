@@ -255,3 +255,68 @@ pub fn draw_prompt(f: &mut Frame, s: &State, area: Rect, t: Theme) {
         f.set_cursor_position(Position::new(x, inner.y));
     }
 }
+
+pub fn draw_calls(f: &mut Frame, s: &State, area: Rect, t: Theme) {
+    let Some(v) = &s.calls else { return };
+    let n = v.records.len();
+    let rows = area.height.saturating_sub(3) as usize;
+    let max = n.saturating_sub(rows.max(1));
+    let scroll = if v.stick { max } else { v.scroll.min(max) };
+    let title = vec![
+        Span::styled(" API calls ", t.title()),
+        Span::styled(
+            format!("the last {n} (the log file has them all: convoscope info) "),
+            t.dim(),
+        ),
+    ];
+    let block = frame(title, t);
+    let inner = block.inner(area);
+    f.render_widget(Clear, area);
+    f.render_widget(block, area);
+    let w = inner.width as usize;
+    let (time_w, method_w, status_w, ms_w, cid_w) = (8, 6, 6, 7, 36.min(w / 4));
+    let path_w = w.saturating_sub(time_w + method_w + status_w + ms_w + cid_w + 10);
+    let mut lines = vec![Line::styled(
+        format!(
+            "{}  {}  {}  {}  {}  {}",
+            pad("Time", time_w),
+            pad("Method", method_w),
+            pad("Path", path_w),
+            pad("Status", status_w),
+            pad("ms", ms_w),
+            "Correlation id"
+        ),
+        t.title(),
+    )];
+    if n == 0 {
+        lines.push(Line::styled("No API call yet.", t.dim()));
+    }
+    for c in v.records.iter().skip(scroll).take(rows) {
+        let (status, style) = match (c.status, &c.error) {
+            (Some(st), _) if st < 400 => (st.to_string(), t.ok()),
+            (Some(st), _) => (st.to_string(), t.error()),
+            (None, _) => ("error".to_string(), t.error()),
+        };
+        let mut spans = vec![
+            Span::styled(pad(&s.zone().format(c.at, "%H:%M:%S"), time_w), t.dim()),
+            Span::raw("  "),
+            Span::raw(pad(&sanitize(&c.method), method_w)),
+            Span::raw("  "),
+            Span::raw(pad(&sanitize(&c.path), path_w)),
+            Span::raw("  "),
+            Span::styled(pad(&status, status_w), style),
+            Span::raw("  "),
+            Span::raw(pad(&c.latency.as_millis().to_string(), ms_w)),
+            Span::raw("  "),
+            Span::styled(
+                fit(&sanitize(c.correlation_id.as_deref().unwrap_or("-")), cid_w),
+                t.dim(),
+            ),
+        ];
+        if let Some(e) = &c.error {
+            spans.push(Span::styled(format!("  {}", sanitize(e)), t.error()));
+        }
+        lines.push(Line::from(spans));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}
