@@ -57,12 +57,16 @@ async fn export_sorted(sim: &Sim, attributes: bool) -> (Vec<String>, Option<Stri
 }
 
 async fn check(seed: u64, faults: &str, attributes: bool) {
-    let mut clean = config(250);
+    check_n(seed, faults, attributes, 250).await
+}
+
+async fn check_n(seed: u64, faults: &str, attributes: bool, n: usize) {
+    let mut clean = config(n);
     clean.seed = seed;
     let reference = sim(clean.clone()).await;
     let (want, err) = export_sorted(&reference, attributes).await;
     assert!(err.is_none(), "{err:?}");
-    assert_eq!(want.len(), 250);
+    assert_eq!(want.len(), n);
     reference.stop().await;
 
     let mut faulty = clean;
@@ -107,6 +111,24 @@ async fn everything_at_once() {
         true,
     )
     .await;
+}
+
+/// The same matrix, larger (5,000 conversations, more seeds): out of CI's way, run it with
+/// `cargo test --release --test fault_matrix -- --ignored`.
+#[tokio::test]
+#[ignore = "minutes long: run by hand (cargo test --release --test fault_matrix -- --ignored)"]
+async fn the_larger_matrix() {
+    let mixes = [
+        "429=0.1,500=0.1,502=0.05,503=0.1,504=0.05",
+        "reset=0.2",
+        "stall=0.02,garbage=0.1",
+        "429=0.05,500=0.05,503=0.05,reset=0.1,stall=0.02,garbage=0.05",
+    ];
+    for seed in 11..=16 {
+        for (i, faults) in mixes.iter().enumerate() {
+            check_n(seed, faults, (seed + i as u64) % 2 == 0, 5000).await;
+        }
+    }
 }
 
 #[tokio::test]

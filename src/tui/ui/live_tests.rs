@@ -220,3 +220,83 @@ fn the_api_log_lists_calls_with_status_and_correlation_id() {
     assert!(t.contains("connection reset"), "{t}");
     insta::assert_snapshot!(t);
 }
+
+/// The simulator's hostile data set (`convoscope sim --hostile`), through the screen: the newest
+/// conversation is hostile in its names and attributes.
+#[test]
+fn the_simulators_hostile_data_is_drawn_escaped() {
+    use crate::genesys::query::{Interval, Media};
+    use crate::paging::PageEvent;
+    use crate::sim::{Dataset, SimConfig};
+    let ds = Dataset::new(&SimConfig {
+        seed: 3,
+        conversations: 40,
+        days: 1,
+        until: now(),
+        hostile: true,
+        ..SimConfig::default()
+    });
+    let mut s = super::tests::state(120, 60, true);
+    key(&mut s, KeyCode::Enter);
+    let ids = ds.matching(&Interval::new(now() - Duration::days(1), now()), Media::Any);
+    let convs: Vec<_> = ids.iter().rev().map(|&i| ds.analytics(i)).collect();
+    // The newest conversation whose customer carries hostile attributes.
+    let newest = *ids
+        .iter()
+        .rev()
+        .find(|&&i| {
+            ds.conversation(i, now())
+                .participants
+                .iter()
+                .any(|p| p.attributes.values().any(|v| v.contains('\x1b')))
+        })
+        .expect("a hostile conversation");
+    let query_id = s.query_seq;
+    update(
+        &mut s,
+        Event::Page(PageEvent::Page {
+            query_id,
+            page_number: 1,
+            total_hits: convs.len() as u64,
+            conversations: convs,
+        }),
+    );
+    // Open it by id, as a user would.
+    key(&mut s, KeyCode::Char(':'));
+    for c in ds.conversation_id(newest).chars() {
+        key(&mut s, KeyCode::Char(c));
+    }
+    key(&mut s, KeyCode::Enter);
+    let generation = s.detail.generation;
+    update(&mut s, Event::Debounced { generation });
+    update(
+        &mut s,
+        Event::Fetched {
+            id: ds.conversation_id(newest),
+            generation,
+            result: Ok(Fresh::from_conversation(ds.conversation(newest, now()))),
+            at: now(),
+        },
+    );
+    key(&mut s, KeyCode::Char('z'));
+    let b = render(&s);
+    let t = text(&b);
+    let bad: Vec<char> = (0..b.area.height)
+        .flat_map(|y| (0..b.area.width).map(move |x| (x, y)))
+        .flat_map(|p| b[p].symbol().chars().collect::<Vec<_>>())
+        .filter(|&c| {
+            c.is_control()
+                || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+        })
+        .collect();
+    assert!(bad.is_empty(), "{bad:?} reached the buffer:\n{t}");
+    assert!(t.contains(r"\e"), "escapes are shown as text:\n{t}");
+    // The frame is whole: every line of the pane ends at its border.
+    for l in t.lines().skip(1).take(55) {
+        assert!(
+            l.ends_with('│') || l.ends_with('┐') || l.ends_with('┘'),
+            "{l}"
+        );
+    }
+    insta::assert_snapshot!(t);
+}
