@@ -126,7 +126,7 @@ async fn the_larger_matrix() {
     ];
     for seed in 11..=16 {
         for (i, faults) in mixes.iter().enumerate() {
-            check_n(seed, faults, (seed + i as u64) % 2 == 0, 5000).await;
+            check_n(seed, faults, (seed + i as u64).is_multiple_of(2), 5000).await;
         }
     }
 }
