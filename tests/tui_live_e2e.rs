@@ -129,13 +129,7 @@ fn ctrl_z_and_sigtstp_give_the_terminal_back_and_fg_resumes() {
     t.wait_for("Range · times in UTC");
     t.keys(&["C-z"]);
     t.wait_for("Stopped");
-    assert_eq!(
-        t.display("#{alternate_on}"),
-        "0",
-        "left the alternate screen"
-    );
-    assert_eq!(t.display("#{mouse_any_flag}"), "0", "mouse capture off");
-    assert_eq!(t.display("#{cursor_flag}"), "1", "cursor shown");
+    t.assert_screen_given_back();
     assert!(cooked(&t, 1));
     t.keys(&["-l", "fg"]);
     t.keys(&["Enter"]);
@@ -169,7 +163,7 @@ fn ctrl_z_and_sigtstp_give_the_terminal_back_and_fg_resumes() {
     t.wait("the shell to take over", |s| {
         s.matches("Stopped").count() >= 2
     });
-    assert_eq!(t.display("#{alternate_on}"), "0");
+    t.assert_screen_given_back();
     assert!(cooked(&t, 2));
     t.keys(&["-l", "fg"]);
     t.keys(&["Enter"]);
@@ -178,6 +172,6 @@ fn ctrl_z_and_sigtstp_give_the_terminal_back_and_fg_resumes() {
     t.wait("the shell prompt", |s| {
         !s.contains("Participants & attributes")
     });
-    assert_eq!(t.display("#{alternate_on}"), "0");
+    t.assert_screen_given_back();
     assert!(cooked(&t, 3));
 }

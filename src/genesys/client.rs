@@ -526,20 +526,8 @@ impl Client {
         obs: Observer<'_>,
     ) -> Result<(Conversation, String)> {
         let id = checked_id(id)?;
-        let raw: Box<serde_json::value::RawValue> = self
-            .call(
-                Call {
-                    method: Method::GET,
-                    path: format!("/api/v2/conversations/{id}"),
-                    query: vec![],
-                    body: None,
-                    what: format!("conversation {id}"),
-                    needed: Some(PERM_CONVERSATION),
-                    limiter: None,
-                },
-                obs,
-            )
-            .await?;
+        let raw: Box<serde_json::value::RawValue> =
+            self.call(conversation_call(id, None), obs).await?;
         let conv = serde_json::from_str(raw.get()).map_err(|e| Error::Decode {
             what: format!("conversation {id}"),
             detail: e.to_string(),
@@ -566,19 +554,7 @@ impl Client {
         limiter: Option<&Limiter>,
     ) -> Result<Value> {
         let id = checked_id(id)?;
-        self.call(
-            Call {
-                method: Method::GET,
-                path: format!("/api/v2/conversations/{id}"),
-                query: vec![],
-                body: None,
-                what: format!("conversation {id}"),
-                needed: Some(PERM_CONVERSATION),
-                limiter,
-            },
-            obs,
-        )
-        .await
+        self.call(conversation_call(id, limiter), obs).await
     }
 
     /// Starts an async details job.
@@ -717,6 +693,19 @@ fn decode<T: DeserializeOwned>(bytes: &[u8]) -> std::result::Result<T, String> {
         bytes
     };
     serde_json::from_slice(bytes).map_err(|e| e.to_string())
+}
+
+/// `GET /api/v2/conversations/{id}` (the id already checked).
+fn conversation_call<'a>(id: &str, limiter: Option<&'a Limiter>) -> Call<'a> {
+    Call {
+        method: Method::GET,
+        path: format!("/api/v2/conversations/{id}"),
+        query: vec![],
+        body: None,
+        what: format!("conversation {id}"),
+        needed: Some(PERM_CONVERSATION),
+        limiter,
+    }
 }
 
 /// Ids go into URL paths: only the characters ids are made of, so nothing can escape the path.

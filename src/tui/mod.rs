@@ -576,6 +576,14 @@ async fn fetch_attributes(
             note: text,
         });
     };
+    // Fails once the screen is gone.
+    let send = |id: String, result: Result<Vec<(String, Attributes)>, String>| {
+        tx.send(Event::Attributes {
+            fetch_id,
+            id,
+            result,
+        })
+    };
     let work = async {
         let mut ids = ids;
         // Many rows: one async details job over the range, then GET for what it lacks.
@@ -600,16 +608,7 @@ async fn fetch_attributes(
                     for id in ids {
                         match index.remove(&id) {
                             Some(by) => {
-                                let result = Ok(by.into_iter().collect());
-                                if tx
-                                    .send(Event::Attributes {
-                                        fetch_id,
-                                        id,
-                                        result,
-                                    })
-                                    .await
-                                    .is_err()
-                                {
+                                if send(id, Ok(by.into_iter().collect())).await.is_err() {
                                     return None;
                                 }
                             }
@@ -656,15 +655,7 @@ async fn fetch_attributes(
                 }
                 Err(e) => Err(e.to_string()),
             };
-            if tx
-                .send(Event::Attributes {
-                    fetch_id,
-                    id,
-                    result,
-                })
-                .await
-                .is_err()
-            {
+            if send(id, result).await.is_err() {
                 return None;
             }
         }

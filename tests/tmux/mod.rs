@@ -245,13 +245,7 @@ impl Tmux {
     /// mouse capture off, and raw mode off (the line discipline's `icanon`, `echo` and `isig` on,
     /// as `stty -a` in the pane prints them).
     pub fn assert_restored(&self) {
-        assert_eq!(
-            self.display("#{alternate_on}"),
-            "0",
-            "left the alternate screen"
-        );
-        assert_eq!(self.display("#{cursor_flag}"), "1", "cursor shown");
-        assert_eq!(self.display("#{mouse_any_flag}"), "0", "mouse capture off");
+        self.assert_screen_given_back();
         let s = self.wait("the line modes", |s| s.contains(TTY_END));
         let modes = s
             .lines()
@@ -267,6 +261,17 @@ impl Tmux {
                 "raw mode is still on: {mode} is off ({modes}); screen:\n{s}"
             );
         }
+    }
+
+    /// The screen is the terminal's own again: normal screen, cursor shown, mouse capture off.
+    pub fn assert_screen_given_back(&self) {
+        assert_eq!(
+            self.display("#{alternate_on}"),
+            "0",
+            "left the alternate screen"
+        );
+        assert_eq!(self.display("#{cursor_flag}"), "1", "cursor shown");
+        assert_eq!(self.display("#{mouse_any_flag}"), "0", "mouse capture off");
     }
 
     /// The pid of the program (the child of the pane's shell).

@@ -1,7 +1,7 @@
 //! The `?` overlay, built from the key table: only the keys that work where help was opened.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
@@ -43,12 +43,7 @@ pub fn draw(f: &mut Frame, s: &State, area: Rect, t: Theme) {
         area.width.saturating_sub(2).min(140)
     };
     let h = (per_col as u16 + 4).min(area.height);
-    let [r] = Layout::horizontal([Constraint::Length(w)])
-        .flex(Flex::Center)
-        .areas(area);
-    let [r] = Layout::vertical([Constraint::Length(h)])
-        .flex(Flex::Center)
-        .areas(r);
+    let r = super::layout::centered(area, w, h);
     let col_w = (w as usize).saturating_sub(2) / columns;
     let text_w = col_w.saturating_sub(key_w + 2);
     let mut lines = vec![Line::styled(title, t.dim())];

@@ -1,7 +1,7 @@
 //! Where each part of the screen goes, from the state alone. `update` uses it too (mouse hits,
 //! page size), so drawing and input agree on the geometry.
 
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
 
 use crate::tui::app::{Focus, State};
 
@@ -64,6 +64,17 @@ pub fn list_rows(s: &State) -> usize {
     let a = areas(s);
     let h = a.list.or(a.detail).map(|r| r.height).unwrap_or(s.height);
     h.saturating_sub(3) as usize
+}
+
+/// A `w` by `h` box in the middle of `area` (popups, the prompt, help).
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let [r] = Layout::horizontal([Constraint::Length(w)])
+        .flex(Flex::Center)
+        .areas(area);
+    let [r] = Layout::vertical([Constraint::Length(h)])
+        .flex(Flex::Center)
+        .areas(r);
+    r
 }
 
 /// Where overlays (raw JSON, timeline, a value to copy) go: everything between the header and

@@ -2,12 +2,13 @@
 //! prompt that opens a conversation by id.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Flex, Layout, Position, Rect};
+use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::detail::role_symbol;
 use super::form::visible;
+use super::layout::centered;
 use super::text::{fit, pad, wrap};
 use super::theme::Theme;
 use crate::tui::app::State;
@@ -20,6 +21,15 @@ fn frame(title: Vec<Span<'static>>, t: Theme) -> Block<'static> {
         .borders(Borders::ALL)
         .border_style(t.border(true))
         .title(Line::from(title))
+}
+
+/// Clears `area` and draws a framed overlay there; returns its inside.
+fn overlay(f: &mut Frame, area: Rect, title: Vec<Span<'static>>, t: Theme) -> Rect {
+    let block = frame(title, t);
+    let inner = block.inner(area);
+    f.render_widget(Clear, area);
+    f.render_widget(block, area);
+    inner
 }
 
 pub fn draw_raw(f: &mut Frame, s: &State, area: Rect, t: Theme) {
@@ -39,10 +49,7 @@ pub fn draw_raw(f: &mut Frame, s: &State, area: Rect, t: Theme) {
             t.dim(),
         ));
     }
-    let block = frame(title, t);
-    let inner = block.inner(area);
-    f.render_widget(Clear, area);
-    f.render_widget(block, area);
+    let inner = overlay(f, area, title, t);
     // The search line.
     let w = inner.width as usize;
     let search = if r.searching || !r.search.value().is_empty() {
@@ -116,10 +123,7 @@ pub fn draw_timeline(f: &mut Frame, s: &State, area: Rect, t: Theme) {
         Span::styled(" Timeline ", t.title()),
         Span::styled(format!("{} · {n} changes · {state} ", v.id), t.dim()),
     ];
-    let block = frame(title, t);
-    let inner = block.inner(area);
-    f.render_widget(Clear, area);
-    f.render_widget(block, area);
+    let inner = overlay(f, area, title, t);
     let w = inner.width as usize;
     let (time_w, who_w, key_w) = (8, 26.min(w / 4), 24.min(w / 4));
     let rest = w.saturating_sub(time_w + who_w + key_w + 6);
@@ -188,12 +192,7 @@ pub fn draw_popup(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     let text = sanitize(&p.text);
     let body = wrap(&text, w.saturating_sub(2) as usize);
     let h = (body.len() as u16 + 3).min(area.height);
-    let [r] = Layout::horizontal([Constraint::Length(w)])
-        .flex(Flex::Center)
-        .areas(area);
-    let [r] = Layout::vertical([Constraint::Length(h)])
-        .flex(Flex::Center)
-        .areas(r);
+    let r = centered(area, w, h);
     let block = frame(
         vec![Span::styled(
             format!(
@@ -224,12 +223,7 @@ pub fn draw_popup(f: &mut Frame, s: &State, area: Rect, t: Theme) {
 pub fn draw_prompt(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     let Some(input) = &s.prompt else { return };
     let w = area.width.saturating_sub(4).clamp(10, 60);
-    let [r] = Layout::horizontal([Constraint::Length(w)])
-        .flex(Flex::Center)
-        .areas(area);
-    let [r] = Layout::vertical([Constraint::Length(4)])
-        .flex(Flex::Center)
-        .areas(r);
+    let r = centered(area, w, 4);
     let block = frame(vec![Span::styled(" Open a conversation ", t.title())], t);
     let inner = block.inner(r);
     let iw = inner.width.saturating_sub(3) as usize;
@@ -269,10 +263,7 @@ pub fn draw_calls(f: &mut Frame, s: &State, area: Rect, t: Theme) {
             t.dim(),
         ),
     ];
-    let block = frame(title, t);
-    let inner = block.inner(area);
-    f.render_widget(Clear, area);
-    f.render_widget(block, area);
+    let inner = overlay(f, area, title, t);
     let w = inner.width as usize;
     let (time_w, method_w, status_w, ms_w, cid_w) = (8, 6, 6, 7, 36.min(w / 4));
     let path_w = w.saturating_sub(time_w + method_w + status_w + ms_w + cid_w + 10);
