@@ -4,6 +4,7 @@
 //! events into state changes and [`app::Effect`]s, [`ui::draw`] turns the state into widgets.
 
 pub mod app;
+pub mod by_id;
 pub mod clipboard;
 pub mod detail;
 pub mod filter;
@@ -12,6 +13,7 @@ pub mod jump;
 pub mod keymap;
 pub mod list;
 pub mod raw;
+pub mod row;
 pub mod sanitize;
 pub mod ui;
 pub mod watch;

@@ -16,11 +16,11 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use super::text::{fit, pad, width, wrap};
 use super::theme::Theme;
 use crate::genesys::model::{
-    AnalyticsParticipant, Conversation, ConversationParticipant, parse_time,
+    AnalyticsConversation, AnalyticsParticipant, Conversation, ConversationParticipant, parse_time,
 };
 use crate::tui::app::{Focus, State};
 use crate::tui::detail::{Fetched, Item, ItemSpan};
-use crate::tui::list::{Row, duration};
+use crate::tui::row::{Cells, duration};
 use crate::tui::sanitize::{sanitize, sanitize_opt};
 use crate::tui::watch::{Change, ChangeKind, WatchState};
 
@@ -92,13 +92,14 @@ pub fn pane(s: &State, w: usize, t: Theme) -> Pane {
             items: b.items,
         };
     };
-    let row = s.list.row(id);
+    // The list's row, decoded (it is one conversation: cheap).
+    let row = s.list.row(id).map(|r| r.conversation());
     let shown = s.detail.shown();
     let live = match shown {
         Some(Fetched::Loaded(snap)) => Some(snap),
         _ => None,
     };
-    let header = header(s, id, row, live.map(|l| l.conv.as_ref()), w, t);
+    let header = header(s, id, row.as_ref(), live.map(|l| l.conv.as_ref()), w, t);
     b.item(Item::Conversation(id.to_string()), header);
     let watched = s
         .watch
@@ -141,8 +142,8 @@ pub fn pane(s: &State, w: usize, t: Theme) -> Pane {
     }
     let conv = live.map(|l| l.conv.as_ref());
     let mut shown_live: Vec<&str> = Vec::new();
-    if let Some(row) = row {
-        for p in &row.conv.participants {
+    if let Some(row) = &row {
+        for p in &row.participants {
             let lp = conv.and_then(|c| c.participants.iter().find(|x| x.id == p.participant_id));
             if let Some(lp) = lp {
                 shown_live.push(&lp.id);
@@ -169,7 +170,7 @@ pub fn pane(s: &State, w: usize, t: Theme) -> Pane {
 fn header(
     s: &State,
     id: &str,
-    row: Option<&Row>,
+    row: Option<&AnalyticsConversation>,
     live: Option<&Conversation>,
     w: usize,
     t: Theme,
@@ -178,15 +179,9 @@ fn header(
     let fmt = |d| zone.format(d, "%Y-%m-%d %H:%M:%S");
     let (start, end, dur, media, direction) = match (row, live) {
         (Some(r), _) => {
-            let c = &r.cells;
-            let end = r.conv.end().map(fmt).unwrap_or_else(|| "live".into());
-            (
-                c.start.clone(),
-                end,
-                c.duration.clone(),
-                c.media.clone(),
-                c.direction.clone(),
-            )
+            let c = Cells::new(r, zone);
+            let end = r.end().map(fmt).unwrap_or_else(|| "live".into());
+            (c.start, end, c.duration, c.media, c.direction)
         }
         (None, Some(c)) => {
             let st = c.start_time.as_deref().and_then(parse_time);

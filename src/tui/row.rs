@@ -1,0 +1,599 @@
+//! One conversation of the list, kept small: 100,000 of them must fit in about 100 MB.
+//!
+//! A row holds the lower-cased text the filter searches and the rest of the conversation
+//! encoded in one byte string (UUIDs as 16 bytes, API timestamps as 8, common words such as
+//! `customer` or `webmessaging` as one). The encoding is exact: [`Row::conversation`] gives back
+//! the same [`AnalyticsConversation`] that went in, minus what the screen never shows
+//! ([`extra`](AnalyticsConversation::extra) fields: segments, metrics, flow, ...). Display
+//! strings are made, and sanitised, only for the rows drawn ([`Row::cells`]).
+
+use std::borrow::Cow;
+
+use chrono::{DateTime, TimeZone, Utc};
+
+use crate::genesys::model::{
+    AnalyticsConversation, AnalyticsParticipant, AnalyticsSession, Attributes, format_time,
+    parse_time,
+};
+use crate::timespec::Zone;
+
+use super::sanitize::{sanitize, sanitize_opt};
+
+/// Lower-cased attribute pairs (key, value), for `attr:` filter terms.
+pub type Pairs = [(Box<str>, Box<str>)];
+
+/// Separates the parts of the filter's text, so that a word cannot match across two of them.
+const SEP: char = '\u{1f}';
+
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// The conversation's start, for sorting.
+    pub start: Option<DateTime<Utc>>,
+    /// Lower-cased text the filter searches: id, names, purposes, attributes once known. Starts
+    /// with the id, which the encoding refers to when it is lower-case already (UUIDs are).
+    hay: Box<str>,
+    /// The rest of the conversation, encoded (see [`Writer`]).
+    data: Box<[u8]>,
+    /// Every participant's attributes, lower-cased, once known (for `attr:`).
+    pub attrs: Option<Box<Pairs>>,
+}
+
+impl Row {
+    pub fn new(conv: AnalyticsConversation) -> Row {
+        let mut hay = conv.conversation_id.to_lowercase();
+        let mut pairs: Option<Vec<_>> = None;
+        for p in &conv.participants {
+            for s in [p.participant_name.as_deref(), p.purpose.as_deref()]
+                .into_iter()
+                .flatten()
+            {
+                hay.push(SEP);
+                hay.push_str(&s.to_lowercase());
+            }
+            if let Some(a) = &p.attributes {
+                push_attributes(&mut hay, a);
+                pairs.get_or_insert_default().extend(lower_pairs(a));
+            }
+        }
+        Row {
+            start: conv.start(),
+            data: encode(&conv),
+            hay: hay.into(),
+            attrs: pairs.map(Vec::into_boxed_slice),
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        match self.reader().field() {
+            Some(Cow::Borrowed(id)) => id,
+            // The id is always written as a reference into `hay` or as text.
+            _ => unreachable!("a row's id is stored as text"),
+        }
+    }
+
+    /// The lower-cased text the filter searches.
+    pub fn haystack(&self) -> &str {
+        &self.hay
+    }
+
+    /// The conversation as it arrived (without its `extra` fields), with the attributes
+    /// learnt since.
+    pub fn conversation(&self) -> AnalyticsConversation {
+        let mut r = self.reader();
+        let own = |v: Option<Cow<str>>| v.map(Cow::into_owned);
+        let conversation_id = own(r.field()).unwrap_or_default();
+        let conversation_start = own(r.field());
+        let conversation_end = own(r.field());
+        let originating_direction = own(r.field());
+        let participants = (0..r.len())
+            .map(|_| AnalyticsParticipant {
+                participant_id: own(r.field()).unwrap_or_default(),
+                participant_name: own(r.field()),
+                purpose: own(r.field()),
+                user_id: own(r.field()),
+                sessions: (0..r.len())
+                    .map(|_| AnalyticsSession {
+                        session_id: own(r.field()),
+                        media_type: own(r.field()),
+                        message_type: own(r.field()),
+                        direction: own(r.field()),
+                        extra: Default::default(),
+                    })
+                    .collect(),
+                attributes: (r.byte() == SOME).then(|| {
+                    (0..r.len())
+                        .map(|_| {
+                            (
+                                own(r.field()).unwrap_or_default(),
+                                own(r.field()).unwrap_or_default(),
+                            )
+                        })
+                        .collect()
+                }),
+                extra: Default::default(),
+            })
+            .collect();
+        AnalyticsConversation {
+            conversation_id,
+            conversation_start,
+            conversation_end,
+            originating_direction,
+            participants,
+            extra: Default::default(),
+        }
+    }
+
+    /// The row's display strings, sanitised.
+    pub fn cells(&self, zone: Zone) -> Cells {
+        Cells::new(&self.conversation(), zone)
+    }
+
+    /// Records the participants' attributes (by participant id; they replace what was known):
+    /// they become searchable, matchable by `attr:` terms, and exported.
+    pub fn learn_attributes(&mut self, by_participant: &[(String, Attributes)]) {
+        let mut conv = self.conversation();
+        let mut extra = String::new();
+        let mut pairs = Vec::new();
+        for (pid, a) in by_participant {
+            push_attributes(&mut extra, a);
+            pairs.extend(lower_pairs(a));
+            if let Some(p) = conv
+                .participants
+                .iter_mut()
+                .find(|p| p.participant_id == *pid)
+            {
+                p.attributes = Some(a.clone());
+            }
+        }
+        if !self.hay.contains(&extra) {
+            let mut hay = String::from(std::mem::take(&mut self.hay));
+            hay.push_str(&extra);
+            self.hay = hay.into();
+        }
+        self.data = encode(&conv);
+        self.attrs = Some(pairs.into());
+    }
+
+    fn reader(&self) -> Reader<'_> {
+        Reader {
+            data: &self.data,
+            hay: &self.hay,
+        }
+    }
+}
+
+fn lower_pairs(a: &Attributes) -> impl Iterator<Item = (Box<str>, Box<str>)> + '_ {
+    a.iter()
+        .map(|(k, v)| (k.to_lowercase().into(), v.to_lowercase().into()))
+}
+
+fn push_attributes(hay: &mut String, a: &Attributes) {
+    for (k, v) in a {
+        hay.push(SEP);
+        hay.push_str(&k.to_lowercase());
+        hay.push(SEP);
+        hay.push_str(&v.to_lowercase());
+    }
+}
+
+/// One row's display strings, sanitised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cells {
+    pub start: String,
+    /// `MM-DD HH:MM` for narrow terminals.
+    pub start_short: String,
+    pub duration: String,
+    pub media: String,
+    pub direction: String,
+    pub customer: String,
+    pub agents: String,
+    pub id: String,
+}
+
+impl Cells {
+    pub fn new(c: &AnalyticsConversation, zone: Zone) -> Cells {
+        let start = c.start();
+        let (media, message) = c.media();
+        let media = match (media, message) {
+            (Some(m), Some(t)) => format!("{m}/{t}"),
+            (Some(m), None) => m.to_string(),
+            _ => "?".into(),
+        };
+        let direction = c
+            .originating_direction
+            .as_deref()
+            .or_else(|| {
+                c.participants
+                    .iter()
+                    .flat_map(|p| &p.sessions)
+                    .find_map(|s| s.direction.as_deref())
+            })
+            .unwrap_or_default();
+        let names = |purpose: &str| {
+            let v: Vec<&str> = c
+                .participants
+                .iter()
+                .filter(|p| p.purpose.as_deref() == Some(purpose))
+                .filter_map(|p| p.participant_name.as_deref())
+                .collect();
+            v.join(", ")
+        };
+        Cells {
+            start: start
+                .map(|t| zone.format(t, "%Y-%m-%d %H:%M:%S"))
+                .unwrap_or_else(|| "?".into()),
+            start_short: start
+                .map(|t| zone.format(t, "%m-%d %H:%M"))
+                .unwrap_or_else(|| "?".into()),
+            duration: match (start, c.end()) {
+                (_, None) => "live".into(),
+                (Some(a), Some(b)) => duration((b - a).num_seconds()),
+                (None, Some(_)) => "?".into(),
+            },
+            media: sanitize(&media),
+            direction: sanitize(direction),
+            customer: sanitize(&names("customer")),
+            agents: sanitize(&names("agent")),
+            id: sanitize_opt(Some(&c.conversation_id)),
+        }
+    }
+}
+
+/// `45s`, `12m05s`, `2h03m`, `3d04h`.
+pub fn duration(secs: i64) -> String {
+    let s = secs.max(0);
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m{:02}s", s / 60, s % 60),
+        3600..86400 => format!("{}h{:02}m", s / 3600, s % 3600 / 60),
+        _ => format!("{}d{:02}h", s / 86400, s % 86400 / 3600),
+    }
+}
+
+// The encoding: fields in a fixed order (see `encode`), each a tag byte and what it needs.
+/// An absent value (and an empty participant id, which the model keeps as "").
+const NONE: u8 = 0;
+/// Text: its length in bytes (LEB128), then the bytes.
+const TEXT: u8 = 1;
+/// The first `len` (LEB128) bytes of `hay`.
+const HAY: u8 = 2;
+/// A lower-case hyphenated UUID: 16 bytes.
+const UUID: u8 = 3;
+/// A timestamp as the API writes it (`format_time`): milliseconds since the epoch, 8 bytes.
+const TIME: u8 = 4;
+/// Attributes known (else `NONE`): their count, then (key, value) fields.
+const SOME: u8 = 5;
+/// `WORDS[tag - WORD]`.
+const WORD: u8 = 6;
+
+/// What most rows say, one byte each (vocabularies of purpose, media type, message type,
+/// direction). Append only: the position is the code.
+const WORDS: &[&str] = &[
+    "customer",
+    "agent",
+    "acd",
+    "workflow",
+    "botflow",
+    "ivr",
+    "external",
+    "user",
+    "voicemail",
+    "voicesurveyflow",
+    "outbound",
+    "inbound",
+    "station",
+    "api",
+    "dialer",
+    "fax",
+    "group",
+    "voice",
+    "chat",
+    "email",
+    "message",
+    "callback",
+    "cobrowse",
+    "video",
+    "screenshare",
+    "unknown",
+    "webmessaging",
+    "sms",
+    "facebook",
+    "twitter",
+    "whatsapp",
+    "open",
+    "line",
+    "instagram",
+    "apple",
+];
+
+/// The row's `hay` starts with the lower-cased id: a lower-case id is not written twice.
+fn encode(c: &AnalyticsConversation) -> Box<[u8]> {
+    let mut w = Writer(Vec::with_capacity(64 + 64 * c.participants.len()));
+    let id = &c.conversation_id;
+    if id.to_lowercase() == *id {
+        w.0.push(HAY);
+        w.len(id.len());
+    } else {
+        w.text(id);
+    }
+    w.field(c.conversation_start.as_deref());
+    w.field(c.conversation_end.as_deref());
+    w.field(c.originating_direction.as_deref());
+    w.len(c.participants.len());
+    for p in &c.participants {
+        w.field(Some(p.participant_id.as_str()).filter(|s| !s.is_empty()));
+        w.field(p.participant_name.as_deref());
+        w.field(p.purpose.as_deref());
+        w.field(p.user_id.as_deref());
+        w.len(p.sessions.len());
+        for s in &p.sessions {
+            w.field(s.session_id.as_deref());
+            w.field(s.media_type.as_deref());
+            w.field(s.message_type.as_deref());
+            w.field(s.direction.as_deref());
+        }
+        match &p.attributes {
+            None => w.0.push(NONE),
+            Some(a) => {
+                w.0.push(SOME);
+                w.len(a.len());
+                for (k, v) in a {
+                    w.field(Some(k));
+                    w.field(Some(v));
+                }
+            }
+        }
+    }
+    w.0.into()
+}
+
+struct Writer(Vec<u8>);
+
+impl Writer {
+    fn len(&mut self, mut n: usize) {
+        loop {
+            let low = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                self.0.push(low);
+                return;
+            }
+            self.0.push(low | 0x80);
+        }
+    }
+
+    fn text(&mut self, s: &str) {
+        self.0.push(TEXT);
+        self.len(s.len());
+        self.0.extend_from_slice(s.as_bytes());
+    }
+
+    /// The shortest form that gives `s` back exactly.
+    fn field(&mut self, s: Option<&str>) {
+        let Some(s) = s else {
+            self.0.push(NONE);
+            return;
+        };
+        if let Some(i) = WORDS.iter().position(|w| *w == s) {
+            self.0.push(WORD + i as u8);
+        } else if let Some(u) = uuid(s) {
+            self.0.push(UUID);
+            self.0.extend_from_slice(&u.to_be_bytes());
+        } else if let Some(t) = parse_time(s).filter(|&t| format_time(t) == s) {
+            self.0.push(TIME);
+            self.0
+                .extend_from_slice(&t.timestamp_millis().to_be_bytes());
+        } else {
+            self.text(s);
+        }
+    }
+}
+
+struct Reader<'a> {
+    data: &'a [u8],
+    hay: &'a str,
+}
+
+impl<'a> Reader<'a> {
+    fn byte(&mut self) -> u8 {
+        let (&b, rest) = self.data.split_first().expect("a row's encoding is whole");
+        self.data = rest;
+        b
+    }
+
+    fn bytes<const N: usize>(&mut self) -> [u8; N] {
+        let (b, rest) = self
+            .data
+            .split_first_chunk()
+            .expect("a row's encoding is whole");
+        self.data = rest;
+        *b
+    }
+
+    fn len(&mut self) -> usize {
+        let mut n = 0;
+        let mut shift = 0;
+        loop {
+            let b = self.byte();
+            n |= usize::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return n;
+            }
+            shift += 7;
+        }
+    }
+
+    fn field(&mut self) -> Option<Cow<'a, str>> {
+        Some(match self.byte() {
+            NONE => return None,
+            TEXT => {
+                let n = self.len();
+                let (s, rest) = self.data.split_at(n);
+                self.data = rest;
+                // Written from a `str`, so this does not fail.
+                Cow::Borrowed(std::str::from_utf8(s).expect("a row's text is UTF-8"))
+            }
+            HAY => Cow::Borrowed(&self.hay[..self.len()]),
+            UUID => Cow::Owned(format_uuid(u128::from_be_bytes(self.bytes()))),
+            TIME => {
+                let ms = i64::from_be_bytes(self.bytes());
+                let t = Utc.timestamp_millis_opt(ms).single().unwrap_or_default();
+                Cow::Owned(format_time(t))
+            }
+            w => Cow::Borrowed(WORDS[usize::from(w - WORD)]),
+        })
+    }
+}
+
+/// A UUID written as the API does (lower-case hex, hyphenated), as a number.
+fn uuid(s: &str) -> Option<u128> {
+    let b = s.as_bytes();
+    if b.len() != 36 {
+        return None;
+    }
+    let mut n: u128 = 0;
+    for (i, &c) in b.iter().enumerate() {
+        if matches!(i, 8 | 13 | 18 | 23) {
+            if c != b'-' {
+                return None;
+            }
+            continue;
+        }
+        let d = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            _ => return None,
+        };
+        n = n << 4 | u128::from(d);
+    }
+    Some(n)
+}
+
+fn format_uuid(n: u128) -> String {
+    let h = format!("{n:032x}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::list::tests::conv;
+
+    #[test]
+    fn row_cells_are_sanitised() {
+        let mut c = conv("c1", 5, "Eve\x1b[2J", "Bob");
+        c.conversation_end = None;
+        let r = Row::new(c).cells(Zone::Utc);
+        assert_eq!(r.start, "2026-11-24 08:05:00");
+        assert_eq!(r.start_short, "11-24 08:05");
+        assert_eq!(r.duration, "live");
+        assert_eq!(r.media, "message/webmessaging");
+        assert_eq!(r.direction, "inbound");
+        assert_eq!(r.customer, "Eve\\e[2J");
+        assert_eq!(r.agents, "Bob");
+        assert_eq!(
+            Row::new(conv("c2", 0, "a", "b")).cells(Zone::Utc).duration,
+            "12m05s"
+        );
+    }
+
+    #[test]
+    fn rows_keep_only_what_the_screen_shows() {
+        let mut c = conv("c1", 5, "a", "b");
+        c.extra
+            .insert("divisionIds".into(), serde_json::json!(["d"]));
+        c.participants[0].sessions[0].extra.insert(
+            "segments".into(),
+            serde_json::json!([{"segmentType": "interact"}]),
+        );
+        let r = Row::new(c).conversation();
+        assert!(r.extra.is_empty());
+        assert!(r.participants[0].sessions[0].extra.is_empty());
+        assert_eq!(
+            r.participants[0].sessions[0].media_type.as_deref(),
+            Some("message")
+        );
+    }
+
+    /// Every kept field comes back exactly, whatever form the encoding chose for it.
+    #[test]
+    fn a_row_gives_its_conversation_back_exactly() {
+        let uuid = "0f8fad5b-d9cb-469f-a165-70867728950e";
+        let hostile = format!("\u{202e}\x1b]0;x\x07{}", "é".repeat(20_000));
+        let mut c = conv(uuid, 5, &hostile, "");
+        c.conversation_end = Some("2026-11-24T08:17:05.1234Z".into());
+        c.originating_direction = Some("Inbound".into());
+        let p = &mut c.participants;
+        p[0].participant_id = uuid.to_uppercase();
+        p[0].user_id = Some(String::new());
+        p[0].attributes = Some(Attributes::new());
+        p[1].participant_id = String::new();
+        p[1].purpose = None;
+        p[1].sessions.clear();
+        p[2].sessions.push(AnalyticsSession {
+            session_id: Some(format!("{uuid}x")),
+            direction: Some(uuid.into()),
+            ..Default::default()
+        });
+        p[2].attributes = Some(
+            [
+                ("Tier".to_string(), "Gold".to_string()),
+                ("k\0".into(), "2026-11-24T08:00:00.000Z".into()),
+            ]
+            .into(),
+        );
+        let row = Row::new(c.clone());
+        assert_eq!(row.conversation(), c);
+        assert_eq!(row.id(), uuid);
+        let upper = AnalyticsConversation {
+            conversation_id: "ID-Ä".into(),
+            ..Default::default()
+        };
+        let row = Row::new(upper.clone());
+        assert_eq!(row.conversation(), upper);
+        assert_eq!(row.id(), "ID-Ä");
+        assert!(row.haystack().starts_with("id-ä"));
+    }
+
+    #[test]
+    fn uuids_and_times_take_their_compact_forms_only_when_exact() {
+        assert_eq!(
+            uuid("0f8fad5b-d9cb-469f-a165-70867728950e").map(format_uuid),
+            Some("0f8fad5b-d9cb-469f-a165-70867728950e".into())
+        );
+        for s in [
+            "0F8FAD5B-D9CB-469F-A165-70867728950E",
+            "0f8fad5bd9cb469fa16570867728950e",
+            "0f8fad5b-d9cb-469f-a165-70867728950",
+            "0f8fad5b+d9cb-469f-a165-70867728950e",
+        ] {
+            assert_eq!(uuid(s), None, "{s}");
+        }
+        let mut w = Writer(Vec::new());
+        w.field(Some("2026-11-24T08:00:00.000Z"));
+        w.field(Some("2026-11-24T08:00:00Z"));
+        assert_eq!(w.0[0], TIME);
+        assert_eq!(w.0[9], TEXT);
+    }
+
+    #[test]
+    fn learnt_attributes_are_searchable_matchable_and_kept() {
+        let mut r = Row::new(conv("c1", 5, "a", "b"));
+        assert!(r.attrs.is_none());
+        let a: Attributes = [("Tier".to_string(), "Gold".to_string())].into();
+        r.learn_attributes(&[("c1-p1".into(), a.clone()), ("nobody".into(), a.clone())]);
+        assert!(r.haystack().contains("\u{1f}tier\u{1f}gold"));
+        assert_eq!(r.attrs.as_deref().map(<[_]>::len), Some(2));
+        let c = r.conversation();
+        assert_eq!(c.participants[0].attributes.as_ref(), Some(&a));
+        assert_eq!(c.participants[1].attributes, None);
+        assert_eq!(r.id(), "c1");
+    }
+}
