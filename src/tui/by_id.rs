@@ -82,6 +82,7 @@ mod tests {
             conversation_id: id.into(),
             ..Default::default()
         })
+        .0
     }
 
     #[test]

@@ -111,6 +111,11 @@ pub struct Matcher<'a> {
 }
 
 impl Matcher<'_> {
+    /// Whether [`matches`](Self::matches) looks at the attribute pairs at all.
+    pub fn reads_attributes(&self) -> bool {
+        !self.attrs.is_empty()
+    }
+
     /// See [`Filter::matches`].
     pub fn matches(&self, haystack: &str, attrs: Option<&Pairs>) -> bool {
         let hay = haystack.as_bytes();

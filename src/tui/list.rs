@@ -11,6 +11,7 @@ use crate::genesys::query::Order;
 
 use super::by_id::ById;
 use super::filter::{Filter, Matcher};
+use super::haystack::Haystacks;
 pub use super::row::Row;
 
 /// Where the loading of the current query stands.
@@ -36,6 +37,8 @@ pub struct List {
     /// Every loaded row, in arrival order. Rows never move (a duplicate replaces in place), so
     /// indices into it stay valid and re-sorting moves integers, not rows or strings.
     pub rows: Vec<Row>,
+    /// What the filter searches in each row, by row index.
+    hays: Haystacks,
     by_id: ById,
     /// Indices into `rows`, sorted by start in `order`.
     sorted: Vec<usize>,
@@ -65,6 +68,7 @@ impl Default for List {
     fn default() -> Self {
         List {
             rows: Vec::new(),
+            hays: Haystacks::default(),
             by_id: ById::default(),
             sorted: Vec::new(),
             rank: Vec::new(),
@@ -88,6 +92,7 @@ impl List {
     /// Forgets the rows of the previous query (the filter and order stay).
     pub fn reset(&mut self, query_id: u64) {
         self.rows.clear();
+        self.hays.clear();
         self.by_id.clear();
         self.sorted.clear();
         self.rank.clear();
@@ -113,6 +118,11 @@ impl List {
 
     fn index(&self, id: &str) -> Option<usize> {
         self.by_id.get(id, &self.rows)
+    }
+
+    /// The lower-cased text the filter searches in a row.
+    pub fn haystack(&self, id: &str) -> Option<&str> {
+        self.index(id).map(|i| self.hays.get(i))
     }
 
     /// Where a conversation is among the rows shown, if it is shown.
@@ -161,10 +171,11 @@ impl List {
         let mut replaced = false;
         let matcher = self.filter.matcher();
         for conv in convs {
-            let row = Row::new(conv);
-            let ok = passes(&matcher, &row);
+            let (row, hay) = Row::new(conv);
+            let ok = matcher.matches(&hay, row.attrs.as_deref());
             if let Some(i) = self.by_id.get(row.id(), &self.rows) {
                 self.rows[i] = row;
+                self.hays.set(i, &hay);
                 self.passes[i] = ok;
                 replaced = true;
                 continue;
@@ -172,6 +183,7 @@ impl List {
             let i = self.rows.len();
             self.by_id.insert(row.id(), i);
             self.rows.push(row);
+            self.hays.push(&hay);
             self.passes.push(ok);
             self.rank.push(0);
             fresh.push(i);
@@ -237,7 +249,9 @@ impl List {
     pub fn refilter(&mut self) {
         let m = self.filter.matcher();
         self.passes.clear();
-        self.passes.extend(self.rows.iter().map(|r| passes(&m, r)));
+        let (hays, rows) = (&self.hays, &self.rows);
+        self.passes
+            .extend((0..rows.len()).map(|i| passes(&m, hays, rows, i)));
         self.revisible();
     }
 
@@ -253,9 +267,9 @@ impl List {
         self.filter = filter;
         if narrows {
             let m = self.filter.matcher();
-            let (rows, shown) = (&self.rows, &mut self.passes);
+            let (hays, rows, shown) = (&self.hays, &self.rows, &mut self.passes);
             self.visible.retain(|&i| {
-                let ok = passes(&m, &rows[i]);
+                let ok = passes(&m, hays, rows, i);
                 shown[i] = ok;
                 ok
             });
@@ -271,11 +285,18 @@ impl List {
         if self.rows.iter().all(&keep) {
             return;
         }
+        let kept: Vec<bool> = self.rows.iter().map(&keep).collect();
+        self.hays.retain(|i| kept[i]);
         let rows = std::mem::take(&mut self.rows);
-        self.rows = rows.into_iter().filter(|r| keep(r)).collect();
+        self.rows = rows
+            .into_iter()
+            .zip(&kept)
+            .filter_map(|(r, &k)| k.then_some(r))
+            .collect();
         self.by_id.rebuild(&self.rows);
         let m = self.filter.matcher();
-        self.passes = self.rows.iter().map(|r| passes(&m, r)).collect();
+        let (hays, rows) = (&self.hays, &self.rows);
+        self.passes = (0..rows.len()).map(|i| passes(&m, hays, rows, i)).collect();
         self.rank = vec![0; self.rows.len()];
         let mut sorted: Vec<usize> = (0..self.rows.len()).collect();
         sorted.sort_by(|&a, &b| self.cmp(a, b));
@@ -359,14 +380,18 @@ impl List {
         let Some(i) = self.index(id) else {
             return false;
         };
-        self.rows[i].learn_attributes(by_participant);
+        let more = self.rows[i].learn_attributes(by_participant);
+        // Attributes read again add nothing new to search.
+        if !self.hays.get(i).contains(&more) {
+            self.hays.extend(i, &more);
+        }
         true
     }
 
     /// Re-tests one row against the filter (its text changed), keeping the display order.
     pub fn refilter_row(&mut self, id: &str) {
         let Some(i) = self.index(id) else { return };
-        let ok = passes(&self.filter.matcher(), &self.rows[i]);
+        let ok = passes(&self.filter.matcher(), &self.hays, &self.rows, i);
         if ok == self.passes[i] {
             return;
         }
@@ -388,9 +413,15 @@ impl List {
     }
 }
 
-/// Whether the filter lets `row` through.
-fn passes(m: &Matcher, row: &Row) -> bool {
-    m.matches(row.haystack(), row.attrs.as_deref())
+/// Whether the filter lets row `i` through. Only `attr:` terms read the row itself: a keystroke
+/// reads just the filter's text, which is all in one place.
+fn passes(m: &Matcher, hays: &Haystacks, rows: &[Row], i: usize) -> bool {
+    let attrs = if m.reads_attributes() {
+        rows[i].attrs.as_deref()
+    } else {
+        None
+    };
+    m.matches(hays.get(i), attrs)
 }
 
 #[cfg(test)]

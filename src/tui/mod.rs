@@ -9,6 +9,7 @@ pub mod clipboard;
 pub mod detail;
 pub mod filter;
 pub mod form;
+pub mod haystack;
 pub mod jump;
 pub mod keymap;
 pub mod list;

@@ -1,11 +1,12 @@
 //! One conversation of the list, kept small: 100,000 of them must fit in about 100 MB.
 //!
-//! A row holds the lower-cased text the filter searches and the rest of the conversation
-//! encoded in one byte string (UUIDs as 16 bytes, API timestamps as 8, common words such as
-//! `customer` or `webmessaging` as one). The encoding is exact: [`Row::conversation`] gives back
-//! the same [`AnalyticsConversation`] that went in, minus what the screen never shows
-//! ([`extra`](AnalyticsConversation::extra) fields: segments, metrics, flow, ...). Display
-//! strings are made, and sanitised, only for the rows drawn ([`Row::cells`]).
+//! A row holds its conversation encoded in one byte string (UUIDs as 16 bytes, API timestamps
+//! as 8, common words such as `customer` or `webmessaging` as one). The encoding is exact:
+//! [`Row::conversation`] gives back the same [`AnalyticsConversation`] that went in, minus what
+//! the screen never shows ([`extra`](AnalyticsConversation::extra) fields: segments, metrics,
+//! flow, ...). Display strings are made, and sanitised, only for the rows drawn
+//! ([`Row::cells`]). The text the filter searches is made here and kept by the list, with every
+//! other row's (see [`super::haystack`]).
 
 use std::borrow::Cow;
 
@@ -29,17 +30,16 @@ const SEP: char = '\u{1f}';
 pub struct Row {
     /// The conversation's start, for sorting.
     pub start: Option<DateTime<Utc>>,
-    /// Lower-cased text the filter searches: id, names, purposes, attributes once known. Starts
-    /// with the id, which the encoding refers to when it is lower-case already (UUIDs are).
-    hay: Box<str>,
-    /// The rest of the conversation, encoded (see [`Writer`]).
+    /// The conversation, encoded (see [`encode`]).
     data: Box<[u8]>,
     /// Every participant's attributes, lower-cased, once known (for `attr:`).
     pub attrs: Option<Box<Pairs>>,
 }
 
 impl Row {
-    pub fn new(conv: AnalyticsConversation) -> Row {
+    /// The row, and the lower-cased text the filter searches in it: id, names, purposes,
+    /// attributes when known.
+    pub fn new(conv: AnalyticsConversation) -> (Row, String) {
         let mut hay = conv.conversation_id.to_lowercase();
         let mut pairs: Option<Vec<_>> = None;
         for p in &conv.participants {
@@ -55,25 +55,20 @@ impl Row {
                 pairs.get_or_insert_default().extend(lower_pairs(a));
             }
         }
-        Row {
+        let row = Row {
             start: conv.start(),
             data: encode(&conv),
-            hay: hay.into(),
             attrs: pairs.map(Vec::into_boxed_slice),
-        }
+        };
+        (row, hay)
     }
 
     pub fn id(&self) -> &str {
         match self.reader().field() {
             Some(Cow::Borrowed(id)) => id,
-            // The id is always written as a reference into `hay` or as text.
+            // `encode` writes the id as text.
             _ => unreachable!("a row's id is stored as text"),
         }
-    }
-
-    /// The lower-cased text the filter searches.
-    pub fn haystack(&self) -> &str {
-        &self.hay
     }
 
     /// The conversation as it arrived (without its `extra` fields), with the attributes
@@ -129,13 +124,14 @@ impl Row {
     }
 
     /// Records the participants' attributes (by participant id; they replace what was known):
-    /// they become searchable, matchable by `attr:` terms, and exported.
-    pub fn learn_attributes(&mut self, by_participant: &[(String, Attributes)]) {
+    /// they become matchable by `attr:` terms, and exported. Returns the text to add to the
+    /// row's filter text, so that they are searchable too.
+    pub fn learn_attributes(&mut self, by_participant: &[(String, Attributes)]) -> String {
         let mut conv = self.conversation();
-        let mut extra = String::new();
+        let mut hay = String::new();
         let mut pairs = Vec::new();
         for (pid, a) in by_participant {
-            push_attributes(&mut extra, a);
+            push_attributes(&mut hay, a);
             pairs.extend(lower_pairs(a));
             if let Some(p) = conv
                 .participants
@@ -145,20 +141,13 @@ impl Row {
                 p.attributes = Some(a.clone());
             }
         }
-        if !self.hay.contains(&extra) {
-            let mut hay = String::from(std::mem::take(&mut self.hay));
-            hay.push_str(&extra);
-            self.hay = hay.into();
-        }
         self.data = encode(&conv);
         self.attrs = Some(pairs.into());
+        hay
     }
 
     fn reader(&self) -> Reader<'_> {
-        Reader {
-            data: &self.data,
-            hay: &self.hay,
-        }
+        Reader { data: &self.data }
     }
 }
 
@@ -255,16 +244,14 @@ pub fn duration(secs: i64) -> String {
 const NONE: u8 = 0;
 /// Text: its length in bytes (LEB128), then the bytes.
 const TEXT: u8 = 1;
-/// The first `len` (LEB128) bytes of `hay`.
-const HAY: u8 = 2;
 /// A lower-case hyphenated UUID: 16 bytes.
-const UUID: u8 = 3;
+const UUID: u8 = 2;
 /// A timestamp as the API writes it (`format_time`): milliseconds since the epoch, 8 bytes.
-const TIME: u8 = 4;
+const TIME: u8 = 3;
 /// Attributes known (else `NONE`): their count, then (key, value) fields.
-const SOME: u8 = 5;
+const SOME: u8 = 4;
 /// `WORDS[tag - WORD]`.
-const WORD: u8 = 6;
+const WORD: u8 = 5;
 
 /// What most rows say, one byte each (vocabularies of purpose, media type, message type,
 /// direction). Append only: the position is the code.
@@ -306,16 +293,11 @@ const WORDS: &[&str] = &[
     "apple",
 ];
 
-/// The row's `hay` starts with the lower-cased id: a lower-case id is not written twice.
+/// The fields in a fixed order, each in the shortest form that gives it back exactly; the id
+/// as text, so that [`Row::id`] can lend it.
 fn encode(c: &AnalyticsConversation) -> Box<[u8]> {
     let mut w = Writer(Vec::with_capacity(64 + 64 * c.participants.len()));
-    let id = &c.conversation_id;
-    if id.to_lowercase() == *id {
-        w.0.push(HAY);
-        w.len(id.len());
-    } else {
-        w.text(id);
-    }
+    w.text(&c.conversation_id);
     w.field(c.conversation_start.as_deref());
     w.field(c.conversation_end.as_deref());
     w.field(c.originating_direction.as_deref());
@@ -391,7 +373,6 @@ impl Writer {
 
 struct Reader<'a> {
     data: &'a [u8],
-    hay: &'a str,
 }
 
 impl<'a> Reader<'a> {
@@ -433,7 +414,6 @@ impl<'a> Reader<'a> {
                 // Written from a `str`, so this does not fail.
                 Cow::Borrowed(std::str::from_utf8(s).expect("a row's text is UTF-8"))
             }
-            HAY => Cow::Borrowed(&self.hay[..self.len()]),
             UUID => Cow::Owned(format_uuid(u128::from_be_bytes(self.bytes()))),
             TIME => {
                 let ms = i64::from_be_bytes(self.bytes());
@@ -490,7 +470,7 @@ mod tests {
     fn row_cells_are_sanitised() {
         let mut c = conv("c1", 5, "Eve\x1b[2J", "Bob");
         c.conversation_end = None;
-        let r = Row::new(c).cells(Zone::Utc);
+        let r = Row::new(c).0.cells(Zone::Utc);
         assert_eq!(r.start, "2026-11-24 08:05:00");
         assert_eq!(r.start_short, "11-24 08:05");
         assert_eq!(r.duration, "live");
@@ -499,7 +479,10 @@ mod tests {
         assert_eq!(r.customer, "Eve\\e[2J");
         assert_eq!(r.agents, "Bob");
         assert_eq!(
-            Row::new(conv("c2", 0, "a", "b")).cells(Zone::Utc).duration,
+            Row::new(conv("c2", 0, "a", "b"))
+                .0
+                .cells(Zone::Utc)
+                .duration,
             "12m05s"
         );
     }
@@ -513,7 +496,7 @@ mod tests {
             "segments".into(),
             serde_json::json!([{"segmentType": "interact"}]),
         );
-        let r = Row::new(c).conversation();
+        let r = Row::new(c).0.conversation();
         assert!(r.extra.is_empty());
         assert!(r.participants[0].sessions[0].extra.is_empty());
         assert_eq!(
@@ -549,17 +532,18 @@ mod tests {
             ]
             .into(),
         );
-        let row = Row::new(c.clone());
+        let (row, hay) = Row::new(c.clone());
         assert_eq!(row.conversation(), c);
+        assert!(hay.starts_with(uuid));
         assert_eq!(row.id(), uuid);
         let upper = AnalyticsConversation {
             conversation_id: "ID-Ä".into(),
             ..Default::default()
         };
-        let row = Row::new(upper.clone());
+        let (row, hay) = Row::new(upper.clone());
         assert_eq!(row.conversation(), upper);
         assert_eq!(row.id(), "ID-Ä");
-        assert!(row.haystack().starts_with("id-ä"));
+        assert_eq!(hay, "id-ä");
     }
 
     #[test]
@@ -585,11 +569,11 @@ mod tests {
 
     #[test]
     fn learnt_attributes_are_searchable_matchable_and_kept() {
-        let mut r = Row::new(conv("c1", 5, "a", "b"));
+        let (mut r, _) = Row::new(conv("c1", 5, "a", "b"));
         assert!(r.attrs.is_none());
         let a: Attributes = [("Tier".to_string(), "Gold".to_string())].into();
-        r.learn_attributes(&[("c1-p1".into(), a.clone()), ("nobody".into(), a.clone())]);
-        assert!(r.haystack().contains("\u{1f}tier\u{1f}gold"));
+        let hay = r.learn_attributes(&[("c1-p1".into(), a.clone()), ("nobody".into(), a.clone())]);
+        assert_eq!(hay, "\u{1f}tier\u{1f}gold\u{1f}tier\u{1f}gold");
         assert_eq!(r.attrs.as_deref().map(<[_]>::len), Some(2));
         let c = r.conversation();
         assert_eq!(c.participants[0].attributes.as_ref(), Some(&a));
