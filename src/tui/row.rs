@@ -119,8 +119,68 @@ impl Row {
     }
 
     /// The row's display strings, sanitised.
+    /// Reads only what the columns show, without making text of the rest: a frame draws
+    /// about 40 rows.
     pub fn cells(&self, zone: Zone) -> Cells {
-        Cells::new(&self.conversation(), zone)
+        let mut r = self.reader();
+        let id = r.value();
+        r.value(); // the start: `self.start`
+        let end = r.value().and_then(Value::time);
+        let mut direction = r.value();
+        let mut media = None;
+        let (mut customers, mut agents) = (Vec::new(), Vec::new());
+        for _ in 0..r.len() {
+            r.value(); // participant id
+            let name = r.value();
+            let purpose = r.value();
+            r.value(); // user id
+            for _ in 0..r.len() {
+                r.value(); // session id
+                let (m, t, d) = (r.value(), r.value(), r.value());
+                // The first session's that has them.
+                if media.is_none() && m.is_some() {
+                    media = Some((m, t));
+                }
+                direction = direction.or(d);
+            }
+            r.skip_attributes();
+            match (purpose, name) {
+                (Some(p), Some(n)) if p.is("customer") => customers.push(n.text()),
+                (Some(p), Some(n)) if p.is("agent") => agents.push(n.text()),
+                _ => {}
+            }
+        }
+        let start = self.start;
+        Cells {
+            start: start
+                .map(|t| zone.format(t, "%Y-%m-%d %H:%M:%S"))
+                .unwrap_or_else(|| "?".into()),
+            start_short: start
+                .map(|t| zone.format(t, "%m-%d %H:%M"))
+                .unwrap_or_else(|| "?".into()),
+            duration: match (start, end) {
+                (_, None) => "live".into(),
+                (Some(a), Some(b)) => duration((b - a).num_seconds()),
+                (None, Some(_)) => "?".into(),
+            },
+            media: match media {
+                Some((Some(m), Some(t))) => sanitize(&format!("{}/{}", m.text(), t.text())),
+                Some((Some(m), None)) => sanitize(&m.text()),
+                _ => "?".into(),
+            },
+            direction: direction.map(|d| sanitize(&d.text())).unwrap_or_default(),
+            customer: sanitize(&customers.join(", ")),
+            agents: sanitize(&agents.join(", ")),
+            id: sanitize_opt(id.map(Value::text).as_deref()),
+        }
+    }
+
+    /// The conversation's end, `None` while it goes on.
+    pub fn end(&self) -> Option<DateTime<Utc>> {
+        let mut r = self.reader();
+        r.value(); // id
+        r.value(); // start
+        r.value().and_then(Value::time)
     }
 
     /// Records the participants' attributes (by participant id; they replace what was known):
@@ -177,55 +237,6 @@ pub struct Cells {
     pub customer: String,
     pub agents: String,
     pub id: String,
-}
-
-impl Cells {
-    pub fn new(c: &AnalyticsConversation, zone: Zone) -> Cells {
-        let start = c.start();
-        let (media, message) = c.media();
-        let media = match (media, message) {
-            (Some(m), Some(t)) => format!("{m}/{t}"),
-            (Some(m), None) => m.to_string(),
-            _ => "?".into(),
-        };
-        let direction = c
-            .originating_direction
-            .as_deref()
-            .or_else(|| {
-                c.participants
-                    .iter()
-                    .flat_map(|p| &p.sessions)
-                    .find_map(|s| s.direction.as_deref())
-            })
-            .unwrap_or_default();
-        let names = |purpose: &str| {
-            let v: Vec<&str> = c
-                .participants
-                .iter()
-                .filter(|p| p.purpose.as_deref() == Some(purpose))
-                .filter_map(|p| p.participant_name.as_deref())
-                .collect();
-            v.join(", ")
-        };
-        Cells {
-            start: start
-                .map(|t| zone.format(t, "%Y-%m-%d %H:%M:%S"))
-                .unwrap_or_else(|| "?".into()),
-            start_short: start
-                .map(|t| zone.format(t, "%m-%d %H:%M"))
-                .unwrap_or_else(|| "?".into()),
-            duration: match (start, c.end()) {
-                (_, None) => "live".into(),
-                (Some(a), Some(b)) => duration((b - a).num_seconds()),
-                (None, Some(_)) => "?".into(),
-            },
-            media: sanitize(&media),
-            direction: sanitize(direction),
-            customer: sanitize(&names("customer")),
-            agents: sanitize(&names("agent")),
-            id: sanitize_opt(Some(&c.conversation_id)),
-        }
-    }
 }
 
 /// `45s`, `12m05s`, `2h03m`, `3d04h`.
@@ -404,7 +415,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn field(&mut self) -> Option<Cow<'a, str>> {
+    fn value(&mut self) -> Option<Value<'a>> {
         Some(match self.byte() {
             NONE => return None,
             TEXT => {
@@ -412,17 +423,61 @@ impl<'a> Reader<'a> {
                 let (s, rest) = self.data.split_at(n);
                 self.data = rest;
                 // Written from a `str`, so this does not fail.
-                Cow::Borrowed(std::str::from_utf8(s).expect("a row's text is UTF-8"))
+                Value::Text(std::str::from_utf8(s).expect("a row's text is UTF-8"))
             }
-            UUID => Cow::Owned(format_uuid(u128::from_be_bytes(self.bytes()))),
-            TIME => {
-                let ms = i64::from_be_bytes(self.bytes());
-                let t = Utc.timestamp_millis_opt(ms).single().unwrap_or_default();
-                Cow::Owned(format_time(t))
-            }
-            w => Cow::Borrowed(WORDS[usize::from(w - WORD)]),
+            UUID => Value::Uuid(u128::from_be_bytes(self.bytes())),
+            TIME => Value::Time(i64::from_be_bytes(self.bytes())),
+            w => Value::Text(WORDS[usize::from(w - WORD)]),
         })
     }
+
+    fn field(&mut self) -> Option<Cow<'a, str>> {
+        self.value().map(Value::text)
+    }
+
+    fn skip_attributes(&mut self) {
+        if self.byte() == SOME {
+            for _ in 0..2 * self.len() {
+                self.value();
+            }
+        }
+    }
+}
+
+/// A field as encoded, made text only when wanted.
+#[derive(Debug, Clone, Copy)]
+enum Value<'a> {
+    Text(&'a str),
+    Uuid(u128),
+    /// Milliseconds since the epoch.
+    Time(i64),
+}
+
+impl<'a> Value<'a> {
+    fn text(self) -> Cow<'a, str> {
+        match self {
+            Value::Text(s) => Cow::Borrowed(s),
+            Value::Uuid(n) => Cow::Owned(format_uuid(n)),
+            Value::Time(ms) => Cow::Owned(format_time(millis(ms))),
+        }
+    }
+
+    /// As [`parse_time`] would read the text.
+    fn time(self) -> Option<DateTime<Utc>> {
+        match self {
+            Value::Text(s) => parse_time(s),
+            Value::Uuid(_) => None,
+            Value::Time(ms) => Some(millis(ms)),
+        }
+    }
+
+    fn is(self, word: &str) -> bool {
+        matches!(self, Value::Text(s) if s == word)
+    }
+}
+
+fn millis(ms: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
 }
 
 /// A UUID written as the API does (lower-case hex, hyphenated), as a number.
@@ -485,6 +540,133 @@ mod tests {
                 .duration,
             "12m05s"
         );
+    }
+
+    #[test]
+    fn cells_take_media_and_direction_from_the_first_session_that_has_them() {
+        let mut c = conv("c1", 5, "Ann", "Bob");
+        c.originating_direction = None;
+        let p = &mut c.participants;
+        p[0].sessions[0] = AnalyticsSession::default();
+        p[1].sessions[0].media_type = Some("voice".into());
+        p[1].sessions[0].message_type = None;
+        p[1].sessions[0].direction = None;
+        p[2].sessions[0].direction = Some("outbound".into());
+        p[2].sessions[0].media_type = Some("chat".into());
+        p.push(AnalyticsParticipant {
+            purpose: Some("agent".into()),
+            participant_name: Some("Cy\u{202e}".into()),
+            ..Default::default()
+        });
+        p.push(AnalyticsParticipant {
+            purpose: Some("customer".into()),
+            ..Default::default()
+        });
+        let r = Row::new(c.clone()).0;
+        let cells = r.cells(Zone::Utc);
+        assert_eq!(cells, cells_of(&c));
+        assert_eq!(cells.media, "voice");
+        assert_eq!(cells.direction, "outbound");
+        assert_eq!(cells.customer, "Ann");
+        assert_eq!(cells.agents, "Bob, Cy\\u{202e}");
+        assert_eq!(cells.id, "c1");
+        assert_eq!(
+            r.end(),
+            Some(Utc.with_ymd_and_hms(2026, 11, 24, 8, 17, 5).unwrap())
+        );
+        let bare = Row::new(AnalyticsConversation::default())
+            .0
+            .cells(Zone::Utc);
+        assert_eq!(
+            (
+                bare.start.as_str(),
+                bare.duration.as_str(),
+                bare.media.as_str()
+            ),
+            ("?", "live", "?")
+        );
+    }
+
+    /// The cells as the list made them from the whole conversation, before rows were encoded.
+    fn cells_of(c: &AnalyticsConversation) -> Cells {
+        let start = c.start();
+        let (media, message) = c.media();
+        let media = match (media, message) {
+            (Some(m), Some(t)) => format!("{m}/{t}"),
+            (Some(m), None) => m.to_string(),
+            _ => "?".into(),
+        };
+        let direction = c
+            .originating_direction
+            .clone()
+            .or_else(|| {
+                c.participants
+                    .iter()
+                    .flat_map(|p| &p.sessions)
+                    .find_map(|s| s.direction.clone())
+            })
+            .unwrap_or_default();
+        let names = |purpose: &str| {
+            let v: Vec<&str> = c
+                .participants
+                .iter()
+                .filter(|p| p.purpose.as_deref() == Some(purpose))
+                .filter_map(|p| p.participant_name.as_deref())
+                .collect();
+            v.join(", ")
+        };
+        let zone = Zone::Utc;
+        Cells {
+            start: start
+                .map(|t| zone.format(t, "%Y-%m-%d %H:%M:%S"))
+                .unwrap_or_else(|| "?".into()),
+            start_short: start
+                .map(|t| zone.format(t, "%m-%d %H:%M"))
+                .unwrap_or_else(|| "?".into()),
+            duration: match (start, c.end()) {
+                (_, None) => "live".into(),
+                (Some(a), Some(b)) => duration((b - a).num_seconds()),
+                (None, Some(_)) => "?".into(),
+            },
+            media: sanitize(&media),
+            direction: sanitize(&direction),
+            customer: sanitize(&names("customer")),
+            agents: sanitize(&names("agent")),
+            id: sanitize_opt(Some(&c.conversation_id)),
+        }
+    }
+
+    #[test]
+    fn cells_are_as_they_were_for_the_simulated_conversations_hostile_too() {
+        for hostile in [false, true] {
+            let ds = crate::sim::Dataset::new(&crate::sim::SimConfig {
+                conversations: 300,
+                hostile,
+                ..Default::default()
+            });
+            let escaped = check(&ds);
+            assert_eq!(escaped, hostile);
+        }
+    }
+
+    /// Whether any cell had something escaped.
+    fn check(ds: &crate::sim::Dataset) -> bool {
+        let mut escaped = false;
+        for i in 0..300 {
+            let c = ds.analytics_with_attributes(i, Utc::now());
+            let row = Row::new(c.clone()).0;
+            let cells = row.cells(Zone::Utc);
+            assert_eq!(cells, cells_of(&c), "{i}");
+            escaped |= cells.customer.contains('\\') || cells.agents.contains('\\');
+            let mut slim = c;
+            slim.extra.clear();
+            for p in &mut slim.participants {
+                p.extra.clear();
+                p.sessions.iter_mut().for_each(|s| s.extra.clear());
+            }
+            assert_eq!(row.conversation(), slim, "{i}");
+        }
+        escaped
     }
 
     #[test]

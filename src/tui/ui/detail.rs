@@ -16,11 +16,11 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use super::text::{fit, pad, width, wrap};
 use super::theme::Theme;
 use crate::genesys::model::{
-    AnalyticsConversation, AnalyticsParticipant, Conversation, ConversationParticipant, parse_time,
+    AnalyticsParticipant, Conversation, ConversationParticipant, parse_time,
 };
 use crate::tui::app::{Focus, State};
 use crate::tui::detail::{Fetched, Item, ItemSpan};
-use crate::tui::row::{Cells, duration};
+use crate::tui::row::{Row, duration};
 use crate::tui::sanitize::{sanitize, sanitize_opt};
 use crate::tui::watch::{Change, ChangeKind, WatchState};
 
@@ -92,14 +92,13 @@ pub fn pane(s: &State, w: usize, t: Theme) -> Pane {
             items: b.items,
         };
     };
-    // The list's row, decoded (it is one conversation: cheap).
-    let row = s.list.row(id).map(|r| r.conversation());
+    let row = s.list.row(id);
     let shown = s.detail.shown();
     let live = match shown {
         Some(Fetched::Loaded(snap)) => Some(snap),
         _ => None,
     };
-    let header = header(s, id, row.as_ref(), live.map(|l| l.conv.as_ref()), w, t);
+    let header = header(s, id, row, live.map(|l| l.conv.as_ref()), w, t);
     b.item(Item::Conversation(id.to_string()), header);
     let watched = s
         .watch
@@ -142,8 +141,8 @@ pub fn pane(s: &State, w: usize, t: Theme) -> Pane {
     }
     let conv = live.map(|l| l.conv.as_ref());
     let mut shown_live: Vec<&str> = Vec::new();
-    if let Some(row) = &row {
-        for p in &row.participants {
+    if let Some(row) = row {
+        for p in &row.conversation().participants {
             let lp = conv.and_then(|c| c.participants.iter().find(|x| x.id == p.participant_id));
             if let Some(lp) = lp {
                 shown_live.push(&lp.id);
@@ -170,7 +169,7 @@ pub fn pane(s: &State, w: usize, t: Theme) -> Pane {
 fn header(
     s: &State,
     id: &str,
-    row: Option<&AnalyticsConversation>,
+    row: Option<&Row>,
     live: Option<&Conversation>,
     w: usize,
     t: Theme,
@@ -179,7 +178,7 @@ fn header(
     let fmt = |d| zone.format(d, "%Y-%m-%d %H:%M:%S");
     let (start, end, dur, media, direction) = match (row, live) {
         (Some(r), _) => {
-            let c = Cells::new(r, zone);
+            let c = r.cells(zone);
             let end = r.end().map(fmt).unwrap_or_else(|| "live".into());
             (c.start, end, c.duration, c.media, c.direction)
         }
