@@ -118,9 +118,8 @@ impl Row {
         }
     }
 
-    /// The row's display strings, sanitised.
-    /// Reads only what the columns show, without making text of the rest: a frame draws
-    /// about 40 rows.
+    /// The row's display strings, sanitised. Made when drawn (about 40 rows a frame), from
+    /// only the fields the columns show.
     pub fn cells(&self, zone: Zone) -> Cells {
         let mut r = self.reader();
         let id = r.value();
@@ -137,7 +136,7 @@ impl Row {
             for _ in 0..r.len() {
                 r.value(); // session id
                 let (m, t, d) = (r.value(), r.value(), r.value());
-                // The first session's that has them.
+                // From the first session that has them.
                 if media.is_none() && m.is_some() {
                     media = Some((m, t));
                 }
