@@ -18,7 +18,8 @@ fuzz_target!(|data: &[u8]| {
         parts.next().unwrap_or(""),
     );
     let f = Filter::parse(input);
-    let attrs = vec![(key.to_lowercase(), value.to_lowercase())];
+    let attrs: Vec<(Box<str>, Box<str>)> =
+        vec![(key.to_lowercase().into(), value.to_lowercase().into())];
     let hay = haystack.to_lowercase();
     let got = f.matches(&hay, Some(&attrs));
     let _ = f.matches(&hay, None);

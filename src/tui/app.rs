@@ -847,7 +847,6 @@ fn on_page(s: &mut State, p: PageEvent) -> Vec<Effect> {
     if p.query_id() != s.list.query_id || s.list.load == Load::Stopped {
         return vec![];
     }
-    let zone = s.zone();
     let now = s.now;
     match p {
         PageEvent::Page {
@@ -860,7 +859,7 @@ fn on_page(s: &mut State, p: PageEvent) -> Vec<Effect> {
                 .iter()
                 .map(|c| c.conversation_id.clone())
                 .collect();
-            s.list.add(conversations, zone);
+            s.list.add(conversations);
             // Rows replaced by a refresh keep the attributes already known.
             live::relearn(s, &ids);
             s.list.loaded = s.list.loaded.max(s.list.rows.len() as u64);

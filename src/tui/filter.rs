@@ -2,6 +2,10 @@
 //! known), and attribute terms `attr:KEY=VALUE` (equal) or `attr:KEY~TEXT` (contains).
 //! Case-insensitive; `"..."` quotes a word or value with spaces.
 
+use memchr::memmem::Finder;
+
+use super::row::Pairs;
+
 /// One attribute term.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AttrTerm {
@@ -86,9 +90,36 @@ impl Filter {
     }
 
     /// Whether a row matches: `haystack` is its lower-cased searchable text, `attrs` its
-    /// lower-cased attribute pairs when known.
-    pub fn matches(&self, haystack: &str, attrs: Option<&[(String, String)]>) -> bool {
-        if !self.words.iter().all(|w| haystack.contains(w.as_str())) {
+    /// lower-cased attribute pairs when known. To test many rows, use [`matcher`](Self::matcher).
+    pub fn matches(&self, haystack: &str, attrs: Option<&Pairs>) -> bool {
+        self.matcher().matches(haystack, attrs)
+    }
+
+    /// The filter ready to test rows: each word's searcher is built once, not once per row.
+    pub fn matcher(&self) -> Matcher<'_> {
+        Matcher {
+            words: self.words.iter().map(Finder::new).collect(),
+            attrs: &self.attrs,
+        }
+    }
+}
+
+/// A [`Filter`] prepared for testing rows.
+pub struct Matcher<'a> {
+    words: Vec<Finder<'a>>,
+    attrs: &'a [AttrTerm],
+}
+
+impl Matcher<'_> {
+    /// Whether [`matches`](Self::matches) looks at the attribute pairs at all.
+    pub fn reads_attributes(&self) -> bool {
+        !self.attrs.is_empty()
+    }
+
+    /// See [`Filter::matches`].
+    pub fn matches(&self, haystack: &str, attrs: Option<&Pairs>) -> bool {
+        let hay = haystack.as_bytes();
+        if !self.words.iter().all(|w| w.find(hay).is_some()) {
             return false;
         }
         if self.attrs.is_empty() {
@@ -97,9 +128,9 @@ impl Filter {
         let Some(attrs) = attrs else { return false };
         self.attrs.iter().all(|t| {
             attrs.iter().any(|(k, v)| {
-                *k == t.key
+                **k == t.key
                     && match t.op {
-                        AttrOp::Eq => *v == t.value,
+                        AttrOp::Eq => **v == t.value,
                         AttrOp::Contains => v.contains(t.value.as_str()),
                         AttrOp::Exists => true,
                     }
@@ -142,10 +173,8 @@ fn split(input: &str) -> Vec<String> {
 mod tests {
     use super::*;
 
-    fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
-        p.iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+    fn pairs(p: &[(&str, &str)]) -> Vec<(Box<str>, Box<str>)> {
+        p.iter().map(|&(k, v)| (k.into(), v.into())).collect()
     }
 
     #[test]

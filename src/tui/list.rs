@@ -1,162 +1,18 @@
 //! The conversation list: rows merged from pages as they arrive, a filter, a sort order, and a
 //! selection kept by conversation id.
 //!
-//! Display strings are computed once per row when its page arrives (and sanitised then), so a
-//! frame only copies the visible rows' strings: the list stays instant with 100,000 rows.
-
-use std::collections::HashMap;
+//! Rows are compact (see [`Row`]) and their display strings are made when drawn, for the rows
+//! on screen only: 100,000 rows stay small, and the list stays instant.
 
 use chrono::{DateTime, Utc};
 
 use crate::genesys::model::{AnalyticsConversation, Attributes};
 use crate::genesys::query::Order;
-use crate::timespec::Zone;
 
-use super::filter::Filter;
-use super::sanitize::{sanitize, sanitize_opt};
-
-/// One row's display strings, sanitised.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Cells {
-    pub start: String,
-    /// `MM-DD HH:MM` for narrow terminals.
-    pub start_short: String,
-    pub duration: String,
-    pub media: String,
-    pub direction: String,
-    pub customer: String,
-    pub agents: String,
-    pub id: String,
-}
-
-#[derive(Debug, Clone)]
-pub struct Row {
-    pub conv: AnalyticsConversation,
-    pub start: Option<DateTime<Utc>>,
-    pub cells: Cells,
-    /// Lower-cased text the filter searches: id, names, purposes, attributes once known.
-    pub haystack: String,
-    /// Every participant's attributes, lower-cased (key, value), once known (for `attr:`).
-    pub attrs: Option<Vec<(String, String)>>,
-}
-
-impl Row {
-    pub fn new(conv: AnalyticsConversation, zone: Zone) -> Row {
-        let conv = slim(conv);
-        let start = conv.start();
-        let cells = cells(&conv, zone);
-        let mut haystack = conv.conversation_id.to_lowercase();
-        let mut attrs: Option<Vec<(String, String)>> = None;
-        for p in &conv.participants {
-            for s in [p.participant_name.as_deref(), p.purpose.as_deref()]
-                .into_iter()
-                .flatten()
-            {
-                haystack.push('\u{1f}');
-                haystack.push_str(&s.to_lowercase());
-            }
-            if let Some(a) = &p.attributes {
-                push_attributes(&mut haystack, a);
-                attrs.get_or_insert_default().extend(lower_pairs(a));
-            }
-        }
-        Row {
-            conv,
-            start,
-            cells,
-            haystack,
-            attrs,
-        }
-    }
-
-    pub fn id(&self) -> &str {
-        &self.conv.conversation_id
-    }
-}
-
-/// Drops what the screen never shows (segments, metrics, flow, ...: often kilobytes per
-/// conversation), so that 100,000 rows stay small.
-fn slim(mut c: AnalyticsConversation) -> AnalyticsConversation {
-    c.extra = Default::default();
-    for p in &mut c.participants {
-        p.extra = Default::default();
-        for s in &mut p.sessions {
-            s.extra = Default::default();
-        }
-    }
-    c
-}
-
-fn lower_pairs(a: &Attributes) -> impl Iterator<Item = (String, String)> + '_ {
-    a.iter().map(|(k, v)| (k.to_lowercase(), v.to_lowercase()))
-}
-
-fn push_attributes(haystack: &mut String, a: &Attributes) {
-    for (k, v) in a {
-        haystack.push('\u{1f}');
-        haystack.push_str(&k.to_lowercase());
-        haystack.push('\u{1f}');
-        haystack.push_str(&v.to_lowercase());
-    }
-}
-
-fn cells(c: &AnalyticsConversation, zone: Zone) -> Cells {
-    let start = c.start();
-    let (media, message) = c.media();
-    let media = match (media, message) {
-        (Some(m), Some(t)) => format!("{m}/{t}"),
-        (Some(m), None) => m.to_string(),
-        _ => "?".into(),
-    };
-    let direction = c
-        .originating_direction
-        .clone()
-        .or_else(|| {
-            c.participants
-                .iter()
-                .flat_map(|p| &p.sessions)
-                .find_map(|s| s.direction.clone())
-        })
-        .unwrap_or_default();
-    let names = |purpose: &str| {
-        let v: Vec<&str> = c
-            .participants
-            .iter()
-            .filter(|p| p.purpose.as_deref() == Some(purpose))
-            .filter_map(|p| p.participant_name.as_deref())
-            .collect();
-        v.join(", ")
-    };
-    Cells {
-        start: start
-            .map(|t| zone.format(t, "%Y-%m-%d %H:%M:%S"))
-            .unwrap_or_else(|| "?".into()),
-        start_short: start
-            .map(|t| zone.format(t, "%m-%d %H:%M"))
-            .unwrap_or_else(|| "?".into()),
-        duration: match (start, c.end()) {
-            (_, None) => "live".into(),
-            (Some(a), Some(b)) => duration((b - a).num_seconds()),
-            (None, Some(_)) => "?".into(),
-        },
-        media: sanitize(&media),
-        direction: sanitize(&direction),
-        customer: sanitize(&names("customer")),
-        agents: sanitize(&names("agent")),
-        id: sanitize_opt(Some(&c.conversation_id)),
-    }
-}
-
-/// `45s`, `12m05s`, `2h03m`, `3d04h`.
-pub fn duration(secs: i64) -> String {
-    let s = secs.max(0);
-    match s {
-        0..60 => format!("{s}s"),
-        60..3600 => format!("{}m{:02}s", s / 60, s % 60),
-        3600..86400 => format!("{}h{:02}m", s / 3600, s % 3600 / 60),
-        _ => format!("{}d{:02}h", s / 86400, s % 86400 / 3600),
-    }
-}
+use super::by_id::ById;
+use super::filter::{Filter, Matcher};
+use super::haystack::Haystacks;
+pub use super::row::Row;
 
 /// Where the loading of the current query stands.
 #[derive(Debug, Clone, PartialEq)]
@@ -181,7 +37,9 @@ pub struct List {
     /// Every loaded row, in arrival order. Rows never move (a duplicate replaces in place), so
     /// indices into it stay valid and re-sorting moves integers, not rows or strings.
     pub rows: Vec<Row>,
-    by_id: HashMap<String, usize>,
+    /// What the filter searches in each row, by row index.
+    hays: Haystacks,
+    by_id: ById,
     /// Indices into `rows`, sorted by start in `order`.
     sorted: Vec<usize>,
     /// For each row, its position in `sorted`.
@@ -210,7 +68,8 @@ impl Default for List {
     fn default() -> Self {
         List {
             rows: Vec::new(),
-            by_id: HashMap::new(),
+            hays: Haystacks::default(),
+            by_id: ById::default(),
             sorted: Vec::new(),
             rank: Vec::new(),
             passes: Vec::new(),
@@ -233,6 +92,7 @@ impl List {
     /// Forgets the rows of the previous query (the filter and order stay).
     pub fn reset(&mut self, query_id: u64) {
         self.rows.clear();
+        self.hays.clear();
         self.by_id.clear();
         self.sorted.clear();
         self.rank.clear();
@@ -249,17 +109,25 @@ impl List {
     }
 
     pub fn selected_row(&self) -> Option<&Row> {
-        let id = self.selected.as_deref()?;
-        self.by_id.get(id).map(|&i| &self.rows[i])
+        self.row(self.selected.as_deref()?)
     }
 
     pub fn row(&self, id: &str) -> Option<&Row> {
-        self.by_id.get(id).map(|&i| &self.rows[i])
+        self.index(id).map(|i| &self.rows[i])
+    }
+
+    fn index(&self, id: &str) -> Option<usize> {
+        self.by_id.get(id, &self.rows)
+    }
+
+    /// The lower-cased text the filter searches in a row.
+    pub fn haystack(&self, id: &str) -> Option<&str> {
+        self.index(id).map(|i| self.hays.get(i))
     }
 
     /// Where a conversation is among the rows shown, if it is shown.
     pub fn position(&self, id: &str) -> Option<usize> {
-        let &i = self.by_id.get(id)?;
+        let i = self.index(id)?;
         if !self.passes[i] {
             return None;
         }
@@ -298,21 +166,24 @@ impl List {
     /// Merges a page. Rows already present (the same id) are replaced. Pages usually arrive in
     /// display order and are appended; otherwise the page is merged into the order in one
     /// pass over integers.
-    pub fn add(&mut self, convs: Vec<AnalyticsConversation>, zone: Zone) {
+    pub fn add(&mut self, convs: Vec<AnalyticsConversation>) {
         let mut fresh = Vec::with_capacity(convs.len());
         let mut replaced = false;
+        let matcher = self.filter.matcher();
         for conv in convs {
-            let row = Row::new(conv, zone);
-            let ok = self.matches(&row);
-            if let Some(&i) = self.by_id.get(row.id()) {
+            let (row, hay) = Row::new(conv);
+            let ok = matcher.matches(&hay, row.attrs.as_deref());
+            if let Some(i) = self.by_id.get(row.id(), &self.rows) {
                 self.rows[i] = row;
+                self.hays.set(i, &hay);
                 self.passes[i] = ok;
                 replaced = true;
                 continue;
             }
             let i = self.rows.len();
-            self.by_id.insert(row.id().to_string(), i);
+            self.by_id.insert(row.id(), i);
             self.rows.push(row);
+            self.hays.push(&hay);
             self.passes.push(ok);
             self.rank.push(0);
             fresh.push(i);
@@ -357,28 +228,31 @@ impl List {
         }
     }
 
-    fn matches(&self, row: &Row) -> bool {
-        self.filter.is_empty() || self.filter.matches(&row.haystack, row.attrs.as_deref())
-    }
-
     /// Recomputes `rank` and `visible` from `sorted` and `passes`, keeping the selection.
     fn reindex(&mut self) {
         for (pos, &i) in self.sorted.iter().enumerate() {
             self.rank[i] = pos;
         }
-        self.visible = self
-            .sorted
-            .iter()
-            .copied()
-            .filter(|&i| self.passes[i])
-            .collect();
+        self.revisible();
+    }
+
+    /// Recomputes `visible` from `sorted` and `passes` (the order did not change), keeping the
+    /// selection.
+    fn revisible(&mut self) {
+        self.visible.clear();
+        self.visible
+            .extend(self.sorted.iter().copied().filter(|&i| self.passes[i]));
         self.follow_selection();
     }
 
     /// Re-applies the filter to every row (the filter, or a row's text, changed).
     pub fn refilter(&mut self) {
-        self.passes = self.rows.iter().map(|r| self.matches(r)).collect();
-        self.reindex();
+        let m = self.filter.matcher();
+        self.passes.clear();
+        let (hays, rows) = (&self.hays, &self.rows);
+        self.passes
+            .extend((0..rows.len()).map(|i| passes(&m, hays, rows, i)));
+        self.revisible();
     }
 
     /// Filters as typed (see [`Filter`]). A filter that only narrows the previous one (a
@@ -392,13 +266,13 @@ impl List {
         let narrows = filter.narrows(&self.filter);
         self.filter = filter;
         if narrows {
-            let mut visible = std::mem::take(&mut self.visible);
-            visible.retain(|&i| {
-                let ok = self.matches(&self.rows[i]);
-                self.passes[i] = ok;
+            let m = self.filter.matcher();
+            let (hays, rows, shown) = (&self.hays, &self.rows, &mut self.passes);
+            self.visible.retain(|&i| {
+                let ok = passes(&m, hays, rows, i);
+                shown[i] = ok;
                 ok
             });
-            self.visible = visible;
             self.follow_selection();
         } else {
             self.refilter();
@@ -411,15 +285,18 @@ impl List {
         if self.rows.iter().all(&keep) {
             return;
         }
+        let kept: Vec<bool> = self.rows.iter().map(&keep).collect();
+        self.hays.retain(|i| kept[i]);
         let rows = std::mem::take(&mut self.rows);
-        self.rows = rows.into_iter().filter(|r| keep(r)).collect();
-        self.by_id = self
-            .rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.id().to_string(), i))
+        self.rows = rows
+            .into_iter()
+            .zip(&kept)
+            .filter_map(|(r, &k)| k.then_some(r))
             .collect();
-        self.passes = self.rows.iter().map(|r| self.matches(r)).collect();
+        self.by_id.rebuild(&self.rows);
+        let m = self.filter.matcher();
+        let (hays, rows) = (&self.hays, &self.rows);
+        self.passes = (0..rows.len()).map(|i| passes(&m, hays, rows, i)).collect();
         self.rank = vec![0; self.rows.len()];
         let mut sorted: Vec<usize> = (0..self.rows.len()).collect();
         sorted.sort_by(|&a, &b| self.cmp(a, b));
@@ -454,8 +331,8 @@ impl List {
         let pos = self
             .selected
             .as_deref()
-            .and_then(|id| self.by_id.get(id))
-            .and_then(|&i| {
+            .and_then(|id| self.index(id))
+            .and_then(|i| {
                 // `visible` is in display order, i.e. ascending by rank.
                 let r = self.rank[i];
                 self.visible
@@ -500,35 +377,21 @@ impl List {
     /// known): they become searchable, `attr:` terms can match, and an export from the screen
     /// carries them. Returns whether the row is loaded.
     pub fn learn_attributes(&mut self, id: &str, by_participant: &[(String, Attributes)]) -> bool {
-        let Some(&i) = self.by_id.get(id) else {
+        let Some(i) = self.index(id) else {
             return false;
         };
-        let mut extra = String::new();
-        let mut pairs = Vec::new();
-        let row = &mut self.rows[i];
-        for (pid, a) in by_participant {
-            push_attributes(&mut extra, a);
-            pairs.extend(lower_pairs(a));
-            if let Some(p) = row
-                .conv
-                .participants
-                .iter_mut()
-                .find(|p| p.participant_id == *pid)
-            {
-                p.attributes = Some(a.clone());
-            }
+        let more = self.rows[i].learn_attributes(by_participant);
+        // Attributes read again add nothing new to search.
+        if !self.hays.get(i).contains(&more) {
+            self.hays.extend(i, &more);
         }
-        if !row.haystack.contains(&extra) {
-            row.haystack.push_str(&extra);
-        }
-        row.attrs = Some(pairs);
         true
     }
 
     /// Re-tests one row against the filter (its text changed), keeping the display order.
     pub fn refilter_row(&mut self, id: &str) {
-        let Some(&i) = self.by_id.get(id) else { return };
-        let ok = self.matches(&self.rows[i]);
+        let Some(i) = self.index(id) else { return };
+        let ok = passes(&self.filter.matcher(), &self.hays, &self.rows, i);
         if ok == self.passes[i] {
             return;
         }
@@ -550,10 +413,22 @@ impl List {
     }
 }
 
+/// Whether the filter lets row `i` through. Only `attr:` terms read the row itself: a keystroke
+/// reads just the filter's text, which is all in one place.
+fn passes(m: &Matcher, hays: &Haystacks, rows: &[Row], i: usize) -> bool {
+    let attrs = if m.reads_attributes() {
+        rows[i].attrs.as_deref()
+    } else {
+        None
+    };
+    m.matches(hays.get(i), attrs)
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
     use crate::genesys::model::{AnalyticsParticipant, AnalyticsSession};
+    use crate::timespec::Zone;
     use chrono::TimeZone;
 
     pub fn conv(id: &str, minute: u32, customer: &str, agent: &str) -> AnalyticsConversation {
@@ -591,76 +466,26 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn row_cells_are_computed_once_and_sanitised() {
-        let mut c = conv("c1", 5, "Eve\x1b[2J", "Bob");
-        c.conversation_end = None;
-        let r = Row::new(c, Zone::Utc);
-        assert_eq!(r.cells.start, "2026-11-24 08:05:00");
-        assert_eq!(r.cells.start_short, "11-24 08:05");
-        assert_eq!(r.cells.duration, "live");
-        assert_eq!(r.cells.media, "message/webmessaging");
-        assert_eq!(r.cells.direction, "inbound");
-        assert_eq!(r.cells.customer, "Eve\\e[2J");
-        assert_eq!(r.cells.agents, "Bob");
-        assert_eq!(
-            Row::new(conv("c2", 0, "a", "b"), Zone::Utc).cells.duration,
-            "12m05s"
-        );
-    }
-
-    #[test]
-    fn rows_keep_only_what_the_screen_shows() {
-        let mut c = conv("c1", 5, "a", "b");
-        c.extra
-            .insert("divisionIds".into(), serde_json::json!(["d"]));
-        c.participants[0].sessions[0].extra.insert(
-            "segments".into(),
-            serde_json::json!([{"segmentType": "interact"}]),
-        );
-        let r = Row::new(c, Zone::Utc);
-        assert!(r.conv.extra.is_empty());
-        assert!(r.conv.participants[0].sessions[0].extra.is_empty());
-        assert_eq!(
-            r.conv.participants[0].sessions[0].media_type.as_deref(),
-            Some("message")
-        );
-    }
-
-    #[test]
-    fn durations() {
-        assert_eq!(duration(5), "5s");
-        assert_eq!(duration(3725), "1h02m");
-        assert_eq!(duration(90000), "1d01h");
-        assert_eq!(duration(-3), "0s");
-    }
-
-    #[test]
     fn pages_merge_in_order_and_duplicates_replace() {
         let mut l = List::default();
         l.reset(1);
-        l.add(
-            vec![conv("c", 30, "x", "y"), conv("b", 20, "x", "y")],
-            Zone::Utc,
-        );
-        l.add(vec![conv("a", 10, "x", "y")], Zone::Utc);
+        l.add(vec![conv("c", 30, "x", "y"), conv("b", 20, "x", "y")]);
+        l.add(vec![conv("a", 10, "x", "y")]);
         assert_eq!(ids(&l), ["c", "b", "a"]);
         // Out of order and a duplicate: sorted, not doubled.
-        l.add(
-            vec![conv("d", 25, "x", "y"), conv("a", 10, "new", "y")],
-            Zone::Utc,
-        );
+        l.add(vec![conv("d", 25, "x", "y"), conv("a", 10, "new", "y")]);
         assert_eq!(ids(&l), ["c", "d", "b", "a"]);
-        assert_eq!(l.row("a").unwrap().cells.customer, "new");
+        assert_eq!(l.row("a").unwrap().cells(Zone::Utc).customer, "new");
     }
 
     #[test]
     fn first_row_is_selected_on_arrival_and_kept_by_id() {
         let mut l = List::default();
         l.reset(1);
-        l.add(vec![conv("b", 20, "x", "y")], Zone::Utc);
+        l.add(vec![conv("b", 20, "x", "y")]);
         assert_eq!(l.selected.as_deref(), Some("b"));
         // A newer row arrives above: the selection stays on b, the cursor moves.
-        l.add(vec![conv("c", 30, "x", "y")], Zone::Utc);
+        l.add(vec![conv("c", 30, "x", "y")]);
         assert_eq!(l.selected.as_deref(), Some("b"));
         assert_eq!(l.cursor, 1);
     }
@@ -669,14 +494,11 @@ pub(crate) mod tests {
     fn filter_matches_ids_names_purposes_and_known_attributes() {
         let mut l = List::default();
         l.reset(1);
-        l.add(
-            vec![
-                conv("c-1", 30, "Jane", "Bob"),
-                conv("c-2", 20, "Ann", "Carl"),
-                conv("c-3", 10, "Zed", "Bob"),
-            ],
-            Zone::Utc,
-        );
+        l.add(vec![
+            conv("c-1", 30, "Jane", "Bob"),
+            conv("c-2", 20, "Ann", "Carl"),
+            conv("c-3", 10, "Zed", "Bob"),
+        ]);
         l.set_filter("BOB");
         assert_eq!(ids(&l), ["c-1", "c-3"]);
         l.set_filter("c-2");
@@ -695,14 +517,11 @@ pub(crate) mod tests {
     fn selection_survives_filter_changes() {
         let mut l = List::default();
         l.reset(1);
-        l.add(
-            vec![
-                conv("c-1", 30, "Jane", "Bob"),
-                conv("c-2", 20, "Ann", "Carl"),
-                conv("c-3", 10, "Zed", "Bob"),
-            ],
-            Zone::Utc,
-        );
+        l.add(vec![
+            conv("c-1", 30, "Jane", "Bob"),
+            conv("c-2", 20, "Ann", "Carl"),
+            conv("c-3", 10, "Zed", "Bob"),
+        ]);
         l.select_at(2);
         l.set_filter("bob");
         assert_eq!(l.selected.as_deref(), Some("c-3"));
@@ -719,21 +538,18 @@ pub(crate) mod tests {
     fn sort_toggles_and_keeps_the_selection() {
         let mut l = List::default();
         l.reset(1);
-        l.add(
-            vec![
-                conv("c", 30, "x", "y"),
-                conv("b", 20, "x", "y"),
-                conv("a", 10, "x", "y"),
-            ],
-            Zone::Utc,
-        );
+        l.add(vec![
+            conv("c", 30, "x", "y"),
+            conv("b", 20, "x", "y"),
+            conv("a", 10, "x", "y"),
+        ]);
         l.select_at(0);
         l.toggle_order();
         assert_eq!(ids(&l), ["a", "b", "c"]);
         assert_eq!(l.selected.as_deref(), Some("c"));
         assert_eq!(l.cursor, 2);
         // Pages arriving newest-first into an oldest-first list still sort.
-        l.add(vec![conv("z", 40, "x", "y")], Zone::Utc);
+        l.add(vec![conv("z", 40, "x", "y")]);
         assert_eq!(ids(&l), ["a", "b", "c", "z"]);
     }
 
@@ -745,7 +561,6 @@ pub(crate) mod tests {
             (0..50)
                 .map(|i| conv(&format!("c{i:02}"), 59 - i, "x", "y"))
                 .collect(),
-            Zone::Utc,
         );
         l.move_by(-5);
         assert_eq!(l.cursor, 0);
@@ -780,7 +595,7 @@ pub(crate) mod tests {
                     c
                 })
                 .collect();
-            l.add(convs, Zone::Utc);
+            l.add(convs);
         }
         (l, t0.elapsed())
     }

@@ -4,14 +4,17 @@
 //! events into state changes and [`app::Effect`]s, [`ui::draw`] turns the state into widgets.
 
 pub mod app;
+pub mod by_id;
 pub mod clipboard;
 pub mod detail;
 pub mod filter;
 pub mod form;
+pub mod haystack;
 pub mod jump;
 pub mod keymap;
 pub mod list;
 pub mod raw;
+pub mod row;
 pub mod sanitize;
 pub mod ui;
 pub mod watch;

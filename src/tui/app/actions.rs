@@ -106,7 +106,7 @@ pub(super) fn export(s: &mut State, format: Format) -> Vec<Effect> {
         .list
         .visible
         .iter()
-        .map(|&i| s.list.rows[i].conv.clone())
+        .map(|&i| s.list.rows[i].conversation())
         .collect();
     let ext = match format {
         Format::Ndjson => "ndjson",

@@ -139,7 +139,7 @@ fn w_watches_the_conversation_shown_and_records_each_change() {
     assert_eq!(last.kind, ChangeKind::Removed { old: "2".into() });
     assert_eq!(last.key, "a");
     // The attributes reached the list row: searchable.
-    assert!(s.list.row("c1").unwrap().haystack.contains('x'));
+    assert!(s.list.haystack("c1").unwrap().contains('x'));
     let status = ui::status::live_text(&s);
     assert!(status.contains("LIVE 2s · updated 12:30:05"), "{status}");
 }

@@ -20,7 +20,7 @@ use crate::genesys::model::{
 };
 use crate::tui::app::{Focus, State};
 use crate::tui::detail::{Fetched, Item, ItemSpan};
-use crate::tui::list::{Row, duration};
+use crate::tui::row::{Row, duration};
 use crate::tui::sanitize::{sanitize, sanitize_opt};
 use crate::tui::watch::{Change, ChangeKind, WatchState};
 
@@ -142,7 +142,7 @@ pub fn pane(s: &State, w: usize, t: Theme) -> Pane {
     let conv = live.map(|l| l.conv.as_ref());
     let mut shown_live: Vec<&str> = Vec::new();
     if let Some(row) = row {
-        for p in &row.conv.participants {
+        for p in &row.conversation().participants {
             let lp = conv.and_then(|c| c.participants.iter().find(|x| x.id == p.participant_id));
             if let Some(lp) = lp {
                 shown_live.push(&lp.id);
@@ -178,15 +178,9 @@ fn header(
     let fmt = |d| zone.format(d, "%Y-%m-%d %H:%M:%S");
     let (start, end, dur, media, direction) = match (row, live) {
         (Some(r), _) => {
-            let c = &r.cells;
-            let end = r.conv.end().map(fmt).unwrap_or_else(|| "live".into());
-            (
-                c.start.clone(),
-                end,
-                c.duration.clone(),
-                c.media.clone(),
-                c.direction.clone(),
-            )
+            let c = r.cells(zone);
+            let end = r.end().map(fmt).unwrap_or_else(|| "live".into());
+            (c.start, end, c.duration, c.media, c.direction)
         }
         (None, Some(c)) => {
             let st = c.start_time.as_deref().and_then(parse_time);

@@ -9,7 +9,8 @@ use super::text::fit;
 use super::theme::Theme;
 use crate::genesys::query::Order;
 use crate::tui::app::{Focus, State};
-use crate::tui::list::{Cells, Load};
+use crate::tui::list::Load;
+use crate::tui::row::Cells;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Col {
@@ -193,15 +194,17 @@ pub fn draw(f: &mut Frame, s: &State, area: Rect, t: Theme) {
         ),
     )
     .style(t.title());
+    let zone = s.zone();
+    // Display strings for the rows on screen only.
     let rows = l.visible[offset..(offset + height).min(l.visible.len())]
         .iter()
         .enumerate()
         .map(|(i, &ri)| {
-            let row = &l.rows[ri];
+            let row = l.rows[ri].cells(zone);
             let sel = offset + i == l.cursor;
             let mark = if sel { "▶" } else { " " };
             let cells = std::iter::once(Cell::from(mark)).chain(cols.iter().map(|(c, w)| {
-                let text = c.text(&row.cells, short_start);
+                let text = c.text(&row, short_start);
                 Cell::from(fit(text, *w as usize))
             }));
             let r = Row::new(cells);

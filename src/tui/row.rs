@@ -1,0 +1,764 @@
+//! One conversation of the list, kept small: 100,000 of them must fit in about 100 MB.
+//!
+//! A row holds its conversation encoded in one byte string (UUIDs as 16 bytes, API timestamps
+//! as 8, common words such as `customer` or `webmessaging` as one). The encoding is exact:
+//! [`Row::conversation`] gives back the same [`AnalyticsConversation`] that went in, minus what
+//! the screen never shows ([`extra`](AnalyticsConversation::extra) fields: segments, metrics,
+//! flow, ...). Display strings are made, and sanitised, only for the rows drawn
+//! ([`Row::cells`]). The text the filter searches is made here and kept by the list, with every
+//! other row's (see [`super::haystack`]).
+
+use std::borrow::Cow;
+
+use chrono::{DateTime, TimeZone, Utc};
+
+use crate::genesys::model::{
+    AnalyticsConversation, AnalyticsParticipant, AnalyticsSession, Attributes, format_time,
+    parse_time,
+};
+use crate::timespec::Zone;
+
+use super::sanitize::{sanitize, sanitize_opt};
+
+/// Lower-cased attribute pairs (key, value), for `attr:` filter terms.
+pub type Pairs = [(Box<str>, Box<str>)];
+
+/// Separates the parts of the filter's text, so that a word cannot match across two of them.
+const SEP: char = '\u{1f}';
+
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// The conversation's start, for sorting.
+    pub start: Option<DateTime<Utc>>,
+    /// The conversation, encoded (see [`encode`]).
+    data: Box<[u8]>,
+    /// Every participant's attributes, lower-cased, once known (for `attr:`).
+    pub attrs: Option<Box<Pairs>>,
+}
+
+impl Row {
+    /// The row, and the lower-cased text the filter searches in it: id, names, purposes,
+    /// attributes when known.
+    pub fn new(conv: AnalyticsConversation) -> (Row, String) {
+        let mut hay = conv.conversation_id.to_lowercase();
+        let mut pairs: Option<Vec<_>> = None;
+        for p in &conv.participants {
+            for s in [p.participant_name.as_deref(), p.purpose.as_deref()]
+                .into_iter()
+                .flatten()
+            {
+                hay.push(SEP);
+                hay.push_str(&s.to_lowercase());
+            }
+            if let Some(a) = &p.attributes {
+                push_attributes(&mut hay, a);
+                pairs.get_or_insert_default().extend(lower_pairs(a));
+            }
+        }
+        let row = Row {
+            start: conv.start(),
+            data: encode(&conv),
+            attrs: pairs.map(Vec::into_boxed_slice),
+        };
+        (row, hay)
+    }
+
+    pub fn id(&self) -> &str {
+        match self.reader().field() {
+            Some(Cow::Borrowed(id)) => id,
+            // `encode` writes the id as text.
+            _ => unreachable!("a row's id is stored as text"),
+        }
+    }
+
+    /// The conversation as it arrived (without its `extra` fields), with the attributes
+    /// learnt since.
+    pub fn conversation(&self) -> AnalyticsConversation {
+        let mut r = self.reader();
+        let own = |v: Option<Cow<str>>| v.map(Cow::into_owned);
+        let conversation_id = own(r.field()).unwrap_or_default();
+        let conversation_start = own(r.field());
+        let conversation_end = own(r.field());
+        let originating_direction = own(r.field());
+        let participants = (0..r.len())
+            .map(|_| AnalyticsParticipant {
+                participant_id: own(r.field()).unwrap_or_default(),
+                participant_name: own(r.field()),
+                purpose: own(r.field()),
+                user_id: own(r.field()),
+                sessions: (0..r.len())
+                    .map(|_| AnalyticsSession {
+                        session_id: own(r.field()),
+                        media_type: own(r.field()),
+                        message_type: own(r.field()),
+                        direction: own(r.field()),
+                        extra: Default::default(),
+                    })
+                    .collect(),
+                attributes: (r.byte() == SOME).then(|| {
+                    (0..r.len())
+                        .map(|_| {
+                            (
+                                own(r.field()).unwrap_or_default(),
+                                own(r.field()).unwrap_or_default(),
+                            )
+                        })
+                        .collect()
+                }),
+                extra: Default::default(),
+            })
+            .collect();
+        AnalyticsConversation {
+            conversation_id,
+            conversation_start,
+            conversation_end,
+            originating_direction,
+            participants,
+            extra: Default::default(),
+        }
+    }
+
+    /// The row's display strings, sanitised. Made when drawn (about 40 rows a frame), from
+    /// only the fields the columns show.
+    pub fn cells(&self, zone: Zone) -> Cells {
+        let mut r = self.reader();
+        let id = r.value();
+        r.value(); // the start: `self.start`
+        let end = r.value().and_then(Value::time);
+        let mut direction = r.value();
+        let mut media = None;
+        let (mut customers, mut agents) = (Vec::new(), Vec::new());
+        for _ in 0..r.len() {
+            r.value(); // participant id
+            let name = r.value();
+            let purpose = r.value();
+            r.value(); // user id
+            for _ in 0..r.len() {
+                r.value(); // session id
+                let (m, t, d) = (r.value(), r.value(), r.value());
+                // From the first session that has them.
+                if media.is_none() && m.is_some() {
+                    media = Some((m, t));
+                }
+                direction = direction.or(d);
+            }
+            r.skip_attributes();
+            match (purpose, name) {
+                (Some(p), Some(n)) if p.is("customer") => customers.push(n.text()),
+                (Some(p), Some(n)) if p.is("agent") => agents.push(n.text()),
+                _ => {}
+            }
+        }
+        let start = self.start;
+        Cells {
+            start: start
+                .map(|t| zone.format(t, "%Y-%m-%d %H:%M:%S"))
+                .unwrap_or_else(|| "?".into()),
+            start_short: start
+                .map(|t| zone.format(t, "%m-%d %H:%M"))
+                .unwrap_or_else(|| "?".into()),
+            duration: match (start, end) {
+                (_, None) => "live".into(),
+                (Some(a), Some(b)) => duration((b - a).num_seconds()),
+                (None, Some(_)) => "?".into(),
+            },
+            media: match media {
+                Some((Some(m), Some(t))) => sanitize(&format!("{}/{}", m.text(), t.text())),
+                Some((Some(m), None)) => sanitize(&m.text()),
+                _ => "?".into(),
+            },
+            direction: direction.map(|d| sanitize(&d.text())).unwrap_or_default(),
+            customer: sanitize(&customers.join(", ")),
+            agents: sanitize(&agents.join(", ")),
+            id: sanitize_opt(id.map(Value::text).as_deref()),
+        }
+    }
+
+    /// The conversation's end, `None` while it goes on.
+    pub fn end(&self) -> Option<DateTime<Utc>> {
+        let mut r = self.reader();
+        r.value(); // id
+        r.value(); // start
+        r.value().and_then(Value::time)
+    }
+
+    /// Records the participants' attributes (by participant id; they replace what was known):
+    /// they become matchable by `attr:` terms, and exported. Returns the text to add to the
+    /// row's filter text, so that they are searchable too.
+    pub fn learn_attributes(&mut self, by_participant: &[(String, Attributes)]) -> String {
+        let mut conv = self.conversation();
+        let mut hay = String::new();
+        let mut pairs = Vec::new();
+        for (pid, a) in by_participant {
+            push_attributes(&mut hay, a);
+            pairs.extend(lower_pairs(a));
+            if let Some(p) = conv
+                .participants
+                .iter_mut()
+                .find(|p| p.participant_id == *pid)
+            {
+                p.attributes = Some(a.clone());
+            }
+        }
+        self.data = encode(&conv);
+        self.attrs = Some(pairs.into());
+        hay
+    }
+
+    fn reader(&self) -> Reader<'_> {
+        Reader { data: &self.data }
+    }
+}
+
+fn lower_pairs(a: &Attributes) -> impl Iterator<Item = (Box<str>, Box<str>)> + '_ {
+    a.iter()
+        .map(|(k, v)| (k.to_lowercase().into(), v.to_lowercase().into()))
+}
+
+fn push_attributes(hay: &mut String, a: &Attributes) {
+    for (k, v) in a {
+        hay.push(SEP);
+        hay.push_str(&k.to_lowercase());
+        hay.push(SEP);
+        hay.push_str(&v.to_lowercase());
+    }
+}
+
+/// One row's display strings, sanitised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cells {
+    pub start: String,
+    /// `MM-DD HH:MM` for narrow terminals.
+    pub start_short: String,
+    pub duration: String,
+    pub media: String,
+    pub direction: String,
+    pub customer: String,
+    pub agents: String,
+    pub id: String,
+}
+
+/// `45s`, `12m05s`, `2h03m`, `3d04h`.
+pub fn duration(secs: i64) -> String {
+    let s = secs.max(0);
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m{:02}s", s / 60, s % 60),
+        3600..86400 => format!("{}h{:02}m", s / 3600, s % 3600 / 60),
+        _ => format!("{}d{:02}h", s / 86400, s % 86400 / 3600),
+    }
+}
+
+// The encoding: fields in a fixed order (see `encode`), each a tag byte and what it needs.
+/// An absent value (and an empty participant id, which the model keeps as "").
+const NONE: u8 = 0;
+/// Text: its length in bytes (LEB128), then the bytes.
+const TEXT: u8 = 1;
+/// A lower-case hyphenated UUID: 16 bytes.
+const UUID: u8 = 2;
+/// A timestamp as the API writes it (`format_time`): milliseconds since the epoch, 8 bytes.
+const TIME: u8 = 3;
+/// Attributes known (else `NONE`): their count, then (key, value) fields.
+const SOME: u8 = 4;
+/// `WORDS[tag - WORD]`.
+const WORD: u8 = 5;
+
+/// What most rows say, one byte each (vocabularies of purpose, media type, message type,
+/// direction). Append only: the position is the code.
+const WORDS: &[&str] = &[
+    "customer",
+    "agent",
+    "acd",
+    "workflow",
+    "botflow",
+    "ivr",
+    "external",
+    "user",
+    "voicemail",
+    "voicesurveyflow",
+    "outbound",
+    "inbound",
+    "station",
+    "api",
+    "dialer",
+    "fax",
+    "group",
+    "voice",
+    "chat",
+    "email",
+    "message",
+    "callback",
+    "cobrowse",
+    "video",
+    "screenshare",
+    "unknown",
+    "webmessaging",
+    "sms",
+    "facebook",
+    "twitter",
+    "whatsapp",
+    "open",
+    "line",
+    "instagram",
+    "apple",
+];
+
+/// The fields in a fixed order, each in the shortest form that gives it back exactly; the id
+/// as text, so that [`Row::id`] can lend it.
+fn encode(c: &AnalyticsConversation) -> Box<[u8]> {
+    let mut w = Writer(Vec::with_capacity(64 + 64 * c.participants.len()));
+    w.text(&c.conversation_id);
+    w.field(c.conversation_start.as_deref());
+    w.field(c.conversation_end.as_deref());
+    w.field(c.originating_direction.as_deref());
+    w.len(c.participants.len());
+    for p in &c.participants {
+        w.field(Some(p.participant_id.as_str()).filter(|s| !s.is_empty()));
+        w.field(p.participant_name.as_deref());
+        w.field(p.purpose.as_deref());
+        w.field(p.user_id.as_deref());
+        w.len(p.sessions.len());
+        for s in &p.sessions {
+            w.field(s.session_id.as_deref());
+            w.field(s.media_type.as_deref());
+            w.field(s.message_type.as_deref());
+            w.field(s.direction.as_deref());
+        }
+        match &p.attributes {
+            None => w.0.push(NONE),
+            Some(a) => {
+                w.0.push(SOME);
+                w.len(a.len());
+                for (k, v) in a {
+                    w.field(Some(k));
+                    w.field(Some(v));
+                }
+            }
+        }
+    }
+    w.0.into()
+}
+
+struct Writer(Vec<u8>);
+
+impl Writer {
+    fn len(&mut self, mut n: usize) {
+        loop {
+            let low = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                self.0.push(low);
+                return;
+            }
+            self.0.push(low | 0x80);
+        }
+    }
+
+    fn text(&mut self, s: &str) {
+        self.0.push(TEXT);
+        self.len(s.len());
+        self.0.extend_from_slice(s.as_bytes());
+    }
+
+    /// The shortest form that gives `s` back exactly.
+    fn field(&mut self, s: Option<&str>) {
+        let Some(s) = s else {
+            self.0.push(NONE);
+            return;
+        };
+        if let Some(i) = WORDS.iter().position(|w| *w == s) {
+            self.0.push(WORD + i as u8);
+        } else if let Some(u) = uuid(s) {
+            self.0.push(UUID);
+            self.0.extend_from_slice(&u.to_be_bytes());
+        } else if let Some(t) = parse_time(s).filter(|&t| format_time(t) == s) {
+            self.0.push(TIME);
+            self.0
+                .extend_from_slice(&t.timestamp_millis().to_be_bytes());
+        } else {
+            self.text(s);
+        }
+    }
+}
+
+struct Reader<'a> {
+    data: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn byte(&mut self) -> u8 {
+        let (&b, rest) = self.data.split_first().expect("a row's encoding is whole");
+        self.data = rest;
+        b
+    }
+
+    fn bytes<const N: usize>(&mut self) -> [u8; N] {
+        let (b, rest) = self
+            .data
+            .split_first_chunk()
+            .expect("a row's encoding is whole");
+        self.data = rest;
+        *b
+    }
+
+    fn len(&mut self) -> usize {
+        let mut n = 0;
+        let mut shift = 0;
+        loop {
+            let b = self.byte();
+            n |= usize::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return n;
+            }
+            shift += 7;
+        }
+    }
+
+    fn value(&mut self) -> Option<Value<'a>> {
+        Some(match self.byte() {
+            NONE => return None,
+            TEXT => {
+                let n = self.len();
+                let (s, rest) = self.data.split_at(n);
+                self.data = rest;
+                // Written from a `str`, so this does not fail.
+                Value::Text(std::str::from_utf8(s).expect("a row's text is UTF-8"))
+            }
+            UUID => Value::Uuid(u128::from_be_bytes(self.bytes())),
+            TIME => Value::Time(i64::from_be_bytes(self.bytes())),
+            w => Value::Text(WORDS[usize::from(w - WORD)]),
+        })
+    }
+
+    fn field(&mut self) -> Option<Cow<'a, str>> {
+        self.value().map(Value::text)
+    }
+
+    fn skip_attributes(&mut self) {
+        if self.byte() == SOME {
+            for _ in 0..2 * self.len() {
+                self.value();
+            }
+        }
+    }
+}
+
+/// A field as encoded, made text only when wanted.
+#[derive(Debug, Clone, Copy)]
+enum Value<'a> {
+    Text(&'a str),
+    Uuid(u128),
+    /// Milliseconds since the epoch.
+    Time(i64),
+}
+
+impl<'a> Value<'a> {
+    fn text(self) -> Cow<'a, str> {
+        match self {
+            Value::Text(s) => Cow::Borrowed(s),
+            Value::Uuid(n) => Cow::Owned(format_uuid(n)),
+            Value::Time(ms) => Cow::Owned(format_time(millis(ms))),
+        }
+    }
+
+    /// As [`parse_time`] would read the text.
+    fn time(self) -> Option<DateTime<Utc>> {
+        match self {
+            Value::Text(s) => parse_time(s),
+            Value::Uuid(_) => None,
+            Value::Time(ms) => Some(millis(ms)),
+        }
+    }
+
+    fn is(self, word: &str) -> bool {
+        matches!(self, Value::Text(s) if s == word)
+    }
+}
+
+fn millis(ms: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+}
+
+/// A UUID written as the API does (lower-case hex, hyphenated), as a number.
+fn uuid(s: &str) -> Option<u128> {
+    let b = s.as_bytes();
+    if b.len() != 36 {
+        return None;
+    }
+    let mut n: u128 = 0;
+    for (i, &c) in b.iter().enumerate() {
+        if matches!(i, 8 | 13 | 18 | 23) {
+            if c != b'-' {
+                return None;
+            }
+            continue;
+        }
+        let d = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            _ => return None,
+        };
+        n = n << 4 | u128::from(d);
+    }
+    Some(n)
+}
+
+fn format_uuid(n: u128) -> String {
+    let h = format!("{n:032x}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::list::tests::conv;
+
+    #[test]
+    fn row_cells_are_sanitised() {
+        let mut c = conv("c1", 5, "Eve\x1b[2J", "Bob");
+        c.conversation_end = None;
+        let r = Row::new(c).0.cells(Zone::Utc);
+        assert_eq!(r.start, "2026-11-24 08:05:00");
+        assert_eq!(r.start_short, "11-24 08:05");
+        assert_eq!(r.duration, "live");
+        assert_eq!(r.media, "message/webmessaging");
+        assert_eq!(r.direction, "inbound");
+        assert_eq!(r.customer, "Eve\\e[2J");
+        assert_eq!(r.agents, "Bob");
+        assert_eq!(
+            Row::new(conv("c2", 0, "a", "b"))
+                .0
+                .cells(Zone::Utc)
+                .duration,
+            "12m05s"
+        );
+    }
+
+    #[test]
+    fn cells_take_media_and_direction_from_the_first_session_that_has_them() {
+        let mut c = conv("c1", 5, "Ann", "Bob");
+        c.originating_direction = None;
+        let p = &mut c.participants;
+        p[0].sessions[0] = AnalyticsSession::default();
+        p[1].sessions[0].media_type = Some("voice".into());
+        p[1].sessions[0].message_type = None;
+        p[1].sessions[0].direction = None;
+        p[2].sessions[0].direction = Some("outbound".into());
+        p[2].sessions[0].media_type = Some("chat".into());
+        p.push(AnalyticsParticipant {
+            purpose: Some("agent".into()),
+            participant_name: Some("Cy\u{202e}".into()),
+            ..Default::default()
+        });
+        p.push(AnalyticsParticipant {
+            purpose: Some("customer".into()),
+            ..Default::default()
+        });
+        let r = Row::new(c.clone()).0;
+        let cells = r.cells(Zone::Utc);
+        assert_eq!(cells, cells_of(&c));
+        assert_eq!(cells.media, "voice");
+        assert_eq!(cells.direction, "outbound");
+        assert_eq!(cells.customer, "Ann");
+        assert_eq!(cells.agents, "Bob, Cy\\u{202e}");
+        assert_eq!(cells.id, "c1");
+        assert_eq!(
+            r.end(),
+            Some(Utc.with_ymd_and_hms(2026, 11, 24, 8, 17, 5).unwrap())
+        );
+        let bare = Row::new(AnalyticsConversation::default())
+            .0
+            .cells(Zone::Utc);
+        assert_eq!(
+            (
+                bare.start.as_str(),
+                bare.duration.as_str(),
+                bare.media.as_str()
+            ),
+            ("?", "live", "?")
+        );
+    }
+
+    /// The cells as the list made them from the whole conversation, before rows were encoded.
+    fn cells_of(c: &AnalyticsConversation) -> Cells {
+        let start = c.start();
+        let (media, message) = c.media();
+        let media = match (media, message) {
+            (Some(m), Some(t)) => format!("{m}/{t}"),
+            (Some(m), None) => m.to_string(),
+            _ => "?".into(),
+        };
+        let direction = c
+            .originating_direction
+            .clone()
+            .or_else(|| {
+                c.participants
+                    .iter()
+                    .flat_map(|p| &p.sessions)
+                    .find_map(|s| s.direction.clone())
+            })
+            .unwrap_or_default();
+        let names = |purpose: &str| {
+            let v: Vec<&str> = c
+                .participants
+                .iter()
+                .filter(|p| p.purpose.as_deref() == Some(purpose))
+                .filter_map(|p| p.participant_name.as_deref())
+                .collect();
+            v.join(", ")
+        };
+        let zone = Zone::Utc;
+        Cells {
+            start: start
+                .map(|t| zone.format(t, "%Y-%m-%d %H:%M:%S"))
+                .unwrap_or_else(|| "?".into()),
+            start_short: start
+                .map(|t| zone.format(t, "%m-%d %H:%M"))
+                .unwrap_or_else(|| "?".into()),
+            duration: match (start, c.end()) {
+                (_, None) => "live".into(),
+                (Some(a), Some(b)) => duration((b - a).num_seconds()),
+                (None, Some(_)) => "?".into(),
+            },
+            media: sanitize(&media),
+            direction: sanitize(&direction),
+            customer: sanitize(&names("customer")),
+            agents: sanitize(&names("agent")),
+            id: sanitize_opt(Some(&c.conversation_id)),
+        }
+    }
+
+    #[test]
+    fn cells_are_as_they_were_for_the_simulated_conversations_hostile_too() {
+        for hostile in [false, true] {
+            let ds = crate::sim::Dataset::new(&crate::sim::SimConfig {
+                conversations: 300,
+                hostile,
+                ..Default::default()
+            });
+            let escaped = check(&ds);
+            assert_eq!(escaped, hostile);
+        }
+    }
+
+    /// Whether any cell had something escaped.
+    fn check(ds: &crate::sim::Dataset) -> bool {
+        let mut escaped = false;
+        for i in 0..300 {
+            let c = ds.analytics_with_attributes(i, Utc::now());
+            let row = Row::new(c.clone()).0;
+            let cells = row.cells(Zone::Utc);
+            assert_eq!(cells, cells_of(&c), "{i}");
+            escaped |= cells.customer.contains('\\') || cells.agents.contains('\\');
+            let mut slim = c;
+            slim.extra.clear();
+            for p in &mut slim.participants {
+                p.extra.clear();
+                p.sessions.iter_mut().for_each(|s| s.extra.clear());
+            }
+            assert_eq!(row.conversation(), slim, "{i}");
+        }
+        escaped
+    }
+
+    #[test]
+    fn rows_keep_only_what_the_screen_shows() {
+        let mut c = conv("c1", 5, "a", "b");
+        c.extra
+            .insert("divisionIds".into(), serde_json::json!(["d"]));
+        c.participants[0].sessions[0].extra.insert(
+            "segments".into(),
+            serde_json::json!([{"segmentType": "interact"}]),
+        );
+        let r = Row::new(c).0.conversation();
+        assert!(r.extra.is_empty());
+        assert!(r.participants[0].sessions[0].extra.is_empty());
+        assert_eq!(
+            r.participants[0].sessions[0].media_type.as_deref(),
+            Some("message")
+        );
+    }
+
+    /// Every kept field comes back exactly, whatever form the encoding chose for it.
+    #[test]
+    fn a_row_gives_its_conversation_back_exactly() {
+        let uuid = "0f8fad5b-d9cb-469f-a165-70867728950e";
+        let hostile = format!("\u{202e}\x1b]0;x\x07{}", "é".repeat(20_000));
+        let mut c = conv(uuid, 5, &hostile, "");
+        c.conversation_end = Some("2026-11-24T08:17:05.1234Z".into());
+        c.originating_direction = Some("Inbound".into());
+        let p = &mut c.participants;
+        p[0].participant_id = uuid.to_uppercase();
+        p[0].user_id = Some(String::new());
+        p[0].attributes = Some(Attributes::new());
+        p[1].participant_id = String::new();
+        p[1].purpose = None;
+        p[1].sessions.clear();
+        p[2].sessions.push(AnalyticsSession {
+            session_id: Some(format!("{uuid}x")),
+            direction: Some(uuid.into()),
+            ..Default::default()
+        });
+        p[2].attributes = Some(
+            [
+                ("Tier".to_string(), "Gold".to_string()),
+                ("k\0".into(), "2026-11-24T08:00:00.000Z".into()),
+            ]
+            .into(),
+        );
+        let (row, hay) = Row::new(c.clone());
+        assert_eq!(row.conversation(), c);
+        assert!(hay.starts_with(uuid));
+        assert_eq!(row.id(), uuid);
+        let upper = AnalyticsConversation {
+            conversation_id: "ID-Ä".into(),
+            ..Default::default()
+        };
+        let (row, hay) = Row::new(upper.clone());
+        assert_eq!(row.conversation(), upper);
+        assert_eq!(row.id(), "ID-Ä");
+        assert_eq!(hay, "id-ä");
+    }
+
+    #[test]
+    fn uuids_and_times_take_their_compact_forms_only_when_exact() {
+        assert_eq!(
+            uuid("0f8fad5b-d9cb-469f-a165-70867728950e").map(format_uuid),
+            Some("0f8fad5b-d9cb-469f-a165-70867728950e".into())
+        );
+        for s in [
+            "0F8FAD5B-D9CB-469F-A165-70867728950E",
+            "0f8fad5bd9cb469fa16570867728950e",
+            "0f8fad5b-d9cb-469f-a165-70867728950",
+            "0f8fad5b+d9cb-469f-a165-70867728950e",
+        ] {
+            assert_eq!(uuid(s), None, "{s}");
+        }
+        let mut w = Writer(Vec::new());
+        w.field(Some("2026-11-24T08:00:00.000Z"));
+        w.field(Some("2026-11-24T08:00:00Z"));
+        assert_eq!(w.0[0], TIME);
+        assert_eq!(w.0[9], TEXT);
+    }
+
+    #[test]
+    fn learnt_attributes_are_searchable_matchable_and_kept() {
+        let (mut r, _) = Row::new(conv("c1", 5, "a", "b"));
+        assert!(r.attrs.is_none());
+        let a: Attributes = [("Tier".to_string(), "Gold".to_string())].into();
+        let hay = r.learn_attributes(&[("c1-p1".into(), a.clone()), ("nobody".into(), a.clone())]);
+        assert_eq!(hay, "\u{1f}tier\u{1f}gold\u{1f}tier\u{1f}gold");
+        assert_eq!(r.attrs.as_deref().map(<[_]>::len), Some(2));
+        let c = r.conversation();
+        assert_eq!(c.participants[0].attributes.as_ref(), Some(&a));
+        assert_eq!(c.participants[1].attributes, None);
+        assert_eq!(r.id(), "c1");
+    }
+}
