@@ -11,6 +11,7 @@ use convoscope::paging::PageEvent;
 use convoscope::sim::{Dataset, SimConfig};
 use convoscope::timespec::Zone;
 use convoscope::tui::app::{Event, Init, State, update};
+use convoscope::tui::detail::Fresh;
 use divan::Bencher;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -45,15 +46,19 @@ fn now() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap()
 }
 
-/// 100,000 conversations as the API sends them, in pages of 100 (newest first).
-static PAGES: LazyLock<Vec<Vec<AnalyticsConversation>>> = LazyLock::new(|| {
-    let ds = Dataset::new(&SimConfig {
+/// The simulator's 100,000 conversations.
+static DATA: LazyLock<Dataset> = LazyLock::new(|| {
+    Dataset::new(&SimConfig {
         conversations: ROWS,
         days: 30,
         until: now(),
         ..SimConfig::default()
-    });
-    let all: Vec<AnalyticsConversation> = (0..ROWS).rev().map(|i| ds.analytics(i)).collect();
+    })
+});
+
+/// 100,000 conversations as the API sends them, in pages of 100 (newest first).
+static PAGES: LazyLock<Vec<Vec<AnalyticsConversation>>> = LazyLock::new(|| {
+    let all: Vec<AnalyticsConversation> = (0..ROWS).rev().map(|i| DATA.analytics(i)).collect();
     all.chunks(100).map(<[_]>::to_vec).collect()
 });
 
@@ -66,6 +71,12 @@ fn key(c: char) -> Event {
 
 /// A 200x50 screen with every page loaded and the first row selected.
 fn loaded() -> State {
+    loaded_n(ROWS)
+}
+
+/// A 200x50 screen with the first `rows` conversations loaded, the first row selected and its
+/// participants' attributes shown (as after its fetch): the frame a user looks at.
+fn loaded_n(rows: usize) -> State {
     let mut s = State::new(Init {
         from: Some("2026-10-21".into()),
         to: Some("2026-11-20".into()),
@@ -84,18 +95,36 @@ fn loaded() -> State {
     );
     update(&mut s, Event::Submit { now: now() });
     let query_id = s.query_seq;
-    for (n, page) in PAGES.iter().enumerate() {
+    for (n, page) in PAGES.iter().take(rows / 100).enumerate() {
         update(
             &mut s,
             Event::Page(PageEvent::Page {
                 query_id,
                 page_number: n as u32 + 1,
-                total_hits: ROWS as u64,
+                total_hits: rows as u64,
                 conversations: page.clone(),
             }),
         );
     }
-    assert_eq!(s.list.rows.len(), ROWS);
+    assert_eq!(s.list.rows.len(), rows);
+    s
+}
+
+/// `s` with its selected conversation fetched (GET conversation, with attributes).
+fn with_detail(mut s: State) -> State {
+    let id = s.list.selected.clone().unwrap();
+    let i = DATA.index_of(&id).unwrap();
+    let generation = s.detail.generation;
+    update(&mut s, Event::Debounced { generation });
+    update(
+        &mut s,
+        Event::Fetched {
+            id,
+            generation,
+            result: Ok(Fresh::from_conversation(DATA.conversation(i, now()))),
+            at: now(),
+        },
+    );
     s
 }
 
@@ -115,10 +144,11 @@ fn main() {
     divan::main();
 }
 
-/// Benchmark 2, one frame (list + detail) with 100,000 conversations loaded.
-#[divan::bench]
-fn draw_frame_100k(bencher: Bencher) {
-    let s = loaded();
+/// Benchmark 2, one frame (list + detail with its attributes) with 100,000 conversations
+/// loaded, and with 10,000 (the same: only the rows shown are drawn).
+#[divan::bench(args = [10_000, 100_000])]
+fn draw_frame(bencher: Bencher, rows: usize) {
+    let s = with_detail(loaded_n(rows));
     let mut t = Terminal::new(TestBackend::new(200, 50)).unwrap();
     bencher.bench_local(|| {
         t.draw(|f| convoscope::tui::ui::draw(f, &s)).unwrap();
