@@ -510,12 +510,7 @@ impl Client {
         obs: Observer<'_>,
         limiter: Option<&Limiter>,
     ) -> Result<Conversation> {
-        let v = self.conversation_json_with(id, obs, limiter).await?;
-        serde_json::from_value(v).map_err(|e| Error::Decode {
-            what: format!("conversation {id}"),
-            detail: e.to_string(),
-            context_id: None,
-        })
+        Ok(self.conversation_raw_with(id, obs, limiter).await?.0)
     }
 
     /// The live conversation, and its JSON text exactly as the API sent it (key order and
@@ -525,9 +520,20 @@ impl Client {
         id: &str,
         obs: Observer<'_>,
     ) -> Result<(Conversation, String)> {
+        self.conversation_raw_with(id, obs, None).await
+    }
+
+    /// GET conversation, decoded once from the body as received; with a limiter, every attempt
+    /// takes one of its permits.
+    async fn conversation_raw_with(
+        &self,
+        id: &str,
+        obs: Observer<'_>,
+        limiter: Option<&Limiter>,
+    ) -> Result<(Conversation, String)> {
         let id = checked_id(id)?;
         let raw: Box<serde_json::value::RawValue> =
-            self.call(conversation_call(id, None), obs).await?;
+            self.call(conversation_call(id, limiter), obs).await?;
         let conv = serde_json::from_str(raw.get()).map_err(|e| Error::Decode {
             what: format!("conversation {id}"),
             detail: e.to_string(),
@@ -536,25 +542,10 @@ impl Client {
         Ok((conv, raw.get().to_string()))
     }
 
-    /// The live conversation exactly as the API returned it.
+    /// The live conversation exactly as the API returned it, as JSON.
     pub async fn conversation_json(&self, id: &str) -> Result<Value> {
-        self.conversation_json_observed(id, &quiet).await
-    }
-
-    pub async fn conversation_json_observed(&self, id: &str, obs: Observer<'_>) -> Result<Value> {
-        self.conversation_json_with(id, obs, None).await
-    }
-
-    /// The live conversation exactly as the API returned it; with a limiter, every attempt takes
-    /// one of its permits.
-    pub async fn conversation_json_with(
-        &self,
-        id: &str,
-        obs: Observer<'_>,
-        limiter: Option<&Limiter>,
-    ) -> Result<Value> {
         let id = checked_id(id)?;
-        self.call(conversation_call(id, limiter), obs).await
+        self.call(conversation_call(id, None), &quiet).await
     }
 
     /// Starts an async details job.
