@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::genesys::Error;
 use crate::genesys::model::Conversation;
 
-use super::app::Effect;
+use super::event::Effect;
 use super::sanitize::sanitize;
 
 /// How many conversations' answers are kept.

@@ -3,7 +3,10 @@
 
 use super::tests::{key, now, page, state, typ};
 use super::*;
+use crate::genesys::Error;
 use crate::genesys::model::{Conversation, ConversationParticipant};
+use crate::genesys::query::Interval;
+use crate::tui::detail::Fresh;
 use crate::tui::list::tests::conv;
 use crate::tui::watch::{ChangeKind, WatchState};
 use chrono::Duration as Dur;

@@ -1,7 +1,10 @@
 //! State tests of the whole screen: keys, pages and fetches in, state and effects out.
 
 use super::*;
+use crate::genesys::Error;
 use crate::genesys::model::Conversation;
+use crate::genesys::query::Interval;
+use crate::tui::detail::Fresh;
 use crate::tui::list::tests::conv;
 use chrono::TimeZone;
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};

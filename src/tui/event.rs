@@ -1,0 +1,178 @@
+//! What happens (events into `update`) and what `update` asks the loop to do (effects): data,
+//! shared by the state, the loop and the background jobs.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use ratatui::crossterm::event::{KeyEvent, MouseEvent};
+
+use crate::export::Format;
+use crate::genesys::Error;
+use crate::genesys::client::CallRecord;
+use crate::genesys::model::{AnalyticsConversation, Attributes};
+use crate::genesys::query::{Interval, Media, Order};
+use crate::paging::{PageEvent, Resume};
+
+use super::detail::Fresh;
+
+#[derive(Debug, Clone)]
+pub enum Event {
+    Key {
+        key: KeyEvent,
+        now: DateTime<Utc>,
+    },
+    Mouse(MouseEvent),
+    Resize {
+        width: u16,
+        height: u16,
+    },
+    /// Submit the form as it is (the `auto_submit` start).
+    Submit {
+        now: DateTime<Utc>,
+    },
+    Page(PageEvent),
+    Debounced {
+        generation: u64,
+    },
+    Fetched {
+        id: String,
+        generation: u64,
+        result: Result<Fresh, Error>,
+        /// When the answer arrived.
+        at: DateTime<Utc>,
+    },
+    /// The detail's fetch of `generation` waits before retrying, until then.
+    DetailWaiting {
+        generation: u64,
+        until: DateTime<Utc>,
+        reason: String,
+    },
+    /// The watch's timer of `generation` went off.
+    WatchDue {
+        generation: u64,
+        now: DateTime<Utc>,
+    },
+    /// A watch refetch came back.
+    Watched {
+        id: String,
+        generation: u64,
+        result: Result<Fresh, Error>,
+        at: DateTime<Utc>,
+    },
+    /// The list refresh timer of `generation` went off.
+    FollowDue {
+        generation: u64,
+        now: DateTime<Utc>,
+    },
+    /// One conversation's attributes, fetched in the background for an `attr:` filter: per
+    /// participant id, or why they could not be had.
+    Attributes {
+        fetch_id: u64,
+        id: String,
+        result: Result<Vec<(String, Attributes)>, String>,
+    },
+    /// How the background attribute fetch is going (an async job's state).
+    AttributesNote {
+        fetch_id: u64,
+        note: String,
+    },
+    /// The background attribute fetch `fetch_id` is over.
+    AttributesDone {
+        fetch_id: u64,
+        /// Set when it stopped early.
+        error: Option<String>,
+    },
+    /// The screen's export was written (the number of conversations), or not.
+    Exported {
+        path: PathBuf,
+        result: Result<usize, String>,
+    },
+    Tick {
+        now: DateTime<Utc>,
+    },
+    /// SIGTSTP from outside (`kill -TSTP`): suspend as Ctrl-Z does.
+    Suspend,
+    /// The organization the credentials belong to (its name), asked once at start.
+    Organization(Result<String, String>),
+    /// The API calls made lately (for the `L` view), newest last.
+    Calls(Vec<CallRecord>),
+}
+
+impl From<PageEvent> for Event {
+    fn from(e: PageEvent) -> Self {
+        Event::Page(e)
+    }
+}
+
+/// Work for the event loop; the only way `update` reaches the world.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Start the paging task (cancelling the previous one first).
+    Query {
+        query_id: u64,
+        interval: Interval,
+        media: Media,
+        order: Order,
+        /// Go on from where a failed run stood.
+        resume: Option<Resume>,
+    },
+    /// Stop the paging task; its rows stay.
+    CancelQuery,
+    /// Send `Event::Debounced { generation }` after the detail debounce.
+    Debounce {
+        generation: u64,
+    },
+    /// Fetch a conversation's attributes, answering with `Event::Fetched`.
+    Fetch {
+        id: String,
+        generation: u64,
+    },
+    /// Abort the fetch in flight.
+    CancelFetch,
+    /// Turn mouse capture on or off.
+    Mouse(bool),
+    /// Clear the terminal and draw everything again (something else wrote to it).
+    Redraw,
+    /// Restore the terminal, stop the process (job control), and take the terminal back when
+    /// the shell resumes it.
+    Suspend,
+    /// Send `Event::Calls` now and whenever a call is made (true), or stop (false).
+    WatchCalls(bool),
+    /// Write this escape sequence (OSC 52) to the terminal: it sets the clipboard.
+    Copy(String),
+    /// Send `Event::WatchDue { generation }` after `delay`.
+    WatchAfter {
+        delay: Duration,
+        generation: u64,
+    },
+    /// Refetch the watched conversation, answering with `Event::Watched`.
+    WatchFetch {
+        id: String,
+        generation: u64,
+    },
+    /// Stop the watch's timer and refetch.
+    CancelWatch,
+    /// Send `Event::FollowDue { generation }` after `delay`.
+    FollowAfter {
+        delay: Duration,
+        generation: u64,
+    },
+    /// Fetch these conversations' attributes in the background (`Event::Attributes` each,
+    /// then `Event::AttributesDone`), at most `concurrency` at once.
+    FetchAttributes {
+        fetch_id: u64,
+        ids: Vec<String>,
+        /// The list's range and media, for an async details job when there are many.
+        bulk: Option<(Interval, Media)>,
+    },
+    /// Stop the background attribute fetch.
+    CancelAttributes,
+    /// Write these conversations to `path` (relative to the working directory).
+    Export {
+        path: PathBuf,
+        format: Format,
+        conversations: Vec<AnalyticsConversation>,
+    },
+    Quit,
+}

@@ -1,0 +1,192 @@
+//! The event loop: terminal events, background events and ticks in, one `update` each, one draw
+//! after everything queued is handled.
+
+use std::io::stdout;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use chrono::Utc;
+use futures::StreamExt;
+use ratatui::crossterm::cursor::Show;
+use ratatui::crossterm::event::{
+    DisableMouseCapture, EnableMouseCapture, Event as TermEvent, EventStream,
+};
+use ratatui::crossterm::execute;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::config::Theme;
+use crate::genesys::Client;
+use crate::timespec::Zone;
+
+use super::app::{Init, State, update};
+use super::effects::Runner;
+use super::event::Event;
+use super::keymap::Keymap;
+use super::terminal::{DEBUG_PANIC_MESSAGE, Guard, SCREEN_ACTIVE, Sig, Signals, repaint, suspend};
+use super::{BrowseOptions, clipboard, jobs, ui};
+
+/// Opens the screen and runs until the user quits (or SIGTERM/SIGHUP). The terminal is restored
+/// on every way out: return, error, panic, signal.
+pub async fn run(
+    client: Arc<Client>,
+    opts: BrowseOptions,
+) -> Result<(), Box<dyn std::error::Error>> {
+    // Test hook (tests/tui_e2e.rs): a forced panic after the first draw, to check the restore.
+    let debug_panic = std::env::var_os("CONVOSCOPE_DEBUG_PANIC").is_some();
+    let now = Utc::now();
+    let zone = if opts.utc { Zone::Utc } else { Zone::Local };
+    let mut state = State::new(Init {
+        from: opts.from.clone(),
+        to: opts.to.clone(),
+        media: opts.media,
+        zone,
+        zone_label: zone.label(now),
+        mouse: opts.mouse,
+        color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            && opts.theme != Some(Theme::Mono),
+        palette: match opts.theme {
+            Some(Theme::Light) => ui::theme::Palette::Light,
+            _ => ui::theme::Palette::Dark,
+        },
+        keymap: Keymap::new(&opts.keys),
+        connection: opts.connection.clone(),
+        watch_interval: opts.watch_interval,
+        clipboard: opts.clipboard,
+        clip_target: Some(clipboard::Target::detect(
+            std::env::var_os("TMUX").as_deref(),
+        )),
+        now: Some(now),
+    });
+
+    // Our hook first: ratatui::init wraps it in one that restores the terminal, then calls it,
+    // so the panic message is printed after the restore, on the normal screen. A panic in any
+    // task ends the program: the screen cannot go on once the terminal is restored under it.
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = execute!(stdout(), DisableMouseCapture, Show);
+        previous(info);
+        if SCREEN_ACTIVE.load(Ordering::SeqCst) {
+            std::process::exit(101);
+        }
+    }));
+    let mut terminal = ratatui::try_init()?;
+    SCREEN_ACTIVE.store(true, Ordering::SeqCst);
+    let _guard = Guard;
+    if opts.mouse {
+        execute!(stdout(), EnableMouseCapture)?;
+    }
+
+    let (tx, mut rx) = mpsc::channel::<Event>(1024);
+    let mut runner = Runner::new(
+        client,
+        tx,
+        opts.concurrency
+            .unwrap_or(crate::paging::DEFAULT_CONCURRENCY)
+            .max(1),
+    );
+    let size = terminal.size()?;
+    update(
+        &mut state,
+        Event::Resize {
+            width: size.width,
+            height: size.height,
+        },
+    );
+    tokio::spawn(jobs::organization(runner.client.clone(), runner.tx.clone()));
+    if opts.auto_submit {
+        let fx = update(&mut state, Event::Submit { now: Utc::now() });
+        runner.run(fx)?;
+    }
+    // Draw before any data arrives, so the screen never looks hung.
+    terminal.draw(|f| ui::draw(f, &state))?;
+    if debug_panic {
+        panic!("{DEBUG_PANIC_MESSAGE}");
+    }
+
+    // Terminal events are forwarded by their own task: polling an `EventStream` once with a
+    // throwaway waker (to drain it) would leave its wake-up thread holding that waker.
+    let (term_tx, mut term_rx) = mpsc::channel::<std::io::Result<TermEvent>>(256);
+    let forwarder = tokio::spawn(async move {
+        let mut events = EventStream::new();
+        while let Some(ev) = events.next().await {
+            if term_tx.send(ev).await.is_err() {
+                break;
+            }
+        }
+    });
+    let _forwarder = AbortOnDrop(forwarder);
+    let mut signals = Signals::new()?;
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+
+    while !state.quit {
+        let animating = state.animating();
+        let first = tokio::select! {
+            ev = term_rx.recv() => match ev {
+                Some(Ok(ev)) => from_terminal(ev),
+                Some(Err(e)) => return Err(e.into()),
+                None => break,
+            },
+            Some(ev) = rx.recv() => Some(ev),
+            _ = tick.tick(), if animating => Some(Event::Tick { now: Utc::now() }),
+            sig = signals.recv() => match sig {
+                Sig::Stop => Some(Event::Suspend),
+                Sig::End => break,
+            },
+        };
+        let mut dirty = false;
+        if let Some(ev) = first {
+            runner.run(update(&mut state, ev))?;
+            dirty = true;
+        }
+        // Drain everything already queued, then draw once.
+        loop {
+            let ev = if let Ok(ev) = rx.try_recv() {
+                Some(ev)
+            } else if let Ok(ev) = term_rx.try_recv() {
+                from_terminal(ev?)
+            } else {
+                break;
+            };
+            if let Some(ev) = ev {
+                runner.run(update(&mut state, ev))?;
+                dirty = true;
+            }
+        }
+        if std::mem::take(&mut runner.suspend) {
+            suspend(state.mouse)?;
+            runner.clear = true;
+        }
+        if std::mem::take(&mut runner.clear) {
+            repaint(&mut terminal)?;
+            dirty = true;
+        }
+        if dirty && !state.quit {
+            terminal.draw(|f| ui::draw(f, &state))?;
+        }
+    }
+    Ok(())
+}
+
+fn from_terminal(ev: TermEvent) -> Option<Event> {
+    match ev {
+        TermEvent::Key(key) => Some(Event::Key {
+            key,
+            now: Utc::now(),
+        }),
+        TermEvent::Mouse(m) => Some(Event::Mouse(m)),
+        TermEvent::Resize(width, height) => Some(Event::Resize { width, height }),
+        _ => None,
+    }
+}
+
+/// Aborts a task when dropped (the terminal reader, on every way out of `run`).
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
