@@ -5,6 +5,7 @@ pub mod config;
 pub mod connect;
 pub mod export;
 pub mod genesys;
+pub mod output;
 pub mod paging;
 pub mod profiles;
 pub mod settings;

@@ -23,7 +23,10 @@ use crate::paging::{Limits, PageEvent, RangeQuery, spawn_query_limited};
 
 mod write;
 
-pub use write::{CSV_HEADER, ConversationWriter, CsvWriter, NdjsonWriter, writer_for};
+pub use write::{
+    CSV_HEADER, ConversationWriter, CsvWriter, Delivered, NdjsonWriter, RecordSink, csv_cell,
+    ndjson_line, writer_for,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Format {
@@ -116,22 +119,49 @@ pub async fn run(
     out: &mut dyn ConversationWriter,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Outcome {
+    run_until(client, opts, out, progress, &CancellationToken::new()).await
+}
+
+/// How long an export that stops waits for the DELETE of its async job.
+pub const JOB_DELETE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// [`run`], stopping cleanly when `stop` fires (a signal): between two conversations, so that
+/// the last one is whole; what is buffered is flushed, the async job deleted (waiting at most
+/// [`JOB_DELETE_TIMEOUT`]), and the outcome's error is [`Error::Interrupted`]. `written` counts
+/// the conversations that reached the output (not a buffer) when the writer can tell.
+pub async fn run_until(
+    client: Arc<Client>,
+    opts: &ExportOptions,
+    out: &mut dyn ConversationWriter,
+    progress: &(dyn Fn(Progress) + Sync),
+    stop: &CancellationToken,
+) -> Outcome {
     let cancel = CancellationToken::new();
     let _stop = cancel.clone().drop_guard();
     let job = JobCleanup::new(client.clone());
     let mut written = 0u64;
-    let error = export_inner(client, opts, out, progress, &cancel, &job, &mut written)
-        .await
-        .err();
+    // Writing a conversation never awaits: dropping the work at an await keeps records whole.
+    let error = tokio::select! {
+        r = export_inner(client, opts, out, progress, &cancel, &job, &mut written) => r.err(),
+        () = stop.cancelled() => Some(Error::Interrupted),
+    };
     let error = match (error, out.finish()) {
         (Some(e), _) => Some(e),
         (None, Err(e)) => Some(io_error(e)),
         (None, Ok(())) => None,
     };
     match error {
-        Some(_) => job.delete().await,
+        Some(_) => {
+            if tokio::time::timeout(JOB_DELETE_TIMEOUT, job.delete())
+                .await
+                .is_err()
+            {
+                tracing::warn!("the async job's DELETE did not finish in time");
+            }
+        }
         None => job.keep(),
     }
+    let written = out.delivered().map_or(written, |d| d.conversations);
     Outcome { written, error }
 }
 

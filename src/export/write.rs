@@ -1,8 +1,18 @@
-//! The export's writers: one conversation at a time, as NDJSON or CSV.
+//! The export's writers: one conversation at a time, as NDJSON or CSV, whole records only.
+//!
+//! What they write is safe to open: NDJSON escapes (in JSON's own `\u` form, so the value is the
+//! same) the characters the screen escapes; CSV cells carry them as the screen's visible escapes,
+//! and a cell that a spreadsheet would run as a formula starts with `'`. Records reach the output
+//! whole, and [`ConversationWriter::delivered`] counts those that did, not those in a buffer.
 
+use std::borrow::Cow;
+use std::collections::VecDeque;
 use std::io::{self, Write};
 
+use serde::Serialize;
+
 use crate::genesys::model::AnalyticsConversation;
+use crate::tui::sanitize;
 
 use super::Format;
 
@@ -10,27 +20,197 @@ use super::Format;
 pub trait ConversationWriter {
     fn write(&mut self, c: &AnalyticsConversation) -> io::Result<()>;
     fn finish(&mut self) -> io::Result<()>;
+    /// What reached the output whole so far; `None` for a writer that does not count.
+    fn delivered(&self) -> Option<Delivered> {
+        None
+    }
+}
+
+/// What reached the output: whole records, not bytes sitting in a buffer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Delivered {
+    /// Conversations whose records reached the output whole.
+    pub conversations: u64,
+    /// The bytes of the whole records (a header included): where a cut record would begin.
+    pub bytes: u64,
+    /// The output refused more because its reader went away (a closed pipe).
+    pub closed: bool,
+}
+
+/// Bytes gathered before they go to the output at once.
+const CHUNK: usize = 64 * 1024;
+
+/// Buffers whole records and writes them out in chunks, counting what the output accepted.
+/// Unlike a `BufWriter` it knows, after a failed write, which records got through whole.
+pub struct RecordSink<W: Write> {
+    out: W,
+    buf: Vec<u8>,
+    /// For each record in `buf`: where it ends, and how many conversations it holds.
+    pending: VecDeque<(usize, u64)>,
+    delivered: Delivered,
+    /// The first write error: the sink writes nothing after it.
+    failed: Option<io::ErrorKind>,
+}
+
+impl<W: Write> RecordSink<W> {
+    pub fn new(out: W) -> Self {
+        RecordSink {
+            out,
+            buf: Vec::with_capacity(CHUNK + 4096),
+            pending: VecDeque::new(),
+            delivered: Delivered::default(),
+            failed: None,
+        }
+    }
+
+    /// Adds one record (`bytes`, whole) holding `conversations` conversations.
+    pub fn record(&mut self, bytes: &[u8], conversations: u64) -> io::Result<()> {
+        if let Some(kind) = self.failed {
+            return Err(io::Error::new(kind, "the output failed before"));
+        }
+        self.buf.extend_from_slice(bytes);
+        self.pending.push_back((self.buf.len(), conversations));
+        if self.buf.len() >= CHUNK {
+            self.drain()?;
+        }
+        Ok(())
+    }
+
+    /// Writes out what is buffered and flushes the output.
+    pub fn flush(&mut self) -> io::Result<()> {
+        if let Some(kind) = self.failed {
+            return Err(io::Error::new(kind, "the output failed before"));
+        }
+        self.drain()?;
+        self.out.flush().inspect_err(|e| self.fail(e))
+    }
+
+    pub fn delivered(&self) -> Delivered {
+        self.delivered
+    }
+
+    fn fail(&mut self, e: &io::Error) {
+        self.failed = Some(e.kind());
+        self.delivered.closed = e.kind() == io::ErrorKind::BrokenPipe;
+    }
+
+    fn drain(&mut self) -> io::Result<()> {
+        let mut off = 0;
+        let mut result = Ok(());
+        while off < self.buf.len() {
+            match self.out.write(&self.buf[off..]) {
+                Ok(0) => {
+                    result = Err(io::Error::from(io::ErrorKind::WriteZero));
+                    break;
+                }
+                Ok(n) => {
+                    off += n;
+                    let mut last = 0;
+                    while let Some(&(end, convs)) = self.pending.front().filter(|p| p.0 <= off) {
+                        self.delivered.conversations += convs;
+                        self.delivered.bytes += (end - last) as u64;
+                        last = end;
+                        self.pending.pop_front();
+                    }
+                    // Ends are relative to the buffer: shift what is left by what got out.
+                    if last > 0 {
+                        self.buf.drain(..last);
+                        off -= last;
+                        for p in &mut self.pending {
+                            p.0 -= last;
+                        }
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        match result {
+            Ok(()) => {
+                self.buf.clear();
+                Ok(())
+            }
+            Err(e) => {
+                self.fail(&e);
+                Err(e)
+            }
+        }
+    }
+}
+
+/// serde_json's output, with the characters the screen escapes written as `\uXXXX` too (C1,
+/// DEL, BiDi controls, invisible characters): still valid JSON, and the same value.
+struct Escaping;
+
+impl serde_json::ser::Formatter for Escaping {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        if !sanitize::has_unsafe(fragment) {
+            return w.write_all(fragment.as_bytes());
+        }
+        let mut out = String::with_capacity(fragment.len() + 16);
+        sanitize::scan(fragment, |c, escape| {
+            if escape {
+                sanitize::push_json_escape(&mut out, c);
+            } else {
+                out.push(c);
+            }
+        });
+        w.write_all(out.as_bytes())
+    }
+
+    /// JSON kept as the API sent it passes through the same escaping.
+    fn write_raw_fragment<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        w.write_all(sanitize::escape_json_text(fragment).as_bytes())
+    }
 }
 
 /// One conversation a line, the object as the API returned it (plus attributes when asked).
 pub struct NdjsonWriter<W: Write> {
-    out: W,
+    sink: RecordSink<W>,
+    line: Vec<u8>,
 }
 
 impl<W: Write> NdjsonWriter<W> {
     pub fn new(out: W) -> Self {
-        NdjsonWriter { out }
+        NdjsonWriter {
+            sink: RecordSink::new(out),
+            line: Vec::with_capacity(4096),
+        }
     }
+}
+
+/// `c` as one NDJSON line, escaped.
+pub fn ndjson_line(c: &AnalyticsConversation, line: &mut Vec<u8>) -> io::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(&mut *line, Escaping);
+    c.serialize(&mut ser).map_err(io::Error::other)?;
+    line.push(b'\n');
+    Ok(())
 }
 
 impl<W: Write> ConversationWriter for NdjsonWriter<W> {
     fn write(&mut self, c: &AnalyticsConversation) -> io::Result<()> {
-        serde_json::to_writer(&mut self.out, c)?;
-        self.out.write_all(b"\n")
+        self.line.clear();
+        ndjson_line(c, &mut self.line)?;
+        self.sink.record(&self.line, 1)
     }
 
     fn finish(&mut self) -> io::Result<()> {
-        self.out.flush()
+        self.sink.flush()
+    }
+
+    fn delivered(&self) -> Option<Delivered> {
+        Some(self.sink.delivered())
     }
 }
 
@@ -51,22 +231,56 @@ pub const CSV_HEADER: [&str; 13] = [
     "attributeValue",
 ];
 
+/// A CSV cell as written: control and invisible characters as the screen's visible escapes, and
+/// a `'` before a value a spreadsheet would take as a formula (one starting with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return: OWASP's advice against CSV injection).
+pub fn csv_cell(s: &str) -> Cow<'_, str> {
+    let formula = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    match (formula, sanitize::has_unsafe(s)) {
+        (false, false) => Cow::Borrowed(s),
+        (false, true) => Cow::Owned(sanitize::sanitize(s)),
+        (true, _) => Cow::Owned(format!("'{}", sanitize::sanitize(s))),
+    }
+}
+
 /// One row per (conversation, participant, attribute); a conversation or participant without
 /// attributes still gets one row, with the attribute columns empty.
 pub struct CsvWriter<W: Write> {
-    out: csv::Writer<W>,
+    sink: RecordSink<W>,
+    rows: Vec<u8>,
 }
 
 impl<W: Write> CsvWriter<W> {
     pub fn new(out: W) -> io::Result<Self> {
-        let mut out = csv::Writer::from_writer(out);
-        out.write_record(CSV_HEADER).map_err(io::Error::other)?;
-        Ok(CsvWriter { out })
+        let mut w = CsvWriter {
+            sink: RecordSink::new(out),
+            rows: Vec::with_capacity(4096),
+        };
+        let mut csv = w.csv();
+        csv.write_record(CSV_HEADER).map_err(io::Error::other)?;
+        w.rows = into_rows(csv)?;
+        w.sink.record(&w.rows, 0)?;
+        Ok(w)
     }
+
+    /// A CSV writer into the (emptied) row buffer: a conversation's rows become one record.
+    fn csv(&mut self) -> csv::Writer<Vec<u8>> {
+        let mut rows = std::mem::take(&mut self.rows);
+        rows.clear();
+        csv::WriterBuilder::new()
+            .buffer_capacity(4096)
+            .from_writer(rows)
+    }
+}
+
+fn into_rows(csv: csv::Writer<Vec<u8>>) -> io::Result<Vec<u8>> {
+    csv.into_inner()
+        .map_err(|e| io::Error::other(e.error().to_string()))
 }
 
 impl<W: Write> ConversationWriter for CsvWriter<W> {
     fn write(&mut self, c: &AnalyticsConversation) -> io::Result<()> {
+        let mut out = self.csv();
         let (media, message) = c.media();
         let s = |o: Option<&str>| o.unwrap_or("").to_string();
         let conv = [
@@ -77,17 +291,17 @@ impl<W: Write> ConversationWriter for CsvWriter<W> {
             s(media),
             s(message),
         ];
-        let mut row = |p: [String; 5], k: &str, v: &str| {
+        let mut row = |p: &[String; 5], k: &str, v: &str| {
             let rec = conv
                 .iter()
-                .map(String::as_str)
-                .chain(p.iter().map(String::as_str));
-            self.out
-                .write_record(rec.chain([k, v]))
+                .chain(p.iter())
+                .map(|x| csv_cell(x))
+                .chain([csv_cell(k), csv_cell(v)]);
+            out.write_record(rec.map(|c| c.into_owned()))
                 .map_err(io::Error::other)
         };
         if c.participants.is_empty() {
-            row(Default::default(), "", "")?;
+            row(&Default::default(), "", "")?;
         }
         for p in &c.participants {
             let mut medias: Vec<&str> = p
@@ -104,19 +318,24 @@ impl<W: Write> ConversationWriter for CsvWriter<W> {
                 medias.join(" "),
             ];
             match p.attributes.as_ref().filter(|a| !a.is_empty()) {
-                None => row(cols, "", "")?,
+                None => row(&cols, "", "")?,
                 Some(attrs) => {
                     for (k, v) in attrs {
-                        row(cols.clone(), k, v)?;
+                        row(&cols, k, v)?;
                     }
                 }
             }
         }
-        Ok(())
+        self.rows = into_rows(out)?;
+        self.sink.record(&self.rows, 1)
     }
 
     fn finish(&mut self) -> io::Result<()> {
-        self.out.flush()
+        self.sink.flush()
+    }
+
+    fn delivered(&self) -> Option<Delivered> {
+        Some(self.sink.delivered())
     }
 }
 
@@ -172,9 +391,193 @@ mod tests {
         let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
         assert_eq!(rows.len(), 4);
         assert_eq!(&rows[0][8], "Zoë, \"the\" visitor");
-        assert_eq!((&rows[0][11], &rows[0][12]), ("a", "line1\nline2"));
+        // A line break is carried as the screen shows it: a CSV row stays one line.
+        assert_eq!((&rows[0][11], &rows[0][12]), ("a", "line1\\nline2"));
         assert_eq!((&rows[1][11], &rows[1][12]), ("b", "2"));
         assert_eq!((&rows[2][7], &rows[2][11]), ("agent", ""));
         assert_eq!(&rows[3][0], "c2");
+    }
+
+    /// Accepts `room` bytes, then fails as `kind` (a full disk, a closed pipe).
+    struct Fails {
+        got: Vec<u8>,
+        room: usize,
+        kind: io::ErrorKind,
+    }
+
+    impl Write for Fails {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            let n = b.len().min(self.room - self.got.len());
+            if n == 0 {
+                return Err(io::Error::from(self.kind));
+            }
+            self.got.extend_from_slice(&b[..n]);
+            Ok(n)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn many(n: usize) -> Vec<AnalyticsConversation> {
+        (0..n)
+            .map(|i| conv(&format!(r#"{{"conversationId":"c{i:05}","participants":[{{"participantId":"p","purpose":"customer","attributes":{{"k":"{}"}}}}]}}"#, "v".repeat(i % 300))))
+            .collect()
+    }
+
+    #[test]
+    fn delivered_counts_whole_records_that_reached_the_output() {
+        for (format, kind) in [
+            (Format::Ndjson, io::ErrorKind::BrokenPipe),
+            (Format::Csv, io::ErrorKind::StorageFull),
+        ] {
+            let mut out = Fails {
+                got: Vec::new(),
+                room: 100_000,
+                kind,
+            };
+            let convs = many(2000);
+            let (delivered, err) = {
+                let mut w = writer_for(format, &mut out).unwrap();
+                let err = convs
+                    .iter()
+                    .try_for_each(|c| w.write(c))
+                    .and_then(|()| w.finish())
+                    .unwrap_err();
+                (w.delivered().unwrap(), err)
+            };
+            assert_eq!(err.kind(), kind);
+            // What the output holds: whole lines up to the count, then part of one.
+            let text = String::from_utf8(out.got).unwrap();
+            let whole = &text[..delivered.bytes as usize];
+            let records = if format == Format::Csv {
+                whole.lines().count() as u64 - 1
+            } else {
+                whole.lines().count() as u64
+            };
+            assert!(delivered.conversations > 100, "{delivered:?}");
+            assert_eq!(records, delivered.conversations, "{format:?}");
+            assert!(whole.ends_with('\n'));
+            assert!(text.len() > whole.len(), "a record was cut by the failure");
+            assert_eq!(delivered.closed, kind == io::ErrorKind::BrokenPipe);
+        }
+    }
+
+    #[test]
+    fn nothing_counts_when_nothing_reached_the_output() {
+        let mut out = Fails {
+            got: Vec::new(),
+            room: 0,
+            kind: io::ErrorKind::StorageFull,
+        };
+        let mut w = NdjsonWriter::new(&mut out);
+        // Buffered: no error yet, and nothing delivered.
+        for c in many(10) {
+            w.write(&c).unwrap();
+        }
+        assert_eq!(w.delivered().unwrap().conversations, 0);
+        assert!(w.finish().is_err());
+        assert_eq!(w.delivered().unwrap(), Delivered::default());
+        // A failed output stays failed.
+        assert!(w.write(&many(1)[0]).is_err());
+    }
+
+    #[test]
+    fn everything_counts_once_finished() {
+        let mut buf = Vec::new();
+        let mut w = CsvWriter::new(&mut buf).unwrap();
+        for c in many(500) {
+            w.write(&c).unwrap();
+        }
+        w.finish().unwrap();
+        let d = w.delivered().unwrap();
+        assert_eq!(d.conversations, 500);
+        assert_eq!(d.bytes as usize, buf.len());
+    }
+
+    #[test]
+    fn csv_cells_that_a_spreadsheet_would_run_start_with_a_quote() {
+        for (raw, cell) in [
+            (
+                "=HYPERLINK(\"http://evil\",\"click\")",
+                "'=HYPERLINK(\"http://evil\",\"click\")",
+            ),
+            ("+1+cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\\t=1"),
+            ("\r=1", "'\\r=1"),
+            ("a=1", "a=1"),
+            (" =1", " =1"),
+            ("", ""),
+        ] {
+            assert_eq!(csv_cell(raw), cell, "{raw:?}");
+        }
+        let c = conv(
+            r#"{"conversationId":"c1","participants":[{"participantId":"p1","purpose":"customer","participantName":"=cmd","attributes":{"@k":"=1+1"}}]}"#,
+        );
+        let mut buf = Vec::new();
+        {
+            let mut w = CsvWriter::new(&mut buf).unwrap();
+            w.write(&c).unwrap();
+            w.finish().unwrap();
+        }
+        let text = String::from_utf8(buf).unwrap();
+        let row = text.lines().nth(1).unwrap();
+        assert!(row.ends_with(",'=cmd,,,'@k,'=1+1"), "{row}");
+    }
+
+    #[test]
+    fn csv_carries_control_characters_as_visible_escapes() {
+        let c = conv(
+            r#"{"conversationId":"c1","participants":[{"participantId":"p1","purpose":"customer","participantName":"\u001b]0;title\u0007Zo\u00eb","attributes":{"k\u202e":"a\u001b[2J\u009b31m\r\nb\u200b\udb40\udc41"}}]}"#,
+        );
+        let mut buf = Vec::new();
+        {
+            let mut w = CsvWriter::new(&mut buf).unwrap();
+            w.write(&c).unwrap();
+            w.finish().unwrap();
+        }
+        let text = String::from_utf8(buf).unwrap();
+        assert!(
+            !crate::tui::sanitize::has_unsafe(&text.replace("\n", "")),
+            "{text:?}"
+        );
+        assert_eq!(text.lines().count(), 2);
+        let mut r = csv::Reader::from_reader(text.as_bytes());
+        let row = r.records().next().unwrap().unwrap();
+        assert_eq!(&row[8], "\\e]0;title\\x07Zoë");
+        assert_eq!(&row[11], "k\\u{202e}");
+        assert_eq!(&row[12], "a\\e[2J\\x9b31m\\r\\nb\\u{200b}\\u{e0041}");
+    }
+
+    #[test]
+    fn ndjson_escapes_what_the_screen_escapes_and_keeps_the_value() {
+        let raw = r#"{"conversationId":"c1","participants":[{"participantId":"p1","purpose":"customer","participantName":"\u001b[2J\u009b31m\u007f","attributes":{"k\u202e":"x\u2066y\u200bz\udb40\udc41\u3164","ok":"❤\ufe0f 日本 é"}}]}"#;
+        let mut buf = Vec::new();
+        {
+            let mut w = NdjsonWriter::new(&mut buf);
+            w.write(&conv(raw)).unwrap();
+            w.finish().unwrap();
+        }
+        let text = String::from_utf8(buf).unwrap();
+        // No raw control, BiDi or invisible character: only JSON escapes.
+        assert!(!crate::tui::sanitize::has_unsafe(text.trim_end()), "{text}");
+        for esc in [
+            "\\u001b",
+            "\\u009b",
+            "\\u007f",
+            "\\u202e",
+            "\\u2066",
+            "\\u200b",
+            "\\udb40\\udc41",
+            "\\u3164",
+        ] {
+            assert!(text.contains(esc), "{esc} in {text}");
+        }
+        assert!(text.contains("❤\u{fe0f} 日本 é"), "{text}");
+        let got: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let want: serde_json::Value = serde_json::from_str(raw).unwrap();
+        assert_eq!(got, want, "the same value");
     }
 }

@@ -54,6 +54,8 @@ pub enum Error {
     },
     /// An async details job ended in FAILED, CANCELLED or EXPIRED.
     Job { state: String, message: String },
+    /// Stopped on request (a signal) before it was done.
+    Interrupted,
 }
 
 impl Error {
@@ -119,7 +121,9 @@ impl Error {
             | Error::NotFound { context_id, .. }
             | Error::RateLimited { context_id, .. }
             | Error::Server { context_id, .. } => Some(context_id),
-            Error::Config(_) | Error::Network { .. } | Error::Job { .. } => None,
+            Error::Config(_) | Error::Network { .. } | Error::Job { .. } | Error::Interrupted => {
+                None
+            }
         }
     }
 
@@ -139,6 +143,7 @@ impl Error {
             Error::Network { message } => message.clone(),
             Error::Decode { detail, .. } => format!("unreadable answer: {detail}"),
             Error::Job { state, message } => format!("job {state}: {message}"),
+            Error::Interrupted => "interrupted".into(),
         }
     }
 
@@ -166,6 +171,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Config(_) => 2,
+            Error::Interrupted => 130,
             e if e.is_auth() => 3,
             _ => 4,
         }
@@ -274,6 +280,7 @@ impl fmt::Display for Error {
             Error::Job { state, message } => {
                 write!(f, "the async details job ended {state}: {message}")
             }
+            Error::Interrupted => write!(f, "interrupted"),
         }?;
         if let Some(id) = self.context_id() {
             write!(f, " [contextId {id}]")?;
