@@ -7,9 +7,11 @@ use clap::FromArgMatches;
 
 use convoscope::cli::{Cli, Command, ExportArgs};
 use convoscope::connect::{Connection, connect_with};
-use convoscope::export::{self, ExportOptions, Progress};
+use convoscope::export::{self, Delivered, ExportOptions, Progress};
 use convoscope::genesys::Error;
+use convoscope::output::{self, Output};
 use convoscope::settings::{self, Given, Paths, Settings, Source};
+use convoscope::tui::sanitize::sanitize;
 
 fn main() -> ExitCode {
     let matches = convoscope::cli::command().get_matches();
@@ -20,20 +22,22 @@ fn main() -> ExitCode {
     // What needs no settings, and must work even when the config file is broken.
     match &cli.command {
         Some(Command::Completions { shell }) => {
+            let mut text = Vec::new();
             clap_complete::generate(
                 *shell,
                 &mut convoscope::cli::command(),
                 "convoscope",
-                &mut std::io::stdout(),
+                &mut text,
             );
-            return ExitCode::SUCCESS;
+            return ExitCode::from(print_out(&text));
         }
         Some(Command::Man) => {
             let man = clap_mangen::Man::new(convoscope::cli::command());
-            return match man.render(&mut std::io::stdout()) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => ExitCode::from(fail(&format!("cannot write the man page: {e}"), 1)),
-            };
+            let mut text = Vec::new();
+            return ExitCode::from(match man.render(&mut text) {
+                Ok(()) => print_out(&text),
+                Err(e) => fail(&format!("cannot write the man page: {e}"), 1),
+            });
         }
         _ => {}
     }
@@ -54,31 +58,28 @@ fn main() -> ExitCode {
     );
     let paths = Paths::system();
     if let Some(Command::Config(args)) = &cli.command {
-        if args.print_default {
-            print!("{}", convoscope::config::default_file());
+        let code = if args.print_default {
+            print_out(convoscope::config::default_file().as_bytes())
         } else {
             match settings::config_path(&given, &paths) {
-                Some(p) => println!("{}", p.value.display()),
-                None => {
-                    return ExitCode::from(fail(
-                        &"this platform has no config directory: give --config FILE",
-                        2,
-                    ));
-                }
+                Some(p) => print_out(format!("{}\n", p.value.display()).as_bytes()),
+                None => fail(
+                    &"this platform has no config directory: give --config FILE",
+                    2,
+                ),
             }
-        }
-        return ExitCode::SUCCESS;
+        };
+        return ExitCode::from(code);
     }
     let settings = match Settings::resolve(given, &paths) {
         Ok(s) => s,
         Err(e) => return ExitCode::from(fail(&e, 2)),
     };
     for w in &settings.warnings {
-        eprintln!("convoscope: {w}");
+        say(&format!("convoscope: {}\n", sanitize_lines(&w.to_string())));
     }
     if let Some(Command::Info) = &cli.command {
-        print!("{}", settings.info());
-        return ExitCode::SUCCESS;
+        return ExitCode::from(print_out(settings.info().as_bytes()));
     }
     if let Some(log) = &settings.log_file
         && let Err(e) = init_logging(&log.value, &settings.log_level.value)
@@ -88,7 +89,10 @@ fn main() -> ExitCode {
             return ExitCode::from(fail(&msg, 2));
         }
         // The default place failing must not stop the program; say so once.
-        eprintln!("convoscope: {msg} (going on without a log; give --log-file FILE)");
+        fail(
+            &format!("{msg} (going on without a log; give --log-file FILE)"),
+            0,
+        );
     }
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),
@@ -102,8 +106,7 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("convoscope: cannot start the async runtime: {e}");
-            return ExitCode::from(1);
+            return ExitCode::from(fail(&format!("cannot start the async runtime: {e}"), 1));
         }
     };
     let code = rt.block_on(dispatch(cli, settings, sim_credentials));
@@ -177,9 +180,36 @@ async fn dispatch(
     }
 }
 
+/// Writes `text` to stdout: 0, also when the reader closed the pipe (`| head -1`), as grep does.
+fn print_out(text: &[u8]) -> u8 {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text).and_then(|()| out.flush()) {
+        Ok(()) => 0,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
+        Err(e) => fail(&format!("cannot write to stdout: {e}"), 1),
+    }
+}
+
+/// Says `msg` on stderr (sanitised: it may quote the API) and returns `code`.
 fn fail(msg: &dyn std::fmt::Display, code: u8) -> u8 {
-    eprintln!("convoscope: {msg}");
+    say(&format!(
+        "convoscope: {}\n",
+        sanitize_lines(&msg.to_string())
+    ));
     code
+}
+
+/// Writes to stderr; a stderr that is gone (a closed terminal after SIGHUP) is no reason to
+/// panic.
+fn say(s: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(s.as_bytes());
+    let _ = err.flush();
+}
+
+/// Each line of `s` sanitised: the line breaks are ours, what is between them may be the API's.
+fn sanitize_lines(s: &str) -> String {
+    s.split('\n').map(sanitize).collect::<Vec<_>>().join("\n")
 }
 
 async fn browse_cmd(settings: &Settings) -> u8 {
@@ -227,9 +257,27 @@ async fn export_cmd(settings: &Settings, args: ExportArgs) -> u8 {
         Ok(i) => i,
         Err(e) => return fail(&e, 2),
     };
-    let Connection { client, sim, .. } = match connect_with(&settings.connection).await {
+    // An output that cannot be written is a usage error, said before any request.
+    let dest = match args.output.as_deref().map(output::for_export).transpose() {
+        Ok(d) => d,
+        Err(e) => return fail(&e, 2),
+    };
+    let signals = Signals::listen();
+    let connected = tokio::select! {
+        c = connect_with(&settings.connection) => c,
+        () = signals.stop.cancelled() => {
+            let done = Finished { delivered: Delivered::default(), error: Some(Error::Interrupted) };
+            return finish_export(dest, done, &signals, false);
+        }
+    };
+    let Connection { client, sim, .. } = match connected {
         Ok(c) => c,
-        Err(e) => return fail(&e, e.exit_code() as u8),
+        Err(e) => {
+            if let Some(Output::File(f)) = dest {
+                let _ = f.keep_partial(0);
+            }
+            return fail(&e, e.exit_code() as u8);
+        }
     };
     let mut opts = ExportOptions::new(interval, settings.export_media());
     opts.format = args.format;
@@ -237,57 +285,221 @@ async fn export_cmd(settings: &Settings, args: ExportArgs) -> u8 {
     opts.attributes_from = args.attributes_from;
     opts.concurrency = settings.concurrency();
 
-    let sink: Box<dyn Write> = match &args.output {
-        Some(path) => match std::fs::File::create(path) {
-            Ok(f) => Box::new(std::io::BufWriter::new(f)),
-            Err(e) => return fail(&format!("cannot create {}: {e}", path.display()), 2),
-        },
-        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
-    };
-    let mut writer = match export::writer_for(args.format, sink) {
-        Ok(w) => w,
-        Err(e) => return fail(&format!("cannot write the output: {e}"), 4),
-    };
     let tty = std::io::stderr().is_terminal();
     let progress = move |p: Progress| match p {
         Progress::Written { written, total } if tty => {
-            eprint!("\r\x1b[2Kexported {written} of {total} conversations");
+            say(&format!(
+                "\r\x1b[2Kexported {written} of {total} conversations"
+            ));
         }
         Progress::Waiting { seconds, reason } if tty => {
-            eprint!("\r\x1b[2K{reason}, retrying in {seconds} s");
+            say(&format!(
+                "\r\x1b[2K{}, retrying in {seconds} s",
+                sanitize(&reason)
+            ));
         }
         Progress::Job { state } if tty => {
-            eprint!("\r\x1b[2Kattributes: async details job {state}");
+            say(&format!(
+                "\r\x1b[2Kattributes: async details job {}",
+                sanitize(&state)
+            ));
         }
-        Progress::Note(n) => eprintln!("{}convoscope: {n}", if tty { "\r\x1b[2K" } else { "" }),
+        Progress::Note(n) => say(&format!(
+            "{}convoscope: {}\n",
+            if tty { "\r\x1b[2K" } else { "" },
+            sanitize_lines(&n)
+        )),
         _ => {}
     };
-    let outcome = export::run(client, &opts, writer.as_mut(), &progress).await;
-    drop(writer);
+    let done = {
+        let sink: Box<dyn Write + '_> = match &dest {
+            Some(Output::File(f)) => Box::new(f.file()),
+            Some(Output::Device { file, .. }) => Box::new(file),
+            None => Box::new(std::io::stdout().lock()),
+        };
+        match export::writer_for(args.format, sink) {
+            Ok(mut writer) => {
+                let outcome =
+                    export::run_until(client, &opts, writer.as_mut(), &progress, &signals.stop)
+                        .await;
+                Finished {
+                    delivered: writer.delivered().unwrap_or(Delivered {
+                        conversations: outcome.written,
+                        ..Delivered::default()
+                    }),
+                    error: outcome.error,
+                }
+            }
+            Err(e) => Finished {
+                delivered: Delivered::default(),
+                error: Some(Error::Config(format!("cannot write the output: {e}"))),
+            },
+        }
+    };
     if tty {
-        eprint!("\r\x1b[2K");
+        say("\r\x1b[2K");
     }
     if let Some(sim) = sim {
         sim.stop().await;
     }
-    match outcome.error {
+    finish_export(dest, done, &signals, tty)
+}
+
+/// How an export ended, as far as its output is concerned.
+struct Finished {
+    delivered: Delivered,
+    error: Option<Error>,
+}
+
+/// Puts the output in place (or keeps what was written as `.partial`), says what happened, and
+/// gives the exit code: 0 done (or the reader closed the pipe, as grep does), 2 to 4 for the
+/// error, 128 + the signal when one stopped the export.
+fn finish_export(dest: Option<Output>, done: Finished, signals: &Signals, tty: bool) -> u8 {
+    let n = done.delivered.conversations;
+    let convs = match n {
+        1 => "1 conversation".to_string(),
+        n => format!("{n} conversations"),
+    };
+    // A reader that went away (`| head -1`) ends the export quietly, like grep and ripgrep.
+    let error = match done.error {
+        Some(e) if done.delivered.closed && e != Error::Interrupted => {
+            tracing::info!(written = n, "the reader closed the output; stopped");
+            return 0;
+        }
+        e => e,
+    };
+    // Where the conversations went: "to stdout", or what became of FILE and FILE.partial.
+    let whereto = match dest {
+        None => "to stdout".to_string(),
+        Some(Output::Device { path, .. }) => format!("to {}", path.display()),
+        Some(Output::File(f)) => {
+            let target = f.target().display().to_string();
+            let was = if f.replaces() {
+                "was left as it was"
+            } else {
+                "was not created"
+            };
+            if error.is_none() {
+                match f.commit() {
+                    Ok(p) => format!("to {}", p.display()),
+                    Err(e) => {
+                        return fail(
+                            &format!("cannot put the export in place as {target}: {e}"),
+                            4,
+                        );
+                    }
+                }
+            } else {
+                let partial = f.partial().display().to_string();
+                let whole = if n == 0 { 0 } else { done.delivered.bytes };
+                match f.keep_partial(whole) {
+                    Ok(Some(p)) => format!("to {} ({target} {was})", p.display()),
+                    Ok(None) => format!("({target} {was})"),
+                    Err(e) => format!(
+                        "to {partial} ({target} {was}; cutting it after the last whole record \
+                         failed: {e})"
+                    ),
+                }
+            }
+        }
+    };
+    match error {
         None => {
             if tty {
-                eprintln!("exported {} conversations", outcome.written);
+                say(&format!("exported {convs} {}\n", sanitize(&whereto)));
             }
             0
         }
-        Some(e) => {
-            let code = export_exit_code(&e);
+        Some(Error::Interrupted) => {
+            let sig = signals.received().unwrap_or(Signal::Int);
             fail(
                 &format!(
-                    "{e}\nthe output holds the {} conversations written before the failure",
-                    outcome.written
+                    "interrupted by {}: {convs} written {whereto}, the last one whole",
+                    sig.name()
                 ),
-                code,
+                sig.exit_code(),
             )
         }
+        Some(e) => fail(
+            &format!("{e}\n{convs} written before the failure {whereto}"),
+            export_exit_code(&e),
+        ),
     }
+}
+
+/// A signal that ends an export cleanly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Signal {
+    Int,
+    Term,
+    Hup,
+}
+
+impl Signal {
+    fn name(self) -> &'static str {
+        match self {
+            Signal::Int => "SIGINT",
+            Signal::Term => "SIGTERM",
+            Signal::Hup => "SIGHUP",
+        }
+    }
+
+    /// 128 + the signal's number, as shells report a process the signal ended.
+    fn exit_code(self) -> u8 {
+        match self {
+            Signal::Int => 130,
+            Signal::Term => 143,
+            Signal::Hup => 129,
+        }
+    }
+}
+
+/// Ctrl-C, SIGTERM and SIGHUP, caught from the start of an export so that none kills it
+/// mid-record: the first one fires `stop`.
+struct Signals {
+    stop: tokio_util::sync::CancellationToken,
+    got: std::sync::Arc<std::sync::OnceLock<Signal>>,
+}
+
+impl Signals {
+    fn listen() -> Signals {
+        let stop = tokio_util::sync::CancellationToken::new();
+        let got = std::sync::Arc::new(std::sync::OnceLock::new());
+        let (s, g) = (stop.clone(), got.clone());
+        tokio::spawn(async move {
+            if let Some(sig) = next_signal().await {
+                let _ = g.set(sig);
+                s.cancel();
+            }
+        });
+        Signals { stop, got }
+    }
+
+    fn received(&self) -> Option<Signal> {
+        self.got.get().copied()
+    }
+}
+
+#[cfg(unix)]
+async fn next_signal() -> Option<Signal> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+    ) else {
+        return None;
+    };
+    tokio::select! {
+        _ = int.recv() => Some(Signal::Int),
+        _ = term.recv() => Some(Signal::Term),
+        _ = hup.recv() => Some(Signal::Hup),
+    }
+}
+
+#[cfg(not(unix))]
+async fn next_signal() -> Option<Signal> {
+    tokio::signal::ctrl_c().await.ok().map(|()| Signal::Int)
 }
 
 fn export_exit_code(e: &Error) -> u8 {
