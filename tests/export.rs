@@ -337,7 +337,7 @@ fn first_diff(a: &Value, b: &Value, path: &str) -> Option<String> {
 }
 
 #[tokio::test]
-async fn hostile_data_is_exported_unchanged() {
+async fn hostile_data_is_exported_as_the_same_values_and_nothing_raw() {
     let mut cfg = config(80);
     cfg.hostile = true;
     let sim = sim(cfg).await;
@@ -353,7 +353,22 @@ async fn hostile_data_is_exported_unchanged() {
         let quoted = serde_json::to_string(s).unwrap();
         assert!(text.contains(&quoted[1..quoted.len() - 1]), "{s:?} missing");
     }
-    // CSV quotes them so that a CSV reader gets them back unchanged.
+    // NDJSON carries them in JSON escapes only: no raw control or invisible character.
+    let mut raw = Vec::new();
+    {
+        let mut w = NdjsonWriter::new(&mut raw);
+        assert!(
+            export::run(client(&sim), &opts, &mut w, &|_| {})
+                .await
+                .error
+                .is_none()
+        );
+    }
+    let raw = String::from_utf8(raw).unwrap();
+    assert!(!convoscope::tui::sanitize::has_unsafe(
+        &raw.replace('\n', "")
+    ));
+    // CSV carries them as the screen shows them (escaped, formula-quoted), one line per row.
     opts.format = Format::Csv;
     let mut buf = Vec::new();
     {
@@ -365,7 +380,11 @@ async fn hostile_data_is_exported_unchanged() {
     let values: std::collections::HashSet<String> =
         r.records().map(|r| r.unwrap()[12].to_string()).collect();
     for s in convoscope::sim::hostile::CORPUS {
-        assert!(values.contains(*s), "{s:?} not read back from the CSV");
+        let cell = export::csv_cell(s);
+        assert!(
+            values.contains(cell.as_ref()),
+            "{cell:?} not read back from the CSV"
+        );
     }
     assert!(values.contains(&convoscope::sim::hostile::long_value()));
 }
@@ -543,4 +562,50 @@ async fn get_conversation_for_attributes_shares_the_limit_of_paging() {
         (1..=2).contains(&st.peak_in_flight),
         "pages and GET conversation together: {st:?}"
     );
+}
+
+/// A pipe whose reader read `room` bytes and went away.
+struct ClosedAfter {
+    got: Vec<u8>,
+    room: usize,
+}
+
+impl std::io::Write for ClosedAfter {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        let n = b.len().min(self.room - self.got.len());
+        if n == 0 {
+            return Err(std::io::ErrorKind::BrokenPipe.into());
+        }
+        self.got.extend_from_slice(&b[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn after_a_write_error_the_count_is_what_reached_the_output() {
+    let sim = sim(config(700)).await;
+    let opts = ExportOptions::new(week(), Media::Any);
+    let mut out = ClosedAfter {
+        got: Vec::new(),
+        room: 150_000,
+    };
+    let (outcome, delivered) = {
+        let mut w = NdjsonWriter::new(&mut out);
+        let o = export::run(client(&sim), &opts, &mut w, &|_| {}).await;
+        (o, export::ConversationWriter::delivered(&w).unwrap())
+    };
+    let e = outcome.error.expect("the closed pipe fails the export");
+    assert!(e.to_string().contains("broken pipe"), "{e}");
+    assert!(delivered.closed);
+    let text = String::from_utf8_lossy(&out.got);
+    let whole = text.matches('\n').count() as u64;
+    assert!(whole > 10 && whole < 700, "{whole}");
+    assert_eq!(
+        outcome.written, whole,
+        "counted: what reached the output whole"
+    );
+    assert_eq!(delivered.bytes as usize, text.rfind('\n').unwrap() + 1);
 }
