@@ -61,19 +61,30 @@ async fn fetch_fresh(client: &Client, id: &str) -> Result<Fresh, Error> {
     Ok(Fresh { conv, raw })
 }
 
-/// Writes the screen's export with the same writers as `convoscope export`.
+/// Writes the screen's export with the same writers as `convoscope export`, to a new file (0600,
+/// never over an existing file or through a link: `name-2.ext` when the name is taken), put in
+/// place only once complete. Returns where it went and how many conversations it holds.
 fn write_export(
     path: &std::path::Path,
     format: Format,
     conversations: &[AnalyticsConversation],
-) -> std::io::Result<usize> {
-    let file = std::fs::File::create(path)?;
-    let mut w = crate::export::writer_for(format, std::io::BufWriter::new(file))?;
-    for c in conversations {
-        w.write(c)?;
+) -> std::io::Result<(std::path::PathBuf, usize)> {
+    let file = crate::output::OutputFile::create_new(path)?;
+    let written = (|| {
+        let mut w = crate::export::writer_for(format, file.file())?;
+        for c in conversations {
+            w.write(c)?;
+        }
+        w.finish()
+    })();
+    match written {
+        Ok(()) => Ok((file.commit()?, conversations.len())),
+        Err(e) => {
+            // Nothing half-written stays behind under either name.
+            let _ = file.keep_partial(0);
+            Err(e)
+        }
     }
-    w.finish()?;
-    Ok(conversations.len())
 }
 
 impl Runner {
@@ -245,6 +256,10 @@ impl Runner {
                         .await
                         .map_err(|e| e.to_string())
                         .and_then(|r| r.map_err(|e| e.to_string()));
+                        let (path, result) = match result {
+                            Ok((written_to, n)) => (written_to, Ok(n)),
+                            Err(e) => (path, Err(e)),
+                        };
                         let _ = tx.send(Event::Exported { path, result }).await;
                     });
                 }
@@ -293,5 +308,40 @@ impl Drop for Runner {
     /// Every way out of `run` (an error included) stops the background work.
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conv(id: &str) -> AnalyticsConversation {
+        serde_json::from_str(&format!(r#"{{"conversationId":"{id}"}}"#)).unwrap()
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn two_exports_in_one_second_get_two_private_files() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let name = dir.path().join("convoscope-20261125-123000.ndjson");
+        let (a, n) = write_export(&name, Format::Ndjson, &[conv("c1")]).unwrap();
+        let (b, _) = write_export(&name, Format::Ndjson, &[conv("c2"), conv("c3")]).unwrap();
+        assert_eq!((a.clone(), n), (name.clone(), 1));
+        assert_eq!(b, dir.path().join("convoscope-20261125-123000-2.ndjson"));
+        assert_eq!(std::fs::read_to_string(&a).unwrap().lines().count(), 1);
+        assert_eq!(std::fs::read_to_string(&b).unwrap().lines().count(), 2);
+        for p in [&a, &b] {
+            let mode = std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{}", p.display());
+        }
+        // A link planted under the name is not followed.
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "keep").unwrap();
+        let planted = dir.path().join("x.csv");
+        std::os::unix::fs::symlink(&victim, &planted).unwrap();
+        let (c, _) = write_export(&planted, Format::Csv, &[conv("c1")]).unwrap();
+        assert_eq!(c, dir.path().join("x-2.csv"));
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
     }
 }

@@ -454,11 +454,11 @@ const DEFAULTS: &[Default] = &[
         fixed: false,
     },
     Default {
-        modes: &[Detail],
+        modes: &[Detail, Raw],
         keys: &[c('Y')],
         action: Action::CopyPair,
         short: "copy k=v",
-        help: "Copy key=value",
+        help: "Copy key=value / JSON",
         footer: false,
         fixed: false,
     },

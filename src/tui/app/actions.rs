@@ -9,14 +9,36 @@ use crate::export::Format;
 use crate::tui::clipboard::{self, Target};
 use crate::tui::detail::{Item, ItemSpan};
 use crate::tui::keymap::Mode;
-use crate::tui::sanitize::sanitize;
+use crate::tui::sanitize::{escape_json_text, sanitize};
 use crate::tui::ui;
 use crate::tui::ui::text::fit;
 
 /// `y` (or `Y`: `key=value`): copies what is selected: the conversation id in the list; in the
 /// detail pane the selected attribute's value, participant id or conversation id; in the raw
-/// view the whole JSON.
+/// view the whole JSON. What was received is copied, except control and invisible characters:
+/// pasted raw, `\e[201~` ends a shell's bracketed paste and a `\r` runs what follows. They are
+/// copied escaped as the screen shows them (in the JSON, in JSON's `\u` form: the same value),
+/// and the status line says so.
 pub(super) fn copy(s: &mut State, pair: bool) -> Vec<Effect> {
+    let Some((what, text, escaped)) = to_copy(s, pair) else {
+        return vec![];
+    };
+    copy_text(s, what, text, escaped)
+}
+
+/// What `y` copies here, escaped, and whether escaping changed it.
+fn to_copy(s: &mut State, pair: bool) -> Option<(String, String, bool)> {
+    let (what, text) = selected_text(s, pair)?;
+    let safe = match s.mode() {
+        Mode::Raw | Mode::RawSearch => escape_json_text(&text),
+        _ => sanitize(&text),
+    };
+    let escaped = safe != text;
+    Some((what, safe, escaped))
+}
+
+/// What is selected, as received.
+fn selected_text(s: &mut State, pair: bool) -> Option<(String, String)> {
     let (what, text) = match s.mode() {
         Mode::Raw | Mode::RawSearch => {
             let Some(json) = s
@@ -25,7 +47,7 @@ pub(super) fn copy(s: &mut State, pair: bool) -> Vec<Effect> {
                 .and_then(|r| s.detail.snapshot(&r.id))
                 .map(|snap| snap.raw.to_string())
             else {
-                return vec![];
+                return None;
             };
             ("the conversation's JSON".to_string(), json)
         }
@@ -33,7 +55,7 @@ pub(super) fn copy(s: &mut State, pair: bool) -> Vec<Effect> {
             let (items, _, _) = ui::detail::geometry(s);
             let Some(span) = items.get(s.detail.cursor.min(items.len().saturating_sub(1))) else {
                 s.message = Some("nothing to copy here yet".into());
-                return vec![];
+                return None;
             };
             match &span.item {
                 Item::Conversation(id) => ("the conversation id".to_string(), id.clone()),
@@ -52,20 +74,25 @@ pub(super) fn copy(s: &mut State, pair: bool) -> Vec<Effect> {
             Some(r) => ("the conversation id".to_string(), r.id().to_string()),
             None => {
                 s.message = Some("nothing to copy: the list is empty".into());
-                return vec![];
+                return None;
             }
         },
-        _ => return vec![],
+        _ => return None,
     };
-    copy_text(s, what, text)
+    Some((what, text))
 }
 
 /// Sends `text` to the clipboard, or shows it for copying by hand when it cannot go.
-fn copy_text(s: &mut State, what: String, text: String) -> Vec<Effect> {
+fn copy_text(s: &mut State, what: String, text: String, escaped: bool) -> Vec<Effect> {
     let chars = text.chars().count();
+    let note = if escaped {
+        ", control characters escaped"
+    } else {
+        ""
+    };
     if s.clipboard == Clipboard::Off {
         s.popup = Some(Popup {
-            title: format!("{what} (clipboard off: select it by hand)"),
+            title: format!("{what} (clipboard off: select it by hand{note})"),
             text,
             scroll: 0,
         });
@@ -78,13 +105,14 @@ fn copy_text(s: &mut State, what: String, text: String) -> Vec<Effect> {
             } else {
                 ""
             };
-            s.message = Some(format!("copied {what}: {chars} chars{hint}"));
+            s.message = Some(format!("copied {what}: {chars} chars{note}{hint}"));
             vec![Effect::Copy(seq)]
         }
         None => {
             s.popup = Some(Popup {
                 title: format!(
-                    "{what}: {} bytes, too large for the terminal's clipboard: select it by hand",
+                    "{what}: {} bytes, too large for the terminal's clipboard: select it by \
+                     hand{note}",
                     text.len()
                 ),
                 text,

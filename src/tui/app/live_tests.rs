@@ -801,3 +801,92 @@ fn the_organizations_name_reaches_the_header_sanitised() {
     update(&mut s, Event::Organization(Err("403".into())));
     assert!(s.org.is_some(), "an error keeps what is known");
 }
+
+#[test]
+fn y_copies_a_value_with_control_characters_escaped_and_says_so() {
+    let mut s = loaded();
+    // Pasted raw, this ends bash's bracketed paste and runs a command.
+    let evil = "x\x1b[201~rm -rf ~\r\u{202e}";
+    update(
+        &mut s,
+        Event::Fetched {
+            id: "c1".into(),
+            generation: 1,
+            result: Ok(fresh(live("c1", &[("a", evil)]))),
+            at: now(),
+        },
+    );
+    key(&mut s, KeyCode::Tab);
+    key(&mut s, KeyCode::Char('j'));
+    key(&mut s, KeyCode::Char('j'));
+    let fx = key(&mut s, KeyCode::Char('y'));
+    let want = "x\\e[201~rm -rf ~\\r\\u{202e}";
+    assert_eq!(
+        fx,
+        vec![Effect::Copy(
+            crate::tui::clipboard::osc52(want, Target::Plain).unwrap()
+        )]
+    );
+    let msg = s.message.clone().unwrap();
+    assert!(
+        msg.contains("the value of a") && msg.contains("control characters escaped"),
+        "{msg}"
+    );
+    let fx = key(&mut s, KeyCode::Char('Y'));
+    assert_eq!(
+        fx,
+        vec![Effect::Copy(
+            crate::tui::clipboard::osc52(&format!("a={want}"), Target::Plain).unwrap()
+        )]
+    );
+    // A plain value says nothing of escapes.
+    update(
+        &mut s,
+        Event::Fetched {
+            id: "c1".into(),
+            generation: 1,
+            result: Ok(fresh(live("c1", &[("a", "plain")]))),
+            at: now(),
+        },
+    );
+    key(&mut s, KeyCode::Char('y'));
+    assert!(!s.message.clone().unwrap().contains("escaped"));
+}
+
+#[test]
+fn y_in_the_raw_view_copies_the_json_with_invisible_characters_in_json_escapes() {
+    let mut s = loaded();
+    let raw = "{\"id\":\"c1\",\"v\":\"a\u{9b}31m\u{202e}b\"}";
+    update(
+        &mut s,
+        Event::Fetched {
+            id: "c1".into(),
+            generation: 9,
+            result: Ok(Fresh {
+                conv: live("c1", &[]),
+                raw: raw.into(),
+            }),
+            at: now(),
+        },
+    );
+    key(&mut s, KeyCode::Char('J'));
+    for k in ['y', 'Y'] {
+        let fx = key(&mut s, KeyCode::Char(k));
+        let copied = r#"{"id":"c1","v":"a\u009b31m\u202eb"}"#;
+        assert_eq!(
+            fx,
+            vec![Effect::Copy(
+                crate::tui::clipboard::osc52(copied, Target::Plain).unwrap()
+            )]
+        );
+        let a: serde_json::Value = serde_json::from_str(raw).unwrap();
+        let b: serde_json::Value = serde_json::from_str(copied).unwrap();
+        assert_eq!(a, b, "the same JSON value");
+        assert!(
+            s.message
+                .clone()
+                .unwrap()
+                .contains("control characters escaped")
+        );
+    }
+}
