@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::cli::ConnectionArgs;
+use crate::genesys::redact::redact_url;
 use crate::genesys::{Client, ClientConfig, Credentials, Error, Secret};
 use crate::settings::{ConnectionSettings, Given, Paths, Settings, Source, Valued};
 use crate::sim::{Sim, SimConfig};
@@ -90,19 +91,20 @@ pub async fn connect_with(c: &ConnectionSettings) -> Result<Connection, Error> {
     }
     let credentials = c.credentials()?;
     tracing::info!(
-        api_url = %c.api_url.value,
+        api_url = %redact_url(&c.api_url.value),
         api_url_from = %c.api_url.source,
-        login_url = %c.login_url.value,
+        login_url = %redact_url(&c.login_url.value),
         profile = c.profile.as_ref().map(|p| p.value.as_str()).unwrap_or(""),
         client_id = c.client_id.as_ref().map(|v| v.value.as_str()).unwrap_or(""),
         token = matches!(credentials, Credentials::Token(_)),
         "connecting"
     );
-    let client = Client::new(ClientConfig::new(
-        &c.api_url.value,
-        &c.login_url.value,
-        credentials,
-    ))?;
+    let mut cfg = ClientConfig::new(&c.api_url.value, &c.login_url.value, credentials);
+    // Login errors advise about the region only when one was used.
+    cfg.region = c
+        .region
+        .map(|r| format!("{} ({}), from {}", r.id, r.host, c.api_url.source));
+    let client = Client::new(cfg)?;
     client.authenticate().await?;
     Ok(Connection {
         client: Arc::new(client),

@@ -506,7 +506,7 @@ impl Settings {
             let (api_url, region, label) = match place {
                 Place::Url(u) => {
                     let url = u.value.trim_end_matches('/').to_string();
-                    let label = u.value.clone();
+                    let label = crate::genesys::redact::redact_url(&u.value);
                     (Valued::new(url, u.source), None, label)
                 }
                 Place::Region(r) => {
@@ -528,7 +528,8 @@ impl Settings {
                     return Err(format!(
                         "the {name} must start with https:// (or http:// for a local simulator): \
                          '{}' ({})",
-                        url.value, url.source
+                        crate::genesys::redact::redact_url(&url.value),
+                        url.source
                     ));
                 }
             }
@@ -740,16 +741,18 @@ impl Settings {
                 None
             };
             row(&mut out, "region", &region, origin);
+            // Credentials in a URL (`https://user:pass@…`) are masked.
+            let masked = crate::genesys::redact::redact_url;
             row(
                 &mut out,
                 "api url",
-                &c.api_url.value,
+                &masked(&c.api_url.value),
                 Some(&c.api_url.source),
             );
             row(
                 &mut out,
                 "login url",
-                &c.login_url.value,
+                &masked(&c.login_url.value),
                 Some(&c.login_url.source),
             );
             match &c.profile {

@@ -17,6 +17,7 @@ use super::model::{
     Organization, QueryResponse, TokenResponse,
 };
 use super::query::DetailsQuery;
+use super::redact::{Redactor, redact_url};
 use super::retry::{RetryPolicy, Wait, WaitReason, jitter};
 
 /// How many calls [`Client::call_log`] keeps.
@@ -70,6 +71,9 @@ pub struct ClientConfig {
     pub retry: RetryPolicy,
     /// Per request, headers and body included: a stalled answer fails after this.
     pub timeout: Duration,
+    /// The region the URLs come from and where it was chosen (`eu-west-1 (mypurecloud.ie), from
+    /// --region`), for advice in login errors; `None` when URLs were given.
+    pub region: Option<String>,
 }
 
 impl ClientConfig {
@@ -80,6 +84,7 @@ impl ClientConfig {
             credentials,
             retry: RetryPolicy::default(),
             timeout: Duration::from_secs(30),
+            region: None,
         }
     }
 }
@@ -93,13 +98,16 @@ pub struct Client {
     log: std::sync::Mutex<VecDeque<CallRecord>>,
     /// Counts the calls logged: receivers see it change with each new entry.
     logged: watch::Sender<u64>,
+    /// The secrets a server might echo (the client's, every token obtained): hidden from
+    /// errors, the call log and the log.
+    secrets: std::sync::RwLock<Redactor>,
 }
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
-            .field("api_base", &self.cfg.api_base)
-            .field("login_base", &self.cfg.login_base)
+            .field("api_base", &redact_url(&self.cfg.api_base))
+            .field("login_base", &redact_url(&self.cfg.login_base))
             .finish_non_exhaustive()
     }
 }
@@ -118,6 +126,13 @@ impl Client {
             .user_agent(concat!("convoscope/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| Error::Config(format!("cannot set up HTTP: {e}")))?;
+        let mut secrets = Redactor::default();
+        match &cfg.credentials {
+            Credentials::ClientCredentials { client_id, secret } => {
+                secrets.add_client(client_id, secret.expose())
+            }
+            Credentials::Token(t) => secrets.add(t.expose()),
+        }
         let token = match &cfg.credentials {
             Credentials::Token(t) => Some(CachedToken {
                 token: t.clone(),
@@ -131,6 +146,7 @@ impl Client {
             token: Mutex::new(token),
             log: std::sync::Mutex::new(VecDeque::with_capacity(CALL_LOG_SIZE)),
             logged: watch::Sender::new(0),
+            secrets: std::sync::RwLock::new(secrets),
         })
     }
 
@@ -149,8 +165,14 @@ impl Client {
         self.logged.subscribe()
     }
 
+    /// `text` without the secrets a server might have echoed.
+    fn redact(&self, text: &str) -> String {
+        self.secrets.read().unwrap().redact(text)
+    }
+
     /// Logs one call at info (never a secret or a token) and keeps it in the call log.
-    fn record(&self, rec: CallRecord) {
+    fn record(&self, mut rec: CallRecord) {
+        rec.error = rec.error.map(|e| self.redact(&e));
         tracing::info!(
             method = %rec.method,
             path = %rec.path,
@@ -224,8 +246,17 @@ impl Client {
                     status = Some(resp.status());
                     cid = correlation_id(&resp);
                     let retry_after = retry_after(&resp);
+                    let html = is_html(&resp);
                     match resp.bytes().await {
                         Err(e) => network_error(&e, &self.cfg.login_base),
+                        // An HTML page from a proxy in trouble (502, 503) may pass: retried.
+                        Ok(body)
+                            if (html || starts_like_html(&body))
+                                && status
+                                    .is_none_or(|s| !s.is_server_error() || s.as_u16() == 501) =>
+                        {
+                            not_genesys(&url, status, self.cfg.region.as_deref())
+                        }
                         Ok(body) if resp_ok(status) => {
                             match serde_json::from_slice::<TokenResponse>(&body) {
                                 Ok(t) => {
@@ -238,6 +269,7 @@ impl Client {
                                         latency: started.elapsed(),
                                         correlation_id: cid,
                                     });
+                                    self.secrets.write().unwrap().add(&t.access_token);
                                     let ttl = Duration::from_secs(t.expires_in.max(1));
                                     return Ok(CachedToken::new(
                                         Secret::new(t.access_token),
@@ -261,7 +293,11 @@ impl Client {
                             status.unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
                             &body,
                             retry_after,
-                            secret,
+                            &Login {
+                                url: &url,
+                                region: self.cfg.region.as_deref(),
+                                secrets: &self.secrets.read().unwrap(),
+                            },
                             cid.clone(),
                         ),
                     }
@@ -291,6 +327,8 @@ impl Client {
         limiter: Option<&Limiter>,
         permit: Option<Permit<'_>>,
     ) -> Result<()> {
+        // Whatever a server said goes no further with a secret in it.
+        let err = err.map_text(|t| self.redact(t));
         let p = &self.cfg.retry;
         let retry =
             (err.is_transient() || matches!(err, Error::Decode { .. })) && attempt < p.max_attempts;
@@ -781,6 +819,7 @@ fn host_of(base: &str) -> String {
 }
 
 fn network_error(e: &reqwest::Error, base: &str) -> Error {
+    let base = &redact_url(base);
     // The innermost cause says most ("connection refused", "dns error"); URLs hold no secret.
     let mut cause: &dyn std::error::Error = e;
     while let Some(next) = cause.source() {
@@ -805,11 +844,47 @@ fn network_error(e: &reqwest::Error, base: &str) -> Error {
     Error::Network { message }
 }
 
+/// Where a login went, for its error messages.
+struct Login<'a> {
+    /// `{login}/oauth/token`.
+    url: &'a str,
+    /// The region the URL comes from, if any ([`ClientConfig::region`]).
+    region: Option<&'a str>,
+    secrets: &'a Redactor,
+}
+
+/// What to check when the login URL is not the right one.
+fn check_url(region: Option<&str>) -> String {
+    match region {
+        Some(r) => format!("Check the region ({r}): it must be the org's"),
+        None => "Check --login-url, or --api-url it is derived from (Genesys Cloud logs in at \
+                 https://login.<host>/oauth/token, e.g. https://login.mypurecloud.ie)"
+            .into(),
+    }
+}
+
+/// The login URL answered with something that is not Genesys Cloud (an HTML page, 501).
+fn not_genesys(url: &str, status: Option<StatusCode>, region: Option<&str>) -> Error {
+    let url = redact_url(url);
+    let what = match status {
+        Some(s) if s.as_u16() == 501 => "HTTP 501 (not implemented)".to_string(),
+        Some(s) => format!("an HTML page (HTTP {})", s.as_u16()),
+        None => "an HTML page".to_string(),
+    };
+    Error::WrongUrl {
+        message: format!(
+            "{url} is not a Genesys Cloud API: it answered {what} to the OAuth token request. {}",
+            check_url(region)
+        ),
+        url,
+    }
+}
+
 fn token_error(
     status: StatusCode,
     body: &[u8],
     retry_after: Option<u64>,
-    secret: &Secret,
+    login: &Login<'_>,
     context_id: Option<String>,
 ) -> Error {
     let code = status.as_u16();
@@ -818,6 +893,19 @@ fn token_error(
             retry_after,
             context_id,
         },
+        404 | 405 => {
+            let url = redact_url(login.url);
+            let reason = status.canonical_reason().unwrap_or("");
+            Error::WrongUrl {
+                message: format!(
+                    "the login URL {url} is wrong: it answered HTTP {code} ({reason}) to the \
+                     OAuth token request. {}",
+                    check_url(login.region)
+                ),
+                url,
+            }
+        }
+        501 => not_genesys(login.url, Some(status), login.region),
         500..=599 => Error::Server {
             status: code,
             message: "the login service failed".into(),
@@ -836,18 +924,39 @@ fn token_error(
                 })
                 .filter(|s| !s.is_empty())
                 .unwrap_or_else(|| format!("HTTP {code}"));
-            // Never echo the secret, even if a server put it in its answer.
-            let detail = if secret.is_empty() {
-                detail
-            } else {
-                detail.replace(secret.expose(), "<redacted>")
+            // Never echo a secret, even if a server put it in its answer.
+            let detail = login.secrets.redact(&detail);
+            let region = match login.region {
+                Some(r) => format!(
+                    ", and that the region ({r}) is the org's: an OAuth client exists in one \
+                     region only"
+                ),
+                None => String::new(),
             };
             Error::Auth {
-                message: format!("the login service refused the OAuth client ({detail})"),
+                message: format!(
+                    "the login service refused the OAuth client ({detail}). {}{region}",
+                    super::error::CHECK_CLIENT
+                ),
                 context_id,
             }
         }
     }
+}
+
+/// Whether the answer says it is HTML.
+fn is_html(resp: &reqwest::Response) -> bool {
+    resp.headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().contains("text/html"))
+}
+
+/// Whether a body (of unknown type) is an HTML page.
+fn starts_like_html(body: &[u8]) -> bool {
+    let t = String::from_utf8_lossy(&body[..body.len().min(64)]).to_ascii_lowercase();
+    let t = t.trim_start();
+    t.starts_with("<!doctype html") || t.starts_with("<html")
 }
 
 #[cfg(test)]
@@ -865,18 +974,61 @@ mod tests {
 
     #[test]
     fn token_errors_never_echo_the_secret() {
-        let s = Secret::new("topsecret");
+        let mut secrets = Redactor::default();
+        secrets.add_client("my-id", "topsecret");
+        let login = Login {
+            url: "https://login.example/oauth/token",
+            region: None,
+            secrets: &secrets,
+        };
         let e = token_error(
             StatusCode::UNAUTHORIZED,
-            br#"{"error":"invalid_client","description":"bad secret topsecret"}"#,
+            br#"{"error":"invalid_client","description":"bad secret topsecret, header Basic bXktaWQ6dG9wc2VjcmV0"}"#,
             None,
-            &s,
+            &login,
             Some("cid-1".into()),
         );
         let msg = e.to_string();
-        assert!(!msg.contains("topsecret"), "{msg}");
+        assert!(
+            !msg.contains("topsecret") && !msg.contains("bXktaWQ6dG9wc2VjcmV0"),
+            "{msg}"
+        );
         assert!(msg.contains("invalid_client"), "{msg}");
         assert!(msg.contains("[contextId cid-1]"), "{msg}");
+        assert!(!msg.contains("region"), "no region was used: {msg}");
         assert_eq!(e.exit_code(), 3);
+        let with_region = Login {
+            region: Some("eu-west-1 (mypurecloud.ie), from --region"),
+            ..login
+        };
+        let e = token_error(StatusCode::BAD_REQUEST, b"{}", None, &with_region, None);
+        assert!(e.to_string().contains("the region (eu-west-1"), "{e}");
+    }
+
+    #[test]
+    fn a_wrong_login_url_is_named_and_not_blamed_on_the_secret() {
+        let secrets = Redactor::default();
+        let login = Login {
+            url: "http://u:p@127.0.0.1:9/x/oauth/token",
+            region: None,
+            secrets: &secrets,
+        };
+        for code in [StatusCode::NOT_FOUND, StatusCode::METHOD_NOT_ALLOWED] {
+            let e = token_error(code, b"", None, &login, None);
+            let msg = e.to_string();
+            assert!(
+                msg.contains("the login URL http://<redacted>@127.0.0.1:9/x/oauth/token is wrong"),
+                "{msg}"
+            );
+            assert!(
+                msg.contains("--login-url") && !msg.contains("secret"),
+                "{msg}"
+            );
+            assert_eq!(e.exit_code(), 2);
+        }
+        let e = token_error(StatusCode::NOT_IMPLEMENTED, b"", None, &login, None);
+        assert!(e.to_string().contains("is not a Genesys Cloud API"), "{e}");
+        assert!(starts_like_html(b"  <!DOCTYPE html><html>"));
+        assert!(!starts_like_html(br#"{"error":"x"}"#));
     }
 }

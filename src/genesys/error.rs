@@ -56,6 +56,10 @@ pub enum Error {
     Job { state: String, message: String },
     /// Stopped on request (a signal) before it was done.
     Interrupted,
+    /// The URL answered, but not as Genesys Cloud does: a path it does not have (404, 405 from
+    /// the login URL), or a server that is something else (501, an HTML page). `message` says
+    /// which and what to check.
+    WrongUrl { url: String, message: String },
 }
 
 impl Error {
@@ -72,7 +76,7 @@ impl Error {
         let code = parsed.as_ref().map(|b| b.code.clone()).unwrap_or_default();
         match status {
             401 => Error::Auth {
-                message: format!("the API refused the access token ({message})"),
+                message: format!("the API refused the access token ({message}). {CHECK_CLIENT}"),
                 context_id,
             },
             403 => Error::Permission {
@@ -121,9 +125,75 @@ impl Error {
             | Error::NotFound { context_id, .. }
             | Error::RateLimited { context_id, .. }
             | Error::Server { context_id, .. } => Some(context_id),
-            Error::Config(_) | Error::Network { .. } | Error::Job { .. } | Error::Interrupted => {
-                None
-            }
+            Error::Config(_)
+            | Error::Network { .. }
+            | Error::Job { .. }
+            | Error::Interrupted
+            | Error::WrongUrl { .. } => None,
+        }
+    }
+
+    /// The error with `f` applied to every text that came from a server (to redact secrets).
+    pub fn map_text(self, f: impl Fn(&str) -> String) -> Error {
+        match self {
+            Error::Auth {
+                message,
+                context_id,
+            } => Error::Auth {
+                message: f(&message),
+                context_id,
+            },
+            Error::Permission {
+                permission,
+                message,
+                context_id,
+            } => Error::Permission {
+                permission,
+                message: f(&message),
+                context_id,
+            },
+            Error::BadRequest {
+                message,
+                code,
+                context_id,
+            } => Error::BadRequest {
+                message: f(&message),
+                code: f(&code),
+                context_id,
+            },
+            Error::Server {
+                status,
+                message,
+                context_id,
+            } => Error::Server {
+                status,
+                message: f(&message),
+                context_id,
+            },
+            Error::Network { message } => Error::Network {
+                message: f(&message),
+            },
+            Error::Decode {
+                what,
+                detail,
+                context_id,
+            } => Error::Decode {
+                what,
+                detail: f(&detail),
+                context_id,
+            },
+            Error::Job { state, message } => Error::Job {
+                state: f(&state),
+                message: f(&message),
+            },
+            Error::WrongUrl { url, message } => Error::WrongUrl {
+                url,
+                message: f(&message),
+            },
+            e @ (Error::Config(_)
+            | Error::NotFound { .. }
+            | Error::RateLimited { .. }
+            | Error::Interrupted) => e,
         }
     }
 
@@ -144,6 +214,7 @@ impl Error {
             Error::Decode { detail, .. } => format!("unreadable answer: {detail}"),
             Error::Job { state, message } => format!("job {state}: {message}"),
             Error::Interrupted => "interrupted".into(),
+            Error::WrongUrl { message, .. } => message.clone(),
         }
     }
 
@@ -170,7 +241,7 @@ impl Error {
     /// The process exit code for this error: 2 usage, 3 auth/permission, 4 API or network.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Config(_) => 2,
+            Error::Config(_) | Error::WrongUrl { .. } => 2,
             Error::Interrupted => 130,
             e if e.is_auth() => 3,
             _ => 4,
@@ -185,6 +256,10 @@ impl Error {
         )
     }
 }
+
+/// What to check when the OAuth client is refused.
+pub const CHECK_CLIENT: &str = "Check the OAuth client id and secret (--client-id/--client-secret \
+     or GENESYSCLOUD_OAUTHCLIENT_ID/_SECRET) and that the client uses the Client Credentials grant";
 
 /// A permission name (`domain:entity:action`) quoted in an API message, if any.
 fn permission_in(message: &str) -> Option<String> {
@@ -216,12 +291,7 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Config(m) => write!(f, "{m}"),
-            Error::Auth { message, .. } => write!(
-                f,
-                "authentication failed: {message}. Check the OAuth client id and secret \
-                 (--client-id/--client-secret or GENESYSCLOUD_OAUTHCLIENT_ID/_SECRET), that the \
-                 client uses the Client Credentials grant, and that --region is the org's region"
-            ),
+            Error::Auth { message, .. } => write!(f, "authentication failed: {message}"),
             Error::Permission {
                 permission,
                 message,
@@ -281,6 +351,7 @@ impl fmt::Display for Error {
                 write!(f, "the async details job ended {state}: {message}")
             }
             Error::Interrupted => write!(f, "interrupted"),
+            Error::WrongUrl { message, .. } => write!(f, "{message}"),
         }?;
         if let Some(id) = self.context_id() {
             write!(f, " [contextId {id}]")?;

@@ -6,6 +6,7 @@ pub mod error;
 pub mod limiter;
 pub mod model;
 pub mod query;
+pub mod redact;
 pub mod region;
 pub mod retry;
 
