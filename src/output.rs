@@ -290,7 +290,7 @@ mod tests {
         let f = file(for_export(&target).unwrap());
         assert!(!target.exists());
         assert_eq!(f.partial(), dir.path().join("out.csv.partial"));
-        (&*f.file()).write_all(b"a\n").unwrap();
+        f.file().write_all(b"a\n").unwrap();
         assert_eq!(f.commit().unwrap(), target);
         assert_eq!(std::fs::read(&target).unwrap(), b"a\n");
         assert_eq!(mode(&target), 0o600);
@@ -306,7 +306,7 @@ mod tests {
         std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o644)).unwrap();
         let f = file(for_export(&target).unwrap());
         assert!(f.replaces());
-        (&*f.file()).write_all(b"{\"a\":1}\n{\"b\":").unwrap();
+        f.file().write_all(b"{\"a\":1}\n{\"b\":").unwrap();
         let kept = f.keep_partial(8).unwrap().unwrap();
         assert_eq!(std::fs::read(&target).unwrap(), b"old\n");
         assert_eq!(std::fs::read(&kept).unwrap(), b"{\"a\":1}\n");
@@ -318,7 +318,7 @@ mod tests {
         assert!(!dir.path().join("out.ndjson.partial-2").exists());
         // Replaced on success, keeping its permissions.
         let f = file(for_export(&target).unwrap());
-        (&*f.file()).write_all(b"new\n").unwrap();
+        f.file().write_all(b"new\n").unwrap();
         f.commit().unwrap();
         assert_eq!(std::fs::read(&target).unwrap(), b"new\n");
         assert_eq!(mode(&target), 0o644);
@@ -357,8 +357,8 @@ mod tests {
         let name = dir.path().join("convoscope-20261124-101010.csv");
         let a = OutputFile::create_new(&name).unwrap();
         let b = OutputFile::create_new(&name).unwrap();
-        (&*a.file()).write_all(b"a").unwrap();
-        (&*b.file()).write_all(b"b").unwrap();
+        a.file().write_all(b"a").unwrap();
+        b.file().write_all(b"b").unwrap();
         let (pa, pb) = (a.commit().unwrap(), b.commit().unwrap());
         assert_eq!(pa, name);
         assert_eq!(pb, dir.path().join("convoscope-20261124-101010-2.csv"));
@@ -373,7 +373,7 @@ mod tests {
             let planted = dir.path().join("x.csv");
             std::os::unix::fs::symlink(&target, &planted).unwrap();
             let c = OutputFile::create_new(&planted).unwrap();
-            (&*c.file()).write_all(b"c").unwrap();
+            c.file().write_all(b"c").unwrap();
             assert_eq!(c.commit().unwrap(), dir.path().join("x-2.csv"));
             assert_eq!(std::fs::read(&target).unwrap(), b"victim");
             assert!(std::fs::symlink_metadata(&planted).unwrap().is_symlink());

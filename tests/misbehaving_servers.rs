@@ -9,7 +9,7 @@ use std::process::Output;
 
 use axum::Router;
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use base64::Engine;
 use common::*;

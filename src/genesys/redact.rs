@@ -191,15 +191,13 @@ mod tests {
         for text in [
             "bad secret s3cr3t-Value-123".to_string(),
             format!("you sent {basic} which is wrong"),
-            format!("token: eyJhbGciOiJIUzI1NiJ9.token-value!"),
+            "token: eyJhbGciOiJIUzI1NiJ9.token-value!".to_string(),
             // The whole header, base64-encoded, at each alignment.
             b64("Authorization: Basic ") + "x",
             b64(&format!("Authorization: Basic {basic}")),
-            b64(&format!("X-Echo: Bearer eyJhbGciOiJIUzI1NiJ9.token-value")),
-            b64(&format!(
-                "XX-Echo: Bearer eyJhbGciOiJIUzI1NiJ9.token-value, more"
-            )),
-            b64(&format!("XXX-Echo: s3cr3t-Value-123 and more text")),
+            b64("X-Echo: Bearer eyJhbGciOiJIUzI1NiJ9.token-value"),
+            b64("XX-Echo: Bearer eyJhbGciOiJIUzI1NiJ9.token-value, more"),
+            b64("XXX-Echo: s3cr3t-Value-123 and more text"),
         ] {
             let out = r.redact(&text);
             assert!(!out.contains("s3cr3t"), "{out}");

@@ -41,14 +41,11 @@ fn to_copy(s: &mut State, pair: bool) -> Option<(String, String, bool)> {
 fn selected_text(s: &mut State, pair: bool) -> Option<(String, String)> {
     let (what, text) = match s.mode() {
         Mode::Raw | Mode::RawSearch => {
-            let Some(json) = s
+            let json = s
                 .raw
                 .as_ref()
                 .and_then(|r| s.detail.snapshot(&r.id))
-                .map(|snap| snap.raw.to_string())
-            else {
-                return None;
-            };
+                .map(|snap| snap.raw.to_string())?;
             ("the conversation's JSON".to_string(), json)
         }
         Mode::Detail => {
