@@ -10,7 +10,6 @@
 pub mod keys;
 pub mod values;
 
-use std::collections::BTreeSet;
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -164,39 +163,97 @@ pub fn read_text(path: &Path) -> Result<Option<String>, Problem> {
     })
 }
 
-/// The TOML syntax errors of a document, each on its line (with the key the line sets, when it
-/// sets one), and the document as far as it could be read.
-pub fn parse_toml(text: &str) -> (Spanned<DeTable<'_>>, Vec<Problem>) {
-    let (table, errors) = DeTable::parse_recoverable(text);
-    let problems = errors
+/// The most syntax errors reported for one file; past them the rest is not checked.
+const MAX_SYNTAX_ERRORS: usize = 20;
+/// How far before the first error its cause is looked for (an unclosed array or string is found
+/// at the lines after it).
+const LOOK_BACK: usize = 20;
+
+/// The syntax errors of a document: where each starts, and its message.
+fn syntax_errors(text: &str) -> Vec<(usize, String)> {
+    let (_, errors) = DeTable::parse_recoverable(text);
+    let mut out: Vec<(usize, String)> = errors
         .iter()
         .map(|e| {
-            let line = e.span().map_or(1, |s| line_of(text, &s));
-            let msg = e.message().trim();
-            match key_on_line(text, line) {
-                Some(key) => (line, format!("{key}: {msg}")),
-                None => (line, msg.to_string()),
-            }
+            (
+                e.span().map_or(0, |s| s.start),
+                e.message().trim().to_string(),
+            )
         })
         .collect();
-    (table, problems)
+    out.sort_by_key(|(start, _)| *start);
+    out
+}
+
+/// The TOML syntax errors of a document, each once, on its line (with the key the line sets, when
+/// it sets one); and the document with the broken lines blanked, which parses, so that the rest of
+/// the file can still be checked. The parser's own recovery is not used for that: after an
+/// unclosed array every line is an error, and what it makes of a broken line is a guess.
+///
+/// The broken line is, of the lines from a few before the first error to it, the one whose
+/// blanking leaves the fewest errors (the error's own line on a tie).
+pub fn parse_toml(text: &str) -> (String, Vec<Problem>) {
+    let mut repaired = text.to_string();
+    let mut problems: Vec<Problem> = Vec::new();
+    loop {
+        let errors = syntax_errors(&repaired);
+        let Some((start, first)) = errors.first() else {
+            return (repaired, problems);
+        };
+        let first_line = line_of(&repaired, &(*start..*start));
+        let (line, left) = (first_line.saturating_sub(LOOK_BACK).max(1)..=first_line)
+            .rev()
+            .map(|l| (l, syntax_errors(&blank_line(&repaired, l)).len()))
+            .min_by_key(|&(_, left)| left)
+            .unwrap_or((first_line, errors.len()));
+        // Found after the line that caused it: say what is unclosed.
+        let msg = match errors.iter().find(|(_, m)| m.starts_with("unclosed")) {
+            Some((_, m)) if line != first_line => m,
+            _ => first,
+        };
+        let msg = match key_on_line(text, line) {
+            Some(key) => format!("{key}: {msg}"),
+            None => msg.clone(),
+        };
+        problems.push((line, msg));
+        if left >= errors.len() || problems.len() == MAX_SYNTAX_ERRORS {
+            // Blanking does not help: nothing after the error can be trusted.
+            return (String::new(), problems);
+        }
+        repaired = blank_line(&repaired, line);
+    }
+}
+
+/// The text with one line's characters turned to spaces: every byte offset stays where it was.
+fn blank_line(text: &str, line: usize) -> String {
+    text.split_inclusive('\n')
+        .enumerate()
+        .map(|(i, l)| {
+            if i + 1 == line {
+                l.chars()
+                    .map(|c| if c == '\n' || c == '\r' { c } else { ' ' })
+                    .collect()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect()
+}
+
+/// The document [`parse_toml`] repaired (it parses).
+pub fn table(repaired: &str) -> Spanned<DeTable<'_>> {
+    DeTable::parse_recoverable(repaired).0
 }
 
 /// Reads the values of a document, each with its own type, collecting every problem.
 struct Reader<'t> {
     text: &'t str,
-    /// Lines with a syntax error: what the parser made of them is a guess, not checked further.
-    broken: BTreeSet<usize>,
     problems: Vec<Problem>,
 }
 
 impl Reader<'_> {
     fn line(&self, span: &Range<usize>) -> usize {
         line_of(self.text, span)
-    }
-
-    fn is_broken<T>(&self, v: &Spanned<T>) -> bool {
-        self.broken.contains(&self.line(&v.span()))
     }
 
     fn problem(&mut self, span: &Range<usize>, msg: String) {
@@ -230,9 +287,6 @@ impl Reader<'_> {
             return bindings;
         };
         for (action, value) in table {
-            if self.is_broken(action) || self.is_broken(value) {
-                continue;
-            }
             let name: &str = action.get_ref();
             if name.is_empty()
                 || !name
@@ -303,17 +357,13 @@ impl Config {
     /// What the text sets that is valid, and every problem in it, by line: syntax errors, unknown
     /// keys, values of the wrong type or out of range.
     pub fn read(text: &str, path: &Path) -> (Config, Vec<Problem>) {
-        let (table, syntax) = parse_toml(text);
+        let (repaired, syntax) = parse_toml(text);
         let mut r = Reader {
             text,
-            broken: syntax.iter().map(|(l, _)| *l).collect(),
             problems: syntax,
         };
         let mut cfg = Config::default();
-        for (key, v) in table.get_ref() {
-            if r.is_broken(key) || r.is_broken(v) {
-                continue;
-            }
+        for (key, v) in table(&repaired).get_ref() {
             let name: &str = key.get_ref();
             use values::*;
             match name {
@@ -552,6 +602,108 @@ quit = "ctrl-q"
         assert!(lines[5].contains("line 6: region: unknown region 'mars-1'"));
         assert!(lines[6].contains("line 7: from:"));
         assert!(lines[7].contains("line 8: log_level:") && lines[7].contains("debug"));
+    }
+
+    #[test]
+    fn every_problem_of_the_file_is_reported_at_once_one_line_each() {
+        let e = parse(
+            "colour = \"red\"\nutc = \"yes\"\nconcurrency = 40\ntheme = \"pink\"\nmouse = tru\n\
+             [keys]\nrefetch = \"ctrl-\"\n",
+        )
+        .unwrap_err();
+        let lines: Vec<&str> = e.lines().collect();
+        assert_eq!(lines.len(), 6, "{e}");
+        let prefix = |n: usize| format!("config file /x/config.toml, line {n}: ");
+        assert!(
+            lines[0].starts_with(&(prefix(1) + "unknown key 'colour'")),
+            "{e}"
+        );
+        assert!(lines[1].starts_with(&(prefix(2) + "utc: ")) && lines[1].contains("boolean"));
+        assert!(lines[2].starts_with(&(prefix(3) + "concurrency: 40 is out of range")));
+        assert!(lines[3].starts_with(&(prefix(4) + "theme: unknown theme 'pink'")));
+        assert!(lines[4].starts_with(&(prefix(5) + "mouse: ")), "{e}");
+        assert!(lines[5].starts_with(&(prefix(7) + "keys.refetch: invalid key 'ctrl-'")));
+    }
+
+    #[test]
+    fn each_broken_line_is_reported_once_and_the_rest_still_checked() {
+        let e = parse(
+            "theme = \"dark\nutc = true\ntheme = \"mono\"\nwatch_interval = [1,\ncolour = 3\n\
+             concurrency = \"4\"\n[keys]\nrefetch = \"x\"\n",
+        )
+        .unwrap_err();
+        let lines: Vec<&str> = e.lines().collect();
+        assert_eq!(lines.len(), 4, "{e}");
+        // An unterminated string, on its line.
+        assert!(
+            lines[0].contains("line 1: theme: invalid basic string"),
+            "{e}"
+        );
+        // An unclosed array is found at the lines after it; it is reported where it opens.
+        assert!(
+            lines[1].contains("line 4: watch_interval: unclosed array"),
+            "{e}"
+        );
+        // The lines after it are read as they are, not as the array's elements.
+        assert!(lines[2].contains("line 5: unknown key 'colour'"), "{e}");
+        assert!(
+            lines[3].contains("line 6: concurrency: invalid type: string \"4\""),
+            "{e}"
+        );
+        let e = parse("utc = true\nutc = false\nmouse = fals\n").unwrap_err();
+        let lines: Vec<&str> = e.lines().collect();
+        assert_eq!(lines.len(), 2, "{e}");
+        assert!(lines[0].contains("line 2: utc: duplicate key"), "{e}");
+        assert!(lines[1].contains("line 3: mouse: invalid boolean"), "{e}");
+        // An unclosed multi-line string hides the rest of the file: its error alone.
+        let e = parse("a = \"\"\"\nabc\ncolour = 1\n").unwrap_err();
+        assert_eq!(e.lines().count(), 1, "{e}");
+        assert!(e.contains("multi-line basic string"), "{e}");
+    }
+
+    #[test]
+    fn a_bad_key_in_a_list_is_reported_at_its_own_line() {
+        let e = parse("[keys]\nrefetch = [\n  \"r\",\n  \"ctrl-\",\n  3,\n]\n").unwrap_err();
+        let lines: Vec<&str> = e.lines().collect();
+        assert_eq!(lines.len(), 2, "{e}");
+        assert!(
+            lines[0].contains("line 4: keys.refetch: invalid key 'ctrl-'"),
+            "{e}"
+        );
+        assert!(
+            lines[1].contains("line 5: keys.refetch: give a key as a string"),
+            "{e}"
+        );
+        let e = parse("keys = \"r\"\n").unwrap_err();
+        assert!(e.contains("line 1: keys: give a table"), "{e}");
+    }
+
+    #[test]
+    fn a_value_with_a_line_break_stays_on_one_line() {
+        let e = parse("theme = \"da\\nrk\\u001b[2J\"\n").unwrap_err();
+        assert_eq!(e.lines().count(), 1, "{e}");
+        assert!(e.contains("unknown theme 'da\\nrk\\u{1b}[2J'"), "{e}");
+    }
+
+    #[test]
+    fn a_directory_or_bytes_that_are_not_utf8_are_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = Config::load(dir.path()).unwrap_err().to_string();
+        assert!(e.ends_with(": it is a directory, not a file"), "{e}");
+        let file = dir.path().join("config.toml");
+        std::fs::write(&file, b"utc = true\ntheme = \"da\xffrk\"\n").unwrap();
+        let e = Config::load(&file).unwrap_err().to_string();
+        assert!(
+            e.ends_with(
+                ", line 2: not UTF-8 text (byte 12 of the line is not UTF-8): save it as UTF-8"
+            ),
+            "{e}"
+        );
+        assert!(
+            Config::load(&dir.path().join("none.toml"))
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]

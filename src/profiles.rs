@@ -77,13 +77,13 @@ impl GcProfiles {
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<GcProfiles, String> {
-        let (table, problems) = crate::config::parse_toml(text);
+        let (repaired, problems) = crate::config::parse_toml(text);
         if !problems.is_empty() {
             let lines: Vec<String> = problems.iter().map(|p| Self::message(path, p)).collect();
             return Err(lines.join("\n"));
         }
         let mut profiles = Vec::new();
-        for (name, value) in table.get_ref() {
+        for (name, value) in crate::config::table(&repaired).get_ref() {
             let Some(t) = value.get_ref().as_table() else {
                 // A top-level key that is not a profile: gc's business.
                 continue;

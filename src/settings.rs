@@ -291,16 +291,19 @@ impl GcFile {
     /// run only when it needs the file: a profile is named, or nothing above gives where to
     /// connect or the credentials.
     fn choose(&self, above: &Layer, demo: bool) -> Result<Option<ChosenProfile>, String> {
+        if demo {
+            return Ok(None);
+        }
         let name = or_default(above.profile.clone(), defaults::PROFILE.to_string());
         let explicit = name.source != Source::Default;
         let gc = match &self.profiles {
-            Err(e) if !demo && explicit => {
+            Err(e) if explicit => {
                 return Err(format!(
                     "{e}\nthe gc profile '{}' is asked for ({}): mend the file, or name no profile",
                     name.value, name.source
                 ));
             }
-            Err(e) if !demo => {
+            Err(e) => {
                 let missing: Vec<&str> = [
                     above.place.is_none().then_some("where to connect"),
                     (!above.has_credentials()).then_some("the credentials"),
@@ -308,18 +311,16 @@ impl GcFile {
                 .into_iter()
                 .flatten()
                 .collect();
-                if !missing.is_empty() {
-                    return Err(format!(
-                        "{e}\nits profile '{}' is needed: no flag, variable or config file gives \
-                         {}; mend the file, or give them (convoscope --help)",
-                        name.value,
-                        missing.join(" or ")
-                    ));
+                if missing.is_empty() {
+                    return Ok(None);
                 }
-                return Ok(None);
+                return Err(format!(
+                    "{e}\nits profile '{}' is needed: no flag, variable or config file gives {}; \
+                     mend the file, or give them (convoscope --help)",
+                    name.value,
+                    missing.join(" or ")
+                ));
             }
-            Err(_) | Ok(None) if demo => return Ok(None),
-            Err(_) => return Ok(None),
             Ok(None) if explicit => {
                 return Err(format!(
                     "gc profile '{}' was asked for ({}), but there is no gc profile file{}",
@@ -332,7 +333,6 @@ impl GcFile {
                 ));
             }
             Ok(None) => return Ok(None),
-            Ok(Some(_)) if demo => return Ok(None),
             Ok(Some(gc)) => gc,
         };
         let profile = match gc.find(&name.value) {
@@ -691,6 +691,9 @@ impl Settings {
                     match &self.gc_profiles {
                         Some(names) if names.is_empty() => "no profiles".to_string(),
                         Some(names) => format!("profiles: {}", names.join(", ")),
+                        None if self.gc_problem.is_some() => {
+                            "cannot be read: ignored (see the warning)".to_string()
+                        }
                         None => "not found".to_string(),
                     }
                 ),

@@ -288,12 +288,19 @@ impl KeyBindings {
                     if places.is_empty() {
                         continue;
                     }
-                    let (la, lb) = (self.line(a), self.line(b));
+                    let (mut first, mut second) = ((a, self.line(a)), (b, self.line(b)));
+                    if first.1 > second.1 {
+                        std::mem::swap(&mut first, &mut second);
+                    }
                     problems.push((
-                        la.max(lb),
+                        second.1,
                         format!(
-                            "keys: {key} is bound to both {a} (line {la}) and {b} (line {lb}), \
-                             which both work in {}: give one of them another key",
+                            "keys: {key} is bound to both {} (line {}) and {} (line {}), which \
+                             both work in {}: give one of them another key",
+                            first.0,
+                            first.1,
+                            second.0,
+                            second.1,
                             join_and(&places)
                         ),
                     ));
