@@ -236,6 +236,40 @@ client_secret = ""
     }
 
     #[test]
+    fn a_value_of_the_wrong_type_is_a_problem_of_its_profile_only() {
+        let p = GcProfiles::parse(
+            "[default]\nclient_secret = \"s\"\n[dev]\nenvironment = [\"x\"]\nclient_secret = 12\n",
+            Path::new("/g"),
+        )
+        .unwrap();
+        assert!(p.find("default").unwrap().problems.is_empty());
+        let dev = p.find("dev").unwrap();
+        assert_eq!(
+            dev.problems,
+            [
+                "gc profile file /g, line 4: profile 'dev': environment must be a string, not array",
+                "gc profile file /g, line 5: profile 'dev': client_secret must be a string, not integer"
+            ]
+        );
+        assert!(dev.environment.is_none() && dev.client_secret.is_none());
+    }
+
+    #[test]
+    fn every_broken_line_is_reported() {
+        let e = GcProfiles::parse(
+            "[default]\nenvironment = \"x\nclient_secret = tru\n",
+            Path::new("/g"),
+        )
+        .unwrap_err();
+        assert_eq!(e.lines().count(), 2, "{e}");
+        assert!(
+            e.lines()
+                .all(|l| l.starts_with("gc profile file /g, line ")),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn a_missing_file_is_no_profiles() {
         let dir = tempfile::tempdir().unwrap();
         assert!(

@@ -1073,6 +1073,227 @@ client_secret = "dev-secret"
     }
 
     #[test]
+    fn the_keys_are_checked_with_the_rest_of_the_file() {
+        let h = Home::new();
+        h.config("theme = \"pink\"\n[keys]\nrefetch = \"x\"\nfly = \"f\"\nexport = \"x\"\n");
+        let e = h.resolve(Given::default()).unwrap_err();
+        let lines: Vec<&str> = e.lines().collect();
+        assert_eq!(lines.len(), 3, "{e}");
+        assert!(
+            lines[0].contains("line 1: theme: unknown theme 'pink'"),
+            "{e}"
+        );
+        assert!(
+            lines[1].contains("line 4: keys: unknown action 'fly'"),
+            "{e}"
+        );
+        assert!(
+            lines[2].contains(
+                "line 5: keys: x is bound to both refetch (line 3) and export (line 5), which \
+                 both work in the list and the detail pane"
+            ),
+            "{e}"
+        );
+        // Bound apart, or one key in places apart, they are fine.
+        h.config("[keys]\nrefetch = \"x\"\ntoggle_sort = \"o\"\ncopy_key_value = \"o\"\n");
+        let s = h.resolve(Given::default()).unwrap();
+        assert_eq!(s.keys().len(), 3);
+    }
+
+    /// The run is given where to connect and who it is: it needs no gc profile.
+    fn self_sufficient() -> Given {
+        Given {
+            region: envv("eu-west-1".into(), env::REGION),
+            client_id: envv("id".into(), env::CLIENT_ID),
+            client_secret: envv(Secret::new("sec"), env::CLIENT_SECRET),
+            ..Given::default()
+        }
+    }
+
+    #[test]
+    fn a_broken_gc_file_is_a_warning_when_no_profile_is_needed() {
+        let h = Home::new();
+        h.gc("[default]\nenvironment = \"mypurecloud.ie\n");
+        for given in [
+            self_sufficient(),
+            Given {
+                demo: true,
+                ..Given::default()
+            },
+        ] {
+            let s = h.resolve(given).unwrap();
+            assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
+            let w = &s.warnings[0];
+            assert!(
+                w.starts_with("warning: gc profile file ")
+                    && w.contains("config.toml, line 2: environment: invalid basic string")
+                    && w.ends_with("(ignored: this run needs no gc profile)"),
+                "{w}"
+            );
+            assert!(s.connection.profile.is_none());
+            assert!(
+                s.info()
+                    .contains("(cannot be read: ignored (see the warning))"),
+                "{}",
+                s.info()
+            );
+        }
+    }
+
+    #[test]
+    fn a_broken_gc_file_stops_a_run_that_needs_a_profile() {
+        let h = Home::new();
+        h.gc("[default]\nclient_secret = 42\n[dev\n");
+        // Nothing else says where to connect or who.
+        let e = h.resolve(Given::default()).unwrap_err();
+        assert!(e.contains("config.toml, line 3: unclosed table"), "{e}");
+        assert!(
+            e.ends_with(
+                "its profile 'DEFAULT' is needed: no flag, variable or config file gives where to \
+                 connect or the credentials; mend the file, or give them (convoscope --help)"
+            ),
+            "{e}"
+        );
+        // Credentials but no place.
+        let mut given = self_sufficient();
+        given.region = None;
+        let e = h.resolve(given).unwrap_err();
+        assert!(e.contains("gives where to connect;"), "{e}");
+        // A profile asked for, even with everything else given.
+        h.config("profile = \"dev\"\n");
+        let e = h.resolve(self_sufficient()).unwrap_err();
+        assert!(
+            e.contains("the gc profile 'dev' is asked for (config file ")
+                && e.ends_with("mend the file, or name no profile"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_gc_file_that_is_a_directory_or_not_utf8_says_so() {
+        let h = Home::new();
+        std::fs::create_dir_all(h.paths().gc_file.unwrap()).unwrap();
+        let e = h.resolve(Given::default()).unwrap_err();
+        assert!(
+            e.contains(".gc/config.toml: it is a directory, not a file"),
+            "{e}"
+        );
+        assert!(h.resolve(self_sufficient()).is_ok());
+        let h = Home::new();
+        let gc = h.paths().gc_file.unwrap();
+        std::fs::create_dir_all(gc.parent().unwrap()).unwrap();
+        std::fs::write(&gc, b"[default]\nclient_secret = \"\xe9t\xe9\"\n").unwrap();
+        let e = h.resolve(Given::default()).unwrap_err();
+        assert!(
+            e.contains(
+                ".gc/config.toml, line 2: not UTF-8 text (byte 18 of the line is not UTF-8)"
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_profile_without_its_secret_names_the_profile_and_the_key() {
+        let h = Home::new();
+        h.gc(
+            "[default]\nenvironment = \"mypurecloud.ie\"\nclient_credentials = \"gc-id\"\n\
+              [dev]\nclient_secret = \"s\"\n[bare]\nenvironment = \"mypurecloud.ie\"\n",
+        );
+        let gc_file = h.paths().gc_file.unwrap();
+        let e = h
+            .resolve(Given::default())
+            .unwrap()
+            .connection
+            .credentials()
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "gc profile 'default' in {} has client_credentials (the client id) but no \
+                 client_secret: add client_secret to it, or give GENESYSCLOUD_OAUTHCLIENT_SECRET",
+                gc_file.display()
+            )
+        );
+        let dev = |name: &str| Given {
+            profile: flag(name.into(), "--profile"),
+            ..Given::default()
+        };
+        let e = h
+            .resolve(dev("dev"))
+            .unwrap()
+            .connection
+            .credentials()
+            .unwrap_err();
+        assert!(
+            e.to_string().contains(
+                "gc profile 'dev' in PATH has a client_secret but no client_credentials"
+                    .replace("PATH", &gc_file.display().to_string())
+                    .as_str()
+            ),
+            "{e}"
+        );
+        let e = h
+            .resolve(dev("bare"))
+            .unwrap()
+            .connection
+            .credentials()
+            .unwrap_err();
+        assert!(
+            e.to_string().starts_with(&format!(
+                "no credentials: gc profile 'bare' in {} has no client_credentials and \
+                 client_secret (nor access_token)",
+                gc_file.display()
+            )),
+            "{e}"
+        );
+        // A secret from the environment completes the profile's client.
+        let s = h
+            .resolve(Given {
+                client_secret: envv(Secret::new("env-s"), env::CLIENT_SECRET),
+                ..Given::default()
+            })
+            .unwrap();
+        assert!(s.connection.credentials().is_ok());
+        // A client id alone, from the environment.
+        let e = h
+            .resolve(Given {
+                client_id: envv("env-id".into(), env::CLIENT_ID),
+                profile: flag("bare".into(), "--profile"),
+                ..Given::default()
+            })
+            .unwrap()
+            .connection
+            .credentials()
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("the OAuth client id (env GENESYSCLOUD_OAUTHCLIENT_ID) has no secret"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_profile_value_of_the_wrong_type_stops_only_the_runs_that_use_the_profile() {
+        let h = Home::new();
+        h.gc(&format!(
+            "{GC}\n[broken]\nclient_credentials = \"b\"\nclient_secret = 1234\n"
+        ));
+        assert!(h.resolve(Given::default()).is_ok());
+        let e = h
+            .resolve(Given {
+                profile: flag("broken".into(), "--profile"),
+                ..Given::default()
+            })
+            .unwrap_err();
+        assert!(
+            e.ends_with(
+                "config.toml, line 14: profile 'broken': client_secret must be a string, not integer"
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn info_shows_sources_and_masks_secrets() {
         let h = Home::new();
         h.gc(GC);
