@@ -262,6 +262,21 @@ impl KeyBindings {
     pub fn check(&self, actions: &[ActionInfo]) -> Vec<(usize, String)> {
         let names: Vec<&str> = actions.iter().map(|a| a.name).collect();
         let mut problems = self.check_actions(&names);
+        // The terminal's interrupt: the way out that always works.
+        let ctrl_c = KeySpec {
+            code: KeyCode::Char('c'),
+            ctrl: true,
+            alt: false,
+            shift: false,
+        };
+        for (action, keys) in &self.keys {
+            if action != "quit" && keys.iter().any(|k| k.event_key() == ctrl_c) {
+                problems.push((
+                    self.line(action),
+                    format!("keys.{action}: ctrl-c always quits: give {action} another key"),
+                ));
+            }
+        }
         let bound: Vec<(&str, &ActionInfo, &[KeySpec])> = self
             .keys
             .iter()
@@ -274,7 +289,7 @@ impl KeyBindings {
             for &(b, b_info, b_keys) in &bound[i + 1..] {
                 for key in a_keys {
                     let k = key.event_key();
-                    if !b_keys.iter().any(|o| o.event_key() == k) {
+                    if k == ctrl_c || !b_keys.iter().any(|o| o.event_key() == k) {
                         continue;
                     }
                     // The places both work in, where this key binds at all.
@@ -413,6 +428,7 @@ mod tests {
             action("toggle_sort", &[list]),
             action("copy_key_value", &[detail]),
             action("filter_done", &[filter]),
+            action("quit", &[list, detail, filter]),
         ]
     }
 
@@ -453,6 +469,21 @@ mod tests {
         }
         let bs = bindings(&[("refetch", &["g"], 2), ("zoom", &["G"], 3)]);
         assert!(bs.check(&actions()).is_empty());
+    }
+
+    #[test]
+    fn ctrl_c_stays_the_way_out() {
+        let b = bindings(&[
+            ("refetch", &["r", "Ctrl-C"], 2),
+            ("quit", &["ctrl-c", "ctrl-q"], 3),
+        ]);
+        assert_eq!(
+            b.check(&actions()),
+            vec![(
+                2,
+                "keys.refetch: ctrl-c always quits: give refetch another key".to_string()
+            )]
+        );
     }
 
     #[test]
