@@ -204,7 +204,8 @@ fn or_default<T>(v: Option<Valued<T>>, default: T) -> Valued<T> {
     v.unwrap_or_else(|| Valued::default(default))
 }
 
-/// convoscope's config file: where it is, whether it is there, and what it sets.
+/// convoscope's config file: where it is, whether it is there, and what it sets (taken by
+/// [`Settings::resolve`]).
 struct ConfigFile {
     path: Option<Valued<PathBuf>>,
     found: bool,
@@ -373,8 +374,8 @@ impl Settings {
     /// Reads the config file and the gc profile file where `paths` (and `--config`) say, and
     /// resolves every setting. Errors are one line each, saying what is wrong and what is accepted.
     pub fn resolve(given: Given, paths: &Paths) -> Result<Settings, String> {
-        let file = ConfigFile::read(&given, paths)?;
-        let above = given.layer().over(file.layer.clone());
+        let mut file = ConfigFile::read(&given, paths)?;
+        let above = given.layer().over(std::mem::take(&mut file.layer));
         let gc = GcFile::read(paths);
         let chosen = gc.choose(&above, given.demo)?;
         let layer = match &chosen {
@@ -500,8 +501,10 @@ impl Settings {
         &self.keys.value
     }
 
-    /// Checks the action names of `[keys]` against the ones the screen knows: an error naming the
-    /// config file, the line and the accepted actions for each unknown one.
+    /// Checks the action names of `[keys]` against `known`: an error naming the config file, the
+    /// line and the accepted actions for each unknown one. [`Settings::resolve`] has checked them
+    /// against the screen's actions already, with the rest of the file; this stays for a caller
+    /// with a list of its own.
     pub fn check_key_actions(&self, known: &[&str]) -> Result<(), String> {
         let problems = self.keys.value.check_actions(known);
         if problems.is_empty() {
