@@ -59,7 +59,7 @@ fn main() -> ExitCode {
     let paths = Paths::system();
     if let Some(Command::Config(args)) = &cli.command {
         let code = if args.print_default {
-            print_out(convoscope::config::default_file().as_bytes())
+            print_out(convoscope::settings::default_file().as_bytes())
         } else {
             match settings::config_path(&given, &paths) {
                 Some(p) => print_out(format!("{}\n", p.value.display()).as_bytes()),
