@@ -1,11 +1,13 @@
 //! Benchmarks of the data path: decoding pages, the first page after a submit, export end to end.
 //! Run with `cargo bench --bench api`; each prints its figure (time, and throughput where it fits).
 
+use chrono::{Duration, TimeZone, Utc};
+use std::io::Write;
 use std::sync::{Arc, LazyLock};
 
-use chrono::{Duration, TimeZone, Utc};
-use convoscope::export::{self, ExportOptions, NdjsonWriter};
+use convoscope::export::{self, ConversationWriter, CsvWriter, ExportOptions, NdjsonWriter};
 use convoscope::genesys::client::quiet;
+use convoscope::genesys::model::AnalyticsConversation;
 use convoscope::genesys::model::QueryResponse;
 use convoscope::genesys::query::{DetailsQuery, Interval, Media, Order};
 use convoscope::genesys::{Client, ClientConfig, Credentials, Secret};
@@ -158,6 +160,66 @@ fn export_20000(bencher: Bencher) {
 #[divan::bench(sample_count = 3, sample_size = 1)]
 fn export_20000_with_attributes(bencher: Bencher) {
     export_bench(bencher, true);
+}
+
+/// 20,000 conversations with their attributes, as export writes them.
+static WITH_ATTRIBUTES: LazyLock<Vec<AnalyticsConversation>> = LazyLock::new(|| {
+    let ds = Dataset::new(&config());
+    (0..CONVERSATIONS)
+        .map(|i| ds.analytics_with_attributes(i, config().until))
+        .collect()
+});
+
+fn write_bench(bencher: Bencher, write: fn(&[AnalyticsConversation]) -> u64) {
+    let convs = &*WITH_ATTRIBUTES;
+    let bytes = write(convs);
+    bencher
+        .counter(ItemsCount::new(convs.len()))
+        .counter(BytesCount::new(bytes))
+        .bench(|| write(convs));
+}
+
+/// 6. The NDJSON writer alone: 20,000 conversations with attributes, escaped and counted.
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn write_ndjson_20000(bencher: Bencher) {
+    write_bench(bencher, |convs| {
+        let mut w = NdjsonWriter::new(std::io::sink());
+        for c in convs {
+            w.write(c).unwrap();
+        }
+        w.finish().unwrap();
+        w.delivered().unwrap().bytes
+    });
+}
+
+/// 6b. For comparison: serde_json's plain output through a `BufWriter` (the old NDJSON writer).
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn write_plain_json_20000(bencher: Bencher) {
+    write_bench(bencher, |convs| {
+        let mut n = 0u64;
+        let mut out = std::io::BufWriter::new(std::io::sink());
+        for c in convs {
+            let line = serde_json::to_vec(c).unwrap();
+            n += line.len() as u64 + 1;
+            out.write_all(&line).unwrap();
+            out.write_all(b"\n").unwrap();
+        }
+        out.flush().unwrap();
+        n
+    });
+}
+
+/// 6c. The CSV writer alone: a row per attribute, every cell escaped and formula-checked.
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn write_csv_20000(bencher: Bencher) {
+    write_bench(bencher, |convs| {
+        let mut w = CsvWriter::new(std::io::sink()).unwrap();
+        for c in convs {
+            w.write(c).unwrap();
+        }
+        w.finish().unwrap();
+        w.delivered().unwrap().bytes
+    });
 }
 
 /// A simulator of a million conversations over a week (about 9 MB of state, plus what its
