@@ -292,12 +292,16 @@ impl<W: Write> ConversationWriter for CsvWriter<W> {
             s(message),
         ];
         let mut row = |p: &[String; 5], k: &str, v: &str| {
-            let rec = conv
+            let cells = conv
                 .iter()
                 .chain(p.iter())
-                .map(|x| csv_cell(x))
-                .chain([csv_cell(k), csv_cell(v)]);
-            out.write_record(rec.map(|c| c.into_owned()))
+                .map(String::as_str)
+                .chain([k, v]);
+            for cell in cells {
+                out.write_field(csv_cell(cell).as_bytes())
+                    .map_err(io::Error::other)?;
+            }
+            out.write_record(std::iter::empty::<&[u8]>())
                 .map_err(io::Error::other)
         };
         if c.participants.is_empty() {
