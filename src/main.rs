@@ -258,7 +258,12 @@ async fn export_cmd(settings: &Settings, args: ExportArgs) -> u8 {
         Err(e) => return fail(&e, 2),
     };
     // An output that cannot be written is a usage error, said before any request.
-    let dest = match args.output.as_deref().map(output::for_export).transpose() {
+    // `-o -` is stdout, as for most tools.
+    let file = args
+        .output
+        .as_deref()
+        .filter(|p| *p != std::path::Path::new("-"));
+    let dest = match file.map(output::for_export).transpose() {
         Ok(d) => d,
         Err(e) => return fail(&e, 2),
     };
@@ -412,9 +417,10 @@ fn finish_export(dest: Option<Output>, done: Finished, signals: &Signals, tty: b
         }
         Some(Error::Interrupted) => {
             let sig = signals.received().unwrap_or(Signal::Int);
+            let whole = if n > 0 { ", the last one whole" } else { "" };
             fail(
                 &format!(
-                    "interrupted by {}: {convs} written {whereto}, the last one whole",
+                    "interrupted by {}: {convs} written {whereto}{whole}",
                     sig.name()
                 ),
                 sig.exit_code(),

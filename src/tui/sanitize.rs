@@ -118,7 +118,8 @@ static CANDIDATE_BYTE: [bool; 256] = {
     t
 };
 
-/// Characters that may need an escape.
+/// Characters that may need an escape (what [`CANDIDATE_BYTE`] must cover).
+#[cfg(test)]
 fn candidate(c: char) -> bool {
     always_escaped(c) || matches!(c, '\u{FE0E}' | '\u{FE0F}')
 }
