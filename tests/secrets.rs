@@ -267,6 +267,10 @@ fn browse_and_capture(t: &Tmux) -> String {
     t.keys(&["?"]);
     seen.push_str(&t.wait_for("Keys in the conversation list"));
     t.keys(&["Escape"]);
+    // Read apart from the Escape, not as Alt-q (a slow machine reads both at once).
+    t.wait("the help closed", |s| {
+        !s.contains("Keys in the conversation list")
+    });
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(), 0);
     seen.push_str(&t.history());
