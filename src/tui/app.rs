@@ -21,12 +21,14 @@ use crate::timespec::Zone;
 
 use super::clipboard::Target;
 use super::detail::Detail;
+use super::detail::document::{self, Document, Source};
 use super::form::{Field, Form};
 use super::keymap::{Action, Keymap, Mode};
+use super::layout::{Layout, Shape};
 use super::list::{List, Load};
+use super::palette::Palette;
 use super::sanitize::sanitize;
-use super::ui;
-use super::watch::{Timelines, Watch};
+use super::watch::{Timelines, Watch, WatchState};
 use crate::paging::PageEvent;
 
 pub use super::event::{Effect, Event};
@@ -34,6 +36,7 @@ pub use super::event::{Effect, Event};
 mod actions;
 mod live;
 mod overlays;
+mod status;
 
 pub use live::{AttrFetch, Follow, LastQuery};
 pub use overlays::{CallsView, Popup, RawView, TimelineView};
@@ -60,7 +63,7 @@ pub struct State {
     /// False under `NO_COLOR`: style with modifiers and symbols only.
     pub color: bool,
     /// The colours when `color` is on: for a dark or a light background.
-    pub palette: ui::theme::Palette,
+    pub palette: Palette,
     /// The keys in effect (defaults plus the user's `[keys]`).
     pub keymap: Arc<Keymap>,
     /// Where we are connected ("DEMO", a region host, an API URL).
@@ -69,6 +72,8 @@ pub struct State {
     pub zone_label: String,
     pub width: u16,
     pub height: u16,
+    /// Where everything goes on this screen, made again after every update.
+    pub layout: Layout,
     pub spinner: usize,
     /// The last query id handed out.
     pub query_seq: u64,
@@ -122,7 +127,7 @@ pub struct Init {
     pub zone_label: String,
     pub mouse: bool,
     pub color: bool,
-    pub palette: ui::theme::Palette,
+    pub palette: Palette,
     pub connection: String,
     pub keymap: Keymap,
     /// Between refetches of a watched conversation (at least 1 s; default 2 s).
@@ -135,7 +140,7 @@ pub struct Init {
 
 impl State {
     pub fn new(init: Init) -> State {
-        State {
+        let mut s = State {
             form: Form::new(
                 init.from.as_deref(),
                 init.to.as_deref(),
@@ -157,6 +162,7 @@ impl State {
             zone_label: init.zone_label,
             width: 80,
             height: 24,
+            layout: Layout::default(),
             spinner: 0,
             query_seq: 0,
             message: None,
@@ -182,7 +188,41 @@ impl State {
             seq: 0,
             org: None,
             calls: None,
+        };
+        s.layout = Layout::new(&s.shape());
+        s
+    }
+
+    /// What the screen's geometry depends on.
+    fn shape(&self) -> Shape<'_> {
+        Shape {
+            width: self.width,
+            height: self.height,
+            zoomed: self.zoom && matches!(self.focus, Focus::List | Focus::Detail),
+            detail_focused: self.focus == Focus::Detail,
+            form: &self.form,
         }
+    }
+
+    /// The detail pane's document, for the width the layout gives it.
+    fn document(&self) -> Document {
+        let id = self.subject();
+        let src = Source {
+            id,
+            list_has_rows: !self.list.rows.is_empty(),
+            row: id.and_then(|id| self.list.row(id)),
+            shown: self.detail.shown(),
+            wait: self.detail.pending.as_ref().and_then(|p| p.wait.as_ref()),
+            watched: self
+                .watch
+                .as_ref()
+                .is_some_and(|w| Some(w.id.as_str()) == id && w.state == WatchState::Live),
+            timelines: &self.timelines,
+            now: self.now,
+            spinner: self.spinner,
+            zone: self.zone(),
+        };
+        document::build(&src, self.layout.detail_width())
     }
 
     /// What has the keyboard.
@@ -347,12 +387,15 @@ pub fn update(s: &mut State, event: Event) -> Vec<Effect> {
     fx
 }
 
-/// Keeps derived things in step after any change: the list's scroll, the detail's subject.
+/// Keeps derived things in step after any change: the geometry, the list's scroll, the
+/// detail's subject and its document.
 fn settle(s: &mut State) -> Vec<Effect> {
-    let rows = ui::layout::list_rows(s);
-    s.list.scroll_into_view(rows);
+    s.layout = Layout::new(&s.shape());
+    s.list.scroll_into_view(s.layout.list_rows);
     let subject = s.subject().map(str::to_string);
-    s.detail.select(subject.as_deref())
+    let fx = s.detail.select(subject.as_deref());
+    s.detail.document = s.document();
+    fx
 }
 
 fn on_key(s: &mut State, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
@@ -386,7 +429,7 @@ fn on_key(s: &mut State, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
             }
         }
         Mode::RawSearch => {
-            let height = ui::layout::overlay_rows(s);
+            let height = s.layout.overlay_rows;
             if let Some(r) = &mut s.raw
                 && r.search.handle(req).is_some_and(|c| c.value)
             {
@@ -401,11 +444,9 @@ fn on_key(s: &mut State, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
 fn act(s: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
     let mode = s.mode();
     let page = match mode {
-        Mode::Detail => ui::layout::areas(s)
-            .detail
-            .map_or(1, |r| r.height.saturating_sub(3)),
-        Mode::Raw | Mode::Timeline | Mode::Popup | Mode::Log => ui::layout::overlay_rows(s) as u16,
-        _ => ui::layout::list_rows(s) as u16,
+        Mode::Detail => s.layout.detail.map_or(1, |r| r.height.saturating_sub(3)),
+        Mode::Raw | Mode::Timeline | Mode::Popup | Mode::Log => s.layout.overlay_rows as u16,
+        _ => s.layout.list_rows as u16,
     }
     .max(1) as isize;
     match action {
@@ -479,7 +520,7 @@ fn act(s: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
             _ => {}
         },
         Action::NextMatch | Action::PrevMatch => {
-            let height = ui::layout::overlay_rows(s);
+            let height = s.layout.overlay_rows;
             if let Some(r) = &mut s.raw {
                 r.step(action == Action::NextMatch, height);
             }
@@ -610,7 +651,7 @@ fn focus_step(s: &mut State, forward: bool) {
 }
 
 fn scroll(s: &mut State, delta: isize) {
-    let height = ui::layout::overlay_rows(s);
+    let height = s.layout.overlay_rows;
     match s.mode() {
         Mode::Raw | Mode::RawSearch => {
             if let Some(r) = &mut s.raw {
@@ -741,7 +782,7 @@ fn on_mouse(s: &mut State, m: MouseEvent) -> Vec<Effect> {
     if !s.mouse || s.help || overlays::open(s) {
         return vec![];
     }
-    let areas = ui::layout::areas(s);
+    let areas = s.layout.clone();
     let at = Position::new(m.column, m.row);
     let inside = |r: Option<Rect>| r.is_some_and(|r| r.contains(at));
     match m.kind {
@@ -752,7 +793,7 @@ fn on_mouse(s: &mut State, m: MouseEvent) -> Vec<Effect> {
                 -3
             };
             if inside(areas.detail) {
-                let max = ui::detail::max_scroll(s);
+                let max = s.detail.document.max_scroll(areas.detail_rows());
                 s.detail.scroll = s.detail.scroll.saturating_add_signed(d).min(max);
             } else if inside(areas.list) {
                 s.list.move_by(d);
@@ -776,9 +817,9 @@ fn on_mouse(s: &mut State, m: MouseEvent) -> Vec<Effect> {
                 if m.row > d.y {
                     actions::detail_click(s, (m.row - d.y - 1) as usize);
                 }
-            } else if let Some(form) = areas.form.filter(|r| r.contains(at)) {
+            } else if let Some(form) = areas.form.as_ref().filter(|f| f.area.contains(at)) {
                 s.focus = Focus::Form;
-                s.form.field = ui::form::field_at(s, form, m.column);
+                s.form.field = form.field_at(m.column);
             }
         }
         _ => {}

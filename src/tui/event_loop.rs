@@ -47,8 +47,8 @@ pub async fn run(
         color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
             && opts.theme != Some(Theme::Mono),
         palette: match opts.theme {
-            Some(Theme::Light) => ui::theme::Palette::Light,
-            _ => ui::theme::Palette::Dark,
+            Some(Theme::Light) => super::palette::Palette::Light,
+            _ => super::palette::Palette::Dark,
         },
         keymap: Keymap::new(&opts.keys),
         connection: opts.connection.clone(),

@@ -83,7 +83,7 @@ pub(super) async fn fetch_attributes(
                 }
                 Err(e) => note(format!(
                     "async job refused ({}): reading each conversation",
-                    crate::tui::ui::text::fit(&sanitize::sanitize(&e.to_string()), 60)
+                    crate::tui::layout::text::fit(&sanitize::sanitize(&e.to_string()), 60)
                 )),
             }
         }

@@ -143,7 +143,7 @@ fn w_watches_the_conversation_shown_and_records_each_change() {
     assert_eq!(last.key, "a");
     // The attributes reached the list row: searchable.
     assert!(s.list.haystack("c1").unwrap().contains('x'));
-    let status = ui::status::live_text(&s);
+    let status = s.live_text();
     assert!(status.contains("LIVE 2s · updated 12:30:05"), "{status}");
 }
 
@@ -155,7 +155,7 @@ fn w_again_pauses_and_then_resumes() {
     let g = s.watch.as_ref().unwrap().generation;
     assert_eq!(key(&mut s, KeyCode::Char('w')), vec![Effect::CancelWatch]);
     assert_eq!(s.watch.as_ref().unwrap().state, WatchState::Paused);
-    assert!(ui::status::live_text(&s).contains("paused"));
+    assert!(s.live_text().contains("paused"));
     // A timer of before the pause does nothing.
     assert!(
         update(
@@ -199,7 +199,7 @@ fn the_watch_backs_off_on_errors_and_stops_when_the_conversation_ends() {
             generation: g
         }]
     );
-    assert!(ui::status::live_text(&s).contains("next try in 9 s"));
+    assert!(s.live_text().contains("next try in 9 s"));
     // It ended: the watch stops and says so.
     let mut ended = live("c1", &[("a", "1")]);
     ended.end_time = Some("2026-11-25T12:31:00.000Z".into());
@@ -651,7 +651,7 @@ fn an_attr_filter_fetches_missing_attributes_in_the_background() {
         },
     );
     assert!(s.attr_fetch.as_ref().unwrap().finished());
-    assert!(ui::status::live_text(&s).contains("attributes 1/1 read"));
+    assert!(s.live_text().contains("attributes 1/1 read"));
 }
 
 #[test]
@@ -719,7 +719,7 @@ fn r_resumes_a_failed_load_from_the_page_that_failed() {
             resume: Some(resume.clone()),
         }),
     );
-    let (text, bad) = ui::status::load_text(&s);
+    let (text, bad) = s.load_text();
     assert!(bad && text.contains("1 rows kept · r resumes"), "{text}");
     let fx = key(&mut s, KeyCode::Char('r'));
     let [

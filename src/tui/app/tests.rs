@@ -424,7 +424,7 @@ fn m_toggles_mouse_capture_and_clicks_select() {
         ),
     );
     assert_eq!(key(&mut s, KeyCode::Char('m')), vec![Effect::Mouse(true)]);
-    let list = ui::layout::areas(&s).list.unwrap();
+    let list = s.layout.list.unwrap();
     let click = MouseEvent {
         kind: MouseEventKind::Down(MouseButton::Left),
         column: list.x + 5,
@@ -446,7 +446,7 @@ fn clicking_a_form_field_focuses_it() {
     let mut s = state();
     key(&mut s, KeyCode::Enter);
     key(&mut s, KeyCode::Char('m'));
-    let form = ui::layout::areas(&s).form.unwrap();
+    let form = s.layout.form.as_ref().unwrap().area;
     let click = |column| MouseEvent {
         kind: MouseEventKind::Down(MouseButton::Left),
         column,

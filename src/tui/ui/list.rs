@@ -5,10 +5,10 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
 
-use super::text::fit;
 use super::theme::Theme;
 use crate::genesys::query::Order;
 use crate::tui::app::{Focus, State};
+use crate::tui::layout::text::{fit, wrap};
 use crate::tui::list::Load;
 use crate::tui::row::Cells;
 
@@ -144,7 +144,7 @@ pub fn draw(f: &mut Frame, s: &State, area: Rect, t: Theme) {
             t.key(),
         ));
     }
-    if super::layout::toggled(s) && !s.zoom {
+    if s.layout.toggled && !s.zoom {
         title.push(Span::styled("· Tab: detail ", t.dim()));
     }
     let block = Block::default()
@@ -157,7 +157,7 @@ pub fn draw(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     if l.visible.is_empty() {
         if let (Load::Failed(e), true) = (&l.load, l.rows.is_empty()) {
             // The whole message: it says what to do (a permission, the credentials, ...).
-            let lines: Vec<Line> = super::text::wrap(&format!("✗ {e}"), inner.width as usize)
+            let lines: Vec<Line> = wrap(&format!("✗ {e}"), inner.width as usize)
                 .into_iter()
                 .map(|l| Line::styled(l, t.error()))
                 .collect();

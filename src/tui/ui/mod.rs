@@ -3,10 +3,8 @@
 pub mod detail;
 pub mod form;
 pub mod help;
-pub mod layout;
 pub mod list;
 pub mod status;
-pub mod text;
 pub mod theme;
 pub mod views;
 
@@ -20,10 +18,10 @@ pub fn draw(f: &mut Frame, s: &State) {
         color: s.color,
         palette: s.palette,
     };
-    let a = layout::areas(s);
+    let a = &s.layout;
     status::header(f, s, a.header, t);
-    if let Some(r) = a.form {
-        form::draw(f, s, r, t);
+    if let Some(fl) = &a.form {
+        form::draw(f, s, fl, t);
     }
     if let Some(r) = a.list {
         list::draw(f, s, r, t);
@@ -31,7 +29,7 @@ pub fn draw(f: &mut Frame, s: &State) {
     if let Some(r) = a.detail {
         detail::draw(f, s, r, t);
     }
-    let over = layout::overlay(s);
+    let over = a.overlay;
     if s.raw.is_some() {
         views::draw_raw(f, s, over, t);
     } else if s.timeline.is_some() {

@@ -392,7 +392,7 @@ fn zoom_gives_the_pane_the_whole_screen() {
 fn selected_row_is_reversed_and_marked() {
     let s = full(160, 48);
     let b = render(&s);
-    let areas = super::layout::areas(&s);
+    let areas = &s.layout;
     let list = areas.list.unwrap();
     // The second data row (below border and header) is the selected one.
     let y = list.y + 3;
@@ -410,7 +410,7 @@ fn no_color_keeps_modifiers_and_drops_colours() {
         assert_eq!(cell.fg, Color::Reset, "{cell:?}");
         assert_eq!(cell.bg, Color::Reset, "{cell:?}");
     }
-    let list = super::layout::areas(&s).list.unwrap();
+    let list = s.layout.list.unwrap();
     assert!(
         b[(list.x + 5, list.y + 3)]
             .modifier
@@ -542,7 +542,7 @@ fn hostile_text_never_reaches_the_terminal() {
                     cell.symbol()
                 );
             }
-            if s.detail.scroll >= super::detail::max_scroll(&s) {
+            if s.detail.scroll >= s.detail.document.max_scroll(s.layout.detail_rows()) {
                 break;
             }
             key(&mut s, KeyCode::PageDown);

@@ -6,12 +6,12 @@ use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-use super::detail::role_symbol;
 use super::form::visible;
-use super::layout::centered;
-use super::text::{fit, pad, wrap};
 use super::theme::Theme;
 use crate::tui::app::State;
+use crate::tui::detail::document::role_symbol;
+use crate::tui::layout::centered;
+use crate::tui::layout::text::{fit, pad, wrap};
 use crate::tui::raw::Tok;
 use crate::tui::sanitize::sanitize;
 use crate::tui::watch::{ChangeKind, WatchState};
