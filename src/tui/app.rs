@@ -444,9 +444,9 @@ fn on_key(s: &mut State, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
 fn act(s: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
     let mode = s.mode();
     let page = match mode {
-        Mode::Detail => s.layout.detail.map_or(1, |r| r.height.saturating_sub(3)),
-        Mode::Raw | Mode::Timeline | Mode::Popup | Mode::Log => s.layout.overlay_rows as u16,
-        _ => s.layout.list_rows as u16,
+        Mode::Detail => s.layout.detail_page(),
+        Mode::Raw | Mode::Timeline | Mode::Popup | Mode::Log => s.layout.overlay_rows,
+        _ => s.layout.list_rows,
     }
     .max(1) as isize;
     match action {
@@ -800,22 +800,19 @@ fn on_mouse(s: &mut State, m: MouseEvent) -> Vec<Effect> {
             }
         }
         MouseEventKind::Down(MouseButton::Left) => {
-            if let Some(list) = areas.list.filter(|r| r.contains(at)) {
+            if inside(areas.list) {
                 s.focus = Focus::List;
-                // Rows start below the border and the column header.
-                let first = list.y + 2;
-                if m.row >= first && m.row < list.bottom().saturating_sub(1) {
-                    let pos = s.list.offset + (m.row - first) as usize;
+                if let Some(row) = areas.list_row_at(m.row) {
+                    let pos = s.list.offset + row;
                     if pos < s.list.visible.len() {
                         s.pinned = None;
                         s.list.select_at(pos);
                     }
                 }
-            } else if let Some(d) = areas.detail.filter(|r| r.contains(at)) {
+            } else if inside(areas.detail) {
                 s.focus = Focus::Detail;
-                // Below the border: the item on that line.
-                if m.row > d.y {
-                    actions::detail_click(s, (m.row - d.y - 1) as usize);
+                if let Some(line) = areas.detail_line_at(m.row) {
+                    actions::detail_click(s, line);
                 }
             } else if let Some(form) = areas.form.as_ref().filter(|f| f.area.contains(at)) {
                 s.focus = Focus::Form;

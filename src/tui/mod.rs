@@ -8,6 +8,7 @@
 pub mod app;
 pub mod by_id;
 pub mod clipboard;
+pub mod columns;
 pub mod detail;
 mod effects;
 pub mod event;

@@ -9,6 +9,7 @@ pub mod text;
 
 use ratatui::layout::{Constraint, Flex, Layout as Split, Rect};
 
+use super::columns::{self, Placed};
 use super::form::Form;
 use form::FormLayout;
 
@@ -42,6 +43,8 @@ pub struct Layout {
     pub toggled: bool,
     /// How many rows the list shows (its height less borders and the column header).
     pub list_rows: usize,
+    /// The list's columns that fit, and their widths.
+    pub columns: Vec<Placed>,
     /// How many content rows an overlay shows (less its borders and its first line).
     pub overlay_rows: usize,
     /// The detail pane's text area (inside its border), or, while the pane is hidden, the area
@@ -105,6 +108,7 @@ impl Layout {
             overlay,
             toggled: list.is_none() || detail.is_none(),
             list_rows,
+            columns: list.map_or_else(Vec::new, |r| columns::allocate(r.width)),
             overlay_rows: overlay.height.saturating_sub(3) as usize,
             detail_text,
         }
@@ -118,6 +122,26 @@ impl Layout {
     /// How many of the detail pane's lines are in view.
     pub fn detail_rows(&self) -> usize {
         self.detail_text.height as usize
+    }
+
+    /// How far PgUp/PgDn move in the detail pane.
+    pub fn detail_page(&self) -> usize {
+        self.detail
+            .map_or(1, |r| r.height.saturating_sub(3) as usize)
+    }
+
+    /// The list row (0: the first shown) on screen line `y`, if one is there: rows start below
+    /// the border and the column header.
+    pub fn list_row_at(&self, y: u16) -> Option<usize> {
+        let list = self.list?;
+        let first = list.y + 2;
+        (y >= first && y < list.bottom().saturating_sub(1)).then(|| (y - first) as usize)
+    }
+
+    /// The detail pane's line (0: the first shown) on screen line `y`, below its border.
+    pub fn detail_line_at(&self, y: u16) -> Option<usize> {
+        let d = self.detail?;
+        (y > d.y).then(|| (y - d.y - 1) as usize)
     }
 }
 

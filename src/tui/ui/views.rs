@@ -34,7 +34,7 @@ fn overlay(f: &mut Frame, area: Rect, title: Vec<Span<'static>>, t: Theme) -> Re
 
 pub fn draw_raw(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     let Some(r) = &s.raw else { return };
-    let rows = area.height.saturating_sub(3) as usize;
+    let rows = s.layout.overlay_rows;
     let scroll = r.scroll.min(r.lines.len().saturating_sub(rows.max(1)));
     let mut title = vec![
         Span::styled(" Raw JSON ", t.title()),
@@ -110,7 +110,7 @@ pub fn draw_timeline(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     let Some(v) = &s.timeline else { return };
     let changes = s.timelines.get(&v.id);
     let n = changes.map_or(0, |c| c.len());
-    let rows = area.height.saturating_sub(3) as usize;
+    let rows = s.layout.overlay_rows;
     let max = n.saturating_sub(rows.max(1));
     let scroll = if v.stick { max } else { v.scroll.min(max) };
     let state = match s.watch.as_ref().filter(|w| w.id == v.id).map(|w| &w.state) {
@@ -253,7 +253,7 @@ pub fn draw_prompt(f: &mut Frame, s: &State, area: Rect, t: Theme) {
 pub fn draw_calls(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     let Some(v) = &s.calls else { return };
     let n = v.records.len();
-    let rows = area.height.saturating_sub(3) as usize;
+    let rows = s.layout.overlay_rows;
     let max = n.saturating_sub(rows.max(1));
     let scroll = if v.stick { max } else { v.scroll.min(max) };
     let title = vec![
