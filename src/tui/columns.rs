@@ -7,14 +7,25 @@
 //! hard bound, in the same order; if that is still too wide, columns are dropped in their
 //! `drop` order. Room to spare goes to the columns that `grow`, in equal shares.
 
-use super::row::Cells;
+use std::cmp::Ordering;
 
-/// How rows sort by a column.
+use super::row::{Cells, Row};
+
+/// How rows sort by a column (the list sorts by one: `List::sort`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Sort {
     /// By the conversation's start (the API's order; `s` flips it).
     #[default]
     Start,
+}
+
+impl Sort {
+    /// `a` against `b`, ascending.
+    pub fn cmp(self, a: &Row, b: &Row) -> Ordering {
+        match self {
+            Sort::Start => a.start.cmp(&b.start),
+        }
+    }
 }
 
 /// One column of the list.

@@ -10,6 +10,7 @@ use crate::genesys::model::{AnalyticsConversation, Attributes};
 use crate::genesys::query::Order;
 
 use super::by_id::ById;
+use super::columns::Sort;
 use super::filter::{Filter, Matcher};
 use super::haystack::Haystacks;
 pub use super::row::Row;
@@ -49,6 +50,8 @@ pub struct List {
     /// Indices into `rows` of the rows the filter lets through, in display order.
     pub visible: Vec<usize>,
     pub filter: Filter,
+    /// What the rows are sorted by (a column's [`Sort`]), and in which order.
+    pub sort: Sort,
     pub order: Order,
     /// The selected conversation; the cursor follows it when rows move.
     pub selected: Option<String>,
@@ -75,6 +78,7 @@ impl Default for List {
             passes: Vec::new(),
             visible: Vec::new(),
             filter: Filter::default(),
+            sort: Sort::default(),
             order: Order::Desc,
             selected: None,
             cursor: 0,
@@ -153,12 +157,12 @@ impl List {
         }
     }
 
-    /// Display order: by start in `order`, then by arrival.
+    /// Display order: by `sort` in `order`, then by arrival.
     fn cmp(&self, a: usize, b: usize) -> std::cmp::Ordering {
-        let (x, y) = (self.rows[a].start, self.rows[b].start);
+        let (x, y) = (&self.rows[a], &self.rows[b]);
         match self.order {
-            Order::Desc => y.cmp(&x),
-            Order::Asc => x.cmp(&y),
+            Order::Desc => self.sort.cmp(y, x),
+            Order::Asc => self.sort.cmp(x, y),
         }
         .then(a.cmp(&b))
     }
