@@ -39,7 +39,7 @@ mod overlays;
 mod status;
 
 pub use live::{AttrFetch, Follow, LastQuery};
-pub use overlays::{CallsView, Popup, RawView, TimelineView};
+pub use overlays::{ApiLogView, Popup, RawJsonView, TimelineView};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -87,9 +87,9 @@ pub struct State {
     /// A conversation opened by id (`:`): the detail shows it instead of the list's selection.
     pub pinned: Option<String>,
     /// The `:` prompt, while typing a conversation id.
-    pub prompt: Option<Input>,
+    pub open_id: Option<Input>,
     /// The raw JSON overlay (`J`).
-    pub raw: Option<RawView>,
+    pub raw_json: Option<RawJsonView>,
     /// The timeline overlay (`t`).
     pub timeline: Option<TimelineView>,
     /// A value shown for copying by hand.
@@ -114,7 +114,7 @@ pub struct State {
     /// The organization's name, once known (the header shows it).
     pub org: Option<String>,
     /// The log of API calls (`L`).
-    pub calls: Option<CallsView>,
+    pub api_log: Option<ApiLogView>,
 }
 
 /// The options the state starts from.
@@ -170,8 +170,8 @@ impl State {
             quit: false,
             now: init.now.unwrap_or(DateTime::UNIX_EPOCH),
             pinned: None,
-            prompt: None,
-            raw: None,
+            open_id: None,
+            raw_json: None,
             timeline: None,
             popup: None,
             watch: None,
@@ -187,7 +187,7 @@ impl State {
             clip_target: init.clip_target.unwrap_or(Target::Plain),
             seq: 0,
             org: None,
-            calls: None,
+            api_log: None,
         };
         s.layout = Layout::new(&s.shape());
         s
@@ -239,18 +239,18 @@ impl State {
     pub fn base_mode(&self) -> Mode {
         if self.popup.is_some() {
             Mode::Popup
-        } else if self.prompt.is_some() {
-            Mode::Prompt
-        } else if let Some(r) = &self.raw {
+        } else if self.open_id.is_some() {
+            Mode::OpenId
+        } else if let Some(r) = &self.raw_json {
             if r.searching {
-                Mode::RawSearch
+                Mode::RawJsonSearch
             } else {
-                Mode::Raw
+                Mode::RawJson
             }
         } else if self.timeline.is_some() {
             Mode::Timeline
-        } else if self.calls.is_some() {
-            Mode::Log
+        } else if self.api_log.is_some() {
+            Mode::ApiLog
         } else if self.filter_editing {
             Mode::Filter
         } else {
@@ -370,8 +370,8 @@ pub fn update(s: &mut State, event: Event) -> Vec<Effect> {
             }
             vec![]
         }
-        Event::Calls(records) => {
-            if let Some(v) = &mut s.calls {
+        Event::ApiLog(records) => {
+            if let Some(v) = &mut s.api_log {
                 v.records = records;
             }
             vec![]
@@ -423,14 +423,14 @@ fn on_key(s: &mut State, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
         Mode::Filter if s.filter_input.handle(req).is_some_and(|c| c.value) => {
             return live::filter_changed(s);
         }
-        Mode::Prompt => {
-            if let Some(p) = &mut s.prompt {
+        Mode::OpenId => {
+            if let Some(p) = &mut s.open_id {
                 p.handle(req);
             }
         }
-        Mode::RawSearch => {
+        Mode::RawJsonSearch => {
             let height = s.layout.overlay_rows;
-            if let Some(r) = &mut s.raw
+            if let Some(r) = &mut s.raw_json
                 && r.search.handle(req).is_some_and(|c| c.value)
             {
                 r.search_as_typed(height);
@@ -445,7 +445,7 @@ fn act(s: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
     let mode = s.mode();
     let page = match mode {
         Mode::Detail => s.layout.detail_page(),
-        Mode::Raw | Mode::Timeline | Mode::Popup | Mode::Log => s.layout.overlay_rows,
+        Mode::RawJson | Mode::Timeline | Mode::Popup | Mode::ApiLog => s.layout.overlay_rows,
         _ => s.layout.list_rows,
     }
     .max(1) as isize;
@@ -472,10 +472,10 @@ fn act(s: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
         Action::Down => scroll(s, 1),
         Action::PageUp => page_by(s, -page),
         Action::PageDown => page_by(s, page),
-        Action::Home => scroll(s, isize::MIN / 2),
-        Action::End => scroll(s, isize::MAX / 2),
-        Action::StartFilter => {
-            if let Some(r) = &mut s.raw {
+        Action::First => scroll(s, isize::MIN / 2),
+        Action::Last => scroll(s, isize::MAX / 2),
+        Action::Filter => {
+            if let Some(r) = &mut s.raw_json {
                 r.searching = true;
             } else {
                 s.filter_editing = true;
@@ -505,15 +505,15 @@ fn act(s: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
         Action::Watch => return live::toggle_watch(s),
         Action::Follow => return live::toggle_follow(s),
         Action::Timeline => overlays::toggle_timeline(s),
-        Action::Log => return overlays::toggle_calls(s),
-        Action::Raw => overlays::toggle_raw(s),
-        Action::Jump => {
-            s.prompt = Some(Input::default());
+        Action::ApiLog => return overlays::toggle_api_log(s),
+        Action::RawJson => overlays::toggle_raw_json(s),
+        Action::OpenId => {
+            s.open_id = Some(Input::default());
         }
         Action::Accept => match mode {
-            Mode::Prompt => actions::jump(s),
-            Mode::RawSearch => {
-                if let Some(r) = &mut s.raw {
+            Mode::OpenId => actions::open_id(s),
+            Mode::RawJsonSearch => {
+                if let Some(r) = &mut s.raw_json {
                     r.searching = false;
                 }
             }
@@ -521,12 +521,12 @@ fn act(s: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
         },
         Action::NextMatch | Action::PrevMatch => {
             let height = s.layout.overlay_rows;
-            if let Some(r) = &mut s.raw {
+            if let Some(r) = &mut s.raw_json {
                 r.step(action == Action::NextMatch, height);
             }
         }
         Action::Copy => return actions::copy(s, false),
-        Action::CopyPair => return actions::copy(s, true),
+        Action::CopyKeyValue => return actions::copy(s, true),
         Action::Suspend => return vec![Effect::Suspend],
         Action::Export => return actions::export(s, Format::Ndjson),
         Action::ExportCsv => return actions::export(s, Format::Csv),
@@ -571,25 +571,25 @@ fn toggle_sort(s: &mut State) -> Vec<Effect> {
 /// being typed, stop loading, clear the applied filter, leave a conversation opened by id,
 /// leave zoom.
 fn escape(s: &mut State) -> Vec<Effect> {
-    if s.popup.take().is_some() || s.prompt.take().is_some() {
+    if s.popup.take().is_some() || s.open_id.take().is_some() {
         return vec![];
     }
-    if let Some(r) = &mut s.raw {
+    if let Some(r) = &mut s.raw_json {
         if r.searching {
             r.searching = false;
             r.clear_search();
         } else if !r.matches.is_empty() {
             r.clear_search();
         } else {
-            s.raw = None;
+            s.raw_json = None;
         }
         return vec![];
     }
     if s.timeline.take().is_some() {
         return vec![];
     }
-    if s.calls.take().is_some() {
-        return vec![Effect::WatchCalls(false)];
+    if s.api_log.take().is_some() {
+        return vec![Effect::WatchApiLog(false)];
     }
     if s.filter_editing {
         s.filter_editing = false;
@@ -653,13 +653,13 @@ fn focus_step(s: &mut State, forward: bool) {
 fn scroll(s: &mut State, delta: isize) {
     let height = s.layout.overlay_rows;
     match s.mode() {
-        Mode::Raw | Mode::RawSearch => {
-            if let Some(r) = &mut s.raw {
+        Mode::RawJson | Mode::RawJsonSearch => {
+            if let Some(r) = &mut s.raw_json {
                 r.scroll_by(delta, height);
             }
         }
         Mode::Timeline => overlays::scroll_timeline(s, delta, height),
-        Mode::Log => overlays::scroll_calls(s, delta, height),
+        Mode::ApiLog => overlays::scroll_api_log(s, delta, height),
         Mode::Popup => {
             if let Some(p) = &mut s.popup {
                 p.scroll = p.scroll.saturating_add_signed(delta);

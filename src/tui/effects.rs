@@ -32,7 +32,7 @@ pub(super) struct Runner {
     /// The background attribute fetch.
     attributes: Option<CancellationToken>,
     /// Reports the call log while the `L` view is open.
-    calls: Option<JoinHandle<()>>,
+    api_log: Option<JoinHandle<()>>,
     /// Clear the terminal before the next draw.
     pub(super) clear: bool,
     /// Suspend (Ctrl-Z) once the events queued are handled.
@@ -85,7 +85,7 @@ impl Runner {
             fetch: None,
             watch: None,
             attributes: None,
-            calls: None,
+            api_log: None,
             clear: false,
             suspend: false,
             concurrency,
@@ -161,12 +161,12 @@ impl Runner {
                 Effect::Mouse(false) => execute!(stdout(), DisableMouseCapture)?,
                 Effect::Redraw => self.clear = true,
                 Effect::Suspend => self.suspend = true,
-                Effect::WatchCalls(on) => {
-                    if let Some(h) = self.calls.take() {
+                Effect::WatchApiLog(on) => {
+                    if let Some(h) = self.api_log.take() {
                         h.abort();
                     }
                     if on {
-                        self.calls = Some(tokio::spawn(jobs::watch_calls(
+                        self.api_log = Some(tokio::spawn(jobs::watch_api_log(
                             self.client.clone(),
                             self.tx.clone(),
                         )));
@@ -283,7 +283,7 @@ impl Runner {
         self.cancel_fetch();
         self.cancel_watch();
         self.cancel_attributes();
-        if let Some(h) = self.calls.take() {
+        if let Some(h) = self.api_log.take() {
             h.abort();
         }
     }

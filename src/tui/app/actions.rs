@@ -17,9 +17,9 @@ use crate::tui::sanitize::sanitize;
 /// view the whole JSON.
 pub(super) fn copy(s: &mut State, pair: bool) -> Vec<Effect> {
     let (what, text) = match s.mode() {
-        Mode::Raw | Mode::RawSearch => {
+        Mode::RawJson | Mode::RawJsonSearch => {
             let Some(json) = s
-                .raw
+                .raw_json
                 .as_ref()
                 .and_then(|r| s.detail.snapshot(&r.id))
                 .map(|snap| snap.raw.to_string())
@@ -135,13 +135,13 @@ pub(super) fn exported(s: &mut State, path: &Path, result: Result<usize, String>
 
 /// Enter in the `:` prompt: opens the conversation whose id (or URL) was typed or pasted, in
 /// the list when it is there, else on its own.
-pub(super) fn jump(s: &mut State) {
+pub(super) fn open_id(s: &mut State) {
     let text = s
-        .prompt
+        .open_id
         .take()
         .map(|i| i.value().to_string())
         .unwrap_or_default();
-    let Some(id) = crate::tui::jump::extract_id(&text) else {
+    let Some(id) = crate::tui::open_id::extract_id(&text) else {
         s.message = Some(if text.trim().is_empty() {
             "no conversation id given".into()
         } else {

@@ -258,13 +258,13 @@ fn the_timeline_survives_switching_conversations() {
 fn colon_opens_a_conversation_by_id_even_outside_the_list() {
     let mut s = loaded();
     key(&mut s, KeyCode::Char(':'));
-    assert_eq!(s.mode(), Mode::Prompt);
+    assert_eq!(s.mode(), Mode::OpenId);
     // A pasted URL, with a q in it that must type.
     typ(
         &mut s,
         &format!("https://apps.mypurecloud.ie/#/q/interactions/{ID}/details"),
     );
-    assert_eq!(s.mode(), Mode::Prompt);
+    assert_eq!(s.mode(), Mode::OpenId);
     let fx = key(&mut s, KeyCode::Enter);
     assert_eq!(s.pinned.as_deref(), Some(ID));
     assert_eq!(s.focus, Focus::Detail);
@@ -407,30 +407,30 @@ fn j_shows_the_raw_json_searchable_with_n() {
         },
     );
     key(&mut s, KeyCode::Char('J'));
-    assert_eq!(s.mode(), Mode::Raw);
-    assert_eq!(s.raw.as_ref().unwrap().lines.len(), 7);
+    assert_eq!(s.mode(), Mode::RawJson);
+    assert_eq!(s.raw_json.as_ref().unwrap().lines.len(), 7);
     key(&mut s, KeyCode::Char('/'));
-    assert_eq!(s.mode(), Mode::RawSearch);
+    assert_eq!(s.mode(), Mode::RawJsonSearch);
     typ(&mut s, "needle");
-    let r = s.raw.as_ref().unwrap();
+    let r = s.raw_json.as_ref().unwrap();
     assert_eq!(r.matches, vec![2, 4]);
     assert_eq!(r.current, 0);
     key(&mut s, KeyCode::Enter);
-    assert_eq!(s.mode(), Mode::Raw);
+    assert_eq!(s.mode(), Mode::RawJson);
     key(&mut s, KeyCode::Char('n'));
-    assert_eq!(s.raw.as_ref().unwrap().current, 1);
+    assert_eq!(s.raw_json.as_ref().unwrap().current, 1);
     key(&mut s, KeyCode::Char('n'));
-    assert_eq!(s.raw.as_ref().unwrap().current, 0, "wraps around");
+    assert_eq!(s.raw_json.as_ref().unwrap().current, 0, "wraps around");
     key(&mut s, KeyCode::Char('N'));
-    assert_eq!(s.raw.as_ref().unwrap().current, 1);
+    assert_eq!(s.raw_json.as_ref().unwrap().current, 1);
     // y copies the JSON as received.
     let fx = key(&mut s, KeyCode::Char('y'));
     assert!(matches!(&fx[..], [Effect::Copy(_)]));
     // Esc clears the search, then closes.
     key(&mut s, KeyCode::Esc);
-    assert!(s.raw.as_ref().unwrap().matches.is_empty());
+    assert!(s.raw_json.as_ref().unwrap().matches.is_empty());
     key(&mut s, KeyCode::Esc);
-    assert!(s.raw.is_none());
+    assert!(s.raw_json.is_none());
 }
 
 #[test]
@@ -439,7 +439,7 @@ fn j_without_a_fetched_conversation_says_why() {
     key(&mut s, KeyCode::Enter);
     update(&mut s, page(1, 1, vec![conv("c1", 10, "Jane", "Bob")]));
     key(&mut s, KeyCode::Char('J'));
-    assert!(s.raw.is_none());
+    assert!(s.raw_json.is_none());
     assert!(s.message.as_deref().unwrap().contains("not here yet"));
 }
 
@@ -770,8 +770,8 @@ fn r_resumes_a_failed_load_from_the_page_that_failed() {
 fn l_shows_the_api_calls_and_follows_them() {
     let mut s = loaded();
     let fx = key(&mut s, KeyCode::Char('L'));
-    assert_eq!(fx, vec![Effect::WatchCalls(true)]);
-    assert_eq!(s.mode(), Mode::Log);
+    assert_eq!(fx, vec![Effect::WatchApiLog(true)]);
+    assert_eq!(s.mode(), Mode::ApiLog);
     let call = |n: u16| crate::genesys::client::CallRecord {
         at: now(),
         method: "GET".into(),
@@ -781,13 +781,13 @@ fn l_shows_the_api_calls_and_follows_them() {
         latency: std::time::Duration::from_millis(12),
         correlation_id: Some(format!("corr-{n}")),
     };
-    update(&mut s, Event::Calls((1..=3).map(call).collect()));
-    assert_eq!(s.calls.as_ref().unwrap().records.len(), 3);
-    assert_eq!(key(&mut s, KeyCode::Esc), vec![Effect::WatchCalls(false)]);
-    assert!(s.calls.is_none());
+    update(&mut s, Event::ApiLog((1..=3).map(call).collect()));
+    assert_eq!(s.api_log.as_ref().unwrap().records.len(), 3);
+    assert_eq!(key(&mut s, KeyCode::Esc), vec![Effect::WatchApiLog(false)]);
+    assert!(s.api_log.is_none());
     // Late reports after closing change nothing.
-    update(&mut s, Event::Calls(vec![call(4)]));
-    assert!(s.calls.is_none());
+    update(&mut s, Event::ApiLog(vec![call(4)]));
+    assert!(s.api_log.is_none());
 }
 
 #[test]

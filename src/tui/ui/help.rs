@@ -76,11 +76,11 @@ fn mode_name(m: Mode) -> &'static str {
         Mode::Detail => "the detail pane",
         Mode::Filter => "the filter (letters type)",
         Mode::Help => "help",
-        Mode::Prompt => "the id prompt (letters type)",
-        Mode::Raw => "the raw JSON view",
-        Mode::RawSearch => "the JSON search (letters type)",
+        Mode::OpenId => "the id prompt (letters type)",
+        Mode::RawJson => "the raw JSON view",
+        Mode::RawJsonSearch => "the JSON search (letters type)",
         Mode::Timeline => "the timeline",
         Mode::Popup => "the copy popup",
-        Mode::Log => "the API log",
+        Mode::ApiLog => "the API log",
     }
 }

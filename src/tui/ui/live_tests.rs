@@ -208,7 +208,7 @@ fn the_api_log_lists_calls_with_status_and_correlation_id() {
         };
     update(
         &mut s,
-        Event::Calls(vec![
+        Event::ApiLog(vec![
             call(1, Some(200), None),
             call(2, Some(429), Some("rate limited")),
             call(3, None, Some("connection reset")),

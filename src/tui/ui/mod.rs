@@ -30,18 +30,18 @@ pub fn draw(f: &mut Frame, s: &State) {
         detail::draw(f, s, r, t);
     }
     let over = a.overlay;
-    if s.raw.is_some() {
-        views::draw_raw(f, s, over, t);
+    if s.raw_json.is_some() {
+        views::draw_raw_json(f, s, over, t);
     } else if s.timeline.is_some() {
         views::draw_timeline(f, s, over, t);
-    } else if s.calls.is_some() {
-        views::draw_calls(f, s, over, t);
+    } else if s.api_log.is_some() {
+        views::draw_api_log(f, s, over, t);
     }
     if s.popup.is_some() {
         views::draw_popup(f, s, over, t);
     }
-    if s.prompt.is_some() {
-        views::draw_prompt(f, s, over, t);
+    if s.open_id.is_some() {
+        views::draw_open_id(f, s, over, t);
     }
     status::status(f, s, a.status, t);
     status::footer(f, s, a.footer, t);
