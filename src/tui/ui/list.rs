@@ -92,14 +92,14 @@ pub fn draw(f: &mut Frame, s: &State, area: Rect, t: Theme) {
         .iter()
         .enumerate()
         .map(|(i, &ri)| {
-            let row = l.rows[ri].cells(zone);
+            let cells = l.rows[ri].cells(zone);
             let sel = offset + i == l.cursor;
             let mark = if sel { "▶" } else { " " };
-            let cells = std::iter::once(Cell::from(mark)).chain(cols.iter().map(|c| {
-                let text = (c.column().cell)(&row, c.width);
-                Cell::from(fit(text, c.width as usize))
+            let row = std::iter::once(Cell::from(mark)).chain(cols.iter().map(|c| {
+                let text = (c.column().cell)(&l.rows[ri], &cells, c.width);
+                Cell::from(fit(&text, c.width as usize))
             }));
-            let r = Row::new(cells);
+            let r = Row::new(row);
             if sel { r.style(t.selected(focused)) } else { r }
         });
     let widths: Vec<Constraint> = std::iter::once(Constraint::Length(MARK - 1))
