@@ -260,16 +260,10 @@ impl Detail {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn at() -> DateTime<Utc> {
-        DateTime::UNIX_EPOCH
-    }
+    use crate::tui::fixtures::{fresh, live, now as at};
 
     fn conv(id: &str) -> Fresh {
-        Fresh::from_conversation(Conversation {
-            id: id.into(),
-            ..Default::default()
-        })
+        fresh(live(id, &[]))
     }
 
     #[test]

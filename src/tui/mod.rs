@@ -14,6 +14,8 @@ mod effects;
 pub mod event;
 mod event_loop;
 pub mod filter;
+#[cfg(test)]
+pub(crate) mod fixtures;
 pub mod form;
 pub mod haystack;
 mod jobs;

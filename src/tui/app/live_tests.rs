@@ -1,39 +1,17 @@
 //! State tests of live debugging: watch, timeline, open by id, raw JSON, copy, export from the
 //! screen, the list refreshing itself, and the `attr:` filter's background fetch.
 
-use super::tests::{key, now, page, state, typ};
 use super::*;
 use crate::genesys::Error;
-use crate::genesys::model::{Conversation, ConversationParticipant};
+use crate::genesys::model::Conversation;
 use crate::genesys::query::Interval;
 use crate::tui::detail::Fresh;
-use crate::tui::list::tests::conv;
+use crate::tui::fixtures::{conv, fresh, key, live, now, page, state, typ};
 use crate::tui::watch::{ChangeKind, WatchState};
 use chrono::Duration as Dur;
 use ratatui::crossterm::event::KeyCode;
 
 const ID: &str = "3b6e4622-105e-4916-b343-cfc18db433a8";
-
-fn live(id: &str, attrs: &[(&str, &str)]) -> Conversation {
-    Conversation {
-        id: id.into(),
-        participants: vec![ConversationParticipant {
-            id: format!("{id}-p1"),
-            name: Some("Jane".into()),
-            purpose: Some("customer".into()),
-            attributes: attrs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            ..Default::default()
-        }],
-        ..Default::default()
-    }
-}
-
-fn fresh(c: Conversation) -> Fresh {
-    Fresh::from_conversation(c)
-}
 
 /// A list of two rows (`c1` newest, selected), with `c1`'s conversation fetched.
 fn loaded() -> State {

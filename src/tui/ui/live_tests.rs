@@ -5,10 +5,11 @@ use chrono::Duration;
 use ratatui::crossterm::event::KeyCode;
 use ratatui::style::Modifier;
 
-use super::tests::{IDS, full, key, live, now, render, text};
+use super::tests::{full, live, render, text};
 use crate::genesys::model::ConversationParticipant;
 use crate::tui::app::{Event, State, update};
 use crate::tui::detail::Fresh;
+use crate::tui::fixtures::{IDS, key, now, screen};
 
 /// `full` with the selected conversation watched: one refetch added, changed and removed an
 /// attribute, and an agent joined.
@@ -236,7 +237,7 @@ fn the_simulators_hostile_data_is_drawn_escaped() {
         hostile: true,
         ..SimConfig::default()
     });
-    let mut s = super::tests::state(120, 60, true);
+    let mut s = screen(120, 60, true);
     key(&mut s, KeyCode::Enter);
     let ids = ds.matching(&Interval::new(now() - Duration::days(1), now()), Media::Any);
     let convs: Vec<_> = ids.iter().rev().map(|&i| ds.analytics(i)).collect();
