@@ -24,19 +24,22 @@ use super::app::{Init, State, update};
 use super::effects::Runner;
 use super::event::Event;
 use super::keymap::Keymap;
-use super::terminal::{DEBUG_PANIC_MESSAGE, Guard, SCREEN_ACTIVE, Sig, Signals, repaint, suspend};
+use super::terminal::{
+    DEBUG_PANIC_MESSAGE, Ended, Guard, SCREEN_ACTIVE, Sig, Signals, repaint, suspend,
+};
 use super::{BrowseOptions, clipboard, jobs, ui};
 
-/// Opens the screen and runs until the user quits (or SIGTERM/SIGHUP). The terminal is restored
-/// on every way out: return, error, panic, signal.
+/// Opens the screen and runs until the user quits or a signal ends it (SIGTERM, SIGHUP, SIGINT,
+/// SIGQUIT). The terminal is restored on every way out: return, error, panic, signal.
 pub async fn run(
     client: Arc<Client>,
     opts: BrowseOptions,
-) -> Result<(), Box<dyn std::error::Error>> {
+) -> Result<Ended, Box<dyn std::error::Error>> {
     // Test hook (tests/tui_e2e.rs): a forced panic after the first draw, to check the restore.
     let debug_panic = std::env::var_os("CONVOSCOPE_DEBUG_PANIC").is_some();
     let mut state = initial_state(&opts);
     install_panic_hook();
+    let mut signals = Signals::new()?;
     let mut terminal = ratatui::try_init()?;
     SCREEN_ACTIVE.store(true, Ordering::SeqCst);
     let _guard = Guard;
@@ -72,10 +75,10 @@ pub async fn run(
     }
 
     let (mut term_rx, _forwarder) = terminal_events();
-    let mut signals = Signals::new()?;
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
+    let mut ended = Ended::Quit;
     while !state.quit {
         let animating = state.animating();
         let first = tokio::select! {
@@ -88,7 +91,10 @@ pub async fn run(
             _ = tick.tick(), if animating => Some(Event::Tick { now: Utc::now() }),
             sig = signals.recv() => match sig {
                 Sig::Stop => Some(Event::Suspend),
-                Sig::End => break,
+                Sig::End(n) => {
+                    ended = Ended::Signal(n);
+                    break;
+                }
             },
         };
         let mut dirty = false;
@@ -122,7 +128,7 @@ pub async fn run(
             terminal.draw(|f| ui::draw(f, &state))?;
         }
     }
-    Ok(())
+    Ok(ended)
 }
 
 /// The screen's state at start, from the options and the environment.

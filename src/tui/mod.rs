@@ -37,7 +37,7 @@ use crate::config::{Clipboard, KeyBindings, Theme};
 use crate::genesys::query::Media;
 
 pub use event_loop::run;
-pub use terminal::DEBUG_PANIC_MESSAGE;
+pub use terminal::{DEBUG_PANIC_MESSAGE, Ended};
 
 /// What `convoscope browse` starts from.
 #[derive(Debug, Clone, Default)]
