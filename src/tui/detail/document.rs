@@ -407,30 +407,37 @@ fn participant(
     }
 }
 
-/// The attributes as a key/value table sorted by key (a BTreeMap already is); long values
-/// wrapped (with their length), JSON values pretty-printed; recent changes marked, and
-/// recently removed attributes shown struck through.
+/// The attributes as a key/value table sorted by key; recent changes marked, and recently
+/// removed attributes shown struck through.
 fn attributes(b: &mut Document, p: &ConversationParticipant, marks: &Marks, w: usize) {
-    let removed: Vec<(&str, &str)> = marks
+    let rows = attribute_rows(p, marks);
+    let key_w = rows
         .iter()
-        .filter(|((pid, k), _)| *pid == p.id && !k.is_empty() && !p.attributes.contains_key(*k))
-        .filter_map(|(_, c)| match &c.kind {
-            ChangeKind::Removed { old } => Some((c.key.as_str(), old.as_str())),
-            _ => None,
-        })
-        .collect();
-    let keys = p
-        .attributes
-        .keys()
-        .map(String::as_str)
-        .chain(removed.iter().map(|r| r.0));
-    let key_w = keys
-        .map(|k| width(&sanitize(k)))
+        .map(|r| width(&sanitize(r.0)))
         .max()
         .unwrap_or(0)
         .clamp(3, 28)
         .min(w / 3);
     let val_w = w.saturating_sub(ATTR_INDENT + key_w + 2).max(8);
+    for (k, v, change) in rows {
+        let lines = attribute(k, v, change, key_w, val_w);
+        b.item(
+            Item::Attribute {
+                participant: p.id.clone(),
+                key: k.to_string(),
+                value: v.to_string(),
+            },
+            lines,
+        );
+    }
+}
+
+/// A participant's attributes and those its recent changes removed (with their old value), by
+/// key, each with its recent change.
+fn attribute_rows<'a>(
+    p: &'a ConversationParticipant,
+    marks: &Marks<'a>,
+) -> Vec<(&'a str, &'a str, Option<&'a Change>)> {
     let mut rows: Vec<(&str, &str, Option<&Change>)> = p
         .attributes
         .iter()
@@ -442,66 +449,74 @@ fn attributes(b: &mut Document, p: &ConversationParticipant, marks: &Marks, w: u
             )
         })
         .collect();
-    for (k, old) in &removed {
-        rows.push((k, old, marks.get(&(p.id.as_str(), *k)).copied()));
+    for ((pid, k), c) in marks {
+        if let ChangeKind::Removed { old } = &c.kind
+            && *pid == p.id
+            && !k.is_empty()
+            && !p.attributes.contains_key(*k)
+        {
+            rows.push((c.key.as_str(), old.as_str(), Some(*c)));
+        }
     }
     rows.sort_by(|a, b| a.0.cmp(b.0));
-    for (k, v, change) in rows {
-        let gone = matches!(change.map(|c| &c.kind), Some(ChangeKind::Removed { .. }));
-        let (mark, mark_kind) = match change.map(|c| &c.kind) {
-            Some(ChangeKind::Added { .. }) => ("+", Kind::Added),
-            Some(ChangeKind::Changed { .. }) => ("~", Kind::Changed),
-            Some(ChangeKind::Removed { .. }) => ("-", Kind::Removed),
-            _ => (" ", Kind::Plain),
+    rows
+}
+
+/// One attribute's lines: its mark, its key and its value (long values wrapped, with their
+/// length; JSON pretty-printed), the old value of a change, a removal.
+fn attribute(
+    k: &str,
+    v: &str,
+    change: Option<&Change>,
+    key_w: usize,
+    val_w: usize,
+) -> Vec<DocLine> {
+    let gone = matches!(change.map(|c| &c.kind), Some(ChangeKind::Removed { .. }));
+    let (mark, mark_kind) = match change.map(|c| &c.kind) {
+        Some(ChangeKind::Added { .. }) => ("+", Kind::Added),
+        Some(ChangeKind::Changed { .. }) => ("~", Kind::Changed),
+        Some(ChangeKind::Removed { .. }) => ("-", Kind::Removed),
+        _ => (" ", Kind::Plain),
+    };
+    let value_kind = if gone { Kind::Removed } else { Kind::Plain };
+    let key = sanitize(k);
+    let mut lines = Vec::new();
+    for (i, vl) in value_lines(v, val_w).into_iter().enumerate() {
+        let first = i == 0;
+        let kcol = if first {
+            pad(&fit(&key, key_w), key_w)
+        } else {
+            " ".repeat(key_w)
         };
-        let value_kind = if gone { Kind::Removed } else { Kind::Plain };
-        let key = sanitize(k);
-        let mut lines = Vec::new();
-        let mut first = true;
-        for vl in value_lines(v, val_w) {
-            let kcol = if first {
-                pad(&fit(&key, key_w), key_w)
-            } else {
-                " ".repeat(key_w)
-            };
-            lines.push(vec![
-                ("  ".into(), Kind::Plain),
-                ((if first { mark } else { " " }).into(), mark_kind),
-                (" ".into(), Kind::Plain),
-                (kcol, Kind::Key),
-                ("  ".into(), Kind::Plain),
-                (vl, value_kind),
-            ]);
-            first = false;
-        }
-        let pad_w = " ".repeat(ATTR_INDENT + key_w + 2);
-        let n = v.chars().count();
-        if n > LONG_VALUE {
-            lines.push(vec![(
-                format!("{pad_w}({} chars)", thousands(n)),
-                Kind::Dim,
-            )]);
-        }
-        if let Some(Change {
-            kind: ChangeKind::Changed { old, .. },
-            ..
-        }) = change
-        {
-            let was = fit(&sanitize(old), val_w.saturating_sub(5).max(4));
-            lines.push(vec![(format!("{pad_w}was: {was}"), Kind::Dim)]);
-        }
-        if gone {
-            lines.push(vec![(format!("{pad_w}(removed)"), Kind::Dim)]);
-        }
-        b.item(
-            Item::Attribute {
-                participant: p.id.clone(),
-                key: k.to_string(),
-                value: v.to_string(),
-            },
-            lines,
-        );
+        lines.push(vec![
+            ("  ".into(), Kind::Plain),
+            ((if first { mark } else { " " }).into(), mark_kind),
+            (" ".into(), Kind::Plain),
+            (kcol, Kind::Key),
+            ("  ".into(), Kind::Plain),
+            (vl, value_kind),
+        ]);
     }
+    let pad_w = " ".repeat(ATTR_INDENT + key_w + 2);
+    let n = v.chars().count();
+    if n > LONG_VALUE {
+        lines.push(vec![(
+            format!("{pad_w}({} chars)", thousands(n)),
+            Kind::Dim,
+        )]);
+    }
+    if let Some(Change {
+        kind: ChangeKind::Changed { old, .. },
+        ..
+    }) = change
+    {
+        let was = fit(&sanitize(old), val_w.saturating_sub(5).max(4));
+        lines.push(vec![(format!("{pad_w}was: {was}"), Kind::Dim)]);
+    }
+    if gone {
+        lines.push(vec![(format!("{pad_w}(removed)"), Kind::Dim)]);
+    }
+    lines
 }
 
 /// `20000` -> `20,000`.
