@@ -275,6 +275,8 @@ pub struct Binding {
     pub footer: bool,
     /// Set from the user's `[keys]`: looked up before the defaults, so it wins a clash.
     pub user: bool,
+    /// Looked up before everything else, and its keys are nobody else's (Ctrl-C quits).
+    pub fixed: bool,
 }
 
 impl Binding {
@@ -394,8 +396,14 @@ impl Default for Keymap {
 
 impl Keymap {
     /// Builds the keymap. Keys the user gives an action replace its default keys, except in text
-    /// fields, where a plain character must keep typing (there the defaults stay).
+    /// fields, where a plain character must keep typing (there the defaults stay), and except
+    /// the keys of a fixed binding (Ctrl-C quits, whatever the config says).
     pub fn new(user: &KeyBindings) -> Keymap {
+        let fixed: Vec<KeySpec> = DEFAULTS
+            .iter()
+            .filter(|d| d.fixed)
+            .flat_map(|d| d.keys.iter().copied())
+            .collect();
         let bindings = DEFAULTS
             .iter()
             .map(|d| {
@@ -407,13 +415,15 @@ impl Keymap {
                     help: d.help,
                     footer: d.footer,
                     user: false,
+                    fixed: d.fixed,
                 };
                 if let (false, Some(keys)) = (d.fixed, user.get(d.action.name())) {
                     let text = d.modes.iter().any(|m| m.is_text());
                     let keys: Vec<KeySpec> = keys
                         .iter()
                         .copied()
-                        .filter(|k| !(text && is_printable(k)))
+                        // Typing keys stay typing; the fixed keys stay theirs.
+                        .filter(|k| !(fixed.contains(k) || text && is_printable(k)))
                         .collect();
                     if !keys.is_empty() {
                         b.keys = keys;
@@ -426,10 +436,11 @@ impl Keymap {
         Keymap { bindings }
     }
 
-    /// The action bound to `ev` in `mode`, if any (the user's bindings first).
+    /// The action bound to `ev` in `mode`, if any: the fixed bindings first, then the user's,
+    /// then the defaults.
     pub fn lookup(&self, mode: Mode, ev: &KeyEvent) -> Option<Action> {
         let mut active: Vec<&Binding> = self.active(mode).collect();
-        active.sort_by_key(|b| !b.user);
+        active.sort_by_key(|b| (!b.fixed, !b.user));
         active
             .into_iter()
             .find(|b| b.keys.iter().any(|k| matches(k, ev)))
@@ -549,6 +560,28 @@ mod tests {
             .find(|b| b.action == Action::Refetch)
             .unwrap();
         assert_eq!(refetch.keys_label(), "F5/x");
+    }
+
+    #[test]
+    fn ctrl_c_quits_whatever_the_users_keys_say() {
+        let mut user = KeyBindings::default();
+        user.insert(
+            "refetch",
+            vec!["ctrl-c".parse().unwrap(), "x".parse().unwrap()],
+        );
+        user.insert("zoom", vec!["ctrl-c".parse().unwrap()]);
+        let keymap = Keymap::new(&user);
+        let ctrl_c = ev(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        for &mode in ALL {
+            assert_eq!(keymap.lookup(mode, &ctrl_c), Some(Action::Quit), "{mode:?}");
+        }
+        // Help shows what works: the user's other keys, or the defaults when none is left.
+        let keys = |a: Action| {
+            let b = keymap.active(List).find(|b| b.action == a).unwrap();
+            b.keys_label()
+        };
+        assert_eq!(keys(Action::Refetch), "x");
+        assert_eq!(keys(Action::Zoom), "z");
     }
 
     #[test]
