@@ -1,9 +1,11 @@
 //! The terminal screen: `convoscope browse`.
 //!
-//! [`event_loop::run`] owns the terminal and the event loop; [`effects`] carries out what
-//! [`app::update`] asks for, [`jobs`] holds the background work it spawns. Everything else is
+//! [`event_loop::run`] owns the terminal and the event loop; `effects` carries out what
+//! [`app::update`] asks for, `jobs` holds the background work it spawns. Everything else is
 //! pure: [`app::update`] turns events into state changes and [`event::Effect`]s, [`ui::draw`]
-//! turns the state into widgets.
+//! turns the state into widgets, and the data both use (geometry in [`layout`], the list's
+//! [`columns`], the detail's [`detail::document`], the [`keymap`]) is below them: it names
+//! neither. ARCHITECTURE.md has the map.
 
 pub mod app;
 pub mod by_id;
