@@ -1,5 +1,6 @@
 //! Benchmarks of the screen with 100,000 conversations loaded: one frame, one filter keystroke,
-//! and the memory a loaded conversation takes. Run with `cargo bench --bench screen`.
+//! merging the pages as they arrive, turning the order around, and the memory a loaded
+//! conversation takes. Run with `cargo bench --bench screen`.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::LazyLock;
@@ -12,6 +13,7 @@ use convoscope::sim::{Dataset, SimConfig};
 use convoscope::timespec::Zone;
 use convoscope::tui::app::{Event, Init, State, update};
 use convoscope::tui::detail::Fresh;
+use convoscope::tui::list::List;
 use divan::Bencher;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -183,4 +185,36 @@ fn filter_keystroke_erased_100k(bencher: Bencher) {
             },
         )
     });
+}
+
+/// 100,000 conversations arriving in 1,000 pages of 100, newest first as the API sends them,
+/// merged into the list: each at the bottom (the list newest first), or each at the top (the
+/// list oldest first, after `s`).
+fn merge_all(oldest_first: bool, pages: Vec<Vec<AnalyticsConversation>>) -> List {
+    let mut list = List::default();
+    list.reset(1);
+    if oldest_first {
+        list.toggle_order();
+    }
+    for page in pages {
+        list.add(page);
+    }
+    list
+}
+
+/// Benchmark 5, the list merging 100,000 rows page by page (the whole load).
+#[divan::bench(args = [false, true], sample_count = 5, sample_size = 1)]
+fn merge_pages_100k(bencher: Bencher, oldest_first: bool) {
+    bencher
+        .with_inputs(|| PAGES.clone())
+        .bench_local_values(|pages| merge_all(oldest_first, pages));
+}
+
+/// Benchmark 6, `s` on 100,000 loaded rows: newest first to oldest first.
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn toggle_order_100k(bencher: Bencher) {
+    let list = merge_all(false, PAGES.clone());
+    bencher
+        .with_inputs(|| list.clone())
+        .bench_local_refs(|l| l.toggle_order());
 }

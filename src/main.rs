@@ -247,7 +247,7 @@ async fn browse_cmd(settings: &Settings) -> u8 {
         sim.stop().await;
     }
     match result {
-        Ok(()) => 0,
+        Ok(ended) => ended.exit_code(),
         Err(e) => fail(&e, 1),
     }
 }

@@ -19,12 +19,12 @@ const MODES: [Mode; 12] = [
     Mode::Detail,
     Mode::Filter,
     Mode::Help,
-    Mode::Prompt,
-    Mode::Raw,
-    Mode::RawSearch,
+    Mode::OpenId,
+    Mode::RawJson,
+    Mode::RawJsonSearch,
     Mode::Timeline,
     Mode::Popup,
-    Mode::Log,
+    Mode::ApiLog,
 ];
 
 fn mode_name(m: Mode) -> &'static str {
@@ -35,12 +35,12 @@ fn mode_name(m: Mode) -> &'static str {
         Mode::Detail => "detail",
         Mode::Filter => "filter",
         Mode::Help => "help",
-        Mode::Prompt => "id prompt",
-        Mode::Raw => "raw JSON",
-        Mode::RawSearch => "JSON search",
+        Mode::OpenId => "id prompt",
+        Mode::RawJson => "raw JSON",
+        Mode::RawJsonSearch => "JSON search",
         Mode::Timeline => "timeline",
         Mode::Popup => "copy popup",
-        Mode::Log => "API log",
+        Mode::ApiLog => "API log",
     }
 }
 

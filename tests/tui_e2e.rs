@@ -99,34 +99,37 @@ fn ctrl_c_quits_from_a_text_field() {
     t.assert_restored();
 }
 
+/// `sig` from outside (not a key) ends the browser with the screen's modes on: it restores the
+/// terminal as quitting does and exits 128 + the signal's number, as shells report it.
+fn a_signal_restores_the_terminal(name: &str, sig: &str, code: i32) {
+    let t = open(Launch::new(name, 100, 30, format!("{} --mouse", demo())));
+    t.wait_display("#{mouse_any_flag}", "1");
+    t.wait_display("#{alternate_on}", "1");
+    signal(&t, sig);
+    assert_eq!(t.wait_exit(), code, "exit code after {sig}");
+    t.assert_restored();
+}
+
 #[test]
 fn sigterm_restores_the_terminal() {
-    let t = open(Launch::new(
-        "sigterm",
-        100,
-        30,
-        format!("{} --mouse", demo()),
-    ));
-    t.wait_display("#{mouse_any_flag}", "1");
-    signal(&t, "-TERM");
-    t.wait_exit();
-    t.assert_restored();
+    a_signal_restores_the_terminal("sigterm", "-TERM", 143);
 }
 
 #[test]
 fn sighup_restores_the_terminal() {
     // What a dropped SSH connection or a closed terminal window sends.
-    let t = open(Launch::new(
-        "sighup",
-        100,
-        30,
-        format!("{} --mouse", demo()),
-    ));
-    t.wait_display("#{mouse_any_flag}", "1");
-    t.wait_display("#{alternate_on}", "1");
-    signal(&t, "-HUP");
-    t.wait_exit();
-    t.assert_restored();
+    a_signal_restores_the_terminal("sighup", "-HUP", 129);
+}
+
+#[test]
+fn sigint_from_outside_restores_the_terminal() {
+    // `kill -INT`: in raw mode Ctrl-C is a key, so this one only ever comes from another process.
+    a_signal_restores_the_terminal("sigint", "-INT", 130);
+}
+
+#[test]
+fn sigquit_restores_the_terminal() {
+    a_signal_restores_the_terminal("sigquit", "-QUIT", 131);
 }
 
 #[test]

@@ -12,12 +12,12 @@ const MODES: [Mode; 12] = [
     Mode::FormMedia,
     Mode::FormText,
     Mode::Filter,
-    Mode::Raw,
-    Mode::RawSearch,
+    Mode::RawJson,
+    Mode::RawJsonSearch,
     Mode::Timeline,
-    Mode::Log,
+    Mode::ApiLog,
     Mode::Popup,
-    Mode::Prompt,
+    Mode::OpenId,
     Mode::Help,
 ];
 
@@ -30,12 +30,12 @@ fn place_name(mode: Mode) -> &'static str {
         Mode::Detail => "the detail pane",
         Mode::Filter => "the filter field",
         Mode::Help => "the help",
-        Mode::Prompt => "the id prompt",
-        Mode::Raw => "the raw JSON view",
-        Mode::RawSearch => "the raw JSON search field",
+        Mode::OpenId => "the id prompt",
+        Mode::RawJson => "the raw JSON view",
+        Mode::RawJsonSearch => "the raw JSON search field",
         Mode::Timeline => "the timeline",
         Mode::Popup => "the value popup",
-        Mode::Log => "the API log",
+        Mode::ApiLog => "the API log",
     }
 }
 

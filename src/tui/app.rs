@@ -21,12 +21,14 @@ use crate::timespec::Zone;
 
 use super::clipboard::Target;
 use super::detail::Detail;
+use super::detail::document::{self, Document, Source};
 use super::form::{Field, Form};
 use super::keymap::{Action, Keymap, Mode};
+use super::layout::{Layout, Shape};
 use super::list::{List, Load};
+use super::palette::Palette;
 use super::sanitize::sanitize;
-use super::ui;
-use super::watch::{Timelines, Watch};
+use super::watch::{Timelines, Watch, WatchState};
 use crate::paging::PageEvent;
 
 pub use super::event::{Effect, Event};
@@ -34,9 +36,10 @@ pub use super::event::{Effect, Event};
 mod actions;
 mod live;
 mod overlays;
+mod status;
 
 pub use live::{AttrFetch, Follow, LastQuery};
-pub use overlays::{CallsView, Popup, RawView, TimelineView};
+pub use overlays::{ApiLogView, Popup, RawJsonView, TimelineView};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -60,7 +63,7 @@ pub struct State {
     /// False under `NO_COLOR`: style with modifiers and symbols only.
     pub color: bool,
     /// The colours when `color` is on: for a dark or a light background.
-    pub palette: ui::theme::Palette,
+    pub palette: Palette,
     /// The keys in effect (defaults plus the user's `[keys]`).
     pub keymap: Arc<Keymap>,
     /// Where we are connected ("DEMO", a region host, an API URL).
@@ -69,6 +72,8 @@ pub struct State {
     pub zone_label: String,
     pub width: u16,
     pub height: u16,
+    /// Where everything goes on this screen, made again after every update.
+    pub layout: Layout,
     pub spinner: usize,
     /// The last query id handed out.
     pub query_seq: u64,
@@ -82,9 +87,9 @@ pub struct State {
     /// A conversation opened by id (`:`): the detail shows it instead of the list's selection.
     pub pinned: Option<String>,
     /// The `:` prompt, while typing a conversation id.
-    pub prompt: Option<Input>,
+    pub open_id: Option<Input>,
     /// The raw JSON overlay (`J`).
-    pub raw: Option<RawView>,
+    pub raw_json: Option<RawJsonView>,
     /// The timeline overlay (`t`).
     pub timeline: Option<TimelineView>,
     /// A value shown for copying by hand.
@@ -109,7 +114,7 @@ pub struct State {
     /// The organization's name, once known (the header shows it).
     pub org: Option<String>,
     /// The log of API calls (`L`).
-    pub calls: Option<CallsView>,
+    pub api_log: Option<ApiLogView>,
 }
 
 /// The options the state starts from.
@@ -122,7 +127,7 @@ pub struct Init {
     pub zone_label: String,
     pub mouse: bool,
     pub color: bool,
-    pub palette: ui::theme::Palette,
+    pub palette: Palette,
     pub connection: String,
     pub keymap: Keymap,
     /// Between refetches of a watched conversation (at least 1 s; default 2 s).
@@ -135,7 +140,7 @@ pub struct Init {
 
 impl State {
     pub fn new(init: Init) -> State {
-        State {
+        let mut s = State {
             form: Form::new(
                 init.from.as_deref(),
                 init.to.as_deref(),
@@ -157,6 +162,7 @@ impl State {
             zone_label: init.zone_label,
             width: 80,
             height: 24,
+            layout: Layout::default(),
             spinner: 0,
             query_seq: 0,
             message: None,
@@ -164,8 +170,8 @@ impl State {
             quit: false,
             now: init.now.unwrap_or(DateTime::UNIX_EPOCH),
             pinned: None,
-            prompt: None,
-            raw: None,
+            open_id: None,
+            raw_json: None,
             timeline: None,
             popup: None,
             watch: None,
@@ -181,8 +187,42 @@ impl State {
             clip_target: init.clip_target.unwrap_or(Target::Plain),
             seq: 0,
             org: None,
-            calls: None,
+            api_log: None,
+        };
+        s.layout = Layout::new(&s.shape());
+        s
+    }
+
+    /// What the screen's geometry depends on.
+    fn shape(&self) -> Shape<'_> {
+        Shape {
+            width: self.width,
+            height: self.height,
+            zoomed: self.zoom && matches!(self.focus, Focus::List | Focus::Detail),
+            detail_focused: self.focus == Focus::Detail,
+            form: &self.form,
         }
+    }
+
+    /// The detail pane's document, for the width the layout gives it.
+    fn document(&self) -> Document {
+        let id = self.subject();
+        let src = Source {
+            id,
+            list_has_rows: !self.list.rows.is_empty(),
+            row: id.and_then(|id| self.list.row(id)),
+            shown: self.detail.shown(),
+            wait: self.detail.pending.as_ref().and_then(|p| p.wait.as_ref()),
+            watched: self
+                .watch
+                .as_ref()
+                .is_some_and(|w| Some(w.id.as_str()) == id && w.state == WatchState::Live),
+            timelines: &self.timelines,
+            now: self.now,
+            spinner: self.spinner,
+            zone: self.zone(),
+        };
+        document::build(&src, self.layout.detail_width())
     }
 
     /// What has the keyboard.
@@ -199,18 +239,18 @@ impl State {
     pub fn base_mode(&self) -> Mode {
         if self.popup.is_some() {
             Mode::Popup
-        } else if self.prompt.is_some() {
-            Mode::Prompt
-        } else if let Some(r) = &self.raw {
+        } else if self.open_id.is_some() {
+            Mode::OpenId
+        } else if let Some(r) = &self.raw_json {
             if r.searching {
-                Mode::RawSearch
+                Mode::RawJsonSearch
             } else {
-                Mode::Raw
+                Mode::RawJson
             }
         } else if self.timeline.is_some() {
             Mode::Timeline
-        } else if self.calls.is_some() {
-            Mode::Log
+        } else if self.api_log.is_some() {
+            Mode::ApiLog
         } else if self.filter_editing {
             Mode::Filter
         } else {
@@ -330,8 +370,8 @@ pub fn update(s: &mut State, event: Event) -> Vec<Effect> {
             }
             vec![]
         }
-        Event::Calls(records) => {
-            if let Some(v) = &mut s.calls {
+        Event::ApiLog(records) => {
+            if let Some(v) = &mut s.api_log {
                 v.records = records;
             }
             vec![]
@@ -347,12 +387,15 @@ pub fn update(s: &mut State, event: Event) -> Vec<Effect> {
     fx
 }
 
-/// Keeps derived things in step after any change: the list's scroll, the detail's subject.
+/// Keeps derived things in step after any change: the geometry, the list's scroll, the
+/// detail's subject and its document.
 fn settle(s: &mut State) -> Vec<Effect> {
-    let rows = ui::layout::list_rows(s);
-    s.list.scroll_into_view(rows);
+    s.layout = Layout::new(&s.shape());
+    s.list.scroll_into_view(s.layout.list_rows);
     let subject = s.subject().map(str::to_string);
-    s.detail.select(subject.as_deref())
+    let fx = s.detail.select(subject.as_deref());
+    s.detail.document = s.document();
+    fx
 }
 
 fn on_key(s: &mut State, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
@@ -380,14 +423,14 @@ fn on_key(s: &mut State, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
         Mode::Filter if s.filter_input.handle(req).is_some_and(|c| c.value) => {
             return live::filter_changed(s);
         }
-        Mode::Prompt => {
-            if let Some(p) = &mut s.prompt {
+        Mode::OpenId => {
+            if let Some(p) = &mut s.open_id {
                 p.handle(req);
             }
         }
-        Mode::RawSearch => {
-            let height = ui::layout::overlay_rows(s);
-            if let Some(r) = &mut s.raw
+        Mode::RawJsonSearch => {
+            let height = s.layout.overlay_rows;
+            if let Some(r) = &mut s.raw_json
                 && r.search.handle(req).is_some_and(|c| c.value)
             {
                 r.search_as_typed(height);
@@ -401,11 +444,9 @@ fn on_key(s: &mut State, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
 fn act(s: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
     let mode = s.mode();
     let page = match mode {
-        Mode::Detail => ui::layout::areas(s)
-            .detail
-            .map_or(1, |r| r.height.saturating_sub(3)),
-        Mode::Raw | Mode::Timeline | Mode::Popup | Mode::Log => ui::layout::overlay_rows(s) as u16,
-        _ => ui::layout::list_rows(s) as u16,
+        Mode::Detail => s.layout.detail_page(),
+        Mode::RawJson | Mode::Timeline | Mode::Popup | Mode::ApiLog => s.layout.overlay_rows,
+        _ => s.layout.list_rows,
     }
     .max(1) as isize;
     match action {
@@ -431,10 +472,10 @@ fn act(s: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
         Action::Down => scroll(s, 1),
         Action::PageUp => page_by(s, -page),
         Action::PageDown => page_by(s, page),
-        Action::Home => scroll(s, isize::MIN / 2),
-        Action::End => scroll(s, isize::MAX / 2),
-        Action::StartFilter => {
-            if let Some(r) = &mut s.raw {
+        Action::First => scroll(s, isize::MIN / 2),
+        Action::Last => scroll(s, isize::MAX / 2),
+        Action::Filter => {
+            if let Some(r) = &mut s.raw_json {
                 r.searching = true;
             } else {
                 s.filter_editing = true;
@@ -464,28 +505,28 @@ fn act(s: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
         Action::Watch => return live::toggle_watch(s),
         Action::Follow => return live::toggle_follow(s),
         Action::Timeline => overlays::toggle_timeline(s),
-        Action::Log => return overlays::toggle_calls(s),
-        Action::Raw => overlays::toggle_raw(s),
-        Action::Jump => {
-            s.prompt = Some(Input::default());
+        Action::ApiLog => return overlays::toggle_api_log(s),
+        Action::RawJson => overlays::toggle_raw_json(s),
+        Action::OpenId => {
+            s.open_id = Some(Input::default());
         }
         Action::Accept => match mode {
-            Mode::Prompt => actions::jump(s),
-            Mode::RawSearch => {
-                if let Some(r) = &mut s.raw {
+            Mode::OpenId => actions::open_id(s),
+            Mode::RawJsonSearch => {
+                if let Some(r) = &mut s.raw_json {
                     r.searching = false;
                 }
             }
             _ => {}
         },
         Action::NextMatch | Action::PrevMatch => {
-            let height = ui::layout::overlay_rows(s);
-            if let Some(r) = &mut s.raw {
+            let height = s.layout.overlay_rows;
+            if let Some(r) = &mut s.raw_json {
                 r.step(action == Action::NextMatch, height);
             }
         }
         Action::Copy => return actions::copy(s, false),
-        Action::CopyPair => return actions::copy(s, true),
+        Action::CopyKeyValue => return actions::copy(s, true),
         Action::Suspend => return vec![Effect::Suspend],
         Action::Export => return actions::export(s, Format::Ndjson),
         Action::ExportCsv => return actions::export(s, Format::Csv),
@@ -530,25 +571,25 @@ fn toggle_sort(s: &mut State) -> Vec<Effect> {
 /// being typed, stop loading, clear the applied filter, leave a conversation opened by id,
 /// leave zoom.
 fn escape(s: &mut State) -> Vec<Effect> {
-    if s.popup.take().is_some() || s.prompt.take().is_some() {
+    if s.popup.take().is_some() || s.open_id.take().is_some() {
         return vec![];
     }
-    if let Some(r) = &mut s.raw {
+    if let Some(r) = &mut s.raw_json {
         if r.searching {
             r.searching = false;
             r.clear_search();
         } else if !r.matches.is_empty() {
             r.clear_search();
         } else {
-            s.raw = None;
+            s.raw_json = None;
         }
         return vec![];
     }
     if s.timeline.take().is_some() {
         return vec![];
     }
-    if s.calls.take().is_some() {
-        return vec![Effect::WatchCalls(false)];
+    if s.api_log.take().is_some() {
+        return vec![Effect::WatchApiLog(false)];
     }
     if s.filter_editing {
         s.filter_editing = false;
@@ -610,15 +651,15 @@ fn focus_step(s: &mut State, forward: bool) {
 }
 
 fn scroll(s: &mut State, delta: isize) {
-    let height = ui::layout::overlay_rows(s);
+    let height = s.layout.overlay_rows;
     match s.mode() {
-        Mode::Raw | Mode::RawSearch => {
-            if let Some(r) = &mut s.raw {
+        Mode::RawJson | Mode::RawJsonSearch => {
+            if let Some(r) = &mut s.raw_json {
                 r.scroll_by(delta, height);
             }
         }
         Mode::Timeline => overlays::scroll_timeline(s, delta, height),
-        Mode::Log => overlays::scroll_calls(s, delta, height),
+        Mode::ApiLog => overlays::scroll_api_log(s, delta, height),
         Mode::Popup => {
             if let Some(p) = &mut s.popup {
                 p.scroll = p.scroll.saturating_add_signed(delta);
@@ -741,7 +782,7 @@ fn on_mouse(s: &mut State, m: MouseEvent) -> Vec<Effect> {
     if !s.mouse || s.help || overlays::open(s) {
         return vec![];
     }
-    let areas = ui::layout::areas(s);
+    let areas = s.layout.clone();
     let at = Position::new(m.column, m.row);
     let inside = |r: Option<Rect>| r.is_some_and(|r| r.contains(at));
     match m.kind {
@@ -752,33 +793,30 @@ fn on_mouse(s: &mut State, m: MouseEvent) -> Vec<Effect> {
                 -3
             };
             if inside(areas.detail) {
-                let max = ui::detail::max_scroll(s);
+                let max = s.detail.document.max_scroll(areas.detail_rows());
                 s.detail.scroll = s.detail.scroll.saturating_add_signed(d).min(max);
             } else if inside(areas.list) {
                 s.list.move_by(d);
             }
         }
         MouseEventKind::Down(MouseButton::Left) => {
-            if let Some(list) = areas.list.filter(|r| r.contains(at)) {
+            if inside(areas.list) {
                 s.focus = Focus::List;
-                // Rows start below the border and the column header.
-                let first = list.y + 2;
-                if m.row >= first && m.row < list.bottom().saturating_sub(1) {
-                    let pos = s.list.offset + (m.row - first) as usize;
+                if let Some(row) = areas.list_row_at(m.row) {
+                    let pos = s.list.offset + row;
                     if pos < s.list.visible.len() {
                         s.pinned = None;
                         s.list.select_at(pos);
                     }
                 }
-            } else if let Some(d) = areas.detail.filter(|r| r.contains(at)) {
+            } else if inside(areas.detail) {
                 s.focus = Focus::Detail;
-                // Below the border: the item on that line.
-                if m.row > d.y {
-                    actions::detail_click(s, (m.row - d.y - 1) as usize);
+                if let Some(line) = areas.detail_line_at(m.row) {
+                    actions::detail_click(s, line);
                 }
-            } else if let Some(form) = areas.form.filter(|r| r.contains(at)) {
+            } else if let Some(form) = areas.form.as_ref().filter(|f| f.area.contains(at)) {
                 s.focus = Focus::Form;
-                s.form.field = ui::form::field_at(s, form, m.column);
+                s.form.field = form.field_at(m.column);
             }
         }
         _ => {}

@@ -12,6 +12,9 @@ use crate::genesys::model::Conversation;
 use super::event::Effect;
 use super::sanitize::sanitize;
 
+pub mod document;
+use document::Document;
+
 /// How many conversations' answers are kept.
 pub const CACHE_SIZE: usize = 2000;
 
@@ -109,6 +112,8 @@ pub struct Detail {
     pub scroll: usize,
     /// The selected item (the conversation, a participant, an attribute): what `y` copies.
     pub cursor: usize,
+    /// What the pane shows, made again after every update.
+    pub document: Document,
 }
 
 impl Detail {
@@ -255,16 +260,10 @@ impl Detail {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn at() -> DateTime<Utc> {
-        DateTime::UNIX_EPOCH
-    }
+    use crate::tui::fixtures::{fresh, live, now as at};
 
     fn conv(id: &str) -> Fresh {
-        Fresh::from_conversation(Conversation {
-            id: id.into(),
-            ..Default::default()
-        })
+        fresh(live(id, &[]))
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Carries out the effects `update` asks for: the only place that spawns, cancels, or touches
 //! the terminal's modes.
 
-use std::io::stdout;
+use std::io::{Write, stdout};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,18 +21,46 @@ use super::detail::{self, Fresh};
 use super::event::{Effect, Event};
 use super::jobs;
 
+/// The kinds of background work: at most one of each runs, and starting one stops the one
+/// before (latest request wins).
+#[derive(Debug, Clone, Copy)]
+enum Slot {
+    /// The paging task.
+    Query,
+    /// The detail's fetch.
+    Fetch,
+    /// The watch's timer or refetch.
+    Watch,
+    /// The background attribute fetch.
+    Attributes,
+    /// The call log's reports while the `L` view is open.
+    ApiLog,
+}
+
+const SLOTS: usize = 5;
+
+/// A task in flight, and how to stop it.
+enum Task {
+    /// It watches the token and ends cleanly (the paging task, the attribute fetch).
+    Token(CancellationToken),
+    /// It is aborted.
+    Handle(JoinHandle<()>),
+}
+
+impl Task {
+    fn stop(self) {
+        match self {
+            Task::Token(t) => t.cancel(),
+            Task::Handle(h) => h.abort(),
+        }
+    }
+}
+
 /// Carries out effects: the only place that spawns, cancels, or touches the terminal modes.
 pub(super) struct Runner {
     pub(super) client: Arc<Client>,
     pub(super) tx: mpsc::Sender<Event>,
-    query: Option<CancellationToken>,
-    fetch: Option<JoinHandle<()>>,
-    /// The watch's timer or refetch.
-    watch: Option<JoinHandle<()>>,
-    /// The background attribute fetch.
-    attributes: Option<CancellationToken>,
-    /// Reports the call log while the `L` view is open.
-    calls: Option<JoinHandle<()>>,
+    tasks: [Option<Task>; SLOTS],
     /// Clear the terminal before the next draw.
     pub(super) clear: bool,
     /// Suspend (Ctrl-Z) once the events queued are handled.
@@ -40,7 +68,8 @@ pub(super) struct Runner {
     concurrency: usize,
 }
 
-/// Sends `ev` after `delay` (timers report through the same channel as everything else).
+/// Sends `ev` after `delay`: timers report through the same channel as everything else, and a
+/// late one is dropped by its generation.
 fn after(
     tx: &mpsc::Sender<Event>,
     delay: Duration,
@@ -53,7 +82,7 @@ fn after(
     })
 }
 
-/// GET conversation, keeping the body as received (for the raw view).
+/// GET conversation, keeping the body as received (for the raw JSON view).
 async fn fetch_fresh(client: &Client, id: &str) -> Result<Fresh, Error> {
     let (conv, raw) = client
         .conversation_raw(id, &crate::genesys::client::quiet)
@@ -92,11 +121,7 @@ impl Runner {
         Runner {
             client,
             tx,
-            query: None,
-            fetch: None,
-            watch: None,
-            attributes: None,
-            calls: None,
+            tasks: Default::default(),
             clear: false,
             suspend: false,
             concurrency,
@@ -105,201 +130,189 @@ impl Runner {
 
     pub(super) fn run(&mut self, effects: Vec<Effect>) -> std::io::Result<()> {
         for fx in effects {
-            match fx {
-                Effect::Query {
-                    query_id,
-                    interval,
-                    media,
-                    order,
-                    resume,
-                } => {
-                    self.cancel_query();
-                    let cancel = CancellationToken::new();
-                    let query = RangeQuery {
-                        order,
-                        concurrency: self.concurrency,
-                        resume,
-                        ..RangeQuery::new(interval, media)
-                    };
-                    spawn_query(
-                        self.client.clone(),
-                        query,
-                        query_id,
-                        self.tx.clone(),
-                        cancel.clone(),
-                    );
-                    self.query = Some(cancel);
-                }
-                Effect::CancelQuery => self.cancel_query(),
-                Effect::Debounce { generation } => {
-                    let tx = self.tx.clone();
-                    tokio::spawn(async move {
-                        tokio::time::sleep(detail::DEBOUNCE).await;
-                        let _ = tx.send(Event::Debounced { generation }).await;
-                    });
-                }
-                Effect::Fetch { id, generation } => {
-                    self.cancel_fetch();
-                    let client = self.client.clone();
-                    let tx = self.tx.clone();
-                    self.fetch = Some(tokio::spawn(async move {
-                        // The pane says why it waits (a rate limit, a server error).
-                        let waiting = tx.clone();
-                        let obs = move |w: &crate::genesys::retry::Wait| {
-                            let _ = waiting.try_send(Event::DetailWaiting {
-                                generation,
-                                until: Utc::now()
-                                    + chrono::Duration::milliseconds(w.delay.as_millis() as i64),
-                                reason: w.reason.to_string(),
-                            });
-                        };
-                        let result = client
-                            .conversation_raw(&id, &obs)
-                            .await
-                            .map(|(conv, raw)| Fresh { conv, raw });
-                        let _ = tx
-                            .send(Event::Fetched {
-                                id,
-                                generation,
-                                result,
-                                at: Utc::now(),
-                            })
-                            .await;
-                    }));
-                }
-                Effect::CancelFetch => self.cancel_fetch(),
-                Effect::Mouse(true) => execute!(stdout(), EnableMouseCapture)?,
-                Effect::Mouse(false) => execute!(stdout(), DisableMouseCapture)?,
-                Effect::Redraw => self.clear = true,
-                Effect::Suspend => self.suspend = true,
-                Effect::WatchCalls(on) => {
-                    if let Some(h) = self.calls.take() {
-                        h.abort();
-                    }
-                    if on {
-                        self.calls = Some(tokio::spawn(jobs::watch_calls(
-                            self.client.clone(),
-                            self.tx.clone(),
-                        )));
-                    }
-                }
-                Effect::Copy(seq) => {
-                    use std::io::Write;
-                    let mut out = stdout();
-                    out.write_all(seq.as_bytes())?;
-                    out.flush()?;
-                }
-                Effect::WatchAfter { delay, generation } => {
-                    self.cancel_watch();
-                    self.watch = Some(after(&self.tx, delay, move || Event::WatchDue {
-                        generation,
-                        now: Utc::now(),
-                    }));
-                }
-                Effect::WatchFetch { id, generation } => {
-                    self.cancel_watch();
-                    let client = self.client.clone();
-                    let tx = self.tx.clone();
-                    self.watch = Some(tokio::spawn(async move {
-                        let result = fetch_fresh(&client, &id).await;
-                        let _ = tx
-                            .send(Event::Watched {
-                                id,
-                                generation,
-                                result,
-                                at: Utc::now(),
-                            })
-                            .await;
-                    }));
-                }
-                Effect::CancelWatch => self.cancel_watch(),
-                Effect::FollowAfter { delay, generation } => {
-                    // Stale timers are dropped by their generation; nothing to cancel.
-                    after(&self.tx, delay, move || Event::FollowDue {
-                        generation,
-                        now: Utc::now(),
-                    });
-                }
-                Effect::FetchAttributes {
-                    fetch_id,
-                    ids,
-                    bulk,
-                } => {
-                    self.cancel_attributes();
-                    let cancel = CancellationToken::new();
-                    tokio::spawn(jobs::fetch_attributes(
-                        self.client.clone(),
-                        self.tx.clone(),
-                        cancel.clone(),
-                        fetch_id,
-                        ids,
-                        bulk,
-                        self.concurrency,
-                    ));
-                    self.attributes = Some(cancel);
-                }
-                Effect::CancelAttributes => self.cancel_attributes(),
-                Effect::Export {
-                    path,
-                    format,
-                    conversations,
-                } => {
-                    let tx = self.tx.clone();
-                    tokio::spawn(async move {
-                        let path = std::env::current_dir()
-                            .map(|d| d.join(&path))
-                            .unwrap_or(path);
-                        let p = path.clone();
-                        let result = tokio::task::spawn_blocking(move || {
-                            write_export(&p, format, &conversations)
-                        })
-                        .await
-                        .map_err(|e| e.to_string())
-                        .and_then(|r| r.map_err(|e| e.to_string()));
-                        let (path, result) = match result {
-                            Ok((written_to, n)) => (written_to, Ok(n)),
-                            Err(e) => (path, Err(e)),
-                        };
-                        let _ = tx.send(Event::Exported { path, result }).await;
-                    });
-                }
-                Effect::Quit => {}
-            }
+            self.apply(fx)?;
         }
         Ok(())
     }
 
-    fn cancel_watch(&mut self) {
-        if let Some(h) = self.watch.take() {
-            h.abort();
+    fn apply(&mut self, fx: Effect) -> std::io::Result<()> {
+        match fx {
+            Effect::Query {
+                query_id,
+                interval,
+                media,
+                order,
+                resume,
+            } => self.start(Slot::Query, |r| {
+                let cancel = CancellationToken::new();
+                let query = RangeQuery {
+                    order,
+                    concurrency: r.concurrency,
+                    resume,
+                    ..RangeQuery::new(interval, media)
+                };
+                spawn_query(
+                    r.client.clone(),
+                    query,
+                    query_id,
+                    r.tx.clone(),
+                    cancel.clone(),
+                );
+                Task::Token(cancel)
+            }),
+            Effect::CancelQuery => self.stop(Slot::Query),
+            Effect::Debounce { generation } => {
+                // Not kept: a late one is dropped by its generation.
+                after(&self.tx, detail::DEBOUNCE, move || Event::Debounced {
+                    generation,
+                });
+            }
+            Effect::Fetch { id, generation } => self.fetch_detail(id, generation),
+            Effect::CancelFetch => self.stop(Slot::Fetch),
+            Effect::Mouse(true) => execute!(stdout(), EnableMouseCapture)?,
+            Effect::Mouse(false) => execute!(stdout(), DisableMouseCapture)?,
+            Effect::Redraw => self.clear = true,
+            Effect::Suspend => self.suspend = true,
+            Effect::WatchApiLog(true) => self.start(Slot::ApiLog, |r| {
+                let job = jobs::watch_api_log(r.client.clone(), r.tx.clone());
+                Task::Handle(tokio::spawn(job))
+            }),
+            Effect::WatchApiLog(false) => self.stop(Slot::ApiLog),
+            Effect::Copy(seq) => {
+                let mut out = stdout();
+                out.write_all(seq.as_bytes())?;
+                out.flush()?;
+            }
+            Effect::WatchAfter { delay, generation } => self.start(Slot::Watch, |r| {
+                Task::Handle(after(&r.tx, delay, move || Event::WatchDue {
+                    generation,
+                    now: Utc::now(),
+                }))
+            }),
+            Effect::WatchFetch { id, generation } => self.watch_fetch(id, generation),
+            Effect::CancelWatch => self.stop(Slot::Watch),
+            Effect::FollowAfter { delay, generation } => {
+                // Not kept: a stale one is dropped by its generation.
+                after(&self.tx, delay, move || Event::FollowDue {
+                    generation,
+                    now: Utc::now(),
+                });
+            }
+            Effect::FetchAttributes {
+                fetch_id,
+                ids,
+                bulk,
+            } => self.start(Slot::Attributes, |r| {
+                let cancel = CancellationToken::new();
+                tokio::spawn(jobs::fetch_attributes(
+                    r.client.clone(),
+                    r.tx.clone(),
+                    cancel.clone(),
+                    fetch_id,
+                    ids,
+                    bulk,
+                    r.concurrency,
+                ));
+                Task::Token(cancel)
+            }),
+            Effect::CancelAttributes => self.stop(Slot::Attributes),
+            Effect::Export {
+                path,
+                format,
+                conversations,
+            } => self.export(path, format, conversations),
+            Effect::Quit => {}
         }
+        Ok(())
     }
 
-    fn cancel_attributes(&mut self) {
-        if let Some(c) = self.attributes.take() {
-            c.cancel();
-        }
+    /// The detail's GET conversation, answering with `Event::Fetched`; the pane says why it
+    /// waits before a retry (a rate limit, a server error).
+    fn fetch_detail(&mut self, id: String, generation: u64) {
+        self.start(Slot::Fetch, |r| {
+            let client = r.client.clone();
+            let tx = r.tx.clone();
+            Task::Handle(tokio::spawn(async move {
+                let waiting = tx.clone();
+                let obs = move |w: &crate::genesys::retry::Wait| {
+                    let _ = waiting.try_send(Event::DetailWaiting {
+                        generation,
+                        until: Utc::now()
+                            + chrono::Duration::milliseconds(w.delay.as_millis() as i64),
+                        reason: w.reason.to_string(),
+                    });
+                };
+                let result = client
+                    .conversation_raw(&id, &obs)
+                    .await
+                    .map(|(conv, raw)| Fresh { conv, raw });
+                let _ = tx
+                    .send(Event::Fetched {
+                        id,
+                        generation,
+                        result,
+                        at: Utc::now(),
+                    })
+                    .await;
+            }))
+        });
     }
 
-    fn cancel_query(&mut self) {
-        if let Some(c) = self.query.take() {
-            c.cancel();
-        }
+    /// The watch's refetch, answering with `Event::Watched` (it replaces the watch's timer).
+    fn watch_fetch(&mut self, id: String, generation: u64) {
+        self.start(Slot::Watch, |r| {
+            let client = r.client.clone();
+            let tx = r.tx.clone();
+            Task::Handle(tokio::spawn(async move {
+                let result = fetch_fresh(&client, &id).await;
+                let _ = tx
+                    .send(Event::Watched {
+                        id,
+                        generation,
+                        result,
+                        at: Utc::now(),
+                    })
+                    .await;
+            }))
+        });
     }
 
-    fn cancel_fetch(&mut self) {
-        if let Some(h) = self.fetch.take() {
-            h.abort();
-        }
+    /// Writes the screen's export off the event loop, answering with `Event::Exported`.
+    fn export(
+        &mut self,
+        path: std::path::PathBuf,
+        format: Format,
+        conversations: Vec<AnalyticsConversation>,
+    ) {
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let path = std::env::current_dir()
+                .map(|d| d.join(&path))
+                .unwrap_or(path);
+            let p = path.clone();
+            let result =
+                tokio::task::spawn_blocking(move || write_export(&p, format, &conversations))
+                    .await
+                    .map_err(|e| e.to_string())
+                    .and_then(|r| r.map_err(|e| e.to_string()));
+            let (path, result) = match result {
+                Ok((written_to, n)) => (written_to, Ok(n)),
+                Err(e) => (path, Err(e)),
+            };
+            let _ = tx.send(Event::Exported { path, result }).await;
+        });
     }
 
-    fn stop(&mut self) {
-        self.cancel_query();
-        self.cancel_fetch();
-        self.cancel_watch();
-        self.cancel_attributes();
-        if let Some(h) = self.calls.take() {
-            h.abort();
+    /// Stops the task in `slot`, then starts the one `make` spawns there.
+    fn start(&mut self, slot: Slot, make: impl FnOnce(&Runner) -> Task) {
+        self.stop(slot);
+        let task = make(self);
+        self.tasks[slot as usize] = Some(task);
+    }
+
+    fn stop(&mut self, slot: Slot) {
+        if let Some(t) = self.tasks[slot as usize].take() {
+            t.stop();
         }
     }
 }
@@ -307,10 +320,11 @@ impl Runner {
 impl Drop for Runner {
     /// Every way out of `run` (an error included) stops the background work.
     fn drop(&mut self) {
-        self.stop();
+        for t in self.tasks.iter_mut().filter_map(Option::take) {
+            t.stop();
+        }
     }
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;

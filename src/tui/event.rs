@@ -96,7 +96,7 @@ pub enum Event {
     /// The organization the credentials belong to (its name), asked once at start.
     Organization(Result<String, String>),
     /// The API calls made lately (for the `L` view), newest last.
-    Calls(Vec<CallRecord>),
+    ApiLog(Vec<CallRecord>),
 }
 
 impl From<PageEvent> for Event {
@@ -137,8 +137,8 @@ pub enum Effect {
     /// Restore the terminal, stop the process (job control), and take the terminal back when
     /// the shell resumes it.
     Suspend,
-    /// Send `Event::Calls` now and whenever a call is made (true), or stop (false).
-    WatchCalls(bool),
+    /// Send `Event::ApiLog` now and whenever a call is made (true), or stop (false).
+    WatchApiLog(bool),
     /// Write this escape sequence (OSC 52) to the terminal: it sets the clipboard.
     Copy(String),
     /// Send `Event::WatchDue { generation }` after `delay`.

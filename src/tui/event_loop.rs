@@ -24,53 +24,22 @@ use super::app::{Init, State, update};
 use super::effects::Runner;
 use super::event::Event;
 use super::keymap::Keymap;
-use super::terminal::{DEBUG_PANIC_MESSAGE, Guard, SCREEN_ACTIVE, Sig, Signals, repaint, suspend};
+use super::terminal::{
+    DEBUG_PANIC_MESSAGE, Ended, Guard, SCREEN_ACTIVE, Sig, Signals, repaint, suspend,
+};
 use super::{BrowseOptions, clipboard, jobs, ui};
 
-/// Opens the screen and runs until the user quits (or SIGTERM/SIGHUP). The terminal is restored
-/// on every way out: return, error, panic, signal.
+/// Opens the screen and runs until the user quits or a signal ends it (SIGTERM, SIGHUP, SIGINT,
+/// SIGQUIT). The terminal is restored on every way out: return, error, panic, signal.
 pub async fn run(
     client: Arc<Client>,
     opts: BrowseOptions,
-) -> Result<(), Box<dyn std::error::Error>> {
+) -> Result<Ended, Box<dyn std::error::Error>> {
     // Test hook (tests/tui_e2e.rs): a forced panic after the first draw, to check the restore.
     let debug_panic = std::env::var_os("CONVOSCOPE_DEBUG_PANIC").is_some();
-    let now = Utc::now();
-    let zone = if opts.utc { Zone::Utc } else { Zone::Local };
-    let mut state = State::new(Init {
-        from: opts.from.clone(),
-        to: opts.to.clone(),
-        media: opts.media,
-        zone,
-        zone_label: zone.label(now),
-        mouse: opts.mouse,
-        color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-            && opts.theme != Some(Theme::Mono),
-        palette: match opts.theme {
-            Some(Theme::Light) => ui::theme::Palette::Light,
-            _ => ui::theme::Palette::Dark,
-        },
-        keymap: Keymap::new(&opts.keys),
-        connection: opts.connection.clone(),
-        watch_interval: opts.watch_interval,
-        clipboard: opts.clipboard,
-        clip_target: Some(clipboard::Target::detect(
-            std::env::var_os("TMUX").as_deref(),
-        )),
-        now: Some(now),
-    });
-
-    // Our hook first: ratatui::init wraps it in one that restores the terminal, then calls it,
-    // so the panic message is printed after the restore, on the normal screen. A panic in any
-    // task ends the program: the screen cannot go on once the terminal is restored under it.
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let _ = execute!(stdout(), DisableMouseCapture, Show);
-        previous(info);
-        if SCREEN_ACTIVE.load(Ordering::SeqCst) {
-            std::process::exit(101);
-        }
-    }));
+    let mut state = initial_state(&opts);
+    install_panic_hook();
+    let mut signals = Signals::new()?;
     let mut terminal = ratatui::try_init()?;
     SCREEN_ACTIVE.store(true, Ordering::SeqCst);
     let _guard = Guard;
@@ -105,22 +74,11 @@ pub async fn run(
         panic!("{DEBUG_PANIC_MESSAGE}");
     }
 
-    // Terminal events are forwarded by their own task: polling an `EventStream` once with a
-    // throwaway waker (to drain it) would leave its wake-up thread holding that waker.
-    let (term_tx, mut term_rx) = mpsc::channel::<std::io::Result<TermEvent>>(256);
-    let forwarder = tokio::spawn(async move {
-        let mut events = EventStream::new();
-        while let Some(ev) = events.next().await {
-            if term_tx.send(ev).await.is_err() {
-                break;
-            }
-        }
-    });
-    let _forwarder = AbortOnDrop(forwarder);
-    let mut signals = Signals::new()?;
+    let (mut term_rx, _forwarder) = terminal_events();
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
+    let mut ended = Ended::Quit;
     while !state.quit {
         let animating = state.animating();
         let first = tokio::select! {
@@ -133,7 +91,10 @@ pub async fn run(
             _ = tick.tick(), if animating => Some(Event::Tick { now: Utc::now() }),
             sig = signals.recv() => match sig {
                 Sig::Stop => Some(Event::Suspend),
-                Sig::End => break,
+                Sig::End(n) => {
+                    ended = Ended::Signal(n);
+                    break;
+                }
             },
         };
         let mut dirty = false;
@@ -167,7 +128,65 @@ pub async fn run(
             terminal.draw(|f| ui::draw(f, &state))?;
         }
     }
-    Ok(())
+    Ok(ended)
+}
+
+/// The screen's state at start, from the options and the environment.
+fn initial_state(opts: &BrowseOptions) -> State {
+    let now = Utc::now();
+    let zone = if opts.utc { Zone::Utc } else { Zone::Local };
+    State::new(Init {
+        from: opts.from.clone(),
+        to: opts.to.clone(),
+        media: opts.media,
+        zone,
+        zone_label: zone.label(now),
+        mouse: opts.mouse,
+        color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            && opts.theme != Some(Theme::Mono),
+        palette: match opts.theme {
+            Some(Theme::Light) => super::palette::Palette::Light,
+            _ => super::palette::Palette::Dark,
+        },
+        keymap: Keymap::new(&opts.keys),
+        connection: opts.connection.clone(),
+        watch_interval: opts.watch_interval,
+        clipboard: opts.clipboard,
+        clip_target: Some(clipboard::Target::detect(
+            std::env::var_os("TMUX").as_deref(),
+        )),
+        now: Some(now),
+    })
+}
+
+/// Our hook first: ratatui::init wraps it in one that restores the terminal, then calls it, so
+/// the panic message is printed after the restore, on the normal screen. A panic in any task
+/// ends the program: the screen cannot go on once the terminal is restored under it.
+fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = execute!(stdout(), DisableMouseCapture, Show);
+        previous(info);
+        if SCREEN_ACTIVE.load(Ordering::SeqCst) {
+            std::process::exit(101);
+        }
+    }));
+}
+
+/// Terminal events, forwarded by a task of their own (aborted when the guard drops): polling an
+/// `EventStream` once with a throwaway waker (to drain it) would leave its wake-up thread
+/// holding that waker.
+fn terminal_events() -> (mpsc::Receiver<std::io::Result<TermEvent>>, AbortOnDrop) {
+    let (term_tx, term_rx) = mpsc::channel::<std::io::Result<TermEvent>>(256);
+    let forwarder = tokio::spawn(async move {
+        let mut events = EventStream::new();
+        while let Some(ev) = events.next().await {
+            if term_tx.send(ev).await.is_err() {
+                break;
+            }
+        }
+    });
+    (term_rx, AbortOnDrop(forwarder))
 }
 
 fn from_terminal(ev: TermEvent) -> Option<Event> {

@@ -129,11 +129,9 @@ fn long_range_note(i: Interval) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tui::fixtures::now;
     use chrono::TimeZone;
 
-    fn now() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 11, 25, 12, 30, 0).unwrap()
-    }
     fn t(d: u32, h: u32, m: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, d, h, m, 0).unwrap()
     }

@@ -83,7 +83,7 @@ pub(super) async fn fetch_attributes(
                 }
                 Err(e) => note(format!(
                     "async job refused ({}): reading each conversation",
-                    crate::tui::ui::text::fit(&sanitize::sanitize(&e.to_string()), 60)
+                    crate::tui::layout::text::fit(&sanitize::sanitize(&e.to_string()), 60)
                 )),
             }
         }
@@ -127,10 +127,10 @@ pub(super) async fn fetch_attributes(
 }
 
 /// Sends the call log now and after every new call (at most every 200 ms), for the `L` view.
-pub(super) async fn watch_calls(client: Arc<Client>, tx: mpsc::Sender<Event>) {
+pub(super) async fn watch_api_log(client: Arc<Client>, tx: mpsc::Sender<Event>) {
     let mut changes = client.call_log_changes();
     loop {
-        if tx.send(Event::Calls(client.call_log())).await.is_err() {
+        if tx.send(Event::ApiLog(client.call_log())).await.is_err() {
             return;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;

@@ -19,17 +19,17 @@ pub enum Mode {
     Filter,
     Help,
     /// Typing a conversation id after `:`: printable keys type.
-    Prompt,
+    OpenId,
     /// The raw JSON view.
-    Raw,
+    RawJson,
     /// Typing a search in the raw JSON view: printable keys type.
-    RawSearch,
+    RawJsonSearch,
     /// The change timeline.
     Timeline,
     /// A value shown for copying by hand.
     Popup,
     /// The log of API calls.
-    Log,
+    ApiLog,
 }
 
 impl Mode {
@@ -37,7 +37,7 @@ impl Mode {
     pub fn is_text(self) -> bool {
         matches!(
             self,
-            Mode::FormText | Mode::Filter | Mode::Prompt | Mode::RawSearch
+            Mode::FormText | Mode::Filter | Mode::OpenId | Mode::RawJsonSearch
         )
     }
 }
@@ -50,6 +50,9 @@ macro_rules! actions {
         }
 
         impl Action {
+            /// Every action.
+            pub const ALL: &[Action] = &[$(Action::$variant,)*];
+
             /// The name used in the config file's `[keys]` table.
             pub fn name(self) -> &'static str {
                 match self {
@@ -76,9 +79,9 @@ actions! {
     Down = "down",
     PageUp = "page_up",
     PageDown = "page_down",
-    Home = "first",
-    End = "last",
-    StartFilter = "filter",
+    First = "first",
+    Last = "last",
+    Filter = "filter",
     /// Esc: close, clear or stop, whichever applies (see `app::escape`).
     Escape = "escape",
     FilterDone = "filter_done",
@@ -95,21 +98,21 @@ actions! {
     /// Refresh the list every few seconds.
     Follow = "follow",
     Timeline = "timeline",
-    Raw = "raw_json",
+    RawJson = "raw_json",
     /// Open a conversation by id.
-    Jump = "open_id",
+    OpenId = "open_id",
     /// Enter in a prompt or search.
     Accept = "accept",
     NextMatch = "next_match",
     PrevMatch = "prev_match",
     Copy = "copy",
-    CopyPair = "copy_key_value",
+    CopyKeyValue = "copy_key_value",
     Export = "export",
     ExportCsv = "export_csv",
     /// Ctrl-Z: give the terminal back to the shell (`fg` resumes).
     Suspend = "suspend",
     /// The last API calls.
-    Log = "api_log",
+    ApiLog = "api_log",
 }
 
 const fn spec(code: KeyCode, ctrl: bool) -> KeySpec {
@@ -123,12 +126,27 @@ const fn spec(code: KeyCode, ctrl: bool) -> KeySpec {
 const fn k(code: KeyCode) -> KeySpec {
     spec(code, false)
 }
+/// A character key.
 const fn c(ch: char) -> KeySpec {
     spec(KeyCode::Char(ch), false)
 }
+/// Ctrl and a character.
 const fn ctrl(ch: char) -> KeySpec {
     spec(KeyCode::Char(ch), true)
 }
+const ENTER: KeySpec = k(KeyCode::Enter);
+const ESC: KeySpec = k(KeyCode::Esc);
+const TAB: KeySpec = k(KeyCode::Tab);
+const BACKTAB: KeySpec = k(KeyCode::BackTab);
+const UP: KeySpec = k(KeyCode::Up);
+const DOWN: KeySpec = k(KeyCode::Down);
+const LEFT: KeySpec = k(KeyCode::Left);
+const RIGHT: KeySpec = k(KeyCode::Right);
+const PGUP: KeySpec = k(KeyCode::PageUp);
+const PGDN: KeySpec = k(KeyCode::PageDown);
+const HOME: KeySpec = k(KeyCode::Home);
+const END: KeySpec = k(KeyCode::End);
+const F1: KeySpec = k(KeyCode::F(1));
 
 /// Whether a terminal key event is `key`. Shift is ignored for characters (`G` arrives as
 /// Shift+G) and for BackTab; `shift-tab` is BackTab. Alt is required only when the key names
@@ -188,8 +206,8 @@ pub fn key_name(key: &KeySpec) -> String {
     out + &base
 }
 
-/// A default binding (the constant table).
-struct Default {
+/// A default binding (a line of [`DEFAULTS`]).
+struct DefaultBinding {
     modes: &'static [Mode],
     keys: &'static [KeySpec],
     action: Action,
@@ -198,6 +216,49 @@ struct Default {
     footer: bool,
     /// Not replaced by the user's keys (Ctrl-C always quits).
     fixed: bool,
+}
+
+/// A binding the footer shows (when there is room).
+const fn foot(
+    modes: &'static [Mode],
+    keys: &'static [KeySpec],
+    action: Action,
+    short: &'static str,
+    help: &'static str,
+) -> DefaultBinding {
+    DefaultBinding {
+        modes,
+        keys,
+        action,
+        short,
+        help,
+        footer: true,
+        fixed: false,
+    }
+}
+
+/// A binding only the help overlay shows.
+const fn bind(
+    modes: &'static [Mode],
+    keys: &'static [KeySpec],
+    action: Action,
+    short: &'static str,
+    help: &'static str,
+) -> DefaultBinding {
+    DefaultBinding {
+        footer: false,
+        ..foot(modes, keys, action, short, help)
+    }
+}
+
+impl DefaultBinding {
+    /// The user's keys do not replace it.
+    const fn fixed(self) -> DefaultBinding {
+        DefaultBinding {
+            fixed: true,
+            ..self
+        }
+    }
 }
 
 /// One binding in effect.
@@ -214,6 +275,8 @@ pub struct Binding {
     pub footer: bool,
     /// Set from the user's `[keys]`: looked up before the defaults, so it wins a clash.
     pub user: bool,
+    /// Looked up before everything else, and its keys are nobody else's (Ctrl-C quits).
+    pub fixed: bool,
 }
 
 impl Binding {
@@ -223,10 +286,22 @@ impl Binding {
     }
 }
 
+use Action as A;
 use Mode::*;
 
 const ALL: &[Mode] = &[
-    FormText, FormMedia, List, Detail, Filter, Help, Prompt, Raw, RawSearch, Timeline, Popup, Log,
+    FormText,
+    FormMedia,
+    List,
+    Detail,
+    Filter,
+    Help,
+    OpenId,
+    RawJson,
+    RawJsonSearch,
+    Timeline,
+    Popup,
+    ApiLog,
 ];
 const PANES: &[Mode] = &[FormText, FormMedia, List, Detail, Filter];
 /// Modes where printable keys are commands.
@@ -235,404 +310,76 @@ const FORM: &[Mode] = &[FormText, FormMedia];
 /// The list and the detail pane: where a conversation is at hand.
 const SCROLL: &[Mode] = &[List, Detail];
 /// Where the movement keys move something.
-const NAV: &[Mode] = &[List, Detail, Raw, Timeline, Popup, Log];
+const NAV: &[Mode] = &[List, Detail, RawJson, Timeline, Popup, ApiLog];
 /// Overlays that close with Esc or q.
-const VIEWS: &[Mode] = &[Raw, Timeline, Popup, Log];
+const VIEWS: &[Mode] = &[RawJson, Timeline, Popup, ApiLog];
 /// Everything Esc closes, clears or stops.
-const ESC: &[Mode] = &[
-    FormText, FormMedia, List, Detail, Filter, Prompt, Raw, RawSearch, Timeline, Popup, Log,
+const ESC_MODES: &[Mode] = &[
+    FormText,
+    FormMedia,
+    List,
+    Detail,
+    Filter,
+    OpenId,
+    RawJson,
+    RawJsonSearch,
+    Timeline,
+    Popup,
+    ApiLog,
 ];
 /// Text fields of the overlays.
-const OVERLAY_TEXT: &[Mode] = &[Prompt, RawSearch];
+const OVERLAY_TEXT: &[Mode] = &[OpenId, RawJsonSearch];
+/// Where printable keys type.
+const TYPING: &[Mode] = &[FormText, Filter, OpenId, RawJsonSearch];
+/// Where they do not (help is open: its own keys close it).
+const NOT_TYPING: &[Mode] = &[FormMedia, List, Detail, RawJson, Timeline, Popup, ApiLog];
 
-const DEFAULTS: &[Default] = &[
-    Default {
-        modes: FORM,
-        keys: &[k(KeyCode::Enter)],
-        action: Action::Submit,
-        short: "search",
-        help: "Load the range",
-        footer: true,
-        fixed: false,
-    },
-    Default {
-        modes: PANES,
-        keys: &[k(KeyCode::Tab)],
-        action: Action::FocusNext,
-        short: "next",
-        help: "Next field or pane",
-        footer: true,
-        fixed: false,
-    },
-    Default {
-        modes: PANES,
-        keys: &[k(KeyCode::BackTab)],
-        action: Action::FocusPrev,
-        short: "prev",
-        help: "Previous field or pane",
-        footer: false,
-        fixed: false,
-    },
-    Default {
-        modes: FORM,
-        keys: &[k(KeyCode::Up)],
-        action: Action::FieldUp,
-        short: "field",
-        help: "Previous form field",
-        footer: false,
-        fixed: false,
-    },
-    Default {
-        modes: FORM,
-        keys: &[k(KeyCode::Down)],
-        action: Action::FieldDown,
-        short: "field",
-        help: "Next form field",
-        footer: false,
-        fixed: false,
-    },
-    Default {
-        modes: &[FormMedia],
-        keys: &[k(KeyCode::Right), c(' ')],
-        action: Action::MediaNext,
-        short: "media",
-        help: "Next media type",
-        footer: true,
-        fixed: false,
-    },
-    Default {
-        modes: &[FormMedia],
-        keys: &[k(KeyCode::Left)],
-        action: Action::MediaPrev,
-        short: "media",
-        help: "Previous media type",
-        footer: false,
-        fixed: false,
-    },
-    Default {
-        modes: NAV,
-        keys: &[k(KeyCode::Down), c('j')],
-        action: Action::Down,
-        short: "down",
-        help: "Down a row / scroll down",
-        footer: true,
-        fixed: false,
-    },
-    Default {
-        modes: NAV,
-        keys: &[k(KeyCode::Up), c('k')],
-        action: Action::Up,
-        short: "up",
-        help: "Up a row / scroll up",
-        footer: true,
-        fixed: false,
-    },
-    Default {
-        modes: NAV,
-        keys: &[k(KeyCode::PageDown), ctrl('d')],
-        action: Action::PageDown,
-        short: "page",
-        help: "One page down",
-        footer: false,
-        fixed: false,
-    },
-    Default {
-        modes: NAV,
-        keys: &[k(KeyCode::PageUp), ctrl('u')],
-        action: Action::PageUp,
-        short: "page",
-        help: "One page up",
-        footer: false,
-        fixed: false,
-    },
-    Default {
-        modes: NAV,
-        keys: &[k(KeyCode::Home), c('g')],
-        action: Action::Home,
-        short: "first",
-        help: "First row / top",
-        footer: false,
-        fixed: false,
-    },
-    Default {
-        modes: NAV,
-        keys: &[k(KeyCode::End), c('G')],
-        action: Action::End,
-        short: "last",
-        help: "Last row / bottom",
-        footer: false,
-        fixed: false,
-    },
-    Default {
-        modes: &[List],
-        keys: &[k(KeyCode::Enter)],
-        action: Action::OpenDetail,
-        short: "detail",
-        help: "Open the row's detail",
-        footer: false,
-        fixed: false,
-    },
-    Default {
-        modes: &[List],
-        keys: &[c('/')],
-        action: Action::StartFilter,
-        short: "filter",
-        help: "Filter (words, attr:k=v)",
-        footer: true,
-        fixed: false,
-    },
-    Default {
-        modes: &[Raw],
-        keys: &[c('/')],
-        action: Action::StartFilter,
-        short: "search",
-        help: "Search the JSON",
-        footer: true,
-        fixed: false,
-    },
-    Default {
-        modes: &[Raw],
-        keys: &[c('n')],
-        action: Action::NextMatch,
-        short: "next",
-        help: "Next match",
-        footer: true,
-        fixed: false,
-    },
-    Default {
-        modes: &[Raw],
-        keys: &[c('N')],
-        action: Action::PrevMatch,
-        short: "prev",
-        help: "Previous match",
-        footer: false,
-        fixed: false,
-    },
-    Default {
-        modes: OVERLAY_TEXT,
-        keys: &[k(KeyCode::Enter)],
-        action: Action::Accept,
-        short: "ok",
-        help: "Open / keep the search",
-        footer: true,
-        fixed: false,
-    },
-    Default {
-        modes: SCROLL,
-        keys: &[c('w')],
-        action: Action::Watch,
-        short: "watch",
-        help: "Watch live (again: pause)",
-        footer: true,
-        fixed: false,
-    },
-    Default {
-        modes: &[List, Detail, Timeline],
-        keys: &[c('t')],
-        action: Action::Timeline,
-        short: "timeline",
-        help: "Timeline of changes",
-        footer: true,
-        fixed: false,
-    },
-    Default {
-        modes: COMMAND,
-        keys: &[c(':'), c('i')],
-        action: Action::Jump,
-        short: "open id",
-        help: "Open a conversation by id",
-        footer: true,
-        fixed: false,
-    },
-    Default {
-        modes: &[List, Detail, Raw],
-        keys: &[c('y')],
-        action: Action::Copy,
-        short: "copy",
-        help: "Copy id / value / JSON",
-        footer: true,
-        fixed: false,
-    },
-    Default {
-        modes: &[Detail, Raw],
-        keys: &[c('Y')],
-        action: Action::CopyPair,
-        short: "copy k=v",
-        help: "Copy key=value / JSON",
-        footer: false,
-        fixed: false,
-    },
-    Default {
-        modes: &[List, Detail, Raw],
-        keys: &[c('J')],
-        action: Action::Raw,
-        short: "json",
-        help: "Raw JSON (again: close)",
-        footer: true,
-        fixed: false,
-    },
-    Default {
-        modes: &[FormMedia, List, Detail, Log],
-        keys: &[c('L')],
-        action: Action::Log,
-        short: "api log",
-        help: "API calls (again: close)",
-        footer: false,
-        fixed: false,
-    },
-    Default {
-        modes: SCROLL,
-        keys: &[c('F')],
-        action: Action::Follow,
-        short: "follow",
-        help: "Refresh the list (on/off)",
-        footer: false,
-        fixed: false,
-    },
-    Default {
-        modes: SCROLL,
-        keys: &[c('x')],
-        action: Action::Export,
-        short: "export",
-        help: "Export shown rows (NDJSON)",
-        footer: false,
-        fixed: false,
-    },
-    Default {
-        modes: SCROLL,
-        keys: &[c('X')],
-        action: Action::ExportCsv,
-        short: "csv",
-        help: "Export shown rows (CSV)",
-        footer: false,
-        fixed: false,
-    },
-    Default {
-        modes: &[Filter],
-        keys: &[k(KeyCode::Enter), k(KeyCode::Down)],
-        action: Action::FilterDone,
-        short: "keep filter",
-        help: "Keep filter, back to list",
-        footer: true,
-        fixed: false,
-    },
-    Default {
-        modes: &[List],
-        keys: &[c('s')],
-        action: Action::ToggleSort,
-        short: "sort",
-        help: "Newest/oldest first",
-        footer: true,
-        fixed: false,
-    },
-    Default {
-        modes: SCROLL,
-        keys: &[c('r')],
-        action: Action::Refetch,
-        short: "refetch",
-        help: "Refetch / resume a load",
-        footer: true,
-        fixed: false,
-    },
-    Default {
-        modes: SCROLL,
-        keys: &[c('z')],
-        action: Action::Zoom,
-        short: "zoom",
-        help: "Zoom the focused pane",
-        footer: true,
-        fixed: false,
-    },
-    Default {
-        modes: COMMAND,
-        keys: &[c('m')],
-        action: Action::ToggleMouse,
-        short: "mouse",
-        help: "Mouse on/off",
-        footer: false,
-        fixed: false,
-    },
-    Default {
-        modes: ESC,
-        keys: &[k(KeyCode::Esc)],
-        action: Action::Escape,
-        short: "back",
-        help: "Close, stop, clear, unzoom",
-        footer: true,
-        fixed: false,
-    },
-    Default {
-        modes: VIEWS,
-        keys: &[c('q')],
-        action: Action::Escape,
-        short: "close",
-        help: "Close",
-        footer: false,
-        fixed: false,
-    },
-    Default {
-        modes: &[FormMedia, List, Detail, Raw, Timeline, Popup, Log],
-        keys: &[c('?'), k(KeyCode::F(1))],
-        action: Action::Help,
-        short: "help",
-        help: "This help",
-        footer: true,
-        fixed: false,
-    },
-    Default {
-        modes: &[FormText, Filter, Prompt, RawSearch],
-        keys: &[k(KeyCode::F(1))],
-        action: Action::Help,
-        short: "help",
-        help: "This help",
-        footer: true,
-        fixed: false,
-    },
-    Default {
-        modes: &[Help],
-        keys: &[k(KeyCode::Esc), c('?'), c('q'), k(KeyCode::F(1))],
-        action: Action::Help,
-        short: "close",
-        help: "Close this help",
-        footer: true,
-        fixed: false,
-    },
-    Default {
-        modes: COMMAND,
-        keys: &[c('q')],
-        action: Action::Quit,
-        short: "quit",
-        help: "Quit",
-        footer: true,
-        fixed: false,
-    },
-    Default {
-        modes: ALL,
-        keys: &[ctrl('l')],
-        action: Action::Redraw,
-        short: "redraw",
-        help: "Redraw the screen",
-        footer: false,
-        fixed: false,
-    },
-    Default {
-        modes: ALL,
-        keys: &[ctrl('z')],
-        action: Action::Suspend,
-        short: "suspend",
-        help: "Suspend (fg resumes)",
-        footer: false,
-        fixed: false,
-    },
-    Default {
-        modes: ALL,
-        keys: &[ctrl('c')],
-        action: Action::Quit,
-        short: "quit",
-        help: "Quit, from anywhere",
-        footer: false,
-        fixed: true,
-    },
+/// The default bindings, in the order help lists them.
+#[rustfmt::skip]
+const DEFAULTS: &[DefaultBinding] = &[
+    foot(FORM,           &[ENTER],             A::Submit,       "search",      "Load the range"),
+    foot(PANES,          &[TAB],               A::FocusNext,    "next",        "Next field or pane"),
+    bind(PANES,          &[BACKTAB],           A::FocusPrev,    "prev",        "Previous field or pane"),
+    bind(FORM,           &[UP],                A::FieldUp,      "field",       "Previous form field"),
+    bind(FORM,           &[DOWN],              A::FieldDown,    "field",       "Next form field"),
+    foot(&[FormMedia],   &[RIGHT, c(' ')],     A::MediaNext,    "media",       "Next media type"),
+    bind(&[FormMedia],   &[LEFT],              A::MediaPrev,    "media",       "Previous media type"),
+    foot(NAV,            &[DOWN, c('j')],      A::Down,         "down",        "Down a row / scroll down"),
+    foot(NAV,            &[UP, c('k')],        A::Up,           "up",          "Up a row / scroll up"),
+    bind(NAV,            &[PGDN, ctrl('d')],   A::PageDown,     "page",        "One page down"),
+    bind(NAV,            &[PGUP, ctrl('u')],   A::PageUp,       "page",        "One page up"),
+    bind(NAV,            &[HOME, c('g')],      A::First,        "first",       "First row / top"),
+    bind(NAV,            &[END, c('G')],       A::Last,         "last",        "Last row / bottom"),
+    bind(&[List],        &[ENTER],             A::OpenDetail,   "detail",      "Open the row's detail"),
+    foot(&[List],        &[c('/')],            A::Filter,       "filter",      "Filter (words, attr:k=v)"),
+    foot(&[RawJson],     &[c('/')],            A::Filter,       "search",      "Search the JSON"),
+    foot(&[RawJson],     &[c('n')],            A::NextMatch,    "next",        "Next match"),
+    bind(&[RawJson],     &[c('N')],            A::PrevMatch,    "prev",        "Previous match"),
+    foot(OVERLAY_TEXT,   &[ENTER],             A::Accept,       "ok",          "Open / keep the search"),
+    foot(SCROLL,         &[c('w')],            A::Watch,        "watch",       "Watch live (again: pause)"),
+    foot(&[List, Detail, Timeline], &[c('t')], A::Timeline,     "timeline",    "Timeline of changes"),
+    foot(COMMAND,        &[c(':'), c('i')],    A::OpenId,       "open id",     "Open a conversation by id"),
+    foot(&[List, Detail, RawJson], &[c('y')],  A::Copy,         "copy",        "Copy id / value / JSON"),
+    bind(&[Detail, RawJson], &[c('Y')],        A::CopyKeyValue, "copy k=v",    "Copy key=value / JSON"),
+    foot(&[List, Detail, RawJson], &[c('J')],  A::RawJson,      "json",        "Raw JSON (again: close)"),
+    bind(&[FormMedia, List, Detail, ApiLog], &[c('L')], A::ApiLog, "api log",  "API calls (again: close)"),
+    bind(SCROLL,         &[c('F')],            A::Follow,       "follow",      "Refresh the list (on/off)"),
+    bind(SCROLL,         &[c('x')],            A::Export,       "export",      "Export shown rows (NDJSON)"),
+    bind(SCROLL,         &[c('X')],            A::ExportCsv,    "csv",         "Export shown rows (CSV)"),
+    foot(&[Filter],      &[ENTER, DOWN],       A::FilterDone,   "keep filter", "Keep filter, back to list"),
+    foot(&[List],        &[c('s')],            A::ToggleSort,   "sort",        "Newest/oldest first"),
+    foot(SCROLL,         &[c('r')],            A::Refetch,      "refetch",     "Refetch / resume a load"),
+    foot(SCROLL,         &[c('z')],            A::Zoom,         "zoom",        "Zoom the focused pane"),
+    bind(COMMAND,        &[c('m')],            A::ToggleMouse,  "mouse",       "Mouse on/off"),
+    foot(ESC_MODES,      &[ESC],               A::Escape,       "back",        "Close, stop, clear, unzoom"),
+    bind(VIEWS,          &[c('q')],            A::Escape,       "close",       "Close"),
+    foot(NOT_TYPING,     &[c('?'), F1],        A::Help,         "help",        "This help"),
+    foot(TYPING,         &[F1],                A::Help,         "help",        "This help"),
+    foot(&[Help],        &[ESC, c('?'), c('q'), F1], A::Help,   "close",       "Close this help"),
+    foot(COMMAND,        &[c('q')],            A::Quit,         "quit",        "Quit"),
+    bind(ALL,            &[ctrl('l')],         A::Redraw,       "redraw",      "Redraw the screen"),
+    bind(ALL,            &[ctrl('z')],         A::Suspend,      "suspend",     "Suspend (fg resumes)"),
+    bind(ALL,            &[ctrl('c')],         A::Quit,         "quit",        "Quit, from anywhere").fixed(),
 ];
 
 /// The bindings in effect: the defaults, with the user's keys in place of an action's own.
@@ -641,7 +388,7 @@ pub struct Keymap {
     bindings: Vec<Binding>,
 }
 
-impl std::default::Default for Keymap {
+impl Default for Keymap {
     fn default() -> Self {
         Keymap::new(&KeyBindings::default())
     }
@@ -649,8 +396,14 @@ impl std::default::Default for Keymap {
 
 impl Keymap {
     /// Builds the keymap. Keys the user gives an action replace its default keys, except in text
-    /// fields, where a plain character must keep typing (there the defaults stay).
+    /// fields, where a plain character must keep typing (there the defaults stay), and except
+    /// the keys of a fixed binding (Ctrl-C quits, whatever the config says).
     pub fn new(user: &KeyBindings) -> Keymap {
+        let fixed: Vec<KeySpec> = DEFAULTS
+            .iter()
+            .filter(|d| d.fixed)
+            .flat_map(|d| d.keys.iter().copied())
+            .collect();
         let bindings = DEFAULTS
             .iter()
             .map(|d| {
@@ -662,13 +415,15 @@ impl Keymap {
                     help: d.help,
                     footer: d.footer,
                     user: false,
+                    fixed: d.fixed,
                 };
                 if let (false, Some(keys)) = (d.fixed, user.get(d.action.name())) {
                     let text = d.modes.iter().any(|m| m.is_text());
                     let keys: Vec<KeySpec> = keys
                         .iter()
                         .copied()
-                        .filter(|k| !(text && is_printable(k)))
+                        // Typing keys stay typing; the fixed keys stay theirs.
+                        .filter(|k| !(fixed.contains(k) || text && is_printable(k)))
                         .collect();
                     if !keys.is_empty() {
                         b.keys = keys;
@@ -681,10 +436,11 @@ impl Keymap {
         Keymap { bindings }
     }
 
-    /// The action bound to `ev` in `mode`, if any (the user's bindings first).
+    /// The action bound to `ev` in `mode`, if any: the fixed bindings first, then the user's,
+    /// then the defaults.
     pub fn lookup(&self, mode: Mode, ev: &KeyEvent) -> Option<Action> {
         let mut active: Vec<&Binding> = self.active(mode).collect();
-        active.sort_by_key(|b| !b.user);
+        active.sort_by_key(|b| (!b.fixed, !b.user));
         active
             .into_iter()
             .find(|b| b.keys.iter().any(|k| matches(k, ev)))
@@ -766,7 +522,7 @@ mod tests {
     fn shifted_and_back_tab_keys_match() {
         let keymap = Keymap::default();
         let big_g = ev(KeyCode::Char('G'), KeyModifiers::SHIFT);
-        assert_eq!(keymap.lookup(List, &big_g), Some(Action::End));
+        assert_eq!(keymap.lookup(List, &big_g), Some(Action::Last));
         let back = ev(KeyCode::BackTab, KeyModifiers::SHIFT);
         assert_eq!(keymap.lookup(List, &back), Some(Action::FocusPrev));
         let mut release = plain(KeyCode::Char('q'));
@@ -807,6 +563,28 @@ mod tests {
     }
 
     #[test]
+    fn ctrl_c_quits_whatever_the_users_keys_say() {
+        let mut user = KeyBindings::default();
+        user.insert(
+            "refetch",
+            vec!["ctrl-c".parse().unwrap(), "x".parse().unwrap()],
+        );
+        user.insert("zoom", vec!["ctrl-c".parse().unwrap()]);
+        let keymap = Keymap::new(&user);
+        let ctrl_c = ev(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        for &mode in ALL {
+            assert_eq!(keymap.lookup(mode, &ctrl_c), Some(Action::Quit), "{mode:?}");
+        }
+        // Help shows what works: the user's other keys, or the defaults when none is left.
+        let keys = |a: Action| {
+            let b = keymap.active(List).find(|b| b.action == a).unwrap();
+            b.keys_label()
+        };
+        assert_eq!(keys(Action::Refetch), "x");
+        assert_eq!(keys(Action::Zoom), "z");
+    }
+
+    #[test]
     fn a_users_key_wins_a_clash_with_a_default() {
         let mut user = KeyBindings::default();
         user.insert("refetch", vec!["j".parse().unwrap()]);
@@ -824,6 +602,21 @@ mod tests {
         assert!(ACTION_NAMES.contains(&"quit"));
         for d in DEFAULTS {
             assert!(ACTION_NAMES.contains(&d.action.name()));
+        }
+    }
+
+    #[test]
+    fn an_action_has_one_name_its_config_name() {
+        // `Action::ApiLog` is `api_log` in the config file, the README and the code alike.
+        for &action in Action::ALL {
+            let mut snake = String::new();
+            for ch in format!("{action:?}").chars() {
+                if ch.is_ascii_uppercase() && !snake.is_empty() {
+                    snake.push('_');
+                }
+                snake.push(ch.to_ascii_lowercase());
+            }
+            assert_eq!(snake, action.name());
         }
     }
 

@@ -1,25 +1,32 @@
 //! The terminal screen: `convoscope browse`.
 //!
-//! [`event_loop::run`] owns the terminal and the event loop; [`effects`] carries out what
-//! [`app::update`] asks for, [`jobs`] holds the background work it spawns. Everything else is
+//! [`event_loop::run`] owns the terminal and the event loop; `effects` carries out what
+//! [`app::update`] asks for, `jobs` holds the background work it spawns. Everything else is
 //! pure: [`app::update`] turns events into state changes and [`event::Effect`]s, [`ui::draw`]
-//! turns the state into widgets.
+//! turns the state into widgets, and the data both use (geometry in [`layout`], the list's
+//! [`columns`], the detail's [`detail::document`], the [`keymap`]) is below them: it names
+//! neither. ARCHITECTURE.md has the map.
 
 pub mod app;
 pub mod by_id;
 pub mod clipboard;
+pub mod columns;
 pub mod detail;
 mod effects;
 pub mod event;
 mod event_loop;
 pub mod filter;
+#[cfg(test)]
+pub(crate) mod fixtures;
 pub mod form;
 pub mod haystack;
 mod jobs;
-pub mod jump;
 pub mod keymap;
+pub mod layout;
 pub mod list;
-pub mod raw;
+pub mod open_id;
+pub mod palette;
+pub mod raw_json;
 pub mod row;
 pub mod sanitize;
 mod terminal;
@@ -32,7 +39,7 @@ use crate::config::{Clipboard, KeyBindings, Theme};
 use crate::genesys::query::Media;
 
 pub use event_loop::run;
-pub use terminal::DEBUG_PANIC_MESSAGE;
+pub use terminal::{DEBUG_PANIC_MESSAGE, Ended};
 
 /// What `convoscope browse` starts from.
 #[derive(Debug, Clone, Default)]

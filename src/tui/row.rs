@@ -121,6 +121,8 @@ impl Row {
     /// The row's display strings, sanitised. Made when drawn (about 40 rows a frame), from
     /// only the fields the columns show.
     pub fn cells(&self, zone: Zone) -> Cells {
+        #[cfg(test)]
+        CELLS_MADE.with(|n| n.set(n.get() + 1));
         let mut r = self.reader();
         let id = r.value();
         r.value(); // the start: `self.start`
@@ -516,9 +518,16 @@ fn format_uuid(n: u128) -> String {
 }
 
 #[cfg(test)]
+thread_local! {
+    /// Rows whose display strings were made on this thread (a frame makes them for the rows it
+    /// shows only).
+    pub(crate) static CELLS_MADE: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tui::list::tests::conv;
+    use crate::tui::fixtures::conv;
 
     #[test]
     fn row_cells_are_sanitised() {

@@ -58,18 +58,25 @@ pub(super) fn suspend(mouse: bool) -> std::io::Result<()> {
 
 /// What a signal asks of the loop.
 pub(super) enum Sig {
-    /// SIGTERM, SIGHUP: end like `q` does, so the guard restores the terminal.
-    End,
+    /// SIGTERM, SIGHUP, and SIGINT or SIGQUIT from another process (in raw mode `Ctrl-C` and
+    /// `Ctrl-\` are keys): end like `q` does, so the guard restores the terminal; the number
+    /// makes the exit code.
+    End(i32),
     /// SIGTSTP (`kill -TSTP`; Ctrl-Z in raw mode is a key): suspend with the terminal restored.
     Stop,
 }
 
-/// The signals the screen handles.
+/// The signals the screen handles. Made before the terminal is set up, so that none of them can
+/// end the process with the terminal in the screen's modes.
 pub(super) struct Signals {
     #[cfg(unix)]
     term: tokio::signal::unix::Signal,
     #[cfg(unix)]
     hup: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    quit: tokio::signal::unix::Signal,
     #[cfg(unix)]
     tstp: tokio::signal::unix::Signal,
 }
@@ -82,6 +89,8 @@ impl Signals {
             Ok(Signals {
                 term: signal(SignalKind::terminate())?,
                 hup: signal(SignalKind::hangup())?,
+                int: signal(SignalKind::interrupt())?,
+                quit: signal(SignalKind::quit())?,
                 tstp: signal(SignalKind::from_raw(libc::SIGTSTP))?,
             })
         }
@@ -92,11 +101,47 @@ impl Signals {
     pub(super) async fn recv(&mut self) -> Sig {
         #[cfg(unix)]
         tokio::select! {
-            _ = self.term.recv() => Sig::End,
-            _ = self.hup.recv() => Sig::End,
+            _ = self.term.recv() => Sig::End(libc::SIGTERM),
+            _ = self.hup.recv() => Sig::End(libc::SIGHUP),
+            _ = self.int.recv() => Sig::End(libc::SIGINT),
+            _ = self.quit.recv() => Sig::End(libc::SIGQUIT),
             _ = self.tstp.recv() => Sig::Stop,
         }
         #[cfg(not(unix))]
         std::future::pending::<Sig>().await
+    }
+}
+
+/// How the screen ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// The user quit.
+    Quit,
+    /// A signal ended it (its number).
+    Signal(i32),
+}
+
+impl Ended {
+    /// The process's exit code: 0, or 128 + the signal's number as shells report a process a
+    /// signal ended (SIGHUP 129, SIGINT 130, SIGQUIT 131, SIGTERM 143).
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Ended::Quit => 0,
+            Ended::Signal(n) => (128 + n).clamp(0, 255) as u8,
+        }
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_signal_exits_128_and_its_number() {
+        assert_eq!(Ended::Quit.exit_code(), 0);
+        assert_eq!(Ended::Signal(libc::SIGHUP).exit_code(), 129);
+        assert_eq!(Ended::Signal(libc::SIGINT).exit_code(), 130);
+        assert_eq!(Ended::Signal(libc::SIGQUIT).exit_code(), 131);
+        assert_eq!(Ended::Signal(libc::SIGTERM).exit_code(), 143);
     }
 }

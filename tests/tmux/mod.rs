@@ -236,7 +236,14 @@ impl Tmux {
             s.contains(EXITED) && s.contains(TTY_END)
         });
         let line = s.lines().find(|l| l.contains(EXITED)).unwrap();
-        let rc = line.split("rc=").nth(1).unwrap_or("").trim();
+        // Only the digits: a program that left its screen behind has text after them.
+        let rc: String = line
+            .split("rc=")
+            .nth(1)
+            .unwrap_or("")
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
         rc.parse()
             .unwrap_or_else(|_| panic!("no exit code in {line:?}"))
     }

@@ -9,9 +9,8 @@ use crate::export::Format;
 use crate::tui::clipboard::{self, Target};
 use crate::tui::detail::{Item, ItemSpan};
 use crate::tui::keymap::Mode;
+use crate::tui::layout::text::fit;
 use crate::tui::sanitize::{escape_json_text, sanitize};
-use crate::tui::ui;
-use crate::tui::ui::text::fit;
 
 /// `y` (or `Y`: `key=value`): copies what is selected: the conversation id in the list; in the
 /// detail pane the selected attribute's value, participant id or conversation id; in the raw
@@ -30,7 +29,7 @@ pub(super) fn copy(s: &mut State, pair: bool) -> Vec<Effect> {
 fn to_copy(s: &mut State, pair: bool) -> Option<(String, String, bool)> {
     let (what, text) = selected_text(s, pair)?;
     let safe = match s.mode() {
-        Mode::Raw | Mode::RawSearch => escape_json_text(&text),
+        Mode::RawJson | Mode::RawJsonSearch => escape_json_text(&text),
         _ => sanitize(&text),
     };
     let escaped = safe != text;
@@ -40,29 +39,29 @@ fn to_copy(s: &mut State, pair: bool) -> Option<(String, String, bool)> {
 /// What is selected, as received.
 fn selected_text(s: &mut State, pair: bool) -> Option<(String, String)> {
     let (what, text) = match s.mode() {
-        Mode::Raw | Mode::RawSearch => {
+        Mode::RawJson | Mode::RawJsonSearch => {
             let json = s
-                .raw
+                .raw_json
                 .as_ref()
                 .and_then(|r| s.detail.snapshot(&r.id))
                 .map(|snap| snap.raw.to_string())?;
             ("the conversation's JSON".to_string(), json)
         }
         Mode::Detail => {
-            let (items, _, _) = ui::detail::geometry(s);
-            let Some(span) = items.get(s.detail.cursor.min(items.len().saturating_sub(1))) else {
+            let selected = s.detail.document.selected(s.detail.cursor);
+            let Some(item) = selected.map(|span| span.item.clone()) else {
                 s.message = Some("nothing to copy here yet".into());
                 return None;
             };
-            match &span.item {
-                Item::Conversation(id) => ("the conversation id".to_string(), id.clone()),
-                Item::Participant(id) => ("the participant id".to_string(), id.clone()),
+            match item {
+                Item::Conversation(id) => ("the conversation id".to_string(), id),
+                Item::Participant(id) => ("the participant id".to_string(), id),
                 Item::Attribute { key, value, .. } => {
-                    let k = fit(&sanitize(key), 40);
+                    let k = fit(&sanitize(&key), 40);
                     if pair {
                         (format!("{k}=…"), format!("{key}={value}"))
                     } else {
-                        (format!("the value of {k}"), value.clone())
+                        (format!("the value of {k}"), value)
                     }
                 }
             }
@@ -161,13 +160,13 @@ pub(super) fn exported(s: &mut State, path: &Path, result: Result<usize, String>
 
 /// Enter in the `:` prompt: opens the conversation whose id (or URL) was typed or pasted, in
 /// the list when it is there, else on its own.
-pub(super) fn jump(s: &mut State) {
+pub(super) fn open_id(s: &mut State) {
     let text = s
-        .prompt
+        .open_id
         .take()
         .map(|i| i.value().to_string())
         .unwrap_or_default();
-    let Some(id) = crate::tui::jump::extract_id(&text) else {
+    let Some(id) = crate::tui::open_id::extract_id(&text) else {
         s.message = Some(if text.trim().is_empty() {
             "no conversation id given".into()
         } else {
@@ -219,17 +218,20 @@ pub(super) fn resume(s: &mut State) -> Option<Vec<Effect>> {
 
 /// Moves the detail pane's cursor by `delta` items, scrolling to keep it in view.
 pub(super) fn detail_move(s: &mut State, delta: isize) {
-    let (items, height, total) = ui::detail::geometry(s);
-    if items.is_empty() {
-        let max = total.saturating_sub(height);
+    let height = s.layout.detail_rows();
+    let doc = &s.detail.document;
+    let total = doc.lines.len();
+    if doc.items.is_empty() {
+        let max = doc.max_scroll(height);
         s.detail.scroll = s.detail.scroll.saturating_add_signed(delta).min(max);
         return;
     }
-    let last = items.len() as isize - 1;
+    let last = doc.items.len() as isize - 1;
     let cur = (s.detail.cursor as isize).min(last);
     let next = cur.saturating_add(delta).clamp(0, last) as usize;
+    let span = doc.items[next].clone();
     s.detail.cursor = next;
-    reveal(s, &items[next], height, total);
+    reveal(s, &span, height, total);
 }
 
 fn reveal(s: &mut State, span: &ItemSpan, height: usize, total: usize) {
@@ -246,30 +248,29 @@ fn reveal(s: &mut State, span: &ItemSpan, height: usize, total: usize) {
 
 /// PgUp/PgDn in the detail pane: a page of lines; the cursor moves to an item in view.
 pub(super) fn detail_page(s: &mut State, delta: isize) {
-    let (items, height, total) = ui::detail::geometry(s);
-    let max = total.saturating_sub(height);
-    s.detail.scroll = s.detail.scroll.saturating_add_signed(delta).min(max);
-    let top = s.detail.scroll;
+    let height = s.layout.detail_rows();
+    let doc = &s.detail.document;
+    let max = doc.max_scroll(height);
+    let scroll = s.detail.scroll.saturating_add_signed(delta).min(max);
+    let top = scroll;
     let bottom = top + height.max(1);
     let in_view = |it: &ItemSpan| it.first >= top && it.first < bottom;
     let pick = if delta > 0 {
-        items.iter().position(in_view)
+        doc.items.iter().position(in_view)
     } else {
-        items.iter().rposition(in_view)
+        doc.items.iter().rposition(in_view)
     };
-    if let Some(i) = pick.or_else(|| items.iter().rposition(|it| it.first < top)) {
+    let cursor = pick.or_else(|| doc.items.iter().rposition(|it| it.first < top));
+    s.detail.scroll = scroll;
+    if let Some(i) = cursor {
         s.detail.cursor = i;
     }
 }
 
 /// A click on line `row` of the detail pane (0 = the first shown) selects the item there.
 pub(super) fn detail_click(s: &mut State, row: usize) {
-    let (items, _, _) = ui::detail::geometry(s);
     let line = s.detail.scroll + row;
-    if let Some(i) = items
-        .iter()
-        .position(|it| it.first <= line && line <= it.last)
-    {
+    if let Some(i) = s.detail.document.item_at(line) {
         s.detail.cursor = i;
     }
 }

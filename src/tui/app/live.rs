@@ -106,7 +106,7 @@ fn after_snapshot(s: &mut State, id: &str, old: Option<Snapshot>, at: DateTime<U
             .record(id, watch::diff(&old.conv, &new.conv, at));
     }
     learn(s, id, &new.conv);
-    super::overlays::refresh_raw(s, id);
+    super::overlays::refresh_raw_json(s, id);
 }
 
 /// The detail's fetch came back.

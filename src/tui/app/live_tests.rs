@@ -1,39 +1,17 @@
 //! State tests of live debugging: watch, timeline, open by id, raw JSON, copy, export from the
 //! screen, the list refreshing itself, and the `attr:` filter's background fetch.
 
-use super::tests::{key, now, page, state, typ};
 use super::*;
 use crate::genesys::Error;
-use crate::genesys::model::{Conversation, ConversationParticipant};
+use crate::genesys::model::Conversation;
 use crate::genesys::query::Interval;
 use crate::tui::detail::Fresh;
-use crate::tui::list::tests::conv;
+use crate::tui::fixtures::{conv, fresh, key, live, now, page, state, typ};
 use crate::tui::watch::{ChangeKind, WatchState};
 use chrono::Duration as Dur;
 use ratatui::crossterm::event::KeyCode;
 
 const ID: &str = "3b6e4622-105e-4916-b343-cfc18db433a8";
-
-fn live(id: &str, attrs: &[(&str, &str)]) -> Conversation {
-    Conversation {
-        id: id.into(),
-        participants: vec![ConversationParticipant {
-            id: format!("{id}-p1"),
-            name: Some("Jane".into()),
-            purpose: Some("customer".into()),
-            attributes: attrs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            ..Default::default()
-        }],
-        ..Default::default()
-    }
-}
-
-fn fresh(c: Conversation) -> Fresh {
-    Fresh::from_conversation(c)
-}
 
 /// A list of two rows (`c1` newest, selected), with `c1`'s conversation fetched.
 fn loaded() -> State {
@@ -143,7 +121,7 @@ fn w_watches_the_conversation_shown_and_records_each_change() {
     assert_eq!(last.key, "a");
     // The attributes reached the list row: searchable.
     assert!(s.list.haystack("c1").unwrap().contains('x'));
-    let status = ui::status::live_text(&s);
+    let status = s.live_text();
     assert!(status.contains("LIVE 2s · updated 12:30:05"), "{status}");
 }
 
@@ -155,7 +133,7 @@ fn w_again_pauses_and_then_resumes() {
     let g = s.watch.as_ref().unwrap().generation;
     assert_eq!(key(&mut s, KeyCode::Char('w')), vec![Effect::CancelWatch]);
     assert_eq!(s.watch.as_ref().unwrap().state, WatchState::Paused);
-    assert!(ui::status::live_text(&s).contains("paused"));
+    assert!(s.live_text().contains("paused"));
     // A timer of before the pause does nothing.
     assert!(
         update(
@@ -199,7 +177,7 @@ fn the_watch_backs_off_on_errors_and_stops_when_the_conversation_ends() {
             generation: g
         }]
     );
-    assert!(ui::status::live_text(&s).contains("next try in 9 s"));
+    assert!(s.live_text().contains("next try in 9 s"));
     // It ended: the watch stops and says so.
     let mut ended = live("c1", &[("a", "1")]);
     ended.end_time = Some("2026-11-25T12:31:00.000Z".into());
@@ -258,13 +236,13 @@ fn the_timeline_survives_switching_conversations() {
 fn colon_opens_a_conversation_by_id_even_outside_the_list() {
     let mut s = loaded();
     key(&mut s, KeyCode::Char(':'));
-    assert_eq!(s.mode(), Mode::Prompt);
+    assert_eq!(s.mode(), Mode::OpenId);
     // A pasted URL, with a q in it that must type.
     typ(
         &mut s,
         &format!("https://apps.mypurecloud.ie/#/q/interactions/{ID}/details"),
     );
-    assert_eq!(s.mode(), Mode::Prompt);
+    assert_eq!(s.mode(), Mode::OpenId);
     let fx = key(&mut s, KeyCode::Enter);
     assert_eq!(s.pinned.as_deref(), Some(ID));
     assert_eq!(s.focus, Focus::Detail);
@@ -407,30 +385,30 @@ fn j_shows_the_raw_json_searchable_with_n() {
         },
     );
     key(&mut s, KeyCode::Char('J'));
-    assert_eq!(s.mode(), Mode::Raw);
-    assert_eq!(s.raw.as_ref().unwrap().lines.len(), 7);
+    assert_eq!(s.mode(), Mode::RawJson);
+    assert_eq!(s.raw_json.as_ref().unwrap().lines.len(), 7);
     key(&mut s, KeyCode::Char('/'));
-    assert_eq!(s.mode(), Mode::RawSearch);
+    assert_eq!(s.mode(), Mode::RawJsonSearch);
     typ(&mut s, "needle");
-    let r = s.raw.as_ref().unwrap();
+    let r = s.raw_json.as_ref().unwrap();
     assert_eq!(r.matches, vec![2, 4]);
     assert_eq!(r.current, 0);
     key(&mut s, KeyCode::Enter);
-    assert_eq!(s.mode(), Mode::Raw);
+    assert_eq!(s.mode(), Mode::RawJson);
     key(&mut s, KeyCode::Char('n'));
-    assert_eq!(s.raw.as_ref().unwrap().current, 1);
+    assert_eq!(s.raw_json.as_ref().unwrap().current, 1);
     key(&mut s, KeyCode::Char('n'));
-    assert_eq!(s.raw.as_ref().unwrap().current, 0, "wraps around");
+    assert_eq!(s.raw_json.as_ref().unwrap().current, 0, "wraps around");
     key(&mut s, KeyCode::Char('N'));
-    assert_eq!(s.raw.as_ref().unwrap().current, 1);
+    assert_eq!(s.raw_json.as_ref().unwrap().current, 1);
     // y copies the JSON as received.
     let fx = key(&mut s, KeyCode::Char('y'));
     assert!(matches!(&fx[..], [Effect::Copy(_)]));
     // Esc clears the search, then closes.
     key(&mut s, KeyCode::Esc);
-    assert!(s.raw.as_ref().unwrap().matches.is_empty());
+    assert!(s.raw_json.as_ref().unwrap().matches.is_empty());
     key(&mut s, KeyCode::Esc);
-    assert!(s.raw.is_none());
+    assert!(s.raw_json.is_none());
 }
 
 #[test]
@@ -439,7 +417,7 @@ fn j_without_a_fetched_conversation_says_why() {
     key(&mut s, KeyCode::Enter);
     update(&mut s, page(1, 1, vec![conv("c1", 10, "Jane", "Bob")]));
     key(&mut s, KeyCode::Char('J'));
-    assert!(s.raw.is_none());
+    assert!(s.raw_json.is_none());
     assert!(s.message.as_deref().unwrap().contains("not here yet"));
 }
 
@@ -651,7 +629,7 @@ fn an_attr_filter_fetches_missing_attributes_in_the_background() {
         },
     );
     assert!(s.attr_fetch.as_ref().unwrap().finished());
-    assert!(ui::status::live_text(&s).contains("attributes 1/1 read"));
+    assert!(s.live_text().contains("attributes 1/1 read"));
 }
 
 #[test]
@@ -719,7 +697,7 @@ fn r_resumes_a_failed_load_from_the_page_that_failed() {
             resume: Some(resume.clone()),
         }),
     );
-    let (text, bad) = ui::status::load_text(&s);
+    let (text, bad) = s.load_text();
     assert!(bad && text.contains("1 rows kept · r resumes"), "{text}");
     let fx = key(&mut s, KeyCode::Char('r'));
     let [
@@ -770,8 +748,8 @@ fn r_resumes_a_failed_load_from_the_page_that_failed() {
 fn l_shows_the_api_calls_and_follows_them() {
     let mut s = loaded();
     let fx = key(&mut s, KeyCode::Char('L'));
-    assert_eq!(fx, vec![Effect::WatchCalls(true)]);
-    assert_eq!(s.mode(), Mode::Log);
+    assert_eq!(fx, vec![Effect::WatchApiLog(true)]);
+    assert_eq!(s.mode(), Mode::ApiLog);
     let call = |n: u16| crate::genesys::client::CallRecord {
         at: now(),
         method: "GET".into(),
@@ -781,13 +759,13 @@ fn l_shows_the_api_calls_and_follows_them() {
         latency: std::time::Duration::from_millis(12),
         correlation_id: Some(format!("corr-{n}")),
     };
-    update(&mut s, Event::Calls((1..=3).map(call).collect()));
-    assert_eq!(s.calls.as_ref().unwrap().records.len(), 3);
-    assert_eq!(key(&mut s, KeyCode::Esc), vec![Effect::WatchCalls(false)]);
-    assert!(s.calls.is_none());
+    update(&mut s, Event::ApiLog((1..=3).map(call).collect()));
+    assert_eq!(s.api_log.as_ref().unwrap().records.len(), 3);
+    assert_eq!(key(&mut s, KeyCode::Esc), vec![Effect::WatchApiLog(false)]);
+    assert!(s.api_log.is_none());
     // Late reports after closing change nothing.
-    update(&mut s, Event::Calls(vec![call(4)]));
-    assert!(s.calls.is_none());
+    update(&mut s, Event::ApiLog(vec![call(4)]));
+    assert!(s.api_log.is_none());
 }
 
 #[test]

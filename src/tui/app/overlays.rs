@@ -5,11 +5,11 @@ use tui_input::Input;
 
 use super::{Effect, State};
 use crate::genesys::client::CallRecord;
-use crate::tui::raw::{self, RawLine};
+use crate::tui::raw_json::{self, RawLine};
 
 /// The raw JSON view of one conversation.
 #[derive(Debug, Clone)]
-pub struct RawView {
+pub struct RawJsonView {
     pub id: String,
     pub lines: Vec<RawLine>,
     pub scroll: usize,
@@ -21,11 +21,11 @@ pub struct RawView {
     pub current: usize,
 }
 
-impl RawView {
-    pub fn new(id: &str, json: &str) -> RawView {
-        RawView {
+impl RawJsonView {
+    pub fn new(id: &str, json: &str) -> RawJsonView {
+        RawJsonView {
             id: id.to_string(),
-            lines: raw::render(json),
+            lines: raw_json::render(json),
             scroll: 0,
             search: Input::default(),
             searching: false,
@@ -55,7 +55,7 @@ impl RawView {
 
     /// The search text changed: find it, and go to the first match from the top of the view.
     pub fn search_as_typed(&mut self, height: usize) {
-        self.matches = raw::find(&self.lines, self.search.value());
+        self.matches = raw_json::find(&self.lines, self.search.value());
         self.current = self
             .matches
             .iter()
@@ -108,7 +108,7 @@ pub struct Popup {
 
 /// The last API calls, as the client logged them.
 #[derive(Debug, Clone, Default)]
-pub struct CallsView {
+pub struct ApiLogView {
     pub records: Vec<CallRecord>,
     pub scroll: usize,
     /// Keep the newest call in view (until the user scrolls up).
@@ -117,37 +117,37 @@ pub struct CallsView {
 
 /// Whether an overlay covers the panes.
 pub fn open(s: &State) -> bool {
-    s.raw.is_some()
+    s.raw_json.is_some()
         || s.timeline.is_some()
         || s.popup.is_some()
-        || s.prompt.is_some()
-        || s.calls.is_some()
+        || s.open_id.is_some()
+        || s.api_log.is_some()
 }
 
 /// `L`: the last API calls (method, path, status, latency, correlation id); again to close.
-pub(super) fn toggle_calls(s: &mut State) -> Vec<Effect> {
-    if s.calls.take().is_some() {
-        return vec![Effect::WatchCalls(false)];
+pub(super) fn toggle_api_log(s: &mut State) -> Vec<Effect> {
+    if s.api_log.take().is_some() {
+        return vec![Effect::WatchApiLog(false)];
     }
     s.timeline = None;
-    s.raw = None;
-    s.calls = Some(CallsView {
+    s.raw_json = None;
+    s.api_log = Some(ApiLogView {
         stick: true,
         ..Default::default()
     });
-    vec![Effect::WatchCalls(true)]
+    vec![Effect::WatchApiLog(true)]
 }
 
-pub(super) fn scroll_calls(s: &mut State, delta: isize, height: usize) {
-    let Some(v) = s.calls.as_mut() else { return };
+pub(super) fn scroll_api_log(s: &mut State, delta: isize, height: usize) {
+    let Some(v) = s.api_log.as_mut() else { return };
     let max = v.records.len().saturating_sub(height.max(1));
     v.scroll = v.scroll.min(max).saturating_add_signed(delta).min(max);
     v.stick = v.scroll >= max;
 }
 
 /// `J`: the conversation shown, as the API sent it; again to close.
-pub(super) fn toggle_raw(s: &mut State) {
-    if s.raw.take().is_some() {
+pub(super) fn toggle_raw_json(s: &mut State) {
+    if s.raw_json.take().is_some() {
         return;
     }
     let Some(id) = s.subject().map(str::to_string) else {
@@ -155,7 +155,7 @@ pub(super) fn toggle_raw(s: &mut State) {
         return;
     };
     match s.detail.snapshot(&id) {
-        Some(snap) => s.raw = Some(RawView::new(&id, &snap.raw)),
+        Some(snap) => s.raw_json = Some(RawJsonView::new(&id, &snap.raw)),
         None => {
             s.message = Some(
                 "its JSON is not here yet: wait for the conversation to load (r reads it again)"
@@ -166,15 +166,15 @@ pub(super) fn toggle_raw(s: &mut State) {
 }
 
 /// A newer reading of `id` arrived: an open raw view of it shows it, in the same place.
-pub(super) fn refresh_raw(s: &mut State, id: &str) {
+pub(super) fn refresh_raw_json(s: &mut State, id: &str) {
     let Some(json) = s.detail.snapshot(id).map(|snap| snap.raw.clone()) else {
         return;
     };
-    if let Some(r) = s.raw.as_mut().filter(|r| r.id == id) {
-        let lines = raw::render(&json);
+    if let Some(r) = s.raw_json.as_mut().filter(|r| r.id == id) {
+        let lines = raw_json::render(&json);
         if lines != r.lines {
             r.lines = lines;
-            r.matches = raw::find(&r.lines, r.search.value());
+            r.matches = raw_json::find(&r.lines, r.search.value());
             r.current = r.current.min(r.matches.len().saturating_sub(1));
         }
     }

@@ -5,59 +5,8 @@ use crate::genesys::Error;
 use crate::genesys::model::Conversation;
 use crate::genesys::query::Interval;
 use crate::tui::detail::Fresh;
-use crate::tui::list::tests::conv;
-use chrono::TimeZone;
+use crate::tui::fixtures::{conv, key, now, page, state, typ};
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};
-
-pub fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 25, 12, 30, 0).unwrap()
-}
-
-pub fn state() -> State {
-    let mut s = State::new(Init {
-        zone: Zone::Utc,
-        zone_label: "UTC".into(),
-        connection: "DEMO".into(),
-        ..Default::default()
-    });
-    update(
-        &mut s,
-        Event::Resize {
-            width: 120,
-            height: 40,
-        },
-    );
-    s
-}
-
-pub fn key(s: &mut State, code: KeyCode) -> Vec<Effect> {
-    update(
-        s,
-        Event::Key {
-            key: KeyEvent::new(code, KeyModifiers::NONE),
-            now: now(),
-        },
-    )
-}
-
-pub fn typ(s: &mut State, text: &str) {
-    for c in text.chars() {
-        key(s, KeyCode::Char(c));
-    }
-}
-
-pub fn page(
-    query_id: u64,
-    total: u64,
-    convs: Vec<crate::genesys::model::AnalyticsConversation>,
-) -> Event {
-    Event::Page(PageEvent::Page {
-        query_id,
-        page_number: 1,
-        total_hits: total,
-        conversations: convs,
-    })
-}
 
 fn clear(s: &mut State, field_len: usize) {
     for _ in 0..field_len {
@@ -424,7 +373,7 @@ fn m_toggles_mouse_capture_and_clicks_select() {
         ),
     );
     assert_eq!(key(&mut s, KeyCode::Char('m')), vec![Effect::Mouse(true)]);
-    let list = ui::layout::areas(&s).list.unwrap();
+    let list = s.layout.list.unwrap();
     let click = MouseEvent {
         kind: MouseEventKind::Down(MouseButton::Left),
         column: list.x + 5,
@@ -446,7 +395,7 @@ fn clicking_a_form_field_focuses_it() {
     let mut s = state();
     key(&mut s, KeyCode::Enter);
     key(&mut s, KeyCode::Char('m'));
-    let form = ui::layout::areas(&s).form.unwrap();
+    let form = s.layout.form.as_ref().unwrap().area;
     let click = |column| MouseEvent {
         kind: MouseEventKind::Down(MouseButton::Left),
         column,

@@ -5,10 +5,11 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-use super::text::{fit, pad};
 use super::theme::Theme;
 use crate::tui::app::State;
 use crate::tui::keymap::Mode;
+use crate::tui::layout::centered;
+use crate::tui::layout::text::{fit, pad, width};
 
 pub fn draw(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     let mode = s.base_mode();
@@ -22,7 +23,7 @@ pub fn draw(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     bindings.extend(own);
     let key_w = bindings
         .iter()
-        .map(|b| super::text::width(&b.keys_label()))
+        .map(|b| width(&b.keys_label()))
         .max()
         .unwrap_or(4);
     // Two columns when one would not fit the height: nothing is cut off silently.
@@ -30,20 +31,16 @@ pub fn draw(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     let columns = if bindings.len() > rows_avail { 2 } else { 1 };
     let per_col = bindings.len().div_ceil(columns);
     let title = format!("Keys in {}", mode_name(mode));
-    let longest = bindings
-        .iter()
-        .map(|b| super::text::width(b.help))
-        .max()
-        .unwrap_or(0);
+    let longest = bindings.iter().map(|b| width(b.help)).max().unwrap_or(0);
     let w = if columns == 1 {
         // As wide as the content, no wider.
-        let content = (key_w + 1 + longest + 1).max(super::text::width(&title));
+        let content = (key_w + 1 + longest + 1).max(width(&title));
         area.width.saturating_sub(4).min(content as u16 + 2)
     } else {
         area.width.saturating_sub(2).min(140)
     };
     let h = (per_col as u16 + 4).min(area.height);
-    let r = super::layout::centered(area, w, h);
+    let r = centered(area, w, h);
     let col_w = (w as usize).saturating_sub(2) / columns;
     let text_w = col_w.saturating_sub(key_w + 2);
     let mut lines = vec![Line::styled(title, t.dim())];
@@ -79,11 +76,11 @@ fn mode_name(m: Mode) -> &'static str {
         Mode::Detail => "the detail pane",
         Mode::Filter => "the filter (letters type)",
         Mode::Help => "help",
-        Mode::Prompt => "the id prompt (letters type)",
-        Mode::Raw => "the raw JSON view",
-        Mode::RawSearch => "the JSON search (letters type)",
+        Mode::OpenId => "the id prompt (letters type)",
+        Mode::RawJson => "the raw JSON view",
+        Mode::RawJsonSearch => "the JSON search (letters type)",
         Mode::Timeline => "the timeline",
         Mode::Popup => "the copy popup",
-        Mode::Log => "the API log",
+        Mode::ApiLog => "the API log",
     }
 }

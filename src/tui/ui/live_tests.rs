@@ -5,10 +5,11 @@ use chrono::Duration;
 use ratatui::crossterm::event::KeyCode;
 use ratatui::style::Modifier;
 
-use super::tests::{IDS, full, key, live, now, render, text};
+use super::tests::{full, live, render, text};
 use crate::genesys::model::ConversationParticipant;
 use crate::tui::app::{Event, State, update};
 use crate::tui::detail::Fresh;
+use crate::tui::fixtures::{IDS, key, now, screen};
 
 /// `full` with the selected conversation watched: one refetch added, changed and removed an
 /// attribute, and an agent joined.
@@ -208,7 +209,7 @@ fn the_api_log_lists_calls_with_status_and_correlation_id() {
         };
     update(
         &mut s,
-        Event::Calls(vec![
+        Event::ApiLog(vec![
             call(1, Some(200), None),
             call(2, Some(429), Some("rate limited")),
             call(3, None, Some("connection reset")),
@@ -236,7 +237,7 @@ fn the_simulators_hostile_data_is_drawn_escaped() {
         hostile: true,
         ..SimConfig::default()
     });
-    let mut s = super::tests::state(120, 60, true);
+    let mut s = screen(120, 60, true);
     key(&mut s, KeyCode::Enter);
     let ids = ds.matching(&Interval::new(now() - Duration::days(1), now()), Media::Any);
     let convs: Vec<_> = ids.iter().rev().map(|&i| ds.analytics(i)).collect();

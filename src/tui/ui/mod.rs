@@ -3,10 +3,8 @@
 pub mod detail;
 pub mod form;
 pub mod help;
-pub mod layout;
 pub mod list;
 pub mod status;
-pub mod text;
 pub mod theme;
 pub mod views;
 
@@ -20,10 +18,10 @@ pub fn draw(f: &mut Frame, s: &State) {
         color: s.color,
         palette: s.palette,
     };
-    let a = layout::areas(s);
+    let a = &s.layout;
     status::header(f, s, a.header, t);
-    if let Some(r) = a.form {
-        form::draw(f, s, r, t);
+    if let Some(fl) = &a.form {
+        form::draw(f, s, fl, t);
     }
     if let Some(r) = a.list {
         list::draw(f, s, r, t);
@@ -31,19 +29,19 @@ pub fn draw(f: &mut Frame, s: &State) {
     if let Some(r) = a.detail {
         detail::draw(f, s, r, t);
     }
-    let over = layout::overlay(s);
-    if s.raw.is_some() {
-        views::draw_raw(f, s, over, t);
+    let over = a.overlay;
+    if s.raw_json.is_some() {
+        views::draw_raw_json(f, s, over, t);
     } else if s.timeline.is_some() {
         views::draw_timeline(f, s, over, t);
-    } else if s.calls.is_some() {
-        views::draw_calls(f, s, over, t);
+    } else if s.api_log.is_some() {
+        views::draw_api_log(f, s, over, t);
     }
     if s.popup.is_some() {
         views::draw_popup(f, s, over, t);
     }
-    if s.prompt.is_some() {
-        views::draw_prompt(f, s, over, t);
+    if s.open_id.is_some() {
+        views::draw_open_id(f, s, over, t);
     }
     status::status(f, s, a.status, t);
     status::footer(f, s, a.footer, t);

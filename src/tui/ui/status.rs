@@ -6,13 +6,10 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::detail::SPINNER;
-use super::text::{fit, width};
 use super::theme::Theme;
 use crate::tui::app::State;
 use crate::tui::keymap;
-use crate::tui::list::Load;
-use crate::tui::watch::WatchState;
+use crate::tui::layout::text::{fit, width};
 
 pub fn header(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     let demo = s.connection.eq_ignore_ascii_case("demo");
@@ -39,40 +36,8 @@ pub fn header(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-/// The status line's text (without styling), for the loading state.
-pub fn load_text(s: &State) -> (String, bool) {
-    let l = &s.list;
-    let frame = SPINNER[s.spinner % SPINNER.len()];
-    let counts = if l.total > 0 {
-        format!("loaded {} of {}", l.loaded, l.total)
-    } else {
-        format!("loaded {}", l.loaded)
-    };
-    match &l.load {
-        Load::Idle => ("ready: pick a range and press Enter".into(), false),
-        Load::Loading => (format!("{frame} loading… {counts}"), false),
-        Load::Waiting { until, reason } => {
-            let secs = ((*until - s.now).num_milliseconds().max(0) + 999) / 1000;
-            (
-                format!("{frame} {reason}, retrying in {secs} s · {counts}"),
-                false,
-            )
-        }
-        Load::Done => (format!("✓ {counts}"), false),
-        Load::Stopped => (format!("■ stopped: {counts}"), false),
-        Load::Failed(e) => {
-            let resume = if l.resume.is_some() {
-                " · r resumes"
-            } else {
-                ""
-            };
-            (format!("✗ {e} · {} rows kept{resume}", l.rows.len()), true)
-        }
-    }
-}
-
 pub fn status(f: &mut Frame, s: &State, area: Rect, t: Theme) {
-    let (text, bad) = load_text(s);
+    let (text, bad) = s.load_text();
     let mut spans = vec![
         Span::raw(" "),
         Span::styled(text, if bad { t.error() } else { t.plain() }),
@@ -84,7 +49,7 @@ pub fn status(f: &mut Frame, s: &State, area: Rect, t: Theme) {
         spans.push(Span::styled(format!(" · {m}"), t.warn()));
     }
     // The live part keeps at most three fifths of the line: what is loading matters too.
-    let right = fit(&live_text(s), area.width as usize * 3 / 5);
+    let right = fit(&s.live_text(), area.width as usize * 3 / 5);
     let used: usize = spans.iter().map(|s| width(&s.content)).sum();
     let room = (area.width as usize).saturating_sub(width(&right));
     if used > room {
@@ -97,73 +62,6 @@ pub fn status(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     }
     spans.push(Span::styled(right, t.ok()));
     f.render_widget(Paragraph::new(Line::from(spans)), area);
-}
-
-/// The right end of the status line: the watch, the list refresh, the background attribute
-/// fetch, the mouse.
-pub fn live_text(s: &State) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let at = |t| s.zone().format(t, "%H:%M:%S");
-    if let Some(w) = &s.watch {
-        let which = if s.subject() == Some(w.id.as_str()) {
-            String::new()
-        } else {
-            format!(" {}", fit(&w.id, 9))
-        };
-        parts.push(match &w.state {
-            WatchState::Live => {
-                let mut p = format!("● LIVE {}s{which}", w.interval.as_secs());
-                match (&w.error, w.updated) {
-                    (Some(e), _) => {
-                        p += &format!(
-                            " · {} (next try in {} s)",
-                            fit(e, 40),
-                            w.next_delay().as_secs()
-                        )
-                    }
-                    (None, Some(u)) => p += &format!(" · updated {}", at(u)),
-                    (None, None) => p += " · reading…",
-                }
-                p
-            }
-            WatchState::Paused => format!("‖ paused{which}"),
-            WatchState::Stopped(why) => format!("■ watch stopped{which}: {}", fit(why, 40)),
-        });
-    }
-    if let Some(f) = &s.follow {
-        let mut p = format!("↻ list every {}s", f.interval.as_secs());
-        match (&f.error, f.updated) {
-            (Some(e), _) => p += &format!(" · failed: {}", fit(e, 30)),
-            (None, Some(u)) => p += &format!(" · updated {}", at(u)),
-            _ => {}
-        }
-        parts.push(p);
-    }
-    if let Some(a) = &s.attr_fetch {
-        let mut p = if a.running {
-            format!("attributes {}/{}", a.done, a.total)
-        } else {
-            format!("attributes {}/{} read", a.done - a.failed, a.total)
-        };
-        if a.failed > 0 {
-            p += &format!(", {} unavailable", a.failed);
-        }
-        if let (true, Some(n)) = (a.running, &a.note) {
-            p += &format!(" · {}", fit(n, 50));
-        }
-        if let Some(e) = &a.error {
-            p += &format!(" · stopped: {}", fit(e, 40));
-        }
-        parts.push(p);
-    }
-    if s.mouse {
-        parts.push("mouse on".into());
-    }
-    if parts.is_empty() {
-        String::new()
-    } else {
-        format!("{} ", parts.join(" │ "))
-    }
 }
 
 pub fn footer(f: &mut Frame, s: &State, area: Rect, t: Theme) {

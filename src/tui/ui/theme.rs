@@ -8,15 +8,9 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
-/// The colours of the screen when it has colours (`State::color`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Palette {
-    /// For a dark terminal background.
-    #[default]
-    Dark,
-    /// For a light terminal background.
-    Light,
-}
+use crate::tui::detail::document::Role;
+
+pub use crate::tui::palette::Palette;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Theme {
@@ -132,11 +126,15 @@ impl Theme {
     /// A participant's role tag (it also has a symbol and its name: colour is a help, not the
     /// only cue).
     pub fn tag(self, purpose: &str) -> Style {
-        let (dark, light) = match purpose {
-            "customer" | "external" => (Color::Magenta, Some(Color::Magenta)),
-            "agent" | "user" => (Color::Green, Some(Color::Blue)),
-            "acd" => (Color::Yellow, Some(Color::Red)),
-            _ => (Color::Blue, None),
+        self.role(Role::of(purpose))
+    }
+    /// A role's tag, by its group.
+    pub fn role(self, role: Role) -> Style {
+        let (dark, light) = match role {
+            Role::Customer => (Color::Magenta, Some(Color::Magenta)),
+            Role::Agent => (Color::Green, Some(Color::Blue)),
+            Role::Acd => (Color::Yellow, Some(Color::Red)),
+            Role::Other => (Color::Blue, None),
         };
         self.c(
             Style::default().add_modifier(Modifier::BOLD),

@@ -1,85 +1,33 @@
 //! The three themes on a whole screen (ratatui `TestBackend`): the cell styles of the selected
 //! row, a participant's role tag and an error, as dark, light and mono draw them.
 
-use chrono::{DateTime, TimeZone, Utc};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::{Buffer, Cell};
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::KeyCode;
 use ratatui::style::{Color, Modifier};
 
 use super::{Palette, Theme};
 use crate::genesys::Error;
-use crate::genesys::model::{
-    AnalyticsConversation, AnalyticsParticipant, AnalyticsSession, Conversation,
-    ConversationParticipant, format_time,
-};
+use crate::genesys::model::{AnalyticsConversation, Conversation, ConversationParticipant};
 use crate::paging::PageEvent;
-use crate::timespec::Zone;
-use crate::tui::app::{Event, Init, State, update};
+use crate::tui::app::{Event, Init, update};
+use crate::tui::fixtures::{self, IDS, now};
 
-const IDS: [&str; 2] = [
-    "0f8e2c1a-6b3d-4e5f-9a7b-1c2d3e4f5a6b",
-    "1a2b3c4d-5e6f-4a8b-9c0d-e1f2a3b4c5d6",
-];
-
-fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 25, 12, 30, 0).unwrap()
-}
-
+/// Conversation `IDS[n]`, ended, with a customer (Jane Doe) and an agent (Bob Agent).
 fn conv(n: usize) -> AnalyticsConversation {
-    let start = now() - chrono::Duration::minutes(10 * (n as i64 + 1));
-    let session = AnalyticsSession {
-        media_type: Some("message".into()),
-        message_type: Some("webmessaging".into()),
-        direction: Some("inbound".into()),
-        ..Default::default()
-    };
-    let part = |id: &str, name: &str, purpose: &str| AnalyticsParticipant {
-        participant_id: format!("{n}-{id}"),
-        participant_name: Some(name.into()),
-        purpose: Some(purpose.into()),
-        sessions: vec![session.clone()],
-        ..Default::default()
-    };
-    AnalyticsConversation {
-        conversation_id: IDS[n].into(),
-        conversation_start: Some(format_time(start)),
-        conversation_end: Some(format_time(start + chrono::Duration::minutes(5))),
-        originating_direction: Some("inbound".into()),
-        participants: vec![
-            part("cust", "Jane Doe", "customer"),
-            part("acd", "Support", "acd"),
-            part("agent", "Bob Agent", "agent"),
-        ],
-        ..Default::default()
-    }
+    fixtures::conversation(n, 10 * (n as i64 + 1), false, "Jane Doe", &["Bob Agent"])
 }
 
 /// Two conversations loaded, the first selected, and its detail answered with `result`.
 fn screen(color: bool, palette: Palette, result: Result<Conversation, Error>) -> Buffer {
-    let mut s = State::new(Init {
-        zone: Zone::Utc,
-        zone_label: "UTC".into(),
-        connection: "DEMO".into(),
+    let init = Init {
         color,
         palette,
-        ..Default::default()
-    });
-    update(
-        &mut s,
-        Event::Resize {
-            width: 140,
-            height: 40,
-        },
-    );
-    update(
-        &mut s,
-        Event::Key {
-            key: KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE),
-            now: now(),
-        },
-    );
+        ..fixtures::init()
+    };
+    let mut s = fixtures::screen_of(init, 140, 40);
+    fixtures::key(&mut s, KeyCode::Enter);
     for ev in [
         PageEvent::Page {
             query_id: 1,

@@ -6,13 +6,13 @@ use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-use super::detail::role_symbol;
 use super::form::visible;
-use super::layout::centered;
-use super::text::{fit, pad, wrap};
 use super::theme::Theme;
 use crate::tui::app::State;
-use crate::tui::raw::Tok;
+use crate::tui::detail::document::role_symbol;
+use crate::tui::layout::centered;
+use crate::tui::layout::text::{fit, pad, wrap};
+use crate::tui::raw_json::Tok;
 use crate::tui::sanitize::sanitize;
 use crate::tui::watch::{ChangeKind, WatchState};
 
@@ -32,9 +32,9 @@ fn overlay(f: &mut Frame, area: Rect, title: Vec<Span<'static>>, t: Theme) -> Re
     inner
 }
 
-pub fn draw_raw(f: &mut Frame, s: &State, area: Rect, t: Theme) {
-    let Some(r) = &s.raw else { return };
-    let rows = area.height.saturating_sub(3) as usize;
+pub fn draw_raw_json(f: &mut Frame, s: &State, area: Rect, t: Theme) {
+    let Some(r) = &s.raw_json else { return };
+    let rows = s.layout.overlay_rows;
     let scroll = r.scroll.min(r.lines.len().saturating_sub(rows.max(1)));
     let mut title = vec![
         Span::styled(" Raw JSON ", t.title()),
@@ -110,7 +110,7 @@ pub fn draw_timeline(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     let Some(v) = &s.timeline else { return };
     let changes = s.timelines.get(&v.id);
     let n = changes.map_or(0, |c| c.len());
-    let rows = area.height.saturating_sub(3) as usize;
+    let rows = s.layout.overlay_rows;
     let max = n.saturating_sub(rows.max(1));
     let scroll = if v.stick { max } else { v.scroll.min(max) };
     let state = match s.watch.as_ref().filter(|w| w.id == v.id).map(|w| &w.state) {
@@ -220,8 +220,8 @@ pub fn draw_popup(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     f.render_widget(Paragraph::new(lines), inner);
 }
 
-pub fn draw_prompt(f: &mut Frame, s: &State, area: Rect, t: Theme) {
-    let Some(input) = &s.prompt else { return };
+pub fn draw_open_id(f: &mut Frame, s: &State, area: Rect, t: Theme) {
+    let Some(input) = &s.open_id else { return };
     let w = area.width.saturating_sub(4).clamp(10, 60);
     let r = centered(area, w, 4);
     let block = frame(vec![Span::styled(" Open a conversation ", t.title())], t);
@@ -250,10 +250,10 @@ pub fn draw_prompt(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     }
 }
 
-pub fn draw_calls(f: &mut Frame, s: &State, area: Rect, t: Theme) {
-    let Some(v) = &s.calls else { return };
+pub fn draw_api_log(f: &mut Frame, s: &State, area: Rect, t: Theme) {
+    let Some(v) = &s.api_log else { return };
     let n = v.records.len();
-    let rows = area.height.saturating_sub(3) as usize;
+    let rows = s.layout.overlay_rows;
     let max = n.saturating_sub(rows.max(1));
     let scroll = if v.stick { max } else { v.scroll.min(max) };
     let title = vec![

@@ -1,0 +1,122 @@
+//! The status line's words, unstyled: how the load stands (left) and what is live (right).
+//! Drawing (`ui::status`) styles and fits them.
+
+use chrono::{DateTime, Utc};
+
+use super::{AttrFetch, Follow, State};
+use crate::tui::detail::document::SPINNER;
+use crate::tui::layout::text::fit;
+use crate::tui::list::Load;
+use crate::tui::watch::{Watch, WatchState};
+
+impl State {
+    /// The status line's text (without styling), for the loading state.
+    pub fn load_text(&self) -> (String, bool) {
+        let l = &self.list;
+        let frame = SPINNER[self.spinner % SPINNER.len()];
+        let counts = if l.total > 0 {
+            format!("loaded {} of {}", l.loaded, l.total)
+        } else {
+            format!("loaded {}", l.loaded)
+        };
+        match &l.load {
+            Load::Idle => ("ready: pick a range and press Enter".into(), false),
+            Load::Loading => (format!("{frame} loading… {counts}"), false),
+            Load::Waiting { until, reason } => {
+                let secs = ((*until - self.now).num_milliseconds().max(0) + 999) / 1000;
+                (
+                    format!("{frame} {reason}, retrying in {secs} s · {counts}"),
+                    false,
+                )
+            }
+            Load::Done => (format!("✓ {counts}"), false),
+            Load::Stopped => (format!("■ stopped: {counts}"), false),
+            Load::Failed(e) => {
+                let resume = if l.resume.is_some() {
+                    " · r resumes"
+                } else {
+                    ""
+                };
+                (format!("✗ {e} · {} rows kept{resume}", l.rows.len()), true)
+            }
+        }
+    }
+
+    /// The right end of the status line: the watch, the list refresh, the background attribute
+    /// fetch, the mouse.
+    pub fn live_text(&self) -> String {
+        let parts: Vec<String> = [
+            self.watch.as_ref().map(|w| self.watch_text(w)),
+            self.follow.as_ref().map(|f| self.follow_text(f)),
+            self.attr_fetch.as_ref().map(attr_fetch_text),
+            self.mouse.then(|| "mouse on".to_string()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!("{} ", parts.join(" │ "))
+        }
+    }
+
+    fn at(&self, t: DateTime<Utc>) -> String {
+        self.zone().format(t, "%H:%M:%S")
+    }
+
+    fn watch_text(&self, w: &Watch) -> String {
+        let which = if self.subject() == Some(w.id.as_str()) {
+            String::new()
+        } else {
+            format!(" {}", fit(&w.id, 9))
+        };
+        match &w.state {
+            WatchState::Live => {
+                let mut p = format!("● LIVE {}s{which}", w.interval.as_secs());
+                match (&w.error, w.updated) {
+                    (Some(e), _) => {
+                        p += &format!(
+                            " · {} (next try in {} s)",
+                            fit(e, 40),
+                            w.next_delay().as_secs()
+                        )
+                    }
+                    (None, Some(u)) => p += &format!(" · updated {}", self.at(u)),
+                    (None, None) => p += " · reading…",
+                }
+                p
+            }
+            WatchState::Paused => format!("‖ paused{which}"),
+            WatchState::Stopped(why) => format!("■ watch stopped{which}: {}", fit(why, 40)),
+        }
+    }
+
+    fn follow_text(&self, f: &Follow) -> String {
+        let mut p = format!("↻ list every {}s", f.interval.as_secs());
+        match (&f.error, f.updated) {
+            (Some(e), _) => p += &format!(" · failed: {}", fit(e, 30)),
+            (None, Some(u)) => p += &format!(" · updated {}", self.at(u)),
+            _ => {}
+        }
+        p
+    }
+}
+
+fn attr_fetch_text(a: &AttrFetch) -> String {
+    let mut p = if a.running {
+        format!("attributes {}/{}", a.done, a.total)
+    } else {
+        format!("attributes {}/{} read", a.done - a.failed, a.total)
+    };
+    if a.failed > 0 {
+        p += &format!(", {} unavailable", a.failed);
+    }
+    if let (true, Some(n)) = (a.running, &a.note) {
+        p += &format!(" · {}", fit(n, 50));
+    }
+    if let Some(e) = &a.error {
+        p += &format!(" · stopped: {}", fit(e, 40));
+    }
+    p
+}

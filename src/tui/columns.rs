@@ -1,0 +1,234 @@
+//! The list's columns, declared once: a table of what each shows and how its width behaves, and
+//! the one allocator that fits them into a width. Adding a column is one line in [`COLUMNS`]
+//! and one cell function (see ARCHITECTURE.md).
+//!
+//! Widths have a soft and a hard bound (as bottom's tables do): when the line is too narrow,
+//! columns first give way down to their soft bound, in their `shrink` order, then down to their
+//! hard bound, in the same order; if that is still too wide, columns are dropped in their
+//! `drop` order. Room to spare goes to the columns that `grow`, in equal shares.
+
+use std::borrow::Cow;
+use std::cmp::Ordering;
+
+use super::row::{Cells, Row};
+
+/// How rows sort by a column (the list sorts by one: `List::sort`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    /// By the conversation's start (the API's order; `s` flips it).
+    #[default]
+    Start,
+}
+
+impl Sort {
+    /// `a` against `b`, ascending.
+    pub fn cmp(self, a: &Row, b: &Row) -> Ordering {
+        match self {
+            Sort::Start => a.start.cmp(&b.start),
+        }
+    }
+}
+
+/// One column of the list.
+#[derive(Debug)]
+pub struct Column {
+    pub title: &'static str,
+    /// Its width when there is room.
+    pub ideal: u16,
+    /// The width it gives way to first (soft bound).
+    pub soft: u16,
+    /// The narrowest it gets (hard bound).
+    pub hard: u16,
+    /// When it gives way (lower first); `None`: it keeps its width.
+    pub shrink: Option<u8>,
+    /// When it is dropped if even the hard bounds do not fit (lower first); `None`: never.
+    pub drop: Option<u8>,
+    /// Whether it takes a share of the room to spare.
+    pub grows: bool,
+    /// How the cell is made.
+    pub cell: CellFn,
+    /// How the rows sort by it, if they can.
+    pub sort: Option<Sort>,
+}
+
+impl Column {
+    #[allow(clippy::too_many_arguments)]
+    const fn new(
+        title: &'static str,
+        ideal: u16,
+        soft: u16,
+        hard: u16,
+        shrink: Option<u8>,
+        drop: Option<u8>,
+        grows: bool,
+        cell: CellFn,
+        sort: Option<Sort>,
+    ) -> Column {
+        Column {
+            title,
+            ideal,
+            soft,
+            hard,
+            shrink,
+            drop,
+            grows,
+            cell,
+            sort,
+        }
+    }
+}
+
+/// A full conversation id (a UUID).
+const UUID: u16 = 36;
+
+/// The list's columns, left to right.
+#[rustfmt::skip]
+pub const COLUMNS: &[Column] = &[
+    //          title              ideal soft hard shrink   drop     grows  cell       sort
+    Column::new("Start",           19,   11,  11,  Some(4), None,    false, start,     Some(Sort::Start)),
+    Column::new("Dur",             6,    6,   6,   None,    Some(2), false, duration,  None),
+    Column::new("Media",           20,   12,  6,   Some(3), Some(3), false, media,     None),
+    Column::new("Dir",             8,    8,   8,   None,    Some(1), false, direction, None),
+    Column::new("Customer",        18,   12,  8,   Some(1), None,    true,  customer,  None),
+    Column::new("Agent(s)",        22,   12,  8,   Some(2), Some(4), true,  agents,    None),
+    Column::new("Conversation id", UUID, 8,   8,   Some(5), None,    false, id,        None),
+];
+
+/// A cell's text, sanitised, for a row at the column's width: from the row's display strings
+/// (made once for all the columns of a row drawn), or from the row itself for what they lack.
+pub type CellFn = for<'a> fn(&'a Row, &'a Cells, u16) -> Cow<'a, str>;
+
+/// The whole start, or `MM-DD HH:MM` when the column is narrower than that.
+fn start<'a>(_: &'a Row, c: &'a Cells, w: u16) -> Cow<'a, str> {
+    if w < 19 { &c.start_short } else { &c.start }.into()
+}
+fn duration<'a>(_: &'a Row, c: &'a Cells, _: u16) -> Cow<'a, str> {
+    c.duration.as_str().into()
+}
+fn media<'a>(_: &'a Row, c: &'a Cells, _: u16) -> Cow<'a, str> {
+    c.media.as_str().into()
+}
+fn direction<'a>(_: &'a Row, c: &'a Cells, _: u16) -> Cow<'a, str> {
+    c.direction.as_str().into()
+}
+fn customer<'a>(_: &'a Row, c: &'a Cells, _: u16) -> Cow<'a, str> {
+    c.customer.as_str().into()
+}
+fn agents<'a>(_: &'a Row, c: &'a Cells, _: u16) -> Cow<'a, str> {
+    c.agents.as_str().into()
+}
+fn id<'a>(_: &'a Row, c: &'a Cells, _: u16) -> Cow<'a, str> {
+    c.id.as_str().into()
+}
+
+/// A column given its width: its place in [`COLUMNS`] and how wide it is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placed {
+    pub index: usize,
+    pub width: u16,
+}
+
+impl Placed {
+    pub fn column(&self) -> &'static Column {
+        &COLUMNS[self.index]
+    }
+}
+
+/// The selection marker's column, with the space after it.
+pub const MARK: u16 = 2;
+
+/// The columns that fit a list `width` columns wide (borders included), and their widths.
+pub fn allocate(width: u16) -> Vec<Placed> {
+    allocate_from(COLUMNS, width)
+}
+
+fn allocate_from(table: &[Column], width: u16) -> Vec<Placed> {
+    let mut cols: Vec<Placed> = (0..table.len())
+        .map(|index| Placed {
+            index,
+            width: table[index].ideal,
+        })
+        .collect();
+    // What the columns may take: the width less the borders, the marker and a space between
+    // columns.
+    let over = |cols: &[Placed]| {
+        let avail = width.saturating_sub(2 + MARK + cols.len() as u16 - 1) as i32;
+        cols.iter().map(|c| c.width as i32).sum::<i32>() - avail
+    };
+    let by = |key: fn(&Column) -> Option<u8>| {
+        let mut order: Vec<usize> = (0..table.len())
+            .filter(|&i| key(&table[i]).is_some())
+            .collect();
+        order.sort_by_key(|&i| key(&table[i]));
+        order
+    };
+    let shrinking = by(|c| c.shrink);
+    for hard in [false, true] {
+        for &i in &shrinking {
+            let excess = over(&cols);
+            if excess <= 0 {
+                break;
+            }
+            let bound = if hard { table[i].hard } else { table[i].soft };
+            if let Some(c) = cols.iter_mut().find(|c| c.index == i) {
+                let can = c.width.saturating_sub(bound) as i32;
+                c.width -= excess.min(can) as u16;
+            }
+        }
+    }
+    for i in by(|c| c.drop) {
+        if over(&cols) <= 0 {
+            break;
+        }
+        cols.retain(|c| c.index != i);
+    }
+    // Room to spare: the growing columns share it, the last one taking what does not divide.
+    let spare = -over(&cols);
+    let growing: Vec<usize> = (0..cols.len())
+        .filter(|&k| table[cols[k].index].grows)
+        .collect();
+    if spare > 0
+        && let Some((&last, rest)) = growing.split_last()
+    {
+        let share = spare as u16 / growing.len() as u16;
+        for &k in rest {
+            cols[k].width += share;
+        }
+        cols[last].width += spare as u16 - share * rest.len() as u16;
+    }
+    cols
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn total(width: u16) -> u16 {
+        let cols = allocate(width);
+        cols.iter().map(|c| c.width).sum::<u16>() + 2 + MARK + cols.len() as u16 - 1
+    }
+
+    fn width_of(cols: &[Placed], title: &str) -> Option<u16> {
+        cols.iter()
+            .find(|c| c.column().title == title)
+            .map(|c| c.width)
+    }
+
+    #[test]
+    fn the_id_is_whole_at_160_columns() {
+        let cols = allocate(160);
+        assert_eq!(width_of(&cols, "Conversation id"), Some(36));
+        assert!(total(160) <= 160);
+    }
+
+    #[test]
+    fn narrow_terminals_keep_every_column_but_shorter() {
+        let cols = allocate(80);
+        assert_eq!(cols.len(), 7);
+        assert!(total(80) <= 80, "{cols:?}");
+        assert!(width_of(&cols, "Conversation id").unwrap() < 36);
+        for w in 40..=200 {
+            assert!(total(w) <= w, "{w}: {:?}", allocate(w));
+        }
+    }
+}
