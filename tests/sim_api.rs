@@ -592,7 +592,10 @@ async fn data_lag_hides_recent_conversations_from_jobs() {
         .matching(&Interval::new(iv.start, avail), Media::Any)
         .len();
     assert_eq!(r.conversations.len(), older);
-    assert!(older > 300 && older < 700, "{older}");
+    // The lag hides part of the data set, not all of it (how much depends on the hour: the data
+    // set follows a working day).
+    let all = ds.matching(&iv, Media::Any).len();
+    assert!(older > 0 && older < all, "{older} of {all}");
     assert!(r.conversations.iter().all(|c| c.start().unwrap() < avail));
     sim.stop().await;
 }
