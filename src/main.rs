@@ -231,7 +231,10 @@ async fn export_cmd(settings: &Settings, args: ExportArgs) -> u8 {
         Ok(c) => c,
         Err(e) => return fail(&e, e.exit_code() as u8),
     };
-    let mut opts = ExportOptions::new(interval, settings.export_media());
+    let mut opts = ExportOptions::new(convoscope::genesys::Scope::new(
+        interval,
+        settings.export_media(),
+    ));
     opts.format = args.format;
     opts.attributes = args.attributes;
     opts.attributes_from = args.attributes_from;
@@ -266,6 +269,9 @@ async fn export_cmd(settings: &Settings, args: ExportArgs) -> u8 {
     drop(writer);
     if tty {
         eprint!("\r\x1b[2K");
+    }
+    if let Some(line) = export::attributes_summary(&outcome) {
+        eprintln!("convoscope: {line}");
     }
     if let Some(sim) = sim {
         sim.stop().await;

@@ -4,6 +4,7 @@ mod common;
 
 use chrono::Duration as Span;
 use convoscope::export::{self, AttributeSource, ExportOptions, Format, NdjsonWriter};
+use convoscope::genesys::Scope;
 use convoscope::genesys::model::AnalyticsConversation;
 use convoscope::genesys::query::{Interval, Media};
 use convoscope::sim::Sim;
@@ -55,7 +56,7 @@ async fn export_lines(sim: &Sim, opts: &ExportOptions) -> (Vec<Value>, export::O
 #[tokio::test]
 async fn ndjson_without_attributes_equals_the_simulator() {
     let sim = sim(config(700)).await;
-    let opts = ExportOptions::new(week(), Media::Any);
+    let opts = ExportOptions::new(Scope::new(week(), Media::Any));
     let (lines, outcome) = export_lines(&sim, &opts).await;
     assert!(outcome.error.is_none(), "{:?}", outcome.error);
     assert_eq!(outcome.written, 700);
@@ -83,7 +84,7 @@ async fn ndjson_with_attributes_from_a_job_and_from_conversations_equal_the_simu
     let want = expected(&sim, Media::Webmessaging, true);
     assert!(!want.is_empty());
     for source in [AttributeSource::Jobs, AttributeSource::Conversations] {
-        let mut opts = ExportOptions::new(week(), Media::Webmessaging);
+        let mut opts = ExportOptions::new(Scope::new(week(), Media::Webmessaging));
         opts.attributes = true;
         opts.attributes_from = source;
         let (lines, outcome) = export_lines(&sim, &opts).await;
@@ -97,7 +98,7 @@ async fn refused_jobs_fall_back_to_get_conversation() {
     let mut cfg = config(150);
     cfg.forbid = convoscope::sim::Forbid::parse("jobs").unwrap();
     let sim = sim(cfg).await;
-    let mut opts = ExportOptions::new(week(), Media::Any);
+    let mut opts = ExportOptions::new(Scope::new(week(), Media::Any));
     opts.attributes = true;
     let notes = std::sync::Mutex::new(Vec::new());
     let mut buf = Vec::new();
@@ -124,7 +125,7 @@ async fn export_under_faults_equals_the_fault_free_export() {
     let mut cfg = config(500);
     cfg.faults = convoscope::sim::Faults::parse("429=0.1,500=0.05,503=0.05,reset=0.05").unwrap();
     let sim = sim(cfg).await;
-    let mut opts = ExportOptions::new(week(), Media::Any);
+    let mut opts = ExportOptions::new(Scope::new(week(), Media::Any));
     opts.attributes = true;
     let (lines, outcome) = export_lines(&sim, &opts).await;
     assert!(outcome.error.is_none(), "{:?}", outcome.error);
@@ -134,7 +135,7 @@ async fn export_under_faults_equals_the_fault_free_export() {
 #[tokio::test]
 async fn csv_has_one_row_per_attribute_and_one_per_bare_participant() {
     let sim = sim(config(120)).await;
-    let mut opts = ExportOptions::new(week(), Media::Any);
+    let mut opts = ExportOptions::new(Scope::new(week(), Media::Any));
     opts.attributes = true;
     opts.format = Format::Csv;
     let mut buf = Vec::new();
@@ -274,7 +275,7 @@ async fn a_failed_export_keeps_what_it_wrote_and_says_how_much() {
         sim.stop().await;
     });
     let stop_tx = std::sync::Mutex::new(Some(stop_tx));
-    let opts = ExportOptions::new(week(), Media::Any);
+    let opts = ExportOptions::new(Scope::new(week(), Media::Any));
     let mut buf = Vec::new();
     let outcome = {
         let mut w = NdjsonWriter::new(&mut buf);
@@ -341,7 +342,7 @@ async fn hostile_data_is_exported_unchanged() {
     let mut cfg = config(80);
     cfg.hostile = true;
     let sim = sim(cfg).await;
-    let mut opts = ExportOptions::new(week(), Media::Any);
+    let mut opts = ExportOptions::new(Scope::new(week(), Media::Any));
     opts.attributes = true;
     let (lines, outcome) = export_lines(&sim, &opts).await;
     assert!(outcome.error.is_none(), "{:?}", outcome.error);
@@ -394,7 +395,7 @@ async fn job_states_are_reported_and_a_job_past_its_deadline_gives_way_to_get_co
     let mut cfg = config(200);
     cfg.job_delay_ms = 60_000;
     let sim = sim(cfg).await;
-    let mut opts = ExportOptions::new(week(), Media::Any);
+    let mut opts = ExportOptions::new(Scope::new(week(), Media::Any));
     opts.attributes = true;
     opts.job_deadline = std::time::Duration::from_millis(300);
     let (lines, outcome, reports) = export_reporting(client(&sim), &opts).await;
@@ -418,11 +419,11 @@ async fn job_states_are_reported_and_a_job_past_its_deadline_gives_way_to_get_co
         "the job given up is deleted"
     );
 
-    // A job in time: QUEUED then FULFILLED, and it stays.
+    // A job in time: QUEUED then FULFILLED, and deleted once read.
     let mut cfg = config(200);
     cfg.job_delay_ms = 300;
     let sim = self::sim(cfg).await;
-    let mut opts = ExportOptions::new(week(), Media::Any);
+    let mut opts = ExportOptions::new(Scope::new(week(), Media::Any));
     opts.attributes = true;
     let (lines, outcome, reports) = export_reporting(client(&sim), &opts).await;
     assert!(outcome.error.is_none(), "{:?}", outcome.error);
@@ -435,7 +436,7 @@ async fn job_states_are_reported_and_a_job_past_its_deadline_gives_way_to_get_co
         })
         .collect();
     assert_eq!(states, ["QUEUED", "FULFILLED"]);
-    assert_eq!((sim.stats().jobs_created, sim.stats().jobs_deleted), (1, 0));
+    assert_eq!((sim.stats().jobs_created, sim.stats().jobs_deleted), (1, 1));
 }
 
 /// A writer that fails at once: the export fails after its job was created and read.
@@ -453,7 +454,7 @@ impl export::ConversationWriter for Broken {
 #[tokio::test]
 async fn a_failed_export_deletes_its_job() {
     let sim = sim(config(200)).await;
-    let mut opts = ExportOptions::new(week(), Media::Any);
+    let mut opts = ExportOptions::new(Scope::new(week(), Media::Any));
     opts.attributes = true;
     let outcome = export::run(client(&sim), &opts, &mut Broken, &|_| {}).await;
     assert!(
@@ -473,7 +474,7 @@ async fn an_interrupted_export_deletes_its_job() {
     let mut cfg = config(200);
     cfg.job_delay_ms = 30_000;
     let sim = sim(cfg).await;
-    let mut opts = ExportOptions::new(week(), Media::Any);
+    let mut opts = ExportOptions::new(Scope::new(week(), Media::Any));
     opts.attributes = true;
     let client = client(&sim);
     let mut w = NdjsonWriter::new(Vec::new());
@@ -509,7 +510,7 @@ async fn every_wait_of_an_export_is_reported() {
     cfg.rate_window_secs = 1;
     cfg.job_delay_ms = 400;
     let sim = sim(cfg).await;
-    let mut opts = ExportOptions::new(week(), Media::Any);
+    let mut opts = ExportOptions::new(Scope::new(week(), Media::Any));
     opts.attributes = true;
     let (lines, outcome, reports) = export_reporting(client(&sim), &opts).await;
     assert!(outcome.error.is_none(), "{:?}", outcome.error);
@@ -530,7 +531,7 @@ async fn get_conversation_for_attributes_shares_the_limit_of_paging() {
     let mut cfg = config(300);
     cfg.latency_ms = 20;
     let sim = sim(cfg).await;
-    let mut opts = ExportOptions::new(week(), Media::Any);
+    let mut opts = ExportOptions::new(Scope::new(week(), Media::Any));
     opts.attributes = true;
     opts.attributes_from = AttributeSource::Conversations;
     opts.concurrency = 2;

@@ -13,9 +13,10 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::export::Format;
+use crate::genesys::client::CallOpts;
 use crate::genesys::model::AnalyticsConversation;
 use crate::genesys::{Client, Error};
-use crate::paging::{RangeQuery, spawn_query};
+use crate::paging::{QueryOptions, spawn_query};
 
 use super::detail::{self, Fresh};
 use super::event::{Effect, Event};
@@ -55,9 +56,7 @@ fn after(
 
 /// GET conversation, keeping the body as received (for the raw view).
 async fn fetch_fresh(client: &Client, id: &str) -> Result<Fresh, Error> {
-    let (conv, raw) = client
-        .conversation_raw(id, &crate::genesys::client::quiet)
-        .await?;
+    let (conv, raw) = client.conversation(id, CallOpts::default()).await?;
     Ok(Fresh { conv, raw })
 }
 
@@ -97,22 +96,22 @@ impl Runner {
             match fx {
                 Effect::Query {
                     query_id,
-                    interval,
-                    media,
+                    scope,
                     order,
                     resume,
                 } => {
                     self.cancel_query();
                     let cancel = CancellationToken::new();
-                    let query = RangeQuery {
+                    let opts = QueryOptions {
                         order,
                         concurrency: self.concurrency,
                         resume,
-                        ..RangeQuery::new(interval, media)
+                        ..QueryOptions::default()
                     };
                     spawn_query(
                         self.client.clone(),
-                        query,
+                        scope,
+                        opts,
                         query_id,
                         self.tx.clone(),
                         cancel.clone(),
@@ -143,7 +142,7 @@ impl Runner {
                             });
                         };
                         let result = client
-                            .conversation_raw(&id, &obs)
+                            .conversation(&id, CallOpts::observed(&obs))
                             .await
                             .map(|(conv, raw)| Fresh { conv, raw });
                         let _ = tx
@@ -211,7 +210,7 @@ impl Runner {
                 }
                 Effect::FetchAttributes {
                     fetch_id,
-                    ids,
+                    wanted,
                     bulk,
                 } => {
                     self.cancel_attributes();
@@ -221,7 +220,7 @@ impl Runner {
                         self.tx.clone(),
                         cancel.clone(),
                         fetch_id,
-                        ids,
+                        wanted,
                         bulk,
                         self.concurrency,
                     ));

@@ -187,6 +187,7 @@ fn the_watch_backs_off_on_errors_and_stops_when_the_conversation_ends() {
             generation: g,
             result: Err(Error::RateLimited {
                 retry_after: Some(9),
+                limit: None,
                 context_id: None,
             }),
             at: now(),
@@ -521,12 +522,12 @@ fn f_refreshes_the_list_keeping_the_selection_and_sliding_the_window() {
         },
     );
     let Effect::Query {
-        query_id, interval, ..
+        query_id, scope, ..
     } = fx[0].clone()
     else {
         panic!("{fx:?}")
     };
-    assert_eq!(interval, Interval::new(later - Dur::days(2), later));
+    assert_eq!(scope.interval, Interval::new(later - Dur::days(2), later));
     assert_eq!(s.list.rows.len(), 2, "the rows stay while refreshing");
     // The refresh brings a new conversation and an update of c2.
     update(
@@ -620,12 +621,13 @@ fn an_attr_filter_fetches_missing_attributes_in_the_background() {
     assert_eq!(fetches.len(), 1);
     let Effect::FetchAttributes {
         fetch_id,
-        ids,
+        wanted,
         bulk,
     } = fetches[0].clone()
     else {
         unreachable!()
     };
+    let ids: Vec<&str> = wanted.iter().map(|w| w.id.as_str()).collect();
     assert_eq!(ids, ["c2"]);
     assert_eq!(bulk, None, "few rows: one GET each");
     assert!(s.list.visible.is_empty());
@@ -702,7 +704,7 @@ fn r_resumes_a_failed_load_from_the_page_that_failed() {
     key(&mut s, KeyCode::Enter);
     update(&mut s, page(1, 300, vec![conv("c1", 10, "Jane", "Bob")]));
     let resume = crate::paging::Resume {
-        part: s.last_query.as_ref().unwrap().interval,
+        part: s.last_query.as_ref().unwrap().scope.interval,
         page: 2,
         loaded: 1,
         loaded_in_part: 1,
