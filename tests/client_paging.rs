@@ -631,11 +631,11 @@ async fn resume_goes_on_across_the_parts_of_a_split_range() {
 
 #[tokio::test]
 async fn under_a_real_rate_limit_all_requests_wait_and_concurrency_adapts() {
-    // Eight requests a second: a 4-wide query runs into the limit again and again (even on a
-    // busy machine).
+    // Ten requests in two seconds: a 4-wide query of about 40 requests runs into the limit
+    // again and again, even on a machine slow enough to send only 6 a second.
     let mut cfg = config(3000);
-    cfg.rate_limit = 8;
-    cfg.rate_window_secs = 1;
+    cfg.rate_limit = 10;
+    cfg.rate_window_secs = 2;
     cfg.latency_ms = 15;
     let sim = sim(cfg).await;
     let limits = Limits {
