@@ -747,3 +747,231 @@ async fn a_part_paging_cannot_reach_is_reported_not_dropped_silently() {
         Some(PageEvent::Done { loaded: 1, .. })
     ));
 }
+
+fn faulty(n: usize, faults: &str) -> convoscope::sim::SimConfig {
+    let mut cfg = config(n);
+    cfg.faults = convoscope::sim::Faults::parse(faults).unwrap();
+    cfg
+}
+
+fn incomplete(events: &[PageEvent]) -> Option<(Option<u64>, String)> {
+    match events.last() {
+        Some(PageEvent::Failed {
+            error: e @ Error::Incomplete { missing, .. },
+            resume: None,
+            ..
+        }) => Some((*missing, e.to_string())),
+        _ => None,
+    }
+}
+
+/// Issue 12.3: pages that come back empty, short, repeated or without totalHits now and then
+/// are asked again, and nothing is lost.
+#[tokio::test]
+async fn pages_that_come_back_wrong_are_asked_again() {
+    // Shares low enough that a page stays wrong five times in a row about never.
+    for faults in [
+        "empty=0.1",
+        "short=0.1",
+        "repeat=0.1",
+        "nototal=0.1",
+        "empty=0.03,short=0.03,repeat=0.03,nototal=0.03",
+    ] {
+        let sim = sim(faulty(800, faults)).await;
+        for order in [Order::Desc, Order::Asc] {
+            let mut q = RangeQuery::new(week(), Media::Any);
+            q.opts.order = order;
+            let events = run_query(client(&sim), q, Limits::default()).await;
+            assert!(
+                matches!(events.last(), Some(PageEvent::Done { loaded: 800, .. })),
+                "{faults}, {order:?}: {:?}",
+                events.last()
+            );
+            let got = ids(&events);
+            assert_eq!(
+                got,
+                expected_ids(&sim, week(), Media::Any, order),
+                "{faults}"
+            );
+        }
+    }
+}
+
+/// Issue 12.3: a page that stays wrong is not taken for the end: the rest is delivered, and the
+/// query ends failed, saying how many are missing and where.
+#[tokio::test]
+async fn pages_that_stay_wrong_end_the_query_saying_how_many_are_missing_and_where() {
+    for (faults, missing_pages) in [
+        ("empty=1", true),
+        ("short=1", true),
+        ("repeat=1", true),
+        ("nototal=1", false),
+    ] {
+        let sim = sim(faulty(600, faults)).await;
+        let events = run_query(
+            client(&sim),
+            RangeQuery::new(week(), Media::Any),
+            Limits::default(),
+        )
+        .await;
+        let (missing, message) =
+            incomplete(&events).unwrap_or_else(|| panic!("{faults}: {:?}", events.last()));
+        let got = ids(&events);
+        let want = expected_ids(&sim, week(), Media::Any, Order::Desc);
+        let unique: HashSet<&String> = got.iter().collect();
+        assert_eq!(unique.len(), got.len(), "{faults}: nothing twice");
+        assert!(got.iter().all(|id| want.contains(id)), "{faults}");
+        if missing_pages {
+            let n = missing.expect("how many");
+            assert_eq!(n as usize, want.len() - got.len(), "{faults}: {message}");
+            assert!(n > 0);
+            assert!(
+                message.starts_with(&format!("{n} conversation(s) missing")),
+                "{faults}: {message}"
+            );
+            assert!(message.contains("page 2 of "), "{faults}: where: {message}");
+        } else {
+            // Without totalHits nothing can be checked: it says so.
+            assert_eq!(missing, None);
+            assert!(message.contains("did not say how many"), "{message}");
+            assert_eq!(got, want, "what came, came whole");
+        }
+    }
+}
+
+/// Issue 12.4: one record that cannot be decoded costs only itself: the others of its page
+/// come, a record the model cannot hold comes as the API sent it, a record without an id is
+/// skipped, each is named, and none of it is asked for again.
+#[tokio::test]
+async fn one_record_that_cannot_be_decoded_costs_only_itself() {
+    use convoscope::sim::breakage::{Damage, damage};
+    let share = 0.05;
+    let clean = sim(config(1500)).await;
+    let _ = run_query(
+        client(&clean),
+        RangeQuery::new(week(), Media::Any),
+        Limits::default(),
+    )
+    .await;
+    let clean_requests = clean.stats().requests;
+    let sim = sim(faulty(1500, &format!("badrecord={share}"))).await;
+    let events = run_query(
+        client(&sim),
+        RangeQuery::new(week(), Media::Any),
+        Limits::default(),
+    )
+    .await;
+    let want = expected_ids(&sim, week(), Media::Any, Order::Desc);
+    let named: Vec<&String> = want
+        .iter()
+        .filter(|id| damage(id, share).is_some())
+        .collect();
+    let no_id: Vec<&String> = named
+        .iter()
+        .copied()
+        .filter(|id| damage(id, share) == Some(Damage::NoId))
+        .collect();
+    assert!(
+        named.len() > 20 && !no_id.is_empty(),
+        "{} {}",
+        named.len(),
+        no_id.len()
+    );
+    // Everything but the records without an id, in order.
+    let got = ids(&events);
+    let readable: Vec<String> = want
+        .iter()
+        .filter(|id| !no_id.contains(id))
+        .cloned()
+        .collect();
+    assert_eq!(got, readable);
+    // Kept records: named in a warning each; id-less ones: said where.
+    let warnings: Vec<&String> = events
+        .iter()
+        .filter_map(|e| match e {
+            PageEvent::Warning { message, .. } => Some(message),
+            _ => None,
+        })
+        .collect();
+    for id in named.iter().filter(|id| {
+        matches!(
+            damage(id, share),
+            Some(Damage::NumberForText | Damage::HugeNumber)
+        )
+    }) {
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains(id.as_str()) && w.contains("kept as the API sent it")),
+            "{id}: {warnings:?}"
+        );
+    }
+    assert_eq!(
+        warnings
+            .iter()
+            .filter(|w| w.contains("could not be read at all"))
+            .count(),
+        no_id.len()
+    );
+    // The id-less ones are missing, and the query says so.
+    let (missing, message) = incomplete(&events).expect("incomplete");
+    assert_eq!(missing, Some(no_id.len() as u64), "{message}");
+    // Never asked again.
+    assert_eq!(sim.stats().requests, clean_requests);
+    // The kept records hold the API's text, made valid.
+    let kept = events
+        .iter()
+        .filter_map(|e| match e {
+            PageEvent::Page { conversations, .. } => Some(conversations),
+            _ => None,
+        })
+        .flatten()
+        .find(|c| damage(&c.conversation_id, share) == Some(Damage::HugeNumber))
+        .expect("a kept record");
+    assert!(kept.raw().unwrap().contains("1e999"));
+    assert!(kept.start().is_some(), "its start was read");
+}
+
+/// Issue 12.2: a body larger than what the client reads for its endpoint is refused at once,
+/// with a clear error, after reading no more than the limit.
+#[tokio::test]
+async fn a_body_larger_than_its_limit_is_refused_with_a_clear_error() {
+    let sim = sim(faulty(100, "huge=1")).await;
+    let url = sim.url();
+    let mut cfg = convoscope::genesys::ClientConfig::new(
+        &url,
+        &url,
+        convoscope::genesys::Credentials::ClientCredentials {
+            client_id: "demo".into(),
+            secret: convoscope::genesys::Secret::new("demo"),
+        },
+    );
+    cfg.retry = fast_retries();
+    cfg.max_body.query = 1 << 20;
+    let c = convoscope::genesys::Client::new(cfg).unwrap();
+    let q = DetailsQuery {
+        scope: Scope::new(week(), Media::Any),
+        order: Order::Desc,
+        page_size: 100,
+        page_number: 1,
+    };
+    let started = std::time::Instant::now();
+    let e = c.query_page(&q, CallOpts::default()).await.unwrap_err();
+    assert!(
+        matches!(e, Error::TooLarge { limit, .. } if limit == 1 << 20),
+        "{e:?}"
+    );
+    let msg = e.to_string();
+    assert!(
+        msg.contains("page 1 of the conversation query is larger than the 1 MB"),
+        "{msg}"
+    );
+    // Not retried: the same answer would come again.
+    let queries = sim
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/details/query"))
+        .count();
+    assert_eq!(queries, 1);
+    assert!(started.elapsed() < Duration::from_secs(20));
+}

@@ -18,8 +18,9 @@ use crate::genesys::records::{Page, Record};
 use crate::genesys::retry::Wait;
 use crate::genesys::{Client, Error, Scope};
 
-/// How many times a page that cannot be right is asked again.
-const REASKS: u32 = 2;
+/// How many times a page that cannot be right is asked again (a wrong page now and then is
+/// cheap to ask again; one that stays wrong costs these few requests).
+const REASKS: u32 = 4;
 
 /// The shortest part the task splits a range into: the API's intervals count milliseconds.
 const MIN_PART_MS: i64 = 2;
