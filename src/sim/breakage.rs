@@ -62,13 +62,14 @@ fn unit_of(id: &str, salt: u64) -> (f64, u64) {
 /// The damage `badrecord=share` does to conversation `id`'s record, if any.
 pub fn damage(id: &str, share: f64) -> Option<Damage> {
     let (u, h) = unit_of(id, 0xBAD);
-    (u < share).then(|| match h % 5 {
+    let kind = match h % 5 {
         0 => Damage::LoneSurrogate,
         1 => Damage::InvalidUtf8,
         2 => Damage::NumberForText,
         3 => Damage::HugeNumber,
         _ => Damage::NoId,
-    })
+    };
+    (u < share).then_some(kind)
 }
 
 /// Whether `gone=share` makes GET conversation answer 404 for `id`.
