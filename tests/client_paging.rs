@@ -975,3 +975,145 @@ async fn a_body_larger_than_its_limit_is_refused_with_a_clear_error() {
     assert_eq!(queries, 1);
     assert!(started.elapsed() < Duration::from_secs(20));
 }
+
+/// A stand-in for the details query with the real API's rule on which conversations an
+/// interval brings: those that overlap it and started on a UTC day it touches (daily indexes).
+async fn overlapping_api(convs: Vec<(String, i64, Option<i64>)>) -> String {
+    use axum::routing::post;
+    let convs = Arc::new(convs);
+    let app = axum::Router::new().route(
+        "/api/v2/analytics/conversations/details/query",
+        post(move |body: axum::body::Bytes| {
+            let convs = convs.clone();
+            async move {
+                let b: serde_json::Value = serde_json::from_slice(&body).unwrap();
+                let i = Interval::parse_api(b["interval"].as_str().unwrap()).unwrap();
+                let (a, z) = (i.start.timestamp_millis(), i.end.timestamp_millis());
+                let day = |ms: i64| ms.div_euclid(86_400_000);
+                let mut hits: Vec<&(String, i64, Option<i64>)> = convs
+                    .iter()
+                    .filter(|(_, s, e)| {
+                        day(*s) >= day(a)
+                            && day(*s) <= day(z - 1)
+                            && *s < z
+                            && e.is_none_or(|e| e > a)
+                    })
+                    .collect();
+                hits.sort_by_key(|c| c.1);
+                if b["order"] == "desc" {
+                    hits.reverse();
+                }
+                let size = b["paging"]["pageSize"].as_u64().unwrap() as usize;
+                let n = b["paging"]["pageNumber"].as_u64().unwrap() as usize;
+                let ms = |t: i64| {
+                    convoscope::genesys::model::format_time(
+                        chrono::TimeZone::timestamp_millis_opt(&chrono::Utc, t).unwrap(),
+                    )
+                };
+                let page: Vec<serde_json::Value> = hits
+                    .iter()
+                    .skip((n - 1) * size)
+                    .take(size)
+                    .map(|(id, s, e)| {
+                        let mut c =
+                            serde_json::json!({"conversationId": id, "conversationStart": ms(*s)});
+                        if let Some(e) = e {
+                            c["conversationEnd"] = ms(*e).into();
+                        }
+                        c
+                    })
+                    .collect();
+                let mut out = serde_json::json!({"totalHits": hits.len()});
+                if !page.is_empty() {
+                    out["conversations"] = page.into();
+                }
+                axum::Json(out)
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    url
+}
+
+/// Issue 11.9: with the API's overlap rule, a part brings conversations of the same UTC day that
+/// started before it and still went on: they belong to no part of the range (or to another),
+/// are delivered once or not at all, and the total counts only what belongs, so that progress
+/// ends at 100%.
+#[tokio::test]
+async fn overlapping_conversations_belong_to_the_part_they_start_in_and_progress_ends_at_100() {
+    let h = 3_600_000i64;
+    let d1 = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 10, 0, 0, 0)
+        .unwrap()
+        .timestamp_millis();
+    let mut convs: Vec<(String, i64, Option<i64>)> = vec![
+        // Before the range's start, on its first day, still going at its start: not ours.
+        ("before-ended-inside".into(), d1 + 10 * h, Some(d1 + 14 * h)),
+        ("before-live".into(), d1 + 12 * h, None),
+        // Ours, crossing midnights.
+        ("crosses-midnight".into(), d1 + 15 * h, Some(d1 + 25 * h)),
+        (
+            "crosses-again".into(),
+            d1 + 47 * h + h / 2,
+            Some(d1 + 48 * h + h / 2),
+        ),
+        ("live".into(), d1 + 60 * h, None),
+    ];
+    for k in 0..300i64 {
+        // Some minutes long, every 11 minutes over the three days.
+        let s = d1 + k * 11 * 60_000 + 7_000;
+        convs.push((format!("c{k:03}"), s, Some(s + (k % 7) * 600_000)));
+    }
+    let url = overlapping_api(convs.clone()).await;
+    let c = Arc::new(
+        convoscope::genesys::Client::new(convoscope::genesys::ClientConfig::new(
+            &url,
+            &url,
+            convoscope::genesys::Credentials::Token(convoscope::genesys::Secret::new("t")),
+        ))
+        .unwrap(),
+    );
+    let range = Interval::new(
+        chrono::TimeZone::timestamp_millis_opt(&chrono::Utc, d1 + 13 * h).unwrap(),
+        chrono::TimeZone::timestamp_millis_opt(&chrono::Utc, d1 + 72 * h).unwrap(),
+    );
+    let mut want: Vec<(i64, String)> = convs
+        .iter()
+        .filter(|(_, s, _)| {
+            range.contains(chrono::TimeZone::timestamp_millis_opt(&chrono::Utc, *s).unwrap())
+        })
+        .map(|(id, s, _)| (*s, id.clone()))
+        .collect();
+    want.sort();
+    for order in [Order::Asc, Order::Desc] {
+        let mut q = RangeQuery::new(range, Media::Any);
+        q.opts.order = order;
+        q.opts.page_size = 20;
+        let limits = Limits {
+            max_interval: Some(Span::days(1)),
+            max_results: 100_000,
+        };
+        let events = run_query(c.clone(), q, limits).await;
+        let mut expect: Vec<String> = want.iter().map(|(_, id)| id.clone()).collect();
+        if order == Order::Desc {
+            expect.reverse();
+        }
+        assert_eq!(ids(&events), expect, "{order:?}");
+        let n = expect.len() as u64;
+        assert!(
+            matches!(events.last(), Some(PageEvent::Done { loaded, .. }) if *loaded == n),
+            "{:?}",
+            events.last()
+        );
+        let last_progress = events
+            .iter()
+            .rev()
+            .find_map(|e| match e {
+                PageEvent::Progress { loaded, total, .. } => Some((*loaded, *total)),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(last_progress, (n, n), "{order:?}: progress ends at 100%");
+    }
+}

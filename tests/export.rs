@@ -545,3 +545,385 @@ async fn get_conversation_for_attributes_shares_the_limit_of_paging() {
         "pages and GET conversation together: {st:?}"
     );
 }
+
+fn faulty(n: usize, faults: &str) -> convoscope::sim::SimConfig {
+    let mut cfg = config(n);
+    cfg.faults = convoscope::sim::Faults::parse(faults).unwrap();
+    cfg
+}
+
+/// Requests the simulator answered whose path ends with `suffix` (and, with `prefix`, starts
+/// with it).
+fn answered(sim: &Sim, prefix: &str, suffix: &str) -> Vec<u16> {
+    sim.requests()
+        .into_iter()
+        .filter(|r| r.path.starts_with(prefix) && r.path.ends_with(suffix))
+        .map(|r| r.status)
+        .collect()
+}
+
+const GET_CONVERSATION: &str = "/api/v2/conversations/";
+
+/// Issue 12.2: a job whose results cursor never ends is read no further than its data: the
+/// reading stops, says so, and the export is whole.
+#[tokio::test]
+async fn a_job_whose_results_never_end_is_read_no_further() {
+    let sim = sim(faulty(300, "endless=1")).await;
+    let mut opts = ExportOptions::new(Scope::new(week(), Media::Any));
+    opts.attributes = true;
+    let (lines, outcome, reports) = export_reporting(client(&sim), &opts).await;
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    assert_eq!(lines, expected(&sim, Media::Any, true));
+    let results = answered(&sim, "/api/v2/analytics", "/results");
+    assert!(
+        (2..=5).contains(&results.len()),
+        "one page of data, a few empty ones: {results:?}"
+    );
+    assert!(
+        reports
+            .iter()
+            .any(|p| matches!(p, export::Progress::Note(n) if n.contains("stopped early"))),
+        "{reports:?}"
+    );
+    assert!(
+        answered(&sim, GET_CONVERSATION, "").is_empty(),
+        "all from the job"
+    );
+}
+
+/// Issue 12.2: GET conversation failing every time stops the export at the first failure that
+/// retries cannot fix, after a few requests (not one series of retries per conversation).
+#[tokio::test]
+async fn a_get_conversation_that_always_fails_stops_the_export_at_the_first_failure() {
+    let sim = sim(faulty(300, "get500=1")).await;
+    let url = sim.url();
+    let mut cfg = convoscope::genesys::ClientConfig::new(
+        &url,
+        &url,
+        convoscope::genesys::Credentials::ClientCredentials {
+            client_id: "demo".into(),
+            secret: convoscope::genesys::Secret::new("demo"),
+        },
+    );
+    cfg.retry = fast_retries();
+    cfg.retry.max_attempts = 3;
+    let client = std::sync::Arc::new(convoscope::genesys::Client::new(cfg).unwrap());
+    let mut opts = ExportOptions::new(Scope::new(week(), Media::Any));
+    opts.attributes = true;
+    opts.attributes_from = AttributeSource::Conversations;
+    opts.concurrency = 4;
+    let (lines, outcome, _) = export_reporting(client, &opts).await;
+    let e = outcome.error.expect("fails");
+    assert!(
+        matches!(e, convoscope::genesys::Error::Server { status: 500, .. }),
+        "{e:?}"
+    );
+    assert!(lines.is_empty() && outcome.written == 0);
+    let gets = answered(&sim, GET_CONVERSATION, "").len();
+    assert!(gets <= 4 * 3, "{gets} GET conversation requests");
+}
+
+/// Issue 12.4: records that cannot be decoded are written as the API sent them (made valid),
+/// each named on stderr; a record without an id cannot be written, and the export says how many
+/// are missing and fails.
+#[tokio::test]
+async fn records_that_cannot_be_decoded_are_written_as_the_api_sent_them() {
+    use convoscope::sim::breakage::{DAMAGED_FIELD, Damage, damage, damaged_record};
+    let share = 0.08;
+    let sim = sim(faulty(400, &format!("badrecord={share}"))).await;
+    for attributes in [false, true] {
+        let mut opts = ExportOptions::new(Scope::new(week(), Media::Any));
+        opts.attributes = attributes;
+        let mut buf = Vec::new();
+        let reports = std::sync::Mutex::new(Vec::new());
+        let outcome = {
+            let mut w = NdjsonWriter::new(&mut buf);
+            export::run(client(&sim), &opts, &mut w, &|p| {
+                reports.lock().unwrap().push(p)
+            })
+            .await
+        };
+        let text = String::from_utf8(buf).expect("what is written is UTF-8");
+        let got: Vec<&str> = text.lines().collect();
+        let ds = sim.dataset();
+        let mut want: Vec<String> = Vec::new();
+        let mut no_id = 0;
+        for (i, v) in
+            ds.matching(&week(), Media::Any)
+                .into_iter()
+                .zip(expected(&sim, Media::Any, attributes))
+        {
+            let id = v["conversationId"].as_str().unwrap().to_string();
+            let sent = serde_json::to_value(ds.analytics(i)).unwrap();
+            match damage(&id, share) {
+                None => want.push(v.to_string()),
+                Some(Damage::LoneSurrogate | Damage::InvalidUtf8) => {
+                    let mut v = v.clone();
+                    v[DAMAGED_FIELD] = "x\u{fffd}y".into();
+                    want.push(v.to_string());
+                }
+                Some(d @ (Damage::NumberForText | Damage::HugeNumber)) => {
+                    want.push(String::from_utf8(damaged_record(&sent, d)).unwrap());
+                }
+                Some(Damage::NoId) => no_id += 1,
+            }
+        }
+        assert!(no_id > 0);
+        assert_eq!(got.len(), want.len());
+        for (g, w) in got.iter().zip(&want) {
+            match serde_json::from_str::<Value>(w) {
+                // Parsed and compared: key order aside, the same.
+                Ok(wv) if !w.contains("1e999") => {
+                    assert_eq!(serde_json::from_str::<Value>(g).unwrap(), wv)
+                }
+                _ => assert_eq!(g, w, "written as it came"),
+            }
+        }
+        let error = outcome.error.expect("some are missing");
+        assert!(
+            error
+                .to_string()
+                .starts_with(&format!("{no_id} conversation(s) missing")),
+            "{error}"
+        );
+        assert_eq!(error.exit_code(), 4);
+        let notes: Vec<String> = reports
+            .into_inner()
+            .unwrap()
+            .into_iter()
+            .filter_map(|p| match p {
+                export::Progress::Note(n) => Some(n),
+                _ => None,
+            })
+            .collect();
+        for w in &want {
+            if w.contains("1e999") {
+                let id = w.split("\"conversationId\":\"").nth(1).unwrap();
+                let id = &id[..id.find('"').unwrap()];
+                assert!(
+                    notes.iter().any(|n| n.contains(id)),
+                    "{id} named: {notes:?}"
+                );
+            }
+        }
+    }
+}
+
+/// Issue 12.3: an export that lacks conversations the API counted exits non-zero, saying how
+/// many are missing and where.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_exits_non_zero_when_conversations_are_missing() {
+    let sim = sim(faulty(300, "empty=1")).await;
+    let out = run_binary(
+        &sim,
+        &[
+            "--from",
+            "2026-11-13T00:00:00Z",
+            "--to",
+            "2026-11-20T00:00:00Z",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(4));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("conversation(s) missing"), "{err}");
+    assert!(err.contains("came back empty"), "{err}");
+    let written = String::from_utf8(out.stdout).unwrap().lines().count();
+    assert!(
+        err.contains(&format!("holds the {written} conversations written")),
+        "{err}"
+    );
+}
+
+/// Issue 11.10: values of 1,024 characters or more in job results were cut by the job: those
+/// conversations are read again with GET conversation, and the export has the whole values.
+#[tokio::test]
+async fn attributes_the_job_cut_are_read_again_whole() {
+    let mut cfg = config(80);
+    cfg.hostile = true;
+    let sim = sim(cfg).await;
+    let mut opts = ExportOptions::new(Scope::new(week(), Media::Any));
+    opts.attributes = true;
+    let (lines, outcome, reports) = export_reporting(client(&sim), &opts).await;
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    assert_eq!(lines, expected(&sim, Media::Any, true));
+    let cut = outcome.attributes.cut;
+    assert!(cut > 0, "{:?}", outcome.attributes);
+    assert_eq!(answered(&sim, GET_CONVERSATION, "").len() as u64, cut);
+    assert!(
+        reports
+            .iter()
+            .any(|p| matches!(p, export::Progress::Note(n) if n.contains("1024 characters"))),
+        "{reports:?}"
+    );
+}
+
+/// Issue 11.10: GET conversation answering 404 (older than the conversations API keeps) is
+/// written as such: no `attributes`, a marker, counted and named.
+#[tokio::test]
+async fn conversations_gone_from_get_conversation_are_written_as_such_and_counted() {
+    let share = 0.2;
+    let sim = sim(faulty(150, &format!("gone={share}"))).await;
+    let mut opts = ExportOptions::new(Scope::new(week(), Media::Any));
+    opts.attributes = true;
+    opts.attributes_from = AttributeSource::Conversations;
+    let (lines, outcome, reports) = export_reporting(client(&sim), &opts).await;
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    let mut gone = 0;
+    for (got, mut want) in lines.iter().zip(expected(&sim, Media::Any, true)) {
+        let id = want["conversationId"].as_str().unwrap().to_string();
+        if convoscope::sim::breakage::is_gone(&id, share) {
+            gone += 1;
+            for p in want["participants"].as_array_mut().unwrap() {
+                p.as_object_mut().unwrap().remove("attributes");
+            }
+            want[export::ATTRIBUTES_MARKER] = "notFound".into();
+        }
+        assert_eq!(got, &want);
+    }
+    assert_eq!(lines.len(), 150);
+    assert!(gone > 10);
+    assert_eq!(outcome.attributes.not_found, gone);
+    let named = reports
+        .iter()
+        .filter(|p| matches!(p, export::Progress::Note(n) if n.contains("cannot be read")))
+        .count();
+    assert_eq!(
+        named, 6,
+        "the first five by name, then one line: {reports:?}"
+    );
+    let summary = export::attributes_summary(&outcome).unwrap();
+    assert!(
+        summary.contains(&format!("{gone} conversation(s)")),
+        "{summary}"
+    );
+}
+
+/// Issue 11.10: a job results page that fails is asked again from its cursor, and nothing the
+/// job gave is dropped.
+#[tokio::test]
+async fn a_failed_results_page_is_asked_again_from_its_cursor() {
+    let sim = sim(faulty(300, "flakyresults=1")).await;
+    let url = sim.url();
+    let mut cfg = convoscope::genesys::ClientConfig::new(
+        &url,
+        &url,
+        convoscope::genesys::Credentials::ClientCredentials {
+            client_id: "demo".into(),
+            secret: convoscope::genesys::Secret::new("demo"),
+        },
+    );
+    cfg.retry = fast_retries();
+    // No retries in the client: the fetcher itself asks again.
+    cfg.retry.max_attempts = 1;
+    let client = std::sync::Arc::new(convoscope::genesys::Client::new(cfg).unwrap());
+    let mut opts = ExportOptions::new(Scope::new(week(), Media::Any));
+    opts.attributes = true;
+    let (lines, outcome, _) = export_reporting(client, &opts).await;
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    assert_eq!(lines, expected(&sim, Media::Any, true));
+    assert_eq!(answered(&sim, "/api/v2/analytics", "/results"), [500, 200]);
+    assert!(
+        answered(&sim, GET_CONVERSATION, "").is_empty(),
+        "all from the job"
+    );
+}
+
+/// Issue 11.10: conversations the data lake does not hold yet (ended after its availability
+/// date) come from GET conversation at once; a range the lake holds nothing of asks for no job.
+#[tokio::test]
+async fn conversations_the_lake_lacks_go_straight_to_get_conversation() {
+    let now = chrono::Utc::now();
+    let mut cfg = config(400);
+    cfg.until = now;
+    cfg.days = 1;
+    cfg.data_lag = 3 * 3600;
+    let sim = sim(cfg).await;
+    let ds = sim.dataset();
+    let want_of = |range: &Interval| -> Vec<Value> {
+        ds.matching(range, Media::Any)
+            .into_iter()
+            .map(|i| {
+                let mut c = ds.analytics_with_attributes(i, chrono::Utc::now());
+                for p in &mut c.participants {
+                    p.attributes = Some(p.attributes.take().unwrap_or_default());
+                }
+                serde_json::to_value(c).unwrap()
+            })
+            .collect()
+    };
+    // The last two hours: nothing of it is in the lake.
+    let recent = Interval::new(now - Span::hours(2), now);
+    let mut opts = ExportOptions::new(Scope::new(recent, Media::Any));
+    opts.attributes = true;
+    let (lines, outcome, reports) = export_reporting(client(&sim), &opts).await;
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    assert_eq!(lines, want_of(&recent));
+    assert!(!lines.is_empty());
+    assert_eq!(
+        sim.stats().jobs_created,
+        0,
+        "no job for what the lake lacks"
+    );
+    assert!(
+        reports.iter().any(
+            |p| matches!(p, export::Progress::Note(n) if n.contains("holds nothing of this range"))
+        ),
+        "{reports:?}"
+    );
+    // The last ten hours: a job for the older part, GET conversation for the rest.
+    let range = Interval::new(now - Span::hours(10), now);
+    let mut opts = ExportOptions::new(Scope::new(range, Media::Any));
+    opts.attributes = true;
+    let before = chrono::Utc::now() - Span::hours(3);
+    let gets_before = answered(&sim, GET_CONVERSATION, "").len();
+    let (lines, outcome, _) = export_reporting(client(&sim), &opts).await;
+    let after = chrono::Utc::now() - Span::hours(3);
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    assert_eq!(lines, want_of(&range));
+    assert_eq!(sim.stats().jobs_created, 1);
+    let gets = (answered(&sim, GET_CONVERSATION, "").len() - gets_before) as u64;
+    let ended_after = |t: chrono::DateTime<chrono::Utc>| {
+        lines
+            .iter()
+            .filter(|l| {
+                l["conversationEnd"]
+                    .as_str()
+                    .and_then(convoscope::genesys::model::parse_time)
+                    .is_none_or(|e| e >= t)
+            })
+            .count() as u64
+    };
+    assert!(
+        (ended_after(after)..=ended_after(before)).contains(&gets),
+        "{gets} GETs for {} conversations not yet in the lake",
+        ended_after(before)
+    );
+    assert_eq!(outcome.attributes.from_get, gets);
+    assert_eq!(outcome.attributes.from_job, lines.len() as u64 - gets);
+}
+
+/// Issue 12.1: GET conversation for attributes runs `concurrency` at once (it ran about one at
+/// a time, the others' slots held by page fetches nobody polled).
+#[tokio::test]
+async fn get_conversation_for_attributes_runs_concurrency_at_once() {
+    let mut cfg = config(400);
+    cfg.latency_ms = 20;
+    let sim = sim(cfg).await;
+    let mut opts = ExportOptions::new(Scope::new(week(), Media::Any));
+    opts.attributes = true;
+    opts.attributes_from = AttributeSource::Conversations;
+    opts.concurrency = 4;
+    opts.page_size = 20;
+    let (lines, outcome, _) = export_reporting(client(&sim), &opts).await;
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    assert_eq!(lines.len(), 400);
+    let most = sim
+        .requests()
+        .iter()
+        .filter(|r| r.path.starts_with(GET_CONVERSATION))
+        .map(|r| r.in_flight)
+        .max();
+    assert_eq!(most, Some(4));
+    assert!(sim.stats().peak_in_flight <= 4);
+}

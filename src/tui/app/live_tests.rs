@@ -698,6 +698,46 @@ fn s_on_a_partly_loaded_range_loads_it_again_in_the_new_order() {
     assert_eq!(s.list.order, Order::Asc);
 }
 
+/// Issue 12.3: a load that lacks conversations the API counted says so in the failed state,
+/// keeping what it has; a record that could not be decoded is named in the status line.
+#[test]
+fn an_incomplete_load_says_how_many_are_missing_and_keeps_the_rows() {
+    let mut s = state();
+    key(&mut s, KeyCode::Enter);
+    update(&mut s, page(1, 300, vec![conv("c1", 10, "Jane", "Bob")]));
+    update(
+        &mut s,
+        Event::Page(PageEvent::Warning {
+            query_id: 1,
+            message: "conversation c9 could not be decoded (invalid type): kept as the API sent it"
+                .into(),
+        }),
+    );
+    assert!(s.message.as_deref().unwrap().contains("conversation c9"));
+    update(
+        &mut s,
+        Event::Page(PageEvent::Failed {
+            query_id: 1,
+            error: Error::Incomplete {
+                missing: Some(100),
+                detail: "page 2 of 2026-11-13T00:00:00.000Z/2026-11-20T00:00:00.000Z came back \
+                         empty (5 times)"
+                    .into(),
+            },
+            loaded: 1,
+            resume: None,
+        }),
+    );
+    let (text, bad) = ui::status::load_text(&s);
+    assert!(bad, "{text}");
+    assert!(
+        text.contains("100 conversation(s) missing") && text.contains("page 2 of"),
+        "{text}"
+    );
+    assert!(text.contains("1 rows kept"), "{text}");
+    assert_eq!(s.list.rows.len(), 1);
+}
+
 #[test]
 fn r_resumes_a_failed_load_from_the_page_that_failed() {
     let mut s = state();
