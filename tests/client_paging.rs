@@ -522,16 +522,7 @@ async fn retry_after_is_honoured_then_a_clear_error() {
 
 /// A client that does not retry: the first error ends the query.
 fn client_without_retries(sim: &convoscope::sim::Sim) -> Arc<convoscope::genesys::Client> {
-    let url = sim.url();
-    let mut cfg = convoscope::genesys::ClientConfig::new(
-        &url,
-        &url,
-        convoscope::genesys::Credentials::ClientCredentials {
-            client_id: "demo".into(),
-            secret: convoscope::genesys::Secret::new("demo"),
-        },
-    );
-    cfg.retry = fast_retries();
+    let mut cfg = client_config(sim);
     cfg.retry.max_attempts = 1;
     Arc::new(convoscope::genesys::Client::new(cfg).unwrap())
 }
@@ -937,16 +928,7 @@ async fn one_record_that_cannot_be_decoded_costs_only_itself() {
 #[tokio::test]
 async fn a_body_larger_than_its_limit_is_refused_with_a_clear_error() {
     let sim = sim(faulty(100, "huge=1")).await;
-    let url = sim.url();
-    let mut cfg = convoscope::genesys::ClientConfig::new(
-        &url,
-        &url,
-        convoscope::genesys::Credentials::ClientCredentials {
-            client_id: "demo".into(),
-            secret: convoscope::genesys::Secret::new("demo"),
-        },
-    );
-    cfg.retry = fast_retries();
+    let mut cfg = client_config(&sim);
     cfg.max_body.query = 1 << 20;
     let c = convoscope::genesys::Client::new(cfg).unwrap();
     let q = DetailsQuery {

@@ -596,16 +596,7 @@ async fn a_job_whose_results_never_end_is_read_no_further() {
 #[tokio::test]
 async fn a_get_conversation_that_always_fails_stops_the_export_at_the_first_failure() {
     let sim = sim(faulty(300, "get500=1")).await;
-    let url = sim.url();
-    let mut cfg = convoscope::genesys::ClientConfig::new(
-        &url,
-        &url,
-        convoscope::genesys::Credentials::ClientCredentials {
-            client_id: "demo".into(),
-            secret: convoscope::genesys::Secret::new("demo"),
-        },
-    );
-    cfg.retry = fast_retries();
+    let mut cfg = client_config(&sim);
     cfg.retry.max_attempts = 3;
     let client = std::sync::Arc::new(convoscope::genesys::Client::new(cfg).unwrap());
     let mut opts = ExportOptions::new(Scope::new(week(), Media::Any));
@@ -804,16 +795,7 @@ async fn conversations_gone_from_get_conversation_are_written_as_such_and_counte
 #[tokio::test]
 async fn a_failed_results_page_is_asked_again_from_its_cursor() {
     let sim = sim(faulty(300, "flakyresults=1")).await;
-    let url = sim.url();
-    let mut cfg = convoscope::genesys::ClientConfig::new(
-        &url,
-        &url,
-        convoscope::genesys::Credentials::ClientCredentials {
-            client_id: "demo".into(),
-            secret: convoscope::genesys::Secret::new("demo"),
-        },
-    );
-    cfg.retry = fast_retries();
+    let mut cfg = client_config(&sim);
     // No retries in the client: the fetcher itself asks again.
     cfg.retry.max_attempts = 1;
     let client = std::sync::Arc::new(convoscope::genesys::Client::new(cfg).unwrap());

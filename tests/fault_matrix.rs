@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use chrono::Duration as Span;
 use convoscope::export::{self, ExportOptions, NdjsonWriter};
+use convoscope::genesys::Client;
 use convoscope::genesys::Scope;
 use convoscope::genesys::query::{Interval, Media};
-use convoscope::genesys::{Client, ClientConfig, Credentials, Secret};
 use convoscope::sim::{Faults, Sim};
 
 use common::*;
@@ -19,16 +19,7 @@ fn week() -> Interval {
 }
 
 fn patient_client(sim: &Sim) -> Client {
-    let url = sim.url();
-    let mut cfg = ClientConfig::new(
-        &url,
-        &url,
-        Credentials::ClientCredentials {
-            client_id: "demo".into(),
-            secret: Secret::new("demo"),
-        },
-    );
-    cfg.retry = fast_retries();
+    let mut cfg = client_config(sim);
     // Stalled answers must fail fast in tests.
     cfg.timeout = Duration::from_millis(700);
     Client::new(cfg).unwrap()
@@ -181,24 +172,9 @@ async fn the_server_goes_away_and_comes_back() {
 
 /// A client whose retries wait at most `retry_after` after a 429, whatever the answer asks.
 fn client_waiting(sim: &Sim, retry_after: Duration) -> Client {
-    let mut c = patient_client_config(sim);
+    let mut c = client_config(sim);
     c.retry.max_retry_after = retry_after;
     Client::new(c).unwrap()
-}
-
-fn patient_client_config(sim: &Sim) -> ClientConfig {
-    let url = sim.url();
-    let mut cfg = ClientConfig::new(
-        &url,
-        &url,
-        Credentials::ClientCredentials {
-            client_id: "demo".into(),
-            secret: Secret::new("demo"),
-        },
-    );
-    cfg.retry = fast_retries();
-    cfg.timeout = Duration::from_secs(5);
-    cfg
 }
 
 /// An export with attributes from GET conversation (asked for, or because jobs are refused),

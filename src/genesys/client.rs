@@ -479,15 +479,14 @@ impl Client {
         let what = format!("page {} of the conversation query", q.page_number);
         let text = self
             .call(
-                Call {
-                    method: Method::POST,
-                    path: "/api/v2/analytics/conversations/details/query".to_string(),
-                    query: vec![],
-                    body: Some(&body),
-                    what: what.clone(),
-                    needed: Some(PERM_ANALYTICS),
-                    max_body: self.cfg.max_body.query,
-                },
+                Call::new(
+                    Method::POST,
+                    "/api/v2/analytics/conversations/details/query",
+                    what.clone(),
+                    Some(PERM_ANALYTICS),
+                    self.cfg.max_body.query,
+                )
+                .body(&body),
                 opts,
             )
             .await?;
@@ -498,15 +497,13 @@ impl Client {
     /// name, so that nobody mistakes one org for another.
     pub async fn organization(&self, opts: CallOpts<'_>) -> Result<Organization> {
         self.call_decoded(
-            Call {
-                method: Method::GET,
-                path: "/api/v2/organizations/me".to_string(),
-                query: vec![],
-                body: None,
-                what: "the organization".to_string(),
-                needed: None,
-                max_body: self.cfg.max_body.other,
-            },
+            Call::new(
+                Method::GET,
+                "/api/v2/organizations/me",
+                "the organization",
+                None,
+                self.cfg.max_body.other,
+            ),
             opts,
         )
         .await
@@ -565,15 +562,14 @@ impl Client {
     ) -> Result<JobCreated> {
         let body = scope.job_body(order);
         self.call_decoded(
-            Call {
-                method: Method::POST,
-                path: "/api/v2/analytics/conversations/details/jobs".to_string(),
-                query: vec![],
-                body: Some(&body),
-                what: "the async details job".to_string(),
-                needed: Some(PERM_ANALYTICS),
-                max_body: self.cfg.max_body.other,
-            },
+            Call::new(
+                Method::POST,
+                "/api/v2/analytics/conversations/details/jobs",
+                "the async details job",
+                Some(PERM_ANALYTICS),
+                self.cfg.max_body.other,
+            )
+            .body(&body),
             opts,
         )
         .await
@@ -582,15 +578,13 @@ impl Client {
     pub async fn job_status(&self, job_id: &str, opts: CallOpts<'_>) -> Result<JobStatus> {
         let id = checked_id(job_id)?;
         self.call_decoded(
-            Call {
-                method: Method::GET,
-                path: format!("/api/v2/analytics/conversations/details/jobs/{id}"),
-                query: vec![],
-                body: None,
-                what: format!("async job {id}"),
-                needed: Some(PERM_ANALYTICS),
-                max_body: self.cfg.max_body.other,
-            },
+            Call::new(
+                Method::GET,
+                format!("/api/v2/analytics/conversations/details/jobs/{id}"),
+                format!("async job {id}"),
+                Some(PERM_ANALYTICS),
+                self.cfg.max_body.other,
+            ),
             opts,
         )
         .await
@@ -612,15 +606,14 @@ impl Client {
         let what = format!("the results of async job {id}");
         let text = self
             .call(
-                Call {
-                    method: Method::GET,
-                    path: format!("/api/v2/analytics/conversations/details/jobs/{id}/results"),
-                    query: q,
-                    body: None,
-                    what: what.clone(),
-                    needed: Some(PERM_ANALYTICS),
-                    max_body: self.cfg.max_body.job_results,
-                },
+                Call::new(
+                    Method::GET,
+                    format!("/api/v2/analytics/conversations/details/jobs/{id}/results"),
+                    what.clone(),
+                    Some(PERM_ANALYTICS),
+                    self.cfg.max_body.job_results,
+                )
+                .query(q),
                 opts,
             )
             .await?;
@@ -631,15 +624,13 @@ impl Client {
     pub async fn delete_job(&self, job_id: &str, opts: CallOpts<'_>) -> Result<()> {
         let id = checked_id(job_id)?;
         self.call(
-            Call {
-                method: Method::DELETE,
-                path: format!("/api/v2/analytics/conversations/details/jobs/{id}"),
-                query: vec![],
-                body: None,
-                what: format!("async job {id}"),
-                needed: Some(PERM_ANALYTICS),
-                max_body: self.cfg.max_body.other,
-            },
+            Call::new(
+                Method::DELETE,
+                format!("/api/v2/analytics/conversations/details/jobs/{id}"),
+                format!("async job {id}"),
+                Some(PERM_ANALYTICS),
+                self.cfg.max_body.other,
+            ),
             opts,
         )
         .await?;
@@ -649,15 +640,13 @@ impl Client {
     /// Up to when the analytics data lake (and so async jobs) has data.
     pub async fn availability(&self, opts: CallOpts<'_>) -> Result<DataAvailability> {
         self.call_decoded(
-            Call {
-                method: Method::GET,
-                path: "/api/v2/analytics/conversations/details/jobs/availability".to_string(),
-                query: vec![],
-                body: None,
-                what: "the data availability date".to_string(),
-                needed: Some(PERM_ANALYTICS),
-                max_body: self.cfg.max_body.other,
-            },
+            Call::new(
+                Method::GET,
+                "/api/v2/analytics/conversations/details/jobs/availability",
+                "the data availability date",
+                Some(PERM_ANALYTICS),
+                self.cfg.max_body.other,
+            ),
             opts,
         )
         .await
@@ -740,6 +729,37 @@ struct Call<'a> {
     max_body: u64,
 }
 
+impl<'a> Call<'a> {
+    fn new(
+        method: Method,
+        path: impl Into<String>,
+        what: impl Into<String>,
+        needed: Option<&'static str>,
+        max_body: u64,
+    ) -> Self {
+        Call {
+            method,
+            path: path.into(),
+            query: Vec::new(),
+            body: None,
+            what: what.into(),
+            needed,
+            max_body,
+        }
+    }
+
+    fn query(self, query: Vec<(&'static str, String)>) -> Self {
+        Call { query, ..self }
+    }
+
+    fn body(self, body: &'a Value) -> Self {
+        Call {
+            body: Some(body),
+            ..self
+        }
+    }
+}
+
 enum BodyError {
     Network(reqwest::Error),
     TooLarge,
@@ -798,15 +818,13 @@ fn outline(text: &str, what: &str) -> Result<Page> {
 
 /// `GET /api/v2/conversations/{id}` (the id already checked).
 fn conversation_call<'a>(id: &str, cfg: &ClientConfig) -> Call<'a> {
-    Call {
-        method: Method::GET,
-        path: format!("/api/v2/conversations/{id}"),
-        query: vec![],
-        body: None,
-        what: format!("conversation {id}"),
-        needed: Some(PERM_CONVERSATION),
-        max_body: cfg.max_body.conversation,
-    }
+    Call::new(
+        Method::GET,
+        format!("/api/v2/conversations/{id}"),
+        format!("conversation {id}"),
+        Some(PERM_CONVERSATION),
+        cfg.max_body.conversation,
+    )
 }
 
 /// Ids go into URL paths: only the characters ids are made of, so nothing can escape the path.
