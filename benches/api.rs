@@ -6,12 +6,13 @@ use std::io::Write;
 use std::sync::{Arc, LazyLock};
 
 use convoscope::export::{self, ConversationWriter, CsvWriter, ExportOptions, NdjsonWriter};
-use convoscope::genesys::client::quiet;
+use convoscope::genesys::client::CallOpts;
 use convoscope::genesys::model::AnalyticsConversation;
 use convoscope::genesys::model::QueryResponse;
 use convoscope::genesys::query::{DetailsQuery, Interval, Media, Order};
-use convoscope::genesys::{Client, ClientConfig, Credentials, Secret};
-use convoscope::paging::{PageEvent, RangeQuery, spawn_query};
+use convoscope::genesys::records;
+use convoscope::genesys::{Client, ClientConfig, Credentials, Scope, Secret};
+use convoscope::paging::{PageEvent, QueryOptions, spawn_query};
 use convoscope::sim::{Dataset, Sim, SimConfig};
 use convoscope::timespec::Zone;
 use convoscope::tui::app::{Event, Init, State, update};
@@ -79,9 +80,25 @@ fn page_json() -> Vec<u8> {
     .unwrap()
 }
 
-/// 1. Decoding a page of 100 conversations (throughput in bytes and in conversations).
+/// Benchmark 1: decoding a page of 100 conversations as the client does, in bytes and
+/// conversations a second: made valid, checked whole, then record by record.
 #[divan::bench]
 fn decode_page_of_100(bencher: Bencher) {
+    let bytes = page_json();
+    bencher
+        .counter(BytesCount::of_slice(&bytes))
+        .counter(ItemsCount::new(100usize))
+        .bench(|| {
+            let text = records::made_valid(divan::black_box(&bytes).clone());
+            records::check_json(&text).unwrap();
+            records::page(&text).unwrap()
+        });
+}
+
+/// 1b. The same page decoded in one piece, as the client did before decoding record by
+/// record (for comparison).
+#[divan::bench]
+fn decode_page_of_100_whole(bencher: Bencher) {
     let bytes = page_json();
     bencher
         .counter(BytesCount::of_slice(&bytes))
@@ -121,7 +138,8 @@ fn first_page_after_submit(bencher: Bencher) {
             let cancel = CancellationToken::new();
             spawn_query(
                 client.clone(),
-                RangeQuery::new(week(), Media::Webmessaging),
+                Scope::new(week(), Media::Webmessaging),
+                QueryOptions::default(),
                 1,
                 tx,
                 cancel.clone(),
@@ -141,7 +159,7 @@ fn first_page_after_submit(bencher: Bencher) {
 
 fn export_bench(bencher: Bencher, attributes: bool) {
     let client = client();
-    let mut opts = ExportOptions::new(week(), Media::Any);
+    let mut opts = ExportOptions::new(Scope::new(week(), Media::Any));
     opts.attributes = attributes;
     bencher.counter(ItemsCount::new(CONVERSATIONS)).bench(|| {
         let mut w = NdjsonWriter::new(std::io::sink());
@@ -251,14 +269,15 @@ fn client_of(sim: &Sim) -> Arc<Client> {
 
 fn web_page(client: &Client, interval: Interval) {
     let q = DetailsQuery {
-        interval,
-        media: Media::Webmessaging,
+        scope: Scope::new(interval, Media::Webmessaging),
         order: Order::Desc,
         page_size: 100,
         page_number: 1,
     };
-    let page = RT.block_on(client.query_page(&q, &quiet)).unwrap();
-    assert_eq!(page.conversations.map_or(0, |c| c.len()), 100);
+    let page = RT
+        .block_on(client.query_page(&q, CallOpts::default()))
+        .unwrap();
+    assert_eq!(page.conversations().count(), 100);
 }
 
 /// 7. A page of 100 web messaging conversations from a 1,000,000-conversation simulator, cold.

@@ -43,12 +43,11 @@ fn drive(s: &mut State, ds: &Dataset, ev: Event) {
             match fx {
                 Effect::Query {
                     query_id,
-                    interval,
-                    media,
+                    scope,
                     order,
                     ..
                 } => {
-                    let mut ids = ds.matching(&interval, media);
+                    let mut ids = ds.matching(&scope.interval, scope.media);
                     if order == Order::Desc {
                         ids.reverse();
                     }

@@ -1,5 +1,6 @@
 //! convoscope: browse Genesys Cloud conversations and their participants' attributes.
 
+pub mod attributes;
 pub mod cli;
 pub mod config;
 pub mod connect;

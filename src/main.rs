@@ -271,7 +271,7 @@ async fn export_cmd(settings: &Settings, args: ExportArgs) -> u8 {
     let connected = tokio::select! {
         c = connect_with(&settings.connection) => c,
         () = signals.stop.cancelled() => {
-            let done = Finished { delivered: Delivered::default(), error: Some(Error::Interrupted) };
+            let done = Finished { delivered: Delivered::default(), attributes: None, error: Some(Error::Interrupted) };
             return finish_export(dest, done, &signals, false);
         }
     };
@@ -284,7 +284,10 @@ async fn export_cmd(settings: &Settings, args: ExportArgs) -> u8 {
             return fail(&e, e.exit_code() as u8);
         }
     };
-    let mut opts = ExportOptions::new(interval, settings.export_media());
+    let mut opts = ExportOptions::new(convoscope::genesys::Scope::new(
+        interval,
+        settings.export_media(),
+    ));
     opts.format = args.format;
     opts.attributes = args.attributes;
     opts.attributes_from = args.attributes_from;
@@ -332,17 +335,22 @@ async fn export_cmd(settings: &Settings, args: ExportArgs) -> u8 {
                         conversations: outcome.written,
                         ..Delivered::default()
                     }),
+                    attributes: export::attributes_summary(&outcome),
                     error: outcome.error,
                 }
             }
             Err(e) => Finished {
                 delivered: Delivered::default(),
+                attributes: None,
                 error: Some(Error::Config(format!("cannot write the output: {e}"))),
             },
         }
     };
     if tty {
         say("\r\x1b[2K");
+    }
+    if let Some(line) = &done.attributes {
+        eprintln!("convoscope: {line}");
     }
     if let Some(sim) = sim {
         sim.stop().await;
@@ -353,6 +361,8 @@ async fn export_cmd(settings: &Settings, args: ExportArgs) -> u8 {
 /// How an export ended, as far as its output is concerned.
 struct Finished {
     delivered: Delivered,
+    /// What to say about attributes that could not be read.
+    attributes: Option<String>,
     error: Option<Error>,
 }
 

@@ -6,7 +6,9 @@ mod common;
 use std::time::Duration;
 
 use chrono::Duration as Span;
+use convoscope::genesys::Scope;
 use convoscope::genesys::client::CALL_LOG_SIZE;
+use convoscope::genesys::client::CallOpts;
 use convoscope::genesys::query::{DetailsQuery, Interval, Media, Order};
 use convoscope::genesys::{Client, ClientConfig, Credentials, Error, Secret};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -19,8 +21,7 @@ fn week() -> Interval {
 
 fn page_query() -> DetailsQuery {
     DetailsQuery {
-        interval: week(),
-        media: Media::Any,
+        scope: Scope::new(week(), Media::Any),
         order: Order::Desc,
         page_size: 10,
         page_number: 1,
@@ -35,7 +36,9 @@ async fn every_call_is_in_the_call_log_with_its_status_latency_and_correlation_i
     let c = client(&sim);
     let mut changes = c.call_log_changes();
     assert!(c.call_log().is_empty());
-    c.query_page(&page_query(), &|_| {}).await.unwrap();
+    c.query_page(&page_query(), CallOpts::default())
+        .await
+        .unwrap();
     // The token, then the page.
     changes.changed().await.unwrap();
     let log = c.call_log();
@@ -56,7 +59,10 @@ async fn every_call_is_in_the_call_log_with_its_status_latency_and_correlation_i
     assert!(log[1].latency < Duration::from_secs(10));
 
     // A failure: its correlation id is the error's contextId.
-    let e = c.conversation(UNKNOWN).await.unwrap_err();
+    let e = c
+        .conversation(UNKNOWN, CallOpts::default())
+        .await
+        .unwrap_err();
     changes.changed().await.unwrap();
     let last = c.call_log().pop().unwrap();
     assert_eq!(last.path, format!("/api/v2/conversations/{UNKNOWN}"));
@@ -74,7 +80,7 @@ async fn the_call_log_keeps_the_last_calls_only() {
     let sim = sim(config(10)).await;
     let c = client(&sim);
     for _ in 0..CALL_LOG_SIZE + 20 {
-        let _ = c.conversation(UNKNOWN).await;
+        let _ = c.conversation(UNKNOWN, CallOpts::default()).await;
     }
     let log = c.call_log();
     assert_eq!(log.len(), CALL_LOG_SIZE);
@@ -96,7 +102,10 @@ async fn retries_and_network_failures_are_in_the_call_log() {
     ccfg.retry = fast_retries();
     ccfg.retry.max_attempts = 3;
     let c = Client::new(ccfg).unwrap();
-    let e = c.query_page(&page_query(), &|_| {}).await.unwrap_err();
+    let e = c
+        .query_page(&page_query(), CallOpts::default())
+        .await
+        .unwrap_err();
     assert!(matches!(e, Error::Server { status: 503, .. }), "{e:?}");
     let log = c.call_log();
     assert_eq!(log.len(), 3, "each attempt is a call");
@@ -187,19 +196,26 @@ async fn errors_keep_the_correlation_id_of_the_answer_when_the_body_has_none() {
     cfg.retry.max_attempts = 2;
     let c = Client::new(cfg).unwrap();
     // 401 twice (the token is renewed once in between): an Auth error.
-    let e = c.organization().await.unwrap_err();
+    let e = c.organization(CallOpts::default()).await.unwrap_err();
     assert!(matches!(e, Error::Auth { .. }), "{e:?}");
     assert_eq!(e.context_id(), Some("cid-401"));
     assert!(e.to_string().contains("[contextId cid-401]"), "{e}");
     // A body that does not parse: a Decode error.
-    let e = c.conversation_json(UNKNOWN).await.unwrap_err();
+    let e = c
+        .conversation(UNKNOWN, CallOpts::default())
+        .await
+        .unwrap_err();
     assert!(matches!(e, Error::Decode { .. }), "{e:?}");
     assert_eq!(e.context_id(), Some("cid-garbage"));
     assert!(e.to_string().contains("[contextId cid-garbage]"), "{e}");
     // A token obtained elsewhere that is refused.
     let mut cfg = ClientConfig::new(&url, &url, Credentials::Token(Secret::new("old")));
     cfg.retry = fast_retries();
-    let e = Client::new(cfg).unwrap().organization().await.unwrap_err();
+    let e = Client::new(cfg)
+        .unwrap()
+        .organization(CallOpts::default())
+        .await
+        .unwrap_err();
     assert!(matches!(e, Error::Auth { .. }), "{e:?}");
     assert_eq!(e.context_id(), Some("cid-401"));
 }
@@ -232,7 +248,10 @@ async fn tls_to_a_server_without_tls_says_what_to_check() {
 #[tokio::test]
 async fn the_organization_says_it_is_the_simulator() {
     let sim = sim(config(10)).await;
-    let org = client(&sim).organization().await.unwrap();
+    let org = client(&sim)
+        .organization(CallOpts::default())
+        .await
+        .unwrap();
     assert_eq!(org.name, convoscope::sim::ORG_NAME);
     assert!(org.name.contains("simulator"));
     assert_eq!(org.id.len(), 36);

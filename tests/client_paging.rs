@@ -7,9 +7,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Duration as Span;
-use convoscope::genesys::Error;
+use convoscope::genesys::client::CallOpts;
 use convoscope::genesys::query::{DetailsQuery, Interval, Media, Order};
-use convoscope::paging::{Limits, PageEvent, RangeQuery, spawn_query, spawn_query_with};
+use convoscope::genesys::{Error, Scope};
+use convoscope::paging::{Limits, PageEvent, QueryOptions, spawn_query};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -19,6 +20,22 @@ fn week() -> Interval {
     Interval::new(until() - Span::days(7), until())
 }
 
+/// A query as the tests write it: what to load, and how.
+#[derive(Clone)]
+struct RangeQuery {
+    scope: Scope,
+    opts: QueryOptions,
+}
+
+impl RangeQuery {
+    fn new(interval: Interval, media: Media) -> Self {
+        RangeQuery {
+            scope: Scope::new(interval, media),
+            opts: QueryOptions::default(),
+        }
+    }
+}
+
 /// Runs a query to its end and returns every event.
 async fn run_query(
     client: Arc<convoscope::genesys::Client>,
@@ -26,7 +43,8 @@ async fn run_query(
     limits: Limits,
 ) -> Vec<PageEvent> {
     let (tx, mut rx) = mpsc::channel::<PageEvent>(16);
-    spawn_query_with(client, q, limits, 9, tx, CancellationToken::new());
+    let opts = QueryOptions { limits, ..q.opts };
+    spawn_query(client, q.scope, opts, 9, tx, CancellationToken::new());
     let mut events = Vec::new();
     while let Some(ev) = rx.recv().await {
         events.push(ev);
@@ -107,12 +125,12 @@ async fn long_ranges_are_split_with_nothing_lost_or_repeated_at_the_seams() {
     // One-day parts and at most 120 results a part: the 7-day range becomes many parts, some
     // halved again; the result must equal one unsplit query.
     let limits = Limits {
-        max_interval: Span::days(1),
+        max_interval: Some(Span::days(1)),
         max_results: 120,
     };
     for order in [Order::Asc, Order::Desc] {
         let mut q = RangeQuery::new(week(), Media::Any);
-        q.order = order;
+        q.opts.order = order;
         let events = run_query(client(&sim), q, limits).await;
         assert_eq!(
             ids(&events),
@@ -134,8 +152,8 @@ async fn long_ranges_are_split_with_nothing_lost_or_repeated_at_the_seams() {
                 _ => None,
             })
             .collect();
-        assert!(totals.windows(2).all(|w| w[0] <= w[1]), "{totals:?}");
-        assert_eq!(totals.last(), Some(&2000));
+        // It ends at what was delivered: progress ends at 100%.
+        assert_eq!(totals.last(), Some(&2000), "{totals:?}");
     }
 }
 
@@ -143,12 +161,12 @@ async fn long_ranges_are_split_with_nothing_lost_or_repeated_at_the_seams() {
 async fn the_first_page_of_a_split_range_comes_before_the_other_parts_are_counted() {
     let sim = sim(config(2000)).await;
     let limits = Limits {
-        max_interval: Span::days(1),
+        max_interval: Some(Span::days(1)),
         max_results: 100_000,
     };
     // One request at a time: what is asked first shows in the order of the events.
     let mut q = RangeQuery::new(week(), Media::Any);
-    q.concurrency = 1;
+    q.opts.concurrency = 1;
     let events = run_query(client(&sim), q, limits).await;
     let newest_day = Interval::new(until() - Span::days(1), until());
     let first_part = sim.dataset().matching(&newest_day, Media::Any).len() as u64;
@@ -235,7 +253,8 @@ async fn cancellation_stops_the_task_and_nothing_arrives_after() {
     let cancel = CancellationToken::new();
     let task = spawn_query(
         client(&sim),
-        RangeQuery::new(week(), Media::Any),
+        Scope::new(week(), Media::Any),
+        QueryOptions::default(),
         1,
         tx,
         cancel.clone(),
@@ -265,13 +284,12 @@ async fn expired_tokens_are_renewed() {
     c.authenticate().await.unwrap();
     tokio::time::sleep(Duration::from_millis(1300)).await;
     let q = DetailsQuery {
-        interval: week(),
-        media: Media::Any,
+        scope: Scope::new(week(), Media::Any),
         order: Order::Desc,
         page_size: 10,
         page_number: 1,
     };
-    let page = c.query_page(&q, &|_| {}).await.unwrap();
+    let page = c.query_page(&q, CallOpts::default()).await.unwrap();
     assert_eq!(page.total_hits, Some(200));
 }
 
@@ -297,13 +315,12 @@ async fn refused_intervals_quote_the_api_and_keep_the_context_id() {
     let sim = sim(config(10)).await;
     let c = client(&sim);
     let q = DetailsQuery {
-        interval: Interval::new(until() - Span::days(40), until()),
-        media: Media::Any,
+        scope: Scope::new(Interval::new(until() - Span::days(40), until()), Media::Any),
         order: Order::Desc,
         page_size: 100,
         page_number: 1,
     };
-    let e = c.query_page(&q, &|_| {}).await.unwrap_err();
+    let e = c.query_page(&q, CallOpts::default()).await.unwrap_err();
     assert!(matches!(e, Error::BadRequest { .. }), "{e:?}");
     assert!(e.context_id().is_some());
     let msg = e.to_string();
@@ -311,11 +328,11 @@ async fn refused_intervals_quote_the_api_and_keep_the_context_id() {
     assert!(msg.contains("contextId"), "{msg}");
     // Paging past the cap is refused too.
     let q = DetailsQuery {
-        interval: week(),
+        scope: Scope::new(week(), Media::Any),
         page_number: 1001,
         ..q
     };
-    let e = c.query_page(&q, &|_| {}).await.unwrap_err();
+    let e = c.query_page(&q, CallOpts::default()).await.unwrap_err();
     assert!(e.to_string().contains("100000"), "{e}");
 }
 
@@ -351,7 +368,7 @@ async fn unknown_conversation_is_not_found_and_a_known_one_has_attributes() {
     let sim = sim(config(50)).await;
     let c = client(&sim);
     let e = c
-        .conversation("00000000-0000-4000-8000-000000000000")
+        .conversation("00000000-0000-4000-8000-000000000000", CallOpts::default())
         .await
         .unwrap_err();
     assert!(matches!(e, Error::NotFound { .. }), "{e:?}");
@@ -366,7 +383,11 @@ async fn unknown_conversation_is_not_found_and_a_known_one_has_attributes() {
         })
         .expect("some conversation has attributes");
     let id = ds.analytics(with_attrs).conversation_id;
-    let got = c.conversation(&id).await.unwrap();
+    let (got, raw) = c.conversation(&id, CallOpts::default()).await.unwrap();
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&raw).unwrap()["id"],
+        id
+    );
     let want = ds.conversation(with_attrs, chrono::Utc::now());
     assert_eq!(got.id, id);
     assert_eq!(
@@ -445,13 +466,12 @@ async fn a_body_that_does_not_parse_is_a_decode_error() {
     cfg.retry = fast_retries();
     let c = convoscope::genesys::Client::new(cfg).unwrap();
     let q = DetailsQuery {
-        interval: week(),
-        media: Media::Any,
+        scope: Scope::new(week(), Media::Any),
         order: Order::Desc,
         page_size: 100,
         page_number: 1,
     };
-    let e = c.query_page(&q, &|_| {}).await.unwrap_err();
+    let e = c.query_page(&q, CallOpts::default()).await.unwrap_err();
     assert!(matches!(e, Error::Decode { .. }), "{e:?}");
     assert!(
         e.to_string()
@@ -502,16 +522,7 @@ async fn retry_after_is_honoured_then_a_clear_error() {
 
 /// A client that does not retry: the first error ends the query.
 fn client_without_retries(sim: &convoscope::sim::Sim) -> Arc<convoscope::genesys::Client> {
-    let url = sim.url();
-    let mut cfg = convoscope::genesys::ClientConfig::new(
-        &url,
-        &url,
-        convoscope::genesys::Credentials::ClientCredentials {
-            client_id: "demo".into(),
-            secret: convoscope::genesys::Secret::new("demo"),
-        },
-    );
-    cfg.retry = fast_retries();
+    let mut cfg = client_config(sim);
     cfg.retry.max_attempts = 1;
     Arc::new(convoscope::genesys::Client::new(cfg).unwrap())
 }
@@ -525,7 +536,7 @@ async fn a_failed_query_resumes_from_the_page_that_failed() {
     let sim = sim(cfg).await;
     let client = client_without_retries(&sim);
     let mut q = RangeQuery::new(week(), Media::Any);
-    q.concurrency = 1;
+    q.opts.concurrency = 1;
     let mut got = Vec::new();
     let mut failures = Vec::new();
     loop {
@@ -546,7 +557,7 @@ async fn a_failed_query_resumes_from_the_page_that_failed() {
                 assert_eq!(*loaded, r.loaded);
                 failures.push(r.clone());
                 assert!(failures.len() < 10, "{failures:?}");
-                q.resume = Some(r.clone());
+                q.opts.resume = Some(r.clone());
                 // The simulator's window starts over.
                 tokio::time::sleep(Duration::from_millis(1100)).await;
             }
@@ -570,12 +581,12 @@ async fn resume_goes_on_across_the_parts_of_a_split_range() {
     let sim = sim(cfg).await;
     let client = client_without_retries(&sim);
     let limits = Limits {
-        max_interval: Span::days(1),
+        max_interval: Some(Span::days(1)),
         max_results: 150,
     };
     for order in [Order::Desc, Order::Asc] {
         let mut q = RangeQuery::new(week(), Media::Any);
-        q.order = order;
+        q.opts.order = order;
         let mut got: Vec<String> = Vec::new();
         let mut failures = 0;
         loop {
@@ -591,7 +602,7 @@ async fn resume_goes_on_across_the_parts_of_a_split_range() {
                 }) => {
                     failures += 1;
                     assert!(failures < 500, "no progress");
-                    q.resume = Some(r.clone());
+                    q.opts.resume = Some(r.clone());
                 }
                 e => panic!("{e:?}"),
             }
@@ -611,14 +622,15 @@ async fn resume_goes_on_across_the_parts_of_a_split_range() {
 
 #[tokio::test]
 async fn under_a_real_rate_limit_all_requests_wait_and_concurrency_adapts() {
-    // Twelve requests a second: a 4-wide query runs into the limit again and again.
+    // Ten requests in two seconds: a 4-wide query of about 40 requests runs into the limit
+    // again and again, even on a machine slow enough to send only 6 a second.
     let mut cfg = config(3000);
-    cfg.rate_limit = 12;
-    cfg.rate_window_secs = 1;
+    cfg.rate_limit = 10;
+    cfg.rate_window_secs = 2;
     cfg.latency_ms = 15;
     let sim = sim(cfg).await;
     let limits = Limits {
-        max_interval: Span::days(3),
+        max_interval: Some(Span::days(3)),
         max_results: 100_000,
     };
     let events = run_query(client(&sim), RangeQuery::new(week(), Media::Any), limits).await;
@@ -669,7 +681,8 @@ async fn waits_are_never_dropped_even_when_the_receiver_is_slow() {
     let (tx, mut rx) = mpsc::channel::<PageEvent>(1);
     spawn_query(
         client(&sim),
-        RangeQuery::new(week(), Media::Any),
+        Scope::new(week(), Media::Any),
+        QueryOptions::default(),
         3,
         tx,
         CancellationToken::new(),
@@ -706,9 +719,9 @@ async fn a_part_paging_cannot_reach_is_reported_not_dropped_silently() {
     };
     let t = chrono::TimeZone::timestamp_millis_opt(&chrono::Utc, t).unwrap();
     let mut q = RangeQuery::new(Interval::new(t, t + Span::milliseconds(1)), Media::Any);
-    q.page_size = 1;
+    q.opts.page_size = 1;
     let limits = Limits {
-        max_interval: Span::days(1),
+        max_interval: Some(Span::days(1)),
         max_results: 1,
     };
     let events = run_query(client(&sim), q, limits).await;
@@ -724,4 +737,365 @@ async fn a_part_paging_cannot_reach_is_reported_not_dropped_silently() {
         events.last(),
         Some(PageEvent::Done { loaded: 1, .. })
     ));
+}
+
+fn faulty(n: usize, faults: &str) -> convoscope::sim::SimConfig {
+    let mut cfg = config(n);
+    cfg.faults = convoscope::sim::Faults::parse(faults).unwrap();
+    cfg
+}
+
+fn incomplete(events: &[PageEvent]) -> Option<(Option<u64>, String)> {
+    match events.last() {
+        Some(PageEvent::Failed {
+            error: e @ Error::Incomplete { missing, .. },
+            resume: None,
+            ..
+        }) => Some((*missing, e.to_string())),
+        _ => None,
+    }
+}
+
+/// Issue 12.3: pages that come back empty, short, repeated or without totalHits now and then
+/// are asked again, and nothing is lost.
+#[tokio::test]
+async fn pages_that_come_back_wrong_are_asked_again() {
+    // Shares low enough that a page stays wrong five times in a row about never.
+    for faults in [
+        "empty=0.1",
+        "short=0.1",
+        "repeat=0.1",
+        "nototal=0.1",
+        "empty=0.03,short=0.03,repeat=0.03,nototal=0.03",
+    ] {
+        let sim = sim(faulty(800, faults)).await;
+        for order in [Order::Desc, Order::Asc] {
+            let mut q = RangeQuery::new(week(), Media::Any);
+            q.opts.order = order;
+            let events = run_query(client(&sim), q, Limits::default()).await;
+            assert!(
+                matches!(events.last(), Some(PageEvent::Done { loaded: 800, .. })),
+                "{faults}, {order:?}: {:?}",
+                events.last()
+            );
+            let got = ids(&events);
+            assert_eq!(
+                got,
+                expected_ids(&sim, week(), Media::Any, order),
+                "{faults}"
+            );
+        }
+    }
+}
+
+/// Issue 12.3: a page that stays wrong is not taken for the end: the rest is delivered, and the
+/// query ends failed, saying how many are missing and where.
+#[tokio::test]
+async fn pages_that_stay_wrong_end_the_query_saying_how_many_are_missing_and_where() {
+    for (faults, missing_pages) in [
+        ("empty=1", true),
+        ("short=1", true),
+        ("repeat=1", true),
+        ("nototal=1", false),
+    ] {
+        let sim = sim(faulty(600, faults)).await;
+        let events = run_query(
+            client(&sim),
+            RangeQuery::new(week(), Media::Any),
+            Limits::default(),
+        )
+        .await;
+        let (missing, message) =
+            incomplete(&events).unwrap_or_else(|| panic!("{faults}: {:?}", events.last()));
+        let got = ids(&events);
+        let want = expected_ids(&sim, week(), Media::Any, Order::Desc);
+        let unique: HashSet<&String> = got.iter().collect();
+        assert_eq!(unique.len(), got.len(), "{faults}: nothing twice");
+        assert!(got.iter().all(|id| want.contains(id)), "{faults}");
+        if missing_pages {
+            let n = missing.expect("how many");
+            assert_eq!(n as usize, want.len() - got.len(), "{faults}: {message}");
+            assert!(n > 0);
+            assert!(
+                message.starts_with(&format!("{n} conversation(s) missing")),
+                "{faults}: {message}"
+            );
+            assert!(message.contains("page 2 of "), "{faults}: where: {message}");
+        } else {
+            // Without totalHits nothing can be checked: it says so.
+            assert_eq!(missing, None);
+            assert!(message.contains("did not say how many"), "{message}");
+            assert_eq!(got, want, "what came, came whole");
+        }
+    }
+}
+
+/// Issue 12.4: one record that cannot be decoded costs only itself: the others of its page
+/// come, a record the model cannot hold comes as the API sent it, a record without an id is
+/// skipped, each is named, and none of it is asked for again.
+#[tokio::test]
+async fn one_record_that_cannot_be_decoded_costs_only_itself() {
+    use convoscope::sim::breakage::{Damage, damage};
+    let share = 0.05;
+    let clean = sim(config(1500)).await;
+    let _ = run_query(
+        client(&clean),
+        RangeQuery::new(week(), Media::Any),
+        Limits::default(),
+    )
+    .await;
+    let clean_requests = clean.stats().requests;
+    let sim = sim(faulty(1500, &format!("badrecord={share}"))).await;
+    let events = run_query(
+        client(&sim),
+        RangeQuery::new(week(), Media::Any),
+        Limits::default(),
+    )
+    .await;
+    let want = expected_ids(&sim, week(), Media::Any, Order::Desc);
+    let named: Vec<&String> = want
+        .iter()
+        .filter(|id| damage(id, share).is_some())
+        .collect();
+    let no_id: Vec<&String> = named
+        .iter()
+        .copied()
+        .filter(|id| damage(id, share) == Some(Damage::NoId))
+        .collect();
+    assert!(
+        named.len() > 20 && !no_id.is_empty(),
+        "{} {}",
+        named.len(),
+        no_id.len()
+    );
+    // Everything but the records without an id, in order.
+    let got = ids(&events);
+    let readable: Vec<String> = want
+        .iter()
+        .filter(|id| !no_id.contains(id))
+        .cloned()
+        .collect();
+    assert_eq!(got, readable);
+    // Kept records: named in a warning each; id-less ones: said where.
+    let warnings: Vec<&String> = events
+        .iter()
+        .filter_map(|e| match e {
+            PageEvent::Warning { message, .. } => Some(message),
+            _ => None,
+        })
+        .collect();
+    for id in named.iter().filter(|id| {
+        matches!(
+            damage(id, share),
+            Some(Damage::NumberForText | Damage::HugeNumber)
+        )
+    }) {
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains(id.as_str()) && w.contains("kept as the API sent it")),
+            "{id}: {warnings:?}"
+        );
+    }
+    assert_eq!(
+        warnings
+            .iter()
+            .filter(|w| w.contains("could not be read at all"))
+            .count(),
+        no_id.len()
+    );
+    // The id-less ones are missing, and the query says so.
+    let (missing, message) = incomplete(&events).expect("incomplete");
+    assert_eq!(missing, Some(no_id.len() as u64), "{message}");
+    // Never asked again.
+    assert_eq!(sim.stats().requests, clean_requests);
+    // The kept records hold the API's text, made valid.
+    let kept = events
+        .iter()
+        .filter_map(|e| match e {
+            PageEvent::Page { conversations, .. } => Some(conversations),
+            _ => None,
+        })
+        .flatten()
+        .find(|c| damage(&c.conversation_id, share) == Some(Damage::HugeNumber))
+        .expect("a kept record");
+    assert!(kept.raw().unwrap().contains("1e999"));
+    assert!(kept.start().is_some(), "its start was read");
+}
+
+/// Issue 12.2: a body larger than what the client reads for its endpoint is refused at once,
+/// with a clear error, after reading no more than the limit.
+#[tokio::test]
+async fn a_body_larger_than_its_limit_is_refused_with_a_clear_error() {
+    let sim = sim(faulty(100, "huge=1")).await;
+    let mut cfg = client_config(&sim);
+    cfg.max_body.query = 1 << 20;
+    let c = convoscope::genesys::Client::new(cfg).unwrap();
+    let q = DetailsQuery {
+        scope: Scope::new(week(), Media::Any),
+        order: Order::Desc,
+        page_size: 100,
+        page_number: 1,
+    };
+    let started = std::time::Instant::now();
+    let e = c.query_page(&q, CallOpts::default()).await.unwrap_err();
+    assert!(
+        matches!(e, Error::TooLarge { limit, .. } if limit == 1 << 20),
+        "{e:?}"
+    );
+    let msg = e.to_string();
+    assert!(
+        msg.contains("page 1 of the conversation query is larger than the 1 MB"),
+        "{msg}"
+    );
+    // Not retried: the same answer would come again.
+    let queries = sim
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/details/query"))
+        .count();
+    assert_eq!(queries, 1);
+    assert!(started.elapsed() < Duration::from_secs(20));
+}
+
+/// A stand-in for the details query with the real API's rule on which conversations an
+/// interval brings: those that overlap it and started on a UTC day it touches (daily indexes).
+async fn overlapping_api(convs: Vec<(String, i64, Option<i64>)>) -> String {
+    use axum::routing::post;
+    let convs = Arc::new(convs);
+    let app = axum::Router::new().route(
+        "/api/v2/analytics/conversations/details/query",
+        post(move |body: axum::body::Bytes| {
+            let convs = convs.clone();
+            async move {
+                let b: serde_json::Value = serde_json::from_slice(&body).unwrap();
+                let i = Interval::parse_api(b["interval"].as_str().unwrap()).unwrap();
+                let (a, z) = (i.start.timestamp_millis(), i.end.timestamp_millis());
+                let day = |ms: i64| ms.div_euclid(86_400_000);
+                let mut hits: Vec<&(String, i64, Option<i64>)> = convs
+                    .iter()
+                    .filter(|(_, s, e)| {
+                        day(*s) >= day(a)
+                            && day(*s) <= day(z - 1)
+                            && *s < z
+                            && e.is_none_or(|e| e > a)
+                    })
+                    .collect();
+                hits.sort_by_key(|c| c.1);
+                if b["order"] == "desc" {
+                    hits.reverse();
+                }
+                let size = b["paging"]["pageSize"].as_u64().unwrap() as usize;
+                let n = b["paging"]["pageNumber"].as_u64().unwrap() as usize;
+                let ms = |t: i64| {
+                    convoscope::genesys::model::format_time(
+                        chrono::TimeZone::timestamp_millis_opt(&chrono::Utc, t).unwrap(),
+                    )
+                };
+                let page: Vec<serde_json::Value> = hits
+                    .iter()
+                    .skip((n - 1) * size)
+                    .take(size)
+                    .map(|(id, s, e)| {
+                        let mut c =
+                            serde_json::json!({"conversationId": id, "conversationStart": ms(*s)});
+                        if let Some(e) = e {
+                            c["conversationEnd"] = ms(*e).into();
+                        }
+                        c
+                    })
+                    .collect();
+                let mut out = serde_json::json!({"totalHits": hits.len()});
+                if !page.is_empty() {
+                    out["conversations"] = page.into();
+                }
+                axum::Json(out)
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    url
+}
+
+/// Issue 11.9: with the API's overlap rule, a part brings conversations of the same UTC day that
+/// started before it and still went on: they belong to no part of the range (or to another),
+/// are delivered once or not at all, and the total counts only what belongs, so that progress
+/// ends at 100%.
+#[tokio::test]
+async fn overlapping_conversations_belong_to_the_part_they_start_in_and_progress_ends_at_100() {
+    let h = 3_600_000i64;
+    let d1 = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 10, 0, 0, 0)
+        .unwrap()
+        .timestamp_millis();
+    let mut convs: Vec<(String, i64, Option<i64>)> = vec![
+        // Before the range's start, on its first day, still going at its start: not ours.
+        ("before-ended-inside".into(), d1 + 10 * h, Some(d1 + 14 * h)),
+        ("before-live".into(), d1 + 12 * h, None),
+        // Ours, crossing midnights.
+        ("crosses-midnight".into(), d1 + 15 * h, Some(d1 + 25 * h)),
+        (
+            "crosses-again".into(),
+            d1 + 47 * h + h / 2,
+            Some(d1 + 48 * h + h / 2),
+        ),
+        ("live".into(), d1 + 60 * h, None),
+    ];
+    for k in 0..300i64 {
+        // Some minutes long, every 11 minutes over the three days.
+        let s = d1 + k * 11 * 60_000 + 7_000;
+        convs.push((format!("c{k:03}"), s, Some(s + (k % 7) * 600_000)));
+    }
+    let url = overlapping_api(convs.clone()).await;
+    let c = Arc::new(
+        convoscope::genesys::Client::new(convoscope::genesys::ClientConfig::new(
+            &url,
+            &url,
+            convoscope::genesys::Credentials::Token(convoscope::genesys::Secret::new("t")),
+        ))
+        .unwrap(),
+    );
+    let range = Interval::new(
+        chrono::TimeZone::timestamp_millis_opt(&chrono::Utc, d1 + 13 * h).unwrap(),
+        chrono::TimeZone::timestamp_millis_opt(&chrono::Utc, d1 + 72 * h).unwrap(),
+    );
+    let mut want: Vec<(i64, String)> = convs
+        .iter()
+        .filter(|(_, s, _)| {
+            range.contains(chrono::TimeZone::timestamp_millis_opt(&chrono::Utc, *s).unwrap())
+        })
+        .map(|(id, s, _)| (*s, id.clone()))
+        .collect();
+    want.sort();
+    for order in [Order::Asc, Order::Desc] {
+        let mut q = RangeQuery::new(range, Media::Any);
+        q.opts.order = order;
+        q.opts.page_size = 20;
+        let limits = Limits {
+            max_interval: Some(Span::days(1)),
+            max_results: 100_000,
+        };
+        let events = run_query(c.clone(), q, limits).await;
+        let mut expect: Vec<String> = want.iter().map(|(_, id)| id.clone()).collect();
+        if order == Order::Desc {
+            expect.reverse();
+        }
+        assert_eq!(ids(&events), expect, "{order:?}");
+        let n = expect.len() as u64;
+        assert!(
+            matches!(events.last(), Some(PageEvent::Done { loaded, .. }) if *loaded == n),
+            "{:?}",
+            events.last()
+        );
+        let last_progress = events
+            .iter()
+            .rev()
+            .find_map(|e| match e {
+                PageEvent::Progress { loaded, total, .. } => Some((*loaded, *total)),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(last_progress, (n, n), "{order:?}: progress ends at 100%");
+    }
 }

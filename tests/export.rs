@@ -4,6 +4,7 @@ mod common;
 
 use chrono::Duration as Span;
 use convoscope::export::{self, AttributeSource, ExportOptions, Format, NdjsonWriter};
+use convoscope::genesys::Scope;
 use convoscope::genesys::model::AnalyticsConversation;
 use convoscope::genesys::query::{Interval, Media};
 use convoscope::sim::Sim;
@@ -55,7 +56,7 @@ async fn export_lines(sim: &Sim, opts: &ExportOptions) -> (Vec<Value>, export::O
 #[tokio::test]
 async fn ndjson_without_attributes_equals_the_simulator() {
     let sim = sim(config(700)).await;
-    let opts = ExportOptions::new(week(), Media::Any);
+    let opts = ExportOptions::new(Scope::new(week(), Media::Any));
     let (lines, outcome) = export_lines(&sim, &opts).await;
     assert!(outcome.error.is_none(), "{:?}", outcome.error);
     assert_eq!(outcome.written, 700);
@@ -83,7 +84,7 @@ async fn ndjson_with_attributes_from_a_job_and_from_conversations_equal_the_simu
     let want = expected(&sim, Media::Webmessaging, true);
     assert!(!want.is_empty());
     for source in [AttributeSource::Jobs, AttributeSource::Conversations] {
-        let mut opts = ExportOptions::new(week(), Media::Webmessaging);
+        let mut opts = ExportOptions::new(Scope::new(week(), Media::Webmessaging));
         opts.attributes = true;
         opts.attributes_from = source;
         let (lines, outcome) = export_lines(&sim, &opts).await;
@@ -97,7 +98,7 @@ async fn refused_jobs_fall_back_to_get_conversation() {
     let mut cfg = config(150);
     cfg.forbid = convoscope::sim::Forbid::parse("jobs").unwrap();
     let sim = sim(cfg).await;
-    let mut opts = ExportOptions::new(week(), Media::Any);
+    let mut opts = ExportOptions::new(Scope::new(week(), Media::Any));
     opts.attributes = true;
     let notes = std::sync::Mutex::new(Vec::new());
     let mut buf = Vec::new();
@@ -124,7 +125,7 @@ async fn export_under_faults_equals_the_fault_free_export() {
     let mut cfg = config(500);
     cfg.faults = convoscope::sim::Faults::parse("429=0.1,500=0.05,503=0.05,reset=0.05").unwrap();
     let sim = sim(cfg).await;
-    let mut opts = ExportOptions::new(week(), Media::Any);
+    let mut opts = ExportOptions::new(Scope::new(week(), Media::Any));
     opts.attributes = true;
     let (lines, outcome) = export_lines(&sim, &opts).await;
     assert!(outcome.error.is_none(), "{:?}", outcome.error);
@@ -134,7 +135,7 @@ async fn export_under_faults_equals_the_fault_free_export() {
 #[tokio::test]
 async fn csv_has_one_row_per_attribute_and_one_per_bare_participant() {
     let sim = sim(config(120)).await;
-    let mut opts = ExportOptions::new(week(), Media::Any);
+    let mut opts = ExportOptions::new(Scope::new(week(), Media::Any));
     opts.attributes = true;
     opts.format = Format::Csv;
     let mut buf = Vec::new();
@@ -274,7 +275,7 @@ async fn a_failed_export_keeps_what_it_wrote_and_says_how_much() {
         sim.stop().await;
     });
     let stop_tx = std::sync::Mutex::new(Some(stop_tx));
-    let opts = ExportOptions::new(week(), Media::Any);
+    let opts = ExportOptions::new(Scope::new(week(), Media::Any));
     let mut buf = Vec::new();
     let outcome = {
         let mut w = NdjsonWriter::new(&mut buf);
@@ -341,7 +342,7 @@ async fn hostile_data_is_exported_as_the_same_values_and_nothing_raw() {
     let mut cfg = config(80);
     cfg.hostile = true;
     let sim = sim(cfg).await;
-    let mut opts = ExportOptions::new(week(), Media::Any);
+    let mut opts = ExportOptions::new(Scope::new(week(), Media::Any));
     opts.attributes = true;
     let (lines, outcome) = export_lines(&sim, &opts).await;
     assert!(outcome.error.is_none(), "{:?}", outcome.error);
@@ -413,7 +414,7 @@ async fn job_states_are_reported_and_a_job_past_its_deadline_gives_way_to_get_co
     let mut cfg = config(200);
     cfg.job_delay_ms = 60_000;
     let sim = sim(cfg).await;
-    let mut opts = ExportOptions::new(week(), Media::Any);
+    let mut opts = ExportOptions::new(Scope::new(week(), Media::Any));
     opts.attributes = true;
     opts.job_deadline = std::time::Duration::from_millis(300);
     let (lines, outcome, reports) = export_reporting(client(&sim), &opts).await;
@@ -437,11 +438,11 @@ async fn job_states_are_reported_and_a_job_past_its_deadline_gives_way_to_get_co
         "the job given up is deleted"
     );
 
-    // A job in time: QUEUED then FULFILLED, and it stays.
+    // A job in time: QUEUED then FULFILLED, and deleted once read.
     let mut cfg = config(200);
     cfg.job_delay_ms = 300;
     let sim = self::sim(cfg).await;
-    let mut opts = ExportOptions::new(week(), Media::Any);
+    let mut opts = ExportOptions::new(Scope::new(week(), Media::Any));
     opts.attributes = true;
     let (lines, outcome, reports) = export_reporting(client(&sim), &opts).await;
     assert!(outcome.error.is_none(), "{:?}", outcome.error);
@@ -454,7 +455,7 @@ async fn job_states_are_reported_and_a_job_past_its_deadline_gives_way_to_get_co
         })
         .collect();
     assert_eq!(states, ["QUEUED", "FULFILLED"]);
-    assert_eq!((sim.stats().jobs_created, sim.stats().jobs_deleted), (1, 0));
+    assert_eq!((sim.stats().jobs_created, sim.stats().jobs_deleted), (1, 1));
 }
 
 /// A writer that fails at once: the export fails after its job was created and read.
@@ -472,7 +473,7 @@ impl export::ConversationWriter for Broken {
 #[tokio::test]
 async fn a_failed_export_deletes_its_job() {
     let sim = sim(config(200)).await;
-    let mut opts = ExportOptions::new(week(), Media::Any);
+    let mut opts = ExportOptions::new(Scope::new(week(), Media::Any));
     opts.attributes = true;
     let outcome = export::run(client(&sim), &opts, &mut Broken, &|_| {}).await;
     assert!(
@@ -492,7 +493,7 @@ async fn an_interrupted_export_deletes_its_job() {
     let mut cfg = config(200);
     cfg.job_delay_ms = 30_000;
     let sim = sim(cfg).await;
-    let mut opts = ExportOptions::new(week(), Media::Any);
+    let mut opts = ExportOptions::new(Scope::new(week(), Media::Any));
     opts.attributes = true;
     let client = client(&sim);
     let mut w = NdjsonWriter::new(Vec::new());
@@ -528,7 +529,7 @@ async fn every_wait_of_an_export_is_reported() {
     cfg.rate_window_secs = 1;
     cfg.job_delay_ms = 400;
     let sim = sim(cfg).await;
-    let mut opts = ExportOptions::new(week(), Media::Any);
+    let mut opts = ExportOptions::new(Scope::new(week(), Media::Any));
     opts.attributes = true;
     let (lines, outcome, reports) = export_reporting(client(&sim), &opts).await;
     assert!(outcome.error.is_none(), "{:?}", outcome.error);
@@ -549,7 +550,7 @@ async fn get_conversation_for_attributes_shares_the_limit_of_paging() {
     let mut cfg = config(300);
     cfg.latency_ms = 20;
     let sim = sim(cfg).await;
-    let mut opts = ExportOptions::new(week(), Media::Any);
+    let mut opts = ExportOptions::new(Scope::new(week(), Media::Any));
     opts.attributes = true;
     opts.attributes_from = AttributeSource::Conversations;
     opts.concurrency = 2;
@@ -587,7 +588,7 @@ impl std::io::Write for ClosedAfter {
 #[tokio::test]
 async fn after_a_write_error_the_count_is_what_reached_the_output() {
     let sim = sim(config(700)).await;
-    let opts = ExportOptions::new(week(), Media::Any);
+    let opts = ExportOptions::new(Scope::new(week(), Media::Any));
     let mut out = ClosedAfter {
         got: Vec::new(),
         room: 150_000,
@@ -608,4 +609,368 @@ async fn after_a_write_error_the_count_is_what_reached_the_output() {
         "counted: what reached the output whole"
     );
     assert_eq!(delivered.bytes as usize, text.rfind('\n').unwrap() + 1);
+}
+
+fn faulty(n: usize, faults: &str) -> convoscope::sim::SimConfig {
+    let mut cfg = config(n);
+    cfg.faults = convoscope::sim::Faults::parse(faults).unwrap();
+    cfg
+}
+
+/// Requests the simulator answered whose path ends with `suffix` (and, with `prefix`, starts
+/// with it).
+fn answered(sim: &Sim, prefix: &str, suffix: &str) -> Vec<u16> {
+    sim.requests()
+        .into_iter()
+        .filter(|r| r.path.starts_with(prefix) && r.path.ends_with(suffix))
+        .map(|r| r.status)
+        .collect()
+}
+
+const GET_CONVERSATION: &str = "/api/v2/conversations/";
+
+/// Issue 12.2: a job whose results cursor never ends is read no further than its data: the
+/// reading stops, says so, and the export is whole.
+#[tokio::test]
+async fn a_job_whose_results_never_end_is_read_no_further() {
+    let sim = sim(faulty(300, "endless=1")).await;
+    let mut opts = ExportOptions::new(Scope::new(week(), Media::Any));
+    opts.attributes = true;
+    let (lines, outcome, reports) = export_reporting(client(&sim), &opts).await;
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    assert_eq!(lines, expected(&sim, Media::Any, true));
+    let results = answered(&sim, "/api/v2/analytics", "/results");
+    assert!(
+        (2..=5).contains(&results.len()),
+        "one page of data, a few empty ones: {results:?}"
+    );
+    assert!(
+        reports
+            .iter()
+            .any(|p| matches!(p, export::Progress::Note(n) if n.contains("stopped early"))),
+        "{reports:?}"
+    );
+    assert!(
+        answered(&sim, GET_CONVERSATION, "").is_empty(),
+        "all from the job"
+    );
+}
+
+/// Issue 12.2: GET conversation failing every time stops the export at the first failure that
+/// retries cannot fix, after a few requests (not one series of retries per conversation).
+#[tokio::test]
+async fn a_get_conversation_that_always_fails_stops_the_export_at_the_first_failure() {
+    let sim = sim(faulty(300, "get500=1")).await;
+    let mut cfg = client_config(&sim);
+    cfg.retry.max_attempts = 3;
+    let client = std::sync::Arc::new(convoscope::genesys::Client::new(cfg).unwrap());
+    let mut opts = ExportOptions::new(Scope::new(week(), Media::Any));
+    opts.attributes = true;
+    opts.attributes_from = AttributeSource::Conversations;
+    opts.concurrency = 4;
+    let (lines, outcome, _) = export_reporting(client, &opts).await;
+    let e = outcome.error.expect("fails");
+    assert!(
+        matches!(e, convoscope::genesys::Error::Server { status: 500, .. }),
+        "{e:?}"
+    );
+    assert!(lines.is_empty() && outcome.written == 0);
+    let gets = answered(&sim, GET_CONVERSATION, "").len();
+    assert!(gets <= 4 * 3, "{gets} GET conversation requests");
+}
+
+/// Issue 12.4: records that cannot be decoded are written as the API sent them (made valid),
+/// each named on stderr; a record without an id cannot be written, and the export says how many
+/// are missing and fails.
+#[tokio::test]
+async fn records_that_cannot_be_decoded_are_written_as_the_api_sent_them() {
+    use convoscope::sim::breakage::{DAMAGED_FIELD, Damage, damage, damaged_record};
+    let share = 0.08;
+    let sim = sim(faulty(400, &format!("badrecord={share}"))).await;
+    for attributes in [false, true] {
+        let mut opts = ExportOptions::new(Scope::new(week(), Media::Any));
+        opts.attributes = attributes;
+        let mut buf = Vec::new();
+        let reports = std::sync::Mutex::new(Vec::new());
+        let outcome = {
+            let mut w = NdjsonWriter::new(&mut buf);
+            export::run(client(&sim), &opts, &mut w, &|p| {
+                reports.lock().unwrap().push(p)
+            })
+            .await
+        };
+        let text = String::from_utf8(buf).expect("what is written is UTF-8");
+        let got: Vec<&str> = text.lines().collect();
+        let ds = sim.dataset();
+        let mut want: Vec<String> = Vec::new();
+        let mut no_id = 0;
+        for (i, v) in
+            ds.matching(&week(), Media::Any)
+                .into_iter()
+                .zip(expected(&sim, Media::Any, attributes))
+        {
+            let id = v["conversationId"].as_str().unwrap().to_string();
+            let sent = serde_json::to_value(ds.analytics(i)).unwrap();
+            match damage(&id, share) {
+                None => want.push(v.to_string()),
+                Some(Damage::LoneSurrogate | Damage::InvalidUtf8) => {
+                    let mut v = v.clone();
+                    v[DAMAGED_FIELD] = "x\u{fffd}y".into();
+                    want.push(v.to_string());
+                }
+                Some(d @ (Damage::NumberForText | Damage::HugeNumber)) => {
+                    want.push(String::from_utf8(damaged_record(&sent, d)).unwrap());
+                }
+                Some(Damage::NoId) => no_id += 1,
+            }
+        }
+        assert!(no_id > 0);
+        assert_eq!(got.len(), want.len());
+        for (g, w) in got.iter().zip(&want) {
+            match serde_json::from_str::<Value>(w) {
+                // Parsed and compared: key order aside, the same.
+                Ok(wv) if !w.contains("1e999") => {
+                    assert_eq!(serde_json::from_str::<Value>(g).unwrap(), wv)
+                }
+                _ => assert_eq!(g, w, "written as it came"),
+            }
+        }
+        let error = outcome.error.expect("some are missing");
+        assert!(
+            error
+                .to_string()
+                .starts_with(&format!("{no_id} conversation(s) missing")),
+            "{error}"
+        );
+        assert_eq!(error.exit_code(), 4);
+        let notes: Vec<String> = reports
+            .into_inner()
+            .unwrap()
+            .into_iter()
+            .filter_map(|p| match p {
+                export::Progress::Note(n) => Some(n),
+                _ => None,
+            })
+            .collect();
+        for w in &want {
+            if w.contains("1e999") {
+                let id = w.split("\"conversationId\":\"").nth(1).unwrap();
+                let id = &id[..id.find('"').unwrap()];
+                assert!(
+                    notes.iter().any(|n| n.contains(id)),
+                    "{id} named: {notes:?}"
+                );
+            }
+        }
+    }
+}
+
+/// Issue 12.3: an export that lacks conversations the API counted exits non-zero, saying how
+/// many are missing and where.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_exits_non_zero_when_conversations_are_missing() {
+    let sim = sim(faulty(300, "empty=1")).await;
+    let out = run_binary(
+        &sim,
+        &[
+            "--from",
+            "2026-11-13T00:00:00Z",
+            "--to",
+            "2026-11-20T00:00:00Z",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(4));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("conversation(s) missing"), "{err}");
+    assert!(err.contains("came back empty"), "{err}");
+    let written = String::from_utf8(out.stdout).unwrap().lines().count();
+    assert!(
+        err.contains(&format!("holds the {written} conversations written")),
+        "{err}"
+    );
+}
+
+/// Issue 11.10: values of 1,024 characters or more in job results were cut by the job: those
+/// conversations are read again with GET conversation, and the export has the whole values.
+#[tokio::test]
+async fn attributes_the_job_cut_are_read_again_whole() {
+    let mut cfg = config(80);
+    cfg.hostile = true;
+    let sim = sim(cfg).await;
+    let mut opts = ExportOptions::new(Scope::new(week(), Media::Any));
+    opts.attributes = true;
+    let (lines, outcome, reports) = export_reporting(client(&sim), &opts).await;
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    assert_eq!(lines, expected(&sim, Media::Any, true));
+    let cut = outcome.attributes.cut;
+    assert!(cut > 0, "{:?}", outcome.attributes);
+    assert_eq!(answered(&sim, GET_CONVERSATION, "").len() as u64, cut);
+    assert!(
+        reports
+            .iter()
+            .any(|p| matches!(p, export::Progress::Note(n) if n.contains("1024 characters"))),
+        "{reports:?}"
+    );
+}
+
+/// Issue 11.10: GET conversation answering 404 (older than the conversations API keeps) is
+/// written as such: no `attributes`, a marker, counted and named.
+#[tokio::test]
+async fn conversations_gone_from_get_conversation_are_written_as_such_and_counted() {
+    let share = 0.2;
+    let sim = sim(faulty(150, &format!("gone={share}"))).await;
+    let mut opts = ExportOptions::new(Scope::new(week(), Media::Any));
+    opts.attributes = true;
+    opts.attributes_from = AttributeSource::Conversations;
+    let (lines, outcome, reports) = export_reporting(client(&sim), &opts).await;
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    let mut gone = 0;
+    for (got, mut want) in lines.iter().zip(expected(&sim, Media::Any, true)) {
+        let id = want["conversationId"].as_str().unwrap().to_string();
+        if convoscope::sim::breakage::is_gone(&id, share) {
+            gone += 1;
+            for p in want["participants"].as_array_mut().unwrap() {
+                p.as_object_mut().unwrap().remove("attributes");
+            }
+            want[export::ATTRIBUTES_MARKER] = "notFound".into();
+        }
+        assert_eq!(got, &want);
+    }
+    assert_eq!(lines.len(), 150);
+    assert!(gone > 10);
+    assert_eq!(outcome.attributes.not_found, gone);
+    let named = reports
+        .iter()
+        .filter(|p| matches!(p, export::Progress::Note(n) if n.contains("cannot be read")))
+        .count();
+    assert_eq!(
+        named, 6,
+        "the first five by name, then one line: {reports:?}"
+    );
+    let summary = export::attributes_summary(&outcome).unwrap();
+    assert!(
+        summary.contains(&format!("{gone} conversation(s)")),
+        "{summary}"
+    );
+}
+
+/// Issue 11.10: a job results page that fails is asked again from its cursor, and nothing the
+/// job gave is dropped.
+#[tokio::test]
+async fn a_failed_results_page_is_asked_again_from_its_cursor() {
+    let sim = sim(faulty(300, "flakyresults=1")).await;
+    let mut cfg = client_config(&sim);
+    // No retries in the client: the fetcher itself asks again.
+    cfg.retry.max_attempts = 1;
+    let client = std::sync::Arc::new(convoscope::genesys::Client::new(cfg).unwrap());
+    let mut opts = ExportOptions::new(Scope::new(week(), Media::Any));
+    opts.attributes = true;
+    let (lines, outcome, _) = export_reporting(client, &opts).await;
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    assert_eq!(lines, expected(&sim, Media::Any, true));
+    assert_eq!(answered(&sim, "/api/v2/analytics", "/results"), [500, 200]);
+    assert!(
+        answered(&sim, GET_CONVERSATION, "").is_empty(),
+        "all from the job"
+    );
+}
+
+/// Issue 11.10: conversations the data lake does not hold yet (ended after its availability
+/// date) come from GET conversation at once; a range the lake holds nothing of asks for no job.
+#[tokio::test]
+async fn conversations_the_lake_lacks_go_straight_to_get_conversation() {
+    let now = chrono::Utc::now();
+    let mut cfg = config(400);
+    cfg.until = now;
+    cfg.days = 1;
+    cfg.data_lag = 3 * 3600;
+    let sim = sim(cfg).await;
+    let ds = sim.dataset();
+    let want_of = |range: &Interval| -> Vec<Value> {
+        ds.matching(range, Media::Any)
+            .into_iter()
+            .map(|i| {
+                let mut c = ds.analytics_with_attributes(i, chrono::Utc::now());
+                for p in &mut c.participants {
+                    p.attributes = Some(p.attributes.take().unwrap_or_default());
+                }
+                serde_json::to_value(c).unwrap()
+            })
+            .collect()
+    };
+    // The last two hours: nothing of it is in the lake.
+    let recent = Interval::new(now - Span::hours(2), now);
+    let mut opts = ExportOptions::new(Scope::new(recent, Media::Any));
+    opts.attributes = true;
+    let (lines, outcome, reports) = export_reporting(client(&sim), &opts).await;
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    assert_eq!(lines, want_of(&recent));
+    assert!(!lines.is_empty());
+    assert_eq!(
+        sim.stats().jobs_created,
+        0,
+        "no job for what the lake lacks"
+    );
+    assert!(
+        reports.iter().any(
+            |p| matches!(p, export::Progress::Note(n) if n.contains("holds nothing of this range"))
+        ),
+        "{reports:?}"
+    );
+    // The last ten hours: a job for the older part, GET conversation for the rest.
+    let range = Interval::new(now - Span::hours(10), now);
+    let mut opts = ExportOptions::new(Scope::new(range, Media::Any));
+    opts.attributes = true;
+    let before = chrono::Utc::now() - Span::hours(3);
+    let gets_before = answered(&sim, GET_CONVERSATION, "").len();
+    let (lines, outcome, _) = export_reporting(client(&sim), &opts).await;
+    let after = chrono::Utc::now() - Span::hours(3);
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    assert_eq!(lines, want_of(&range));
+    assert_eq!(sim.stats().jobs_created, 1);
+    let gets = (answered(&sim, GET_CONVERSATION, "").len() - gets_before) as u64;
+    let ended_after = |t: chrono::DateTime<chrono::Utc>| {
+        lines
+            .iter()
+            .filter(|l| {
+                l["conversationEnd"]
+                    .as_str()
+                    .and_then(convoscope::genesys::model::parse_time)
+                    .is_none_or(|e| e >= t)
+            })
+            .count() as u64
+    };
+    assert!(
+        (ended_after(after)..=ended_after(before)).contains(&gets),
+        "{gets} GETs for {} conversations not yet in the lake",
+        ended_after(before)
+    );
+    assert_eq!(outcome.attributes.from_get, gets);
+    assert_eq!(outcome.attributes.from_job, lines.len() as u64 - gets);
+}
+
+/// Issue 12.1: GET conversation for attributes runs `concurrency` at once (it ran about one at
+/// a time, the others' slots held by page fetches nobody polled).
+#[tokio::test]
+async fn get_conversation_for_attributes_runs_concurrency_at_once() {
+    let mut cfg = config(400);
+    cfg.latency_ms = 20;
+    let sim = sim(cfg).await;
+    let mut opts = ExportOptions::new(Scope::new(week(), Media::Any));
+    opts.attributes = true;
+    opts.attributes_from = AttributeSource::Conversations;
+    opts.concurrency = 4;
+    opts.page_size = 20;
+    let (lines, outcome, _) = export_reporting(client(&sim), &opts).await;
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    assert_eq!(lines.len(), 400);
+    let most = sim
+        .requests()
+        .iter()
+        .filter(|r| r.path.starts_with(GET_CONVERSATION))
+        .map(|r| r.in_flight)
+        .max();
+    assert_eq!(most, Some(4));
+    assert!(sim.stats().peak_in_flight <= 4);
 }

@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use chrono::Duration as Span;
 use convoscope::export::{self, ExportOptions, NdjsonWriter};
+use convoscope::genesys::Client;
+use convoscope::genesys::Scope;
 use convoscope::genesys::query::{Interval, Media};
-use convoscope::genesys::{Client, ClientConfig, Credentials, Secret};
 use convoscope::sim::{Faults, Sim};
 
 use common::*;
@@ -18,23 +19,14 @@ fn week() -> Interval {
 }
 
 fn patient_client(sim: &Sim) -> Client {
-    let url = sim.url();
-    let mut cfg = ClientConfig::new(
-        &url,
-        &url,
-        Credentials::ClientCredentials {
-            client_id: "demo".into(),
-            secret: Secret::new("demo"),
-        },
-    );
-    cfg.retry = fast_retries();
+    let mut cfg = client_config(sim);
     // Stalled answers must fail fast in tests.
     cfg.timeout = Duration::from_millis(700);
     Client::new(cfg).unwrap()
 }
 
 async fn export_sorted(sim: &Sim, attributes: bool) -> (Vec<String>, Option<String>) {
-    let mut opts = ExportOptions::new(week(), Media::Any);
+    let mut opts = ExportOptions::new(Scope::new(week(), Media::Any));
     opts.attributes = attributes;
     let mut buf = Vec::new();
     let outcome = {
@@ -138,7 +130,7 @@ async fn the_server_goes_away_and_comes_back() {
     let first = sim(cfg.clone()).await;
     let addr = first.addr();
     let client = std::sync::Arc::new(patient_client(&first));
-    let mut opts = ExportOptions::new(week(), Media::Any);
+    let mut opts = ExportOptions::new(Scope::new(week(), Media::Any));
     opts.concurrency = 1;
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let bouncer = tokio::spawn(async move {
@@ -176,4 +168,121 @@ async fn the_server_goes_away_and_comes_back() {
         .map(str::to_string)
         .collect();
     assert!(got == want, "nothing lost or doubled across the restart");
+}
+
+/// A client whose retries wait at most `retry_after` after a 429, whatever the answer asks.
+fn client_waiting(sim: &Sim, retry_after: Duration) -> Client {
+    let mut c = client_config(sim);
+    c.retry.max_retry_after = retry_after;
+    Client::new(c).unwrap()
+}
+
+/// An export with attributes from GET conversation (asked for, or because jobs are refused),
+/// sorted; fails the test if it does not end within a minute (a deadlock). Pages of 10: the
+/// paging task gets far enough ahead to fill the channel to the writer, as 100-conversation
+/// pages do on a range of thousands (the way the export deadlocked).
+async fn get_conversation_export(
+    client: Client,
+    concurrency: usize,
+    from: export::AttributeSource,
+) -> (Vec<String>, Option<String>) {
+    let mut opts = ExportOptions::new(Scope::new(week(), Media::Any));
+    opts.attributes = true;
+    opts.attributes_from = from;
+    opts.concurrency = concurrency;
+    opts.page_size = 10;
+    let mut buf = Vec::new();
+    let outcome = {
+        let mut w = NdjsonWriter::new(&mut buf);
+        tokio::time::timeout(
+            Duration::from_secs(60),
+            export::run(std::sync::Arc::new(client), &opts, &mut w, &|_| {}),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("concurrency {concurrency}, {from:?}: the export hangs"))
+    };
+    let mut lines: Vec<String> = String::from_utf8(buf)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    lines.sort();
+    (lines, outcome.error.map(|e| e.to_string()))
+}
+
+/// The fault-free export with attributes, sorted.
+async fn reference_export(cfg: &convoscope::sim::SimConfig) -> Vec<String> {
+    let s = sim(cfg.clone()).await;
+    let (lines, err) = export_sorted(&s, true).await;
+    assert!(err.is_none(), "{err:?}");
+    s.stop().await;
+    lines
+}
+
+#[tokio::test]
+async fn get_conversation_attributes_under_429s_finish_and_equal_the_fault_free_export() {
+    use export::AttributeSource::{Conversations, Jobs};
+    let clean = config(300);
+    let want = reference_export(&clean).await;
+    assert_eq!(want.len(), 300);
+    // Concurrency 1 to 16, 1% to 30% of answers 429; jobs refused makes the default path
+    // read every conversation with GET too.
+    for (concurrency, share, from) in [
+        (1, 0.01, Conversations),
+        (2, 0.05, Conversations),
+        (4, 0.05, Jobs),
+        (4, 0.3, Conversations),
+        (8, 0.15, Jobs),
+        (16, 0.3, Conversations),
+        (16, 0.01, Jobs),
+    ] {
+        let mut cfg = clean.clone();
+        cfg.faults = Faults::parse(&format!("429={share}")).unwrap();
+        cfg.forbid.jobs = from == Jobs;
+        let s = sim(cfg).await;
+        let (got, err) = get_conversation_export(
+            client_waiting(&s, Duration::from_millis(20)),
+            concurrency,
+            from,
+        )
+        .await;
+        assert!(
+            err.is_none(),
+            "concurrency {concurrency}, 429={share}: {err:?}"
+        );
+        assert!(
+            got == want,
+            "concurrency {concurrency}, 429={share}, {from:?}: differs from the fault-free export"
+        );
+        s.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn get_conversation_attributes_under_a_real_rate_limit_finish_and_equal_the_fault_free_export()
+ {
+    use export::AttributeSource::{Conversations, Jobs};
+    let clean = config(300);
+    let want = reference_export(&clean).await;
+    for (concurrency, from) in [(2, Conversations), (4, Jobs), (16, Conversations)] {
+        // 150 requests a second: the export needs about 335, so it meets the limit twice.
+        let mut cfg = clean.clone();
+        cfg.rate_limit = 150;
+        cfg.rate_window_secs = 1;
+        cfg.forbid.jobs = from == Jobs;
+        let s = sim(cfg).await;
+        let (got, err) = get_conversation_export(
+            client_waiting(&s, Duration::from_secs(2)),
+            concurrency,
+            from,
+        )
+        .await;
+        assert!(err.is_none(), "concurrency {concurrency}: {err:?}");
+        assert!(s.stats().rate_limited > 0, "the limit was met");
+        assert!(
+            got == want,
+            "concurrency {concurrency}, {from:?}: differs from the fault-free export"
+        );
+        s.stop().await;
+    }
 }

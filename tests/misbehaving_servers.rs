@@ -151,7 +151,10 @@ async fn an_api_that_echoes_the_authorization_header_shows_no_token() {
         },
     ))
     .unwrap();
-    let e = client.conversation("c1").await.unwrap_err();
+    let e = client
+        .conversation("c1", convoscope::genesys::client::CallOpts::default())
+        .await
+        .unwrap_err();
     assert_no_secret("the error", &format!("{e} {e:?}"));
     assert_no_secret("the call log", &format!("{:?}", client.call_log()));
 }

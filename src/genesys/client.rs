@@ -1,6 +1,6 @@
 //! The HTTP client of the Genesys Cloud API: authentication, retries, and one method per endpoint.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -13,12 +13,14 @@ use super::auth::{CachedToken, Credentials, Secret};
 use super::error::{Error, Result};
 use super::limiter::{Limiter, Outcome, Permit};
 use super::model::{
-    Conversation, DataAvailability, JobCreated, JobResults, JobStatus, OAuthErrorBody,
-    Organization, QueryResponse, TokenResponse,
+    Attributes, Conversation, DataAvailability, JobCreated, JobStatus, OAuthErrorBody,
+    Organization, TokenResponse, lenient_attributes,
 };
-use super::query::DetailsQuery;
+use super::query::{DetailsQuery, Order};
+use super::records::{self, Page};
 use super::redact::{Redactor, redact_url};
 use super::retry::{RetryPolicy, Wait, WaitReason, jitter};
+use super::scope::Scope;
 
 /// How many calls [`Client::call_log`] keeps.
 pub const CALL_LOG_SIZE: usize = 200;
@@ -74,6 +76,8 @@ pub struct ClientConfig {
     /// The region the URLs come from and where it was chosen (`eu-west-1 (mypurecloud.ie), from
     /// --region`), for advice in login errors; `None` when URLs were given.
     pub region: Option<String>,
+    /// The most bytes read of an answer, by endpoint.
+    pub max_body: BodyLimits,
 }
 
 impl ClientConfig {
@@ -85,6 +89,7 @@ impl ClientConfig {
             retry: RetryPolicy::default(),
             timeout: Duration::from_secs(30),
             region: None,
+            max_body: BodyLimits::default(),
         }
     }
 }
@@ -330,6 +335,7 @@ impl Client {
         // Whatever a server said goes no further with a secret in it.
         let err = err.map_text(|t| self.redact(t));
         let p = &self.cfg.retry;
+        // A body cut short is worth another attempt; decoding a whole one is never done here.
         let retry =
             (err.is_transient() || matches!(err, Error::Decode { .. })) && attempt < p.max_attempts;
         let (delay, reason) = match &err {
@@ -371,324 +377,384 @@ impl Client {
         Ok(())
     }
 
-    /// One API call with authentication, renewal on 401 (once), retries, and decoding. With a
-    /// limiter, every attempt takes one of its permits.
-    async fn call<T: DeserializeOwned>(&self, c: Call<'_>, obs: Observer<'_>) -> Result<T> {
-        let Call {
-            method,
-            path,
-            query,
-            body,
-            what,
-            needed,
-            limiter,
-        } = c;
-        let (path, what) = (path.as_str(), what.as_str());
-        let url = format!("{}{}", self.cfg.api_base, path);
+    /// One API call: authentication, renewal on 401 (once), and retries of what may go better
+    /// next time (429, 5xx, network errors, a body cut short). Returns the body as text, made
+    /// valid and checked to be whole JSON; decoding it is the caller's (and a body that does not
+    /// fit a model is never asked for again: the API would send the same). With a limiter, every
+    /// attempt takes one of its permits.
+    async fn call(&self, c: Call<'_>, opts: CallOpts<'_>) -> Result<String> {
+        let url = format!("{}{}", self.cfg.api_base, c.path);
         let mut attempt = 0;
         let mut renewed = false;
         let mut refused: Option<Secret> = None;
         loop {
             attempt += 1;
-            let token = self.access_token(refused.as_ref(), obs).await?;
-            let permit = match limiter {
+            let token = self.access_token(refused.as_ref(), opts.observer).await?;
+            let permit = match opts.limiter {
                 Some(l) => Some(l.acquire().await),
                 None => None,
             };
-            let mut req = self
-                .http
-                .request(method.clone(), &url)
-                .bearer_auth(token.expose());
-            if !query.is_empty() {
-                req = req.query(&query);
-            }
-            if let Some(b) = body {
-                req = req.json(b);
-            }
-            let at = Utc::now();
-            let started = Instant::now();
-            let mut status = None;
-            let mut cid = None;
-            let err = match req.send().await {
-                Err(e) => network_error(&e, &self.cfg.api_base),
-                Ok(resp) => {
-                    status = Some(resp.status());
-                    let ra = retry_after(&resp);
-                    cid = correlation_id(&resp);
-                    match resp.bytes().await {
-                        Err(e) => network_error(&e, &self.cfg.api_base),
-                        Ok(bytes) if resp_ok(status) => match decode(&bytes) {
-                            Ok(v) => {
-                                self.record(CallRecord {
-                                    at,
-                                    method: method.to_string(),
-                                    path: path.to_string(),
-                                    status: status.map(|s| s.as_u16()),
-                                    error: None,
-                                    latency: started.elapsed(),
-                                    correlation_id: cid,
-                                });
-                                if let Some(p) = permit {
-                                    p.done(Outcome::Success);
-                                }
-                                return Ok(v);
-                            }
-                            Err(detail) => Error::Decode {
-                                what: what.to_string(),
-                                detail,
-                                context_id: cid.clone(),
-                            },
-                        },
-                        Ok(bytes) => {
-                            let code = status.map_or(0, |s| s.as_u16());
-                            let text = String::from_utf8_lossy(&bytes);
-                            let mut e = Error::from_api(code, &text, needed, what)
-                                .or_context_id(cid.as_deref());
-                            if let Error::RateLimited { retry_after, .. } = &mut e {
-                                *retry_after = ra;
-                            }
-                            if code == 401 {
-                                match &self.cfg.credentials {
-                                    // A token obtained elsewhere cannot be renewed.
-                                    Credentials::Token(_) => e = token_refused(cid.clone()),
-                                    Credentials::ClientCredentials { .. } if !renewed => {
-                                        // The token expired or was revoked: renew once, retry once.
-                                        self.record(CallRecord {
-                                            at,
-                                            method: method.to_string(),
-                                            path: path.to_string(),
-                                            status: Some(401),
-                                            error: Some(e.summary()),
-                                            latency: started.elapsed(),
-                                            correlation_id: cid,
-                                        });
-                                        drop(permit);
-                                        renewed = true;
-                                        refused = Some(token);
-                                        attempt -= 1;
-                                        continue;
-                                    }
-                                    Credentials::ClientCredentials { .. } => {}
-                                }
-                            }
-                            e
-                        }
+            let err = match self.attempt(&c, &url, &token).await {
+                Ok(text) => {
+                    if let Some(p) = permit {
+                        p.done(Outcome::Success);
                     }
+                    return Ok(text);
                 }
+                Err((e, Some(401))) => match &self.cfg.credentials {
+                    // A token obtained elsewhere cannot be renewed.
+                    Credentials::Token(_) => token_refused(e.context_id().map(str::to_string)),
+                    Credentials::ClientCredentials { .. } if !renewed => {
+                        // The token expired or was revoked: renew once, retry once.
+                        drop(permit);
+                        renewed = true;
+                        refused = Some(token);
+                        attempt -= 1;
+                        continue;
+                    }
+                    Credentials::ClientCredentials { .. } => e,
+                },
+                Err((e, _)) => e,
             };
-            self.record(CallRecord {
-                at,
-                method: method.to_string(),
-                path: path.to_string(),
-                status: status.map(|s| s.as_u16()),
-                error: Some(err.summary()),
-                latency: started.elapsed(),
-                correlation_id: cid,
-            });
-            self.wait_or_fail(err, attempt, obs, limiter, permit)
+            self.wait_or_fail(err, attempt, opts.observer, opts.limiter, permit)
                 .await?;
         }
     }
 
-    /// One page of the details query.
-    pub async fn query_page(&self, q: &DetailsQuery, obs: Observer<'_>) -> Result<QueryResponse> {
-        self.query_page_with(q, obs, None).await
+    /// One attempt of a call, logged in the call log: the request, and its answer read (at most
+    /// the call's `max_body` bytes). A 2xx body comes back as text, made valid and checked to be
+    /// whole JSON (an empty body reads as `null`); anything else is an error, with the status
+    /// when an answer came.
+    async fn attempt(
+        &self,
+        c: &Call<'_>,
+        url: &str,
+        token: &Secret,
+    ) -> std::result::Result<String, (Error, Option<u16>)> {
+        let mut req = self
+            .http
+            .request(c.method.clone(), url)
+            .bearer_auth(token.expose());
+        if !c.query.is_empty() {
+            req = req.query(&c.query);
+        }
+        if let Some(b) = c.body {
+            req = req.json(b);
+        }
+        let at = Utc::now();
+        let started = Instant::now();
+        let mut status: Option<u16> = None;
+        let mut cid = None;
+        let result = match req.send().await {
+            Err(e) => Err(network_error(&e, &self.cfg.api_base)),
+            Ok(resp) => {
+                status = Some(resp.status().as_u16());
+                cid = correlation_id(&resp);
+                let ra = retry_after(&resp);
+                let ok = resp.status().is_success();
+                match read_body(resp, c.max_body).await {
+                    Err(BodyError::Network(e)) => Err(network_error(&e, &self.cfg.api_base)),
+                    Err(BodyError::TooLarge) => Err(Error::TooLarge {
+                        what: c.what.clone(),
+                        limit: c.max_body,
+                        context_id: cid.clone(),
+                    }),
+                    Ok(bytes) if ok => {
+                        let text = records::made_valid(bytes);
+                        let text = if text.trim().is_empty() {
+                            "null".to_string()
+                        } else {
+                            text
+                        };
+                        match records::check_json(&text) {
+                            Ok(()) => Ok(text),
+                            Err(e) => Err(Error::Decode {
+                                what: c.what.clone(),
+                                detail: e.to_string(),
+                                context_id: cid.clone(),
+                            }),
+                        }
+                    }
+                    Ok(bytes) => {
+                        let code = status.unwrap_or(0);
+                        let text = String::from_utf8_lossy(&bytes);
+                        let mut e = Error::from_api(code, &text, c.needed, &c.what)
+                            .or_context_id(cid.as_deref());
+                        if let Error::RateLimited { retry_after, .. } = &mut e {
+                            *retry_after = ra;
+                        }
+                        Err(e)
+                    }
+                }
+            }
+        };
+        self.record(CallRecord {
+            at,
+            method: c.method.to_string(),
+            path: c.path.clone(),
+            status,
+            error: result.as_ref().err().map(Error::summary),
+            latency: started.elapsed(),
+            correlation_id: cid,
+        });
+        result.map_err(|e| (e, status))
     }
 
-    /// One page of the details query; with a limiter, every attempt takes one of its permits.
-    pub async fn query_page_with(
+    /// [`Client::call`], the body decoded as `T` (an error of its own when it does not fit).
+    async fn call_decoded<T: DeserializeOwned>(
         &self,
-        q: &DetailsQuery,
-        obs: Observer<'_>,
-        limiter: Option<&Limiter>,
-    ) -> Result<QueryResponse> {
+        c: Call<'_>,
+        opts: CallOpts<'_>,
+    ) -> Result<T> {
+        let what = c.what.clone();
+        let text = self.call(c, opts).await?;
+        decoded(&text, &what)
+    }
+
+    /// One page of the details query, decoded record by record (see [`records`]).
+    pub async fn query_page(&self, q: &DetailsQuery, opts: CallOpts<'_>) -> Result<Page> {
         let body = q.body();
-        self.call(
-            Call {
-                method: Method::POST,
-                path: "/api/v2/analytics/conversations/details/query".to_string(),
-                query: vec![],
-                body: Some(&body),
-                what: format!("page {} of the conversation query", q.page_number),
-                needed: Some(PERM_ANALYTICS),
-                limiter,
-            },
-            obs,
-        )
-        .await
+        let what = format!("page {} of the conversation query", q.page_number);
+        let text = self
+            .call(
+                Call::new(
+                    Method::POST,
+                    "/api/v2/analytics/conversations/details/query",
+                    what.clone(),
+                    Some(PERM_ANALYTICS),
+                    self.cfg.max_body.query,
+                )
+                .body(&body),
+                opts,
+            )
+            .await?;
+        outline(&text, &what)
     }
 
     /// The organization the client is connected to (`GET /api/v2/organizations/me`): show its
     /// name, so that nobody mistakes one org for another.
-    pub async fn organization(&self) -> Result<Organization> {
-        self.call(
-            Call {
-                method: Method::GET,
-                path: "/api/v2/organizations/me".to_string(),
-                query: vec![],
-                body: None,
-                what: "the organization".to_string(),
-                needed: None,
-                limiter: None,
-            },
-            &quiet,
+    pub async fn organization(&self, opts: CallOpts<'_>) -> Result<Organization> {
+        self.call_decoded(
+            Call::new(
+                Method::GET,
+                "/api/v2/organizations/me",
+                "the organization",
+                None,
+                self.cfg.max_body.other,
+            ),
+            opts,
         )
         .await
     }
 
-    /// The live conversation, with every participant's attributes.
-    pub async fn conversation(&self, id: &str) -> Result<Conversation> {
-        self.conversation_with(id, &quiet, None).await
-    }
-
-    /// [`Client::conversation`] with an observer of waits and a limiter.
-    pub async fn conversation_with(
+    /// The live conversation with every participant's attributes, and its JSON text as the API
+    /// sent it (made valid; key order and number spelling kept, for showing it raw).
+    pub async fn conversation(
         &self,
         id: &str,
-        obs: Observer<'_>,
-        limiter: Option<&Limiter>,
-    ) -> Result<Conversation> {
-        Ok(self.conversation_raw_with(id, obs, limiter).await?.0)
-    }
-
-    /// The live conversation, and its JSON text exactly as the API sent it (key order and
-    /// number spelling kept, for showing it raw).
-    pub async fn conversation_raw(
-        &self,
-        id: &str,
-        obs: Observer<'_>,
-    ) -> Result<(Conversation, String)> {
-        self.conversation_raw_with(id, obs, None).await
-    }
-
-    /// GET conversation, decoded once from the body as received; with a limiter, every attempt
-    /// takes one of its permits.
-    async fn conversation_raw_with(
-        &self,
-        id: &str,
-        obs: Observer<'_>,
-        limiter: Option<&Limiter>,
+        opts: CallOpts<'_>,
     ) -> Result<(Conversation, String)> {
         let id = checked_id(id)?;
-        let raw: Box<serde_json::value::RawValue> =
-            self.call(conversation_call(id, limiter), obs).await?;
-        let conv = serde_json::from_str(raw.get()).map_err(|e| Error::Decode {
-            what: format!("conversation {id}"),
-            detail: e.to_string(),
-            context_id: None,
-        })?;
-        Ok((conv, raw.get().to_string()))
+        let text = self.call(conversation_call(id, &self.cfg), opts).await?;
+        let conv = decoded(&text, &format!("conversation {id}"))?;
+        Ok((conv, text))
     }
 
-    /// The live conversation exactly as the API returned it, as JSON.
-    pub async fn conversation_json(&self, id: &str) -> Result<Value> {
+    /// The attributes of a live conversation's participants, by participant id: GET
+    /// conversation read for them alone, leniently (a field elsewhere that does not fit the
+    /// model costs nothing; a number where attribute text belongs is kept as its text).
+    pub async fn conversation_attributes(
+        &self,
+        id: &str,
+        opts: CallOpts<'_>,
+    ) -> Result<HashMap<String, Attributes>> {
+        #[derive(serde::Deserialize)]
+        struct Only {
+            #[serde(default)]
+            participants: Vec<Participant>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Participant {
+            #[serde(default, deserialize_with = "records::lenient_string")]
+            id: Option<String>,
+            #[serde(default, deserialize_with = "lenient_attributes")]
+            attributes: Attributes,
+        }
         let id = checked_id(id)?;
-        self.call(conversation_call(id, None), &quiet).await
+        let only: Only = self
+            .call_decoded(conversation_call(id, &self.cfg), opts)
+            .await?;
+        Ok(only
+            .participants
+            .into_iter()
+            .filter_map(|p| Some((p.id?, p.attributes)))
+            .collect())
     }
 
-    /// Starts an async details job.
-    pub async fn create_job(&self, body: &Value, obs: Observer<'_>) -> Result<JobCreated> {
-        self.call(
-            Call {
-                method: Method::POST,
-                path: "/api/v2/analytics/conversations/details/jobs".to_string(),
-                query: vec![],
-                body: Some(body),
-                what: "the async details job".to_string(),
-                needed: Some(PERM_ANALYTICS),
-                limiter: None,
-            },
-            obs,
+    /// Starts an async details job over `scope`.
+    pub async fn create_job(
+        &self,
+        scope: &Scope,
+        order: Order,
+        opts: CallOpts<'_>,
+    ) -> Result<JobCreated> {
+        let body = scope.job_body(order);
+        self.call_decoded(
+            Call::new(
+                Method::POST,
+                "/api/v2/analytics/conversations/details/jobs",
+                "the async details job",
+                Some(PERM_ANALYTICS),
+                self.cfg.max_body.other,
+            )
+            .body(&body),
+            opts,
         )
         .await
     }
 
-    pub async fn job_status(&self, job_id: &str, obs: Observer<'_>) -> Result<JobStatus> {
+    pub async fn job_status(&self, job_id: &str, opts: CallOpts<'_>) -> Result<JobStatus> {
         let id = checked_id(job_id)?;
-        self.call(
-            Call {
-                method: Method::GET,
-                path: format!("/api/v2/analytics/conversations/details/jobs/{id}"),
-                query: vec![],
-                body: None,
-                what: format!("async job {id}"),
-                needed: Some(PERM_ANALYTICS),
-                limiter: None,
-            },
-            obs,
+        self.call_decoded(
+            Call::new(
+                Method::GET,
+                format!("/api/v2/analytics/conversations/details/jobs/{id}"),
+                format!("async job {id}"),
+                Some(PERM_ANALYTICS),
+                self.cfg.max_body.other,
+            ),
+            opts,
         )
         .await
     }
 
+    /// One page of a job's results, decoded record by record (see [`records`]).
     pub async fn job_results(
         &self,
         job_id: &str,
         cursor: Option<&str>,
         page_size: u32,
-        obs: Observer<'_>,
-    ) -> Result<JobResults> {
+        opts: CallOpts<'_>,
+    ) -> Result<Page> {
         let id = checked_id(job_id)?;
         let mut q = vec![("pageSize", page_size.to_string())];
         if let Some(c) = cursor {
             q.push(("cursor", c.to_string()));
         }
-        self.call(
-            Call {
-                method: Method::GET,
-                path: format!("/api/v2/analytics/conversations/details/jobs/{id}/results"),
-                query: q,
-                body: None,
-                what: format!("the results of async job {id}"),
-                needed: Some(PERM_ANALYTICS),
-                limiter: None,
-            },
-            obs,
-        )
-        .await
-    }
-
-    /// Cancels a job (best effort: its results are no longer needed).
-    pub async fn delete_job(&self, job_id: &str) -> Result<()> {
-        let id = checked_id(job_id)?;
-        let _: Value = self
+        let what = format!("the results of async job {id}");
+        let text = self
             .call(
-                Call {
-                    method: Method::DELETE,
-                    path: format!("/api/v2/analytics/conversations/details/jobs/{id}"),
-                    query: vec![],
-                    body: None,
-                    what: format!("async job {id}"),
-                    needed: Some(PERM_ANALYTICS),
-                    limiter: None,
-                },
-                &quiet,
+                Call::new(
+                    Method::GET,
+                    format!("/api/v2/analytics/conversations/details/jobs/{id}/results"),
+                    what.clone(),
+                    Some(PERM_ANALYTICS),
+                    self.cfg.max_body.job_results,
+                )
+                .query(q),
+                opts,
             )
             .await?;
+        outline(&text, &what)
+    }
+
+    /// Deletes a job (its results are read, or no longer needed).
+    pub async fn delete_job(&self, job_id: &str, opts: CallOpts<'_>) -> Result<()> {
+        let id = checked_id(job_id)?;
+        self.call(
+            Call::new(
+                Method::DELETE,
+                format!("/api/v2/analytics/conversations/details/jobs/{id}"),
+                format!("async job {id}"),
+                Some(PERM_ANALYTICS),
+                self.cfg.max_body.other,
+            ),
+            opts,
+        )
+        .await?;
         Ok(())
     }
 
     /// Up to when the analytics data lake (and so async jobs) has data.
-    pub async fn availability(&self, obs: Observer<'_>) -> Result<DataAvailability> {
-        self.call(
-            Call {
-                method: Method::GET,
-                path: "/api/v2/analytics/conversations/details/jobs/availability".to_string(),
-                query: vec![],
-                body: None,
-                what: "the data availability date".to_string(),
-                needed: Some(PERM_ANALYTICS),
-                limiter: None,
-            },
-            obs,
+    pub async fn availability(&self, opts: CallOpts<'_>) -> Result<DataAvailability> {
+        self.call_decoded(
+            Call::new(
+                Method::GET,
+                "/api/v2/analytics/conversations/details/jobs/availability",
+                "the data availability date",
+                Some(PERM_ANALYTICS),
+                self.cfg.max_body.other,
+            ),
+            opts,
         )
         .await
     }
 }
 
+/// How a call is made: who hears of its waits, and which limiter paces it.
+#[derive(Clone, Copy)]
+pub struct CallOpts<'a> {
+    /// Told of each wait before a retry.
+    pub observer: Observer<'a>,
+    /// Every attempt takes one of its permits (and a 429 holds all of its work back).
+    pub limiter: Option<&'a Limiter>,
+}
+
+impl Default for CallOpts<'_> {
+    fn default() -> Self {
+        CallOpts {
+            observer: &quiet,
+            limiter: None,
+        }
+    }
+}
+
+impl<'a> CallOpts<'a> {
+    /// Waits reported to `observer`, no limiter.
+    pub fn observed(observer: Observer<'a>) -> Self {
+        CallOpts {
+            observer,
+            limiter: None,
+        }
+    }
+
+    /// The same, paced by `limiter`.
+    pub fn limited(self, limiter: &'a Limiter) -> Self {
+        CallOpts {
+            limiter: Some(limiter),
+            ..self
+        }
+    }
+}
+
+/// The most bytes of an answer convoscope reads, by endpoint: a server that sends more is
+/// refused with a clear error instead of filling the memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyLimits {
+    /// A page of the details query (at most 100 conversations, without attributes).
+    pub query: u64,
+    /// A page of job results (up to 1,000 conversations, with attributes).
+    pub job_results: u64,
+    /// GET conversation.
+    pub conversation: u64,
+    /// Everything else (token, job status, organization, errors...).
+    pub other: u64,
+}
+
+impl Default for BodyLimits {
+    fn default() -> Self {
+        const MB: u64 = 1 << 20;
+        BodyLimits {
+            query: 64 * MB,
+            job_results: 128 * MB,
+            conversation: 32 * MB,
+            other: 4 * MB,
+        }
+    }
+}
+
 /// One API request, as `Client::call` takes it.
 struct Call<'a> {
-    /// Every attempt takes one of its permits (and a 429 holds all of its work back).
-    limiter: Option<&'a Limiter>,
     method: Method,
     path: String,
     query: Vec<(&'static str, String)>,
@@ -697,6 +763,62 @@ struct Call<'a> {
     what: String,
     /// The permission the endpoint needs, named when a 403 does not name one.
     needed: Option<&'static str>,
+    /// Answers longer than this are refused ([`BodyLimits`]).
+    max_body: u64,
+}
+
+impl<'a> Call<'a> {
+    fn new(
+        method: Method,
+        path: impl Into<String>,
+        what: impl Into<String>,
+        needed: Option<&'static str>,
+        max_body: u64,
+    ) -> Self {
+        Call {
+            method,
+            path: path.into(),
+            query: Vec::new(),
+            body: None,
+            what: what.into(),
+            needed,
+            max_body,
+        }
+    }
+
+    fn query(self, query: Vec<(&'static str, String)>) -> Self {
+        Call { query, ..self }
+    }
+
+    fn body(self, body: &'a Value) -> Self {
+        Call {
+            body: Some(body),
+            ..self
+        }
+    }
+}
+
+enum BodyError {
+    Network(reqwest::Error),
+    TooLarge,
+}
+
+/// Reads an answer's body, at most `max` bytes (announced or received).
+async fn read_body(
+    mut resp: reqwest::Response,
+    max: u64,
+) -> std::result::Result<Vec<u8>, BodyError> {
+    if resp.content_length().is_some_and(|n| n > max) {
+        return Err(BodyError::TooLarge);
+    }
+    let mut body = Vec::with_capacity(resp.content_length().unwrap_or(0).min(max) as usize);
+    while let Some(chunk) = resp.chunk().await.map_err(BodyError::Network)? {
+        if (body.len() + chunk.len()) as u64 > max {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 trait Classify {
@@ -714,27 +836,33 @@ impl Classify for serde_json::Error {
     }
 }
 
-/// Decodes a JSON body; an empty body (204, some DELETEs) decodes as `null`.
-fn decode<T: DeserializeOwned>(bytes: &[u8]) -> std::result::Result<T, String> {
-    let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
-        b"null"
-    } else {
-        bytes
-    };
-    serde_json::from_slice(bytes).map_err(|e| e.to_string())
+/// Decodes a body (already checked to be JSON) as `T`: an error of its own, never retried.
+fn decoded<T: DeserializeOwned>(text: &str, what: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| Error::Decode {
+        what: what.to_string(),
+        detail: e.to_string(),
+        context_id: None,
+    })
+}
+
+/// A page, record by record.
+fn outline(text: &str, what: &str) -> Result<Page> {
+    records::page(text).map_err(|e| Error::Decode {
+        what: what.to_string(),
+        detail: e.to_string(),
+        context_id: None,
+    })
 }
 
 /// `GET /api/v2/conversations/{id}` (the id already checked).
-fn conversation_call<'a>(id: &str, limiter: Option<&'a Limiter>) -> Call<'a> {
-    Call {
-        method: Method::GET,
-        path: format!("/api/v2/conversations/{id}"),
-        query: vec![],
-        body: None,
-        what: format!("conversation {id}"),
-        needed: Some(PERM_CONVERSATION),
-        limiter,
-    }
+fn conversation_call<'a>(id: &str, cfg: &ClientConfig) -> Call<'a> {
+    Call::new(
+        Method::GET,
+        format!("/api/v2/conversations/{id}"),
+        format!("conversation {id}"),
+        Some(PERM_CONVERSATION),
+        cfg.max_body.conversation,
+    )
 }
 
 /// Ids go into URL paths: only the characters ids are made of, so nothing can escape the path.
@@ -891,6 +1019,7 @@ fn token_error(
     match code {
         429 => Error::RateLimited {
             retry_after,
+            limit: None,
             context_id,
         },
         404 | 405 => {

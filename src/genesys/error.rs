@@ -36,6 +36,8 @@ pub enum Error {
     /// 429 still after the retries.
     RateLimited {
         retry_after: Option<u64>,
+        /// The limit the API named, e.g. `client.credentials.token.rate.per.minute = 300`.
+        limit: Option<String>,
         context_id: Option<String>,
     },
     /// 5xx still after the retries (or another unexpected status).
@@ -60,6 +62,18 @@ pub enum Error {
     /// the login URL), or a server that is something else (501, an HTML page). `message` says
     /// which and what to check.
     WrongUrl { url: String, message: String },
+    /// An answer larger than what convoscope reads for that endpoint (`limit` bytes).
+    TooLarge {
+        what: String,
+        limit: u64,
+        context_id: Option<String>,
+    },
+    /// The API delivered fewer conversations than it counted, even when asked again: `missing`
+    /// of them (`None`: it did not say how many there are), and where (`detail`).
+    Incomplete {
+        missing: Option<u64>,
+        detail: String,
+    },
 }
 
 impl Error {
@@ -69,11 +83,20 @@ impl Error {
         let parsed: Option<ApiErrorBody> = serde_json::from_str(body).ok();
         let message = parsed
             .as_ref()
-            .map(|b| b.message.clone())
-            .filter(|m| !m.is_empty())
+            .and_then(|b| {
+                Some(b.message.clone())
+                    .filter(|m| !m.is_empty())
+                    .or_else(|| filled(b))
+            })
             .unwrap_or_else(|| short(body));
         let context_id = parsed.as_ref().and_then(|b| b.context_id.clone());
         let code = parsed.as_ref().map(|b| b.code.clone()).unwrap_or_default();
+        let limit = parsed.as_ref().and_then(limit_named);
+        // The limit goes with the message, unless the message already quotes it.
+        let message = match &limit {
+            Some(l) if !message.contains(l.as_str()) => format!("{message} (limit: {l})"),
+            _ => message,
+        };
         match status {
             401 => Error::Auth {
                 message: format!("the API refused the access token ({message}). {CHECK_CLIENT}"),
@@ -90,6 +113,7 @@ impl Error {
             },
             429 => Error::RateLimited {
                 retry_after: None,
+                limit,
                 context_id,
             },
             400..=499 => Error::BadRequest {
@@ -124,11 +148,13 @@ impl Error {
             | Error::BadRequest { context_id, .. }
             | Error::NotFound { context_id, .. }
             | Error::RateLimited { context_id, .. }
-            | Error::Server { context_id, .. } => Some(context_id),
+            | Error::Server { context_id, .. }
+            | Error::TooLarge { context_id, .. } => Some(context_id),
             Error::Config(_)
             | Error::Network { .. }
             | Error::Job { .. }
             | Error::Interrupted
+            | Error::Incomplete { .. }
             | Error::WrongUrl { .. } => None,
         }
     }
@@ -190,9 +216,14 @@ impl Error {
                 url,
                 message: f(&message),
             },
+            Error::Incomplete { missing, detail } => Error::Incomplete {
+                missing,
+                detail: f(&detail),
+            },
             e @ (Error::Config(_)
             | Error::NotFound { .. }
             | Error::RateLimited { .. }
+            | Error::TooLarge { .. }
             | Error::Interrupted) => e,
         }
     }
@@ -215,6 +246,8 @@ impl Error {
             Error::Job { state, message } => format!("job {state}: {message}"),
             Error::Interrupted => "interrupted".into(),
             Error::WrongUrl { message, .. } => message.clone(),
+            Error::TooLarge { limit, .. } => format!("answer larger than {}", size(*limit)),
+            Error::Incomplete { detail, .. } => format!("incomplete: {detail}"),
         }
     }
 
@@ -227,7 +260,8 @@ impl Error {
             | Error::BadRequest { context_id, .. }
             | Error::NotFound { context_id, .. }
             | Error::RateLimited { context_id, .. }
-            | Error::Server { context_id, .. } => context_id.as_deref(),
+            | Error::Server { context_id, .. }
+            | Error::TooLarge { context_id, .. } => context_id.as_deref(),
             _ => None,
         }
     }
@@ -260,6 +294,61 @@ impl Error {
 /// What to check when the OAuth client is refused.
 pub const CHECK_CLIENT: &str = "Check the OAuth client id and secret (--client-id/--client-secret \
      or GENESYSCLOUD_OAUTHCLIENT_ID/_SECRET) and that the client uses the Client Credentials grant";
+/// The limit an error body names: its `limit` (`key = value`, with the namespace when the key
+/// does not say it), else the `limit`-like parameters of `messageWithParams`.
+fn limit_named(b: &ApiErrorBody) -> Option<String> {
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if let Some(l) = &b.limit {
+        let name = match (&l.namespace, &l.key) {
+            (Some(ns), Some(k)) if !k.contains(ns.as_str()) => format!("{ns} {k}"),
+            (_, Some(k)) => k.clone(),
+            (Some(ns), None) => ns.clone(),
+            (None, None) => return l.value.as_ref().map(text),
+        };
+        return Some(match &l.value {
+            Some(v) => format!("{name} = {}", text(v)),
+            None => name,
+        });
+    }
+    // "... may not exceed {limit} ..." with messageParams {"limit": 31}.
+    let params = b.message_params.as_ref()?;
+    let named: Vec<String> = params
+        .iter()
+        .filter(|(k, _)| {
+            let k = k.to_ascii_lowercase();
+            k.contains("limit") || k.contains("max")
+        })
+        .map(|(k, v)| format!("{k} = {}", text(v)))
+        .collect();
+    (!named.is_empty()).then(|| named.join(", "))
+}
+
+/// `messageWithParams` with its `messageParams` filled in.
+fn filled(b: &ApiErrorBody) -> Option<String> {
+    let mut m = b.message_with_params.clone().filter(|m| !m.is_empty())?;
+    for (k, v) in b.message_params.iter().flatten() {
+        let v = match v {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        m = m.replace(&format!("{{{k}}}"), &v);
+    }
+    Some(m)
+}
+
+/// Bytes as people read them.
+fn size(bytes: u64) -> String {
+    if bytes >= 1 << 20 {
+        format!("{} MB", bytes >> 20)
+    } else if bytes >= 1 << 10 {
+        format!("{} KB", bytes >> 10)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
 
 /// A permission name (`domain:entity:action`) quoted in an API message, if any.
 fn permission_in(message: &str) -> Option<String> {
@@ -321,18 +410,21 @@ impl fmt::Display for Error {
                     "{what} was not found: it does not exist or is no longer available"
                 )
             }
-            Error::RateLimited { retry_after, .. } => match retry_after {
-                Some(s) => write!(
-                    f,
-                    "rate limited by the API (429) after several retries; it asked to wait {s} s. \
-                     Try again later or lower the concurrency"
-                ),
-                None => write!(
-                    f,
-                    "rate limited by the API (429) after several retries. Try again later or \
-                     lower the concurrency"
-                ),
-            },
+            Error::RateLimited {
+                retry_after, limit, ..
+            } => {
+                write!(f, "rate limited by the API (429) after several retries")?;
+                if let Some(l) = limit {
+                    write!(f, " (limit: {l})")?;
+                }
+                match retry_after {
+                    Some(s) => write!(
+                        f,
+                        "; it asked to wait {s} s. Try again later or lower the concurrency"
+                    ),
+                    None => write!(f, ". Try again later or lower the concurrency"),
+                }
+            }
             Error::Server {
                 status, message, ..
             } => write!(
@@ -352,6 +444,29 @@ impl fmt::Display for Error {
             }
             Error::Interrupted => write!(f, "interrupted"),
             Error::WrongUrl { message, .. } => write!(f, "{message}"),
+            Error::TooLarge { what, limit, .. } => write!(
+                f,
+                "the answer for {what} is larger than the {} convoscope reads for it: not read. \
+                 Is --api-url a Genesys Cloud API?",
+                size(*limit)
+            ),
+            Error::Incomplete {
+                missing: Some(n),
+                detail,
+            } => write!(
+                f,
+                "{n} conversation(s) missing: the API delivered fewer than it counted, even when \
+                 asked again ({detail}). What was delivered is kept; try again later or a \
+                 shorter range"
+            ),
+            Error::Incomplete {
+                missing: None,
+                detail,
+            } => write!(
+                f,
+                "the API did not say how many conversations there are ({detail}), so what it \
+                 delivered could not be checked as complete; try again later"
+            ),
         }?;
         if let Some(id) = self.context_id() {
             write!(f, " [contextId {id}]")?;
@@ -398,6 +513,26 @@ mod tests {
         let s = Error::from_api(400, body, None, "q").to_string();
         assert!(s.contains("Max interval length is 31 days"), "{s}");
         assert!(s.contains("[contextId c9]"), "{s}");
+    }
+
+    #[test]
+    fn errors_name_the_limit_the_api_names() {
+        let body = r#"{"message":"Rate limit exceeded the maximum. Retry the request in [12] seconds","code":"too.many.requests.retry.after","status":429,"limit":{"key":"client.credentials.token.rate.per.minute","namespace":"platform.api","value":300}}"#;
+        let e = Error::from_api(429, body, None, "q");
+        let s = e.to_string();
+        assert!(
+            s.contains("limit: platform.api client.credentials.token.rate.per.minute = 300"),
+            "{s}"
+        );
+        let body = r#"{"message":"","code":"bad.request","status":400,"messageWithParams":"Max interval length is {limit} days","messageParams":{"limit":"7"}}"#;
+        let s = Error::from_api(400, body, None, "q").to_string();
+        assert!(s.contains("limit = 7"), "{s}");
+        let body = r#"{"message":"","code":"bad.request","status":400,"messageWithParams":"Interval of {days} days refused","messageParams":{"days":"40"}}"#;
+        let s = Error::from_api(400, body, None, "q").to_string();
+        assert!(s.contains("Interval of 40 days refused"), "{s}");
+        // Nothing named: the message as it was.
+        let s = Error::from_api(400, r#"{"message":"No."}"#, None, "q").to_string();
+        assert_eq!(s, "the API refused the request: No.");
     }
 
     #[test]

@@ -4,12 +4,17 @@
 //!
 //! The client takes a permit for every attempt (retries included) and gives it back before it
 //! sleeps, so a lowered limit and a "not before" hold for every request of the work at once.
+//!
+//! Nothing holds budget while it waits for something else: a permit is taken only by a waiter
+//! that is being polled and finds a free slot (a waiter nobody polls takes nothing, unlike a fair
+//! semaphore, which hands a freed slot to the first waiter in line even when nobody polls it:
+//! that is how an export deadlocked under 429s), and a waiter sits out a "not before" without
+//! a permit.
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use tokio::sync::{Semaphore, SemaphorePermit};
+use tokio::sync::Notify;
 use tokio::time::Instant;
 
 /// Successes in a row before one more request may be in flight.
@@ -20,13 +25,20 @@ pub const MAX_CONCURRENCY: usize = 16;
 /// See the module documentation. Share it (`Arc`) between the tasks of one piece of work.
 #[derive(Debug)]
 pub struct Limiter {
-    sem: Semaphore,
     max: usize,
-    current: AtomicUsize,
-    /// Permits to drop as they come back, after a slow-down found them all in use.
-    debt: AtomicUsize,
-    successes: AtomicUsize,
-    not_before: Mutex<Option<Instant>>,
+    state: Mutex<State>,
+    /// Woken when a slot is freed.
+    freed: Notify,
+}
+
+#[derive(Debug)]
+struct State {
+    /// Requests in flight (permits out).
+    in_flight: usize,
+    /// Requests allowed in flight now (1 to `max`).
+    current: usize,
+    successes: usize,
+    not_before: Option<Instant>,
 }
 
 /// The right to send one request; give it back with [`Permit::done`] (dropping it counts as
@@ -34,7 +46,7 @@ pub struct Limiter {
 #[derive(Debug)]
 pub struct Permit<'a> {
     limiter: &'a Limiter,
-    permit: Option<SemaphorePermit<'a>>,
+    live: bool,
 }
 
 /// How an attempt went, for [`Permit::done`].
@@ -51,12 +63,14 @@ impl Limiter {
     pub fn new(max: usize) -> Self {
         let max = max.clamp(1, MAX_CONCURRENCY);
         Limiter {
-            sem: Semaphore::new(max),
             max,
-            current: AtomicUsize::new(max),
-            debt: AtomicUsize::new(0),
-            successes: AtomicUsize::new(0),
-            not_before: Mutex::new(None),
+            state: Mutex::new(State {
+                in_flight: 0,
+                current: max,
+                successes: 0,
+                not_before: None,
+            }),
+            freed: Notify::new(),
         }
     }
 
@@ -67,95 +81,92 @@ impl Limiter {
 
     /// The requests in flight it allows now.
     pub fn current(&self) -> usize {
-        self.current.load(Ordering::Acquire)
+        self.state.lock().unwrap().current
+    }
+
+    /// The requests in flight now.
+    pub fn in_flight(&self) -> usize {
+        self.state.lock().unwrap().in_flight
     }
 
     /// When requests may start again after a 429 (`None`: now).
     pub fn not_before(&self) -> Option<Instant> {
-        self.not_before
+        self.state
             .lock()
             .unwrap()
+            .not_before
             .filter(|&t| t > Instant::now())
     }
 
-    /// Waits for a free slot and for the end of any "not before".
+    /// Waits for the end of any "not before" and for a free slot, holding nothing meanwhile.
     pub async fn acquire(&self) -> Permit<'_> {
-        let permit = self
-            .sem
-            .acquire()
-            .await
-            .expect("the semaphore is never closed");
-        // A 429 seen while waiting holds this request back too.
-        while let Some(t) = self.not_before() {
-            tokio::time::sleep_until(t).await;
-        }
-        Permit {
-            limiter: self,
-            permit: Some(permit),
+        loop {
+            // Registered before looking, so that a slot freed in between is not missed.
+            let freed = self.freed.notified();
+            tokio::pin!(freed);
+            freed.as_mut().enable();
+            let wait_until = {
+                let mut st = self.state.lock().unwrap();
+                match st.not_before.filter(|&t| t > Instant::now()) {
+                    Some(t) => Some(t),
+                    None if st.in_flight < st.current => {
+                        st.in_flight += 1;
+                        return Permit {
+                            limiter: self,
+                            live: true,
+                        };
+                    }
+                    None => None,
+                }
+            };
+            match wait_until {
+                Some(t) => tokio::time::sleep_until(t).await,
+                None => freed.await,
+            }
         }
     }
 
     /// A 429 came back: nobody starts for `retry_after`, and one fewer request may be in flight.
     pub fn rate_limited(&self, retry_after: Duration) {
-        {
-            let until = Instant::now() + retry_after;
-            let mut nb = self.not_before.lock().unwrap();
-            if nb.is_none_or(|t| t < until) {
-                *nb = Some(until);
-            }
+        let until = Instant::now() + retry_after;
+        let mut st = self.state.lock().unwrap();
+        if st.not_before.is_none_or(|t| t < until) {
+            st.not_before = Some(until);
         }
-        self.successes.store(0, Ordering::Release);
-        let lowered = self
-            .current
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |c| {
-                (c > 1).then_some(c - 1)
-            })
-            .is_ok();
-        if lowered && self.sem.forget_permits(1) == 0 {
-            self.debt.fetch_add(1, Ordering::AcqRel);
-        }
+        st.successes = 0;
+        st.current = st.current.saturating_sub(1).max(1);
     }
 
-    fn release(&self, permit: SemaphorePermit<'_>, outcome: Outcome) {
-        let owed = self
-            .debt
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |d| d.checked_sub(1))
-            .is_ok();
-        if owed {
-            permit.forget();
-        } else {
-            drop(permit);
-        }
-        if outcome == Outcome::Success
-            && self.successes.fetch_add(1, Ordering::AcqRel) + 1 >= RAISE_AFTER
+    fn release(&self, outcome: Outcome) {
         {
-            self.successes.store(0, Ordering::Release);
-            let raised = self
-                .current
-                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |c| {
-                    (c < self.max).then_some(c + 1)
-                })
-                .is_ok();
-            if raised {
-                self.sem.add_permits(1);
+            let mut st = self.state.lock().unwrap();
+            st.in_flight = st.in_flight.saturating_sub(1);
+            if outcome == Outcome::Success {
+                st.successes += 1;
+                if st.successes >= RAISE_AFTER {
+                    st.successes = 0;
+                    st.current = (st.current + 1).min(self.max);
+                }
             }
         }
+        // Every waiter looks again; those nobody polls take nothing.
+        self.freed.notify_waiters();
     }
 }
 
 impl Permit<'_> {
     /// Gives the slot back, saying how the attempt went.
     pub fn done(mut self, outcome: Outcome) {
-        if let Some(p) = self.permit.take() {
-            self.limiter.release(p, outcome);
+        if std::mem::take(&mut self.live) {
+            self.limiter.release(outcome);
         }
     }
 }
 
 impl Drop for Permit<'_> {
     fn drop(&mut self) {
-        if let Some(p) = self.permit.take() {
-            self.limiter.release(p, Outcome::Failure);
+        if std::mem::take(&mut self.live) {
+            self.limiter.release(Outcome::Failure);
         }
     }
 }
@@ -163,6 +174,8 @@ impl Drop for Permit<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::future::Future;
+    use std::task::{Context, Poll};
 
     #[tokio::test]
     async fn lowers_on_429_and_recovers_slowly() {
@@ -175,15 +188,19 @@ mod tests {
         l.rate_limited(Duration::ZERO);
         assert_eq!(l.current(), 1, "never below one");
         held.done(Outcome::Success);
-        // One permit is left for requests.
+        // One slot is left for requests.
         let p = l.acquire().await;
-        assert!(l.sem.try_acquire().is_err());
+        let second = std::pin::pin!(l.acquire());
+        assert!(poll_once(second).is_pending());
         p.done(Outcome::Success);
         for _ in 0..RAISE_AFTER - 1 {
             l.acquire().await.done(Outcome::Success);
         }
         assert_eq!(l.current(), 2);
-        assert_eq!(l.sem.available_permits(), 2);
+        let (a, b) = (l.acquire().await, l.acquire().await);
+        assert_eq!(l.in_flight(), 2);
+        drop((a, b));
+        assert_eq!(l.in_flight(), 0);
     }
 
     #[tokio::test]
@@ -212,6 +229,47 @@ mod tests {
         let l = Limiter::new(1);
         drop(l.acquire().await);
         l.acquire().await.done(Outcome::Failure);
-        assert_eq!(l.sem.available_permits(), 1);
+        assert_eq!(l.in_flight(), 0);
+    }
+
+    fn poll_once<F: Future>(f: std::pin::Pin<&mut F>) -> Poll<F::Output> {
+        let waker = std::task::Waker::noop();
+        f.poll(&mut Context::from_waker(waker))
+    }
+
+    /// Issue 12.1: a waiter that nobody polls any more (a page future buffered behind a full
+    /// channel) must not take the slot another task waits for.
+    #[tokio::test]
+    async fn a_waiter_nobody_polls_takes_no_slot() {
+        let l = std::sync::Arc::new(Limiter::new(1));
+        let held = l.acquire().await;
+        // Queued, then forgotten (never polled again, never dropped while the test runs).
+        let mut forgotten = Box::pin(l.acquire());
+        assert!(poll_once(forgotten.as_mut()).is_pending());
+        let other = {
+            let l = l.clone();
+            tokio::spawn(async move { l.acquire().await.done(Outcome::Success) })
+        };
+        held.done(Outcome::Success);
+        tokio::time::timeout(Duration::from_secs(5), other)
+            .await
+            .expect("the task that is polled gets the slot")
+            .unwrap();
+        drop(forgotten);
+        assert_eq!(l.in_flight(), 0);
+    }
+
+    /// Issue 12.1: a request that waits out a 429's Retry-After holds no slot meanwhile.
+    #[tokio::test]
+    async fn waiting_out_a_retry_after_holds_no_slot() {
+        let l = Limiter::new(2);
+        l.rate_limited(Duration::from_millis(100));
+        assert_eq!(l.current(), 1);
+        let mut waiting = Box::pin(l.acquire());
+        assert!(poll_once(waiting.as_mut()).is_pending());
+        assert_eq!(l.in_flight(), 0, "no slot taken while the 429's wait lasts");
+        let p = waiting.await;
+        assert_eq!(l.in_flight(), 1);
+        p.done(Outcome::Success);
     }
 }

@@ -6,10 +6,13 @@ pub mod error;
 pub mod limiter;
 pub mod model;
 pub mod query;
+pub mod records;
 pub mod redact;
 pub mod region;
 pub mod retry;
+pub mod scope;
 
 pub use auth::{Credentials, Secret};
 pub use client::{CallRecord, Client, ClientConfig};
 pub use error::{Error, Result};
+pub use scope::Scope;

@@ -14,6 +14,27 @@ use serde_json::{Map, Value};
 /// Participant attributes: string keys to string values, sorted by key.
 pub type Attributes = BTreeMap<String, String>;
 
+/// Where [`AnalyticsConversation::extra`] keeps a record that could not be decoded (see
+/// [`AnalyticsConversation::kept`]). The API cannot send it: decoding drops it.
+const RAW_KEY: &str = "\u{0}convoscope:raw";
+
+/// Attributes decoded leniently: a number, boolean or null where text belongs becomes its JSON
+/// text (attributes are typed by website visitors and flows; one odd value must not cost the
+/// conversation).
+pub fn lenient_attributes<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Attributes, D::Error> {
+    let map = Option::<BTreeMap<String, Value>>::deserialize(d)?.unwrap_or_default();
+    Ok(map
+        .into_iter()
+        .map(|(k, v)| {
+            let v = match v {
+                Value::String(s) => s,
+                other => other.to_string(),
+            };
+            (k, v)
+        })
+        .collect())
+}
+
 /// Parses an API timestamp (`2026-11-24T08:00:00.000Z`).
 pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
@@ -96,6 +117,12 @@ impl Serialize for ExtraOut<'_> {
 
 impl Serialize for AnalyticsConversation {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if let Some(raw) = self.raw() {
+            // A record kept as the API sent it is written as it came.
+            return serde_json::value::RawValue::from_string(raw.to_string())
+                .map_err(serde::ser::Error::custom)?
+                .serialize(s);
+        }
         let with = !self.participants.is_empty();
         ConversationJson {
             conversation_id: self.conversation_id.clone(),
@@ -116,6 +143,7 @@ impl<'de> Deserialize<'de> for AnalyticsConversation {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let j = ConversationJson::<Vec<AnalyticsParticipant>, Map<String, Value>>::deserialize(d)?;
         let mut extra = j.extra;
+        extra.remove(RAW_KEY);
         let participants = match j.participants {
             None => Vec::new(),
             Some(None) => {
@@ -236,7 +264,7 @@ pub struct ConversationParticipant {
     pub end_time: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connected_time: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_attributes")]
     pub attributes: Attributes,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -354,6 +382,26 @@ pub struct ApiErrorBody {
     pub details: Vec<Value>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<Value>,
+    /// The limit the request ran into, when the API names one (400s and 429s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<ApiLimit>,
+    /// The message with `{placeholders}` for `messageParams`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_with_params: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_params: Option<BTreeMap<String, Value>>,
+}
+
+/// An error body's `limit`: which limit, in which namespace, and its value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiLimit {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<Value>,
 }
 
 /// The OAuth endpoint's error body: `{"error": "invalid_client", "description": ...}`.
@@ -368,6 +416,33 @@ pub struct OAuthErrorBody {
 }
 
 impl AnalyticsConversation {
+    /// A record the model cannot hold, kept as the API sent it (`raw`, made valid), with what
+    /// could be read of it: it is written back exactly as `raw` (see [`Self::raw`]).
+    pub fn kept(
+        id: String,
+        start: Option<String>,
+        end: Option<String>,
+        direction: Option<String>,
+        raw: &str,
+    ) -> Self {
+        let mut extra = Map::new();
+        extra.insert(RAW_KEY.into(), Value::String(raw.to_string()));
+        AnalyticsConversation {
+            conversation_id: id,
+            conversation_start: start,
+            conversation_end: end,
+            originating_direction: direction,
+            participants: Vec::new(),
+            extra,
+        }
+    }
+
+    /// The record as the API sent it, when it could not be decoded (its participants are then
+    /// unknown, and it is written exactly as this).
+    pub fn raw(&self) -> Option<&str> {
+        self.extra.get(RAW_KEY).and_then(Value::as_str)
+    }
+
     /// The conversation's start, parsed.
     pub fn start(&self) -> Option<DateTime<Utc>> {
         self.conversation_start.as_deref().and_then(parse_time)

@@ -13,8 +13,10 @@ use super::model::format_time;
 pub const MAX_PAGE_SIZE: u32 = 100;
 /// Paging deeper than this many results is refused ("Pagination may not exceed 100000 results").
 pub const MAX_PAGING_RESULTS: u64 = 100_000;
-/// Longest interval one details query accepts, in days (unverified: configurable in the client).
+/// Longest interval one details query accepts when its body has a filter, in days.
 pub const MAX_INTERVAL_DAYS: i64 = 31;
+/// Longest interval one details query accepts when its body has no filter, in days.
+pub const UNFILTERED_INTERVAL_DAYS: i64 = 7;
 
 /// Which conversations a query selects, by media.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -72,9 +74,18 @@ impl Media {
 
     /// The segment filters that select this media (none for `Any`).
     pub fn segment_filters(self) -> Vec<Value> {
+        let preds = self.predicates();
+        if preds.is_empty() {
+            return vec![];
+        }
+        vec![json!({"type": "and", "predicates": preds})]
+    }
+
+    /// The segment predicates that select this media, all of which must match (none for `Any`).
+    pub fn predicates(self) -> Vec<Value> {
         let pred = |dim: &str, val: &str| json!({"type": "dimension", "dimension": dim, "operator": "matches", "value": val});
-        let preds = match self {
-            Media::Any => return vec![],
+        match self {
+            Media::Any => vec![],
             Media::Webmessaging => vec![
                 pred("mediaType", "message"),
                 pred("messageType", "webmessaging"),
@@ -84,8 +95,7 @@ impl Media {
             Media::Chat => vec![pred("mediaType", "chat")],
             Media::Email => vec![pred("mediaType", "email")],
             Media::Callback => vec![pred("mediaType", "callback")],
-        };
-        vec![json!({"type": "and", "predicates": preds})]
+        }
     }
 }
 
@@ -165,11 +175,22 @@ impl Interval {
 
     /// Splits into consecutive sub-intervals no longer than `max`, in the given order (the
     /// newest first for `Desc`). Seams are shared instants: each belongs to exactly one part.
+    ///
+    /// Seams fall on UTC midnights whenever `max` spans one: the API stores conversations in
+    /// daily indexes and answers a query with every conversation of the UTC days it touches
+    /// that overlaps it, so a part that starts at midnight brings no conversation of the part
+    /// before, and a part of `max` days touches no more than that many days.
     pub fn split(&self, max: Duration, order: Order) -> Vec<Interval> {
         let mut parts = Vec::new();
         let mut a = self.start;
         while a < self.end {
-            let b = (a + max).min(self.end);
+            let reach = a + max;
+            let b = if reach >= self.end {
+                self.end
+            } else {
+                let midnight = utc_midnight(reach);
+                if midnight > a { midnight } else { reach }
+            };
             parts.push(Interval::new(a, b));
             a = b;
         }
@@ -187,11 +208,17 @@ impl Interval {
     }
 }
 
-/// One page of the details query.
+/// The UTC midnight at or before `t`.
+pub fn utc_midnight(t: DateTime<Utc>) -> DateTime<Utc> {
+    t.date_naive()
+        .and_hms_opt(0, 0, 0)
+        .map_or(t, |d| d.and_utc())
+}
+
+/// One page of the details query over a scope (whose interval is the part being paged).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DetailsQuery {
-    pub interval: Interval,
-    pub media: Media,
+    pub scope: super::scope::Scope,
     pub order: Order,
     pub page_size: u32,
     pub page_number: u32,
@@ -200,24 +227,9 @@ pub struct DetailsQuery {
 impl DetailsQuery {
     /// The JSON body of `POST /api/v2/analytics/conversations/details/query`.
     pub fn body(&self) -> Value {
-        json!({
-            "interval": self.interval.to_api(),
-            "order": self.order,
-            "orderBy": "conversationStart",
-            "paging": {"pageSize": self.page_size, "pageNumber": self.page_number},
-            "segmentFilters": self.media.segment_filters(),
-        })
+        self.scope
+            .query_body(self.order, self.page_size, self.page_number)
     }
-}
-
-/// The JSON body of `POST /api/v2/analytics/conversations/details/jobs`.
-pub fn job_body(interval: Interval, media: Media, order: Order) -> Value {
-    json!({
-        "interval": interval.to_api(),
-        "order": order,
-        "orderBy": "conversationStart",
-        "segmentFilters": media.segment_filters(),
-    })
 }
 
 #[cfg(test)]
@@ -232,8 +244,10 @@ mod tests {
     #[test]
     fn body_has_the_real_field_names() {
         let q = DetailsQuery {
-            interval: Interval::new(t(24, 0), t(25, 0)),
-            media: Media::Webmessaging,
+            scope: super::super::scope::Scope::new(
+                Interval::new(t(24, 0), t(25, 0)),
+                Media::Webmessaging,
+            ),
             order: Order::Desc,
             page_size: 100,
             page_number: 3,
@@ -258,6 +272,7 @@ mod tests {
     #[test]
     fn any_media_has_no_filter() {
         assert!(Media::Any.segment_filters().is_empty());
+        assert!(Media::Any.predicates().is_empty());
         assert_eq!("All Messaging".parse::<Media>().unwrap(), Media::Message);
         assert!("webchat".parse::<Media>().is_err());
     }
@@ -274,6 +289,32 @@ mod tests {
         }
         let desc = i.split(Duration::days(7), Order::Desc);
         assert_eq!(desc[0], parts[3]);
+    }
+
+    #[test]
+    fn parts_split_on_utc_midnights() {
+        // 13:00 on the 1st to 08:00 on the 20th, by 7 days: the seams are midnights, and no
+        // part touches more than 7 UTC days.
+        let i = Interval::new(t(1, 13), t(20, 8));
+        let parts = i.split(Duration::days(7), Order::Asc);
+        assert_eq!(
+            parts,
+            vec![
+                Interval::new(t(1, 13), t(8, 0)),
+                Interval::new(t(8, 0), t(15, 0)),
+                Interval::new(t(15, 0), t(20, 8)),
+            ]
+        );
+        // Parts shorter than a day cannot end on a midnight.
+        let hours = Interval::new(t(1, 13), t(2, 2)).split(Duration::hours(5), Order::Asc);
+        assert_eq!(
+            hours,
+            vec![
+                Interval::new(t(1, 13), t(1, 18)),
+                Interval::new(t(1, 18), t(1, 23)),
+                Interval::new(t(1, 23), t(2, 2)),
+            ]
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //!
 //! Used by `convoscope --demo`, `convoscope sim`, and every test (on `127.0.0.1:0`).
 
+pub mod breakage;
 pub mod data;
 mod filter;
 pub mod hostile;
@@ -57,7 +58,12 @@ pub struct SimArgs {
     pub rate_window: u64,
     /// Faults: share of requests answered with a status or dropped mid-response, e.g.
     /// `429=0.1,500=0.05,503=0.05,reset=0.02` (also 502, 504; `stall`: headers then no body;
-    /// `garbage`: a 200 whose body is not JSON).
+    /// `garbage`: a 200 whose body is not JSON). Faults of content: `empty`, `short`, `repeat`
+    /// (the page before's), `nototal` (query pages); `badrecord` (that share of conversations
+    /// have a damaged record in query pages and job results, always the same ones); `endless`
+    /// (job results never end), `flakyresults` (each job results page fails once); `huge` (a
+    /// 256 MB body); `get500` (GET conversation fails); `gone` (that share of conversations are
+    /// 404 to GET conversation).
     #[arg(long, default_value = "")]
     pub faults: String,
     /// Delay every response by this many milliseconds.
@@ -105,6 +111,26 @@ pub struct Faults {
     pub stall: f64,
     /// A complete 200 answer whose body is not valid JSON.
     pub garbage: f64,
+    /// A query page without its conversations.
+    pub empty: f64,
+    /// A query page with half its conversations.
+    pub short: f64,
+    /// A query page (after the first) answered with the page before's conversations.
+    pub repeat: f64,
+    /// A query page without `totalHits`.
+    pub nototal: f64,
+    /// The share of conversations whose record is damaged (see [`breakage::damage`]).
+    pub badrecord: f64,
+    /// Job results that carry a cursor past their end, and on.
+    pub endless: f64,
+    /// Every job results page fails (500) the first time it is asked (any share above 0).
+    pub flakyresults: f64,
+    /// A 200 answer of [`breakage::HUGE_BODY`] bytes.
+    pub huge: f64,
+    /// GET conversation answered 500.
+    pub get500: f64,
+    /// The share of conversations GET conversation answers 404 for (see [`breakage::is_gone`]).
+    pub gone: f64,
 }
 
 impl Faults {
@@ -132,9 +158,21 @@ impl Faults {
                 "reset" => &mut f.reset,
                 "stall" => &mut f.stall,
                 "garbage" => &mut f.garbage,
+                "empty" => &mut f.empty,
+                "short" => &mut f.short,
+                "repeat" => &mut f.repeat,
+                "nototal" => &mut f.nototal,
+                "badrecord" => &mut f.badrecord,
+                "endless" => &mut f.endless,
+                "flakyresults" => &mut f.flakyresults,
+                "huge" => &mut f.huge,
+                "get500" => &mut f.get500,
+                "gone" => &mut f.gone,
                 other => {
                     return Err(format!(
-                        "bad --faults kind '{other}': use 429, 500, 502, 503, 504, reset, stall or garbage"
+                        "bad --faults kind '{other}': use 429, 500, 502, 503, 504, reset, stall, \
+                         garbage, empty, short, repeat, nototal, badrecord, endless, \
+                         flakyresults, huge, get500 or gone"
                     ));
                 }
             };
@@ -160,8 +198,23 @@ impl Faults {
             + self.garbage
     }
 
+    /// Whether no fault is on, of status or of content.
     pub fn is_none(&self) -> bool {
         self.total() == 0.0
+            && [
+                self.empty,
+                self.short,
+                self.repeat,
+                self.nototal,
+                self.badrecord,
+                self.endless,
+                self.flakyresults,
+                self.huge,
+                self.get500,
+                self.gone,
+            ]
+            .iter()
+            .all(|&s| s == 0.0)
     }
 }
 

@@ -254,6 +254,7 @@ pub(crate) struct St {
     jobs: Mutex<HashMap<String, Job>>,
     cache: Mutex<Vec<(String, Base)>>,
     stats: Arc<Stats>,
+    breakage: super::breakage::Breakage,
     /// Not seeded from the config: faults, tokens and ids of jobs never touch the data.
     rng: Mutex<Rng>,
 }
@@ -371,6 +372,7 @@ pub(crate) fn router(cfg: SimConfig, ds: Arc<Dataset>, stats: Arc<Stats>) -> Rou
         jobs: Mutex::new(HashMap::new()),
         cache: Mutex::new(Vec::new()),
         stats,
+        breakage: Default::default(),
         rng: Mutex::new(Rng::new(hash(&[seed, 0xFA17]))),
     });
     const Q: &str = "/api/v2/analytics/conversations";
@@ -498,8 +500,18 @@ async fn outer_inner(st: &Arc<St>, mut req: Request, next: Next) -> Response {
     let fault = pick_fault(&st.cfg.faults, st.unit());
     let mut resp = match fault {
         Some(Fault::Status(s)) => fault_error(&ctx, s),
-        _ => {
-            let r = next.run(req).await;
+        _ => 'answer: {
+            // Faults of content: pages that cannot be right, damaged records, ...
+            let error = |status, code: &str, msg: String| api_error(&ctx, status, code, msg);
+            let (req, plan) = match st
+                .breakage
+                .before(&st.cfg.faults, || st.unit(), error, req)
+                .await
+            {
+                Ok(r) => r,
+                Err(answer) => break 'answer answer,
+            };
+            let r = st.breakage.after(&plan, next.run(req).await).await;
             if r.status() == StatusCode::METHOD_NOT_ALLOWED {
                 let allow = r.headers().get(header::ALLOW).cloned();
                 let mut e = api_error(
@@ -717,7 +729,7 @@ fn bad_credentials(ctx: &str) -> Response {
 }
 
 /// Decodes `application/x-www-form-urlencoded` (also query strings).
-fn parse_form(s: &str) -> Vec<(String, String)> {
+pub(crate) fn parse_form(s: &str) -> Vec<(String, String)> {
     fn hex(c: u8) -> Option<u8> {
         (c as char).to_digit(16).map(|d| d as u8)
     }
@@ -1238,11 +1250,11 @@ async fn job_delete(
     }
 }
 
-fn encode_cursor(job: &str, offset: usize) -> String {
+pub(crate) fn encode_cursor(job: &str, offset: usize) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{job}:{offset}"))
 }
 
-fn decode_cursor(job: &str, c: &str) -> Option<usize> {
+pub(crate) fn decode_cursor(job: &str, c: &str) -> Option<usize> {
     let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(c.trim())
         .ok()?;

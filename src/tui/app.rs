@@ -16,6 +16,7 @@ use tui_input::backend::crossterm::to_input_request;
 
 use crate::config::Clipboard;
 use crate::export::Format;
+use crate::genesys::Scope;
 use crate::genesys::query::{Media, Order};
 use crate::timespec::Zone;
 
@@ -29,7 +30,7 @@ use super::list::{List, Load};
 use super::palette::Palette;
 use super::sanitize::sanitize;
 use super::watch::{Timelines, Watch, WatchState};
-use crate::paging::PageEvent;
+use crate::paging::{PageEvent, Resume};
 
 pub use super::event::{Effect, Event};
 
@@ -553,18 +554,40 @@ fn toggle_sort(s: &mut State) -> Vec<Effect> {
         s.list.rows.len(),
         s.list.total
     ));
-    s.query_seq += 1;
-    s.list.reset(s.query_seq);
     vec![
         Effect::CancelQuery,
-        Effect::Query {
-            query_id: s.query_seq,
-            interval: q.interval,
-            media: q.media,
-            order: s.list.order,
-            resume: None,
-        },
+        start_query(s, q.scope, Rows::Replace, None),
     ]
+}
+
+/// What a new load does with the rows shown.
+pub(super) enum Rows {
+    /// Starts from an empty list.
+    Replace,
+    /// Keeps them (a refresh, a resumed load), replacing each as it comes again.
+    Keep,
+}
+
+/// The one way a load starts (submit, sort, resume, refresh): a new query id, so that the late
+/// pages of the one before are dropped; the list emptied or kept; the query's effect, in the
+/// list's order.
+pub(super) fn start_query(
+    s: &mut State,
+    scope: Scope,
+    rows: Rows,
+    resume: Option<Resume>,
+) -> Effect {
+    s.query_seq += 1;
+    match rows {
+        Rows::Replace => s.list.reset(s.query_seq),
+        Rows::Keep => s.list.begin_refresh(s.query_seq),
+    }
+    Effect::Query {
+        query_id: s.query_seq,
+        scope,
+        order: s.list.order,
+        resume,
+    }
 }
 
 /// Esc does the most local thing that applies: close an overlay or help, clear the filter
@@ -689,8 +712,8 @@ fn submit(s: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
         s.message = Some("the range needs fixing first (see the form)".into());
         return vec![];
     };
-    s.query_seq += 1;
-    s.list.reset(s.query_seq);
+    // Built once, here, from the form; carried unchanged to the query and the record of it.
+    let scope = Scope::new(interval, s.form.media);
     s.focus = Focus::List;
     s.zoom = false;
     s.pinned = None;
@@ -698,9 +721,8 @@ fn submit(s: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
     s.last_query = Some(LastQuery {
         from: s.form.from.value().to_string(),
         to: s.form.to.value().to_string(),
-        media: s.form.media,
         zone: s.form.zone,
-        interval,
+        scope: scope.clone(),
     });
     let mut fx = vec![Effect::CancelQuery];
     if s.attr_fetch.take().is_some() {
@@ -709,13 +731,7 @@ fn submit(s: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
     if let Some(f) = &mut s.follow {
         f.refreshing = false;
     }
-    fx.push(Effect::Query {
-        query_id: s.query_seq,
-        interval,
-        media: s.form.media,
-        order: s.list.order,
-        resume: None,
-    });
+    fx.push(start_query(s, scope, Rows::Replace, None));
     fx
 }
 

@@ -13,9 +13,10 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::export::Format;
+use crate::genesys::client::CallOpts;
 use crate::genesys::model::AnalyticsConversation;
 use crate::genesys::{Client, Error};
-use crate::paging::{RangeQuery, spawn_query};
+use crate::paging::{QueryOptions, spawn_query};
 
 use super::detail::{self, Fresh};
 use super::event::{Effect, Event};
@@ -84,9 +85,7 @@ fn after(
 
 /// GET conversation, keeping the body as received (for the raw JSON view).
 async fn fetch_fresh(client: &Client, id: &str) -> Result<Fresh, Error> {
-    let (conv, raw) = client
-        .conversation_raw(id, &crate::genesys::client::quiet)
-        .await?;
+    let (conv, raw) = client.conversation(id, CallOpts::default()).await?;
     Ok(Fresh { conv, raw })
 }
 
@@ -139,21 +138,21 @@ impl Runner {
         match fx {
             Effect::Query {
                 query_id,
-                interval,
-                media,
+                scope,
                 order,
                 resume,
             } => self.start(Slot::Query, |r| {
                 let cancel = CancellationToken::new();
-                let query = RangeQuery {
+                let opts = QueryOptions {
                     order,
                     concurrency: r.concurrency,
                     resume,
-                    ..RangeQuery::new(interval, media)
+                    ..QueryOptions::default()
                 };
                 spawn_query(
                     r.client.clone(),
-                    query,
+                    scope,
+                    opts,
                     query_id,
                     r.tx.clone(),
                     cancel.clone(),
@@ -200,7 +199,7 @@ impl Runner {
             }
             Effect::FetchAttributes {
                 fetch_id,
-                ids,
+                wanted,
                 bulk,
             } => self.start(Slot::Attributes, |r| {
                 let cancel = CancellationToken::new();
@@ -209,7 +208,7 @@ impl Runner {
                     r.tx.clone(),
                     cancel.clone(),
                     fetch_id,
-                    ids,
+                    wanted,
                     bulk,
                     r.concurrency,
                 ));
@@ -243,7 +242,7 @@ impl Runner {
                     });
                 };
                 let result = client
-                    .conversation_raw(&id, &obs)
+                    .conversation(&id, CallOpts::observed(&obs))
                     .await
                     .map(|(conv, raw)| Fresh { conv, raw });
                 let _ = tx

@@ -7,11 +7,13 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 
+use crate::attributes::Wanted;
 use crate::export::Format;
 use crate::genesys::Error;
+use crate::genesys::Scope;
 use crate::genesys::client::CallRecord;
 use crate::genesys::model::{AnalyticsConversation, Attributes};
-use crate::genesys::query::{Interval, Media, Order};
+use crate::genesys::query::Order;
 use crate::paging::{PageEvent, Resume};
 
 use super::detail::Fresh;
@@ -111,8 +113,8 @@ pub enum Effect {
     /// Start the paging task (cancelling the previous one first).
     Query {
         query_id: u64,
-        interval: Interval,
-        media: Media,
+        /// What to load, as the form (or the last query) said.
+        scope: Scope,
         order: Order,
         /// Go on from where a failed run stood.
         resume: Option<Resume>,
@@ -162,9 +164,10 @@ pub enum Effect {
     /// then `Event::AttributesDone`), at most `concurrency` at once.
     FetchAttributes {
         fetch_id: u64,
-        ids: Vec<String>,
-        /// The list's range and media, for an async details job when there are many.
-        bulk: Option<(Interval, Media)>,
+        /// The conversations, oldest first.
+        wanted: Vec<Wanted>,
+        /// The list's scope, for an async details job when there are many.
+        bulk: Option<Scope>,
     },
     /// Stop the background attribute fetch.
     CancelAttributes,

@@ -4,124 +4,85 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::StreamExt;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use crate::attributes::{self, Attrs, Fetcher, Report, Wanted};
+use crate::genesys::client::CallOpts;
 use crate::genesys::model::Attributes;
-use crate::genesys::query::Media;
-use crate::genesys::{Client, Error};
+use crate::genesys::{Client, Scope};
 
 use super::event::Event;
 use super::sanitize;
 
-/// Fetches attributes for an `attr:` filter: GET conversation for each id, `concurrency` at
-/// once, reporting each; a refusal that would repeat for every id (credentials, permission)
-/// stops it. (`bulk` names the range for an async job when there are many; see
-/// [`super::BULK_ATTRIBUTES`].)
+/// Conversations asked for at once, so that results show as they come.
+const ATTRIBUTE_BATCH: usize = 200;
+
+/// Fetches attributes for an `attr:` filter with the one attribute fetcher: an async details job
+/// over the list's scope when `bulk` names it (many rows), GET conversation for the rest, at
+/// most `concurrency` at once; each conversation is reported as it is known. A conversation
+/// whose attributes are gone (404) is reported as such; the first error that retries cannot
+/// change stops the fetch.
 pub(super) async fn fetch_attributes(
     client: Arc<Client>,
     tx: mpsc::Sender<Event>,
     cancel: CancellationToken,
     fetch_id: u64,
-    ids: Vec<String>,
-    bulk: Option<(crate::genesys::query::Interval, Media)>,
+    wanted: Vec<Wanted>,
+    bulk: Option<Scope>,
     concurrency: usize,
 ) {
-    let note = |text: String| {
-        let _ = tx.try_send(Event::AttributesNote {
-            fetch_id,
-            note: text,
-        });
-    };
-    // Fails once the screen is gone.
-    let send = |id: String, result: Result<Vec<(String, Attributes)>, String>| {
-        tx.send(Event::Attributes {
-            fetch_id,
-            id,
-            result,
-        })
+    let report = |r: Report| {
+        let note = match r {
+            Report::Job { state } => format!("async details job {state}"),
+            Report::Note(n) => crate::tui::layout::text::fit(&sanitize::sanitize(&n), 80),
+            Report::Waiting { .. } => return,
+        };
+        let _ = tx.try_send(Event::AttributesNote { fetch_id, note });
     };
     let work = async {
-        let mut ids = ids;
-        // Many rows: one async details job over the range, then GET for what it lacks.
-        if let Some((interval, media)) = bulk {
-            note("async details job started".into());
-            let progress = |p: crate::export::Progress| {
-                if let crate::export::Progress::Job { state } = p {
-                    note(format!("async details job {state}"));
+        let opts = attributes::Options {
+            concurrency,
+            ..attributes::Options::default()
+        };
+        let mut fetcher = Fetcher::new(client, bulk, opts);
+        let mut error = None;
+        for batch in wanted.chunks(ATTRIBUTE_BATCH) {
+            let got = match fetcher.fetch(batch, &report).await {
+                Ok(got) => got,
+                Err(e) => {
+                    error = Some(e.to_string());
+                    break;
                 }
             };
-            match crate::export::range_attributes(
-                client.clone(),
-                interval,
-                media,
-                &progress,
-                &crate::genesys::client::quiet,
-            )
-            .await
-            {
-                Ok(mut index) => {
-                    let mut rest = Vec::new();
-                    for id in ids {
-                        match index.remove(&id) {
-                            Some(by) => {
-                                if send(id, Ok(by.into_iter().collect())).await.is_err() {
-                                    return None;
-                                }
-                            }
-                            None => rest.push(id),
-                        }
+            for (w, a) in batch.iter().zip(got) {
+                let result = match a {
+                    Attrs::Found(by) => Ok(by.into_iter().collect::<Vec<(String, Attributes)>>()),
+                    Attrs::NotFound => {
+                        Err("not found: the conversations API no longer keeps it".to_string())
                     }
-                    if !rest.is_empty() {
-                        note(format!(
-                            "{} not in the job yet (the data lake lags): reading each",
-                            rest.len()
-                        ));
-                    }
-                    ids = rest;
+                };
+                let ev = Event::Attributes {
+                    fetch_id,
+                    id: w.id.clone(),
+                    result,
+                };
+                if tx.send(ev).await.is_err() {
+                    // The screen is gone.
+                    fetcher.finish().await;
+                    return None;
                 }
-                Err(e) => note(format!(
-                    "async job refused ({}): reading each conversation",
-                    crate::tui::layout::text::fit(&sanitize::sanitize(&e.to_string()), 60)
-                )),
             }
         }
-        // One limiter: a 429 slows every request of the fetch, as in paging.
-        let limiter = crate::genesys::limiter::Limiter::new(concurrency);
-        let limiter = &limiter;
-        let mut results = futures::stream::iter(ids)
-            .map(|id| {
-                let client = client.clone();
-                async move {
-                    let r = client
-                        .conversation_with(&id, &crate::genesys::client::quiet, Some(limiter))
-                        .await;
-                    (id, r)
-                }
-            })
-            .buffer_unordered(concurrency);
-        while let Some((id, r)) = results.next().await {
-            let result = match r {
-                Ok(c) => Ok(c
-                    .participants
-                    .into_iter()
-                    .map(|p| (p.id, p.attributes))
-                    .collect::<Vec<(String, Attributes)>>()),
-                Err(e @ (Error::Auth { .. } | Error::Permission { .. })) => {
-                    return Some(e.to_string());
-                }
-                Err(e) => Err(e.to_string()),
-            };
-            if send(id, result).await.is_err() {
-                return None;
-            }
-        }
-        None
+        fetcher.finish().await;
+        Some(error)
     };
     let error = tokio::select! {
         _ = cancel.cancelled() => return,
-        e = work => e,
+        e = work => match e {
+            None => return,
+            Some(e) => e,
+        },
     };
     let _ = tx.send(Event::AttributesDone { fetch_id, error }).await;
 }
@@ -143,7 +104,7 @@ pub(super) async fn watch_api_log(client: Arc<Client>, tx: mpsc::Sender<Event>) 
 /// Asks once for the organization's name, for the header.
 pub(super) async fn organization(client: Arc<Client>, tx: mpsc::Sender<Event>) {
     let r = client
-        .organization()
+        .organization(CallOpts::default())
         .await
         .map(|o| o.name)
         .map_err(|e| e.to_string());

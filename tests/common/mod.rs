@@ -41,7 +41,9 @@ pub fn fast_retries() -> RetryPolicy {
     }
 }
 
-pub fn client_with(sim: &Sim, id: &str, secret: &str) -> Client {
+/// The configuration of a client for the simulator (with `id` and `secret`), retrying fast:
+/// change what a test needs, then `Client::new` it.
+pub fn config_with(sim: &Sim, id: &str, secret: &str) -> ClientConfig {
     let url = sim.url();
     let mut cfg = ClientConfig::new(
         &url,
@@ -53,7 +55,16 @@ pub fn client_with(sim: &Sim, id: &str, secret: &str) -> Client {
     );
     cfg.retry = fast_retries();
     cfg.timeout = Duration::from_secs(10);
-    Client::new(cfg).unwrap()
+    cfg
+}
+
+/// [`config_with`] the simulator's demo credentials.
+pub fn client_config(sim: &Sim) -> ClientConfig {
+    config_with(sim, "demo", "demo")
+}
+
+pub fn client_with(sim: &Sim, id: &str, secret: &str) -> Client {
+    Client::new(config_with(sim, id, secret)).unwrap()
 }
 
 pub fn client(sim: &Sim) -> Arc<Client> {

@@ -198,22 +198,15 @@ pub(super) fn resume(s: &mut State) -> Option<Vec<Effect>> {
     }
     let q = s.last_query.clone()?;
     let resume = s.list.resume.take()?;
-    s.query_seq += 1;
     let loaded = s.list.loaded;
-    s.list.begin_refresh(s.query_seq);
-    s.list.loaded = loaded;
     s.message = Some(format!(
         "resuming from page {} ({} conversations kept)",
         resume.page,
         s.list.rows.len()
     ));
-    Some(vec![Effect::Query {
-        query_id: s.query_seq,
-        interval: q.interval,
-        media: q.media,
-        order: s.list.order,
-        resume: Some(resume),
-    }])
+    let fx = super::start_query(s, q.scope, super::Rows::Keep, Some(resume));
+    s.list.loaded = loaded;
+    Some(vec![fx])
 }
 
 /// Moves the detail pane's cursor by `delta` items, scrolling to keep it in view.

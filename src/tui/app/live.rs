@@ -6,9 +6,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::{Effect, Focus, State};
+use crate::attributes::Wanted;
 use crate::genesys::Error;
+use crate::genesys::Scope;
 use crate::genesys::model::{Attributes, Conversation};
-use crate::genesys::query::{Interval, Media};
 use crate::timespec::Zone;
 use crate::tui::detail::{Fresh, Snapshot};
 use crate::tui::form;
@@ -22,10 +23,9 @@ use crate::tui::watch::{self, Watch, WatchState};
 pub struct LastQuery {
     pub from: String,
     pub to: String,
-    pub media: Media,
     pub zone: Zone,
-    /// The interval of the latest load.
-    pub interval: Interval,
+    /// What the latest load loaded (its interval as read then).
+    pub scope: Scope,
 }
 
 /// The list refreshing itself.
@@ -311,22 +311,14 @@ pub(super) fn follow_due(s: &mut State, generation: u64, now: DateTime<Utc>) -> 
         }];
     }
     let (read, _) = form::check(&q.from, &q.to, q.zone, now);
-    let range = read.unwrap_or(q.interval);
+    let scope = q.scope.with_interval(read.unwrap_or(q.scope.interval));
     if let Some(lq) = &mut s.last_query {
-        lq.interval = range;
+        lq.scope = scope.clone();
     }
-    s.query_seq += 1;
-    s.list.begin_refresh(s.query_seq);
     if let Some(f) = &mut s.follow {
         f.refreshing = true;
     }
-    vec![Effect::Query {
-        query_id: s.query_seq,
-        interval: range,
-        media: q.media,
-        order: s.list.order,
-        resume: None,
-    }]
+    vec![super::start_query(s, scope, super::Rows::Keep, None)]
 }
 
 /// A load ended (done, or failed with `error`): a refresh drops the rows its window left
@@ -356,7 +348,7 @@ pub(super) fn load_finished(s: &mut State, error: Option<String>) -> Vec<Effect>
             // A failed refresh keeps the rows shown; the next one tries again.
             s.list.load = Load::Done;
         } else if let Some(q) = &s.last_query {
-            let range = q.interval;
+            let range = q.scope.interval;
             s.list.retain(|r| r.start.is_none_or(|t| range.contains(t)));
         }
     }
@@ -381,10 +373,23 @@ pub(super) fn fetch_missing_attributes(s: &mut State) -> Vec<Effect> {
     if ids.is_empty() {
         return vec![];
     }
+    // Oldest first: the fetcher reads an async job's results once, in that order.
+    let mut wanted: Vec<Wanted> = ids
+        .into_iter()
+        .map(|id| {
+            let row = s.list.row(&id);
+            Wanted {
+                start: row.and_then(|r| r.start),
+                end: row.and_then(|r| r.end()),
+                id,
+            }
+        })
+        .collect();
+    wanted.sort_by_key(|w| w.start);
     let fetch_id = next_seq(s);
     s.attr_fetch = Some(AttrFetch {
         fetch_id,
-        total: ids.len(),
+        total: wanted.len(),
         done: 0,
         failed: 0,
         running: true,
@@ -394,11 +399,11 @@ pub(super) fn fetch_missing_attributes(s: &mut State) -> Vec<Effect> {
     let bulk = s
         .last_query
         .as_ref()
-        .filter(|_| ids.len() >= crate::tui::BULK_ATTRIBUTES)
-        .map(|q| (q.interval, q.media));
+        .filter(|_| wanted.len() >= crate::tui::BULK_ATTRIBUTES)
+        .map(|q| q.scope.clone());
     vec![Effect::FetchAttributes {
         fetch_id,
-        ids,
+        wanted,
         bulk,
     }]
 }

@@ -165,6 +165,7 @@ fn the_watch_backs_off_on_errors_and_stops_when_the_conversation_ends() {
             generation: g,
             result: Err(Error::RateLimited {
                 retry_after: Some(9),
+                limit: None,
                 context_id: None,
             }),
             at: now(),
@@ -499,12 +500,12 @@ fn f_refreshes_the_list_keeping_the_selection_and_sliding_the_window() {
         },
     );
     let Effect::Query {
-        query_id, interval, ..
+        query_id, scope, ..
     } = fx[0].clone()
     else {
         panic!("{fx:?}")
     };
-    assert_eq!(interval, Interval::new(later - Dur::days(2), later));
+    assert_eq!(scope.interval, Interval::new(later - Dur::days(2), later));
     assert_eq!(s.list.rows.len(), 2, "the rows stay while refreshing");
     // The refresh brings a new conversation and an update of c2.
     update(
@@ -598,12 +599,13 @@ fn an_attr_filter_fetches_missing_attributes_in_the_background() {
     assert_eq!(fetches.len(), 1);
     let Effect::FetchAttributes {
         fetch_id,
-        ids,
+        wanted,
         bulk,
     } = fetches[0].clone()
     else {
         unreachable!()
     };
+    let ids: Vec<&str> = wanted.iter().map(|w| w.id.as_str()).collect();
     assert_eq!(ids, ["c2"]);
     assert_eq!(bulk, None, "few rows: one GET each");
     assert!(s.list.visible.is_empty());
@@ -674,13 +676,53 @@ fn s_on_a_partly_loaded_range_loads_it_again_in_the_new_order() {
     assert_eq!(s.list.order, Order::Asc);
 }
 
+/// Issue 12.3: a load that lacks conversations the API counted says so in the failed state,
+/// keeping what it has; a record that could not be decoded is named in the status line.
+#[test]
+fn an_incomplete_load_says_how_many_are_missing_and_keeps_the_rows() {
+    let mut s = state();
+    key(&mut s, KeyCode::Enter);
+    update(&mut s, page(1, 300, vec![conv("c1", 10, "Jane", "Bob")]));
+    update(
+        &mut s,
+        Event::Page(PageEvent::Warning {
+            query_id: 1,
+            message: "conversation c9 could not be decoded (invalid type): kept as the API sent it"
+                .into(),
+        }),
+    );
+    assert!(s.message.as_deref().unwrap().contains("conversation c9"));
+    update(
+        &mut s,
+        Event::Page(PageEvent::Failed {
+            query_id: 1,
+            error: Error::Incomplete {
+                missing: Some(100),
+                detail: "page 2 of 2026-11-13T00:00:00.000Z/2026-11-20T00:00:00.000Z came back \
+                         empty (5 times)"
+                    .into(),
+            },
+            loaded: 1,
+            resume: None,
+        }),
+    );
+    let (text, bad) = s.load_text();
+    assert!(bad, "{text}");
+    assert!(
+        text.contains("100 conversation(s) missing") && text.contains("page 2 of"),
+        "{text}"
+    );
+    assert!(text.contains("1 rows kept"), "{text}");
+    assert_eq!(s.list.rows.len(), 1);
+}
+
 #[test]
 fn r_resumes_a_failed_load_from_the_page_that_failed() {
     let mut s = state();
     key(&mut s, KeyCode::Enter);
     update(&mut s, page(1, 300, vec![conv("c1", 10, "Jane", "Bob")]));
     let resume = crate::paging::Resume {
-        part: s.last_query.as_ref().unwrap().interval,
+        part: s.last_query.as_ref().unwrap().scope.interval,
         page: 2,
         loaded: 1,
         loaded_in_part: 1,

@@ -24,8 +24,10 @@ fn enter_submits_the_prefilled_range_and_focuses_the_list() {
             Effect::CancelQuery,
             Effect::Query {
                 query_id: 1,
-                interval: Interval::new(now() - chrono::Duration::hours(24), now()),
-                media: Media::Webmessaging,
+                scope: crate::genesys::Scope::new(
+                    Interval::new(now() - chrono::Duration::hours(24), now()),
+                    Media::Webmessaging
+                ),
                 order: Order::Desc,
                 resume: None,
             }
@@ -88,11 +90,8 @@ fn enter_submits_from_any_field() {
     assert_eq!(s.form.media, Media::Any);
     let fx = key(&mut s, KeyCode::Enter);
     assert!(matches!(
-        fx[1],
-        Effect::Query {
-            media: Media::Any,
-            ..
-        }
+        &fx[1],
+        Effect::Query { scope, .. } if scope.media == Media::Any
     ));
 }
 

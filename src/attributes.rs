@@ -1,0 +1,712 @@
+//! The one attribute fetcher: participant attributes for conversations, from an async details
+//! job where the data lake holds them, else from GET conversation, at most `concurrency` at once
+//! through the limiter the work shares. Export and the screen's `attr:` filter both use it.
+//!
+//! - Conversations the lake lacks (still going on, or ended after its `dataAvailabilityDate`)
+//!   go straight to GET conversation, without waiting for the job.
+//! - The job's results are read as they are needed, page by page: the fetcher keeps only the
+//!   conversations of the batch it serves (and of one results page ahead), so memory stays
+//!   bounded by a page however long the range. Batches come in start order (export's pages,
+//!   the screen's rows sorted) for the job to be read once.
+//! - A key or value of 1,024 characters or more from a job was cut by the job: that
+//!   conversation is read again with GET conversation.
+//! - A results page that fails is asked again from its cursor; a cursor that never ends (or
+//!   comes back) stops the reading. Either way what was read is kept, and the rest comes from
+//!   GET conversation. The job is deleted once read, or when the fetcher is dropped.
+//! - GET conversation answering 404 (a conversation older than the conversations API keeps) is
+//!   [`Attrs::NotFound`]: reported, counted, never an empty map. Any other error that retries
+//!   could not fix stops the batch at once (no further requests of it).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+
+use crate::genesys::client::CallOpts;
+use crate::genesys::limiter::{Limiter, MAX_CONCURRENCY};
+use crate::genesys::model::{AnalyticsConversation, Attributes, parse_time};
+use crate::genesys::query::{Interval, Order};
+use crate::genesys::records::Record;
+use crate::genesys::retry::Wait;
+use crate::genesys::{Client, Error, Scope};
+
+/// Where participant attributes come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum AttributeSource {
+    /// One async details job over the range; GET conversation for what it lacks or when refused.
+    #[default]
+    Jobs,
+    /// GET conversation for every conversation.
+    Conversations,
+}
+
+/// The length at which a job has cut a key or value (developer center: "The keys and values of
+/// the attributes are truncated to 1024 characters").
+pub const JOB_CUT: usize = 1024;
+
+/// Results read per job results page.
+pub const JOB_PAGE_SIZE: u32 = 1000;
+
+/// The most job results pages read (400,000 results at 1,000 a page, the most reported).
+const MAX_JOB_PAGES: u32 = 400;
+
+/// How many times a failed results page is asked again from its cursor.
+const RESULT_PAGE_TRIES: u32 = 3;
+
+/// How many conversations whose attributes are gone are named one by one.
+const NOT_FOUND_NAMED: u64 = 5;
+
+/// The default of [`Options::job_deadline`].
+pub const DEFAULT_JOB_DEADLINE: Duration = Duration::from_secs(10 * 60);
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// GET conversation calls in flight at once, at most.
+    pub concurrency: usize,
+    /// Shared with the rest of the work (an export's paging): `None`, one of its own.
+    pub limiter: Option<Arc<Limiter>>,
+    /// How long the async job may take to be FULFILLED; after that, what it would have given
+    /// comes from GET conversation (and the job is deleted).
+    pub job_deadline: Duration,
+    pub job_page_size: u32,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            concurrency: crate::paging::DEFAULT_CONCURRENCY,
+            limiter: None,
+            job_deadline: DEFAULT_JOB_DEADLINE,
+            job_page_size: JOB_PAGE_SIZE,
+        }
+    }
+}
+
+/// By participant id.
+pub type ByParticipant = HashMap<String, Attributes>;
+
+/// What is known of one conversation's attributes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Attrs {
+    /// Every participant's, by participant id (a participant without any has none here).
+    Found(ByParticipant),
+    /// GET conversation answered 404 and no job held it: the conversations API no longer has
+    /// it (conversations older than its retention), so its attributes cannot be read.
+    NotFound,
+}
+
+/// A conversation whose attributes are wanted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Wanted {
+    pub id: String,
+    pub start: Option<DateTime<Utc>>,
+    /// `None` while it goes on.
+    pub end: Option<DateTime<Utc>>,
+}
+
+impl From<&AnalyticsConversation> for Wanted {
+    fn from(c: &AnalyticsConversation) -> Self {
+        Wanted {
+            id: c.conversation_id.clone(),
+            start: c.start(),
+            end: c.end(),
+        }
+    }
+}
+
+/// What the fetcher reports as it goes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Report {
+    /// The async job's state, each time it changes (QUEUED, PENDING, FULFILLED, ...).
+    Job { state: String },
+    /// Waiting before a retry (a 429, a server error).
+    Waiting { seconds: u64, reason: String },
+    /// Something to tell the user (a fallback, a conversation whose attributes are gone).
+    Note(String),
+}
+
+/// What the fetcher did, for the summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counts {
+    /// Conversations whose attributes came from the job.
+    pub from_job: u64,
+    /// Conversations whose attributes came from GET conversation.
+    pub from_get: u64,
+    /// Of those, read again because the job had cut a value.
+    pub cut: u64,
+    /// Conversations whose attributes could not be read: GET conversation answered 404.
+    pub not_found: u64,
+}
+
+/// See the module documentation.
+pub struct Fetcher {
+    client: Arc<Client>,
+    /// The scope of the async job, when there is to be one.
+    job: Option<Scope>,
+    opts: Options,
+    limiter: Arc<Limiter>,
+    lake: Lake,
+    cleanup: Arc<JobCleanup>,
+    counts: Counts,
+}
+
+/// The job path's state.
+enum Lake {
+    /// Not looked at yet.
+    Unasked,
+    /// No job: every conversation comes from GET conversation.
+    Off,
+    Job(Box<Job>),
+}
+
+struct Job {
+    id: String,
+    /// Conversations that ended before this are in the lake.
+    available: DateTime<Utc>,
+    created: tokio::time::Instant,
+    state: String,
+    fulfilled: bool,
+    reader: Reader,
+}
+
+/// Reads a job's results on demand, keeping a bounded window of them.
+#[derive(Default)]
+struct Reader {
+    cursor: Option<String>,
+    /// Read to the end (or given up on).
+    done: bool,
+    pages: u32,
+    /// Results pages in a row with a cursor but no conversation.
+    empty_in_a_row: u32,
+    cursors: HashSet<String>,
+    /// The start of the last conversation read.
+    last_start: Option<DateTime<Utc>>,
+    /// Conversations read and not yet served: start, and attributes (`None`: cut by the job).
+    window: HashMap<String, (Option<DateTime<Utc>>, Option<ByParticipant>)>,
+}
+
+impl Fetcher {
+    /// Attributes from an async details job over `job` where the lake holds them (`None`: from
+    /// GET conversation only). Nothing is asked until [`Fetcher::begin`] or [`Fetcher::fetch`].
+    pub fn new(client: Arc<Client>, job: Option<Scope>, opts: Options) -> Self {
+        let limiter = opts
+            .limiter
+            .clone()
+            .unwrap_or_else(|| Arc::new(Limiter::new(opts.concurrency)));
+        let lake = match job {
+            Some(_) => Lake::Unasked,
+            None => Lake::Off,
+        };
+        Fetcher {
+            cleanup: Arc::new(JobCleanup::new(client.clone())),
+            client,
+            job,
+            opts,
+            limiter,
+            lake,
+            counts: Counts::default(),
+        }
+    }
+
+    /// What it did so far.
+    pub fn counts(&self) -> Counts {
+        self.counts
+    }
+
+    /// Asks when the lake has data up to and starts the async job over the part of the scope
+    /// it holds (when attributes come from jobs): call it early, the job runs meanwhile. A
+    /// refusal is noted and turns every conversation to GET conversation.
+    pub async fn begin(&mut self, report: &(dyn Fn(Report) + Sync)) {
+        if !matches!(self.lake, Lake::Unasked) {
+            return;
+        }
+        self.lake = Lake::Off;
+        let waits = waits_to(report);
+        let opts = CallOpts::observed(&waits);
+        let off = |e: &Error| {
+            report(Report::Note(format!(
+                "attributes from GET conversation instead of an async job: {e}"
+            )))
+        };
+        let available = match self.client.availability(opts).await {
+            Ok(a) => a.data_availability_date.as_deref().and_then(parse_time),
+            Err(e) => {
+                off(&e);
+                return;
+            }
+        };
+        let Some(available) = available else {
+            report(Report::Note(
+                "the API did not say up to when the data lake has data: attributes from GET \
+                 conversation"
+                    .into(),
+            ));
+            return;
+        };
+        let Some(scope) = &self.job else { return };
+        let range = scope.interval;
+        if available <= range.start {
+            report(Report::Note(format!(
+                "the data lake holds nothing of this range yet (it has data up to {}): \
+                 attributes from GET conversation",
+                crate::genesys::model::format_time(available)
+            )));
+            return;
+        }
+        let lake = scope.with_interval(Interval::new(range.start, range.end.min(available)));
+        match self.client.create_job(&lake, Order::Asc, opts).await {
+            Ok(created) => {
+                self.cleanup.created(&created.job_id);
+                self.lake = Lake::Job(Box::new(Job {
+                    id: created.job_id,
+                    available,
+                    created: tokio::time::Instant::now(),
+                    state: String::new(),
+                    fulfilled: false,
+                    reader: Reader::default(),
+                }));
+            }
+            Err(e) => off(&e),
+        }
+    }
+
+    /// The attributes of `batch`, in its order. Stops at the first error that retries could
+    /// not fix (a 404 is not one: see [`Attrs::NotFound`]).
+    pub async fn fetch(
+        &mut self,
+        batch: &[Wanted],
+        report: &(dyn Fn(Report) + Sync),
+    ) -> Result<Vec<Attrs>, Error> {
+        self.begin(report).await;
+        let mut out: Vec<Option<Attrs>> = vec![None; batch.len()];
+        // What the lake holds waits for the job; the rest is read at once, meanwhile.
+        let (in_lake, now): (Vec<usize>, Vec<usize>) = match &self.lake {
+            Lake::Job(job) => (0..batch.len()).partition(|&i| {
+                let w = &batch[i];
+                w.start.is_some() && w.end.is_some_and(|e| e < job.available)
+            }),
+            _ => (Vec::new(), (0..batch.len()).collect()),
+        };
+        let Fetcher {
+            client,
+            limiter,
+            opts,
+            lake,
+            ..
+        } = self;
+        let gets = get_many(client, limiter, opts.concurrency, batch, &now, report);
+        let from_job = async {
+            match lake {
+                Lake::Job(job) => Some(job.serve(client, opts, batch, &in_lake, report).await),
+                _ => None,
+            }
+        };
+        let (got, served) = tokio::join!(gets, from_job);
+        for (i, a) in got? {
+            out[i] = Some(a);
+        }
+        let mut missing: Vec<usize> = Vec::new();
+        let mut cut = 0;
+        match served {
+            None => missing = in_lake,
+            Some(Served {
+                found,
+                failed,
+                stopped,
+            }) => {
+                let mut found = found;
+                for i in in_lake {
+                    match found.remove(&batch[i].id) {
+                        Some(Some(by)) => {
+                            self.counts.from_job += 1;
+                            out[i] = Some(Attrs::Found(by));
+                        }
+                        Some(None) => {
+                            cut += 1;
+                            missing.push(i);
+                        }
+                        None => missing.push(i),
+                    }
+                }
+                if let Some(why) = failed {
+                    report(Report::Note(format!(
+                        "attributes from GET conversation instead of the async job: {why}"
+                    )));
+                    self.lake = Lake::Off;
+                    self.cleanup.delete().await;
+                }
+                if let Some(why) = stopped {
+                    report(Report::Note(format!(
+                        "the async job's results stopped early ({why}): what it did not give \
+                         comes from GET conversation"
+                    )));
+                }
+            }
+        }
+        self.counts.cut += cut;
+        if cut > 0 {
+            report(Report::Note(format!(
+                "{cut} conversation(s) with attributes the job cut at {JOB_CUT} characters: read \
+                 again whole"
+            )));
+        }
+        if let Lake::Job(job) = &self.lake
+            && job.reader.done
+        {
+            // Read to the end: the job is no longer needed (what was read stays, for the
+            // batches to come).
+            self.cleanup.delete().await;
+        }
+        if !missing.is_empty() {
+            for (i, a) in get_many(
+                &self.client,
+                &self.limiter,
+                self.opts.concurrency,
+                batch,
+                &missing,
+                report,
+            )
+            .await?
+            {
+                out[i] = Some(a);
+            }
+        }
+        let out: Vec<Attrs> = out.into_iter().map(Option::unwrap_or_default).collect();
+        for (w, a) in batch.iter().zip(&out) {
+            if *a != Attrs::NotFound {
+                continue;
+            }
+            self.counts.not_found += 1;
+            // The first few by name; the summary counts them all.
+            if self.counts.not_found <= NOT_FOUND_NAMED {
+                report(Report::Note(format!(
+                    "conversation {}: its attributes cannot be read (GET conversation: not found; \
+                     the conversations API no longer keeps it)",
+                    w.id
+                )));
+            } else if self.counts.not_found == NOT_FOUND_NAMED + 1 {
+                report(Report::Note(
+                    "more conversations whose attributes cannot be read: the summary counts them"
+                        .into(),
+                ));
+            }
+        }
+        self.counts.from_get += (now.len() + missing.len()) as u64;
+        Ok(out)
+    }
+
+    /// Deletes the job, if there is one still: its results are read, or no longer needed.
+    pub async fn finish(&mut self) {
+        self.lake = Lake::Off;
+        self.cleanup.delete().await;
+    }
+}
+
+impl Default for Attrs {
+    fn default() -> Self {
+        Attrs::Found(ByParticipant::new())
+    }
+}
+
+/// What the job gave for a batch: by id, the attributes (`None`: cut); why the job was given
+/// up, if it was (it gives nothing more); why reading its results stopped early, if it did
+/// (what was read stays).
+struct Served {
+    found: HashMap<String, Option<ByParticipant>>,
+    failed: Option<String>,
+    stopped: Option<String>,
+}
+
+impl Job {
+    /// Waits for the job (within the deadline), then reads its results until they pass the
+    /// batch's latest start; what it holds of `which`.
+    async fn serve(
+        &mut self,
+        client: &Client,
+        opts: &Options,
+        batch: &[Wanted],
+        which: &[usize],
+        report: &(dyn Fn(Report) + Sync),
+    ) -> Served {
+        let mut found = HashMap::new();
+        if which.is_empty() {
+            return Served {
+                found,
+                failed: None,
+                stopped: None,
+            };
+        }
+        if let Err(why) = self.fulfilled(client, opts, report).await {
+            return Served {
+                found,
+                failed: Some(why),
+                stopped: None,
+            };
+        }
+        let wanted: HashSet<&str> = which.iter().map(|&i| batch[i].id.as_str()).collect();
+        let latest = which.iter().filter_map(|&i| batch[i].start).max();
+        let stopped = self
+            .reader
+            .read_until(client, &self.id, opts, latest, &wanted, report)
+            .await
+            .err();
+        for id in &wanted {
+            if let Some((_, attrs)) = self.reader.window.remove(*id) {
+                found.insert(id.to_string(), attrs);
+            }
+        }
+        // Conversations started before the batch's latest will not be asked for again.
+        if let Some(latest) = latest {
+            self.reader
+                .window
+                .retain(|_, (start, _)| start.is_none_or(|s| s >= latest));
+        }
+        Served {
+            found,
+            failed: None,
+            stopped,
+        }
+    }
+
+    /// Polls the job's state until FULFILLED; `Err` says why it is given up.
+    async fn fulfilled(
+        &mut self,
+        client: &Client,
+        opts: &Options,
+        report: &(dyn Fn(Report) + Sync),
+    ) -> Result<(), String> {
+        if self.fulfilled {
+            return Ok(());
+        }
+        let waits = waits_to(report);
+        let deadline = self.created + opts.job_deadline;
+        let mut delay = Duration::from_millis(200);
+        loop {
+            let poll = client.job_status(&self.id, CallOpts::observed(&waits));
+            let st = match tokio::time::timeout_at(deadline, poll).await {
+                Err(_) => {
+                    return Err(format!(
+                        "the async details job was not FULFILLED after {} s; given up (and \
+                         deleted)",
+                        opts.job_deadline.as_secs()
+                    ));
+                }
+                Ok(Err(e)) => return Err(e.to_string()),
+                Ok(Ok(st)) => st,
+            };
+            if st.state != self.state {
+                self.state = st.state.clone();
+                report(Report::Job {
+                    state: st.state.clone(),
+                });
+            }
+            match st.state.as_str() {
+                "FULFILLED" => {
+                    self.fulfilled = true;
+                    return Ok(());
+                }
+                "FAILED" | "CANCELLED" | "EXPIRED" => {
+                    return Err(Error::Job {
+                        state: st.state,
+                        message: st.error_message.unwrap_or_default(),
+                    }
+                    .to_string());
+                }
+                _ => {
+                    if tokio::time::Instant::now() + delay >= deadline {
+                        tokio::time::sleep_until(deadline).await;
+                    } else {
+                        tokio::time::sleep(delay).await;
+                    }
+                    delay = (delay * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+    }
+}
+
+impl Reader {
+    /// Reads results pages until a conversation starts after `latest` (or the results end),
+    /// keeping those of `wanted` and those after `latest` (a later batch's). `Err` says why
+    /// reading stopped early; what was read stays.
+    async fn read_until(
+        &mut self,
+        client: &Client,
+        job: &str,
+        opts: &Options,
+        latest: Option<DateTime<Utc>>,
+        wanted: &HashSet<&str>,
+        report: &(dyn Fn(Report) + Sync),
+    ) -> Result<(), String> {
+        let waits = waits_to(report);
+        while !self.done && (latest.is_none() || self.last_start.is_none_or(|s| Some(s) <= latest))
+        {
+            if self.pages >= MAX_JOB_PAGES {
+                self.done = true;
+                return Err(format!(
+                    "its results did not end after {MAX_JOB_PAGES} pages; reading stopped"
+                ));
+            }
+            let mut tries = 0;
+            let page = loop {
+                tries += 1;
+                // From the same cursor: what was read is kept.
+                match client
+                    .job_results(
+                        job,
+                        self.cursor.as_deref(),
+                        opts.job_page_size,
+                        CallOpts::observed(&waits),
+                    )
+                    .await
+                {
+                    Ok(p) => break p,
+                    Err(e) if tries < RESULT_PAGE_TRIES && !e.is_auth() => {
+                        tracing::info!("a job results page failed ({e}); asking again");
+                    }
+                    Err(e) => {
+                        self.done = true;
+                        return Err(format!("a page of its results failed ({e})"));
+                    }
+                }
+            };
+            self.pages += 1;
+            let mut any = false;
+            for r in page.records {
+                // Records the model cannot hold come from GET conversation instead.
+                let Record::Conversation(c) = r else { continue };
+                any = true;
+                let start = c.start();
+                if start.is_some() {
+                    self.last_start = start.max(self.last_start);
+                }
+                // A later batch may hold a conversation of the same start as this one's latest.
+                let keep = wanted.contains(c.conversation_id.as_str())
+                    || latest.is_some_and(|l| start.is_some_and(|s| s >= l));
+                if keep {
+                    let attrs = attributes_of(&c);
+                    self.window.insert(c.conversation_id, (start, attrs));
+                }
+            }
+            match page.cursor {
+                None => self.done = true,
+                Some(c) => {
+                    if !self.cursors.insert(c.clone()) {
+                        self.done = true;
+                        return Err("its results came back to a cursor read before".into());
+                    }
+                    self.empty_in_a_row = if any { 0 } else { self.empty_in_a_row + 1 };
+                    if self.empty_in_a_row >= 3 {
+                        self.done = true;
+                        return Err("its results went on with empty pages".into());
+                    }
+                    self.cursor = Some(c);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A job result's attributes by participant, or `None` when a key or value was cut.
+fn attributes_of(c: &AnalyticsConversation) -> Option<ByParticipant> {
+    let mut by = ByParticipant::new();
+    for p in &c.participants {
+        let attrs = p.attributes.clone().unwrap_or_default();
+        let cut = attrs
+            .iter()
+            .any(|(k, v)| k.chars().count() >= JOB_CUT || v.chars().count() >= JOB_CUT);
+        if cut {
+            return None;
+        }
+        by.insert(p.participant_id.clone(), attrs);
+    }
+    Some(by)
+}
+
+/// GET conversation for `which` of `batch`, `concurrency` at once; stops at the first error
+/// (other than 404) that retries could not fix.
+async fn get_many(
+    client: &Client,
+    limiter: &Limiter,
+    concurrency: usize,
+    batch: &[Wanted],
+    which: &[usize],
+    report: &(dyn Fn(Report) + Sync),
+) -> Result<Vec<(usize, Attrs)>, Error> {
+    let waits = waits_to(report);
+    let waits = &waits;
+    let mut results = futures::stream::iter(which.iter().copied())
+        .map(|i| async move {
+            let opts = CallOpts::observed(waits).limited(limiter);
+            let r = match client.conversation_attributes(&batch[i].id, opts).await {
+                Ok(by) => Ok(Attrs::Found(by)),
+                Err(Error::NotFound { .. }) => Ok(Attrs::NotFound),
+                Err(e) => Err(e),
+            };
+            (i, r)
+        })
+        .buffer_unordered(concurrency.clamp(1, MAX_CONCURRENCY));
+    let mut out = Vec::with_capacity(which.len());
+    while let Some((i, r)) = results.next().await {
+        // The first failure ends the batch: the requests still in flight are dropped.
+        out.push((i, r?));
+    }
+    Ok(out)
+}
+
+/// Retry waits as reports.
+fn waits_to(report: &(dyn Fn(Report) + Sync)) -> impl Fn(&Wait) + Send + Sync + '_ {
+    move |w: &Wait| {
+        report(Report::Waiting {
+            seconds: w.delay.as_secs_f64().ceil() as u64,
+            reason: w.reason.to_string(),
+        })
+    }
+}
+
+/// The async job a fetcher created: deleted once read, when given up, or in the background
+/// when the fetcher is dropped (an export interrupted).
+struct JobCleanup {
+    client: Arc<Client>,
+    id: std::sync::Mutex<Option<String>>,
+}
+
+impl JobCleanup {
+    fn new(client: Arc<Client>) -> Self {
+        JobCleanup {
+            client,
+            id: std::sync::Mutex::new(None),
+        }
+    }
+
+    fn created(&self, id: &str) {
+        *self.id.lock().unwrap() = Some(id.to_string());
+    }
+
+    async fn delete(&self) {
+        let id = self.id.lock().unwrap().take();
+        if let Some(id) = id {
+            match self.client.delete_job(&id, CallOpts::default()).await {
+                Ok(()) => tracing::info!(job = %id, "deleted the async job"),
+                Err(e) => tracing::warn!(job = %id, "could not delete the async job: {e}"),
+            }
+        }
+    }
+}
+
+impl Drop for JobCleanup {
+    fn drop(&mut self) {
+        let id = self.id.lock().unwrap().take();
+        if let (Some(id), Ok(rt)) = (id, tokio::runtime::Handle::try_current()) {
+            let client = self.client.clone();
+            rt.spawn(async move {
+                if let Err(e) = client.delete_job(&id, CallOpts::default()).await {
+                    tracing::warn!(job = %id, "could not delete the async job: {e}");
+                }
+            });
+        }
+    }
+}
