@@ -786,7 +786,7 @@ async fn the_binary_exits_non_zero_when_conversations_are_missing() {
     assert!(err.contains("came back empty"), "{err}");
     let written = String::from_utf8(out.stdout).unwrap().lines().count();
     assert!(
-        err.contains(&format!("holds the {written} conversations written")),
+        err.contains(&format!("{written} conversations written")),
         "{err}"
     );
 }
