@@ -29,7 +29,8 @@ pub use crate::genesys::limiter::Limiter;
 
 use crate::genesys::model::{AnalyticsConversation, QueryResponse};
 use crate::genesys::query::{
-    DetailsQuery, Interval, MAX_INTERVAL_DAYS, MAX_PAGE_SIZE, MAX_PAGING_RESULTS, Media, Order,
+    DetailsQuery, Interval, MAX_INTERVAL_DAYS, MAX_INTERVAL_DAYS_UNFILTERED, MAX_PAGE_SIZE,
+    MAX_PAGING_RESULTS, Media, Order,
 };
 use crate::genesys::retry::Wait;
 use crate::genesys::{Client, Error};
@@ -365,6 +366,13 @@ impl<'a, E: From<PageEvent> + Send> Pager<'a, E> {
         limiter: &'a Limiter,
     ) -> Self {
         let q = query;
+        // A query without a filter may span 7 days, one with a filter 31.
+        let mut limits = limits;
+        if q.media.segment_filters().is_empty() {
+            limits.max_interval = limits
+                .max_interval
+                .min(Duration::days(MAX_INTERVAL_DAYS_UNFILTERED));
+        }
         let (first, rest, loaded, skipped, in_part) = match &q.resume {
             None => {
                 let mut parts = q.interval.split(limits.max_interval, q.order);

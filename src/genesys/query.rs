@@ -13,8 +13,11 @@ use super::model::format_time;
 pub const MAX_PAGE_SIZE: u32 = 100;
 /// Paging deeper than this many results is refused ("Pagination may not exceed 100000 results").
 pub const MAX_PAGING_RESULTS: u64 = 100_000;
-/// Longest interval one details query accepts, in days (unverified: configurable in the client).
+/// Longest interval one details query with a filter accepts, in days (developer center,
+/// "Analytics detail queries").
 pub const MAX_INTERVAL_DAYS: i64 = 31;
+/// Longest interval one details query without a filter accepts, in days.
+pub const MAX_INTERVAL_DAYS_UNFILTERED: i64 = 7;
 
 /// Which conversations a query selects, by media.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
