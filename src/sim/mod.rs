@@ -1,12 +1,21 @@
 //! A faithful local Genesys Cloud API: OAuth client credentials, the analytics details query,
-//! async details jobs and `GET /api/v2/conversations/{id}`, with the real JSON shapes, limits and
-//! error bodies, deterministic data from a seed, and optional faults, latency and rate limits.
+//! async details jobs, `GET /api/v2/conversations/{id}` and the directories (users, queues,
+//! wrap-up codes, divisions), with the real JSON shapes, limits and error bodies, deterministic
+//! data from a seed, and optional faults and latency.
+//!
+//! It stands in for an org that does not know us, strict by default as Genesys Cloud is: agents
+//! unnamed in analytics, voice callers `external`, 7 days at most for a query without filters,
+//! daily indexes and overlap, async jobs that lag behind and cut long attributes, 300 requests a
+//! minute per OAuth client announced on every answer. Benches relax what they must
+//! (`rate_limit: 0`, `data_lag: 0`).
 //!
 //! Used by `convoscope --demo`, `convoscope sim`, and every test (on `127.0.0.1:0`).
 
 pub mod data;
+mod directory;
 mod filter;
 pub mod hostile;
+mod select;
 mod server;
 
 #[cfg(test)]
@@ -49,15 +58,16 @@ pub struct SimArgs {
     /// Lifetime of access tokens, seconds.
     #[arg(long, default_value_t = 86_400)]
     pub token_ttl: u64,
-    /// Requests a minute per OAuth client (0: no limit); over it: 429 with Retry-After.
-    #[arg(long, default_value_t = 0)]
+    /// Requests a minute per OAuth client, as the real API's default (0: no limit, no
+    /// inin-ratelimit-* headers); over it: 429 with Retry-After.
+    #[arg(long, default_value_t = DEFAULT_RATE_LIMIT)]
     pub rate_limit: u32,
     /// The window of --rate-limit, seconds (the real API's is a minute).
     #[arg(long, default_value_t = 60, value_name = "SECS")]
     pub rate_window: u64,
     /// Faults: share of requests answered with a status or dropped mid-response, e.g.
     /// `429=0.1,500=0.05,503=0.05,reset=0.02` (also 502, 504; `stall`: headers then no body;
-    /// `garbage`: a 200 whose body is not JSON).
+    /// `garbage`: a 200 whose body is not JSON); `job=0.5`: share of async jobs that end FAILED.
     #[arg(long, default_value = "")]
     pub faults: String,
     /// Delay every response by this many milliseconds.
@@ -71,25 +81,35 @@ pub struct SimArgs {
     /// minutes after; see the README for the whole schedule).
     #[arg(long, value_name = "SECS")]
     pub active_end_after: Option<u64>,
-    /// An async job is QUEUED, then FULFILLED after this many milliseconds.
+    /// An async job is QUEUED, then PENDING, then FULFILLED after this many milliseconds.
     #[arg(long, default_value_t = 500)]
     pub job_delay_ms: u64,
-    /// Async jobs and the availability endpoint only see conversations that started before
-    /// now minus this many seconds.
-    #[arg(long, default_value_t = 0)]
+    /// An async job EXPIRES this many seconds after it was submitted.
+    #[arg(long, default_value_t = 2 * 86_400, value_name = "SECS")]
+    pub job_ttl: u64,
+    /// How far the analytics data lake lags: async jobs only see conversations that ended
+    /// before now minus this many seconds (the data availability date).
+    #[arg(long, default_value_t = DEFAULT_DATA_LAG, value_name = "SECS")]
     pub data_lag: u64,
     /// Print the data set as NDJSON, exactly as `convoscope export --media any --attributes`
-    /// writes it over the whole span, and exit without serving: the reference for round trips.
+    /// writes it over the whole span (attributes as async jobs give them: cut at 1,024
+    /// characters), and exit without serving: the reference for round trips.
     #[arg(long)]
     pub dump: bool,
     /// Put hostile text in names and attributes (escape sequences, C1 controls, BiDi overrides,
     /// zero-width characters, 20,000-character values), to test what reaches a terminal.
     #[arg(long)]
     pub hostile: bool,
-    /// Answer 403 missing.permissions for these areas: comma list of query,jobs,conversations.
+    /// Answer 403 missing.permissions for these areas: comma list of query, jobs,
+    /// conversations, queues, wrapupcodes.
     #[arg(long, default_value = "")]
     pub forbid: String,
 }
+
+/// The real API's default rate limit: requests a minute per OAuth client.
+pub const DEFAULT_RATE_LIMIT: u32 = 300;
+/// How far the data lake lags by default, seconds: a few hours.
+pub const DEFAULT_DATA_LAG: u64 = 3 * 3_600;
 
 /// Shares (0..=1) of requests answered with a fault.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -105,6 +125,8 @@ pub struct Faults {
     pub stall: f64,
     /// A complete 200 answer whose body is not valid JSON.
     pub garbage: f64,
+    /// Share of async jobs that end FAILED (not of requests).
+    pub job: f64,
 }
 
 impl Faults {
@@ -132,9 +154,10 @@ impl Faults {
                 "reset" => &mut f.reset,
                 "stall" => &mut f.stall,
                 "garbage" => &mut f.garbage,
+                "job" => &mut f.job,
                 other => {
                     return Err(format!(
-                        "bad --faults kind '{other}': use 429, 500, 502, 503, 504, reset, stall or garbage"
+                        "bad --faults kind '{other}': use 429, 500, 502, 503, 504, reset, stall, garbage or job"
                     ));
                 }
             };
@@ -149,6 +172,7 @@ impl Faults {
         Ok(f)
     }
 
+    /// The share of requests answered with a fault (`job` counts jobs, not requests).
     pub fn total(&self) -> f64 {
         self.s429
             + self.s500
@@ -161,7 +185,7 @@ impl Faults {
     }
 
     pub fn is_none(&self) -> bool {
-        self.total() == 0.0
+        self.total() == 0.0 && self.job == 0.0
     }
 }
 
@@ -171,6 +195,8 @@ pub struct Forbid {
     pub query: bool,
     pub jobs: bool,
     pub conversations: bool,
+    pub queues: bool,
+    pub wrapupcodes: bool,
 }
 
 impl Forbid {
@@ -181,9 +207,11 @@ impl Forbid {
                 "query" => f.query = true,
                 "jobs" => f.jobs = true,
                 "conversations" => f.conversations = true,
+                "queues" => f.queues = true,
+                "wrapupcodes" => f.wrapupcodes = true,
                 other => {
                     return Err(format!(
-                        "bad --forbid item '{other}': use query, jobs, conversations"
+                        "bad --forbid item '{other}': use query, jobs, conversations, queues, wrapupcodes"
                     ));
                 }
             }
@@ -213,6 +241,10 @@ pub struct SimConfig {
     /// default: see [`data::LivePlan`]).
     pub active_end_after: Option<u64>,
     pub job_delay_ms: u64,
+    /// Async jobs EXPIRE this many seconds after they were submitted.
+    pub job_ttl_secs: u64,
+    /// How far the data lake lags, seconds: jobs see conversations that ended before now minus
+    /// this.
     pub data_lag: u64,
     pub forbid: Forbid,
     pub hostile: bool,
@@ -229,14 +261,15 @@ impl Default for SimConfig {
             client_id: "demo".into(),
             client_secret: "demo".into(),
             token_ttl: 86_400,
-            rate_limit: 0,
+            rate_limit: DEFAULT_RATE_LIMIT,
             rate_window_secs: 60,
             faults: Faults::default(),
             latency_ms: 0,
             active: 0,
             active_end_after: None,
             job_delay_ms: 500,
-            data_lag: 0,
+            job_ttl_secs: 2 * 86_400,
+            data_lag: DEFAULT_DATA_LAG,
             forbid: Forbid::default(),
             hostile: false,
         }
@@ -281,6 +314,7 @@ impl SimArgs {
             active: self.active,
             active_end_after: self.active_end_after,
             job_delay_ms: self.job_delay_ms,
+            job_ttl_secs: self.job_ttl,
             data_lag: self.data_lag,
             forbid: Forbid::parse(&self.forbid)?,
             hostile: self.hostile,
@@ -394,9 +428,9 @@ impl Sim {
     }
 }
 
-/// `convoscope sim`: starts, prints `listening on http://ADDR` as the first line on stdout, a
-/// summary on stderr, and serves until Ctrl-C or SIGTERM.
-/// Writes every conversation with its attributes, in start order, one a line.
+/// Writes every conversation with its attributes as async jobs give them (cut at 1,024
+/// characters), in start order, one a line: what `convoscope export --media any --attributes`
+/// writes when its attributes come from a job.
 fn dump(cfg: &SimConfig) -> std::io::Result<()> {
     use crate::export::{ConversationWriter, NdjsonWriter};
     let ds = Dataset::new(cfg);
@@ -445,7 +479,7 @@ pub async fn run(
         t.elapsed().as_millis()
     );
     eprintln!(
-        "  client id/secret: {} / {}; token ttl {} s; rate limit {}; faults {}; latency {} ms; job delay {} ms; data lag {} s",
+        "  client id/secret: {} / {}; token ttl {} s; rate limit {}; faults {}; latency {} ms; job delay {} ms; data lag {} s (--rate-limit 0 --data-lag 0 for benches)",
         cfg.client_id,
         if cfg.client_secret == "demo" {
             "demo"
