@@ -105,7 +105,10 @@ async fn ndjson_with_attributes_from_a_job_and_from_conversations_equal_the_simu
     let sim = sim(config(400)).await;
     // A job cuts long values at 1,024 characters; GET conversation has them whole.
     for (source, want) in [
-        (AttributeSource::Jobs, expected(&sim, Media::Webmessaging, true)),
+        (
+            AttributeSource::Jobs,
+            expected(&sim, Media::Webmessaging, true),
+        ),
         (
             AttributeSource::Conversations,
             expected_whole(&sim, Media::Webmessaging),

@@ -466,12 +466,17 @@ impl Draw {
     }
 
     pub(crate) fn initiator(&self) -> &'static str {
-        if self.kind.outbound { "agent" } else { "customer" }
+        if self.kind.outbound {
+            "agent"
+        } else {
+            "customer"
+        }
     }
 
     /// The end as seen at `now`: live conversations have none before it comes.
     pub(crate) fn end_at(&self, now: i64) -> Option<i64> {
-        self.end.filter(|&e| !self.active || e <= now.max(self.start))
+        self.end
+            .filter(|&e| !self.active || e <= now.max(self.start))
     }
 
     fn at(&self, off: i64) -> i64 {
@@ -1337,7 +1342,11 @@ impl Dataset {
             } else {
                 "customer"
             };
-            let name = if voice { outside_name.clone() } else { Some(cname.to_string()) };
+            let name = if voice {
+                outside_name.clone()
+            } else {
+                Some(cname.to_string())
+            };
             let mut c = new_part(0, purpose, name, t0);
             c.end = conv_end;
             c.external_contact = customer_contact.clone();
@@ -1473,14 +1482,23 @@ impl Dataset {
                         vec![]
                     } else if d.transfer {
                         vec![
-                            (d.agent1, d.queue, d.alert, d.handle, d.wrap, d.wrapcode, d.note),
                             (
-                                d.agent2, d.queue2, d.alert2, d.handle2, d.wrap2, d.wrapcode2,
+                                d.agent1, d.queue, d.alert, d.handle, d.wrap, d.wrapcode, d.note,
+                            ),
+                            (
+                                d.agent2,
+                                d.queue2,
+                                d.alert2,
+                                d.handle2,
+                                d.wrap2,
+                                d.wrapcode2,
                                 d.note2,
                             ),
                         ]
                     } else {
-                        vec![(d.agent1, d.queue, d.alert, d.handle, d.wrap, d.wrapcode, d.note)]
+                        vec![(
+                            d.agent1, d.queue, d.alert, d.handle, d.wrap, d.wrapcode, d.note,
+                        )]
                     };
                 let n_agents = agents.len();
                 for (k, (ag, qu, al, ha, wr, wc, note)) in agents.into_iter().enumerate() {
@@ -1801,7 +1819,12 @@ impl Dataset {
     /// What the details query answers for `interval` and `media` at `now`, in ascending start
     /// order: the conversations that overlap the interval (still going on, or ended after its
     /// start) and started on a UTC day it touches.
-    pub fn query_matching(&self, interval: &Interval, media: Media, now: DateTime<Utc>) -> Vec<usize> {
+    pub fn query_matching(
+        &self,
+        interval: &Interval,
+        media: Media,
+        now: DateTime<Utc>,
+    ) -> Vec<usize> {
         self.window_matching(&Window::query(interval), media, now)
     }
 
@@ -1912,9 +1935,7 @@ impl Window {
         start >= self.floor
             && start < self.to
             && (start >= self.from || end.is_none_or(|e| e > self.from))
-            && self
-                .ended_before
-                .is_none_or(|c| end.is_some_and(|e| e < c))
+            && self.ended_before.is_none_or(|c| end.is_some_and(|e| e < c))
     }
 
     /// The lowest start that can be in, for conversations that are not live.

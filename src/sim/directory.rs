@@ -42,7 +42,10 @@ pub(crate) fn routes() -> Router<Arc<St>> {
         .route("/api/v2/routing/wrapupcodes", get(wrapupcodes))
         .route("/api/v2/routing/wrapupcodes/{codeId}", get(wrapupcode))
         .route("/api/v2/authorization/divisions", get(divisions))
-        .route("/api/v2/authorization/divisions/{divisionId}", get(division))
+        .route(
+            "/api/v2/authorization/divisions/{divisionId}",
+            get(division),
+        )
 }
 
 /// One kind of entity: where it lives, which area guards it, how it is shown.
@@ -231,7 +234,13 @@ fn one(params: &[(String, String)], key: &str) -> Option<String> {
         .map(|(_, v)| v.trim().to_string())
 }
 
-fn number(ctx: &str, params: &[(String, String)], key: &str, default: usize, max: usize) -> Result<usize, Response> {
+fn number(
+    ctx: &str,
+    params: &[(String, String)],
+    key: &str,
+    default: usize,
+    max: usize,
+) -> Result<usize, Response> {
     match one(params, key) {
         None => Ok(default),
         Some(v) => match v.parse::<usize>() {
@@ -273,7 +282,10 @@ async fn listing(
     if ids.len() > MAX_IDS {
         return Err(bad_request(
             ctx,
-            format!("At most {MAX_IDS} ids may be requested at once; got {}.", ids.len()),
+            format!(
+                "At most {MAX_IDS} ids may be requested at once; got {}.",
+                ids.len()
+            ),
         ));
     }
     let divisions = all(&params, "divisionId");
@@ -293,7 +305,12 @@ async fn listing(
         })
         .filter(|e| name.as_ref().is_none_or(|n| name_matches(n, &e.name)))
         .collect();
-    list.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()).then(a.id.cmp(&b.id)));
+    list.sort_by(|a, b| {
+        a.name
+            .to_lowercase()
+            .cmp(&b.name.to_lowercase())
+            .then(a.id.cmp(&b.id))
+    });
     if desc {
         list.reverse();
     }

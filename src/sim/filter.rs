@@ -314,12 +314,7 @@ fn parse_list(v: &Value, field: &str, dims: &[(&str, Dim)]) -> Result<Vec<Clause
 }
 
 /// A filter (`depth` 0) or one of its clauses (`depth` 1).
-fn parse_clause(
-    v: &Value,
-    field: &str,
-    dims: &[(&str, Dim)],
-    depth: u8,
-) -> Result<Clause, String> {
+fn parse_clause(v: &Value, field: &str, dims: &[(&str, Dim)], depth: u8) -> Result<Clause, String> {
     let what = if depth == 0 { "filter" } else { "clause" };
     let o = v
         .as_object()
@@ -467,9 +462,15 @@ mod tests {
         let p = |d: &str| json!([{"type": "and", "predicates": [{"dimension": d, "operator": "exists"}]}]);
         assert!(err(p("colour"), Value::Null).contains("'colour'"));
         let e = err(p("conversationId"), Value::Null);
-        assert!(e.contains("'conversationId'") && e.contains("conversationFilters"), "{e}");
+        assert!(
+            e.contains("'conversationId'") && e.contains("conversationFilters"),
+            "{e}"
+        );
         let e = err(Value::Null, p("mediaType"));
-        assert!(e.contains("'mediaType'") && e.contains("segmentFilters"), "{e}");
+        assert!(
+            e.contains("'mediaType'") && e.contains("segmentFilters"),
+            "{e}"
+        );
         for (d, _) in SEGMENT_DIMENSIONS {
             Filters::parse(&p(d), &Value::Null).unwrap();
         }

@@ -277,14 +277,19 @@ pub(crate) async fn select(ds: &Arc<Dataset>, cache: &Cache, q: &Select, now: i6
         Some(b) => b,
         None => {
             let checked = (r.pre.1 - r.pre.0) + (r.post.1 - r.post.0);
-            let cheap =
-                !keyed && (q.filters.is_empty() || q.filters.by_kind()) && checked < 20_000;
+            let cheap = !keyed && (q.filters.is_empty() || q.filters.by_kind()) && checked < 20_000;
             let compute = {
                 let (ds, filters, by) = (ds.clone(), q.filters.clone(), q.order_by);
                 move || {
                     let keep = |i: usize, end: Option<i64>| w.admits(ds.start_ms(i), end);
                     let checked = |(lo, hi): (usize, usize)| {
-                        Part::List(Arc::new(ds.select_range(lo, hi, &filters, now, Some(&keep))))
+                        Part::List(Arc::new(ds.select_range(
+                            lo,
+                            hi,
+                            &filters,
+                            now,
+                            Some(&keep),
+                        )))
                     };
                     let (lo, hi) = r.main;
                     let main = if filters.is_empty() {

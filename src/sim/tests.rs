@@ -135,7 +135,12 @@ fn analytics_has_no_attributes_and_jobs_match_get_conversation_cut_at_1024() {
             let short: Attributes = cp
                 .attributes
                 .iter()
-                .map(|(k, v)| (k.chars().take(1024).collect(), v.chars().take(1024).collect()))
+                .map(|(k, v)| {
+                    (
+                        k.chars().take(1024).collect(),
+                        v.chars().take(1024).collect(),
+                    )
+                })
                 .collect();
             assert_eq!(jp.attributes.as_ref().unwrap(), &short);
             cut += usize::from(short != cp.attributes);
@@ -145,7 +150,10 @@ fn analytics_has_no_attributes_and_jobs_match_get_conversation_cut_at_1024() {
         }
     }
     assert!(with_attrs > 1500 && with_attrs < 2000, "{with_attrs}");
-    assert!((5..100).contains(&cut), "{cut} participants with values over 1,024 characters");
+    assert!(
+        (5..100).contains(&cut),
+        "{cut} participants with values over 1,024 characters"
+    );
 }
 
 #[test]
@@ -679,4 +687,223 @@ fn direction_filters_by_media_code_agree_with_full_evaluation() {
         .collect();
     assert!(!got.is_empty() && got.len() < 300, "{}", got.len());
     assert_eq!(got, full);
+}
+
+/// Every participant of conversation `i` as analytics has it, with its segments.
+fn analytics_parts(ds: &Dataset, i: usize) -> Vec<(AnalyticsParticipant, Vec<Value>)> {
+    ds.analytics_at(i, until())
+        .participants
+        .into_iter()
+        .map(|p| {
+            let segs = segments(&p);
+            (p, segs)
+        })
+        .collect()
+}
+
+#[test]
+fn voice_looks_like_voice() {
+    let ds = Dataset::new(&cfg(6000));
+    let (mut callers, mut external_callers) = (0, 0);
+    let mut purposes = std::collections::BTreeSet::new();
+    let mut seg_types = std::collections::BTreeSet::new();
+    let mut disconnects = std::collections::BTreeSet::new();
+    let (mut notes, mut codes, mut queued_agents) = (0, 0, 0);
+    let mut attributes_on = std::collections::BTreeSet::new();
+    for i in 0..ds.len() {
+        if ds.kind(i).media != "voice" {
+            continue;
+        }
+        let parts = analytics_parts(&ds, i);
+        let first = &parts[0].0;
+        if !ds.kind(i).outbound {
+            callers += 1;
+            external_callers += usize::from(first.purpose.as_deref() == Some("external"));
+            let s = &first.sessions[0];
+            assert!(s.extra.get("ani").is_some() && s.extra.get("dnis").is_some());
+            assert_eq!(s.extra.get("sessionDnis"), s.extra.get("dnis"));
+            assert_eq!(parts[1].0.purpose.as_deref(), Some("ivr"), "{i}");
+        }
+        for (p, segs) in &parts {
+            let purpose = p.purpose.clone().unwrap();
+            for s in segs {
+                seg_types.insert(s["segmentType"].as_str().unwrap().to_string());
+                if let Some(d) = s["disconnectType"].as_str() {
+                    disconnects.insert(d.to_string());
+                }
+                if purpose == "agent" && s["segmentType"] == "wrapup" {
+                    codes += usize::from(s["wrapUpCode"].is_string());
+                    notes += usize::from(s["wrapUpNote"].is_string());
+                }
+                if matches!(purpose.as_str(), "acd" | "agent") && s["segmentType"] != "dialing" {
+                    assert!(s["queueId"].is_string(), "{i} {purpose}: {s}");
+                }
+            }
+            queued_agents += usize::from(purpose == "agent");
+            purposes.insert(purpose);
+        }
+        let c = ds.conversation(i, until());
+        for p in &c.participants {
+            if !p.attributes.is_empty() {
+                attributes_on.insert(p.purpose.clone().unwrap());
+            }
+        }
+    }
+    let share = external_callers as f64 / callers as f64;
+    assert!(
+        (0.65..0.85).contains(&share),
+        "{external_callers} of {callers}"
+    );
+    for p in [
+        "external",
+        "customer",
+        "ivr",
+        "acd",
+        "agent",
+        "user",
+        "voicemail",
+    ] {
+        assert!(purposes.contains(p), "{p} missing from {purposes:?}");
+    }
+    for t in [
+        "system", "ivr", "interact", "hold", "alert", "wrapup", "delay", "dialing",
+    ] {
+        assert!(seg_types.contains(t), "{t} missing from {seg_types:?}");
+    }
+    for d in [
+        "client",
+        "endpoint",
+        "peer",
+        "transfer",
+        "system",
+        "noAnswerTransfer",
+        "error",
+    ] {
+        assert!(disconnects.contains(d), "{d} missing from {disconnects:?}");
+    }
+    assert!(codes > queued_agents / 2, "{codes} wrap-up codes");
+    assert!(
+        notes > codes / 5 && notes < codes,
+        "{notes} notes of {codes}"
+    );
+    for p in ["external", "acd", "user"] {
+        assert!(
+            attributes_on.contains(p),
+            "no attributes on {p}: {attributes_on:?}"
+        );
+    }
+}
+
+#[test]
+fn agents_and_users_are_unnamed_in_analytics_and_named_in_the_conversation_api() {
+    let ds = Dataset::new(&cfg(2000));
+    let mut seen = 0;
+    for i in (0..ds.len()).step_by(3) {
+        let a = ds.analytics_with_attributes(i, until());
+        let c = ds.conversation(i, until());
+        for (ap, cp) in a.participants.iter().zip(&c.participants) {
+            match ap.purpose.as_deref() {
+                Some("agent" | "user") => {
+                    seen += 1;
+                    assert_eq!(ap.participant_name, None, "{i}");
+                    let user = ap.user_id.as_deref().expect("a userId");
+                    assert_eq!(cp.user_id.as_deref(), Some(user));
+                    let named = ds.users.iter().find(|u| u.id == user).unwrap();
+                    assert_eq!(cp.name.as_deref(), Some(named.name.as_str()));
+                }
+                Some("acd") => assert!(ap.participant_name.is_some()),
+                _ => {}
+            }
+        }
+        let div = a.extra["divisionIds"][0].as_str().unwrap();
+        assert!(ds.divisions.iter().any(|d| d.id == div));
+    }
+    assert!(seen > 500, "{seen}");
+}
+
+#[test]
+fn the_drawn_end_is_the_generated_end_and_within_the_longest_duration() {
+    for seed in [1, 2] {
+        let ds = Dataset::new(&SimConfig {
+            seed,
+            active: 5,
+            ..cfg(8000)
+        });
+        let now = until().timestamp_millis() + 90_000;
+        for i in 0..ds.len() {
+            let c = ds.generate(i, false, now);
+            assert_eq!(ds.end_ms(i, now), c.end, "seed {seed} conversation {i}");
+            if !ds.is_active(i) {
+                let e = c.end.unwrap();
+                assert!(
+                    e - c.start <= super::data::MAX_DURATION_MS,
+                    "seed {seed} conversation {i} lasts {} ms",
+                    e - c.start
+                );
+            }
+        }
+    }
+}
+
+/// The details query's rule, by brute force over every conversation: it overlaps the interval
+/// and started on a UTC day the interval touches.
+fn overlapping(ds: &Dataset, iv: &Interval, now: DateTime<Utc>) -> Vec<usize> {
+    let day = iv
+        .start
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_utc();
+    (0..ds.len())
+        .filter(|&i| {
+            let a = ds.analytics_at(i, now);
+            let start = a.start().unwrap();
+            start >= day && start < iv.end && a.end().is_none_or(|e| e > iv.start)
+        })
+        .collect()
+}
+
+#[test]
+fn the_query_window_selects_what_overlaps_from_the_days_the_interval_touches() {
+    let ds = Dataset::new(&SimConfig {
+        active: 4,
+        ..cfg(3000)
+    });
+    let now = until() + Duration::minutes(3);
+    for (a, b) in [
+        (Duration::hours(-30), Duration::hours(-28)),
+        (Duration::hours(-42), Duration::hours(-41)),
+        (Duration::minutes(-20), Duration::minutes(10)),
+        (Duration::days(-3), Duration::days(-1)),
+    ] {
+        let iv = Interval::new(until() + a, until() + b);
+        let got = ds.query_matching(&iv, Media::Any, now);
+        assert_eq!(got, overlapping(&ds, &iv, now), "{iv:?}");
+        let day = iv
+            .start
+            .date_naive()
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+            .and_utc();
+        let (early, late): (Vec<usize>, Vec<usize>) = got
+            .iter()
+            .partition(|&&i| ds.analytics_at(i, now).start().unwrap() < iv.start);
+        assert!(!late.is_empty());
+        if iv.start > day + Duration::hours(1) {
+            assert!(!early.is_empty(), "{iv:?}: overlapping ones from before it");
+        }
+    }
+    // A job: overlap, ended before the availability date, live ones never.
+    let iv = Interval::new(until() - Duration::hours(30), until() + Duration::hours(1));
+    let avail = until() - Duration::hours(2);
+    let got = ds.job_matching(&iv, Media::Any, avail, now);
+    let want: Vec<usize> = (0..ds.len())
+        .filter(|&i| {
+            let a = ds.analytics_at(i, now);
+            let start = a.start().unwrap();
+            start < iv.end && a.end().is_some_and(|e| e > iv.start && e < avail)
+        })
+        .collect();
+    assert_eq!(got, want);
+    assert!(got.len() > 500);
 }

@@ -235,7 +235,11 @@ impl Dataset {
                     .to_string(),
             );
             if q.chance(0.5) {
-                put(&mut user, "ticket", format!("INC-{:07}", q.range(0, 9_999_999)));
+                put(
+                    &mut user,
+                    "ticket",
+                    format!("INC-{:07}", q.range(0, 9_999_999)),
+                );
             }
         }
         // Live conversations: the customer keeps browsing. Every 5 s `context.pageViews` changes

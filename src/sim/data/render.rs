@@ -59,7 +59,11 @@ impl Dataset {
         })
     }
 
-    pub(super) fn render_analytics(&self, c: &Conv, with_attributes: bool) -> AnalyticsConversation {
+    pub(super) fn render_analytics(
+        &self,
+        c: &Conv,
+        with_attributes: bool,
+    ) -> AnalyticsConversation {
         let d = &c.draw;
         let mut extra = Map::new();
         extra.insert("divisionIds".into(), json!([self.divisions[d.division].id]));

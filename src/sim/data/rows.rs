@@ -17,11 +17,9 @@ fn kind_dim(k: Kind, d: Dim) -> Option<Option<Cow<'static, str>>> {
         Dim::MediaType => Some(Cow::Borrowed(k.media)),
         Dim::MessageType => k.message_type.map(Cow::Borrowed),
         Dim::OriginatingDirection => Some(Cow::Borrowed(k.direction())),
-        Dim::ConversationInitiator => Some(Cow::Borrowed(if k.outbound {
-            "agent"
-        } else {
-            "customer"
-        })),
+        Dim::ConversationInitiator => {
+            Some(Cow::Borrowed(if k.outbound { "agent" } else { "customer" }))
+        }
         Dim::Unset => None,
         _ => return None,
     })
@@ -89,7 +87,11 @@ impl Row for QuickRow<'_> {
             return v;
         }
         let draw = self.draw.get_or_init(|| self.ds.draw(self.i));
-        let id = || self.id.get_or_init(|| self.ds.conversation_id(self.i)).as_str();
+        let id = || {
+            self.id
+                .get_or_init(|| self.ds.conversation_id(self.i))
+                .as_str()
+        };
         conversation_dim(self.ds, id, draw, self.now, d)
     }
 }
@@ -137,7 +139,10 @@ impl Row for SegRow<'_> {
             Dim::Direction => s(self.p.direction),
             Dim::Purpose => s(self.p.purpose),
             Dim::UserId => self.p.user.map(|u| Cow::Borrowed(ds.users[u].id.as_str())),
-            Dim::QueueId => self.s.queue.map(|q| Cow::Borrowed(ds.queues[q].id.as_str())),
+            Dim::QueueId => self
+                .s
+                .queue
+                .map(|q| Cow::Borrowed(ds.queues[q].id.as_str())),
             Dim::ParticipantName => self.p.analytics_name().map(Cow::Borrowed),
             Dim::Ani => self.p.ani.as_deref().map(Cow::Borrowed),
             Dim::Dnis => self.p.dnis.as_deref().map(Cow::Borrowed),
@@ -146,7 +151,9 @@ impl Row for SegRow<'_> {
             Dim::AddressTo => self.p.address_to.as_deref().map(Cow::Borrowed),
             Dim::ExternalContactId => self.p.external_contact.as_deref().map(Cow::Borrowed),
             Dim::FlowId => self.flow().map(|f| Cow::Borrowed(ds.flows[f].id.as_str())),
-            Dim::FlowName => self.flow().map(|f| Cow::Borrowed(ds.flows[f].name.as_str())),
+            Dim::FlowName => self
+                .flow()
+                .map(|f| Cow::Borrowed(ds.flows[f].name.as_str())),
             Dim::FlowVersion => self.flow().and(s("12.0")),
             Dim::ExitReason => self.flow().map(|_| {
                 Cow::Borrowed(
@@ -178,9 +185,10 @@ impl Row for SegRow<'_> {
                 "agent" | "user" => Dataset::remote(self.c).map(Cow::Owned),
                 _ => None,
             },
-            Dim::Recording => (voice && matches!(self.p.purpose, "agent" | "external" | "customer"))
-                .then(|| b(self.c.draw.recording))
-                .flatten(),
+            Dim::Recording => (voice
+                && matches!(self.p.purpose, "agent" | "external" | "customer"))
+            .then(|| b(self.c.draw.recording))
+            .flatten(),
             Dim::RequestedRouting | Dim::UsedRouting => {
                 matches!(self.p.purpose, "acd" | "agent").then_some(Cow::Borrowed("Standard"))
             }
