@@ -1494,7 +1494,7 @@ async fn filters_take_the_sdk_grammar_and_select_as_analytics_has_it() {
         &with(Value::Null, pred("conversationEnd", "notExists", None)),
     )
     .await;
-    assert!(n_live >= 1 && n_live <= 3, "{n_live}");
+    assert!((1..=3).contains(&n_live), "{n_live}");
     assert!(live.iter().all(|c| c.get("conversationEnd").is_none()));
     let (_, n_ended) = query_all(
         &http,

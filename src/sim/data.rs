@@ -1477,29 +1477,27 @@ impl Dataset {
                     off += d.rona_alert;
                 }
 
-                let agents: Vec<(usize, usize, i64, i64, i64, usize, Option<usize>)> =
-                    if d.abandoned {
-                        vec![]
-                    } else if d.transfer {
-                        vec![
-                            (
-                                d.agent1, d.queue, d.alert, d.handle, d.wrap, d.wrapcode, d.note,
-                            ),
-                            (
-                                d.agent2,
-                                d.queue2,
-                                d.alert2,
-                                d.handle2,
-                                d.wrap2,
-                                d.wrapcode2,
-                                d.note2,
-                            ),
-                        ]
-                    } else {
-                        vec![(
-                            d.agent1, d.queue, d.alert, d.handle, d.wrap, d.wrapcode, d.note,
-                        )]
-                    };
+                // (agent, queue, alert, handle, wrap-up, code, note) of each agent who answers.
+                type Leg = (usize, usize, i64, i64, i64, usize, Option<usize>);
+                let first: Leg = (
+                    d.agent1, d.queue, d.alert, d.handle, d.wrap, d.wrapcode, d.note,
+                );
+                let second: Leg = (
+                    d.agent2,
+                    d.queue2,
+                    d.alert2,
+                    d.handle2,
+                    d.wrap2,
+                    d.wrapcode2,
+                    d.note2,
+                );
+                let agents: Vec<Leg> = if d.abandoned {
+                    vec![]
+                } else if d.transfer {
+                    vec![first, second]
+                } else {
+                    vec![first]
+                };
                 let n_agents = agents.len();
                 for (k, (ag, qu, al, ha, wr, wc, note)) in agents.into_iter().enumerate() {
                     let last = k + 1 == n_agents;
