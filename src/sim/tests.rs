@@ -658,6 +658,33 @@ fn flags_are_checked() {
     assert_eq!((live.active, live.active_end_after), (3, Some(5)));
     let bad = Cli::parse_from(["x", "--rate-window", "0"]).sim.to_config();
     assert!(bad.unwrap_err().contains("--rate-window"));
+    // Strict by default: the real API's budget, a lake hours behind.
+    assert_eq!((c.rate_limit, c.rate_window_secs), (300, 60));
+    assert_eq!((c.data_lag, c.job_ttl_secs), (10_800, 172_800));
+    let relaxed = Cli::parse_from([
+        "x",
+        "--rate-limit",
+        "0",
+        "--data-lag",
+        "0",
+        "--job-ttl",
+        "5",
+        "--faults",
+        "job=0.5,500=0.1",
+        "--forbid",
+        "queues,wrapupcodes",
+    ])
+    .sim
+    .to_config()
+    .unwrap();
+    assert_eq!(
+        (relaxed.rate_limit, relaxed.data_lag, relaxed.job_ttl_secs),
+        (0, 0, 5)
+    );
+    assert_eq!((relaxed.faults.job, relaxed.faults.total()), (0.5, 0.1));
+    assert!(relaxed.forbid.queues && relaxed.forbid.wrapupcodes && !relaxed.forbid.query);
+    assert!(!Faults::parse("job=0.5").unwrap().is_none());
+    assert!(Forbid::parse("users").unwrap_err().contains("wrapupcodes"));
 }
 
 #[test]
