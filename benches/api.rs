@@ -34,6 +34,9 @@ fn config() -> SimConfig {
         days: 7,
         until: Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap(),
         job_delay_ms: 0,
+        // A bench measures convoscope, not the API's budget nor its lake's lag.
+        rate_limit: 0,
+        data_lag: 0,
         ..SimConfig::default()
     }
 }
@@ -302,4 +305,38 @@ fn page_of_100_from_1m_warm(bencher: Bencher) {
     let client = client_of(&SIM_1M);
     web_page(&client, week());
     bencher.bench_local(|| web_page(&client, week()));
+}
+
+/// Benchmark 8, the simulator's data: a million conversations set up (what `convoscope sim`
+/// does before it listens), and one conversation generated as job results serve it (with
+/// attributes) and as the details query does (without).
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn sim_dataset_1m(bencher: Bencher) {
+    let cfg = SimConfig {
+        conversations: 1_000_000,
+        ..config()
+    };
+    bencher.bench(|| Dataset::new(divan::black_box(&cfg)));
+}
+
+static DATA_20K: LazyLock<Dataset> = LazyLock::new(|| Dataset::new(&config()));
+
+#[divan::bench]
+fn sim_generate_with_attributes(bencher: Bencher) {
+    let now = Utc::now();
+    let mut i = 0;
+    bencher.bench_local(|| {
+        i = (i + 7919) % CONVERSATIONS;
+        DATA_20K.analytics_with_attributes(i, now)
+    });
+}
+
+#[divan::bench]
+fn sim_generate_analytics(bencher: Bencher) {
+    let now = Utc::now();
+    let mut i = 0;
+    bencher.bench_local(|| {
+        i = (i + 7919) % CONVERSATIONS;
+        DATA_20K.analytics_at(i, now)
+    });
 }

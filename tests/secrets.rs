@@ -260,8 +260,10 @@ fn browse_and_capture(t: &Tmux) -> String {
     seen.push_str(&t.wait_for("✓ loaded"));
     for _ in 0..3 {
         t.keys(&["j"]);
+        // The outside party: a customer, or a caller (`external` on voice).
         seen.push_str(&t.wait("a detail", |s| {
-            s.contains("◆ customer") && !s.contains("loading attributes")
+            (s.contains("◆ customer") || s.contains("↗ external"))
+                && !s.contains("loading attributes")
         }));
     }
     t.keys(&["?"]);

@@ -78,3 +78,41 @@ fn bad_sim_flags_get_one_clear_line() {
         "{err}"
     );
 }
+
+#[test]
+fn the_dump_holds_attributes_as_a_job_gives_them() {
+    let out = Command::new(env!("CARGO_BIN_EXE_convoscope"))
+        .args([
+            "sim",
+            "--dump",
+            "--hostile",
+            "--conversations",
+            "40",
+            "--until",
+            "2026-11-20T00:00:00Z",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut cut = 0;
+    for line in text.lines() {
+        let c: serde_json::Value = serde_json::from_str(line).unwrap();
+        for p in c["participants"].as_array().unwrap() {
+            assert!(
+                p["attributes"].is_object(),
+                "every participant has its attributes: {p}"
+            );
+            if matches!(p["purpose"].as_str(), Some("agent" | "user")) {
+                assert!(p.get("participantName").is_none(), "{p}");
+            }
+            for (k, v) in p["attributes"].as_object().unwrap() {
+                let v = v.as_str().unwrap();
+                assert!(k.chars().count() <= 1024 && v.chars().count() <= 1024);
+                cut += usize::from(v.chars().count() == 1024);
+            }
+        }
+    }
+    assert_eq!(text.lines().count(), 40);
+    assert!(cut > 0, "the hostile 20,000-character values, cut");
+}

@@ -240,7 +240,8 @@ fn hostile_data_shows_as_visible_escapes_and_never_reaches_the_terminal() {
         let s = t.wait("the next row's detail", |s| {
             selected_line(s).is_some()
                 && selected_line(s) != previous
-                && s.contains("◆ customer")
+                // The outside party: a customer, or a caller (`external` on voice).
+                && (s.contains("◆ customer") || s.contains("↗ external"))
                 && !s.contains("loading attributes")
         });
         previous = selected_line(&s);

@@ -1,9 +1,18 @@
 //! The simulator's data: deterministic from the seed, generated lazily per conversation.
 //!
 //! Only the sorted start times and a one-byte media code are kept in memory (9 bytes a
-//! conversation). Everything else (ids, participants, sessions, segments, attributes) is derived
-//! from a hash of (seed, index) whenever it is asked for, so a million conversations cost 9 MB,
-//! start in well under a second, and a media filter over all of them is a scan of a byte array.
+//! conversation). Everything else is derived from a hash of (seed, index) whenever it is asked
+//! for, in two steps: [`Dataset::draw`] decides how a conversation goes (its scenario and timeline,
+//! numbers only, cheap enough to run over a day of conversations for one query), and
+//! [`Dataset::generate`] builds its participants, sessions and segments from that. A million
+//! conversations cost 9 MB, start in well under a second, and a media filter over all of them is
+//! a scan of a byte array.
+//!
+//! The data looks like a real org's: voice callers are mostly purpose `external`, calls go through
+//! an IVR and a queue (some hang up in the IVR, abandon in the queue or leave a voicemail), agents
+//! miss an alert, hold, consult a colleague, transfer; some calls are internal between users. In
+//! analytics, agents and users carry no name (only `userId`; see [`directory`](super::directory)),
+//! and async job results cut attribute keys and values at 1,024 characters (see `render`).
 //!
 //! The `--active` conversations are live: what they look like depends on the current time too
 //! (see [`LivePlan`]): attributes are added, changed and removed every few seconds, some gain a
@@ -12,16 +21,19 @@
 //! Conversation ids are UUID-looking (version 4) and carry a seed-keyed Feistel permutation of the
 //! index in their first 32 bits: [`Dataset::index_of`] inverts it and checks the rest of the id.
 
+mod attrs;
+mod render;
+mod rows;
+
 use chrono::{DateTime, Datelike, TimeZone, Timelike, Utc, Weekday};
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 use super::SimConfig;
-use super::filter::{Dim, Filters, Row};
-use crate::genesys::model::{
-    AnalyticsConversation, AnalyticsParticipant, AnalyticsSession, Attributes, Conversation,
-    ConversationParticipant, format_time,
-};
+use super::filter::Filters;
+use crate::genesys::model::{AnalyticsConversation, Attributes, Conversation, format_time};
 use crate::genesys::query::{Interval, Media};
+
+use rows::{ConvRow, KindRow, QuickRow, SegRow};
 
 // ---------------------------------------------------------------------------------------------
 // Hashing and a small splitmix64 generator
@@ -87,7 +99,7 @@ pub(crate) fn uuid(a: u64, b: u64) -> String {
     format!("{g1:08x}-{g2:04x}-{g3:04x}-{g4:04x}-{g5:012x}")
 }
 
-fn time(ms: i64) -> String {
+pub(crate) fn time(ms: i64) -> String {
     format_time(Utc.timestamp_millis_opt(ms).single().unwrap_or_default())
 }
 
@@ -95,7 +107,7 @@ fn time(ms: i64) -> String {
 // Static pools
 
 /// (display name, first, last, email local part)
-const CUSTOMERS: &[(&str, &str, &str, &str)] = &[
+pub(crate) const CUSTOMERS: &[(&str, &str, &str, &str)] = &[
     ("José García", "José", "García", "jose.garcia"),
     ("Zoë Dubois", "Zoë", "Dubois", "zoe.dubois"),
     ("田中 太郎", "太郎", "田中", "taro.tanaka"),
@@ -143,15 +155,33 @@ const AGENT_FIRST: &[&str] = &[
 const AGENT_LAST: &[&str] = &[
     "Andersen", "Becker", "Costa", "Dahl", "Evans", "Ferreira", "Gómez", "Horvat", "Ito", "Jensen",
 ];
-const QUEUES: &[&str] = &[
-    "Sales",
-    "Support - Tier 1",
-    "Support - Tier 2",
-    "Billing",
-    "Returns",
-    "VIP Care",
-    "Technical Support",
-    "Retención España",
+/// The users who take conversations from queues (the first of the users).
+pub(crate) const AGENTS: usize = 40;
+/// Users who are not agents: supervisors and back office, consulted and called internally.
+const OTHER_USERS: &[(&str, &str)] = &[
+    ("Wiebke Schmidt", "Supervisor"),
+    ("Kofi Mensah", "Supervisor"),
+    ("Margarida Lopes", "Team Lead"),
+    ("Henrik Lund", "Billing Specialist"),
+    ("Yuki Tanaka", "Returns Coordinator"),
+    ("Amara Okafor", "Quality Analyst"),
+    ("Pablo Ruiz", "Technical Specialist"),
+    ("Ines Kovač", "Workforce Planner"),
+];
+/// Agents who have left: their user is deleted (the directory answers 404 for them, and leaves
+/// them out of bulk look-ups unless `state=deleted` or `state=any`), while analytics still holds
+/// their `userId`.
+const DELETED_AGENTS: std::ops::Range<usize> = 37..40;
+/// (name, description)
+const QUEUES: &[(&str, &str)] = &[
+    ("Sales", "New orders and quotes"),
+    ("Support - Tier 1", "First line support"),
+    ("Support - Tier 2", "Escalations from tier 1"),
+    ("Billing", "Invoices, refunds and payments"),
+    ("Returns", "Returns and exchanges"),
+    ("VIP Care", "Customers with a gold contract"),
+    ("Technical Support", "Devices and installations"),
+    ("Retención España", "Clientes que quieren darse de baja"),
 ];
 /// (name, flowType)
 const FLOWS: &[(&str, &str)] = &[
@@ -168,12 +198,32 @@ const WRAPUPS: &[&str] = &[
     "Order placed",
     "Refund issued",
     "Escalated",
+    "Wrong number",
+    "Callback scheduled",
+    "Información facilitada",
 ];
-const DIVISIONS: &[&str] = &["Home", "EMEA"];
+/// What agents type as a wrap-up note.
+const NOTES: &[&str] = &[
+    "Customer asked for a refund; form sent by email",
+    "Address changed, new delivery on Friday",
+    "Escalated to tier 2: device keeps rebooting",
+    "Called about an invoice paid twice",
+    "Cliente satisfecho, pedido confirmado",
+    "Rückruf morgen vormittag vereinbart",
+    "Order cancelled at the customer's request",
+    "No answer from the customer after transfer",
+];
+/// (name, description, home)
+const DIVISIONS: &[(&str, &str, bool)] = &[
+    ("Home", "The organization's home division", true),
+    ("EMEA", "Europe, Middle East and Africa", false),
+];
 const HOUR_WEIGHT: [f64; 24] = [
     1.0, 0.7, 0.5, 0.5, 0.6, 1.0, 2.5, 6.0, 12.0, 17.0, 19.0, 19.0, 16.0, 17.0, 19.0, 18.0, 16.0,
     13.0, 10.0, 8.0, 6.0, 4.0, 2.5, 1.5,
 ];
+/// The organization's numbers (voice DNIS, SMS, WhatsApp).
+const OUR_NUMBER: &str = "+18005550100";
 
 /// Draws the cheap part of conversation `i`: media, message type, direction (never outbound when
 /// it is still going on).
@@ -265,6 +315,10 @@ impl Kind {
     pub(crate) fn all_codes() -> impl Iterator<Item = u8> {
         (0..KINDS.len() as u8).flat_map(|k| [k, k | OUTBOUND_BIT])
     }
+
+    pub(crate) fn direction(self) -> &'static str {
+        if self.outbound { "outbound" } else { "inbound" }
+    }
 }
 
 /// What happens to a live (`--active`) conversation, as absolute times in epoch milliseconds.
@@ -327,6 +381,114 @@ impl LivePlan {
     }
 }
 
+/// How a voice call leaves the IVR.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum IvrExit {
+    /// Transferred to the queue.
+    Queue,
+    /// The caller hangs up in the IVR.
+    Hangup,
+    /// The IVR disconnects the call (closed, after hours).
+    Closed,
+}
+
+/// How conversation `i` goes, drawn from the seed: its scenario, who takes part, and its
+/// timeline as offsets from its start (before squeezing, see `scale`). Numbers only: cheap.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Draw {
+    pub kind: Kind,
+    pub start: i64,
+    /// `conversationEnd` once it has come (epoch ms); `None`: goes on forever (live).
+    pub end: Option<i64>,
+    /// Offsets are multiplied by this (below 1 when squeezed to end before `--until`).
+    scale: f64,
+    active: bool,
+    // The scenario.
+    bot: bool,
+    bot_only: bool,
+    abandoned: bool,
+    voicemail: bool,
+    transfer: bool,
+    /// The first agent alerted does not answer (`noAnswerTransfer`); another one does.
+    rona: bool,
+    /// An outbound call nobody answered before the agent hung up.
+    unanswered: bool,
+    /// A voice call between two users, no customer.
+    internal: bool,
+    /// Voice callers: purpose `external` (else `customer`).
+    caller_external: bool,
+    ivr_exit: IvrExit,
+    /// The agent puts the caller on hold: (offset into the handle time, duration).
+    hold: Option<(i64, i64)>,
+    /// During the hold the agent consults a user: (alert, talk).
+    consult: Option<(i64, i64)>,
+    agent_hangs_up: bool,
+    /// The call drops (`disconnectType` `error`).
+    error: bool,
+    // Durations, ms.
+    setup: i64,
+    flow_dur: i64,
+    wait: i64,
+    qdelay: i64,
+    rona_alert: i64,
+    alert: i64,
+    handle: i64,
+    alert2: i64,
+    handle2: i64,
+    wrap: i64,
+    wrap2: i64,
+    dial: i64,
+    vm_dur: i64,
+    // Who.
+    queue: usize,
+    queue2: usize,
+    agent1: usize,
+    agent2: usize,
+    /// Consulted user, or the callee of an internal call.
+    other_user: usize,
+    wrapcode: usize,
+    wrapcode2: usize,
+    note: Option<usize>,
+    note2: Option<usize>,
+    // The conversation.
+    pub division: usize,
+    pub external_tag: Option<u32>,
+    /// `mediaStatsMinConversationMos` in hundredths (voice).
+    pub mos: Option<u16>,
+    recording: bool,
+    contact: bool,
+}
+
+impl Draw {
+    /// Whether a customer (or external party) takes part.
+    pub(crate) fn customer_participation(&self) -> bool {
+        !self.internal
+    }
+
+    pub(crate) fn initiator(&self) -> &'static str {
+        if self.kind.outbound {
+            "agent"
+        } else {
+            "customer"
+        }
+    }
+
+    /// The end as seen at `now`: live conversations have none before it comes.
+    pub(crate) fn end_at(&self, now: i64) -> Option<i64> {
+        self.end
+            .filter(|&e| !self.active || e <= now.max(self.start))
+    }
+
+    fn at(&self, off: i64) -> i64 {
+        self.start + (off as f64 * self.scale) as i64
+    }
+}
+
+/// No conversation that is not live lasts longer than this (an e-mail can wait 3 hours in its
+/// queue): a query's interval only needs the conversations that started this long before it to
+/// find those that overlap it.
+pub(crate) const MAX_DURATION_MS: i64 = 4 * 3_600_000;
+
 #[derive(Debug, Clone)]
 pub(crate) struct Seg {
     pub start: i64,
@@ -335,6 +497,7 @@ pub(crate) struct Seg {
     pub queue: Option<usize>,
     pub disconnect: Option<&'static str>,
     pub wrapup: Option<usize>,
+    pub note: Option<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -342,8 +505,11 @@ pub(crate) struct Part {
     pub id: String,
     pub session_id: String,
     pub purpose: &'static str,
-    pub name: String,
-    pub agent: Option<usize>,
+    /// The name as the conversation API has it (agents and users too); analytics leaves out the
+    /// names of agents and users.
+    pub name: Option<String>,
+    /// Index into the users (agents and users).
+    pub user: Option<usize>,
     pub queue: Option<usize>,
     pub flow: Option<usize>,
     pub start: i64,
@@ -358,7 +524,23 @@ pub(crate) struct Part {
     pub segs: Vec<Seg>,
     pub metrics: Vec<(&'static str, i64, i64)>,
     pub wrapup: Option<(usize, i64, i64)>,
+    pub note: Option<usize>,
     pub attributes: Attributes,
+}
+
+impl Part {
+    /// Agents and users are named in the conversation API only.
+    pub(crate) fn analytics_name(&self) -> Option<&str> {
+        match self.purpose {
+            "agent" | "user" => None,
+            _ => self.name.as_deref(),
+        }
+    }
+
+    /// The customer, or the external party of a call.
+    pub(crate) fn is_outside(&self) -> bool {
+        matches!(self.purpose, "customer" | "external")
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -367,15 +549,14 @@ pub(crate) struct Conv {
     pub start: i64,
     pub end: Option<i64>,
     pub kind: Kind,
-    pub division: usize,
-    pub external_tag: Option<String>,
-    pub mos: Option<f64>,
-    pub recording: bool,
+    pub draw: Draw,
+    /// Index into [`CUSTOMERS`] of whoever is outside.
+    pub cust: usize,
     pub parts: Vec<Part>,
 }
 
 /// The shortest an ended conversation may be squeezed to fit before `--until`, as a share of its
-/// drawn length: below this it is re-planned as one that ends sooner (see `generate`).
+/// drawn length: below this it is re-planned as one that ends sooner (see [`Dataset::draw`]).
 const MIN_SQUEEZE: f64 = 0.5;
 
 /// A live conversation as it stands at `now` (epoch ms): what starts later is not there yet, and
@@ -407,12 +588,39 @@ fn clip(c: &mut Conv, now: i64) {
     }
 }
 
-struct Pool {
-    id: String,
-    name: String,
+/// A user of the organization (`GET /api/v2/users`).
+#[derive(Debug, Clone)]
+pub(crate) struct UserEntry {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub title: &'static str,
+    pub department: &'static str,
+    pub division: usize,
+    /// active or deleted.
+    pub state: &'static str,
+    pub version: u32,
 }
 
-/// The simulator's conversations.
+/// A queue (`GET /api/v2/routing/queues`).
+#[derive(Debug, Clone)]
+pub(crate) struct QueueEntry {
+    pub id: String,
+    pub name: String,
+    pub description: &'static str,
+    pub division: usize,
+    pub members: usize,
+}
+
+/// A flow, wrap-up code or division: an id and a name.
+#[derive(Debug, Clone)]
+pub(crate) struct Entry {
+    pub id: String,
+    pub name: String,
+    pub description: &'static str,
+}
+
+/// The simulator's conversations, and the directory they refer to.
 pub struct Dataset {
     seed: u64,
     active: usize,
@@ -426,11 +634,11 @@ pub struct Dataset {
     codes: Vec<u8>,
     /// What happens to each active conversation (the k-th active one is `times.len() - active + k`).
     live: Vec<LivePlan>,
-    agents: Vec<Pool>,
-    queues: Vec<Pool>,
-    flows: Vec<Pool>,
-    wrapups: Vec<Pool>,
-    divisions: Vec<Pool>,
+    pub(crate) users: Vec<UserEntry>,
+    pub(crate) queues: Vec<QueueEntry>,
+    pub(crate) flows: Vec<Entry>,
+    pub(crate) wrapups: Vec<Entry>,
+    pub(crate) divisions: Vec<Entry>,
 }
 
 impl std::fmt::Debug for Dataset {
@@ -443,18 +651,42 @@ impl std::fmt::Debug for Dataset {
     }
 }
 
-fn pool(seed: u64, tag: u64, names: impl IntoIterator<Item = String>) -> Vec<Pool> {
-    names
-        .into_iter()
+fn entity_id(seed: u64, tag: u64, j: usize) -> String {
+    uuid(
+        hash(&[seed, tag, j as u64, 1]),
+        hash(&[seed, tag, j as u64, 2]),
+    )
+}
+
+fn entries(seed: u64, tag: u64, items: &[(&str, &'static str)]) -> Vec<Entry> {
+    items
+        .iter()
         .enumerate()
-        .map(|(j, name)| Pool {
-            id: uuid(
-                hash(&[seed, tag, j as u64, 1]),
-                hash(&[seed, tag, j as u64, 2]),
-            ),
-            name,
+        .map(|(j, &(name, description))| Entry {
+            id: entity_id(seed, tag, j),
+            name: name.to_string(),
+            description,
         })
         .collect()
+}
+
+fn email_of(name: &str) -> String {
+    let ascii: String = name
+        .to_lowercase()
+        .chars()
+        .map(|c| match c {
+            'á' | 'à' | 'ä' => 'a',
+            'é' | 'è' => 'e',
+            'í' => 'i',
+            'ó' | 'ö' => 'o',
+            'ú' | 'ü' => 'u',
+            'č' => 'c',
+            ' ' => '.',
+            c => c,
+        })
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '.')
+        .collect();
+    format!("{ascii}@acme-demo.example")
 }
 
 impl Dataset {
@@ -514,14 +746,52 @@ impl Dataset {
             .map(|k| LivePlan::new(seed, k, end_ms, cfg.active_end_after))
             .collect();
 
-        let agents = pool(
-            seed,
-            0xA6E7,
-            (0..40).map(|j| {
-                let mut r = Rng::new(hash(&[seed, 0xA6E8, j]));
-                format!("{} {}", r.pick(AGENT_FIRST), r.pick(AGENT_LAST))
-            }),
-        );
+        let users = (0..AGENTS + OTHER_USERS.len())
+            .map(|j| {
+                let mut r = Rng::new(hash(&[seed, 0xA6E8, j as u64]));
+                let (name, title, department) = match OTHER_USERS.get(j.wrapping_sub(AGENTS)) {
+                    Some(&(name, title)) if j >= AGENTS => {
+                        (name.to_string(), title, "Customer Service")
+                    }
+                    _ => (
+                        format!("{} {}", r.pick(AGENT_FIRST), r.pick(AGENT_LAST)),
+                        "Agent",
+                        "Contact Centre",
+                    ),
+                };
+                UserEntry {
+                    id: entity_id(seed, 0xA6E7, j),
+                    email: email_of(&format!("{name} {j}")),
+                    name,
+                    title,
+                    department,
+                    division: usize::from(r.chance(0.25)),
+                    state: if DELETED_AGENTS.contains(&j) {
+                        "deleted"
+                    } else {
+                        "active"
+                    },
+                    version: 1 + r.below(9) as u32,
+                }
+            })
+            .collect();
+        let queues = QUEUES
+            .iter()
+            .enumerate()
+            .map(|(j, &(name, description))| QueueEntry {
+                id: entity_id(seed, 0x0EE0, j),
+                name: name.to_string(),
+                description,
+                division: usize::from(j == 7),
+                members: 6 + (hash(&[seed, 0x0EE1, j as u64]) % 12) as usize,
+            })
+            .collect();
+        let flows = FLOWS.iter().map(|&(n, _)| (n, "")).collect::<Vec<_>>();
+        let wrapups = WRAPUPS.iter().map(|&n| (n, "")).collect::<Vec<_>>();
+        let divisions = DIVISIONS
+            .iter()
+            .map(|&(n, d, _)| (n, d))
+            .collect::<Vec<_>>();
         Dataset {
             seed,
             hostile: cfg.hostile,
@@ -530,11 +800,11 @@ impl Dataset {
             times,
             codes,
             live,
-            agents,
-            queues: pool(seed, 0x0EE0, QUEUES.iter().map(|s| s.to_string())),
-            flows: pool(seed, 0xF10, FLOWS.iter().map(|s| s.0.to_string())),
-            wrapups: pool(seed, 0x3A9, WRAPUPS.iter().map(|s| s.to_string())),
-            divisions: pool(seed, 0xD1F, DIVISIONS.iter().map(|s| s.to_string())),
+            users,
+            queues,
+            flows: entries(seed, 0xF10, &flows),
+            wrapups: entries(seed, 0x3A9, &wrapups),
+            divisions: entries(seed, 0xD1F, &divisions),
         }
     }
 
@@ -614,29 +884,53 @@ impl Dataset {
             .then(|| self.live[i + self.active - self.times.len()])
     }
 
-    /// Generates the whole conversation; attributes only when `attributes` (they come from
-    /// their own random stream, so the rest is the same either way). `now` (epoch ms) only
-    /// matters for active conversations: they are shown as they stand at that moment.
-    pub(crate) fn generate(&self, i: usize, attributes: bool, now: i64) -> Conv {
+    /// How conversation `i` goes: scenario and timeline, without building anything.
+    pub(crate) fn draw(&self, i: usize) -> Draw {
         let kind = self.kind(i);
         let active = self.is_active(i);
         let mut r = Rng::new(hash(&[self.seed, 0x6E4, i as u64]));
         let t0 = self.times[i];
-        let cust = r.below(CUSTOMERS.len());
         let media = kind.media;
         let msg = media == "message";
+        let voice = media == "voice";
+        let inbound = !kind.outbound;
 
-        // Scenario.
-        let bot = msg && !kind.outbound && r.chance(0.3);
+        // The scenario.
+        let internal = voice && kind.outbound && r.chance(0.15);
+        let caller_external = voice && r.chance(0.75);
+        let bot = msg && inbound && r.chance(0.3);
         let bot_only = bot && !active && r.chance(0.25);
-        let mut abandoned = !kind.outbound && !bot_only && !active && r.chance(0.12);
-        let mut transfer = !kind.outbound && !bot_only && !abandoned && r.chance(0.10);
+        let ivr_exit = match r.unit() {
+            _ if !voice || !inbound || active => IvrExit::Queue,
+            x if x < 0.05 => IvrExit::Hangup,
+            x if x < 0.07 => IvrExit::Closed,
+            _ => IvrExit::Queue,
+        };
+        let in_queue = inbound && !bot_only && ivr_exit == IvrExit::Queue;
+        let mut abandoned = in_queue && !active && r.chance(0.12);
+        let mut voicemail = abandoned && voice && r.chance(0.35);
+        let mut transfer = in_queue && !abandoned && r.chance(0.10);
+        let mut rona = in_queue && !abandoned && !transfer && !active && r.chance(0.07);
+        let answered_call = voice && in_queue && !abandoned && !active;
+        let hold_roll = r.unit();
+        let consult_roll = r.unit();
+        let agent_hangs_up = r.chance(0.4);
+        let error = answered_call && r.chance(0.01);
+
+        // Who.
         let queue = r.below(self.queues.len());
         let queue2 = (queue + 1 + r.below(self.queues.len() - 1)) % self.queues.len();
-        let agent1 = r.below(self.agents.len());
-        let agent2 = (agent1 + 1 + r.below(self.agents.len() - 1)) % self.agents.len();
+        let agent1 = r.below(AGENTS);
+        let agent2 = (agent1 + 1 + r.below(AGENTS - 1)) % AGENTS;
+        let other_user = if internal && r.chance(0.5) {
+            // An agent calls a colleague, or a supervisor.
+            (agent1 + 1 + r.below(AGENTS - 1)) % AGENTS
+        } else {
+            AGENTS + r.below(OTHER_USERS.len())
+        };
 
         // Durations (ms), drawn in a fixed order.
+        let setup = if voice { r.range(300, 1_500) } else { 0 };
         let mut flow_dur = match media {
             "voice" => r.range(15_000, 120_000),
             "callback" => 0,
@@ -652,6 +946,8 @@ impl Dataset {
         } else {
             r.range(10_000, 480_000)
         };
+        let qdelay = r.range(500, 3_000).min(wait / 3);
+        let rona_alert = r.range(15_000, 30_000);
         let mut alert = r.range(3_000, 20_000);
         let mut handle = match media {
             "message" => r.range(180_000, 1_800_000),
@@ -665,23 +961,58 @@ impl Dataset {
         let wrap2 = r.range(10_000, 120_000);
         let wrapcode = r.below(self.wrapups.len());
         let wrapcode2 = r.below(self.wrapups.len());
-        let with_flow = media != "callback" && !kind.outbound;
+        let note = r.chance(0.35).then(|| r.below(NOTES.len()));
+        let note2 = r.chance(0.35).then(|| r.below(NOTES.len()));
         let dial = if kind.outbound {
             r.range(5_000, 30_000)
         } else {
             0
         };
-        let until = self.until_ms();
-        let total_of = |abandoned: bool, transfer: bool, handle: i64, handle2: i64| {
-            if kind.outbound {
+        let vm_dur = r.range(15_000, 90_000);
+        let hold_at = r.range(20, 60);
+        let hold_len = r.range(20_000, 180_000);
+        let consult_alert = r.range(3_000, 12_000);
+        let division = usize::from(r.chance(0.2));
+        let external_tag = r.chance(0.1).then(|| r.range(0, 999_999) as u32);
+        let recording = voice || r.chance(0.3);
+        let mos = voice.then(|| 350 + r.range(0, 95) as u16);
+        let contact = r.chance(0.3) && inbound;
+
+        // Hold (and a consult during it) within the first agent's handle time.
+        let hold_for = |handle: i64| {
+            (answered_call && hold_roll < 0.3).then(|| {
+                let len = hold_len.min(handle * 2 / 5);
+                (handle * hold_at / 100, len)
+            })
+        };
+        let consult_for = |hold: Option<(i64, i64)>| {
+            hold.filter(|&(_, len)| consult_roll < 0.3 && len >= 14_000)
+                .map(|(_, len)| {
+                    let a = consult_alert.min(len / 3);
+                    (a, len - a - 4_000)
+                })
+        };
+
+        let until = self.until;
+        let pre = setup + flow_dur;
+        let total_of = |abandoned: bool, voicemail: bool, transfer: bool, rona: bool| {
+            if internal {
+                alert + handle
+            } else if kind.outbound {
                 dial + handle
-            } else if bot_only || abandoned {
-                flow_dur + if abandoned { wait } else { 0 }
+            } else if ivr_exit != IvrExit::Queue || bot_only {
+                pre
+            } else if abandoned {
+                pre + wait + if voicemail { vm_dur } else { 0 }
             } else {
-                flow_dur + wait + alert + handle + if transfer { alert2 + handle2 } else { 0 }
+                pre + wait
+                    + if rona { rona_alert } else { 0 }
+                    + alert
+                    + handle
+                    + if transfer { alert2 + handle2 } else { 0 }
             }
         };
-        let mut total = total_of(abandoned, transfer, handle, handle2);
+        let mut total = total_of(abandoned, voicemail, transfer, rona);
         // An outbound call that could not have been answered before `until`: the agent gave up
         // dialing.
         let mut unanswered = false;
@@ -690,13 +1021,15 @@ impl Dataset {
         // before one does (the customer leaves in the flow or the queue), or, outbound, unanswered.
         if !active && t0 + total >= until && ((until - 1 - t0) as f64) < total as f64 * MIN_SQUEEZE
         {
-            if kind.outbound {
+            if kind.outbound && !internal {
                 unanswered = true;
                 total = dial;
-            } else if !bot_only && !abandoned {
+            } else if in_queue && !abandoned {
                 abandoned = true;
+                voicemail = false;
                 transfer = false;
-                total = total_of(true, false, handle, handle2);
+                rona = false;
+                total = total_of(true, false, false, false);
             }
         }
         let scale = if !active && t0 + total >= until {
@@ -704,22 +1037,25 @@ impl Dataset {
         } else {
             1.0
         };
-        let at = |off: i64| t0 + (off as f64 * scale) as i64;
+        let mut hold = (!abandoned && !unanswered)
+            .then(|| hold_for(handle))
+            .flatten();
+        let mut consult = consult_for(hold);
         // Live conversations: the first agent answers before `until` when it can (the time before
         // it is compressed if need be), then the plan's transfer and end, if any.
-        let mut live_end = None;
+        let mut end = (!active).then(|| t0 + (total as f64 * scale) as i64);
         if let Some(plan) = self.live_plan(i) {
-            let pre = flow_dur + wait + alert;
+            let before = setup + flow_dur + wait + alert;
             let room = (until - 10_000 - t0).max(3_000);
-            if pre > room {
-                let f = room as f64 / pre as f64;
+            if before > room {
+                let f = room as f64 / before as f64;
                 flow_dur = ((flow_dur as f64 * f) as i64).max(1);
                 wait = ((wait as f64 * f) as i64).max(1);
                 alert = ((alert as f64 * f) as i64).max(1);
             }
-            let answered = t0 + flow_dur + wait + alert;
+            let answered = t0 + setup + flow_dur + wait + alert;
             let transfer_at = plan.transfer_at.map(|t| t.max(answered + 10_000));
-            live_end = plan.end_at.map(|e| e.max(answered + 5_000));
+            let live_end = plan.end_at.map(|e| e.max(answered + 5_000));
             transfer = match (transfer_at, live_end) {
                 (Some(t), Some(e)) => t + alert2 + 5_000 <= e,
                 (Some(_), None) => true,
@@ -735,26 +1071,98 @@ impl Dataset {
                     handle = e - answered;
                 }
             }
+            hold = None;
+            consult = None;
+            end = live_end;
         }
+        Draw {
+            kind,
+            start: t0,
+            end,
+            scale,
+            active,
+            bot,
+            bot_only,
+            abandoned,
+            voicemail,
+            transfer,
+            rona,
+            unanswered,
+            internal,
+            caller_external,
+            ivr_exit,
+            hold,
+            consult,
+            agent_hangs_up,
+            error,
+            setup,
+            flow_dur,
+            wait,
+            qdelay,
+            rona_alert,
+            alert,
+            handle,
+            alert2,
+            handle2,
+            wrap,
+            wrap2,
+            dial,
+            vm_dur,
+            queue,
+            queue2,
+            agent1,
+            agent2,
+            other_user,
+            wrapcode,
+            wrapcode2,
+            note,
+            note2,
+            division,
+            external_tag,
+            mos,
+            recording,
+            contact,
+        }
+    }
 
-        let division = usize::from(r.chance(0.2));
-        let external_tag = r
-            .chance(0.1)
-            .then(|| format!("CRM-{:06}", r.range(0, 999_999)));
-        let recording = matches!(media, "voice") || r.chance(0.3);
-        let mos = (media == "voice").then(|| 3.5 + (r.range(0, 95) as f64) / 100.0);
-        let customer_contact = r
-            .chance(0.3)
-            .then(|| self.sub_id(i, 0xEC0, 0))
-            .filter(|_| !kind.outbound);
+    /// `conversationEnd` of conversation `i` as seen at `now` (epoch ms), cheaply.
+    pub(crate) fn end_ms(&self, i: usize, now: i64) -> Option<i64> {
+        self.draw(i).end_at(now)
+    }
+
+    /// Generates the whole conversation; attributes only when `attributes` (they come from
+    /// their own random stream, so the rest is the same either way). `now` (epoch ms) only
+    /// matters for active conversations: they are shown as they stand at that moment.
+    pub(crate) fn generate(&self, i: usize, attributes: bool, now: i64) -> Conv {
+        let d = self.draw(i);
+        let kind = d.kind;
+        let media = kind.media;
+        let voice = media == "voice";
+        // Names and addresses come from a stream of their own.
+        let mut b = Rng::new(hash(&[self.seed, 0x5713, i as u64]));
+        let cust = b.below(CUSTOMERS.len());
         let phone = format!(
             "+{}{}",
-            r.pick(&["44", "1", "34", "49", "81", "47"]),
-            r.range(200_000_000, 999_999_999)
+            b.pick(&["44", "1", "34", "49", "81", "47"]),
+            b.range(200_000_000, 999_999_999)
         );
-        let our_number = "+18005550100".to_string();
-
+        let name_style = b.unit();
         let (cname, _, _, email_local) = CUSTOMERS[cust];
+        // Voice callers are named by caller id, by their number, or not at all.
+        let outside_name = if voice {
+            if name_style < 0.55 {
+                Some(cname.to_string())
+            } else if name_style < 0.75 {
+                Some(phone.clone())
+            } else {
+                None
+            }
+        } else if kind.outbound && name_style >= 0.7 {
+            None
+        } else {
+            Some(cname.to_string())
+        };
+        let customer_contact = d.contact.then(|| self.sub_id(i, 0xEC0, 0));
         let cust_addr = match (media, kind.message_type) {
             ("voice", _) | ("callback", _) => format!("tel:{phone}"),
             ("email", _) => format!("{email_local}@example.com"),
@@ -763,26 +1171,30 @@ impl Dataset {
             _ => String::new(),
         };
         let contact_addr = match (media, kind.message_type) {
-            ("voice", _) | ("callback", _) => format!("tel:{our_number}"),
+            ("voice", _) | ("callback", _) => format!("tel:{OUR_NUMBER}"),
             ("email", _) => "support@acme-demo.example".to_string(),
-            (_, Some("sms")) | (_, Some("whatsapp")) => our_number.clone(),
+            (_, Some("sms")) | (_, Some("whatsapp")) => OUR_NUMBER.to_string(),
             (_, Some("facebook")) => "Acme Demo".to_string(),
             _ => "Acme Web Messenger".to_string(),
         };
+        let extension = |u: usize| format!("tel:+1800555{:04}", 2000 + u);
 
+        let t0 = d.start;
+        let at = |off: i64| d.at(off);
+        let conv_end = d.end;
         let mut parts: Vec<Part> = Vec::new();
-        let new_part = |j: usize, purpose: &'static str, name: String, start: i64| Part {
+        let new_part = |j: usize, purpose: &'static str, name: Option<String>, start: i64| Part {
             id: self.sub_id(i, 0x9A7, j),
             session_id: self.sub_id(i, 0x5E5, j),
             purpose,
             name,
-            agent: None,
+            user: None,
             queue: None,
             flow: None,
             start,
             connected: Some(start),
             end: None,
-            direction: if kind.outbound { "outbound" } else { "inbound" },
+            direction: kind.direction(),
             address_from: None,
             address_to: None,
             ani: None,
@@ -791,6 +1203,7 @@ impl Dataset {
             segs: Vec::new(),
             metrics: Vec::new(),
             wrapup: None,
+            note: None,
             attributes: Attributes::new(),
         };
         let seg = |start: i64, end: Option<i64>, typ: &'static str| Seg {
@@ -800,12 +1213,17 @@ impl Dataset {
             queue: None,
             disconnect: None,
             wrapup: None,
+            note: None,
         };
-        let conv_end = if active { live_end } else { Some(at(total)) };
         let set_addr = |p: &mut Part| {
-            if media == "voice" || media == "callback" {
-                p.ani = Some(format!("tel:{phone}"));
-                p.dnis = Some(format!("tel:{our_number}"));
+            if voice || media == "callback" {
+                if kind.outbound {
+                    p.ani = Some(format!("tel:{OUR_NUMBER}"));
+                    p.dnis = Some(format!("tel:{phone}"));
+                } else {
+                    p.ani = Some(format!("tel:{phone}"));
+                    p.dnis = Some(format!("tel:{OUR_NUMBER}"));
+                }
             } else if kind.outbound {
                 p.address_from = Some(contact_addr.clone());
                 p.address_to = Some(cust_addr.clone());
@@ -814,12 +1232,55 @@ impl Dataset {
                 p.address_to = Some(contact_addr.clone());
             }
         };
+        let user_name = |u: usize| Some(self.users[u].name.clone());
+        // Who hangs up an answered conversation: (the outside party's disconnectType, the agent's).
+        let (outside_dc, agent_dc) = if d.error {
+            ("error", "peer")
+        } else if d.agent_hangs_up {
+            ("peer", "client")
+        } else if voice {
+            ("endpoint", "peer")
+        } else {
+            ("client", "peer")
+        };
 
-        if unanswered {
+        if d.internal {
+            // One user calls another: no customer, no queue, no wrap-up.
+            let ring = at(d.alert);
+            let e = conv_end;
+            let mut a = new_part(0, "user", user_name(d.agent1), t0);
+            a.user = Some(d.agent1);
+            a.direction = "outbound";
+            a.ani = Some(extension(d.agent1));
+            a.dnis = Some(extension(d.other_user));
+            a.connected = Some(ring);
+            a.end = e;
+            let mut s1 = seg(ring, e, "interact");
+            s1.disconnect = e.map(|_| if d.agent_hangs_up { "client" } else { "peer" });
+            a.segs = vec![seg(t0, Some(ring), "dialing"), s1];
+            a.metrics = vec![("tDialing", ring - t0, ring)];
+            if let Some(e) = e {
+                a.metrics.push(("tTalk", e - ring, e));
+            }
+            parts.push(a);
+            let mut c = new_part(1, "user", user_name(d.other_user), t0);
+            c.user = Some(d.other_user);
+            c.direction = "inbound";
+            c.ani = Some(extension(d.agent1));
+            c.dnis = Some(extension(d.other_user));
+            c.connected = Some(ring);
+            c.end = e;
+            let s0 = seg(t0, Some(ring), "alert");
+            let mut s1 = seg(ring, e, "interact");
+            s1.disconnect = e.map(|_| if d.agent_hangs_up { "peer" } else { "client" });
+            c.segs = vec![s0, s1];
+            c.metrics = vec![("tAlert", ring - t0, ring), ("tAnswered", ring - t0, ring)];
+            parts.push(c);
+        } else if d.unanswered {
             // The agent dials; nobody answers before the agent hangs up.
-            let e = at(total);
-            let mut a = new_part(0, "agent", self.agents[agent1].name.clone(), t0);
-            a.agent = Some(agent1);
+            let e = at(d.dial);
+            let mut a = new_part(0, "agent", user_name(d.agent1), t0);
+            a.user = Some(d.agent1);
             a.connected = None;
             a.end = Some(e);
             set_addr(&mut a);
@@ -829,161 +1290,338 @@ impl Dataset {
             a.metrics = vec![("tContacting", e - t0, e)];
             parts.push(a);
         } else if kind.outbound {
-            let dial = dial.max(1);
-            let mut a = new_part(0, "agent", self.agents[agent1].name.clone(), t0);
-            a.agent = Some(agent1);
-            a.connected = Some(at(dial));
+            let answered = at(d.dial.max(1));
+            let mut a = new_part(0, "agent", user_name(d.agent1), t0);
+            a.user = Some(d.agent1);
+            a.queue = Some(d.queue);
+            a.connected = Some(answered);
             a.end = conv_end;
             set_addr(&mut a);
-            let mut s0 = seg(t0, Some(at(dial)), "dialing");
-            s0.disconnect = None;
-            let mut s1 = seg(at(dial), conv_end, "interact");
-            s1.disconnect = Some("client");
+            let mut s0 = seg(t0, Some(answered), "dialing");
+            s0.queue = Some(d.queue);
+            let mut s1 = seg(answered, conv_end, "interact");
+            s1.queue = Some(d.queue);
+            s1.disconnect = Some(if d.agent_hangs_up { "client" } else { "peer" });
             a.segs = vec![s0, s1];
-            let e = at(total);
+            let e = at(d.dial + d.handle);
             a.segs.push(Seg {
-                wrapup: Some(wrapcode),
-                ..seg(e, Some(e + wrap), "wrapup")
+                queue: Some(d.queue),
+                wrapup: Some(d.wrapcode),
+                note: d.note,
+                ..seg(e, Some(e + d.wrap), "wrapup")
             });
             a.metrics = vec![
-                ("tContacting", at(dial) - t0, at(dial)),
-                ("tTalk", e - at(dial), e),
-                ("tHandle", e - at(dial) + wrap, e + wrap),
-                ("tAcw", wrap, e + wrap),
+                ("tContacting", answered - t0, answered),
+                ("tTalk", e - answered, e),
+                ("tHandle", e - answered + d.wrap, e + d.wrap),
+                ("tAcw", d.wrap, e + d.wrap),
             ];
-            if media != "voice" {
+            if !voice {
                 a.metrics.retain(|m| m.0 != "tTalk");
             }
-            a.wrapup = Some((wrapcode, e, e + wrap));
+            a.wrapup = Some((d.wrapcode, e, e + d.wrap));
+            a.note = d.note;
             parts.push(a);
-            let mut c = new_part(1, "external", cname.to_string(), at(dial));
+            let mut c = new_part(1, "external", outside_name.clone(), answered);
             c.end = conv_end;
-            c.external_contact = customer_contact.clone();
             set_addr(&mut c);
-            let mut s = seg(at(dial), conv_end, "interact");
-            s.disconnect = Some("peer");
+            let mut s = seg(answered, conv_end, "interact");
+            s.disconnect = Some(if d.agent_hangs_up {
+                "peer"
+            } else if voice {
+                "endpoint"
+            } else {
+                "client"
+            });
             c.segs.push(s);
             parts.push(c);
         } else {
-            // customer
-            let mut c = new_part(0, "customer", cname.to_string(), t0);
+            // Inbound: the customer (a caller is mostly `external`), a flow, a queue, agents.
+            let purpose = if voice && d.caller_external {
+                "external"
+            } else {
+                "customer"
+            };
+            let name = if voice {
+                outside_name.clone()
+            } else {
+                Some(cname.to_string())
+            };
+            let mut c = new_part(0, purpose, name, t0);
             c.end = conv_end;
             c.external_contact = customer_contact.clone();
             set_addr(&mut c);
-            let mut s = seg(t0, conv_end, "interact");
-            s.disconnect = conv_end.map(|_| {
-                if abandoned || r.chance(0.6) {
-                    "client"
-                } else {
-                    "peer"
-                }
-            });
-            c.segs.push(s);
-            c.metrics.push(("nConnected", 1, t0));
             parts.push(c);
+            // The caller's own segments are added last, when the call's shape is known.
+            let mut caller_segs: Vec<Seg> = Vec::new();
             let mut off = 0i64;
-
+            if voice {
+                caller_segs.push(seg(t0, Some(at(d.setup)), "system"));
+                off = d.setup;
+            }
+            let with_flow = media != "callback";
             if with_flow {
                 let (purpose, flow) = match (media, kind.message_type) {
                     ("voice", _) => ("ivr", 3),
                     ("email", _) => ("workflow", 4),
                     ("chat", _) => ("workflow", 5),
-                    _ if bot => ("botflow", 2),
+                    _ if d.bot => ("botflow", 2),
                     (_, Some("webmessaging")) => ("workflow", 0),
                     _ => ("workflow", 1),
                 };
-                let fs = at(0) + 50;
-                let fe = at(flow_dur).max(fs);
-                let mut f = new_part(parts.len(), purpose, self.flows[flow].name.clone(), fs);
+                let fs = at(off) + if voice { 0 } else { 50 };
+                let fe = at(off + d.flow_dur).max(fs);
+                let mut f = new_part(
+                    parts.len(),
+                    purpose,
+                    Some(self.flows[flow].name.clone()),
+                    fs,
+                );
                 f.flow = Some(flow);
                 f.end = Some(fe);
                 set_addr(&mut f);
-                let mut s = seg(
-                    fs,
-                    Some(fe),
-                    if media == "voice" { "ivr" } else { "interact" },
-                );
-                s.disconnect = Some(if bot_only { "peer" } else { "transfer" });
+                let mut s = seg(fs, Some(fe), if voice { "ivr" } else { "interact" });
+                s.disconnect = Some(match d.ivr_exit {
+                    IvrExit::Hangup => "peer",
+                    IvrExit::Closed => "system",
+                    IvrExit::Queue if d.bot_only => "peer",
+                    IvrExit::Queue => "transfer",
+                });
                 f.segs.push(s);
                 f.metrics = vec![("nFlow", 1, fs), ("tFlow", fe - fs, fe)];
-                if media == "voice" {
+                if voice {
                     f.metrics.push(("tIvr", fe - fs, fe));
                 }
-                if bot_only {
+                if d.bot_only || d.ivr_exit != IvrExit::Queue {
                     f.metrics.push(("nFlowOutcome", 1, fe));
                 }
                 parts.push(f);
-                off = flow_dur;
+                off += d.flow_dur;
             }
 
-            if !bot_only {
+            if !d.bot_only && d.ivr_exit == IvrExit::Queue {
                 // acd
                 let qs = at(off);
-                let qe = at(off + wait);
-                let mut q = new_part(parts.len(), "acd", self.queues[queue].name.clone(), qs);
-                q.queue = Some(queue);
+                let qe = at(off + d.wait);
+                let mut q = new_part(
+                    parts.len(),
+                    "acd",
+                    Some(self.queues[d.queue].name.clone()),
+                    qs,
+                );
+                q.queue = Some(d.queue);
                 q.end = Some(qe);
                 set_addr(&mut q);
-                let mut s = seg(qs, Some(qe), "interact");
-                s.queue = Some(queue);
-                s.disconnect = Some(if abandoned { "peer" } else { "transfer" });
+                let mut s = if voice {
+                    let qd = at(off + d.qdelay);
+                    q.segs.push(Seg {
+                        queue: Some(d.queue),
+                        ..seg(qs, Some(qd), "delay")
+                    });
+                    seg(qd, Some(qe), "interact")
+                } else {
+                    seg(qs, Some(qe), "interact")
+                };
+                s.queue = Some(d.queue);
+                s.disconnect = Some(if d.abandoned && !d.voicemail {
+                    "peer"
+                } else {
+                    "transfer"
+                });
                 q.segs.push(s);
                 q.metrics.push(("nOffered", 1, qs));
-                if abandoned {
+                if d.abandoned && !d.voicemail {
                     q.metrics.push(("tAbandon", qe - qs, qe));
                 } else {
                     q.metrics.push(("tAcd", qe - qs, qe));
                 }
                 parts.push(q);
-                off += wait;
+                off += d.wait;
 
-                let agents: Vec<(usize, usize, i64, i64, i64, usize)> = if abandoned {
+                if d.voicemail {
+                    let vs = at(off);
+                    let ve = at(off + d.vm_dur);
+                    let mut v = new_part(
+                        parts.len(),
+                        "voicemail",
+                        Some(self.queues[d.queue].name.clone()),
+                        vs,
+                    );
+                    v.queue = Some(d.queue);
+                    v.end = Some(ve);
+                    set_addr(&mut v);
+                    let mut s = seg(vs, Some(ve), "interact");
+                    s.queue = Some(d.queue);
+                    s.disconnect = Some("peer");
+                    v.segs.push(s);
+                    v.metrics.push(("tVoicemail", ve - vs, ve));
+                    parts.push(v);
+                }
+
+                if d.rona {
+                    // Alerted, not answered: the call goes to the next agent.
+                    let s0 = at(off);
+                    let s1 = at(off + d.rona_alert);
+                    let mut a = new_part(parts.len(), "agent", user_name(d.agent2), s0);
+                    a.user = Some(d.agent2);
+                    a.queue = Some(d.queue);
+                    a.connected = None;
+                    a.end = Some(s1);
+                    set_addr(&mut a);
+                    let mut s = seg(s0, Some(s1), "alert");
+                    s.queue = Some(d.queue);
+                    s.disconnect = Some("noAnswerTransfer");
+                    a.segs.push(s);
+                    a.metrics = vec![("tAlert", s1 - s0, s1), ("tNotResponding", s1 - s0, s1)];
+                    parts.push(a);
+                    off += d.rona_alert;
+                }
+
+                // (agent, queue, alert, handle, wrap-up, code, note) of each agent who answers.
+                type Leg = (usize, usize, i64, i64, i64, usize, Option<usize>);
+                let first: Leg = (
+                    d.agent1, d.queue, d.alert, d.handle, d.wrap, d.wrapcode, d.note,
+                );
+                let second: Leg = (
+                    d.agent2,
+                    d.queue2,
+                    d.alert2,
+                    d.handle2,
+                    d.wrap2,
+                    d.wrapcode2,
+                    d.note2,
+                );
+                let agents: Vec<Leg> = if d.abandoned {
                     vec![]
-                } else if transfer {
-                    vec![
-                        (agent1, queue, alert, handle, wrap, wrapcode),
-                        (agent2, queue2, alert2, handle2, wrap2, wrapcode2),
-                    ]
+                } else if d.transfer {
+                    vec![first, second]
                 } else {
-                    vec![(agent1, queue, alert, handle, wrap, wrapcode)]
+                    vec![first]
                 };
                 let n_agents = agents.len();
-                for (k, (ag, qu, al, ha, wr, wc)) in agents.into_iter().enumerate() {
+                for (k, (ag, qu, al, ha, wr, wc, note)) in agents.into_iter().enumerate() {
                     let last = k + 1 == n_agents;
                     let s0 = at(off);
                     let conn = at(off + al);
-                    let ended = !(active && last) || live_end.is_some();
+                    let ended = !(d.active && last) || d.end.is_some();
                     let e = if ended { Some(at(off + al + ha)) } else { None };
-                    let mut a = new_part(parts.len(), "agent", self.agents[ag].name.clone(), s0);
-                    a.agent = Some(ag);
+                    let mut a = new_part(parts.len(), "agent", user_name(ag), s0);
+                    a.user = Some(ag);
                     a.queue = Some(qu);
                     a.connected = Some(conn);
                     a.end = e;
                     set_addr(&mut a);
                     let mut sa = seg(s0, Some(conn), "alert");
                     sa.queue = Some(qu);
-                    let mut si = seg(conn, e, "interact");
-                    si.queue = Some(qu);
-                    si.disconnect = e.map(|_| if last { "client" } else { "transfer" });
-                    a.segs = vec![sa, si];
-                    a.metrics = vec![("tAlert", conn - s0, conn), ("tAnswered", conn - s0, conn)];
+                    a.segs.push(sa);
+                    let dc = e.map(|_| if last { agent_dc } else { "transfer" });
+                    let mut consult_part = None;
+                    match d.hold.filter(|_| k == 0) {
+                        Some((h_off, h_len)) => {
+                            let hs = at(off + al + h_off);
+                            let he = at(off + al + h_off + h_len);
+                            a.segs.push(Seg {
+                                queue: Some(qu),
+                                ..seg(conn, Some(hs), "interact")
+                            });
+                            a.segs.push(Seg {
+                                queue: Some(qu),
+                                ..seg(hs, Some(he), "hold")
+                            });
+                            a.segs.push(Seg {
+                                queue: Some(qu),
+                                disconnect: dc,
+                                ..seg(he, e, "interact")
+                            });
+                            a.metrics.push(("tHeld", he - hs, he));
+                            caller_segs.push(seg(hs, Some(he), "hold"));
+                            if let Some((c_al, c_talk)) = d.consult {
+                                // The agent consults a colleague while the caller holds.
+                                let cs = at(off + al + h_off + 1_000);
+                                let cc = at(off + al + h_off + 1_000 + c_al);
+                                let ce = at(off + al + h_off + 1_000 + c_al + c_talk);
+                                let u = d.other_user;
+                                let mut p = new_part(0, "user", user_name(u), cs);
+                                p.user = Some(u);
+                                p.connected = Some(cc);
+                                p.end = Some(ce);
+                                p.direction = "outbound";
+                                p.ani = Some(extension(ag));
+                                p.dnis = Some(extension(u));
+                                p.segs = vec![
+                                    seg(cs, Some(cc), "alert"),
+                                    Seg {
+                                        disconnect: Some("peer"),
+                                        ..seg(cc, Some(ce), "interact")
+                                    },
+                                ];
+                                p.metrics = vec![("tAlert", cc - cs, cc), ("tTalk", ce - cc, ce)];
+                                consult_part = Some(p);
+                            }
+                        }
+                        None => {
+                            a.segs.push(Seg {
+                                queue: Some(qu),
+                                disconnect: dc,
+                                ..seg(conn, e, "interact")
+                            });
+                        }
+                    }
+                    a.metrics.insert(0, ("tAnswered", conn - s0, conn));
+                    a.metrics.insert(0, ("tAlert", conn - s0, conn));
                     if let Some(e) = e {
                         a.segs.push(Seg {
                             queue: Some(qu),
                             wrapup: Some(wc),
+                            note,
                             ..seg(e, Some(e + wr), "wrapup")
                         });
-                        if media == "voice" {
+                        if voice {
                             a.metrics.push(("tTalk", e - conn, e));
                         }
                         a.metrics.push(("tHandle", e - conn + wr, e + wr));
                         a.metrics.push(("tAcw", wr, e + wr));
                         a.wrapup = Some((wc, e, e + wr));
+                        a.note = note;
                     }
                     parts.push(a);
+                    if let Some(mut p) = consult_part {
+                        let j = parts.len();
+                        p.id = self.sub_id(i, 0x9A7, j);
+                        p.session_id = self.sub_id(i, 0x5E5, j);
+                        parts.push(p);
+                    }
                     off += al + ha;
                 }
             }
+            // The caller's segments: interact around any holds, ended by whoever hung up.
+            let start = if voice { at(d.setup) } else { t0 };
+            let answered = !d.abandoned && !d.bot_only && d.ivr_exit == IvrExit::Queue;
+            let last_dc = conv_end.map(|_| match d.ivr_exit {
+                _ if answered => outside_dc,
+                IvrExit::Closed => "peer",
+                _ if voice => "endpoint",
+                _ if d.abandoned || d.bot_only => "client",
+                _ => "peer",
+            });
+            let mut segs = Vec::new();
+            let mut cur = start;
+            for h in caller_segs.drain(..) {
+                if h.typ == "system" {
+                    segs.push(h);
+                    continue;
+                }
+                segs.push(seg(cur, Some(h.start), "interact"));
+                cur = h.end.unwrap_or(h.start);
+                segs.push(h);
+            }
+            segs.push(Seg {
+                disconnect: last_dc,
+                ..seg(cur, conv_end, "interact")
+            });
+            let c = &mut parts[0];
+            c.segs = segs;
+            c.metrics.push(("nConnected", 1, t0));
         }
 
         let mut conv = Conv {
@@ -991,17 +1629,15 @@ impl Dataset {
             start: t0,
             end: conv_end,
             kind,
-            division,
-            external_tag,
-            mos,
-            recording,
+            draw: d,
+            cust,
             parts,
         };
-        if active {
+        if d.active {
             clip(&mut conv, now);
         }
         if attributes {
-            self.attributes(i, &mut conv, bot, now);
+            self.attributes(i, &mut conv, now);
         }
         if self.is_hostile(i) {
             self.make_hostile(i, &mut conv, attributes);
@@ -1017,13 +1653,13 @@ impl Dataset {
 
     /// Puts hostile text where visitors can type: the customer's name and attributes.
     fn make_hostile(&self, i: usize, conv: &mut Conv, attributes: bool) {
-        use super::hostile::{CORPUS, KEYS, long_value};
+        use super::hostile::{CORPUS, KEYS, long_key, long_value};
         let mut r = Rng::new(hash(&[self.seed, 0xB0E, i as u64]));
         for p in &mut conv.parts {
-            if p.purpose != "customer" && p.purpose != "external" {
+            if !p.is_outside() {
                 continue;
             }
-            p.name = r.pick(CORPUS).to_string();
+            p.name = Some(r.pick(CORPUS).to_string());
             if attributes {
                 for (j, v) in CORPUS.iter().enumerate() {
                     p.attributes
@@ -1034,358 +1670,13 @@ impl Dataset {
                         .insert(k.to_string(), r.pick(CORPUS).to_string());
                 }
                 p.attributes.insert("hostile.long".into(), long_value());
-            }
-        }
-    }
-
-    fn until_ms(&self) -> i64 {
-        self.until
-    }
-
-    fn attributes(&self, i: usize, conv: &mut Conv, bot: bool, now: i64) {
-        let mut r = Rng::new(hash(&[self.seed, 0xA77, i as u64]));
-        if r.chance(0.15) && !self.is_active(i) {
-            return; // no attributes at all
-        }
-        let kind = conv.kind;
-        let (_, first, last, email_local) = CUSTOMERS[CUSTOMERS
-            .iter()
-            .position(|c| {
-                c.0 == conv
-                    .parts
-                    .iter()
-                    .find(|p| p.purpose == "customer" || p.purpose == "external")
-                    .map(|p| p.name.as_str())
-                    .unwrap_or("")
-            })
-            .unwrap_or(0)];
-        let mut cust = Attributes::new();
-        let put = |m: &mut Attributes, k: &str, v: String| {
-            m.insert(k.to_string(), v);
-        };
-        match (kind.media, kind.message_type) {
-            ("message", Some("webmessaging")) | ("chat", _) => {
-                put(
-                    &mut cust,
-                    "context.email",
-                    format!("{email_local}@example.com"),
-                );
-                put(&mut cust, "context.firstName", first.to_string());
-                put(&mut cust, "context.lastName", last.to_string());
-                put(
-                    &mut cust,
-                    "context.customField1",
-                    r.pick(&["gold", "silver", "bronze", ""]).to_string(),
-                );
-                if r.chance(0.5) {
-                    put(
-                        &mut cust,
-                        "orderId",
-                        format!("ORD-{:06}", r.range(0, 999_999)),
-                    );
-                }
-                if r.chance(0.6) {
-                    put(
-                        &mut cust,
-                        "utm_source",
-                        r.pick(&["google", "newsletter", "facebook", "instagram"])
-                            .to_string(),
-                    );
-                    put(
-                        &mut cust,
-                        "utm_campaign",
-                        r.pick(&["black-friday-2026", "spring_sale", "retargeting", "brand"])
-                            .to_string(),
-                    );
-                }
-                put(
-                    &mut cust,
-                    "language",
-                    r.pick(&["en-US", "es-ES", "de-DE", "ja-JP", "nb-NO", "fr-FR"])
-                        .to_string(),
-                );
-                if r.chance(0.4) {
-                    put(
-                        &mut cust,
-                        "cart",
-                        format!(
-                            "{{\"items\":{},\"total\":\"{}.{:02}\"}}",
-                            r.range(1, 9),
-                            r.range(5, 499),
-                            r.range(0, 99)
-                        ),
-                    );
-                }
-                if r.chance(0.2) {
-                    put(
-                        &mut cust,
-                        "note",
-                        r.pick(&[
-                            "Entrega en dirección nueva — piso 3º",
-                            "配達は午後希望",
-                            "Bitte zurückrufen ☎",
-                            "Kunde möchte Rückerstattung (Bestellung beschädigt)",
-                        ])
-                        .to_string(),
-                    );
-                }
-                if r.chance(0.3) {
-                    put(&mut cust, "context.phoneNumber", String::new());
-                }
-            }
-            ("message", _) => {
-                put(
-                    &mut cust,
-                    "channel.optIn",
-                    r.pick(&["true", "false"]).to_string(),
-                );
-                if r.chance(0.5) {
-                    put(
-                        &mut cust,
-                        "orderId",
-                        format!("ORD-{:06}", r.range(0, 999_999)),
-                    );
-                }
-            }
-            ("voice", _) | ("callback", _) => {
-                put(
-                    &mut cust,
-                    "ivr.accountNumber",
-                    format!("{:08}", r.range(0, 99_999_999)),
-                );
-                put(
-                    &mut cust,
-                    "ivr.menuPath",
-                    r.pick(&["1>2", "1>3>1", "2", "3>1", ""]).to_string(),
-                );
-            }
-            _ => {
-                put(
-                    &mut cust,
-                    "subjectCategory",
-                    r.pick(&["invoice", "complaint", "return", "other"])
-                        .to_string(),
-                );
-            }
-        }
-        // Set by flows (Architect Set Participant Data).
-        if !kind.outbound {
-            put(
-                &mut cust,
-                "routing.skill",
-                r.pick(&["general", "billing", "returns", "español", "vip"])
-                    .to_string(),
-            );
-            if r.chance(0.5) {
-                put(
-                    &mut cust,
-                    "intent",
-                    r.pick(&[
-                        "order_status",
-                        "refund",
-                        "change_address",
-                        "product_question",
-                    ])
-                    .to_string(),
-                );
-            }
-        }
-        let mut botattrs = Attributes::new();
-        if bot {
-            put(&mut botattrs, "botSessionId", self.sub_id(i, 0xB07, 0));
-            put(
-                &mut botattrs,
-                "intent",
-                r.pick(&["order_status", "refund", "change_address", "talk_to_agent"])
-                    .to_string(),
-            );
-            put(
-                &mut botattrs,
-                "confidence",
-                format!("0.{:02}", r.range(40, 99)),
-            );
-            put(
-                &mut botattrs,
-                "botOutcome",
-                r.pick(&["handoff", "success", "failure"]).to_string(),
-            );
-        }
-        // Live conversations: the customer keeps browsing. Every 5 s `context.pageViews` changes
-        // (and mostly `lastPage`), and `typing` is added or removed; all of it stops at the end.
-        if self.is_active(i) {
-            let t = conv.end.map_or(now, |e| e.min(now));
-            let epoch = t.div_euclid(5_000);
-            let since = (epoch - conv.start.div_euclid(5_000)).max(0);
-            let mut e = Rng::new(hash(&[self.seed, 0x11FE, i as u64, epoch as u64]));
-            put(
-                &mut cust,
-                "context.pageViews",
-                (3 + r.range(0, 5) + since).to_string(),
-            );
-            put(
-                &mut cust,
-                "lastPage",
-                e.pick(&[
-                    "/checkout",
-                    "/cart",
-                    "/products/42",
-                    "/help/returns",
-                    "/ja/ご注文",
-                ])
-                .to_string(),
-            );
-            if epoch % 2 == 1 && conv.end.is_none() {
-                put(&mut cust, "typing", "true".to_string());
-            }
-        }
-        for p in &mut conv.parts {
-            match p.purpose {
-                "customer" | "external" => p.attributes = cust.clone(),
-                "botflow" => p.attributes = botattrs.clone(),
-                _ => {}
+                p.attributes.insert(long_key(), "a key too long".into());
             }
         }
     }
 
     // -----------------------------------------------------------------------------------------
-    // Rendering
-
-    fn render_analytics(&self, c: &Conv, with_attributes: bool) -> AnalyticsConversation {
-        let mut extra = Map::new();
-        extra.insert("divisionIds".into(), json!([self.divisions[c.division].id]));
-        if let Some(t) = &c.external_tag {
-            extra.insert("externalTag".into(), json!(t));
-        }
-        if let (Some(m), Some(_)) = (c.mos, c.end) {
-            extra.insert("mediaStatsMinConversationMos".into(), json!(m));
-        }
-        extra.insert(
-            "conversationInitiator".into(),
-            json!(if c.kind.outbound { "agent" } else { "customer" }),
-        );
-        extra.insert("customerParticipation".into(), json!(true));
-        let participants = c
-            .parts
-            .iter()
-            .map(|p| {
-                let mut sx = Map::new();
-                if let Some(v) = &p.ani {
-                    sx.insert("ani".into(), json!(v));
-                }
-                if let Some(v) = &p.dnis {
-                    sx.insert("dnis".into(), json!(v));
-                }
-                if let Some(v) = &p.address_from {
-                    sx.insert("addressFrom".into(), json!(v));
-                }
-                if let Some(v) = &p.address_to {
-                    sx.insert("addressTo".into(), json!(v));
-                }
-                sx.insert(
-                    "provider".into(),
-                    json!(if c.kind.media == "voice" { "Edge" } else { "PureCloud Messaging" }),
-                );
-                if p.purpose == "acd" || p.purpose == "agent" {
-                    sx.insert("requestedRoutings".into(), json!(["Standard"]));
-                    sx.insert("usedRouting".into(), json!("Standard"));
-                }
-                if p.purpose == "agent" {
-                    sx.insert("remote".into(), json!(c.parts[0].name));
-                }
-                if let Some(f) = p.flow {
-                    let mut flow = json!({
-                        "flowId": self.flows[f].id,
-                        "flowName": self.flows[f].name,
-                        "flowType": FLOWS[f].1,
-                        "flowVersion": "12.0",
-                        "entryType": if c.kind.media == "voice" { "dnis" } else { "direct" },
-                        "exitReason": if p.segs.last().and_then(|s| s.disconnect) == Some("peer") { "DISCONNECT" } else { "TRANSFER" },
-                    });
-                    if flow["exitReason"] == "TRANSFER"
-                        && let Some(q) = c.parts.iter().find_map(|p| p.queue)
-                    {
-                        flow["transferType"] = json!("ACD");
-                        flow["transferTargetName"] = json!(self.queues[q].name);
-                        flow["transferTargetAddress"] = json!(self.queues[q].id);
-                    }
-                    sx.insert("flow".into(), flow);
-                }
-                if !p.metrics.is_empty() {
-                    sx.insert(
-                        "metrics".into(),
-                        Value::Array(
-                            p.metrics
-                                .iter()
-                                .map(|(n, v, t)| json!({"name": n, "value": v, "emitDate": time(*t)}))
-                                .collect(),
-                        ),
-                    );
-                }
-                sx.insert(
-                    "segments".into(),
-                    Value::Array(
-                        p.segs
-                            .iter()
-                            .map(|s| {
-                                let mut o = Map::new();
-                                o.insert("segmentStart".into(), json!(time(s.start)));
-                                if let Some(e) = s.end {
-                                    o.insert("segmentEnd".into(), json!(time(e)));
-                                }
-                                o.insert("segmentType".into(), json!(s.typ));
-                                if let Some(q) = s.queue {
-                                    o.insert("queueId".into(), json!(self.queues[q].id));
-                                }
-                                if let Some(d) = s.disconnect {
-                                    o.insert("disconnectType".into(), json!(d));
-                                }
-                                if let Some(w) = s.wrapup {
-                                    o.insert("wrapUpCode".into(), json!(self.wrapups[w].id));
-                                }
-                                o.insert("conference".into(), json!(false));
-                                Value::Object(o)
-                            })
-                            .collect(),
-                    ),
-                );
-                let session = AnalyticsSession {
-                    session_id: Some(p.session_id.clone()),
-                    media_type: Some(c.kind.media.to_string()),
-                    message_type: c.kind.message_type.map(str::to_string),
-                    direction: Some(p.direction.to_string()),
-                    extra: sx,
-                };
-                let mut px = Map::new();
-                if let Some(e) = &p.external_contact {
-                    px.insert("externalContactId".into(), json!(e));
-                }
-                AnalyticsParticipant {
-                    participant_id: p.id.clone(),
-                    participant_name: Some(p.name.clone()),
-                    purpose: Some(p.purpose.to_string()),
-                    user_id: p.agent.map(|a| self.agents[a].id.clone()),
-                    sessions: vec![session],
-                    attributes: with_attributes.then(|| p.attributes.clone()),
-                    extra: px,
-                }
-            })
-            .collect();
-        AnalyticsConversation {
-            conversation_id: c.id.clone(),
-            conversation_start: Some(time(c.start)),
-            conversation_end: c.end.map(time),
-            originating_direction: Some(
-                if c.kind.outbound {
-                    "outbound"
-                } else {
-                    "inbound"
-                }
-                .to_string(),
-            ),
-            participants,
-            extra,
-        }
-    }
+    // What the API serves
 
     /// The conversation as the details query serves it now: no attributes.
     pub fn analytics(&self, i: usize) -> AnalyticsConversation {
@@ -1398,231 +1689,58 @@ impl Dataset {
         self.render_analytics(&self.generate(i, false, now.timestamp_millis()), false)
     }
 
-    /// The conversation as async job results serve it: with `participants[].attributes`.
+    /// The conversation as async job results serve it: with `participants[].attributes`, their
+    /// keys and values cut to 1,024 characters.
     pub fn analytics_with_attributes(&self, i: usize, now: DateTime<Utc>) -> AnalyticsConversation {
         self.render_analytics(&self.generate(i, true, now.timestamp_millis()), true)
     }
 
     /// When conversation `i` ends (or ended), if it does: `conversationEnd` from `now` on.
     pub fn end_at(&self, i: usize) -> Option<DateTime<Utc>> {
-        self.generate(i, false, i64::MAX)
+        self.draw(i)
             .end
             .and_then(|e| Utc.timestamp_millis_opt(e).single())
     }
 
-    /// `GET /api/v2/conversations/{id}`.
+    /// `GET /api/v2/conversations/{id}`: names, and attributes whole.
     pub fn conversation(&self, i: usize, now: DateTime<Utc>) -> Conversation {
-        let c = self.generate(i, true, now.timestamp_millis());
-        let mut extra = Map::new();
-        if let Some(t) = &c.external_tag {
-            extra.insert("externalTag".into(), json!(t));
-        }
-        let d = &self.divisions[c.division];
-        extra.insert(
-            "divisions".into(),
-            json!([{
-                "division": {"id": d.id, "name": d.name, "selfUri": format!("/api/v2/authorization/divisions/{}", d.id)},
-                "entities": [],
-            }]),
-        );
-        extra.insert(
-            "recordingState".into(),
-            json!(if c.recording { "ACTIVE" } else { "NONE" }),
-        );
-        extra.insert("conversationIds".into(), json!([]));
-        extra.insert("maxParticipants".into(), json!(10));
-        extra.insert(
-            "selfUri".into(),
-            json!(format!("/api/v2/conversations/{}", c.id)),
-        );
-        let participants = c
-            .parts
-            .iter()
-            .map(|p| {
-                let mut x = Map::new();
-                if let Some(v) = &p.ani {
-                    x.insert("ani".into(), json!(v));
-                }
-                if let Some(v) = &p.dnis {
-                    x.insert("dnis".into(), json!(v));
-                }
-                if let Some(e) = &p.external_contact {
-                    x.insert("externalContactId".into(), json!(e));
-                }
-                if let Some(a) = p.agent {
-                    x.insert(
-                        "userUri".into(),
-                        json!(format!("/api/v2/users/{}", self.agents[a].id)),
-                    );
-                    x.insert("wrapupRequired".into(), json!(true));
-                }
-                if let Some((w, s, e)) = p.wrapup {
-                    x.insert(
-                        "wrapup".into(),
-                        json!({
-                            "code": self.wrapups[w].id,
-                            "name": self.wrapups[w].name,
-                            "durationSeconds": (e - s) / 1000,
-                            "endTime": time(e),
-                        }),
-                    );
-                }
-                let state = if p.end.is_some() {
-                    "disconnected"
-                } else if p.connected.is_none() {
-                    "alerting"
-                } else {
-                    "connected"
-                };
-                let mut m = Map::new();
-                m.insert("state".into(), json!(state));
-                m.insert("id".into(), json!(p.session_id));
-                m.insert("direction".into(), json!(p.direction));
-                m.insert("held".into(), json!(false));
-                if let Some(t) = p.connected {
-                    m.insert("connectedTime".into(), json!(time(t)));
-                }
-                if let Some(e) = p.end {
-                    m.insert("disconnectedTime".into(), json!(time(e)));
-                    if let Some(d) = p.segs.iter().rev().find_map(|s| s.disconnect) {
-                        m.insert("disconnectType".into(), json!(d));
-                    }
-                }
-                let list = match c.kind.media {
-                    "message" => {
-                        m.insert("type".into(), json!(c.kind.message_type));
-                        if let Some(a) = &p.address_to {
-                            m.insert("toAddress".into(), json!({"addressNormalized": a}));
-                        }
-                        if let Some(a) = &p.address_from {
-                            m.insert("fromAddress".into(), json!({"addressNormalized": a}));
-                        }
-                        "messages"
-                    }
-                    "voice" => {
-                        m.insert("recording".into(), json!(c.recording));
-                        m.insert(
-                            "recordingState".into(),
-                            json!(if c.recording { "active" } else { "none" }),
-                        );
-                        m.insert("muted".into(), json!(false));
-                        m.insert("confined".into(), json!(false));
-                        m.insert("provider".into(), json!("Edge"));
-                        "calls"
-                    }
-                    "email" => {
-                        m.insert("subject".into(), json!("Re: your order"));
-                        m.insert("messagesSent".into(), json!(1));
-                        "emails"
-                    }
-                    "callback" => {
-                        m.insert(
-                            "callbackNumbers".into(),
-                            json!([p.ani.as_deref().unwrap_or("").trim_start_matches("tel:")]),
-                        );
-                        "callbacks"
-                    }
-                    _ => "chats",
-                };
-                x.insert(list.into(), json!([Value::Object(m)]));
-                let address = p
-                    .address_from
-                    .clone()
-                    .filter(|_| p.purpose == "customer")
-                    .or_else(|| p.ani.clone().filter(|_| p.purpose == "customer"))
-                    .or_else(|| p.address_to.clone().filter(|_| p.purpose == "external"));
-                ConversationParticipant {
-                    id: p.id.clone(),
-                    name: Some(p.name.clone()),
-                    purpose: Some(p.purpose.to_string()),
-                    participant_type: Some(
-                        if matches!(p.purpose, "customer" | "external") {
-                            "External"
-                        } else {
-                            "Internal"
-                        }
-                        .to_string(),
-                    ),
-                    user_id: p.agent.map(|a| self.agents[a].id.clone()),
-                    queue_id: p.queue.map(|q| self.queues[q].id.clone()),
-                    queue_name: p.queue.map(|q| self.queues[q].name.clone()),
-                    address,
-                    start_time: Some(time(p.start)),
-                    end_time: p.end.map(time),
-                    connected_time: p.connected.map(time),
-                    attributes: p.attributes.clone(),
-                    extra: x,
-                }
-            })
-            .collect();
-        Conversation {
-            id: c.id.clone(),
-            name: Some(c.parts[0].name.clone()).filter(|_| c.kind.media != "message"),
-            start_time: Some(time(c.start)),
-            end_time: c.end.map(time),
-            state: Some(
-                if c.end.is_some() {
-                    "disconnected"
-                } else {
-                    "connected"
-                }
-                .to_string(),
-            ),
-            participants,
-            extra,
-        }
+        self.render_conversation(&self.generate(i, true, now.timestamp_millis()))
     }
 
     // -----------------------------------------------------------------------------------------
     // Selection
 
-    /// Indexes of the conversations whose start is in `[start, end)` and before `cutoff_ms`, that
-    /// pass the filters at `now` (epoch ms), in ascending start order.
-    pub(crate) fn select(
-        &self,
-        interval: &Interval,
-        cutoff_ms: i64,
-        filters: &Filters,
-        now: i64,
-    ) -> Vec<u32> {
-        let end_ms = interval.end.timestamp_millis().min(cutoff_ms);
-        let (lo, hi) = self.range(interval.start.timestamp_millis(), end_ms);
-        self.select_range(lo, hi, filters, now)
-    }
-
-    /// The indexes in `[lo, hi)` that pass the filters at `now`, ascending. Filters on media and
-    /// direction alone are a scan of the media codes; filters on conversation ids look at the
-    /// ids only; the others generate each conversation.
+    /// The indexes in `[lo, hi)` that `keep` (given the index and its end as seen at `now`) and
+    /// the filters both accept, ascending. Filters on media and direction alone are a scan of
+    /// the media codes; filters on conversation-level dimensions need only the drawn timeline;
+    /// the others generate each conversation.
     pub(crate) fn select_range(
         &self,
         lo: usize,
         hi: usize,
         filters: &Filters,
         now: i64,
+        keep: Option<&dyn Fn(usize, Option<i64>) -> bool>,
     ) -> Vec<u32> {
+        let kept = |i: usize| keep.is_none_or(|k| k(i, self.end_ms(i, now)));
         if filters.is_empty() {
-            return (lo as u32..hi as u32).collect();
+            return (lo..hi).filter(|&i| kept(i)).map(|i| i as u32).collect();
         }
         if filters.by_kind() {
             let mask = Dataset::kind_mask(filters);
-            return self.codes[lo..hi]
-                .iter()
-                .enumerate()
-                .filter(|&(_, &c)| mask >> c & 1 == 1)
-                .map(|(k, _)| (lo + k) as u32)
+            return (lo..hi)
+                .filter(|&i| mask >> self.codes[i] & 1 == 1 && kept(i))
+                .map(|i| i as u32)
                 .collect();
         }
         let quick = filters.quick();
         (lo..hi)
             .filter(|&i| {
+                if !kept(i) {
+                    return false;
+                }
                 if quick {
-                    let row = QuickRow {
-                        kind: self.kind(i),
-                        id: std::cell::OnceCell::new(),
-                        ds: self,
-                        i,
-                    };
-                    filters.eval_quick(&row)
+                    filters.eval_quick(&QuickRow::new(self, i, now))
                 } else {
                     let c = self.generate(i, false, now);
                     self.eval_full(&c, filters)
@@ -1649,7 +1767,7 @@ impl Dataset {
     pub(crate) fn sort_key(&self, i: usize, by: OrderBy, now: i64) -> Option<i64> {
         match by {
             OrderBy::ConversationStart | OrderBy::SegmentStart => Some(self.times[i]),
-            OrderBy::ConversationEnd => self.generate(i, false, now).end,
+            OrderBy::ConversationEnd => self.end_ms(i, now),
             OrderBy::SegmentEnd => {
                 let c = self.generate(i, false, now);
                 let segs = || c.parts.iter().flat_map(|p| p.segs.iter());
@@ -1686,7 +1804,51 @@ impl Dataset {
     pub fn matching(&self, interval: &Interval, media: Media) -> Vec<usize> {
         let filters = Filters::parse(&Value::Array(media.segment_filters()), &Value::Null)
             .expect("media filters parse");
-        self.select(interval, i64::MAX, &filters, Utc::now().timestamp_millis())
+        let (lo, hi) = self.range(
+            interval.start.timestamp_millis(),
+            interval.end.timestamp_millis(),
+        );
+        self.select_range(lo, hi, &filters, Utc::now().timestamp_millis(), None)
+            .into_iter()
+            .map(|i| i as usize)
+            .collect()
+    }
+
+    /// What the details query answers for `interval` and `media` at `now`, in ascending start
+    /// order: the conversations that overlap the interval (still going on, or ended after its
+    /// start) and started on a UTC day it touches.
+    pub fn query_matching(
+        &self,
+        interval: &Interval,
+        media: Media,
+        now: DateTime<Utc>,
+    ) -> Vec<usize> {
+        self.window_matching(&Window::query(interval), media, now)
+    }
+
+    /// What an async job over `interval` submitted at `now` holds: the conversations that
+    /// overlap the interval and ended before `available` (the data availability date).
+    pub fn job_matching(
+        &self,
+        interval: &Interval,
+        media: Media,
+        available: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Vec<usize> {
+        self.window_matching(
+            &Window::job(interval, available.timestamp_millis(), false),
+            media,
+            now,
+        )
+    }
+
+    fn window_matching(&self, w: &Window, media: Media, now: DateTime<Utc>) -> Vec<usize> {
+        let filters = Filters::parse(&Value::Array(media.segment_filters()), &Value::Null)
+            .expect("media filters parse");
+        let (lo, hi) = self.range(w.floor, w.to);
+        let now = now.timestamp_millis();
+        let keep = |i: usize, end: Option<i64>| w.admits(self.times[i], end);
+        self.select_range(lo, hi, &filters, now, Some(&keep))
             .into_iter()
             .map(|i| i as usize)
             .collect()
@@ -1719,6 +1881,64 @@ impl Dataset {
             self.seed,
             span
         )
+    }
+}
+
+/// Which conversations an interval selects, as the API matches them.
+///
+/// Conversations that start in `[from, to)`, and those that started in `[floor, from)` and are
+/// still going on or ended after `from` (they overlap the interval); with `ended_before`, only
+/// those that ended before it (an async job sees the data lake only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Window {
+    pub floor: i64,
+    pub from: i64,
+    pub to: i64,
+    pub ended_before: Option<i64>,
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+impl Window {
+    /// The details query: conversations that overlap the interval and started on a UTC day it
+    /// touches (the daily indexes).
+    pub(crate) fn query(iv: &Interval) -> Window {
+        let from = iv.start.timestamp_millis();
+        Window {
+            floor: from.div_euclid(DAY_MS) * DAY_MS,
+            from,
+            to: iv.end.timestamp_millis(),
+            ended_before: None,
+        }
+    }
+
+    /// An async job: conversations that overlap the interval and ended before `available`;
+    /// with `start_of_day`, only those that started on or after the start's UTC day.
+    pub(crate) fn job(iv: &Interval, available: i64, start_of_day: bool) -> Window {
+        let from = iv.start.timestamp_millis();
+        Window {
+            floor: if start_of_day {
+                from.div_euclid(DAY_MS) * DAY_MS
+            } else {
+                i64::MIN
+            },
+            from,
+            to: iv.end.timestamp_millis(),
+            ended_before: Some(available),
+        }
+    }
+
+    /// Whether a conversation that starts at `start` and ends at `end` (none: goes on) is in.
+    pub(crate) fn admits(&self, start: i64, end: Option<i64>) -> bool {
+        start >= self.floor
+            && start < self.to
+            && (start >= self.from || end.is_none_or(|e| e > self.from))
+            && self.ended_before.is_none_or(|c| end.is_some_and(|e| e < c))
+    }
+
+    /// The lowest start that can be in, for conversations that are not live.
+    pub(crate) fn lowest_start(&self) -> i64 {
+        self.floor.max(self.from.saturating_sub(MAX_DURATION_MS))
     }
 }
 
@@ -1755,104 +1975,17 @@ impl OrderBy {
     }
 }
 
-/// A row that answers the dimensions of a [`Kind`] (the same on every segment).
-struct KindRow(Kind);
-
-impl Row for KindRow {
-    fn get(&self, d: Dim) -> Option<&str> {
-        match d {
-            Dim::MediaType => Some(self.0.media),
-            Dim::MessageType => self.0.message_type,
-            Dim::OriginatingDirection => Some(if self.0.outbound {
-                "outbound"
-            } else {
-                "inbound"
-            }),
-            _ => None,
-        }
-    }
+/// The wrap-up notes agents type.
+pub(crate) fn note_text(n: usize) -> &'static str {
+    NOTES[n]
 }
 
-struct QuickRow<'a> {
-    kind: Kind,
-    id: std::cell::OnceCell<String>,
-    ds: &'a Dataset,
-    i: usize,
+/// Whether division `j` is the home division.
+pub(crate) fn is_home_division(j: usize) -> bool {
+    DIVISIONS.get(j).is_some_and(|d| d.2)
 }
 
-impl Row for QuickRow<'_> {
-    fn get(&self, d: Dim) -> Option<&str> {
-        match d {
-            Dim::MediaType => Some(self.kind.media),
-            Dim::MessageType => self.kind.message_type,
-            Dim::OriginatingDirection => Some(if self.kind.outbound {
-                "outbound"
-            } else {
-                "inbound"
-            }),
-            Dim::ConversationId => Some(self.id.get_or_init(|| self.ds.conversation_id(self.i))),
-            _ => None,
-        }
-    }
-}
-
-struct ConvRow<'a> {
-    ds: &'a Dataset,
-    c: &'a Conv,
-}
-
-impl Row for ConvRow<'_> {
-    fn get(&self, d: Dim) -> Option<&str> {
-        match d {
-            Dim::ConversationId => Some(&self.c.id),
-            Dim::OriginatingDirection => Some(if self.c.kind.outbound {
-                "outbound"
-            } else {
-                "inbound"
-            }),
-            Dim::ExternalTag => self.c.external_tag.as_deref(),
-            Dim::DivisionId => Some(&self.ds.divisions[self.c.division].id),
-            _ => None,
-        }
-    }
-}
-
-struct SegRow<'a> {
-    ds: &'a Dataset,
-    c: &'a Conv,
-    p: &'a Part,
-    s: &'a Seg,
-}
-
-impl Row for SegRow<'_> {
-    fn get(&self, d: Dim) -> Option<&str> {
-        let ds = self.ds;
-        match d {
-            Dim::MediaType => Some(self.c.kind.media),
-            Dim::MessageType => self.c.kind.message_type,
-            Dim::Direction => Some(self.p.direction),
-            Dim::Purpose => Some(self.p.purpose),
-            Dim::UserId => self.p.agent.map(|a| ds.agents[a].id.as_str()),
-            Dim::QueueId => self.s.queue.map(|q| ds.queues[q].id.as_str()),
-            Dim::ParticipantName => Some(&self.p.name),
-            Dim::Ani => self.p.ani.as_deref(),
-            Dim::Dnis => self.p.dnis.as_deref(),
-            Dim::AddressFrom => self.p.address_from.as_deref(),
-            Dim::AddressTo => self.p.address_to.as_deref(),
-            Dim::ExternalContactId => self.p.external_contact.as_deref(),
-            Dim::FlowName => self.p.flow.map(|f| ds.flows[f].name.as_str()),
-            Dim::WrapUpCode => self.s.wrapup.map(|w| ds.wrapups[w].id.as_str()),
-            Dim::DisconnectType => self.s.disconnect,
-            Dim::SegmentType => Some(self.s.typ),
-            // Conversation dimensions are visible from segments too.
-            Dim::ConversationId => Some(&self.c.id),
-            Dim::OriginatingDirection => Some(if self.c.kind.outbound {
-                "outbound"
-            } else {
-                "inbound"
-            }),
-            Dim::ExternalTag => self.c.external_tag.as_deref(),
-            Dim::DivisionId => Some(&ds.divisions[self.c.division].id),
-        }
-    }
+/// The flow type of flow `j`.
+pub(crate) fn flow_type(j: usize) -> &'static str {
+    FLOWS[j].1
 }

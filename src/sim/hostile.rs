@@ -34,3 +34,12 @@ pub fn long_value() -> String {
     s.truncate(20_000);
     s
 }
+
+/// An attribute key longer than async jobs keep (they cut keys at 1,024 characters): 1,500.
+pub fn long_key() -> String {
+    let mut s = String::from("hostile.longkey.");
+    while s.len() < 1_500 {
+        s.push('k');
+    }
+    s
+}

@@ -1,13 +1,22 @@
 //! A faithful local Genesys Cloud API: OAuth client credentials, the analytics details query,
-//! async details jobs and `GET /api/v2/conversations/{id}`, with the real JSON shapes, limits and
-//! error bodies, deterministic data from a seed, and optional faults, latency and rate limits.
+//! async details jobs, `GET /api/v2/conversations/{id}` and the directories (users, queues,
+//! wrap-up codes, divisions), with the real JSON shapes, limits and error bodies, deterministic
+//! data from a seed, and optional faults and latency.
+//!
+//! It stands in for an org that does not know us, strict by default as Genesys Cloud is: agents
+//! unnamed in analytics, voice callers `external`, 7 days at most for a query without filters,
+//! daily indexes and overlap, async jobs that lag behind and cut long attributes, 300 requests a
+//! minute per OAuth client announced on every answer. Benches relax what they must
+//! (`rate_limit: 0`, `data_lag: 0`).
 //!
 //! Used by `convoscope --demo`, `convoscope sim`, and every test (on `127.0.0.1:0`).
 
 pub mod breakage;
 pub mod data;
+mod directory;
 mod filter;
 pub mod hostile;
+mod select;
 mod server;
 
 #[cfg(test)]
@@ -50,8 +59,9 @@ pub struct SimArgs {
     /// Lifetime of access tokens, seconds.
     #[arg(long, default_value_t = 86_400)]
     pub token_ttl: u64,
-    /// Requests a minute per OAuth client (0: no limit); over it: 429 with Retry-After.
-    #[arg(long, default_value_t = 0)]
+    /// Requests a minute per OAuth client, as the real API's default (0: no limit, no
+    /// inin-ratelimit-* headers); over it: 429 with Retry-After.
+    #[arg(long, default_value_t = DEFAULT_RATE_LIMIT)]
     pub rate_limit: u32,
     /// The window of --rate-limit, seconds (the real API's is a minute).
     #[arg(long, default_value_t = 60, value_name = "SECS")]
@@ -63,7 +73,7 @@ pub struct SimArgs {
     /// have a damaged record in query pages and job results, always the same ones); `endless`
     /// (job results never end), `flakyresults` (each job results page fails once); `huge` (a
     /// 256 MB body); `get500` (GET conversation fails); `gone` (that share of conversations are
-    /// 404 to GET conversation).
+    /// 404 to GET conversation); `job`: share of async jobs that end FAILED.
     #[arg(long, default_value = "")]
     pub faults: String,
     /// Delay every response by this many milliseconds.
@@ -77,25 +87,35 @@ pub struct SimArgs {
     /// minutes after; see the README for the whole schedule).
     #[arg(long, value_name = "SECS")]
     pub active_end_after: Option<u64>,
-    /// An async job is QUEUED, then FULFILLED after this many milliseconds.
+    /// An async job is QUEUED, then PENDING, then FULFILLED after this many milliseconds.
     #[arg(long, default_value_t = 500)]
     pub job_delay_ms: u64,
-    /// Async jobs and the availability endpoint only see conversations that started before
-    /// now minus this many seconds.
-    #[arg(long, default_value_t = 0)]
+    /// An async job EXPIRES this many seconds after it was submitted.
+    #[arg(long, default_value_t = 2 * 86_400, value_name = "SECS")]
+    pub job_ttl: u64,
+    /// How far the analytics data lake lags: async jobs only see conversations that ended
+    /// before now minus this many seconds (the data availability date).
+    #[arg(long, default_value_t = DEFAULT_DATA_LAG, value_name = "SECS")]
     pub data_lag: u64,
     /// Print the data set as NDJSON, exactly as `convoscope export --media any --attributes`
-    /// writes it over the whole span, and exit without serving: the reference for round trips.
+    /// writes it over the whole span (attributes as async jobs give them: cut at 1,024
+    /// characters), and exit without serving: the reference for round trips.
     #[arg(long)]
     pub dump: bool,
     /// Put hostile text in names and attributes (escape sequences, C1 controls, BiDi overrides,
     /// zero-width characters, 20,000-character values), to test what reaches a terminal.
     #[arg(long)]
     pub hostile: bool,
-    /// Answer 403 missing.permissions for these areas: comma list of query,jobs,conversations.
+    /// Answer 403 missing.permissions for these areas: comma list of query, jobs,
+    /// conversations, queues, wrapupcodes.
     #[arg(long, default_value = "")]
     pub forbid: String,
 }
+
+/// The real API's default rate limit: requests a minute per OAuth client.
+pub const DEFAULT_RATE_LIMIT: u32 = 300;
+/// How far the data lake lags by default, seconds: a few hours.
+pub const DEFAULT_DATA_LAG: u64 = 3 * 3_600;
 
 /// Shares (0..=1) of requests answered with a fault.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -131,6 +151,8 @@ pub struct Faults {
     pub get500: f64,
     /// The share of conversations GET conversation answers 404 for (see [`breakage::is_gone`]).
     pub gone: f64,
+    /// Share of async jobs that end FAILED (not of requests).
+    pub job: f64,
 }
 
 impl Faults {
@@ -168,11 +190,12 @@ impl Faults {
                 "huge" => &mut f.huge,
                 "get500" => &mut f.get500,
                 "gone" => &mut f.gone,
+                "job" => &mut f.job,
                 other => {
                     return Err(format!(
                         "bad --faults kind '{other}': use 429, 500, 502, 503, 504, reset, stall, \
                          garbage, empty, short, repeat, nototal, badrecord, endless, \
-                         flakyresults, huge, get500 or gone"
+                         flakyresults, huge, get500, gone or job"
                     ));
                 }
             };
@@ -187,6 +210,7 @@ impl Faults {
         Ok(f)
     }
 
+    /// The share of requests answered with a fault (`job` counts jobs, not requests).
     pub fn total(&self) -> f64 {
         self.s429
             + self.s500
@@ -212,6 +236,7 @@ impl Faults {
                 self.huge,
                 self.get500,
                 self.gone,
+                self.job,
             ]
             .iter()
             .all(|&s| s == 0.0)
@@ -224,6 +249,8 @@ pub struct Forbid {
     pub query: bool,
     pub jobs: bool,
     pub conversations: bool,
+    pub queues: bool,
+    pub wrapupcodes: bool,
 }
 
 impl Forbid {
@@ -234,9 +261,11 @@ impl Forbid {
                 "query" => f.query = true,
                 "jobs" => f.jobs = true,
                 "conversations" => f.conversations = true,
+                "queues" => f.queues = true,
+                "wrapupcodes" => f.wrapupcodes = true,
                 other => {
                     return Err(format!(
-                        "bad --forbid item '{other}': use query, jobs, conversations"
+                        "bad --forbid item '{other}': use query, jobs, conversations, queues, wrapupcodes"
                     ));
                 }
             }
@@ -266,6 +295,10 @@ pub struct SimConfig {
     /// default: see [`data::LivePlan`]).
     pub active_end_after: Option<u64>,
     pub job_delay_ms: u64,
+    /// Async jobs EXPIRE this many seconds after they were submitted.
+    pub job_ttl_secs: u64,
+    /// How far the data lake lags, seconds: jobs see conversations that ended before now minus
+    /// this.
     pub data_lag: u64,
     pub forbid: Forbid,
     pub hostile: bool,
@@ -282,14 +315,15 @@ impl Default for SimConfig {
             client_id: "demo".into(),
             client_secret: "demo".into(),
             token_ttl: 86_400,
-            rate_limit: 0,
+            rate_limit: DEFAULT_RATE_LIMIT,
             rate_window_secs: 60,
             faults: Faults::default(),
             latency_ms: 0,
             active: 0,
             active_end_after: None,
             job_delay_ms: 500,
-            data_lag: 0,
+            job_ttl_secs: 2 * 86_400,
+            data_lag: DEFAULT_DATA_LAG,
             forbid: Forbid::default(),
             hostile: false,
         }
@@ -334,6 +368,7 @@ impl SimArgs {
             active: self.active,
             active_end_after: self.active_end_after,
             job_delay_ms: self.job_delay_ms,
+            job_ttl_secs: self.job_ttl,
             data_lag: self.data_lag,
             forbid: Forbid::parse(&self.forbid)?,
             hostile: self.hostile,
@@ -447,9 +482,9 @@ impl Sim {
     }
 }
 
-/// `convoscope sim`: starts, prints `listening on http://ADDR` as the first line on stdout, a
-/// summary on stderr, and serves until Ctrl-C or SIGTERM.
-/// Writes every conversation with its attributes, in start order, one a line.
+/// Writes every conversation with its attributes as async jobs give them (cut at 1,024
+/// characters), in start order, one a line: what `convoscope export --media any --attributes`
+/// writes when its attributes come from a job.
 fn dump(cfg: &SimConfig) -> std::io::Result<()> {
     use crate::export::{ConversationWriter, NdjsonWriter};
     let ds = Dataset::new(cfg);
@@ -498,7 +533,7 @@ pub async fn run(
         t.elapsed().as_millis()
     );
     eprintln!(
-        "  client id/secret: {} / {}; token ttl {} s; rate limit {}; faults {}; latency {} ms; job delay {} ms; data lag {} s",
+        "  client id/secret: {} / {}; token ttl {} s; rate limit {}; faults {}; latency {} ms; job delay {} ms; data lag {} s (--rate-limit 0 --data-lag 0 for benches)",
         cfg.client_id,
         if cfg.client_secret == "demo" {
             "demo"

@@ -19,16 +19,21 @@ use base64::Engine;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::{Value, json};
 
-use super::data::{Dataset, OrderBy, Rng, hash, uuid};
+use super::data::{Dataset, OrderBy, Rng, Window, hash, uuid};
 use super::filter::Filters;
+use super::select::{Cache, Select, select};
 use super::{Faults, SimConfig};
 use crate::genesys::model::{
     DataAvailability, JobCreated, JobResults, JobStatus, QueryResponse, TokenResponse, format_time,
 };
-use crate::genesys::query::{Interval, MAX_INTERVAL_DAYS, MAX_PAGE_SIZE, MAX_PAGING_RESULTS};
+use crate::genesys::query::{
+    Interval, MAX_INTERVAL_DAYS, MAX_PAGE_SIZE, MAX_PAGING_RESULTS, UNFILTERED_INTERVAL_DAYS,
+};
 
 const PERM_ANALYTICS: &str = "analytics:conversationDetail:view";
 const PERM_CONVERSATION: &str = "conversation:communication:view";
+const PERM_QUEUES: &str = "routing:queue:view";
+const PERM_WRAPUP_CODES: &str = "routing:wrapupCode:view";
 const JOB_PAGE_DEFAULT: usize = 1000;
 const JOB_PAGE_MAX: usize = 1000;
 const QUERY_PAGE_DEFAULT: u64 = 25;
@@ -38,11 +43,15 @@ const QUERY_PAGE_DEFAULT: u64 = 25;
 pub(crate) struct Ctx(pub String);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Area {
+pub(crate) enum Area {
     Query,
     Jobs,
     Conversations,
     Organization,
+    /// Users and divisions: no permission needed.
+    Directory,
+    Queues,
+    WrapupCodes,
 }
 
 struct Token {
@@ -57,161 +66,8 @@ struct Job {
     submitted: DateTime<Utc>,
     submitted_at: Instant,
     cancelled: bool,
-}
-
-/// What a cached selection holds: the members that are not live (their filtering and order never
-/// change), in ascending start order or sorted by a key.
-#[derive(Clone)]
-enum Base {
-    Range(usize, usize),
-    /// The conversations in `[lo, hi)` whose media code is in `mask`: counted per block of
-    /// [`BLOCK`] conversations, so that building it is one pass over a byte a conversation and
-    /// finding the k-th member a short scan.
-    Kinds {
-        lo: usize,
-        hi: usize,
-        mask: u32,
-        /// Members before each block.
-        before: Arc<Vec<u32>>,
-        len: usize,
-    },
-    List(Arc<Vec<u32>>),
-    /// Ascending by (key, index).
-    Keyed(Arc<Vec<(i64, u32)>>),
-}
-
-const BLOCK: usize = 1024;
-
-impl Base {
-    fn kinds(codes: &[u8], lo: usize, hi: usize, mask: u32) -> Base {
-        let mut before = Vec::with_capacity((hi - lo).div_ceil(BLOCK));
-        let mut len = 0usize;
-        for block in codes[lo..hi].chunks(BLOCK) {
-            before.push(len as u32);
-            len += block.iter().filter(|&&c| mask >> c & 1 == 1).count();
-        }
-        Base::Kinds {
-            lo,
-            hi,
-            mask,
-            before: Arc::new(before),
-            len,
-        }
-    }
-
-    fn len(&self) -> usize {
-        match self {
-            Base::Range(lo, hi) => hi - lo,
-            Base::Kinds { len, .. } => *len,
-            Base::List(v) => v.len(),
-            Base::Keyed(v) => v.len(),
-        }
-    }
-
-    /// The k-th member in ascending order.
-    fn get(&self, ds: &Dataset, k: usize) -> usize {
-        match self {
-            Base::Range(lo, _) => lo + k,
-            Base::Kinds {
-                lo,
-                hi,
-                mask,
-                before,
-                ..
-            } => {
-                let b = before.partition_point(|&n| n as usize <= k) - 1;
-                let start = lo + b * BLOCK;
-                let mut left = k - before[b] as usize;
-                for (j, &c) in ds.codes()[start..*hi].iter().enumerate() {
-                    if mask >> c & 1 == 1 {
-                        if left == 0 {
-                            return start + j;
-                        }
-                        left -= 1;
-                    }
-                }
-                unreachable!("the block counts hold member {k}")
-            }
-            Base::List(v) => v[k] as usize,
-            Base::Keyed(v) => v[k].1 as usize,
-        }
-    }
-}
-
-/// The conversations a query or job selects, in its order: the cached members that are not live,
-/// merged with the live ones (the last indexes), filtered and keyed at the time of the request.
-struct Selection {
-    base: Base,
-    /// Live members in the query's order, with their sort key (`None`: sorted last).
-    live: Vec<(Option<i64>, u32)>,
-    /// For key orders: where each live member stands in the merged order.
-    live_pos: Vec<usize>,
-    desc: bool,
-    keyed: bool,
-}
-
-impl Selection {
-    fn new(base: Base, mut live: Vec<(Option<i64>, u32)>, desc: bool, keyed: bool) -> Selection {
-        let mut live_pos = Vec::new();
-        if let Base::Keyed(v) = &base {
-            // Missing keys last in both orders; live indexes are above every cached one, so a
-            // cached member with the same key comes first in ascending order, last in descending.
-            live.sort_by(|a, b| match (a.0, b.0) {
-                (None, None) => a.1.cmp(&b.1),
-                (None, Some(_)) => std::cmp::Ordering::Greater,
-                (Some(_), None) => std::cmp::Ordering::Less,
-                (Some(x), Some(y)) if desc => (y, b.1).cmp(&(x, a.1)),
-                (Some(x), Some(y)) => (x, a.1).cmp(&(y, b.1)),
-            });
-            live_pos = live
-                .iter()
-                .enumerate()
-                .map(|(j, &(key, _))| {
-                    let before = match key {
-                        None => v.len(),
-                        Some(key) if desc => v.len() - v.partition_point(|e| e.0 <= key),
-                        Some(key) => v.partition_point(|e| e.0 <= key),
-                    };
-                    before + j
-                })
-                .collect();
-        }
-        Selection {
-            base,
-            live,
-            live_pos,
-            desc,
-            keyed,
-        }
-    }
-
-    fn len(&self) -> usize {
-        self.base.len() + self.live.len()
-    }
-
-    /// The k-th conversation in the query's order.
-    fn nth(&self, ds: &Dataset, k: usize) -> usize {
-        let n = self.base.len();
-        if self.keyed {
-            let mut live_before = 0;
-            for (j, &p) in self.live_pos.iter().enumerate() {
-                if p == k {
-                    return self.live[j].1 as usize;
-                }
-                if p < k {
-                    live_before += 1;
-                }
-            }
-            let a = k - live_before;
-            return self.base.get(ds, if self.desc { n - 1 - a } else { a });
-        }
-        let k = if self.desc { self.len() - 1 - k } else { k };
-        if k < n {
-            self.base.get(ds, k)
-        } else {
-            self.live[k - n].1 as usize
-        }
-    }
+    /// Ends FAILED (the `job` share of `--faults`).
+    fails: bool,
 }
 
 /// Request counters, for tests: how many requests are in flight, at most, and how each ended.
@@ -247,12 +103,13 @@ impl Stats {
 }
 
 pub(crate) struct St {
-    cfg: SimConfig,
-    ds: Arc<Dataset>,
+    pub(crate) cfg: SimConfig,
+    pub(crate) ds: Arc<Dataset>,
     tokens: Mutex<HashMap<String, Token>>,
+    /// Per OAuth client: when its rate window started, and the requests counted in it.
     rate: Mutex<HashMap<String, (Instant, u32)>>,
     jobs: Mutex<HashMap<String, Job>>,
-    cache: Mutex<Vec<(String, Base)>>,
+    cache: Cache,
     stats: Arc<Stats>,
     breakage: super::breakage::Breakage,
     /// Not seeded from the config: faults, tokens and ids of jobs never touch the data.
@@ -271,93 +128,6 @@ impl St {
     }
 }
 
-/// What a query or a job selects.
-#[derive(Debug, Clone)]
-struct Select {
-    interval: Interval,
-    cutoff_ms: i64,
-    filters: Filters,
-    /// The filters as sent: part of the cache key.
-    raw: String,
-    order_by: OrderBy,
-    desc: bool,
-}
-
-/// The selection of a query or job at `now` (epoch ms). The members that are not live are cached
-/// (the 32 most recent selections); computing them is cheap for media filters (a scan of one byte
-/// per conversation) and runs off the async workers otherwise.
-async fn select(st: &Arc<St>, q: &Select, now: i64) -> Selection {
-    let ds = &st.ds;
-    let end = q.interval.end.timestamp_millis().min(q.cutoff_ms);
-    let (lo, hi) = ds.range(q.interval.start.timestamp_millis(), end);
-    let split = ds.first_active();
-    let (slo, shi) = (lo.min(split), hi.min(split));
-    let (llo, lhi) = (lo.max(split), hi.max(split));
-    let keyed = !q.order_by.by_start();
-    let base = if !keyed && q.filters.is_empty() {
-        Base::Range(slo, shi)
-    } else {
-        let key = format!("{slo}|{shi}|{}|{:?}", q.raw, keyed.then_some(q.order_by));
-        let hit = st
-            .cache
-            .lock()
-            .unwrap()
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, b)| b.clone());
-        match hit {
-            Some(b) => b,
-            None => {
-                let compute = {
-                    let (ds, filters, by) = (ds.clone(), q.filters.clone(), q.order_by);
-                    move || {
-                        if !keyed && filters.by_kind() {
-                            let mask = Dataset::kind_mask(&filters);
-                            return Base::kinds(ds.codes(), slo, shi, mask);
-                        }
-                        let members = ds.select_range(slo, shi, &filters, now);
-                        if !keyed {
-                            return Base::List(Arc::new(members));
-                        }
-                        // Members that are not live always have their keys.
-                        let mut v: Vec<(i64, u32)> = members
-                            .into_iter()
-                            .map(|i| (ds.sort_key(i as usize, by, now).unwrap_or(i64::MAX), i))
-                            .collect();
-                        v.sort_unstable();
-                        Base::Keyed(Arc::new(v))
-                    }
-                };
-                let b = if !keyed && q.filters.by_kind() {
-                    compute()
-                } else {
-                    match tokio::task::spawn_blocking(compute).await {
-                        Ok(b) => b,
-                        Err(e) => std::panic::resume_unwind(e.into_panic()),
-                    }
-                };
-                let mut c = st.cache.lock().unwrap();
-                c.push((key, b.clone()));
-                if c.len() > 32 {
-                    c.remove(0);
-                }
-                b
-            }
-        }
-    };
-    let live = ds
-        .select_range(llo, lhi, &q.filters, now)
-        .into_iter()
-        .map(|i| {
-            let key = keyed
-                .then(|| ds.sort_key(i as usize, q.order_by, now))
-                .flatten();
-            (key, i)
-        })
-        .collect();
-    Selection::new(base, live, q.desc, keyed)
-}
-
 pub(crate) fn router(cfg: SimConfig, ds: Arc<Dataset>, stats: Arc<Stats>) -> Router {
     let seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -370,7 +140,7 @@ pub(crate) fn router(cfg: SimConfig, ds: Arc<Dataset>, stats: Arc<Stats>) -> Rou
         tokens: Mutex::new(HashMap::new()),
         rate: Mutex::new(HashMap::new()),
         jobs: Mutex::new(HashMap::new()),
-        cache: Mutex::new(Vec::new()),
+        cache: Cache::default(),
         stats,
         breakage: Default::default(),
         rng: Mutex::new(Rng::new(hash(&[seed, 0xFA17]))),
@@ -393,6 +163,7 @@ pub(crate) fn router(cfg: SimConfig, ds: Arc<Dataset>, stats: Arc<Stats>) -> Rou
         )
         .route("/api/v2/conversations/{conversationId}", get(conversation))
         .route("/api/v2/organizations/me", get(organization))
+        .merge(super::directory::routes())
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(st.clone(), outer))
         .with_state(st)
@@ -407,7 +178,18 @@ pub(crate) fn api_error(
     code: &str,
     message: impl Into<String>,
 ) -> Response {
-    let body = json!({
+    api_error_with(ctx, status, code, message, Value::Null)
+}
+
+/// An error body (`ErrorBody`) with more fields: `limit`, `messageWithParams`, `messageParams`.
+pub(crate) fn api_error_with(
+    ctx: &str,
+    status: StatusCode,
+    code: &str,
+    message: impl Into<String>,
+    more: Value,
+) -> Response {
+    let mut body = json!({
         "message": message.into(),
         "code": code,
         "status": status.as_u16(),
@@ -415,14 +197,37 @@ pub(crate) fn api_error(
         "details": [],
         "errors": [],
     });
+    if let (Value::Object(b), Value::Object(m)) = (&mut body, more) {
+        b.extend(m);
+    }
     (status, axum::Json(body)).into_response()
 }
 
-fn bad_request(ctx: &str, message: impl Into<String>) -> Response {
+pub(crate) fn bad_request(ctx: &str, message: impl Into<String>) -> Response {
     api_error(ctx, StatusCode::BAD_REQUEST, "bad.request", message)
 }
 
-fn json_ok<T: serde::Serialize>(status: StatusCode, v: &T) -> Response {
+/// A 400 whose message names a limit, with the message's template and parameters (the API's
+/// `messageWithParams` and `messageParams`).
+fn bad_request_limit(ctx: &str, template: &str, params: &[(&str, String)]) -> Response {
+    let mut message = template.to_string();
+    for (k, v) in params {
+        message = message.replace(&format!("{{{k}}}"), v);
+    }
+    let params: serde_json::Map<String, Value> = params
+        .iter()
+        .map(|(k, v)| (k.to_string(), json!(v)))
+        .collect();
+    api_error_with(
+        ctx,
+        StatusCode::BAD_REQUEST,
+        "bad.request",
+        message,
+        json!({"messageWithParams": template, "messageParams": params}),
+    )
+}
+
+pub(crate) fn json_ok<T: serde::Serialize>(status: StatusCode, v: &T) -> Response {
     (status, axum::Json(v)).into_response()
 }
 
@@ -432,13 +237,34 @@ fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
-fn fault_error(ctx: &str, status: u16) -> Response {
+/// The key and namespace of the rate limit of a client-credentials token.
+const RATE_LIMIT_KEY: &str = "client.credentials.token.rate.per.minute";
+const RATE_LIMIT_NAMESPACE: &str = "platform.api";
+
+/// The 429 of the rate limit: the body the API sends since 2021-11-10, with the limit it hit.
+fn too_many_requests(ctx: &str, retry_after: u64, allowed: u32) -> Response {
+    let template = "Rate limit exceeded the maximum. Retry the request in [{retryAfter}] seconds";
+    let mut r = api_error_with(
+        ctx,
+        StatusCode::TOO_MANY_REQUESTS,
+        "too.many.requests.retry.after",
+        template.replace("{retryAfter}", &retry_after.to_string()),
+        json!({
+            "messageWithParams": template,
+            "messageParams": {"retryAfter": retry_after.to_string()},
+            "limit": {"key": RATE_LIMIT_KEY, "namespace": RATE_LIMIT_NAMESPACE, "value": allowed},
+        }),
+    );
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+    r
+}
+
+fn fault_error(ctx: &str, status: u16, allowed: u32) -> Response {
+    if status == 429 {
+        return too_many_requests(ctx, 1, allowed);
+    }
     let (s, code, msg) = match status {
-        429 => (
-            StatusCode::TOO_MANY_REQUESTS,
-            "too.many.requests",
-            "Rate limit exceeded the maximum. [300] requests for [60] seconds",
-        ),
         502 => (
             StatusCode::BAD_GATEWAY,
             "bad.gateway",
@@ -460,12 +286,7 @@ fn fault_error(ctx: &str, status: u16) -> Response {
             "The server encountered an unexpected condition which prevented it from fulfilling the request.",
         ),
     };
-    let mut r = api_error(ctx, s, code, msg);
-    if status == 429 {
-        r.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-    }
-    r
+    api_error(ctx, s, code, msg)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -497,9 +318,14 @@ async fn outer_inner(st: &Arc<St>, mut req: Request, next: Next) -> Response {
     if st.cfg.latency_ms > 0 {
         tokio::time::sleep(StdDuration::from_millis(st.cfg.latency_ms)).await;
     }
+    // The budget of the token's OAuth client (requests without a valid token count for nobody).
+    let budget = bearer(req.headers())
+        .and_then(|t| st.client_of(t))
+        .and_then(|client| st.spend(&client));
     let fault = pick_fault(&st.cfg.faults, st.unit());
-    let mut resp = match fault {
-        Some(Fault::Status(s)) => fault_error(&ctx, s),
+    let mut resp = match (fault, budget) {
+        (Some(Fault::Status(s)), _) => fault_error(&ctx, s, st.cfg.rate_limit),
+        (_, Some(b)) if b.count > b.allowed => too_many_requests(&ctx, b.reset, b.allowed),
         _ => 'answer: {
             // Faults of content: pages that cannot be right, damaged records, ...
             let error = |status, code: &str, msg: String| api_error(&ctx, status, code, msg);
@@ -531,6 +357,12 @@ async fn outer_inner(st: &Arc<St>, mut req: Request, next: Next) -> Response {
     };
     if let Ok(v) = HeaderValue::from_str(&ctx) {
         resp.headers_mut().insert("inin-correlation-id", v);
+    }
+    if let Some(b) = budget {
+        let h = resp.headers_mut();
+        h.insert("inin-ratelimit-allowed", HeaderValue::from(b.allowed));
+        h.insert("inin-ratelimit-count", HeaderValue::from(b.count));
+        h.insert("inin-ratelimit-reset", HeaderValue::from(b.reset));
     }
     match fault {
         Some(Fault::Reset) => truncate(resp).await,
@@ -643,17 +475,70 @@ async fn not_found(Extension(Ctx(ctx)): Extension<Ctx>, req: Request) -> Respons
 // ---------------------------------------------------------------------------------------------
 // Authentication, rate limit, permissions
 
-fn guard(st: &St, ctx: &str, headers: &HeaderMap, area: Area) -> Result<String, Response> {
-    let auth = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .trim();
-    let token = match auth.split_once(' ') {
+/// The bearer token of a request, if it has one.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let auth = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    match auth.split_once(' ') {
         Some((scheme, t)) if scheme.eq_ignore_ascii_case("bearer") && !t.trim().is_empty() => {
-            t.trim()
+            Some(t.trim())
         }
-        _ => {
+        _ => None,
+    }
+}
+
+/// What the rate limit says of one request: the limit, the requests counted in the window
+/// (this one included), and the seconds until the window resets.
+#[derive(Debug, Clone, Copy)]
+struct Budget {
+    allowed: u32,
+    count: u32,
+    reset: u64,
+}
+
+impl St {
+    /// The OAuth client of a valid token.
+    fn client_of(&self, token: &str) -> Option<String> {
+        let tokens = self.tokens.lock().unwrap();
+        tokens
+            .get(token)
+            .filter(|t| t.expires > Instant::now())
+            .map(|t| t.client.clone())
+    }
+
+    /// Counts a request against the client's budget (`None`: no rate limit). The window is
+    /// fixed: it starts with the first request after the previous one ended.
+    fn spend(&self, client: &str) -> Option<Budget> {
+        let allowed = self.cfg.rate_limit;
+        if allowed == 0 {
+            return None;
+        }
+        let mut rate = self.rate.lock().unwrap();
+        let now = Instant::now();
+        let window = StdDuration::from_secs(self.cfg.rate_window_secs.max(1));
+        let e = rate.entry(client.to_string()).or_insert((now, 0));
+        if now.duration_since(e.0) >= window {
+            *e = (now, 0);
+        }
+        e.1 = e.1.saturating_add(1);
+        let left = window.saturating_sub(now.duration_since(e.0));
+        let reset = (left.as_secs() + u64::from(left.subsec_nanos() > 0)).max(1);
+        Some(Budget {
+            allowed,
+            count: e.1,
+            reset,
+        })
+    }
+}
+
+pub(crate) fn guard(
+    st: &St,
+    ctx: &str,
+    headers: &HeaderMap,
+    area: Area,
+) -> Result<String, Response> {
+    let token = match bearer(headers) {
+        Some(t) => t,
+        None => {
             return Err(api_error(
                 ctx,
                 StatusCode::UNAUTHORIZED,
@@ -673,38 +558,14 @@ fn guard(st: &St, ctx: &str, headers: &HeaderMap, area: Area) -> Result<String, 
             None => return Err(bad_credentials(ctx)),
         }
     };
-    if st.cfg.rate_limit > 0 {
-        let mut rate = st.rate.lock().unwrap();
-        let now = Instant::now();
-        let e = rate.entry(client.clone()).or_insert((now, 0));
-        let window = st.cfg.rate_window_secs.max(1);
-        if now.duration_since(e.0) >= StdDuration::from_secs(window) {
-            *e = (now, 0);
-        }
-        e.1 += 1;
-        if e.1 > st.cfg.rate_limit {
-            let left = StdDuration::from_secs(window).saturating_sub(now.duration_since(e.0));
-            let secs = left.as_secs() + u64::from(left.subsec_nanos() > 0);
-            let mut r = api_error(
-                ctx,
-                StatusCode::TOO_MANY_REQUESTS,
-                "too.many.requests",
-                format!(
-                    "Rate limit exceeded the maximum. [{}] requests for [{window}] seconds",
-                    st.cfg.rate_limit
-                ),
-            );
-            r.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
-            return Err(r);
-        }
-    }
     let f = st.cfg.forbid;
     let (forbidden, perm) = match area {
         Area::Query => (f.query, PERM_ANALYTICS),
         Area::Jobs => (f.jobs, PERM_ANALYTICS),
         Area::Conversations => (f.conversations, PERM_CONVERSATION),
-        Area::Organization => (false, ""),
+        Area::Queues => (f.queues, PERM_QUEUES),
+        Area::WrapupCodes => (f.wrapupcodes, PERM_WRAPUP_CODES),
+        Area::Organization | Area::Directory => (false, ""),
     };
     if forbidden {
         return Err(api_error(
@@ -853,11 +714,7 @@ fn parse_body(ctx: &str, body: &Bytes) -> Result<serde_json::Map<String, Value>,
     }
 }
 
-fn parse_interval(
-    ctx: &str,
-    body: &serde_json::Map<String, Value>,
-    limit_days: Option<i64>,
-) -> Result<Interval, Response> {
+fn parse_interval(ctx: &str, body: &serde_json::Map<String, Value>) -> Result<Interval, Response> {
     let raw = match body.get("interval") {
         Some(Value::String(s)) => s,
         None | Some(Value::Null) => return Err(bad_request(ctx, "interval is required.")),
@@ -875,15 +732,50 @@ fn parse_interval(
             format!("Invalid interval '{raw}': the end must be after the start."),
         ));
     }
-    if let Some(days) = limit_days
-        && i.length() > Duration::days(days)
-    {
-        return Err(bad_request(
-            ctx,
-            format!("Invalid interval '{raw}': the interval may not exceed {days} days."),
-        ));
-    }
     Ok(i)
+}
+
+/// The details query's longest interval: 7 days without a filter, 31 with one.
+fn check_query_interval(ctx: &str, i: &Interval, filtered: bool) -> Result<(), Response> {
+    let max = if filtered {
+        MAX_INTERVAL_DAYS
+    } else {
+        UNFILTERED_INTERVAL_DAYS
+    };
+    if i.length() <= Duration::days(max) {
+        return Ok(());
+    }
+    let days = i.length().num_milliseconds() as f64 / 86_400_000.0;
+    let template = if filtered {
+        "Max interval length exceeded: the interval {interval} spans {days} days; a query with filters may span at most {maxDays} days. Split the interval."
+    } else {
+        "Max interval length exceeded: the interval {interval} spans {days} days; a query without filters may span at most {maxDays} days (31 with a filter). Split the interval or add a filter."
+    };
+    Err(bad_request_limit(
+        ctx,
+        template,
+        &[
+            ("interval", i.to_api()),
+            ("days", format!("{days:.1}")),
+            ("maxDays", max.to_string()),
+        ],
+    ))
+}
+
+/// Filter lists the simulator does not evaluate: refused rather than ignored.
+fn refuse_other_filters(ctx: &str, body: &serde_json::Map<String, Value>) -> Result<(), Response> {
+    for k in ["evaluationFilters", "surveyFilters", "resolutionFilters"] {
+        if body
+            .get(k)
+            .is_some_and(|v| v.as_array().is_some_and(|a| !a.is_empty()))
+        {
+            return Err(bad_request(
+                ctx,
+                format!("{k} are not supported by the simulator."),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn parse_filters(
@@ -896,6 +788,7 @@ fn parse_filters(
         .cloned()
         .unwrap_or(Value::Null);
     let f = Filters::parse(&seg, &conv).map_err(|m| bad_request(ctx, m))?;
+    refuse_other_filters(ctx, body)?;
     Ok((f, format!("{seg}|{conv}")))
 }
 
@@ -946,10 +839,17 @@ async fn details_query(
         Ok(b) => b,
         Err(r) => return r,
     };
-    let interval = match parse_interval(&ctx, &body, Some(MAX_INTERVAL_DAYS)) {
+    let interval = match parse_interval(&ctx, &body) {
         Ok(i) => i,
         Err(r) => return r,
     };
+    let (filters, raw) = match parse_filters(&ctx, &body) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    if let Err(r) = check_query_interval(&ctx, &interval, !filters.is_empty()) {
+        return r;
+    }
     let desc = match parse_order(&ctx, &body) {
         Ok(d) => d,
         Err(r) => return r,
@@ -986,25 +886,21 @@ async fn details_query(
         );
     }
     if size.saturating_mul(number) > MAX_PAGING_RESULTS {
-        return bad_request(
+        return bad_request_limit(
             &ctx,
-            format!("Pagination may not exceed {MAX_PAGING_RESULTS} results"),
+            "Pagination may not exceed {limit} results",
+            &[("limit", MAX_PAGING_RESULTS.to_string())],
         );
     }
-    let (filters, raw) = match parse_filters(&ctx, &body) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
     let now = Utc::now();
     let q = Select {
-        interval,
-        cutoff_ms: i64::MAX,
+        window: Window::query(&interval),
         filters,
         raw,
         order_by,
         desc,
     };
-    let sel = select(&st, &q, now.timestamp_millis()).await;
+    let sel = select(&st.ds, &st.cache, &q, now.timestamp_millis()).await;
     let total = sel.len();
     let from = ((number - 1) * size) as usize;
     let to = (from + size as usize).min(total);
@@ -1132,9 +1028,14 @@ async fn job_create(
         Ok(b) => b,
         Err(r) => return r,
     };
-    let interval = match parse_interval(&ctx, &body, None) {
+    let interval = match parse_interval(&ctx, &body) {
         Ok(i) => i,
         Err(r) => return r,
+    };
+    let start_of_day = match body.get("startOfDayIntervalMatching") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => return bad_request(&ctx, "startOfDayIntervalMatching must be a boolean."),
     };
     let desc = match parse_order(&ctx, &body) {
         Ok(d) => d,
@@ -1158,8 +1059,7 @@ async fn job_create(
     let id = st.random_uuid();
     let job = Job {
         select: Select {
-            interval,
-            cutoff_ms: availability_ms(&st),
+            window: Window::job(&interval, availability_ms(&st), start_of_day),
             filters,
             raw,
             order_by,
@@ -1169,6 +1069,7 @@ async fn job_create(
         submitted: Utc::now(),
         submitted_at: Instant::now(),
         cancelled: false,
+        fails: st.unit() < st.cfg.faults.job,
     };
     st.stats
         .jobs_created
@@ -1189,17 +1090,29 @@ async fn job_create(
     json_ok(StatusCode::ACCEPTED, &JobCreated { job_id: id })
 }
 
+/// QUEUED for the first third of `--job-delay-ms`, PENDING for the rest, then FULFILLED (or
+/// FAILED, the `job` share of `--faults`), EXPIRED after `--job-ttl`; CANCELLED once deleted.
 fn job_state(st: &St, j: &Job) -> &'static str {
+    let delay = StdDuration::from_millis(st.cfg.job_delay_ms);
+    let elapsed = j.submitted_at.elapsed();
     if j.cancelled {
         "CANCELLED"
-    } else if j.submitted_at.elapsed() < StdDuration::from_millis(st.cfg.job_delay_ms) {
+    } else if elapsed < delay / 3 {
         "QUEUED"
-    } else if Utc::now() > j.submitted + Duration::days(2) {
+    } else if elapsed < delay {
+        "PENDING"
+    } else if j.fails {
+        "FAILED"
+    } else if elapsed >= StdDuration::from_secs(st.cfg.job_ttl_secs) {
         "EXPIRED"
     } else {
         "FULFILLED"
     }
 }
+
+/// Why a job FAILED.
+const JOB_FAILURE: &str =
+    "The job failed: the analytics data lake did not answer in time (a simulated fault).";
 
 async fn job_status(
     State(st): State<Arc<St>>,
@@ -1215,15 +1128,16 @@ async fn job_status(
     };
     let state = job_state(&st, &j);
     let done = j.submitted + Duration::milliseconds(st.cfg.job_delay_ms as i64);
+    let ttl = Duration::seconds(st.cfg.job_ttl_secs.min(i64::MAX as u64 / 2_000) as i64);
     json_ok(
         StatusCode::OK,
         &JobStatus {
             state: state.into(),
-            error_message: None,
+            error_message: (state == "FAILED").then(|| JOB_FAILURE.to_string()),
             submission_date: Some(format_time(j.submitted)),
-            completion_date: (state == "FULFILLED" || state == "EXPIRED")
+            completion_date: matches!(state, "FULFILLED" | "FAILED" | "EXPIRED")
                 .then(|| format_time(done)),
-            expiration_date: Some(format_time(j.submitted + Duration::days(2))),
+            expiration_date: Some(format_time(j.submitted + ttl)),
             extra: Default::default(),
         },
     )
@@ -1306,7 +1220,7 @@ async fn job_results(
         },
     };
     let now = Utc::now();
-    let sel = select(&st, &j.select, now.timestamp_millis()).await;
+    let sel = select(&st.ds, &st.cache, &j.select, now.timestamp_millis()).await;
     let total = j.limit.map_or(sel.len(), |l| l.min(sel.len()));
     let to = (offset + size).min(total);
     let conversations = (offset.min(to)..to)
@@ -1317,7 +1231,7 @@ async fn job_results(
         &JobResults {
             conversations,
             cursor: (to < total).then(|| encode_cursor(&id, to)),
-            data_availability_date: Some(ms_time(j.select.cutoff_ms)),
+            data_availability_date: j.select.window.ended_before.map(ms_time),
             extra: Default::default(),
         },
     )

@@ -24,6 +24,12 @@ fn cfg(n: usize) -> SimConfig {
     }
 }
 
+/// The conversations that start in `iv` and pass the filters.
+fn by_start(ds: &Dataset, iv: &Interval, f: &Filters) -> Vec<u32> {
+    let (lo, hi) = ds.range(iv.start.timestamp_millis(), iv.end.timestamp_millis());
+    ds.select_range(lo, hi, f, 0, None)
+}
+
 fn all() -> Interval {
     Interval::new(until() - Duration::days(40), until() + Duration::days(1))
 }
@@ -111,10 +117,11 @@ fn starts_are_sorted_in_the_span_and_busier_in_business_hours() {
 }
 
 #[test]
-fn analytics_has_no_attributes_and_jobs_match_get_conversation() {
+fn analytics_has_no_attributes_and_jobs_match_get_conversation_cut_at_1024() {
     let ds = Dataset::new(&cfg(2000));
     let now = until();
     let mut with_attrs = 0;
+    let mut cut = 0;
     for i in 0..ds.len() {
         let a = ds.analytics(i);
         assert!(a.participants.iter().all(|p| p.attributes.is_none()));
@@ -125,13 +132,28 @@ fn analytics_has_no_attributes_and_jobs_match_get_conversation() {
         for (jp, cp) in j.participants.iter().zip(&c.participants) {
             assert_eq!(jp.participant_id, cp.id);
             assert_eq!(jp.purpose, cp.purpose);
-            assert_eq!(jp.attributes.as_ref().unwrap(), &cp.attributes);
+            let short: Attributes = cp
+                .attributes
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.chars().take(1024).collect(),
+                        v.chars().take(1024).collect(),
+                    )
+                })
+                .collect();
+            assert_eq!(jp.attributes.as_ref().unwrap(), &short);
+            cut += usize::from(short != cp.attributes);
         }
         if c.participants.iter().any(|p| !p.attributes.is_empty()) {
             with_attrs += 1;
         }
     }
     assert!(with_attrs > 1500 && with_attrs < 2000, "{with_attrs}");
+    assert!(
+        (5..100).contains(&cut),
+        "{cut} participants with values over 1,024 characters"
+    );
 }
 
 #[test]
@@ -326,9 +348,11 @@ fn some_live_conversations_end_and_then_read_as_ended_everywhere() {
     let before = end - Duration::seconds(1);
     assert_eq!(ds.analytics_at(k2, before).conversation_end, None);
     let c = ds.conversation(k2, before);
-    assert_eq!(
-        (c.end_time.as_deref(), c.state.as_deref()),
-        (None, Some("connected"))
+    assert_eq!((c.end_time.as_deref(), c.state.as_deref()), (None, None));
+    assert!(
+        c.participants
+            .iter()
+            .any(|p| p.extra["messages"][0]["state"] == "connected")
     );
 
     for after in [end, end + Duration::seconds(30), end + Duration::days(1)] {
@@ -336,7 +360,7 @@ fn some_live_conversations_end_and_then_read_as_ended_everywhere() {
         assert_eq!(a.end(), Some(end));
         assert_eq!(ds.analytics_with_attributes(k2, after).end(), Some(end));
         let c = ds.conversation(k2, after);
-        assert_eq!(c.state.as_deref(), Some("disconnected"));
+        assert_eq!(c.state, None, "Conversation.state is never sent on read");
         assert!(c.end_time.is_some());
         for p in &c.participants {
             assert!(p.end_time.is_some(), "{:?} still on", p.purpose);
@@ -473,18 +497,21 @@ fn conversations_near_until_are_never_squeezed_to_nothing() {
             assert!(end < until());
             let agents = analytics_agents(&a);
             for p in &agents {
-                for seg in segments(p) {
-                    if seg["segmentType"] != "interact" {
-                        continue;
-                    }
-                    let s = parse_time(seg["segmentStart"].as_str().unwrap()).unwrap();
-                    let e = parse_time(seg["segmentEnd"].as_str().unwrap()).unwrap();
-                    assert!(
-                        e - s >= Duration::seconds(59),
-                        "seed {seed} conversation {i}: an agent talked {} ms",
-                        (e - s).num_milliseconds()
-                    );
-                }
+                // From the first interact to the end of the last (holds in between).
+                let talk: Vec<_> = segments(p)
+                    .into_iter()
+                    .filter(|s| s["segmentType"] == "interact")
+                    .collect();
+                let (Some(first), Some(last)) = (talk.first(), talk.last()) else {
+                    continue;
+                };
+                let s = parse_time(first["segmentStart"].as_str().unwrap()).unwrap();
+                let e = parse_time(last["segmentEnd"].as_str().unwrap()).unwrap();
+                assert!(
+                    e - s >= Duration::seconds(59),
+                    "seed {seed} conversation {i}: an agent talked {} ms",
+                    (e - s).num_milliseconds()
+                );
             }
             if agents.is_empty() && until() - a.start().unwrap() < Duration::minutes(2) {
                 replanned += 1;
@@ -535,7 +562,7 @@ fn segment_filters_see_participants_and_clauses() {
     let iv = all();
     let sel = |seg: Value, conv: Value| {
         let f = Filters::parse(&seg, &conv).unwrap();
-        ds.select(&iv, i64::MAX, &f, 0)
+        by_start(&ds, &iv, &f)
     };
     if let Some(agent) = agent {
         let user = agent.user_id.clone().unwrap();
@@ -631,6 +658,33 @@ fn flags_are_checked() {
     assert_eq!((live.active, live.active_end_after), (3, Some(5)));
     let bad = Cli::parse_from(["x", "--rate-window", "0"]).sim.to_config();
     assert!(bad.unwrap_err().contains("--rate-window"));
+    // Strict by default: the real API's budget, a lake hours behind.
+    assert_eq!((c.rate_limit, c.rate_window_secs), (300, 60));
+    assert_eq!((c.data_lag, c.job_ttl_secs), (10_800, 172_800));
+    let relaxed = Cli::parse_from([
+        "x",
+        "--rate-limit",
+        "0",
+        "--data-lag",
+        "0",
+        "--job-ttl",
+        "5",
+        "--faults",
+        "job=0.5,500=0.1",
+        "--forbid",
+        "queues,wrapupcodes",
+    ])
+    .sim
+    .to_config()
+    .unwrap();
+    assert_eq!(
+        (relaxed.rate_limit, relaxed.data_lag, relaxed.job_ttl_secs),
+        (0, 0, 5)
+    );
+    assert_eq!((relaxed.faults.job, relaxed.faults.total()), (0.5, 0.1));
+    assert!(relaxed.forbid.queues && relaxed.forbid.wrapupcodes && !relaxed.forbid.query);
+    assert!(!Faults::parse("job=0.5").unwrap().is_none());
+    assert!(Forbid::parse("users").unwrap_err().contains("wrapupcodes"));
 }
 
 #[test]
@@ -653,11 +707,230 @@ fn direction_filters_by_media_code_agree_with_full_evaluation() {
     )
     .unwrap();
     assert!(f.by_kind());
-    let got = ds.select(&all(), i64::MAX, &f, 0);
+    let got = by_start(&ds, &all(), &f);
     let full: Vec<u32> = (0..ds.len())
         .filter(|&i| ds.eval_full(&ds.generate(i, false, 0), &f))
         .map(|i| i as u32)
         .collect();
     assert!(!got.is_empty() && got.len() < 300, "{}", got.len());
     assert_eq!(got, full);
+}
+
+/// Every participant of conversation `i` as analytics has it, with its segments.
+fn analytics_parts(ds: &Dataset, i: usize) -> Vec<(AnalyticsParticipant, Vec<Value>)> {
+    ds.analytics_at(i, until())
+        .participants
+        .into_iter()
+        .map(|p| {
+            let segs = segments(&p);
+            (p, segs)
+        })
+        .collect()
+}
+
+#[test]
+fn voice_looks_like_voice() {
+    let ds = Dataset::new(&cfg(6000));
+    let (mut callers, mut external_callers) = (0, 0);
+    let mut purposes = std::collections::BTreeSet::new();
+    let mut seg_types = std::collections::BTreeSet::new();
+    let mut disconnects = std::collections::BTreeSet::new();
+    let (mut notes, mut codes, mut queued_agents) = (0, 0, 0);
+    let mut attributes_on = std::collections::BTreeSet::new();
+    for i in 0..ds.len() {
+        if ds.kind(i).media != "voice" {
+            continue;
+        }
+        let parts = analytics_parts(&ds, i);
+        let first = &parts[0].0;
+        if !ds.kind(i).outbound {
+            callers += 1;
+            external_callers += usize::from(first.purpose.as_deref() == Some("external"));
+            let s = &first.sessions[0];
+            assert!(s.extra.get("ani").is_some() && s.extra.get("dnis").is_some());
+            assert_eq!(s.extra.get("sessionDnis"), s.extra.get("dnis"));
+            assert_eq!(parts[1].0.purpose.as_deref(), Some("ivr"), "{i}");
+        }
+        for (p, segs) in &parts {
+            let purpose = p.purpose.clone().unwrap();
+            for s in segs {
+                seg_types.insert(s["segmentType"].as_str().unwrap().to_string());
+                if let Some(d) = s["disconnectType"].as_str() {
+                    disconnects.insert(d.to_string());
+                }
+                if purpose == "agent" && s["segmentType"] == "wrapup" {
+                    codes += usize::from(s["wrapUpCode"].is_string());
+                    notes += usize::from(s["wrapUpNote"].is_string());
+                }
+                if matches!(purpose.as_str(), "acd" | "agent") && s["segmentType"] != "dialing" {
+                    assert!(s["queueId"].is_string(), "{i} {purpose}: {s}");
+                }
+            }
+            queued_agents += usize::from(purpose == "agent");
+            purposes.insert(purpose);
+        }
+        let c = ds.conversation(i, until());
+        for p in &c.participants {
+            if !p.attributes.is_empty() {
+                attributes_on.insert(p.purpose.clone().unwrap());
+            }
+        }
+    }
+    let share = external_callers as f64 / callers as f64;
+    assert!(
+        (0.65..0.85).contains(&share),
+        "{external_callers} of {callers}"
+    );
+    for p in [
+        "external",
+        "customer",
+        "ivr",
+        "acd",
+        "agent",
+        "user",
+        "voicemail",
+    ] {
+        assert!(purposes.contains(p), "{p} missing from {purposes:?}");
+    }
+    for t in [
+        "system", "ivr", "interact", "hold", "alert", "wrapup", "delay", "dialing",
+    ] {
+        assert!(seg_types.contains(t), "{t} missing from {seg_types:?}");
+    }
+    for d in [
+        "client",
+        "endpoint",
+        "peer",
+        "transfer",
+        "system",
+        "noAnswerTransfer",
+        "error",
+    ] {
+        assert!(disconnects.contains(d), "{d} missing from {disconnects:?}");
+    }
+    assert!(codes > queued_agents / 2, "{codes} wrap-up codes");
+    assert!(
+        notes > codes / 5 && notes < codes,
+        "{notes} notes of {codes}"
+    );
+    for p in ["external", "acd", "user"] {
+        assert!(
+            attributes_on.contains(p),
+            "no attributes on {p}: {attributes_on:?}"
+        );
+    }
+}
+
+#[test]
+fn agents_and_users_are_unnamed_in_analytics_and_named_in_the_conversation_api() {
+    let ds = Dataset::new(&cfg(2000));
+    let mut seen = 0;
+    for i in (0..ds.len()).step_by(3) {
+        let a = ds.analytics_with_attributes(i, until());
+        let c = ds.conversation(i, until());
+        for (ap, cp) in a.participants.iter().zip(&c.participants) {
+            match ap.purpose.as_deref() {
+                Some("agent" | "user") => {
+                    seen += 1;
+                    assert_eq!(ap.participant_name, None, "{i}");
+                    let user = ap.user_id.as_deref().expect("a userId");
+                    assert_eq!(cp.user_id.as_deref(), Some(user));
+                    let named = ds.users.iter().find(|u| u.id == user).unwrap();
+                    assert_eq!(cp.name.as_deref(), Some(named.name.as_str()));
+                }
+                Some("acd") => assert!(ap.participant_name.is_some()),
+                _ => {}
+            }
+        }
+        let div = a.extra["divisionIds"][0].as_str().unwrap();
+        assert!(ds.divisions.iter().any(|d| d.id == div));
+    }
+    assert!(seen > 500, "{seen}");
+}
+
+#[test]
+fn the_drawn_end_is_the_generated_end_and_within_the_longest_duration() {
+    for seed in [1, 2] {
+        let ds = Dataset::new(&SimConfig {
+            seed,
+            active: 5,
+            ..cfg(8000)
+        });
+        let now = until().timestamp_millis() + 90_000;
+        for i in 0..ds.len() {
+            let c = ds.generate(i, false, now);
+            assert_eq!(ds.end_ms(i, now), c.end, "seed {seed} conversation {i}");
+            if !ds.is_active(i) {
+                let e = c.end.unwrap();
+                assert!(
+                    e - c.start <= super::data::MAX_DURATION_MS,
+                    "seed {seed} conversation {i} lasts {} ms",
+                    e - c.start
+                );
+            }
+        }
+    }
+}
+
+/// The details query's rule, by brute force over every conversation: it overlaps the interval
+/// and started on a UTC day the interval touches.
+fn overlapping(ds: &Dataset, iv: &Interval, now: DateTime<Utc>) -> Vec<usize> {
+    let day = iv
+        .start
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_utc();
+    (0..ds.len())
+        .filter(|&i| {
+            let a = ds.analytics_at(i, now);
+            let start = a.start().unwrap();
+            start >= day && start < iv.end && a.end().is_none_or(|e| e > iv.start)
+        })
+        .collect()
+}
+
+#[test]
+fn the_query_window_selects_what_overlaps_from_the_days_the_interval_touches() {
+    let ds = Dataset::new(&SimConfig {
+        active: 4,
+        ..cfg(3000)
+    });
+    let now = until() + Duration::minutes(3);
+    for (a, b) in [
+        (Duration::hours(-30), Duration::hours(-28)),
+        (Duration::hours(-42), Duration::hours(-41)),
+        (Duration::minutes(-20), Duration::minutes(10)),
+        (Duration::days(-3), Duration::days(-1)),
+    ] {
+        let iv = Interval::new(until() + a, until() + b);
+        let got = ds.query_matching(&iv, Media::Any, now);
+        assert_eq!(got, overlapping(&ds, &iv, now), "{iv:?}");
+        let day = iv
+            .start
+            .date_naive()
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+            .and_utc();
+        let (early, late): (Vec<usize>, Vec<usize>) = got
+            .iter()
+            .partition(|&&i| ds.analytics_at(i, now).start().unwrap() < iv.start);
+        assert!(!late.is_empty());
+        if iv.start > day + Duration::hours(1) {
+            assert!(!early.is_empty(), "{iv:?}: overlapping ones from before it");
+        }
+    }
+    // A job: overlap, ended before the availability date, live ones never.
+    let iv = Interval::new(until() - Duration::hours(30), until() + Duration::hours(1));
+    let avail = until() - Duration::hours(2);
+    let got = ds.job_matching(&iv, Media::Any, avail, now);
+    let want: Vec<usize> = (0..ds.len())
+        .filter(|&i| {
+            let a = ds.analytics_at(i, now);
+            let start = a.start().unwrap();
+            start < iv.end && a.end().is_some_and(|e| e > iv.start && e < avail)
+        })
+        .collect();
+    assert_eq!(got, want);
+    assert!(got.len() > 500);
 }

@@ -23,6 +23,9 @@ pub fn config(conversations: usize) -> SimConfig {
         until: until(),
         active: 0,
         job_delay_ms: 50,
+        // The subject of these tests is not the rate limit (those that test it set their own):
+        // 300 requests a minute would make paging and export crawl.
+        rate_limit: 0,
         ..SimConfig::default()
     }
 }

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Runs the official Genesys Cloud Python SDK (PureCloudPlatformClientV2), unmodified, against
-# `convoscope sim`: auth, paging, a conversation with attributes, an async job.
-# Usage: tests/sdk/run.sh [path/to/convoscope]   (default: target/debug/convoscope, built if absent)
+# `convoscope sim`: the contract of every kind of answer (tests/sdk/sdk_check.py).
+# Usage: tests/sdk/run.sh [path/to/convoscope]
+#   (default: $CARGO_TARGET_DIR/debug/convoscope, or target/debug/convoscope; built if absent)
 # A failed install of the SDK fails the script (exit 1), unless CONVOSCOPE_SDK_OPTIONAL=1 is set:
 # then it says SKIPPED and exits 0.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-bin=${1:-target/debug/convoscope}
+target=${CARGO_TARGET_DIR:-target}
+bin=${1:-$target/debug/convoscope}
 [ -x "$bin" ] || cargo build --quiet
-venv=target/sdk-venv
+[ -x "$bin" ] || { echo "no binary at $bin" >&2; exit 1; }
+venv=$target/sdk-venv
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
@@ -27,15 +30,24 @@ if ! "$venv/bin/python" -c 'import PureCloudPlatformClientV2' 2>/dev/null; then
     exit 1
   fi
 fi
-log=$(mktemp)
-"$bin" sim --addr 127.0.0.1:0 --seed 1 --conversations 1500 --days 2 --active 5 \
-  --job-delay-ms 300 >"$log" 2>/dev/null &
-pid=$!
-trap 'kill $pid 2>/dev/null || true; rm -f "$log"' EXIT
-for _ in $(seq 100); do
-  grep -q '^listening on ' "$log" && break
-  sleep 0.1
-done
-url=$(sed -n 's/^listening on //p' "$log" | head -1)
-[ -n "$url" ] || { echo "the simulator did not start"; exit 1; }
-"$venv/bin/python" tests/sdk/sdk_check.py "$url" demo demo
+work=$(mktemp -d)
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
+# Starts a simulator with the given flags; prints its URL.
+start_sim() {
+  local log=$work/sim$#.log
+  "$bin" sim --addr 127.0.0.1:0 "$@" >"$log" 2>/dev/null &
+  pids+=($!)
+  for _ in $(seq 100); do
+    grep -q '^listening on ' "$log" && break
+    sleep 0.1
+  done
+  sed -n 's/^listening on //p' "$log" | head -1
+}
+# The check makes a few hundred requests: a budget it never runs out of (still announced).
+url=$(start_sim --seed 1 --conversations 1500 --days 2 --active 5 --job-delay-ms 300 \
+  --rate-limit 100000 --hostile)
+# 429 and 403: three requests every 2 seconds, no analytics query, no queues.
+strict=$(start_sim --seed 2 --conversations 20 --rate-limit 3 --rate-window 2 --forbid query,queues)
+[ -n "$url" ] && [ -n "$strict" ] || { echo "the simulator did not start"; exit 1; }
+"$venv/bin/python" tests/sdk/sdk_check.py "$url" demo demo "$strict"

@@ -2,27 +2,45 @@
 """Checks the convoscope simulator with the official Genesys Cloud Python SDK, unmodified.
 
     pip install PureCloudPlatformClientV2
-    python3 tests/sdk/sdk_check.py http://127.0.0.1:8642 [client_id] [client_secret]
+    python3 tests/sdk/sdk_check.py URL [client_id] [client_secret] [STRICT_URL]
 
-With the SDK it gets a client-credentials token, pages the details query to totalHits, gets
-conversations and checks participant attributes, runs an async job to FULFILLED and pages its
-results by cursor. Besides what the SDK deserialises, every raw JSON answer is checked key by key
-against the SDK's models (a key the SDK does not know is a misspelt field) and every enum value
-against the SDK's allowed values (the SDK turns unknown ones into "outdated_sdk_version").
+URL is a simulator with a generous rate limit (the check makes a few hundred requests);
+STRICT_URL, if given, one started with `--rate-limit 3 --forbid query,queues` (429 and 403).
+
+The contract: every kind of answer the simulator gives (details query, async jobs, their status
+and results, availability, GET conversation, multi-get, single details, the directories, errors,
+429, the organization) is
+- deserialised by the SDK's own API methods (or its deserialiser, for error bodies);
+- walked key by key along the SDK's models: a key the SDK does not know is a misspelt field;
+- checked for fields the SDK's documentation marks required (tests/sdk/required.json);
+- checked for enum values: the SDK turns values it does not know into "outdated_sdk_version".
+Every answer carries inin-correlation-id and the inin-ratelimit-* headers. The filter grammar the
+simulator accepts (src/sim/filter.rs) is checked against the SDK's enums, name by name, and over
+HTTP: every dimension the SDK knows is accepted, names it does not know are a 400 naming them.
 Prints a summary; exits non-zero on any mismatch.
 """
 
 import datetime
 import json
+import os
+import re
 import sys
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 
 import PureCloudPlatformClientV2 as gc
 import PureCloudPlatformClientV2.models as M
 from PureCloudPlatformClientV2.rest import ApiException
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
 problems = []
+visited = set()
+with open(os.path.join(HERE, "required.json")) as f:
+    REQUIRED = json.load(f)["models"]
 
 
 def problem(msg):
@@ -34,7 +52,8 @@ PRIMS = {"str": str, "int": int, "float": (int, float), "bool": bool, "object": 
 
 
 def check_keys(raw, typ, path):
-    """Walks raw JSON along the SDK's model types: every key must be a known field."""
+    """Walks raw JSON along the SDK's model types: every key must be a known field, every field
+    the SDK's documentation marks required must be there."""
     if raw is None:
         return
     if typ.startswith("list["):
@@ -64,6 +83,7 @@ def check_keys(raw, typ, path):
             return problem(f"{path}: unknown SDK type {typ}")
         if not isinstance(raw, dict):
             return problem(f"{path}: expected an object ({typ})")
+        visited.add(typ)
         inst = cls()
         rev = {v: k for k, v in inst.attribute_map.items()}
         for k, v in raw.items():
@@ -71,6 +91,12 @@ def check_keys(raw, typ, path):
                 problem(f"{path}.{k}: not a field of the SDK's {typ}")
             else:
                 check_keys(v, inst.swagger_types[rev[k]], f"{path}.{k}")
+        if typ not in REQUIRED:
+            problem(f"{path}: no required-field list for {typ} in tests/sdk/required.json (tests/sdk/required.py adds it)")
+        for field in REQUIRED.get(typ, []):
+            key = inst.attribute_map.get(field, field)
+            if raw.get(key) is None:
+                problem(f"{path}: {typ}.{key} is required by the SDK and missing")
 
 
 def check_enums(obj, path):
@@ -93,18 +119,187 @@ def mk(cls, **kw):
     return o
 
 
-def raw(api_client, method, path, body=None):
+class Answer:
+    def __init__(self, status, headers, body):
+        self.status, self.headers, self.body = status, headers, body
+
+
+kinds = {}
+
+
+def raw(api_client, method, path, body=None, token=True, kind=None):
+    """One request as sent by hand; checks the headers every answer carries."""
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = "Bearer " + api_client.access_token
     req = urllib.request.Request(
         api_client.host + path,
         method=method,
         data=None if body is None else json.dumps(body).encode(),
-        headers={
-            "Authorization": "Bearer " + api_client.access_token,
-            "Content-Type": "application/json",
-        },
+        headers=headers,
     )
-    with urllib.request.urlopen(req) as r:
-        return json.loads(r.read() or b"null")
+    try:
+        with urllib.request.urlopen(req) as r:
+            a = Answer(r.status, r.headers, r.read())
+    except urllib.error.HTTPError as e:
+        a = Answer(e.code, e.headers, e.read())
+    a.body = json.loads(a.body) if a.body else None
+    where = f"{method} {path.split('?')[0]} ({a.status})"
+    if not a.headers.get("inin-correlation-id"):
+        problem(f"{where}: no inin-correlation-id header")
+    if token and a.status != 401:
+        for h in ("inin-ratelimit-allowed", "inin-ratelimit-count", "inin-ratelimit-reset"):
+            v = a.headers.get(h)
+            if v is None or not v.isdigit():
+                problem(f"{where}: header {h} is {v!r}, not a number")
+    if kind:
+        kinds[kind] = kinds.get(kind, 0) + 1
+    return a
+
+
+def contract(api_client, a, typ, where, status=200):
+    """The answer has the status, its JSON walks along the SDK's model, and the SDK's
+    deserialiser takes it with every enum value known."""
+    if a.status != status:
+        problem(f"{where}: status {a.status}, expected {status}: {a.body}")
+        return None
+    check_keys(a.body, typ, where)
+    obj = api_client._ApiClient__deserialize(a.body, typ)
+    check_enums(obj.to_dict(), where)
+    return obj
+
+
+def error(api_client, a, status, where, code=None):
+    """An error answer: the ErrorBody shape, its status and code."""
+    obj = contract(api_client, a, "ErrorBody", where, status)
+    if obj is None:
+        return None
+    if obj.status != status:
+        problem(f"{where}: body status {obj.status} != {status}")
+    if not obj.message or not obj.context_id:
+        problem(f"{where}: an error needs a message and a contextId: {a.body}")
+    if obj.context_id != a.headers.get("inin-correlation-id"):
+        problem(f"{where}: contextId {obj.context_id} != inin-correlation-id")
+    if code and obj.code != code:
+        problem(f"{where}: code {obj.code}, expected {code}")
+    return obj
+
+
+def api_time(t):
+    return t.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+# ---------------------------------------------------------------------------------------------
+# The filter grammar
+
+
+def allowed(cls, attr):
+    """The allowed values of an SDK model's enum field, read from its setter."""
+    import inspect
+
+    src = inspect.getsource(getattr(cls, attr).fset)
+    m = re.search(r"allowed_values = (\[.*?\])", src)
+    return json.loads(m.group(1))
+
+
+def sim_grammar():
+    """The names the simulator's filter parser accepts, from its source's tables."""
+    src = open(os.path.join(ROOT, "src/sim/filter.rs")).read()
+
+    def table(name):
+        m = re.search(r"const " + name + r": &\[\(&str, Dim\)\] = &\[(.*?)\];", src, re.S)
+        if not m:
+            problem(f"src/sim/filter.rs: no table {name}")
+            return []
+        return re.findall(r'\("([A-Za-z0-9]+)",', m.group(1))
+
+    def words(name):
+        m = re.search(r"const " + name + r": &\[&str\] = &\[(.*?)\];", src, re.S)
+        if not m:
+            problem(f"src/sim/filter.rs: no list {name}")
+            return []
+        return re.findall(r'"([A-Za-z0-9]+)"', m.group(1))
+
+    return {
+        "segment": table("SEGMENT_DIMENSIONS"),
+        "conversation": table("CONVERSATION_DIMENSIONS"),
+        "operators": words("OPERATORS"),
+        "predicate_types": words("PREDICATE_TYPES"),
+        "filter_types": words("FILTER_TYPES"),
+    }
+
+
+def check_grammar(api_client, interval):
+    seg_dims = allowed(M.SegmentDetailQueryPredicate, "dimension")
+    conv_dims = allowed(M.ConversationDetailQueryPredicate, "dimension")
+    ops = allowed(M.SegmentDetailQueryPredicate, "operator")
+    ptypes = allowed(M.SegmentDetailQueryPredicate, "type")
+    ftypes = allowed(M.SegmentDetailQueryFilter, "type")
+    g = sim_grammar()
+    for name, mine, sdk in [
+        ("segment dimension", g["segment"], seg_dims),
+        ("conversation dimension", g["conversation"], conv_dims),
+        ("operator", g["operators"], ops),
+        ("predicate type", g["predicate_types"], ptypes),
+        ("filter type", g["filter_types"], ftypes),
+    ]:
+        for v in mine:
+            if v not in sdk:
+                problem(f"the simulator accepts {name} {v!r}, which the SDK does not know")
+        for v in sdk:
+            if v not in mine:
+                problem(f"the SDK's {name} {v!r} is unknown to the simulator")
+
+    Q = "/api/v2/analytics/conversations/details/query"
+
+    def body(seg=None, conv=None):
+        b = {"interval": interval, "paging": {"pageSize": 1, "pageNumber": 1}}
+        if seg is not None:
+            b["segmentFilters"] = seg
+        if conv is not None:
+            b["conversationFilters"] = conv
+        return b
+
+    def pred(dim, op="exists", **kw):
+        return dict({"type": "dimension", "dimension": dim, "operator": op}, **kw)
+
+    accepted = 0
+    for d in seg_dims:
+        a = raw(api_client, "POST", Q, body(seg=[{"type": "and", "predicates": [pred(d)]}]))
+        if a.status != 200:
+            problem(f"segment dimension {d}: {a.status} {a.body}")
+        else:
+            accepted += 1
+    for d in conv_dims:
+        a = raw(api_client, "POST", Q, body(conv=[{"type": "or", "predicates": [pred(d)]}]))
+        if a.status != 200:
+            problem(f"conversation dimension {d}: {a.status} {a.body}")
+        else:
+            accepted += 1
+    refused = 0
+    for seg, conv, needle in [
+        ([{"type": "and", "predicates": [pred("conversationId", "matches", value="x")]}], None, "conversationId"),
+        ([{"type": "and", "predicates": [pred("colour")]}], None, "colour"),
+        (None, [{"type": "and", "predicates": [pred("mediaType", "matches", value="voice")]}], "mediaType"),
+        ([{"type": "and", "predicates": [pred("purpose", "contains", value="a")]}], None, "contains"),
+        ([{"type": "xor", "predicates": [pred("purpose")]}], None, "xor"),
+        ([{"type": "and", "predicates": [{"type": "sql", "dimension": "purpose"}]}], None, "sql"),
+        ([{"type": "and", "clauses": [{"type": "or", "clauses": [{"type": "and", "predicates": [pred("purpose")]}]}]}], None, "clauses"),
+    ]:
+        a = raw(api_client, "POST", Q, body(seg, conv))
+        obj = error(api_client, a, 400, f"filter naming {needle}", "bad.request")
+        if obj and needle not in (obj.message or ""):
+            problem(f"the 400 for {needle} does not name it: {obj.message}")
+        refused += 1
+    # conversationEnd notExists: only conversations still going on.
+    a = raw(api_client, "POST", Q, dict(body(conv=[{"type": "and", "predicates": [pred("conversationEnd", "notExists")]}]), paging={"pageSize": 100, "pageNumber": 1}))
+    for c in (a.body or {}).get("conversations", []):
+        if c.get("conversationEnd"):
+            problem(f"conversationEnd notExists returned an ended conversation {c['conversationId']}")
+    print(f"filter grammar: {len(g['segment'])} segment and {len(g['conversation'])} conversation dimensions, all the SDK's; {accepted} accepted over HTTP, {refused} refused with a 400 naming the culprit")
+
+
+# ---------------------------------------------------------------------------------------------
 
 
 def main():
@@ -114,12 +309,14 @@ def main():
     url = sys.argv[1].rstrip("/")
     cid = sys.argv[2] if len(sys.argv) > 2 else "demo"
     secret = sys.argv[3] if len(sys.argv) > 3 else "demo"
+    strict = sys.argv[4].rstrip("/") if len(sys.argv) > 4 else None
 
     gc.configuration.host = url
     api_client = gc.api_client.ApiClient(host=url)
     api_client.get_client_credentials_token(cid, secret)
     print(f"token: ok ({len(api_client.access_token)} chars)")
     api = gc.ConversationsApi(api_client)
+    A = "/api/v2/analytics/conversations"
 
     # Bad credentials are refused.
     try:
@@ -132,11 +329,11 @@ def main():
 
     # The data availability tells where the lake ends: query the day before it.
     avail = api.get_analytics_conversations_details_jobs_availability()
-    check_keys(raw(api_client, "GET", "/api/v2/analytics/conversations/details/jobs/availability"),
-               "DataAvailabilityResponse", "availability")
+    contract(api_client, raw(api_client, "GET", f"{A}/details/jobs/availability", kind="availability"),
+             "DataAvailabilityResponse", "availability")
     end = avail.data_availability_date.replace(tzinfo=None)
     start = end - datetime.timedelta(days=1)
-    interval = start.strftime("%Y-%m-%dT%H:%M:%S.000Z") + "/" + end.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    interval = api_time(start) + "/" + api_time(end)
     print(f"interval: {interval}")
 
     def media_filter():
@@ -153,6 +350,7 @@ def main():
 
     # 1. The details query, paged to totalHits.
     ids = []
+    qinfo = {}
     total = None
     page = 1
     while True:
@@ -164,10 +362,9 @@ def main():
         q.segment_filters = media_filter()
         r = api.post_analytics_conversations_details_query(q)
         if page == 1:
-            rawpage = raw(api_client, "POST", "/api/v2/analytics/conversations/details/query",
-                          api_client.sanitize_for_serialization(q))
-            check_keys(rawpage, "AnalyticsConversationQueryResponse", "query")
-            if "attributes" in json.dumps(rawpage):
+            a = raw(api_client, "POST", f"{A}/details/query", api_client.sanitize_for_serialization(q), kind="query")
+            contract(api_client, a, "AnalyticsConversationQueryResponse", "query")
+            if "attributes" in json.dumps(a.body):
                 problem("the details query carries attributes")
         check_enums(r.to_dict(), f"query.page{page}")
         total = r.total_hits
@@ -175,6 +372,7 @@ def main():
             break
         for c in r.conversations:
             ids.append(c.conversation_id)
+            qinfo[c.conversation_id] = (c.conversation_start, c.conversation_end)
             for p in c.participants:
                 for s in p.sessions or []:
                     if s.media_type != "message" or s.message_type != "webmessaging":
@@ -187,6 +385,30 @@ def main():
         problem("no conversations in the interval: nothing was checked")
         return 1
 
+    # An empty answer is {"totalHits": 0}.
+    future = api_time(end + datetime.timedelta(days=30)) + "/" + api_time(end + datetime.timedelta(days=31))
+    a = raw(api_client, "POST", f"{A}/details/query", {"interval": future}, kind="query")
+    contract(api_client, a, "AnalyticsConversationQueryResponse", "empty query")
+    if a.body != {"totalHits": 0}:
+        problem(f"an empty answer is not {{\"totalHits\": 0}}: {a.body}")
+
+    # The interval limits: 7 days without a filter, 31 with one.
+    def span(days):
+        return api_time(end - datetime.timedelta(days=days)) + "/" + api_time(end)
+
+    a = raw(api_client, "POST", f"{A}/details/query", {"interval": span(8)}, kind="error 400")
+    e = error(api_client, a, 400, "8 days unfiltered", "bad.request")
+    if e and "7" not in (e.message or ""):
+        problem(f"the 400 for 8 unfiltered days does not quote the limit: {e.message}")
+    filtered = {"interval": span(8), "segmentFilters": api_client.sanitize_for_serialization(media_filter())}
+    contract(api_client, raw(api_client, "POST", f"{A}/details/query", filtered, kind="query"),
+             "AnalyticsConversationQueryResponse", "8 days filtered")
+    filtered["interval"] = span(32)
+    a = raw(api_client, "POST", f"{A}/details/query", filtered, kind="error 400")
+    e = error(api_client, a, 400, "32 days filtered", "bad.request")
+    if e and "31" not in (e.message or ""):
+        problem(f"the 400 for 32 filtered days does not quote the limit: {e.message}")
+
     # Details by id (single and multi).
     one = api.get_analytics_conversation_details(ids[0])
     if one.conversation_id != ids[0]:
@@ -194,16 +416,21 @@ def main():
     multi = api.get_analytics_conversations_details(id=ids[:3])
     if [c.conversation_id for c in multi.conversations] != ids[:3]:
         problem(f"multi get: {[c.conversation_id for c in multi.conversations]} != {ids[:3]}")
-    check_keys(raw(api_client, "GET", f"/api/v2/analytics/conversations/{ids[0]}/details"),
-               "AnalyticsConversationWithoutAttributes", "details")
+    contract(api_client, raw(api_client, "GET", f"{A}/{ids[0]}/details", kind="single details"),
+             "AnalyticsConversationWithoutAttributes", "details")
+    contract(api_client, raw(api_client, "GET", f"{A}/details?id={','.join(ids[:3])}", kind="multi-get"),
+             "AnalyticsConversationWithoutAttributesMultiGetResponse", "multi-get")
 
-    # 2. GET conversation: participants with attributes.
+    # 2. GET conversation: participants with attributes; no state (never sent on read).
     live = {}
     with_attrs = 0
     for cid_ in ids[:25]:
         c = api.get_conversation(cid_)
         check_enums(c.to_dict(), f"conversation {cid_}")
-        check_keys(raw(api_client, "GET", f"/api/v2/conversations/{cid_}"), "Conversation", f"conversation {cid_}")
+        a = raw(api_client, "GET", f"/api/v2/conversations/{cid_}", kind="conversation")
+        contract(api_client, a, "Conversation", f"conversation {cid_}")
+        if "state" in a.body:
+            problem(f"conversation {cid_}: Conversation.state is sent (the SDK: never on read)")
         if c.id != cid_:
             problem(f"get_conversation({cid_}) returned {c.id}")
         live[cid_] = {p.id: (p.attributes or {}) for p in c.participants}
@@ -218,28 +445,54 @@ def main():
     except ApiException as e:
         if e.status != 404:
             problem(f"unknown conversation: expected 404, got {e.status}")
+    error(api_client, raw(api_client, "GET", "/api/v2/conversations/00000000-0000-4000-8000-000000000000", kind="error 404"),
+          404, "unknown conversation", "not.found")
 
     # Every media type's shapes: an unfiltered page and each of its conversations.
     q = M.ConversationQuery()
     q.interval = interval
     q.order = "desc"
     q.paging = mk(M.PagingSpec, page_size=100, page_number=1)
-    body = api_client.sanitize_for_serialization(q)
-    rawpage = raw(api_client, "POST", "/api/v2/analytics/conversations/details/query", body)
-    check_keys(rawpage, "AnalyticsConversationQueryResponse", "unfiltered query")
+    a = raw(api_client, "POST", f"{A}/details/query", api_client.sanitize_for_serialization(q), kind="query")
+    contract(api_client, a, "AnalyticsConversationQueryResponse", "unfiltered query")
     r = api.post_analytics_conversations_details_query(q)
     check_enums(r.to_dict(), "unfiltered query")
-    kinds = {}
+    media = {}
+    purposes = {}
+    seg_types = set()
+    disconnects = set()
+    user_ids, queue_ids, wrapup_ids, division_ids = set(), set(), set(), set()
     for c in r.conversations or []:
         s0 = c.participants[0].sessions[0]
-        kinds[(s0.media_type, s0.message_type)] = kinds.get((s0.media_type, s0.message_type), 0) + 1
+        media[(s0.media_type, s0.message_type)] = media.get((s0.media_type, s0.message_type), 0) + 1
+        division_ids.update(c.division_ids or [])
+        for p in c.participants:
+            purposes[p.purpose] = purposes.get(p.purpose, 0) + 1
+            if p.purpose in ("agent", "user"):
+                if p.participant_name:
+                    problem(f"{c.conversation_id}: a {p.purpose} is named in analytics ({p.participant_name!r})")
+                if not p.user_id:
+                    problem(f"{c.conversation_id}: a {p.purpose} has no userId")
+            if p.user_id:
+                user_ids.add(p.user_id)
+            for s in p.sessions or []:
+                for seg in s.segments or []:
+                    seg_types.add(seg.segment_type)
+                    if seg.disconnect_type:
+                        disconnects.add(seg.disconnect_type)
+                    if seg.queue_id:
+                        queue_ids.add(seg.queue_id)
+                    if seg.wrap_up_code:
+                        wrapup_ids.add(seg.wrap_up_code)
         g = api.get_conversation(c.conversation_id)
         check_enums(g.to_dict(), f"conversation {c.conversation_id}")
-        check_keys(raw(api_client, "GET", f"/api/v2/conversations/{c.conversation_id}"), "Conversation",
-                   f"conversation {c.conversation_id}")
+        contract(api_client, raw(api_client, "GET", f"/api/v2/conversations/{c.conversation_id}", kind="conversation"),
+                 "Conversation", f"conversation {c.conversation_id}")
         if [p.participant_id for p in c.participants] != [p.id for p in g.participants]:
             problem(f"{c.conversation_id}: participant ids differ between analytics and GET conversation")
-    print("media of the newest 100: " + ", ".join(f"{m}/{t or '-'}: {n}" for (m, t), n in sorted(kinds.items(), key=lambda kv: -kv[1])))
+    print("media of the newest 100: " + ", ".join(f"{m}/{t or '-'}: {n}" for (m, t), n in sorted(media.items(), key=lambda kv: -kv[1])))
+    print("purposes: " + ", ".join(f"{p}: {n}" for p, n in sorted(purposes.items(), key=lambda kv: -kv[1])))
+    print(f"segment types: {sorted(seg_types)}; disconnect types: {sorted(disconnects)}")
 
     # orderBy: conversationEnd sorts by the end (those going on last); an unknown value is a 400.
     q = M.ConversationQuery()
@@ -261,80 +514,209 @@ def main():
             problem(f"unknown orderBy: expected 400, got {e.status}")
     print(f"orderBy conversationEnd: {len(known)} ended conversations in order; unknown orderBy refused")
 
+    # 3. The directories: what analytics names by id, in bulk and one by one.
+    check_directories(api_client, user_ids, queue_ids, wrapup_ids, division_ids)
+
     # The organization: the simulator says what it is.
     org = gc.OrganizationApi(api_client).get_organizations_me()
     check_enums(org.to_dict(), "organization")
-    check_keys(raw(api_client, "GET", "/api/v2/organizations/me"), "Organization", "organization")
+    contract(api_client, raw(api_client, "GET", "/api/v2/organizations/me", kind="organization"), "Organization", "organization")
     print(f"organization: {org.name} ({org.id}), state {org.state}")
     if "simulator" not in (org.name or ""):
         problem(f"the organization's name does not say it is a simulator: {org.name!r}")
 
-    # 3. An async job to FULFILLED, results paged by cursor.
+    # 4. An async job to FULFILLED, results paged by cursor.
     jq = M.AsyncConversationQuery()
     jq.interval = interval
     jq.order = "desc"
     jq.order_by = "conversationStart"
     jq.segment_filters = media_filter()
     job = api.post_analytics_conversations_details_jobs(jq)
+    contract(api_client, raw(api_client, "POST", f"{A}/details/jobs", api_client.sanitize_for_serialization(jq), kind="job created"),
+             "AsyncQueryResponse", "job created", status=202)
     states = []
     for _ in range(100):
         st = api.get_analytics_conversations_details_job(job.job_id)
         check_enums(st.to_dict(), "job status")
+        contract(api_client, raw(api_client, "GET", f"{A}/details/jobs/{job.job_id}", kind="job status"), "AsyncQueryStatus", "job status")
         if not states or states[-1] != st.state:
             states.append(st.state)
         if st.state == "FULFILLED":
             break
-        time.sleep(0.2)
+        time.sleep(0.1)
     print(f"job {job.job_id}: states {' -> '.join(states)}")
     if states[-1] != "FULFILLED":
         problem(f"job never FULFILLED: {states}")
         return 1
-    check_keys(raw(api_client, "GET", f"/api/v2/analytics/conversations/details/jobs/{job.job_id}"),
-               "AsyncQueryStatus", "job status")
+    if "PENDING" not in states and "QUEUED" not in states:
+        problem(f"the job was never QUEUED nor PENDING: {states}")
     job_ids = []
     cursor = None
     pages = 0
     compared = 0
-    live_skipped = 0
+    cut = 0
     while True:
         kw = {"page_size": 250}
         if cursor:
             kw["cursor"] = cursor
         r = api.get_analytics_conversations_details_job_results(job.job_id, **kw)
-        if pages == 0:
-            path = f"/api/v2/analytics/conversations/details/jobs/{job.job_id}/results?pageSize=250"
-            check_keys(raw(api_client, "GET", path), "AnalyticsConversationAsyncQueryResponse", "job results")
+        path = f"{A}/details/jobs/{job.job_id}/results?pageSize=250"
+        if cursor:
+            path += "&cursor=" + urllib.parse.quote(cursor)
+        contract(api_client, raw(api_client, "GET", path, kind="job results"), "AnalyticsConversationAsyncQueryResponse", f"job results page {pages}")
         check_enums(r.to_dict(), f"job results page {pages}")
         pages += 1
+        # The lake as it stood when the job was submitted.
+        lake_end = r.data_availability_date.replace(tzinfo=None)
         for c in r.conversations or []:
             job_ids.append(c.conversation_id)
             if c.conversation_end is None:
-                live_skipped += 1  # still going on: its attributes move every few seconds
-            elif c.conversation_id in live:
-                for p in c.participants:
-                    want = live[c.conversation_id].get(p.participant_id)
-                    if want is None:
-                        problem(f"{c.conversation_id}: participant {p.participant_id} unknown to GET conversation")
-                    elif (p.attributes or {}) != want:
-                        problem(f"{c.conversation_id}/{p.participant_id}: job attributes {p.attributes} != {want}")
+                problem(f"{c.conversation_id}: a conversation still going on is in a job")
+            elif c.conversation_end.replace(tzinfo=None) >= lake_end:
+                problem(f"{c.conversation_id}: ended {c.conversation_end}, after the data availability date {lake_end}")
+            elif c.conversation_end.replace(tzinfo=None) <= start:
+                problem(f"{c.conversation_id}: ended {c.conversation_end}, before the interval")
+            for p in c.participants:
+                for k, v in (p.attributes or {}).items():
+                    if len(k) > 1024 or len(v) > 1024:
+                        problem(f"{c.conversation_id}: a job attribute longer than 1,024 characters")
+                    cut += len(v) == 1024
+                want = live.get(c.conversation_id, {}).get(p.participant_id)
+                if want is not None:
+                    short = {k[:1024]: v[:1024] for k, v in want.items()}
+                    if (p.attributes or {}) != short:
+                        problem(f"{c.conversation_id}/{p.participant_id}: job attributes {p.attributes} != {short}")
                     else:
                         compared += 1
         cursor = r.cursor
         if not cursor:
             break
-    print(f"job results: {len(job_ids)} conversations in {pages} pages; {compared} participants' attributes equal GET conversation's; {live_skipped} ongoing conversations not compared")
-    if job_ids != ids:
-        problem(f"job results ({len(job_ids)}) differ from the details query ({len(ids)})")
+    print(f"job results: {len(job_ids)} conversations in {pages} pages; {compared} participants' attributes equal GET conversation's (cut at 1,024); {cut} values cut")
+    # The job sees what the lake holds: every conversation of the query that ended before the
+    # data availability date (and conversations from before the interval's day that overlap it).
+    lake = [i for i, (s, e) in qinfo.items() if e is not None and e.replace(tzinfo=None) < lake_end]
+    missing = [i for i in lake if i not in set(job_ids)]
+    if missing or len(set(job_ids)) != len(job_ids):
+        problem(f"job results: {len(missing)} of the {len(lake)} ended conversations of the query missing, {len(job_ids) - len(set(job_ids))} repeated")
+    print(f"the job holds the {len(lake)} conversations of the query that ended before {api_time(lake_end)}, and {len(set(job_ids) - set(lake))} more that overlap the interval")
     api.delete_analytics_conversations_details_job(job.job_id)
     st = api.get_analytics_conversations_details_job(job.job_id)
     if st.state != "CANCELLED":
         problem(f"after delete the job is {st.state}")
+    error(api_client, raw(api_client, "GET", f"{A}/details/jobs/{job.job_id}/results", kind="error 400"),
+          400, "results of a cancelled job", "bad.request")
 
+    # 5. Errors: 400 (grammar), 401, 404, 405; then 429 and 403 on the strict simulator.
+    check_grammar(api_client, interval)
+    a = raw(api_client, "POST", f"{A}/details/query", {"interval": interval}, token=False, kind="error 401")
+    error(api_client, a, 401, "no token", "authentication.required")
+    error(api_client, raw(api_client, "GET", "/api/v2/nothing/here", kind="error 404"), 404, "unknown route", "not.found")
+    error(api_client, raw(api_client, "DELETE", f"{A}/details/query", kind="error 405"), 405, "wrong method", "method.not.allowed")
+    if strict:
+        check_strict(strict, cid, secret)
+
+    print("answers checked against the SDK's models: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())))
+    print(f"models walked: {len(visited)}: {' '.join(sorted(visited))}")
     if problems:
         print(f"FAILED: {len(problems)} mismatch(es)")
         return 1
     print("OK: the official SDK works against the simulator")
     return 0
+
+
+def check_directories(api_client, user_ids, queue_ids, wrapup_ids, division_ids):
+    users = gc.UsersApi(api_client)
+    routing = gc.RoutingApi(api_client)
+    authz = gc.AuthorizationApi(api_client)
+    unknown = "00000000-0000-4000-8000-000000000000"
+    for label, ids, typ, one_typ, path, bulk, single in [
+        ("users", user_ids, "UserEntityListing", "User", "/api/v2/users",
+         lambda ids: users.get_users(id=ids, page_size=100), lambda i: users.get_user(i)),
+        ("queues", queue_ids, "QueueEntityListing", "Queue", "/api/v2/routing/queues",
+         lambda ids: routing.get_routing_queues(id=ids, page_size=100), lambda i: routing.get_routing_queue(i)),
+        ("wrap-up codes", wrapup_ids, "WrapupCodeEntityListing", "WrapupCode", "/api/v2/routing/wrapupcodes",
+         lambda ids: routing.get_routing_wrapupcodes(id=ids, page_size=100), lambda i: routing.get_routing_wrapupcode(i)),
+        ("divisions", division_ids, "AuthzDivisionEntityListing", "AuthzDivision", "/api/v2/authorization/divisions",
+         lambda ids: authz.get_authorization_divisions(id=ids, page_size=100), lambda i: authz.get_authorization_division(i)),
+    ]:
+        ids = sorted(ids)
+        if not ids:
+            problem(f"no {label} ids in the analytics data")
+            continue
+        listing = bulk(ids + [unknown])
+        check_enums(listing.to_dict(), label)
+        got = {e.id: e.name for e in listing.entities or []}
+        if unknown in got:
+            problem(f"{label}: an unknown id is in the bulk answer")
+        missing = [i for i in ids if i not in got]
+        if listing.total != len(got):
+            problem(f"{label}: total {listing.total} for {len(got)} entities")
+        qs = "&".join(f"id={i}" for i in ids + [unknown])
+        contract(api_client, raw(api_client, "GET", f"{path}?{qs}&pageSize=100", kind="directory listing"), typ, label)
+        contract(api_client, raw(api_client, "GET", path, kind="directory listing"), typ, f"all {label}")
+        for i in ids[:3]:
+            if i in got:
+                one = single(i)
+                check_enums(one.to_dict(), f"{label} {i}")
+                if one.name != got[i]:
+                    problem(f"{label} {i}: {one.name!r} by id, {got[i]!r} in bulk")
+                contract(api_client, raw(api_client, "GET", f"{path}/{i}", kind="directory entity"), one_typ, f"{label} {i}")
+        error(api_client, raw(api_client, "GET", f"{path}/{unknown}", kind="error 404"), 404, f"unknown {label}", "not.found")
+        print(f"{label}: {len(got)} of {len(ids)} ids named in one call" + (f" ({len(missing)} not found: deleted or unknown)" if missing else ""))
+        if label != "users" and missing:
+            problem(f"{label}: ids in analytics that the directory does not know: {missing}")
+    # ?name= matches the start of a queue's name, case-insensitively; * is a wildcard.
+    allq = routing.get_routing_queues(page_size=100)
+    if not allq.entities:
+        return problem("no queues")
+    name = allq.entities[0].name
+    part = routing.get_routing_queues(name=name[:3].lower(), page_size=100)
+    if name not in [q.name for q in part.entities or []]:
+        problem(f"queues?name={name[:3].lower()} does not find {name!r}")
+    for q in part.entities or []:
+        if not q.name.lower().startswith(name[:3].lower()):
+            problem(f"queues?name={name[:3].lower()} found {q.name!r}")
+    star = routing.get_routing_queues(name="*" + name[-3:], page_size=100)
+    if name not in [q.name for q in star.entities or []]:
+        problem(f"queues?name=*{name[-3:]} does not find {name!r}")
+
+
+def check_strict(url, cid, secret):
+    """A simulator with --rate-limit 3 --rate-window 2 --forbid query,queues: 403 names the
+    permission, the fourth request of the window is a 429 with Retry-After and the limit."""
+    c = gc.api_client.ApiClient(host=url)
+    c.get_client_credentials_token(cid, secret)
+    Q = "/api/v2/analytics/conversations/details/query"
+    now = datetime.datetime.utcnow()
+    iv = api_time(now - datetime.timedelta(days=1)) + "/" + api_time(now)
+    a = raw(c, "POST", Q, {"interval": iv}, kind="error 403")
+    e = error(c, a, 403, "forbidden query", "missing.permissions")
+    if e and "analytics:conversationDetail:view" not in e.message:
+        problem(f"the 403 does not name the permission: {e.message}")
+    a = raw(c, "GET", "/api/v2/routing/queues", kind="error 403")
+    e = error(c, a, 403, "forbidden queues", "missing.permissions")
+    if e and "routing:queue:view" not in e.message:
+        problem(f"the 403 does not name the permission: {e.message}")
+    a = raw(c, "GET", "/api/v2/organizations/me", kind="organization")
+    if a.headers.get("inin-ratelimit-allowed") != "3":
+        problem(f"inin-ratelimit-allowed {a.headers.get('inin-ratelimit-allowed')} on a simulator with --rate-limit 3")
+    a = raw(c, "GET", "/api/v2/organizations/me", kind="error 429")
+    e = error(c, a, 429, "rate limited", "too.many.requests.retry.after")
+    if e:
+        ra = a.headers.get("Retry-After")
+        if not ra or not ra.isdigit():
+            problem(f"429 without a Retry-After: {ra!r}")
+        elif f"Retry the request in [{ra}] seconds" not in e.message:
+            problem(f"the 429 message does not say Retry-After {ra}: {e.message}")
+        if not e.limit or e.limit.value != 3 or not e.limit.key or not e.limit.namespace:
+            problem(f"the 429 has no limit {{key, namespace, value}}: {e.limit}")
+    # The SDK (urllib3 underneath) waits as Retry-After says and tries again.
+    t = time.monotonic()
+    org = gc.OrganizationApi(c).get_organizations_me()
+    waited = time.monotonic() - t
+    if waited < 0.5 or not org.name:
+        problem(f"the SDK did not wait out the 429 ({waited:.2f} s)")
+    print(f"strict simulator: 403 names the permission; 429 with Retry-After, the current message and its limit; the SDK waited {waited:.1f} s and went on")
 
 
 if __name__ == "__main__":
