@@ -347,10 +347,10 @@ impl Fetcher {
         }
         self.counts.cut += cut;
         if cut > 0 {
-            report(Report::Note(format!(
-                "{cut} conversation(s) with attributes the job cut at {JOB_CUT} characters: read \
-                 again whole"
-            )));
+            // Routine on a real org (long values are common): counted, not a warning.
+            tracing::info!(
+                "{cut} conversation(s) with attributes the job cut at {JOB_CUT} characters: read again whole"
+            );
         }
         if let Lake::Job(job) = &self.lake
             && job.reader.done
