@@ -33,9 +33,12 @@ fn cut_all(a: &Attributes) -> Attributes {
     a.iter().map(|(k, v)| (cut(k), cut(v))).collect()
 }
 
-/// The conversation API's `disconnectType` for an analytics one.
-fn conversation_disconnect(analytics: &str) -> &str {
+/// The conversation API's `disconnectType` for an analytics one, on a media of `media`. Chats
+/// (`ConversationChat`) have no `transfer.noanswer`: a chat an agent did not answer is a plain
+/// `transfer` there.
+fn conversation_disconnect<'a>(analytics: &'a str, media: &str) -> &'a str {
     match analytics {
+        "noAnswerTransfer" if media == "chat" => "transfer",
         "noAnswerTransfer" => "transfer.noanswer",
         "consultTransfer" => "transfer.consult",
         "conferenceTransfer" => "transfer.conference",
@@ -316,7 +319,7 @@ impl Dataset {
         if let Some(e) = p.end {
             m.insert("disconnectedTime".into(), json!(time(e)));
             if let Some(dc) = p.segs.iter().rev().find_map(|s| s.disconnect) {
-                m.insert("disconnectType".into(), json!(conversation_disconnect(dc)));
+                m.insert("disconnectType".into(), json!(conversation_disconnect(dc, c.kind.media)));
             }
         }
         let list = match c.kind.media {
