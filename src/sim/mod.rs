@@ -7,6 +7,7 @@
 pub mod data;
 mod filter;
 pub mod hostile;
+pub mod notify;
 mod server;
 
 #[cfg(test)]
@@ -20,6 +21,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use data::{Dataset, LivePlan};
+pub use notify::{ChannelInfo, Notifications, NotifyArgs, NotifyConfig, NotifyStats, WsFaults};
 
 /// The details query's filter parser (`segmentFilters`, `conversationFilters`), for fuzzing.
 pub fn parse_filters(seg: &serde_json::Value, conv: &serde_json::Value) -> Result<(), String> {
@@ -86,9 +88,12 @@ pub struct SimArgs {
     /// zero-width characters, 20,000-character values), to test what reaches a terminal.
     #[arg(long)]
     pub hostile: bool,
-    /// Answer 403 missing.permissions for these areas: comma list of query,jobs,conversations.
+    /// Answer 403 for these areas: comma list of query, jobs, conversations (missing
+    /// permissions), notifications (every Notifications API call) and topics (subscriptions).
     #[arg(long, default_value = "")]
     pub forbid: String,
+    #[command(flatten)]
+    pub notify: NotifyArgs,
 }
 
 /// Shares (0..=1) of requests answered with a fault.
@@ -171,6 +176,10 @@ pub struct Forbid {
     pub query: bool,
     pub jobs: bool,
     pub conversations: bool,
+    /// The Notifications API refuses every call (channels, subscriptions).
+    pub notifications: bool,
+    /// Subscriptions to topics are refused for missing permissions.
+    pub topics: bool,
 }
 
 impl Forbid {
@@ -181,9 +190,11 @@ impl Forbid {
                 "query" => f.query = true,
                 "jobs" => f.jobs = true,
                 "conversations" => f.conversations = true,
+                "notifications" => f.notifications = true,
+                "topics" => f.topics = true,
                 other => {
                     return Err(format!(
-                        "bad --forbid item '{other}': use query, jobs, conversations"
+                        "bad --forbid item '{other}': use query, jobs, conversations, notifications, topics"
                     ));
                 }
             }
@@ -216,6 +227,8 @@ pub struct SimConfig {
     pub data_lag: u64,
     pub forbid: Forbid,
     pub hostile: bool,
+    /// The Notifications API (heartbeat, channel lifetime, WebSocket faults).
+    pub notify: NotifyConfig,
 }
 
 impl Default for SimConfig {
@@ -239,6 +252,7 @@ impl Default for SimConfig {
             data_lag: 0,
             forbid: Forbid::default(),
             hostile: false,
+            notify: NotifyConfig::default(),
         }
     }
 }
@@ -284,6 +298,7 @@ impl SimArgs {
             data_lag: self.data_lag,
             forbid: Forbid::parse(&self.forbid)?,
             hostile: self.hostile,
+            notify: self.notify.to_config()?,
         })
     }
 }
@@ -321,6 +336,7 @@ pub struct Sim {
     addr: SocketAddr,
     dataset: Arc<Dataset>,
     stats: Arc<server::Stats>,
+    notify: Arc<notify::Hub>,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
 }
@@ -338,7 +354,8 @@ impl Sim {
         let addr = listener.local_addr()?;
         let dataset = Arc::new(Dataset::new(&cfg));
         let stats = Arc::new(server::Stats::default());
-        let app = server::router(cfg, dataset.clone(), stats.clone());
+        let hub = Arc::new(notify::Hub::new(&cfg, dataset.clone(), addr));
+        let app = server::router(cfg, dataset.clone(), stats.clone(), hub.clone());
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app)
@@ -351,6 +368,7 @@ impl Sim {
             addr,
             dataset,
             stats,
+            notify: hub,
             shutdown: Some(tx),
             task,
         })
@@ -379,8 +397,15 @@ impl Sim {
         self.stats.requests()
     }
 
-    /// Graceful shutdown: stops accepting, lets requests in flight finish (at most 5 s).
+    /// Its Notifications API: fault the WebSockets, read what it sent.
+    pub fn notifications(&self) -> Notifications {
+        Notifications(self.notify.clone())
+    }
+
+    /// Graceful shutdown: stops accepting, closes the WebSockets, lets requests in flight
+    /// finish (at most 5 s).
     pub async fn stop(mut self) {
+        self.notify.shutdown();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
