@@ -454,6 +454,11 @@ pub async fn run(
     if args.dump {
         return dump(&cfg).map_err(|e| format!("cannot write the dump: {e}"));
     }
+    if args.notify.dump_events {
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        return notify::dump_events(&cfg, &mut out)
+            .map_err(|e| format!("cannot write the events: {e}"));
+    }
     let signal = shutdown_signal().map_err(|e| format!("cannot install signal handlers: {e}"))?;
     let t = std::time::Instant::now();
     let sim = Sim::start(cfg.clone())

@@ -52,6 +52,21 @@ impl Tracker {
         }
     }
 
+    /// Follows conversation `conv` from before its start, as if it had no participants yet:
+    /// its first changes are its participants' starts.
+    pub fn from_start(ds: &Dataset, conv: usize) -> Tracker {
+        let start = ds.start_ms(conv);
+        let mut last = ds.analytics_with_attributes(conv, at(start));
+        last.participants.clear();
+        Tracker {
+            conv,
+            at: start - 1,
+            next: ds.next_change(conv, start - 1),
+            last,
+            queue_body: None,
+        }
+    }
+
     /// The next instant something changes, if ever.
     pub fn next(&self) -> Option<i64> {
         self.next
@@ -358,6 +373,8 @@ fn end_body(c: &AnalyticsConversation, p: &AnalyticsParticipant, fam: &str, t: i
 
 fn wrapup_body(c: &AnalyticsConversation, p: &AnalyticsParticipant, acw: bool, t: i64) -> Value {
     let mut m = common(c, p, t);
+    // The SDK's `AcwDetailEventTopic…` and `WrapupDetailEventTopic…` have no division.
+    m.remove("divisionId");
     let l = life(p);
     if acw && let Some(u) = &p.user_id {
         m.insert("userId".into(), json!(u));

@@ -138,6 +138,10 @@ pub struct NotifyArgs {
     /// `silence=SECS` stops its heartbeats, events and pongs (it stays open).
     #[arg(long, default_value = "", value_name = "SPEC")]
     pub ws_faults: String,
+    /// Print the messages the channel WebSocket would send for every topic of the --active
+    /// conversations, from their start to 10 minutes after --until (NDJSON), and exit.
+    #[arg(long)]
+    pub dump_events: bool,
 }
 
 impl NotifyArgs {
@@ -151,6 +155,43 @@ impl NotifyArgs {
             ..NotifyConfig::default()
         })
     }
+}
+
+/// Writes, one a line, the messages that subscribing to every topic of every live conversation
+/// would bring, from each one's start to 10 minutes after `until` (`convoscope sim
+/// --dump-events`): every kind of event body, for checking shapes against the SDK.
+pub fn dump_events(cfg: &super::SimConfig, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    let ds = Dataset::new(cfg);
+    let stop = cfg.until.timestamp_millis() + 600_000;
+    for i in (0..ds.len()).filter(|&i| ds.is_active(i)) {
+        let id = ds.conversation_id(i);
+        let mut t = live::Tracker::from_start(&ds, i);
+        while t.next().is_some_and(|n| n <= stop) {
+            let Some(ch) = t.advance(&ds, true) else {
+                break;
+            };
+            let mut lines: Vec<(String, serde_json::Value)> = ch
+                .detail
+                .into_iter()
+                .map(|(kind, body)| (format!("v2.detail.events.conversation.{id}.{kind}"), body))
+                .collect();
+            if let Some(body) = ch.queue {
+                for q in &ch.queues {
+                    lines.push((format!("v2.routing.queues.{q}.conversations"), body.clone()));
+                }
+            }
+            for (topic, body) in lines {
+                let m = serde_json::json!({
+                    "topicName": topic,
+                    "version": "2",
+                    "eventBody": body,
+                    "metadata": {"CorrelationId": super::data::uuid(hash(&[ch.time as u64, 1]), hash(&[ch.time as u64, 2]))},
+                });
+                writeln!(out, "{m}")?;
+            }
+        }
+    }
+    out.flush()
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -360,6 +360,7 @@ fn notification_flags_are_checked() {
         channel_ttl: "86400".into(),
         ws_closing_grace: "60".into(),
         ws_faults: String::new(),
+        dump_events: false,
     };
     assert_eq!(
         args("0.25").to_config().unwrap().heartbeat,
