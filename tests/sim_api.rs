@@ -604,6 +604,7 @@ async fn forbidden_areas_answer_403_naming_the_permission() {
             query: true,
             jobs: false,
             conversations: true,
+            ..Forbid::default()
         },
         ..cfg()
     })

@@ -108,7 +108,9 @@ async fn channels_and_subscriptions_answer_in_the_sdk_shapes() {
     let a = topic(&ds, live[0], "attributes");
     let b = topic(&ds, live[1], "user.end");
     let subs = format!("{CHANNELS}/{id}/subscriptions");
-    let (s, v) = api.subscribe(Method::PUT, id, &[a.clone()]).await;
+    let (s, v) = api
+        .subscribe(Method::PUT, id, std::slice::from_ref(&a))
+        .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(v, json!({"entities": [{"id": a, "state": "Permitted"}]}));
     // POST adds (a topic already there once), PUT replaces, DELETE clears.
@@ -129,8 +131,10 @@ async fn channels_and_subscriptions_answer_in_the_sdk_shapes() {
         ids(&api.call(Method::GET, &subs, None).await.1),
         [a.clone(), b.clone()]
     );
-    let (_, v) = api.subscribe(Method::PUT, id, &[b.clone()]).await;
-    assert_eq!(ids(&v), [b.clone()]);
+    let (_, v) = api
+        .subscribe(Method::PUT, id, std::slice::from_ref(&b))
+        .await;
+    assert_eq!(ids(&v), std::slice::from_ref(&b));
     let (s, _) = api.call(Method::DELETE, &subs, None).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     assert_eq!(
@@ -169,7 +173,8 @@ async fn topics_it_does_not_know_are_refused_naming_them_and_nothing_changes() {
     let ds = sim.dataset();
     let (id, _) = api.channel().await;
     let good = topic(&ds, live_ones(&ds)[0], "attributes");
-    api.subscribe(Method::PUT, &id, &[good.clone()]).await;
+    api.subscribe(Method::PUT, &id, std::slice::from_ref(&good))
+        .await;
     for bad in [
         "v2.detail.events.conversation.00000000-0000-4000-8000-000000000000.attributes".to_string(),
         topic(&ds, 0, "typing"),
@@ -217,7 +222,9 @@ async fn forbidden_notifications_and_topics_answer_403() {
     let ds = sim.dataset();
     let t = topic(&ds, live_ones(&ds)[0], "attributes");
     let (id, _) = api.channel().await;
-    let (s, v) = api.subscribe(Method::PUT, &id, &[t.clone()]).await;
+    let (s, v) = api
+        .subscribe(Method::PUT, &id, std::slice::from_ref(&t))
+        .await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
     assert_eq!(v["code"], "missing.permissions");
     assert!(v["message"].as_str().unwrap().contains(&t));
@@ -245,7 +252,7 @@ async fn attribute_events_arrive_in_order_as_they_happen_and_match_the_conversat
     let ds = sim.dataset();
     let i = *live_ones(&ds).last().unwrap();
     let t = topic(&ds, i, "attributes");
-    let (_, _, mut ws) = follow(&api, &[t.clone()]).await;
+    let (_, _, mut ws) = follow(&api, std::slice::from_ref(&t)).await;
     let subscribed = now_ms();
     let mut times = Vec::new();
     while times.len() < 3 {
@@ -357,7 +364,7 @@ async fn a_queue_topic_publishes_the_queues_live_conversations() {
         .find_map(|p| p.queue_id.clone())
         .unwrap();
     let t = format!("v2.routing.queues.{q}.conversations");
-    let (_, _, mut ws) = follow(&api, &[t.clone()]).await;
+    let (_, _, mut ws) = follow(&api, std::slice::from_ref(&t)).await;
     let v = ws
         .recv_where(WAIT, |v| {
             is_event(v) && v["eventBody"]["id"] == ds.conversation_id(i).as_str()

@@ -93,7 +93,7 @@ pub struct SimArgs {
     #[arg(long, default_value = "")]
     pub forbid: String,
     #[command(flatten)]
-    pub notify: NotifyArgs,
+    pub notify: Box<NotifyArgs>,
 }
 
 /// Shares (0..=1) of requests answered with a fault.
@@ -503,6 +503,7 @@ pub async fn run(
         "  API and login base URL: {} (POST /oauth/token); Ctrl-C stops",
         sim.url()
     );
+    eprintln!("  {}", notify::describe(&cfg.notify));
     signal.await;
     eprintln!("convoscope sim: stopping");
     sim.stop().await;

@@ -194,6 +194,30 @@ pub fn dump_events(cfg: &super::SimConfig, out: &mut impl std::io::Write) -> std
     out.flush()
 }
 
+/// One line for `convoscope sim`'s start-up summary.
+pub(crate) fn describe(cfg: &NotifyConfig) -> String {
+    let f = cfg.faults;
+    let faults: Vec<String> = [
+        ("cut", f.cut),
+        ("maintenance", f.maintenance),
+        ("silence", f.silence),
+    ]
+    .into_iter()
+    .filter_map(|(k, d)| d.map(|d| format!("{k}={}", d.as_secs_f64())))
+    .collect();
+    format!(
+        "notifications: WebSocket heartbeat {} s; channels live {} s; maintenance grace {} s; WebSocket faults {}",
+        cfg.heartbeat.as_secs_f64(),
+        cfg.channel_ttl.as_secs_f64(),
+        cfg.closing_grace.as_secs_f64(),
+        if faults.is_empty() {
+            "none".to_string()
+        } else {
+            faults.join(",")
+        }
+    )
+}
+
 // ---------------------------------------------------------------------------------------------
 // State
 
