@@ -255,6 +255,12 @@ fn common(c: &AnalyticsConversation, p: &AnalyticsParticipant, t: i64) -> Map<St
     {
         m.insert("divisionId".into(), d.clone());
     }
+    contact_ids(c, &mut m);
+    m
+}
+
+/// `conversationExternalContactIds`, when the conversation has any.
+fn contact_ids(c: &AnalyticsConversation, m: &mut Map<String, Value>) {
     let contacts: Vec<&Value> = c
         .participants
         .iter()
@@ -263,7 +269,6 @@ fn common(c: &AnalyticsConversation, p: &AnalyticsParticipant, t: i64) -> Map<St
     if !contacts.is_empty() {
         m.insert("conversationExternalContactIds".into(), json!(contacts));
     }
-    m
 }
 
 fn flow_fields(p: &AnalyticsParticipant, m: &mut Map<String, Value>, end: bool) {
@@ -419,14 +424,7 @@ fn attributes_body(c: &AnalyticsConversation, p: &AnalyticsParticipant, t: i64) 
         })
         .collect();
     m.insert("communications".into(), Value::Array(comms));
-    let contacts: Vec<&Value> = c
-        .participants
-        .iter()
-        .filter_map(|p| p.extra.get("externalContactId"))
-        .collect();
-    if !contacts.is_empty() {
-        m.insert("conversationExternalContactIds".into(), json!(contacts));
-    }
+    contact_ids(c, &mut m);
     Value::Object(m)
 }
 

@@ -10,7 +10,7 @@ use axum::body::Bytes;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::{Extension, Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, head, post};
 use serde_json::{Value, json};
@@ -31,7 +31,7 @@ pub(crate) fn routes(hub: Arc<Hub>) -> Router<Arc<St>> {
         .route(&format!("{CHANNELS}/{{channelId}}"), head(exists))
         .route(
             &format!("{CHANNELS}/{{channelId}}/subscriptions"),
-            get(subscriptions).put(replace).post(add).delete(clear),
+            get(subscriptions).put(set).post(set).delete(clear),
         )
         .route("/channels/{channelId}", get(connect))
         .layer(Extension(hub))
@@ -177,28 +177,20 @@ async fn subscriptions(
     }
 }
 
-async fn replace(
+/// `PUT` replaces the topics, `POST` adds to them.
+#[allow(clippy::too_many_arguments)]
+async fn set(
     State(st): State<Arc<St>>,
     Extension(hub): Extension<Arc<Hub>>,
     Extension(Ctx(ctx)): Extension<Ctx>,
+    method: Method,
     headers: HeaderMap,
     Path(id): Path<String>,
     RawQuery(q): RawQuery,
     body: Bytes,
 ) -> Response {
-    subscribe(&st, &hub, &ctx, &headers, &id, q.as_deref(), &body, true)
-}
-
-async fn add(
-    State(st): State<Arc<St>>,
-    Extension(hub): Extension<Arc<Hub>>,
-    Extension(Ctx(ctx)): Extension<Ctx>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    RawQuery(q): RawQuery,
-    body: Bytes,
-) -> Response {
-    subscribe(&st, &hub, &ctx, &headers, &id, q.as_deref(), &body, false)
+    let replace = method == Method::PUT;
+    subscribe(&st, &hub, &ctx, &headers, &id, q.as_deref(), &body, replace)
 }
 
 async fn clear(

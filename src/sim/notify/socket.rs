@@ -147,6 +147,11 @@ fn text(v: &Value) -> Message {
     Message::Text(v.to_string().into())
 }
 
+/// A `channel.metadata` message: the heartbeat, a pong.
+fn metadata(message: &str) -> Message {
+    text(&json!({"topicName": "channel.metadata", "eventBody": {"message": message}}))
+}
+
 /// The whole life of socket `conn` on channel `id`.
 pub(crate) async fn serve(
     hub: Arc<Hub>,
@@ -246,11 +251,7 @@ pub(crate) async fn serve(
                     let ping = serde_json::from_str::<Value>(t.as_str())
                         .is_ok_and(|v| v.get("message").and_then(Value::as_str) == Some("ping"));
                     if ping && !silent {
-                        let pong = json!({
-                            "topicName": "channel.metadata",
-                            "eventBody": {"message": "pong"},
-                        });
-                        if !send(&mut tx, [text(&pong)]).await {
+                        if !send(&mut tx, [metadata("pong")]).await {
                             break End::Gone;
                         }
                         hub.counters.pongs.fetch_add(1, Relaxed);
@@ -292,11 +293,7 @@ pub(crate) async fn serve(
                     break End::Gone;
                 }
                 if heartbeat_at <= now {
-                    let beat = json!({
-                        "topicName": "channel.metadata",
-                        "eventBody": {"message": "WebSocket Heartbeat"},
-                    });
-                    if !send(&mut tx, [text(&beat)]).await {
+                    if !send(&mut tx, [metadata("WebSocket Heartbeat")]).await {
                         break End::Gone;
                     }
                     hub.counters.heartbeats.fetch_add(1, Relaxed);
