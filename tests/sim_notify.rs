@@ -289,7 +289,7 @@ async fn a_burst_of_two_changes_within_300_ms_arrives_as_two_events() {
     let (sim, api) = start(cfg(5)).await;
     let ds = sim.dataset();
     // The live schedule says when the next burst comes: follow that conversation.
-    let from = now_ms() + 500;
+    let from = now_ms() + 2000;
     let mut best: Option<(i64, usize)> = None;
     for i in live_ones(&ds) {
         let mut t = from;
@@ -422,17 +422,17 @@ async fn maintenance_warns_then_closes_and_the_channel_takes_a_new_socket() {
     })
     .await;
     let (id, uri, mut ws) = follow(&api, &[]).await;
+    let asked = std::time::Instant::now();
     assert_eq!(sim.notifications().announce_maintenance(), 1);
     let v = ws.recv(Duration::from_secs(5)).await.unwrap();
     assert_eq!(v["topicName"], "v2.system.socket_closing");
     assert_eq!(v["eventBody"]["channelId"], id.as_str());
-    let warned = std::time::Instant::now();
     match ws.ended(Duration::from_secs(5)).await {
         Ended::Closed(Some((1001, why))) => assert!(why.contains("maintenance"), "{why}"),
         other => panic!("{other:?}"),
     }
     assert!(
-        warned.elapsed() >= Duration::from_millis(400),
+        asked.elapsed() >= Duration::from_millis(500),
         "closed after the grace"
     );
     // The channel lives on.
@@ -483,8 +483,12 @@ async fn a_cut_drops_the_socket_without_a_close_and_a_silence_keeps_it_open_and_
     let mut ws = Ws::connect(&uri).await.unwrap();
     ws.recv(Duration::from_secs(5)).await.unwrap();
     assert_eq!(sim.notifications().silence_sockets(), 1);
-    // A heartbeat already on its way may still come; then nothing.
-    let _ = ws.recv(Duration::from_millis(150)).await;
+    // Heartbeats already on their way may still come; then nothing.
+    for _ in 0..50 {
+        if ws.recv(Duration::from_millis(300)).await == Err(Ended::TimedOut) {
+            break;
+        }
+    }
     ws.send(&json!({"message": "ping"})).await;
     assert_eq!(
         ws.recv(Duration::from_millis(800)).await,
@@ -574,7 +578,7 @@ async fn channels_expire_unless_resubscribed_and_end_with_their_token() {
 
     // A token that expires takes its channels with it.
     let (sim, api) = start(SimConfig {
-        token_ttl: 1,
+        token_ttl: 2,
         ..cfg(0)
     })
     .await;
