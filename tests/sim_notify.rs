@@ -655,11 +655,7 @@ async fn a_21st_channel_replaces_the_least_recently_used_one_without_a_socket() 
     let mut all = Vec::new();
     for c in sim.notifications().channels() {
         if !c.connected {
-            all.push(
-                Ws::connect(&format!("ws://{}/channels/{}", sim.addr(), c.id))
-                    .await
-                    .unwrap(),
-            );
+            all.push(Ws::connect(&c.connect_uri).await.unwrap());
         }
     }
     let _ = api.channel().await;
@@ -669,4 +665,52 @@ async fn a_21st_channel_replaces_the_least_recently_used_one_without_a_socket() 
     }
     assert_eq!(sim.notifications().stats().channels_removed, 2);
     sim.stop().await;
+}
+
+#[test]
+fn dump_events_prints_every_kind_of_event_in_time_order() {
+    let out = common::convoscope()
+        .args([
+            "sim",
+            "--seed",
+            "3",
+            "--conversations",
+            "300",
+            "--active",
+            "5",
+            "--until",
+            "2026-11-24T18:00:00Z",
+            "--dump-events",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut kinds = std::collections::BTreeMap::<String, usize>::new();
+    let mut last = std::collections::HashMap::<String, i64>::new();
+    for line in String::from_utf8(out.stdout).unwrap().lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        let t = v["topicName"].as_str().unwrap();
+        let kind = if t.starts_with("v2.routing.queues.") {
+            "queue".to_string()
+        } else {
+            let rest = t.strip_prefix("v2.detail.events.conversation.").unwrap();
+            let (id, kind) = rest.split_once('.').unwrap();
+            let time = v["eventBody"]["eventTime"].as_i64().unwrap();
+            let prev = last.insert(id.to_string(), time).unwrap_or(0);
+            assert!(time >= prev, "{t}: in time order");
+            kind.to_string()
+        };
+        *kinds.entry(kind).or_default() += 1;
+    }
+    for k in convoscope::sim::notify::DETAIL_KINDS
+        .iter()
+        .copied()
+        .chain(["queue"])
+    {
+        assert!(kinds.get(k).is_some_and(|&n| n > 0), "no {k}: {kinds:?}");
+    }
 }

@@ -310,6 +310,7 @@ pub struct NotifyStats {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChannelInfo {
     pub id: String,
+    pub connect_uri: String,
     pub connected: bool,
     pub topics: Vec<String>,
     pub expires: DateTime<Utc>,
@@ -441,6 +442,7 @@ impl Hub {
         };
         let info = ChannelInfo {
             id: id.clone(),
+            connect_uri: channel.connect_uri.clone(),
             connected: false,
             topics: Vec::new(),
             expires,
@@ -450,8 +452,9 @@ impl Hub {
         info
     }
 
-    /// The caller's channels: `(id, connectUri, expires)`, the id and URI only for those of
-    /// its own token unless `all`... in which case others show only their expiry.
+    /// The caller's channels, oldest first, as `(id, connectUri, expires)`: those of its token,
+    /// and with `all` those of its OAuth client's other tokens too, which show only their
+    /// expiry (as the API does).
     pub(crate) fn list(
         &self,
         caller: &Caller,
@@ -474,14 +477,6 @@ impl Hub {
             .collect();
         v.sort_by_key(|e| e.0);
         v.into_iter().map(|(_, a, b, c)| (a, b, c)).collect()
-    }
-
-    pub(crate) fn connect_uri(&self, id: &str) -> Option<String> {
-        self.channels
-            .lock()
-            .unwrap()
-            .get(id)
-            .map(|c| c.connect_uri.clone())
     }
 
     /// Runs `f` on the caller's valid channel `id` (`None`: there is none).
@@ -671,6 +666,7 @@ impl Notifications {
                     c.created,
                     ChannelInfo {
                         id: id.clone(),
+                        connect_uri: c.connect_uri.clone(),
                         connected: c.conn.is_some(),
                         topics: c.topics.iter().map(|(n, _)| n.clone()).collect(),
                         expires: c.expires,

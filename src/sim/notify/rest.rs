@@ -96,7 +96,7 @@ async fn create(
     let ch = hub.create(&c, host);
     ok(json!({
         "id": ch.id,
-        "connectUri": hub.connect_uri(&ch.id),
+        "connectUri": ch.connect_uri,
         "expires": format_time(ch.expires),
     }))
 }
@@ -277,14 +277,15 @@ fn subscribe(
             }
         }
     }
+    // `--forbid topics`: every topic lacks its permission. The request fails, or with
+    // `ignoreErrors=true` the topics come back Rejected and are not subscribed.
     let mut rejected = Vec::new();
-    if hub.forbid_topics {
-        let refused: Vec<&(String, Topic)> = parsed.iter().collect();
-        if !refused.is_empty() && !ignore_errors {
-            let mut perms: Vec<&str> = refused.iter().map(|(_, t)| topics::permission(t)).collect();
+    if hub.forbid_topics && !parsed.is_empty() {
+        if !ignore_errors {
+            let mut perms: Vec<&str> = parsed.iter().map(|(_, t)| topics::permission(t)).collect();
             perms.sort();
             perms.dedup();
-            let names: Vec<&str> = refused.iter().map(|(n, _)| n.as_str()).collect();
+            let names: Vec<&str> = parsed.iter().map(|(n, _)| n.as_str()).collect();
             return api_error(
                 ctx,
                 StatusCode::FORBIDDEN,
