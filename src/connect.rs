@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::cli::ConnectionArgs;
 use crate::genesys::{Client, ClientConfig, Credentials, Error, Secret};
-use crate::settings::{ConnectionSettings, Given, Paths, Settings, Source, Valued};
+use crate::settings::{ConnectionSettings, Given, Paths, Settings};
 use crate::sim::{Sim, SimConfig};
 
 /// A client, what to call the place it is connected to, and the embedded simulator if any.
@@ -30,37 +30,7 @@ pub fn demo_config() -> SimConfig {
 /// Builds the client the command line describes, resolving the environment, the config file and
 /// the `gc` profile as [`Settings::resolve`] does (every value taken as a flag).
 pub async fn connect(args: &ConnectionArgs) -> Result<Connection, Error> {
-    let flag = |v: &Option<String>, name: &str| {
-        v.clone()
-            .filter(|s| !s.is_empty())
-            .map(|v| Valued::new(v, Source::flag(name)))
-    };
-    let given = Given {
-        demo: args.demo,
-        region: flag(&args.region, "--region"),
-        api_url: flag(&args.api_url, "--api-url"),
-        login_url: flag(&args.login_url, "--login-url"),
-        client_id: flag(&args.client_id, "--client-id"),
-        client_secret: args
-            .client_secret
-            .clone()
-            .filter(|s| !s.is_empty())
-            .map(|s| Valued::new(s, Source::flag("--client-secret"))),
-        access_token: std::env::var(crate::settings::env::ACCESS_TOKEN)
-            .ok()
-            .filter(|t| !t.is_empty())
-            .map(|t| {
-                Valued::new(
-                    Secret::new(t),
-                    Source::env(crate::settings::env::ACCESS_TOKEN),
-                )
-            }),
-        profile: flag(&args.profile, "--profile"),
-        config: std::env::var_os(crate::settings::env::CONFIG)
-            .filter(|p| !p.is_empty())
-            .map(|p| Valued::new(p.into(), Source::env(crate::settings::env::CONFIG))),
-        ..Given::default()
-    };
+    let given = Given::from_args(args, &|k| std::env::var(k).ok());
     let settings = Settings::resolve(given, &Paths::system()).map_err(Error::Config)?;
     connect_with(&settings.connection).await
 }

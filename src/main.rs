@@ -55,7 +55,7 @@ fn main() -> ExitCode {
     let paths = Paths::system();
     if let Some(Command::Config(args)) = &cli.command {
         if args.print_default {
-            print!("{}", convoscope::config::default_file());
+            print!("{}", convoscope::settings::default_file());
         } else {
             match settings::config_path(&given, &paths) {
                 Some(p) => println!("{}", p.value.display()),

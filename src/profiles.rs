@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use crate::genesys::Secret;
 
 /// One profile of the file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct GcProfile {
     /// The name as written in the file.
     pub name: String,
@@ -22,6 +22,9 @@ pub struct GcProfile {
     pub client_id: Option<String>,
     pub client_secret: Option<Secret>,
     pub access_token: Option<Secret>,
+    /// What is wrong with the keys read here (a number where a string belongs), one line each
+    /// with the file and line: an error only for a run that uses this profile.
+    pub problems: Vec<String>,
 }
 
 /// The profiles of one file.
@@ -55,48 +58,65 @@ impl GcProfiles {
         })
     }
 
-    /// Reads the file: `Ok(None)` when there is none.
+    /// Reads the file: `Ok(None)` when there is none. A directory, bytes that are not UTF-8 or
+    /// TOML that does not parse are an error, one line per problem, each with the file and line.
     pub fn load(path: &Path) -> Result<Option<GcProfiles>, String> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => GcProfiles::parse(&text, path).map(Some),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(format!(
-                "gc profile file {}: cannot read it: {e}",
-                path.display()
-            )),
+        match crate::config::read_text(path) {
+            Ok(Some(text)) => GcProfiles::parse(&text, path).map(Some),
+            Ok(None) => Ok(None),
+            Err(problem) => Err(Self::message(path, &problem)),
+        }
+    }
+
+    fn message(path: &Path, (line, msg): &(usize, String)) -> String {
+        let msg = crate::config::one_line(msg);
+        match line {
+            0 => format!("gc profile file {}: {msg}", path.display()),
+            l => format!("gc profile file {}, line {l}: {msg}", path.display()),
         }
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<GcProfiles, String> {
-        let table: toml::Table = toml::from_str(text).map_err(|e| {
-            let line = e.span().map_or(1, |s| {
-                text[..s.start.min(text.len())].matches('\n').count() + 1
-            });
-            format!(
-                "gc profile file {}, line {line}: {}",
-                path.display(),
-                e.message().trim()
-            )
-        })?;
+        let (repaired, problems) = crate::config::parse_toml(text);
+        if !problems.is_empty() {
+            let lines: Vec<String> = problems.iter().map(|p| Self::message(path, p)).collect();
+            return Err(lines.join("\n"));
+        }
         let mut profiles = Vec::new();
-        for (name, value) in &table {
-            let Some(t) = value.as_table() else {
+        for (name, value) in crate::config::table(&repaired).get_ref() {
+            let Some(t) = value.get_ref().as_table() else {
                 // A top-level key that is not a profile: gc's business.
                 continue;
             };
-            let get = |k: &str| {
-                t.get(k)
-                    .and_then(|v| v.as_str())
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_string)
+            let name: &str = name.get_ref();
+            let mut problems = Vec::new();
+            let mut get = |k: &str| {
+                let v = t.get(k)?;
+                match v.get_ref().as_str() {
+                    Some(s) => Some(s.trim().to_string()).filter(|s| !s.is_empty()),
+                    None => {
+                        let line = crate::config::line_of(text, &v.span());
+                        problems.push(Self::message(
+                            path,
+                            &(
+                                line,
+                                format!(
+                                    "profile '{name}': {k} must be a string, not {}",
+                                    v.get_ref().type_str()
+                                ),
+                            ),
+                        ));
+                        None
+                    }
+                }
             };
             profiles.push(GcProfile {
-                name: name.clone(),
+                name: name.to_string(),
                 environment: get("environment"),
                 client_id: get("client_credentials"),
                 client_secret: get("client_secret").map(Secret::new),
                 access_token: get("access_token").map(Secret::new),
+                problems,
             });
         }
         profiles.sort_by_key(|p| p.name.to_ascii_lowercase());
@@ -194,7 +214,8 @@ client_secret = ""
                 environment: None,
                 client_id: None,
                 client_secret: None,
-                access_token: None
+                access_token: None,
+                problems: vec![],
             }
         );
     }
@@ -212,6 +233,40 @@ client_secret = ""
     fn a_broken_file_says_where() {
         let e = GcProfiles::parse("[default]\nenvironment = \n", Path::new("/g")).unwrap_err();
         assert!(e.starts_with("gc profile file /g, line 2:"), "{e}");
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_is_a_problem_of_its_profile_only() {
+        let p = GcProfiles::parse(
+            "[default]\nclient_secret = \"s\"\n[dev]\nenvironment = [\"x\"]\nclient_secret = 12\n",
+            Path::new("/g"),
+        )
+        .unwrap();
+        assert!(p.find("default").unwrap().problems.is_empty());
+        let dev = p.find("dev").unwrap();
+        assert_eq!(
+            dev.problems,
+            [
+                "gc profile file /g, line 4: profile 'dev': environment must be a string, not array",
+                "gc profile file /g, line 5: profile 'dev': client_secret must be a string, not integer"
+            ]
+        );
+        assert!(dev.environment.is_none() && dev.client_secret.is_none());
+    }
+
+    #[test]
+    fn every_broken_line_is_reported() {
+        let e = GcProfiles::parse(
+            "[default]\nenvironment = \"x\nclient_secret = tru\n",
+            Path::new("/g"),
+        )
+        .unwrap_err();
+        assert_eq!(e.lines().count(), 2, "{e}");
+        assert!(
+            e.lines()
+                .all(|l| l.starts_with("gc profile file /g, line ")),
+            "{e}"
+        );
     }
 
     #[test]

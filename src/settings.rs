@@ -4,24 +4,33 @@
 //! file, the `gc` CLI's profile, the defaults. Every effective value carries its [`Source`], which
 //! `convoscope info` prints (secrets only as `<set>`).
 //!
+//! Each source gives one [`Layer`]: the command line with the environment ([`Given::layer`]), the
+//! config file ([`Layer::from_config`]), the gc profile in use ([`Layer::from_gc`]); resolving is
+//! one pick per field ([`Layer::over`]), then the defaults.
+//!
 //! The screen reads its start-up values with the accessors of [`Settings`]: [`Settings::media`],
 //! [`Settings::range`], [`Settings::utc`], [`Settings::mouse`], [`Settings::theme`],
 //! [`Settings::keys`], [`Settings::watch_interval`], [`Settings::clipboard`].
+
+mod actions;
+mod connection;
+mod given;
+mod layer;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use clap::ArgMatches;
-use clap::parser::ValueSource;
-
-use crate::cli::{Cli, Command};
-use crate::config::{self, Clipboard, Config, KeyBindings, Theme, defaults};
+use crate::config::{self, Clipboard, Config, ConfigError, KeyBindings, Theme, defaults};
 use crate::genesys::query::{Interval, Media};
-use crate::genesys::region::{DEFAULT_REGION, Region, login_url_for};
-use crate::genesys::{Credentials, Error, Secret};
-use crate::profiles::{self, GcProfiles};
+use crate::genesys::{Credentials, Secret};
+use crate::profiles::{self, GcProfile, GcProfiles};
 use crate::timespec::Zone;
+
+pub use actions::{default_file, screen_actions};
+pub use connection::ConnectionSettings;
+pub use given::{Given, on_command_line};
+pub use layer::{Layer, Place};
 
 /// Environment variables read here or through clap.
 pub mod env {
@@ -105,160 +114,9 @@ impl<T> Valued<T> {
     fn default(value: T) -> Self {
         Valued::new(value, Source::Default)
     }
-}
-
-/// What the command line and the environment gave, each value with its source. Built from
-/// clap's matches by [`Given::from_cli`], or directly in tests.
-#[derive(Debug, Clone, Default)]
-pub struct Given {
-    pub demo: bool,
-    pub region: Option<Valued<String>>,
-    pub api_url: Option<Valued<String>>,
-    pub login_url: Option<Valued<String>>,
-    pub client_id: Option<Valued<String>>,
-    pub client_secret: Option<Valued<Secret>>,
-    pub access_token: Option<Valued<Secret>>,
-    pub profile: Option<Valued<String>>,
-    pub config: Option<Valued<PathBuf>>,
-    pub log_level: Option<Valued<String>>,
-    pub log_file: Option<Valued<PathBuf>>,
-    pub media: Option<Valued<Media>>,
-    pub from: Option<Valued<String>>,
-    pub to: Option<Valued<String>>,
-    pub utc: Option<Valued<bool>>,
-    pub mouse: Option<Valued<bool>>,
-    pub concurrency: Option<Valued<u16>>,
-    pub watch_interval: Option<Valued<u64>>,
-    pub clipboard: Option<Valued<Clipboard>>,
-}
-
-/// Where an argument's value came from: the command line or its environment variable.
-fn arg_source(m: &ArgMatches, id: &str, flag: &str, env_name: &str) -> Option<Source> {
-    // Global arguments given after the subcommand are recorded there too.
-    let sources = std::iter::once(m).chain(m.subcommand().map(|(_, s)| s));
-    let mut found = None;
-    for m in sources {
-        match m.try_get_raw(id).ok().flatten().and(m.value_source(id)) {
-            Some(ValueSource::CommandLine) => return Some(Source::flag(flag)),
-            Some(ValueSource::EnvVariable) => found = Some(Source::env(env_name)),
-            _ => {}
-        }
-    }
-    found
-}
-
-/// Whether the argument `id` was typed on the command line (not taken from its env variable).
-pub fn on_command_line(m: &ArgMatches, id: &str) -> bool {
-    matches!(arg_source(m, id, "", ""), Some(Source::Flag(_)))
-}
-
-fn nonempty(s: &Option<String>) -> Option<String> {
-    s.as_ref()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-}
-
-impl Given {
-    /// From the parsed command line; `env` reads what has no flag (`GENESYSCLOUD_ACCESS_TOKEN`).
-    pub fn from_cli(cli: &Cli, m: &ArgMatches, env: &dyn Fn(&str) -> Option<String>) -> Given {
-        let c = &cli.connection;
-        let val = |v: &Option<String>, id: &str, flag: &str, env_name: &str| {
-            let v = nonempty(v)?;
-            Some(Valued::new(
-                v,
-                arg_source(m, id, flag, env_name).unwrap_or_else(|| Source::flag(flag)),
-            ))
-        };
-        let path = |v: &Option<PathBuf>, id: &str, flag: &str, env_name: &str| {
-            let v = v.as_ref().filter(|p| !p.as_os_str().is_empty())?;
-            Some(Valued::new(
-                v.clone(),
-                arg_source(m, id, flag, env_name).unwrap_or_else(|| Source::flag(flag)),
-            ))
-        };
-        let mut g = Given {
-            demo: c.demo,
-            region: val(&c.region, "region", "--region", env::REGION),
-            api_url: val(&c.api_url, "api_url", "--api-url", env::API_URL),
-            login_url: val(&c.login_url, "login_url", "--login-url", ""),
-            client_id: val(&c.client_id, "client_id", "--client-id", env::CLIENT_ID),
-            client_secret: val(
-                &c.client_secret.as_ref().map(|s| s.expose().to_string()),
-                "client_secret",
-                "--client-secret",
-                env::CLIENT_SECRET,
-            )
-            .map(|v| Valued::new(Secret::new(v.value), v.source)),
-            access_token: nonempty(&env(env::ACCESS_TOKEN))
-                .map(|t| Valued::new(Secret::new(t), Source::env(env::ACCESS_TOKEN))),
-            profile: val(&c.profile, "profile", "--profile", env::PROFILE),
-            config: path(&cli.config, "config", "--config", env::CONFIG),
-            log_level: val(&cli.log_level, "log_level", "--log-level", env::LOG),
-            log_file: path(&cli.log_file, "log_file", "--log-file", env::LOG_FILE),
-            ..Given::default()
-        };
-        let flag = |n: &str| Source::flag(n);
-        let browse = match &cli.command {
-            None => Some(&cli.browse),
-            Some(Command::Browse(b)) => Some(b),
-            _ => None,
-        };
-        if let Some(b) = browse {
-            g.watch_interval = b
-                .watch_interval
-                .map(|v| Valued::new(v, flag("--watch-interval")));
-            g.clipboard = b.clipboard.map(|v| Valued::new(v, flag("--clipboard")));
-        }
-        let (media, from, to, utc, local, mouse, concurrency) = match &cli.command {
-            None => {
-                let b = &cli.browse;
-                (
-                    b.media,
-                    &b.from,
-                    &b.to,
-                    b.utc,
-                    b.local,
-                    b.mouse,
-                    b.concurrency,
-                )
-            }
-            Some(Command::Browse(b)) => (
-                b.media,
-                &b.from,
-                &b.to,
-                b.utc,
-                b.local,
-                b.mouse,
-                b.concurrency,
-            ),
-            Some(Command::Export(e)) => (
-                e.media,
-                &e.from,
-                &e.to,
-                e.utc,
-                e.local,
-                false,
-                e.concurrency,
-            ),
-            _ => (None, &None, &None, false, false, false, None),
-        };
-        // The simulator connects to nothing: a bad region or profile must not stop it.
-        if matches!(cli.command, Some(Command::Sim(_))) {
-            g.demo = true;
-        }
-        g.media = media.map(|v| Valued::new(v, flag("--media")));
-        g.from = nonempty(from).map(|v| Valued::new(v, flag("--from")));
-        g.to = nonempty(to).map(|v| Valued::new(v, flag("--to")));
-        g.utc = if utc {
-            Some(Valued::new(true, flag("--utc")))
-        } else if local {
-            Some(Valued::new(false, flag("--local")))
-        } else {
-            None
-        };
-        g.mouse = mouse.then(|| Valued::new(true, flag("--mouse")));
-        g.concurrency = concurrency.map(|v| Valued::new(v, flag("--concurrency")));
-        g
+    /// The value changed, from the same source.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Valued<U> {
+        Valued::new(f(self.value), self.source)
     }
 }
 
@@ -312,52 +170,6 @@ pub fn config_path(given: &Given, paths: &Paths) -> Option<Valued<PathBuf>> {
     })
 }
 
-/// How to reach Genesys Cloud, with sources.
-#[derive(Debug, Clone)]
-pub struct ConnectionSettings {
-    /// `--demo`: the embedded simulator; everything else here is then unused.
-    pub demo: bool,
-    /// The `gc` profile in use (its name as written in the file), and what chose it.
-    pub profile: Option<Valued<String>>,
-    pub api_url: Valued<String>,
-    pub login_url: Valued<String>,
-    /// The region, when the API URL is a region's.
-    pub region: Option<Region>,
-    /// What to call the place: a region host, or the API URL.
-    pub label: String,
-    pub client_id: Option<Valued<String>>,
-    pub client_secret: Option<Valued<Secret>>,
-    pub access_token: Option<Valued<Secret>>,
-}
-
-impl ConnectionSettings {
-    /// The credentials to use: the OAuth client when both id and secret are set, unless a token
-    /// comes from a higher-precedence source (say `GENESYSCLOUD_ACCESS_TOKEN` over a profile).
-    pub fn credentials(&self) -> Result<Credentials, Error> {
-        let client = match (&self.client_id, &self.client_secret) {
-            (Some(id), Some(secret)) => Some((id, secret)),
-            _ => None,
-        };
-        match (client, &self.access_token) {
-            (Some((id, s)), Some(t)) if t.source.rank() < id.source.rank().min(s.source.rank()) => {
-                Ok(Credentials::Token(t.value.clone()))
-            }
-            (Some((id, s)), _) => Ok(Credentials::ClientCredentials {
-                client_id: id.value.clone(),
-                secret: s.value.clone(),
-            }),
-            (None, Some(t)) => Ok(Credentials::Token(t.value.clone())),
-            (None, None) => Err(Error::Config(format!(
-                "no credentials: give an OAuth client (--client-id and {}, or --client-secret), \
-                 or {}, or a gc profile with client_credentials and client_secret \
-                 (~/.gc/config.toml; --profile NAME); or try the program with --demo",
-                env::CLIENT_SECRET,
-                env::ACCESS_TOKEN
-            ))),
-        }
-    }
-}
-
 /// Everything in effect.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -380,242 +192,245 @@ pub struct Settings {
     pub gc_file: Option<PathBuf>,
     /// The profile names of the gc file, when there is one.
     pub gc_profiles: Option<Vec<String>>,
-    /// Things to tell the user at start-up (a secret file readable by others).
+    /// Why the gc file could not be read, when it could not (and nothing needed it).
+    pub gc_problem: Option<String>,
+    /// Things to tell the user at start-up (a secret file readable by others, a broken gc file
+    /// nothing needed).
     pub warnings: Vec<String>,
 }
 
-/// The first value set, highest precedence first; else the default.
-fn pick<T>(given: Option<Valued<T>>, file: Option<T>, file_src: &Source, default: T) -> Valued<T> {
-    given
-        .or_else(|| file.map(|v| Valued::new(v, file_src.clone())))
-        .unwrap_or_else(|| Valued::default(default))
+/// The value a layer set, else the default.
+fn or_default<T>(v: Option<Valued<T>>, default: T) -> Valued<T> {
+    v.unwrap_or_else(|| Valued::default(default))
+}
+
+/// convoscope's config file: where it is, whether it is there, and what it sets (taken by
+/// [`Settings::resolve`]).
+struct ConfigFile {
+    path: Option<Valued<PathBuf>>,
+    found: bool,
+    layer: Layer,
+}
+
+impl ConfigFile {
+    /// Reads and checks the file where `--config`/`CONVOSCOPE_CONFIG` or `paths` say. Every
+    /// problem is reported at once, the `[keys]` checked against the screen's actions with the
+    /// rest; a file named explicitly must exist.
+    fn read(given: &Given, paths: &Paths) -> Result<ConfigFile, String> {
+        let path = config_path(given, paths);
+        let Some(p) = &path else {
+            return Ok(ConfigFile {
+                path,
+                found: false,
+                layer: Layer::default(),
+            });
+        };
+        let err = |problems| {
+            ConfigError {
+                path: p.value.clone(),
+                problems,
+            }
+            .to_string()
+        };
+        let text = match config::read_text(&p.value).map_err(|e| err(vec![e]))? {
+            Some(text) => text,
+            None if p.source != Source::Default => {
+                return Err(format!(
+                    "config file {} ({}) does not exist",
+                    p.value.display(),
+                    p.source
+                ));
+            }
+            None => {
+                return Ok(ConfigFile {
+                    path,
+                    found: false,
+                    layer: Layer::default(),
+                });
+            }
+        };
+        let (cfg, mut problems) = Config::read(&text, &p.value);
+        problems.extend(cfg.keys.check(&screen_actions()));
+        if !problems.is_empty() {
+            problems.sort_by_key(|(l, _)| *l);
+            return Err(err(problems));
+        }
+        Ok(ConfigFile {
+            layer: Layer::from_config(cfg, &p.value),
+            path,
+            found: true,
+        })
+    }
+}
+
+/// The gc CLI's profile file: its profiles, or why it cannot be read.
+struct GcFile {
+    path: Option<PathBuf>,
+    profiles: Result<Option<GcProfiles>, String>,
+}
+
+/// The gc profile a run uses, with what chose it.
+struct ChosenProfile {
+    profile: GcProfile,
+    chosen_by: Valued<String>,
+    path: PathBuf,
+}
+
+impl GcFile {
+    fn read(paths: &Paths) -> GcFile {
+        GcFile {
+            path: paths.gc_file.clone(),
+            profiles: match &paths.gc_file {
+                Some(p) => GcProfiles::load(p),
+                None => Ok(None),
+            },
+        }
+    }
+
+    /// The profile this run uses: the one `above` (the layers over the profile) names, else
+    /// `DEFAULT` when the file has it; none for the demo. A file that cannot be read stops the
+    /// run only when it needs the file: a profile is named, or nothing above gives where to
+    /// connect or the credentials.
+    fn choose(&self, above: &Layer, demo: bool) -> Result<Option<ChosenProfile>, String> {
+        if demo {
+            return Ok(None);
+        }
+        let name = or_default(above.profile.clone(), defaults::PROFILE.to_string());
+        let explicit = name.source != Source::Default;
+        let gc = match &self.profiles {
+            Err(e) if explicit => {
+                return Err(format!(
+                    "{e}\nthe gc profile '{}' is asked for ({}): mend the file, or name no profile",
+                    name.value, name.source
+                ));
+            }
+            Err(e) => {
+                let missing: Vec<&str> = [
+                    above.place.is_none().then_some("where to connect"),
+                    (!above.has_credentials()).then_some("the credentials"),
+                ]
+                .into_iter()
+                .flatten()
+                .collect();
+                if missing.is_empty() {
+                    return Ok(None);
+                }
+                return Err(format!(
+                    "{e}\nits profile '{}' is needed: no flag, variable or config file gives {}; \
+                     mend the file, or give them (convoscope --help)",
+                    name.value,
+                    missing.join(" or ")
+                ));
+            }
+            Ok(None) if explicit => {
+                return Err(format!(
+                    "gc profile '{}' was asked for ({}), but there is no gc profile file{}",
+                    name.value,
+                    name.source,
+                    self.path
+                        .as_ref()
+                        .map(|p| format!(" at {}", p.display()))
+                        .unwrap_or_default()
+                ));
+            }
+            Ok(None) => return Ok(None),
+            Ok(Some(gc)) => gc,
+        };
+        let profile = match gc.find(&name.value) {
+            Some(p) => p.clone(),
+            None if explicit => {
+                return Err(format!("{} ({})", gc.unknown(&name.value), name.source));
+            }
+            None => return Ok(None),
+        };
+        if !profile.problems.is_empty() {
+            return Err(profile.problems.join("\n"));
+        }
+        Ok(Some(ChosenProfile {
+            profile,
+            chosen_by: name,
+            path: gc.path.clone(),
+        }))
+    }
+
+    /// What to tell the user about the file: a secret others can read; a broken file nothing
+    /// needed.
+    fn warnings(&self) -> Vec<String> {
+        match &self.profiles {
+            Ok(gc) => gc
+                .as_ref()
+                .and_then(GcProfiles::permission_warning)
+                .into_iter()
+                .collect(),
+            Err(e) => e
+                .lines()
+                .map(|l| format!("warning: {l} (ignored: this run needs no gc profile)"))
+                .collect(),
+        }
+    }
 }
 
 impl Settings {
     /// Reads the config file and the gc profile file where `paths` (and `--config`) say, and
     /// resolves every setting. Errors are one line each, saying what is wrong and what is accepted.
     pub fn resolve(given: Given, paths: &Paths) -> Result<Settings, String> {
-        // convoscope's config file.
-        let config_file = config_path(&given, paths);
-        let (cfg, config_found) = match &config_file {
-            Some(p) => match Config::load(&p.value).map_err(|e| e.to_string())? {
-                Some(c) => (c, true),
-                None if p.source != Source::Default => {
-                    return Err(format!(
-                        "config file {} ({}) does not exist",
-                        p.value.display(),
-                        p.source
-                    ));
-                }
-                None => (Config::default(), false),
-            },
-            None => (Config::default(), false),
+        let mut file = ConfigFile::read(&given, paths)?;
+        let above = given.layer().over(std::mem::take(&mut file.layer));
+        let gc = GcFile::read(paths);
+        let chosen = gc.choose(&above, given.demo)?;
+        let layer = match &chosen {
+            Some(c) => above.over(Layer::from_gc(&c.profile, &c.path)),
+            None => above,
         };
-        let cfg_src = Source::ConfigFile(
-            config_file
-                .as_ref()
-                .map(|p| p.value.clone())
-                .unwrap_or_default(),
-        );
-
-        // The gc profile.
-        let gc = match &paths.gc_file {
-            Some(p) => GcProfiles::load(p)?,
-            None => None,
-        };
-        let profile_name = pick(
-            given.profile.clone(),
-            cfg.profile.clone(),
-            &cfg_src,
-            defaults::PROFILE.to_string(),
-        );
-        let explicit = profile_name.source != Source::Default;
-        // The demo (and the simulator) use no profile: a wrong name must not stop them.
-        let profile = match (&gc, explicit && !given.demo) {
-            _ if given.demo => None,
-            (Some(gc), _) => match gc.find(&profile_name.value) {
-                Some(p) => Some(p.clone()),
-                None if explicit => {
-                    return Err(format!(
-                        "{} ({})",
-                        gc.unknown(&profile_name.value),
-                        profile_name.source
-                    ));
-                }
-                None => None,
-            },
-            (None, true) => {
-                return Err(format!(
-                    "gc profile '{}' was asked for ({}), but there is no gc profile file{}",
-                    profile_name.value,
-                    profile_name.source,
-                    paths
-                        .gc_file
-                        .as_ref()
-                        .map(|p| format!(" at {}", p.display()))
-                        .unwrap_or_default()
-                ));
-            }
-            (None, false) => None,
-        };
-        let gc_src = profile.as_ref().map(|p| Source::GcProfile {
-            name: p.name.clone(),
-            path: paths.gc_file.clone().unwrap_or_default(),
-        });
-        let from_gc = |v: Option<String>| v.zip(gc_src.clone()).map(|(v, s)| Valued::new(v, s));
-        let secret_from_gc =
-            |v: Option<Secret>| v.zip(gc_src.clone()).map(|(v, s)| Valued::new(v, s));
-
-        // Where to connect: the highest-precedence layer that names a place; within a layer an
-        // API URL beats a region.
         let connection = if given.demo {
-            let demo = Source::flag("--demo");
-            ConnectionSettings {
-                demo: true,
-                profile: None,
-                api_url: Valued::new("the embedded simulator".into(), demo.clone()),
-                login_url: Valued::new("the embedded simulator".into(), demo),
-                region: None,
-                label: "DEMO".into(),
-                client_id: None,
-                client_secret: None,
-                access_token: None,
-            }
+            ConnectionSettings::demo()
         } else {
-            enum Place {
-                Url(Valued<String>),
-                Region(Valued<String>),
-            }
-            let rank = |p: &Place| match p {
-                Place::Url(v) | Place::Region(v) => v.source.rank(),
-            };
-            let candidates = [
-                given.api_url.clone().map(Place::Url),
-                given.region.clone().map(Place::Region),
-                cfg.region
-                    .clone()
-                    .map(|r| Place::Region(Valued::new(r, cfg_src.clone()))),
-                from_gc(profile.as_ref().and_then(|p| p.environment.clone())).map(Place::Region),
-                Some(Place::Region(Valued::default(DEFAULT_REGION.to_string()))),
-            ];
-            let place = candidates
-                .into_iter()
-                .flatten()
-                .min_by_key(rank)
-                .expect("the default is always there");
-            let (api_url, region, label) = match place {
-                Place::Url(u) => {
-                    let url = u.value.trim_end_matches('/').to_string();
-                    let label = u.value.clone();
-                    (Valued::new(url, u.source), None, label)
-                }
-                Place::Region(r) => {
-                    let region = Region::find(&r.value)
-                        .map_err(|e| format!("{e} (the region comes from {})", r.source))?;
-                    (
-                        Valued::new(region.api_base(), r.source),
-                        Some(region),
-                        region.host.to_string(),
-                    )
-                }
-            };
-            let login_url = match &given.login_url {
-                Some(l) => Valued::new(l.value.trim_end_matches('/').to_string(), l.source.clone()),
-                None => Valued::new(login_url_for(&api_url.value), api_url.source.clone()),
-            };
-            for (name, url) in [("API URL", &api_url), ("login URL", &login_url)] {
-                if !(url.value.starts_with("https://") || url.value.starts_with("http://")) {
-                    return Err(format!(
-                        "the {name} must start with https:// (or http:// for a local simulator): \
-                         '{}' ({})",
-                        url.value, url.source
-                    ));
-                }
-            }
-            let first = |a: Option<Valued<String>>, b: Option<Valued<String>>| a.or(b);
-            ConnectionSettings {
-                demo: false,
-                profile: profile
-                    .as_ref()
-                    .map(|p| Valued::new(p.name.clone(), profile_name.source.clone())),
-                api_url,
-                login_url,
-                region,
-                label,
-                client_id: first(
-                    given.client_id.clone(),
-                    from_gc(profile.as_ref().and_then(|p| p.client_id.clone())),
-                ),
-                client_secret: given.client_secret.clone().or_else(|| {
-                    secret_from_gc(profile.as_ref().and_then(|p| p.client_secret.clone()))
-                }),
-                access_token: given.access_token.clone().or_else(|| {
-                    secret_from_gc(profile.as_ref().and_then(|p| p.access_token.clone()))
-                }),
-            }
+            ConnectionSettings::from_layer(
+                &layer,
+                chosen.map(|c| (c.chosen_by.map(|_| c.profile.name), c.path)),
+            )?
         };
+        Settings::from_layer(layer, connection, file, gc, paths)
+    }
 
+    /// One pick per field: the value of the resolved layer, else the default.
+    fn from_layer(
+        l: Layer,
+        connection: ConnectionSettings,
+        file: ConfigFile,
+        gc: GcFile,
+        paths: &Paths,
+    ) -> Result<Settings, String> {
         // Values given on the command line are checked like the file's.
-        let log_level = pick(
-            given.log_level.clone(),
-            cfg.log_level.clone(),
-            &cfg_src,
-            defaults::LOG_LEVEL.to_string(),
-        );
+        let log_level = or_default(l.log_level, defaults::LOG_LEVEL.to_string());
         config::check_log_level(&log_level.value)
             .map_err(|e| format!("{e} ({})", log_level.source))?;
-        let log_file = given
-            .log_file
-            .clone()
-            .or_else(|| {
-                cfg.log_file
-                    .clone()
-                    .map(|p| Valued::new(p, cfg_src.clone()))
-            })
-            .or_else(|| paths.log_file.clone().map(Valued::default));
-
         Ok(Settings {
             connection,
-            media: pick(given.media, cfg.media, &cfg_src, defaults::MEDIA),
-            from: pick(given.from, cfg.from, &cfg_src, defaults::FROM.to_string()),
-            to: pick(given.to, cfg.to, &cfg_src, defaults::TO.to_string()),
-            utc: pick(given.utc, cfg.utc, &cfg_src, defaults::UTC),
-            watch_interval: pick(
-                given.watch_interval,
-                cfg.watch_interval,
-                &cfg_src,
-                defaults::WATCH_INTERVAL,
-            ),
-            concurrency: pick(
-                given.concurrency,
-                cfg.concurrency,
-                &cfg_src,
-                defaults::CONCURRENCY,
-            ),
-            clipboard: pick(
-                given.clipboard,
-                cfg.clipboard,
-                &cfg_src,
-                defaults::CLIPBOARD,
-            ),
-            mouse: pick(given.mouse, cfg.mouse, &cfg_src, defaults::MOUSE),
-            theme: pick(None, cfg.theme, &cfg_src, defaults::THEME),
-            keys: if cfg.keys.is_empty() {
-                Valued::default(KeyBindings::default())
-            } else {
-                Valued::new(cfg.keys.clone(), cfg_src.clone())
-            },
+            media: or_default(l.media, defaults::MEDIA),
+            from: or_default(l.from, defaults::FROM.to_string()),
+            to: or_default(l.to, defaults::TO.to_string()),
+            utc: or_default(l.utc, defaults::UTC),
+            watch_interval: or_default(l.watch_interval, defaults::WATCH_INTERVAL),
+            concurrency: or_default(l.concurrency, defaults::CONCURRENCY),
+            clipboard: or_default(l.clipboard, defaults::CLIPBOARD),
+            mouse: or_default(l.mouse, defaults::MOUSE),
+            theme: or_default(l.theme, defaults::THEME),
+            keys: or_default(l.keys, KeyBindings::default()),
             log_level,
-            log_file,
-            config_file,
-            config_found,
-            warnings: gc
-                .as_ref()
-                .and_then(GcProfiles::permission_warning)
-                .into_iter()
-                .collect(),
-            gc_file: paths.gc_file.clone(),
-            gc_profiles: gc.map(|g| g.names().into_iter().map(String::from).collect()),
+            log_file: l
+                .log_file
+                .or_else(|| paths.log_file.clone().map(Valued::default)),
+            config_file: file.path,
+            config_found: file.found,
+            warnings: gc.warnings(),
+            gc_problem: gc.profiles.as_ref().err().cloned(),
+            gc_profiles: gc
+                .profiles
+                .ok()
+                .flatten()
+                .map(|g| g.names().into_iter().map(String::from).collect()),
+            gc_file: gc.path,
         })
     }
 
@@ -686,8 +501,10 @@ impl Settings {
         &self.keys.value
     }
 
-    /// Checks the action names of `[keys]` against the ones the screen knows: an error naming the
-    /// config file, the line and the accepted actions for each unknown one.
+    /// Checks the action names of `[keys]` against `known`: an error naming the config file, the
+    /// line and the accepted actions for each unknown one. [`Settings::resolve`] has checked them
+    /// against the screen's actions already, with the rest of the file; this stays for a caller
+    /// with a list of its own.
     pub fn check_key_actions(&self, known: &[&str]) -> Result<(), String> {
         let problems = self.keys.value.check_actions(known);
         if problems.is_empty() {
@@ -877,6 +694,9 @@ impl Settings {
                     match &self.gc_profiles {
                         Some(names) if names.is_empty() => "no profiles".to_string(),
                         Some(names) => format!("profiles: {}", names.join(", ")),
+                        None if self.gc_problem.is_some() => {
+                            "cannot be read: ignored (see the warning)".to_string()
+                        }
                         None => "not found".to_string(),
                     }
                 ),
@@ -1253,6 +1073,227 @@ client_secret = "dev-secret"
             .unwrap();
         assert!(s.connection.demo);
         assert_eq!(s.connection.label, "DEMO");
+    }
+
+    #[test]
+    fn the_keys_are_checked_with_the_rest_of_the_file() {
+        let h = Home::new();
+        h.config("theme = \"pink\"\n[keys]\nrefetch = \"x\"\nfly = \"f\"\nexport = \"x\"\n");
+        let e = h.resolve(Given::default()).unwrap_err();
+        let lines: Vec<&str> = e.lines().collect();
+        assert_eq!(lines.len(), 3, "{e}");
+        assert!(
+            lines[0].contains("line 1: theme: unknown theme 'pink'"),
+            "{e}"
+        );
+        assert!(
+            lines[1].contains("line 4: keys: unknown action 'fly'"),
+            "{e}"
+        );
+        assert!(
+            lines[2].contains(
+                "line 5: keys: x is bound to both refetch (line 3) and export (line 5), which \
+                 both work in the list and the detail pane"
+            ),
+            "{e}"
+        );
+        // Bound apart, or one key in places apart, they are fine.
+        h.config("[keys]\nrefetch = \"x\"\ntoggle_sort = \"o\"\ncopy_key_value = \"o\"\n");
+        let s = h.resolve(Given::default()).unwrap();
+        assert_eq!(s.keys().len(), 3);
+    }
+
+    /// The run is given where to connect and who it is: it needs no gc profile.
+    fn self_sufficient() -> Given {
+        Given {
+            region: envv("eu-west-1".into(), env::REGION),
+            client_id: envv("id".into(), env::CLIENT_ID),
+            client_secret: envv(Secret::new("sec"), env::CLIENT_SECRET),
+            ..Given::default()
+        }
+    }
+
+    #[test]
+    fn a_broken_gc_file_is_a_warning_when_no_profile_is_needed() {
+        let h = Home::new();
+        h.gc("[default]\nenvironment = \"mypurecloud.ie\n");
+        for given in [
+            self_sufficient(),
+            Given {
+                demo: true,
+                ..Given::default()
+            },
+        ] {
+            let s = h.resolve(given).unwrap();
+            assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
+            let w = &s.warnings[0];
+            assert!(
+                w.starts_with("warning: gc profile file ")
+                    && w.contains("config.toml, line 2: environment: invalid basic string")
+                    && w.ends_with("(ignored: this run needs no gc profile)"),
+                "{w}"
+            );
+            assert!(s.connection.profile.is_none());
+            assert!(
+                s.info()
+                    .contains("(cannot be read: ignored (see the warning))"),
+                "{}",
+                s.info()
+            );
+        }
+    }
+
+    #[test]
+    fn a_broken_gc_file_stops_a_run_that_needs_a_profile() {
+        let h = Home::new();
+        h.gc("[default]\nclient_secret = 42\n[dev\n");
+        // Nothing else says where to connect or who.
+        let e = h.resolve(Given::default()).unwrap_err();
+        assert!(e.contains("config.toml, line 3: unclosed table"), "{e}");
+        assert!(
+            e.ends_with(
+                "its profile 'DEFAULT' is needed: no flag, variable or config file gives where to \
+                 connect or the credentials; mend the file, or give them (convoscope --help)"
+            ),
+            "{e}"
+        );
+        // Credentials but no place.
+        let mut given = self_sufficient();
+        given.region = None;
+        let e = h.resolve(given).unwrap_err();
+        assert!(e.contains("gives where to connect;"), "{e}");
+        // A profile asked for, even with everything else given.
+        h.config("profile = \"dev\"\n");
+        let e = h.resolve(self_sufficient()).unwrap_err();
+        assert!(
+            e.contains("the gc profile 'dev' is asked for (config file ")
+                && e.ends_with("mend the file, or name no profile"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_gc_file_that_is_a_directory_or_not_utf8_says_so() {
+        let h = Home::new();
+        std::fs::create_dir_all(h.paths().gc_file.unwrap()).unwrap();
+        let e = h.resolve(Given::default()).unwrap_err();
+        assert!(
+            e.contains(".gc/config.toml: it is a directory, not a file"),
+            "{e}"
+        );
+        assert!(h.resolve(self_sufficient()).is_ok());
+        let h = Home::new();
+        let gc = h.paths().gc_file.unwrap();
+        std::fs::create_dir_all(gc.parent().unwrap()).unwrap();
+        std::fs::write(&gc, b"[default]\nclient_secret = \"\xe9t\xe9\"\n").unwrap();
+        let e = h.resolve(Given::default()).unwrap_err();
+        assert!(
+            e.contains(
+                ".gc/config.toml, line 2: not UTF-8 text (byte 18 of the line is not UTF-8)"
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_profile_without_its_secret_names_the_profile_and_the_key() {
+        let h = Home::new();
+        h.gc(
+            "[default]\nenvironment = \"mypurecloud.ie\"\nclient_credentials = \"gc-id\"\n\
+              [dev]\nclient_secret = \"s\"\n[bare]\nenvironment = \"mypurecloud.ie\"\n",
+        );
+        let gc_file = h.paths().gc_file.unwrap();
+        let e = h
+            .resolve(Given::default())
+            .unwrap()
+            .connection
+            .credentials()
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "gc profile 'default' in {} has client_credentials (the client id) but no \
+                 client_secret: add client_secret to it, or give GENESYSCLOUD_OAUTHCLIENT_SECRET",
+                gc_file.display()
+            )
+        );
+        let dev = |name: &str| Given {
+            profile: flag(name.into(), "--profile"),
+            ..Given::default()
+        };
+        let e = h
+            .resolve(dev("dev"))
+            .unwrap()
+            .connection
+            .credentials()
+            .unwrap_err();
+        assert!(
+            e.to_string().contains(
+                "gc profile 'dev' in PATH has a client_secret but no client_credentials"
+                    .replace("PATH", &gc_file.display().to_string())
+                    .as_str()
+            ),
+            "{e}"
+        );
+        let e = h
+            .resolve(dev("bare"))
+            .unwrap()
+            .connection
+            .credentials()
+            .unwrap_err();
+        assert!(
+            e.to_string().starts_with(&format!(
+                "no credentials: gc profile 'bare' in {} has no client_credentials and \
+                 client_secret (nor access_token)",
+                gc_file.display()
+            )),
+            "{e}"
+        );
+        // A secret from the environment completes the profile's client.
+        let s = h
+            .resolve(Given {
+                client_secret: envv(Secret::new("env-s"), env::CLIENT_SECRET),
+                ..Given::default()
+            })
+            .unwrap();
+        assert!(s.connection.credentials().is_ok());
+        // A client id alone, from the environment.
+        let e = h
+            .resolve(Given {
+                client_id: envv("env-id".into(), env::CLIENT_ID),
+                profile: flag("bare".into(), "--profile"),
+                ..Given::default()
+            })
+            .unwrap()
+            .connection
+            .credentials()
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("the OAuth client id (env GENESYSCLOUD_OAUTHCLIENT_ID) has no secret"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_profile_value_of_the_wrong_type_stops_only_the_runs_that_use_the_profile() {
+        let h = Home::new();
+        h.gc(&format!(
+            "{GC}\n[broken]\nclient_credentials = \"b\"\nclient_secret = 1234\n"
+        ));
+        assert!(h.resolve(Given::default()).is_ok());
+        let e = h
+            .resolve(Given {
+                profile: flag("broken".into(), "--profile"),
+                ..Given::default()
+            })
+            .unwrap_err();
+        assert!(
+            e.ends_with(
+                "config.toml, line 14: profile 'broken': client_secret must be a string, not integer"
+            ),
+            "{e}"
+        );
     }
 
     #[test]

@@ -401,3 +401,197 @@ fn log_level_and_file_flags_are_checked() {
         line(&info, "log file").contains(&format!("{}  (env CONVOSCOPE_LOG_FILE)", log.display()))
     );
 }
+
+#[test]
+fn every_problem_of_the_config_file_is_reported_at_once() {
+    let h = Home::new();
+    h.config(
+        "colour = \"red\"\nutc = \"yes\"\nconcurrency = 40\nwatch_interval = [1,\ntheme = \"pink\"\n\
+         [keys]\nrefetch = \"x\"\nexport = \"x\"\nfly_away = \"f\"\n",
+    );
+    for args in [&["info"][..], &["export", "--demo"], &["--demo"], &["sim"]] {
+        let out = h.run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let e = stderr(&out);
+        let lines: Vec<&str> = e.lines().collect();
+        let at = |n: usize| format!("config file {}, line {n}: ", h.config_file().display());
+        assert_eq!(lines.len(), 7, "{e}");
+        assert_eq!(
+            lines[0],
+            format!(
+                "convoscope: {}unknown key 'colour': accepted keys are region, profile, media, from, to, utc, watch_interval, concurrency, clipboard, mouse, theme, log_level, log_file, keys",
+                at(1)
+            )
+        );
+        assert!(
+            lines[1].starts_with(&(at(2) + "utc: invalid type: string \"yes\"")),
+            "{e}"
+        );
+        assert_eq!(
+            lines[2],
+            at(3) + "concurrency: 40 is out of range: give 1 to 16"
+        );
+        assert_eq!(
+            lines[3],
+            at(4) + "watch_interval: unclosed array, expected `]`"
+        );
+        assert_eq!(
+            lines[4],
+            at(5) + "theme: unknown theme 'pink': use one of dark, light, mono"
+        );
+        assert_eq!(
+            lines[5],
+            at(8)
+                + "keys: x is bound to both refetch (line 7) and export (line 8), which both work in the list and the detail pane: give one of them another key"
+        );
+        assert!(
+            lines[6].starts_with(
+                &(at(9) + "keys: unknown action 'fly_away': accepted actions are quit, ")
+            ),
+            "{e}"
+        );
+    }
+}
+
+#[test]
+fn the_default_file_lists_the_actions_for_keys() {
+    let h = Home::new();
+    let out = h.run(&["config", "--print-default"]);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    let listed: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("# The actions"))
+        .skip(1)
+        .take_while(|l| l.starts_with("#   "))
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .collect();
+    for action in [
+        "quit",
+        "refetch",
+        "toggle_mouse",
+        "copy_key_value",
+        "api_log",
+        "watch",
+    ] {
+        assert!(listed.contains(&action), "{action} not in {listed:?}");
+    }
+    let refetch = text
+        .lines()
+        .find(|l| l.starts_with("#   refetch "))
+        .unwrap();
+    assert!(
+        refetch.contains(" r ") && refetch.contains("Refetch"),
+        "{refetch}"
+    );
+    // Every name listed is accepted in [keys] (each given a key of its own).
+    let mut keys = String::from("[keys]\n");
+    for (i, name) in listed.iter().enumerate() {
+        let key = match i {
+            0..24 => format!("alt-F{}", i + 1),
+            _ => format!("alt-{}", (b'a' + (i - 24) as u8) as char),
+        };
+        keys.push_str(&format!("{name} = \"{key}\"\n"));
+    }
+    h.config(&keys);
+    let out = h.run(&["info"]);
+    assert!(out.status.success(), "{}\n{keys}", stderr(&out));
+    assert!(line(&stdout(&out), "keys.api_log").contains("(config file"));
+}
+
+const BROKEN_GC: &str = "[default]\nenvironment = \"mypurecloud.ie\nclient_credentials = \"id\"\n";
+
+#[test]
+fn a_broken_gc_file_warns_a_run_that_needs_no_profile() {
+    let h = Home::new();
+    h.gc(BROKEN_GC);
+    let gc_file = h.path().join(".gc/config.toml");
+    let out = h
+        .cmd(&["info"])
+        .env("GENESYSCLOUD_REGION", "eu-west-1")
+        .env("GENESYSCLOUD_OAUTHCLIENT_ID", "id")
+        .env("GENESYSCLOUD_OAUTHCLIENT_SECRET", "secret")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "convoscope: warning: gc profile file {}, line 2: environment: invalid basic string, \
+             expected `\"` (ignored: this run needs no gc profile)\n",
+            gc_file.display()
+        )
+    );
+    let info = stdout(&out);
+    assert!(
+        line(&info, "gc profiles").contains("cannot be read: ignored"),
+        "{info}"
+    );
+    assert!(line(&info, "api url").contains("mypurecloud.ie  (env GENESYSCLOUD_REGION)"));
+    // The demo needs no profile either.
+    let out = h.run(&["export", "--demo", "--from", "-1h", "--to", "now"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("(ignored: this run needs no gc profile)"));
+    // A directory in its place, the same.
+    let h = Home::new();
+    std::fs::create_dir_all(h.path().join(".gc/config.toml")).unwrap();
+    let out = h.run(&["export", "--demo", "--from", "-1h", "--to", "now"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("it is a directory, not a file (ignored"));
+}
+
+#[test]
+fn a_broken_gc_file_stops_a_run_that_needs_its_profile() {
+    let h = Home::new();
+    h.gc(BROKEN_GC);
+    let out = h.run(&["export", "--from", "-1h", "--to", "now"]);
+    assert_eq!(out.status.code(), Some(2));
+    let e = stderr(&out);
+    assert!(
+        e.contains("line 2: environment: invalid basic string"),
+        "{e}"
+    );
+    assert!(e.contains("its profile 'DEFAULT' is needed"), "{e}");
+    let out = h
+        .cmd(&["info", "--profile", "dev"])
+        .env("GENESYSCLOUD_REGION", "eu-west-1")
+        .env("GENESYSCLOUD_ACCESS_TOKEN", "t")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("the gc profile 'dev' is asked for (flag --profile)"),
+        "{}",
+        stderr(&out)
+    );
+    // Bytes that are not UTF-8: the line says where.
+    std::fs::write(h.path().join(".gc/config.toml"), b"[default]\n\xff = 1\n").unwrap();
+    let out = h.run(&["info"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("line 2: not UTF-8 text"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_profile_without_a_secret_names_the_profile_and_the_key() {
+    let h = Home::new();
+    h.gc("[dev]\nenvironment = \"mypurecloud.ie\"\nclient_credentials = \"dev-id\"\n");
+    // Nothing is connected to: the credentials are checked first.
+    let out = h
+        .cmd(&["export", "--profile", "dev", "--from", "-1h", "--to", "now"])
+        .env("GENESYSCLOUD_API_URL", "http://127.0.0.1:9")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "convoscope: gc profile 'dev' in {} has client_credentials (the client id) but no \
+             client_secret: add client_secret to it, or give GENESYSCLOUD_OAUTHCLIENT_SECRET\n",
+            h.path().join(".gc/config.toml").display()
+        )
+    );
+}
