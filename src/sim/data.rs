@@ -555,6 +555,17 @@ pub(crate) struct Conv {
     pub parts: Vec<Part>,
 }
 
+/// Live conversations' attributes change every period (epoch ms multiples of it).
+const LIVE_PERIOD: i64 = 5_000;
+/// The pages a live visitor moves between (`lastPage`).
+const LIVE_PAGES: [&str; 5] = [
+    "/checkout",
+    "/cart",
+    "/products/42",
+    "/help/returns",
+    "/ja/ご注文",
+];
+
 /// The shortest an ended conversation may be squeezed to fit before `--until`, as a share of its
 /// drawn length: below this it is re-planned as one that ends sooner (see [`Dataset::draw`]).
 const MIN_SQUEEZE: f64 = 0.5;
@@ -1673,6 +1684,72 @@ impl Dataset {
                 p.attributes.insert(long_key(), "a key too long".into());
             }
         }
+    }
+
+    /// In a burst period of live conversation `i`, how long after the period's start `lastPage`
+    /// changes a second time (60-280 ms); a third of the periods have one.
+    fn burst(&self, i: usize, epoch: i64) -> Option<i64> {
+        let mut b = Rng::new(hash(&[self.seed, 0xB125, i as u64, epoch as u64]));
+        b.chance(1.0 / 3.0).then(|| b.range(60, 280))
+    }
+
+    /// The live schedule, for the Notifications API: the first instant after `after` (epoch ms)
+    /// at which live conversation `i` changes: a participant joins, answers or leaves, a segment
+    /// starts or ends, a wrap-up is entered, the conversation ends, or its attributes change
+    /// (every 5 s, and again within 300 ms in a burst). What changed is what GET conversation,
+    /// the details query and jobs show at that instant and not a millisecond before. `None`
+    /// when it never changes again (it ended, or it is not live).
+    pub fn next_change(&self, i: usize, after: i64) -> Option<i64> {
+        if !self.is_active(i) {
+            return None;
+        }
+        let c = self.generate(i, false, i64::MAX);
+        let mut next: Option<i64> = None;
+        let mut see = |t: i64| {
+            if t > after && next.is_none_or(|n| t < n) {
+                next = Some(t);
+            }
+        };
+        see(c.start);
+        c.end.map(&mut see);
+        for p in &c.parts {
+            see(p.start);
+            p.connected.map(&mut see);
+            p.end.map(&mut see);
+            for s in &p.segs {
+                see(s.start);
+                s.end.map(&mut see);
+            }
+            for m in &p.metrics {
+                see(m.2);
+            }
+            if let Some((_, from, to)) = p.wrapup {
+                see(from);
+                see(to);
+            }
+        }
+        // The attributes move until the end (the end itself is seen above).
+        let last = c.end.unwrap_or(i64::MAX);
+        let epoch = after
+            .div_euclid(LIVE_PERIOD)
+            .max(c.start.div_euclid(LIVE_PERIOD));
+        for t in [
+            self.burst(i, epoch).map(|b| epoch * LIVE_PERIOD + b),
+            Some((epoch + 1) * LIVE_PERIOD),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if t < last {
+                see(t);
+            }
+        }
+        next
+    }
+
+    /// Whether `id` is one of the simulator's queues.
+    pub fn has_queue(&self, id: &str) -> bool {
+        self.queues.iter().any(|q| q.id == id)
     }
 
     // -----------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ pub mod data;
 mod directory;
 mod filter;
 pub mod hostile;
+pub mod notify;
 mod select;
 mod server;
 
@@ -30,6 +31,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use data::{Dataset, LivePlan};
+pub use notify::{ChannelInfo, Notifications, NotifyArgs, NotifyConfig, NotifyStats, WsFaults};
 
 /// The details query's filter parser (`segmentFilters`, `conversationFilters`), for fuzzing.
 pub fn parse_filters(seg: &serde_json::Value, conv: &serde_json::Value) -> Result<(), String> {
@@ -106,10 +108,13 @@ pub struct SimArgs {
     /// zero-width characters, 20,000-character values), to test what reaches a terminal.
     #[arg(long)]
     pub hostile: bool,
-    /// Answer 403 missing.permissions for these areas: comma list of query, jobs,
-    /// conversations, queues, wrapupcodes.
+    /// Answer 403 for these areas: comma list of query, jobs, conversations, queues,
+    /// wrapupcodes (missing permissions), notifications (every Notifications API call) and
+    /// topics (subscriptions).
     #[arg(long, default_value = "")]
     pub forbid: String,
+    #[command(flatten)]
+    pub notify: Box<NotifyArgs>,
 }
 
 /// The real API's default rate limit: requests a minute per OAuth client.
@@ -251,6 +256,10 @@ pub struct Forbid {
     pub conversations: bool,
     pub queues: bool,
     pub wrapupcodes: bool,
+    /// The Notifications API refuses every call (channels, subscriptions).
+    pub notifications: bool,
+    /// Subscriptions to topics are refused for missing permissions.
+    pub topics: bool,
 }
 
 impl Forbid {
@@ -263,9 +272,12 @@ impl Forbid {
                 "conversations" => f.conversations = true,
                 "queues" => f.queues = true,
                 "wrapupcodes" => f.wrapupcodes = true,
+                "notifications" => f.notifications = true,
+                "topics" => f.topics = true,
                 other => {
                     return Err(format!(
-                        "bad --forbid item '{other}': use query, jobs, conversations, queues, wrapupcodes"
+                        "bad --forbid item '{other}': use query, jobs, conversations, queues, \
+                         wrapupcodes, notifications, topics"
                     ));
                 }
             }
@@ -302,6 +314,8 @@ pub struct SimConfig {
     pub data_lag: u64,
     pub forbid: Forbid,
     pub hostile: bool,
+    /// The Notifications API (heartbeat, channel lifetime, WebSocket faults).
+    pub notify: NotifyConfig,
 }
 
 impl Default for SimConfig {
@@ -326,6 +340,7 @@ impl Default for SimConfig {
             data_lag: DEFAULT_DATA_LAG,
             forbid: Forbid::default(),
             hostile: false,
+            notify: NotifyConfig::default(),
         }
     }
 }
@@ -372,6 +387,7 @@ impl SimArgs {
             data_lag: self.data_lag,
             forbid: Forbid::parse(&self.forbid)?,
             hostile: self.hostile,
+            notify: self.notify.to_config()?,
         })
     }
 }
@@ -409,6 +425,7 @@ pub struct Sim {
     addr: SocketAddr,
     dataset: Arc<Dataset>,
     stats: Arc<server::Stats>,
+    notify: Arc<notify::Hub>,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
 }
@@ -426,7 +443,8 @@ impl Sim {
         let addr = listener.local_addr()?;
         let dataset = Arc::new(Dataset::new(&cfg));
         let stats = Arc::new(server::Stats::default());
-        let app = server::router(cfg, dataset.clone(), stats.clone());
+        let hub = Arc::new(notify::Hub::new(&cfg, dataset.clone(), addr));
+        let app = server::router(cfg, dataset.clone(), stats.clone(), hub.clone());
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app)
@@ -439,6 +457,7 @@ impl Sim {
             addr,
             dataset,
             stats,
+            notify: hub,
             shutdown: Some(tx),
             task,
         })
@@ -467,8 +486,15 @@ impl Sim {
         self.stats.requests()
     }
 
-    /// Graceful shutdown: stops accepting, lets requests in flight finish (at most 5 s).
+    /// Its Notifications API: fault the WebSockets, read what it sent.
+    pub fn notifications(&self) -> Notifications {
+        Notifications(self.notify.clone())
+    }
+
+    /// Graceful shutdown: stops accepting, closes the WebSockets, lets requests in flight
+    /// finish (at most 5 s).
     pub async fn stop(mut self) {
+        self.notify.shutdown();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -517,6 +543,11 @@ pub async fn run(
     if args.dump {
         return dump(&cfg).map_err(|e| format!("cannot write the dump: {e}"));
     }
+    if args.notify.dump_events {
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        return notify::dump_events(&cfg, &mut out)
+            .map_err(|e| format!("cannot write the events: {e}"));
+    }
     let signal = shutdown_signal().map_err(|e| format!("cannot install signal handlers: {e}"))?;
     let t = std::time::Instant::now();
     let sim = Sim::start(cfg.clone())
@@ -561,6 +592,7 @@ pub async fn run(
         "  API and login base URL: {} (POST /oauth/token); Ctrl-C stops",
         sim.url()
     );
+    eprintln!("  {}", notify::describe(&cfg.notify));
     signal.await;
     eprintln!("convoscope sim: stopping");
     sim.stop().await;

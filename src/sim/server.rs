@@ -128,7 +128,12 @@ impl St {
     }
 }
 
-pub(crate) fn router(cfg: SimConfig, ds: Arc<Dataset>, stats: Arc<Stats>) -> Router {
+pub(crate) fn router(
+    cfg: SimConfig,
+    ds: Arc<Dataset>,
+    stats: Arc<Stats>,
+    notify: Arc<super::notify::Hub>,
+) -> Router {
     let seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos() as u64)
@@ -164,6 +169,7 @@ pub(crate) fn router(cfg: SimConfig, ds: Arc<Dataset>, stats: Arc<Stats>) -> Rou
         .route("/api/v2/conversations/{conversationId}", get(conversation))
         .route("/api/v2/organizations/me", get(organization))
         .merge(super::directory::routes())
+        .merge(super::notify::routes(notify))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(st.clone(), outer))
         .with_state(st)
@@ -357,6 +363,10 @@ async fn outer_inner(st: &Arc<St>, mut req: Request, next: Next) -> Response {
     };
     if let Ok(v) = HeaderValue::from_str(&ctx) {
         resp.headers_mut().insert("inin-correlation-id", v);
+    }
+    if resp.status() == StatusCode::SWITCHING_PROTOCOLS {
+        // A WebSocket: its faults are the Notifications API's own (--ws-faults).
+        return resp;
     }
     if let Some(b) = budget {
         let h = resp.headers_mut();
@@ -578,6 +588,24 @@ pub(crate) fn guard(
         ));
     }
     Ok(client)
+}
+
+/// The caller of a Notifications API request (src/sim/notify), authenticated and rate-limited
+/// like any request: its OAuth client, and when its token expires (its channels end then).
+pub(crate) fn notify_caller(
+    st: &St,
+    ctx: &str,
+    headers: &HeaderMap,
+) -> Result<(String, Instant), Response> {
+    let client = guard(st, ctx, headers, Area::Organization)?;
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().split_once(' '))
+        .map(|(_, t)| t.trim())
+        .unwrap_or("");
+    let expires = st.tokens.lock().unwrap().get(token).map(|t| t.expires);
+    Ok((client, expires.unwrap_or_else(Instant::now)))
 }
 
 fn bad_credentials(ctx: &str) -> Response {

@@ -1,6 +1,8 @@
 //! Shared set-up for the integration tests: a simulator on 127.0.0.1:0 and a client for it.
 #![allow(dead_code)]
 
+pub mod ws;
+
 use std::sync::Arc;
 use std::time::Duration;
 

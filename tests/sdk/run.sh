@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the official Genesys Cloud Python SDK (PureCloudPlatformClientV2), unmodified, against
-# `convoscope sim`: the contract of every kind of answer (tests/sdk/sdk_check.py).
+# `convoscope sim`: the contract of every kind of answer, notification channels, their WebSocket
+# and every kind of event body (tests/sdk/sdk_check.py).
 # Usage: tests/sdk/run.sh [path/to/convoscope]
 #   (default: $CARGO_TARGET_DIR/debug/convoscope, or target/debug/convoscope; built if absent)
 # A failed install of the SDK fails the script (exit 1), unless CONVOSCOPE_SDK_OPTIONAL=1 is set:
@@ -44,10 +45,14 @@ start_sim() {
   done
   sed -n 's/^listening on //p' "$log" | head -1
 }
+args=(--seed 1 --conversations 1500 --days 2 --active 5 --until "$(date -u +%Y-%m-%dT%H:%M:%SZ)")
+# The same data the simulator serves below: every kind of notification event, for the check.
+"$bin" sim "${args[@]}" --dump-events >"$work/events.ndjson"
 # The check makes a few hundred requests: a budget it never runs out of (still announced).
-url=$(start_sim --seed 1 --conversations 1500 --days 2 --active 5 --job-delay-ms 300 \
-  --rate-limit 100000 --hostile)
+# WebSockets: a heartbeat a second, the maintenance warning 8 s after connecting, closed 1 s later.
+url=$(start_sim "${args[@]}" --job-delay-ms 300 --rate-limit 100000 --hostile \
+  --ws-heartbeat 1 --ws-faults maintenance=8 --ws-closing-grace 1)
 # 429 and 403: three requests every 2 seconds, no analytics query, no queues.
 strict=$(start_sim --seed 2 --conversations 20 --rate-limit 3 --rate-window 2 --forbid query,queues)
 [ -n "$url" ] && [ -n "$strict" ] || { echo "the simulator did not start"; exit 1; }
-"$venv/bin/python" tests/sdk/sdk_check.py "$url" demo demo "$strict"
+"$venv/bin/python" tests/sdk/sdk_check.py "$url" demo demo "$strict" "$work/events.ndjson"

@@ -2,14 +2,15 @@
 """Checks the convoscope simulator with the official Genesys Cloud Python SDK, unmodified.
 
     pip install PureCloudPlatformClientV2
-    python3 tests/sdk/sdk_check.py URL [client_id] [client_secret] [STRICT_URL]
+    python3 tests/sdk/sdk_check.py URL [client_id] [client_secret] [STRICT_URL|-] [EVENTS]
 
 URL is a simulator with a generous rate limit (the check makes a few hundred requests);
-STRICT_URL, if given, one started with `--rate-limit 3 --forbid query,queues` (429 and 403).
+STRICT_URL, if given, one started with `--rate-limit 3 --forbid query,queues` (429 and 403);
+EVENTS, if given, the output of `convoscope sim --dump-events` over the same data as URL.
 
 The contract: every kind of answer the simulator gives (details query, async jobs, their status
 and results, availability, GET conversation, multi-get, single details, the directories, errors,
-429, the organization) is
+429, the organization, notification channels and subscriptions) is
 - deserialised by the SDK's own API methods (or its deserialiser, for error bodies);
 - walked key by key along the SDK's models: a key the SDK does not know is a misspelt field;
 - checked for fields the SDK's documentation marks required (tests/sdk/required.json);
@@ -17,13 +18,20 @@ and results, availability, GET conversation, multi-get, single details, the dire
 Every answer carries inin-correlation-id and the inin-ratelimit-* headers. The filter grammar the
 simulator accepts (src/sim/filter.rs) is checked against the SDK's enums, name by name, and over
 HTTP: every dimension the SDK knows is accepted, names it does not know are a 400 naming them.
+The channel's WebSocket is read with a small client of the standard library (the SDK has none),
+and every event body, those read and those of EVENTS (every kind), is checked in the SDK's
+`*DetailEventTopic*` and `QueueConversationEventTopic*` models.
 Prints a summary; exits non-zero on any mismatch.
 """
 
+import base64
 import datetime
+import hashlib
 import json
 import os
 import re
+import socket
+import struct
 import sys
 import time
 import urllib.error
@@ -302,6 +310,236 @@ def check_grammar(api_client, interval):
 # ---------------------------------------------------------------------------------------------
 
 
+class WebSocket:
+    """A WebSocket client in the standard library: enough for the notification channel."""
+
+    def __init__(self, uri, timeout=10):
+        if not uri.startswith("ws://"):
+            raise ValueError(f"not a ws:// URI: {uri}")
+        hostport, _, path = uri[5:].partition("/")
+        host, _, port = hostport.rpartition(":")
+        self.sock = socket.create_connection((host, int(port)), timeout=timeout)
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.sock.sendall(
+            (
+                f"GET /{path} HTTP/1.1\r\nHost: {hostport}\r\nUpgrade: websocket\r\n"
+                f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+            ).encode()
+        )
+        head = b""
+        while b"\r\n\r\n" not in head:
+            c = self.sock.recv(1)
+            if not c:
+                raise ConnectionError("the handshake was cut")
+            head += c
+        lines = head.decode("latin-1").split("\r\n")
+        if " 101 " not in lines[0] + " ":
+            raise ConnectionError(f"handshake refused: {lines[0]}")
+        want = base64.b64encode(hashlib.sha1((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest()).decode()
+        accept = [l.split(":", 1)[1].strip() for l in lines if l.lower().startswith("sec-websocket-accept:")]
+        if accept != [want]:
+            raise ConnectionError(f"bad Sec-WebSocket-Accept: {accept}")
+
+    def _exact(self, n):
+        b = b""
+        while len(b) < n:
+            c = self.sock.recv(n - len(b))
+            if not c:
+                raise ConnectionError("the connection was cut")
+            b += c
+        return b
+
+    def _send(self, opcode, payload):
+        mask = os.urandom(4)
+        n = len(payload)
+        head = bytes([0x80 | opcode])
+        if n < 126:
+            head += bytes([0x80 | n])
+        elif n < 65536:
+            head += bytes([0x80 | 126]) + struct.pack(">H", n)
+        else:
+            head += bytes([0x80 | 127]) + struct.pack(">Q", n)
+        self.sock.sendall(head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+
+    def send_json(self, v):
+        self._send(0x1, json.dumps(v).encode())
+
+    def recv(self, timeout):
+        """("text", str) | ("close", code, reason) | None on a timeout."""
+        self.sock.settimeout(timeout)
+        data = b""
+        try:
+            while True:
+                b0, b1 = self._exact(2)
+                n = b1 & 0x7F
+                if n == 126:
+                    n = struct.unpack(">H", self._exact(2))[0]
+                elif n == 127:
+                    n = struct.unpack(">Q", self._exact(8))[0]
+                if b1 & 0x80:
+                    raise ConnectionError("the server masked a frame")
+                payload = self._exact(n)
+                op = b0 & 0x0F
+                if op == 0x9:
+                    self._send(0xA, payload)
+                elif op == 0x8:
+                    code = struct.unpack(">H", payload[:2])[0] if len(payload) >= 2 else None
+                    return ("close", code, payload[2:].decode())
+                elif op in (0x1, 0x0):
+                    data += payload
+                    if b0 & 0x80:
+                        return ("text", data.decode())
+        except socket.timeout:
+            return None
+
+    def close(self):
+        try:
+            self._send(0x8, struct.pack(">H", 1000))
+        except OSError:
+            pass
+        self.sock.close()
+
+
+# The SDK model of each topic's event body.
+DETAIL_MODELS = {
+    "attributes": "AttributeDetailEventTopicAttributeUpdateEvent",
+    "customer.start": "CustomerStartDetailEventTopicCustomerStartEvent",
+    "customer.end": "CustomerEndDetailEventTopicCustomerEndEvent",
+    "flow.start": "FlowStartDetailEventTopicFlowStartEvent",
+    "flow.end": "FlowEndDetailEventTopicFlowEndEvent",
+    "acd.start": "AcdStartDetailEventTopicAcdStartEvent",
+    "acd.end": "AcdEndDetailEventTopicAcdEndEvent",
+    "user.start": "UserStartDetailEventTopicUserStartEvent",
+    "user.end": "UserEndDetailEventTopicUserEndEvent",
+    "acw": "AcwDetailEventTopicAfterCallWorkEvent",
+    "wrapup": "WrapupDetailEventTopicWrapupEvent",
+}
+DETAIL_PREFIX = "v2.detail.events.conversation."
+
+
+def event_kind(topic):
+    """The kind of a topic's events ("queue", a detail kind, or None)."""
+    if topic.startswith("v2.routing.queues.") and topic.endswith(".conversations"):
+        return "queue"
+    if topic.startswith(DETAIL_PREFIX):
+        return topic[len(DETAIL_PREFIX):].split(".", 1)[1]
+    return None
+
+
+def check_message(api_client, m, where):
+    """One WebSocket message: its envelope, and its body in the SDK's model. Returns its kind."""
+    topic = m.get("topicName")
+    if topic == "channel.metadata":
+        if m.get("eventBody") not in ({"message": "WebSocket Heartbeat"}, {"message": "pong"}) or set(m) != {"topicName", "eventBody"}:
+            problem(f"{where}: unexpected channel.metadata message {m}")
+        return m["eventBody"]["message"]
+    if set(m) != {"topicName", "version", "eventBody", "metadata"}:
+        problem(f"{where}: envelope keys {sorted(m)}")
+    if m.get("version") != "2" or not isinstance(m.get("metadata", {}).get("CorrelationId"), str):
+        problem(f"{where}: version {m.get('version')!r}, metadata {m.get('metadata')}")
+    if topic == "v2.system.socket_closing":
+        model, kind = "SystemMessageSystemMessage", "socket_closing"
+    else:
+        kind = event_kind(topic)
+        model = "QueueConversationEventTopicConversation" if kind == "queue" else DETAIL_MODELS.get(kind)
+        if model is None:
+            problem(f"{where}: unknown topic {topic}")
+            return None
+    body = m["eventBody"]
+    check_keys(body, model, f"{where} {kind}")
+    obj = api_client._ApiClient__deserialize(body, model)
+    check_enums(obj.to_dict(), f"{where} {kind}")
+    if kind in DETAIL_MODELS and topic.split(".")[4] != body.get("conversationId"):
+        problem(f"{where}: {topic} carries conversation {body.get('conversationId')}")
+    return kind
+
+
+def notifications(api_client, url, events_file):
+    """Channels and subscriptions with the SDK, then the channel's WebSocket."""
+    napi = gc.NotificationsApi(api_client)
+    ch = napi.post_notifications_channels()
+    check_keys(raw(api_client, "POST", "/api/v2/notifications/channels"), "Channel", "channel")
+    if not ch.connect_uri.startswith("ws://") or ch.id not in ch.connect_uri:
+        problem(f"channel: connectUri {ch.connect_uri} for {ch.id}")
+    listing = napi.get_notifications_channels()
+    check_keys(raw(api_client, "GET", "/api/v2/notifications/channels"), "ChannelEntityListing", "channels")
+    if ch.id not in [c.id for c in listing.entities]:
+        problem("channels: the new channel is not listed")
+    napi.head_notifications_channel(ch.id)
+
+    # The live conversations: their detail topics, and their queues'.
+    q = M.ConversationQuery()
+    end = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None) + datetime.timedelta(minutes=1)
+    q.interval = (end - datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%S.000Z") + "/" + end.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    q.order = "desc"
+    q.paging = mk(M.PagingSpec, page_size=100, page_number=1)
+    r = gc.ConversationsApi(api_client).post_analytics_conversations_details_query(q)
+    live = [c for c in r.conversations or [] if c.conversation_end is None]
+    if not live:
+        problem("notifications: no live conversation to follow")
+        return
+    topics = [f"{DETAIL_PREFIX}{c.conversation_id}.{k}" for c in live for k in DETAIL_MODELS]
+    queues = sorted({s.queue_id for c in live for p in c.participants for se in p.sessions for s in se.segments or [] if s.queue_id})
+    topics += [f"v2.routing.queues.{qid}.conversations" for qid in queues]
+    body = [mk(M.ChannelTopic, id=t) for t in topics]
+    subs = napi.put_notifications_channel_subscriptions(ch.id, body)
+    path = f"/api/v2/notifications/channels/{ch.id}/subscriptions"
+    check_keys(raw(api_client, "PUT", path, [{"id": t} for t in topics]), "ChannelTopicEntityListing", "subscriptions")
+    if [t.id for t in subs.entities] != topics:
+        problem("subscriptions: PUT did not answer the topics it was given")
+    check_enums(subs.to_dict(), "subscriptions")
+    got = napi.get_notifications_channel_subscriptions(ch.id)
+    if len(got.entities) != len(topics):
+        problem(f"subscriptions: GET lists {len(got.entities)} of {len(topics)}")
+    napi.post_notifications_channel_subscriptions(ch.id, body[:1])
+    try:
+        napi.put_notifications_channel_subscriptions(ch.id, [mk(M.ChannelTopic, id="v2.nothing.here")])
+        problem("subscriptions: an unknown topic was accepted")
+    except ApiException as e:
+        if e.status != 400:
+            problem(f"subscriptions: unknown topic: expected 400, got {e.status}")
+    print(f"notifications: channel {ch.id}, {len(topics)} topics of {len(live)} live conversations and {len(queues)} queues")
+
+    # The WebSocket: events as they happen, heartbeats (run.sh: every second), a pong, and the
+    # maintenance warning (run.sh: --ws-faults maintenance=...), then the close.
+    ws = WebSocket(ch.connect_uri)
+    ws.send_json({"message": "ping"})
+    kinds = {}
+    closed = None
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        m = ws.recv(deadline - time.time())
+        if m is None:
+            break
+        if m[0] == "close":
+            closed = m
+            break
+        k = check_message(api_client, json.loads(m[1]), "websocket")
+        kinds[k] = kinds.get(k, 0) + 1
+    ws.close()
+    print("websocket: " + ", ".join(f"{k}: {n}" for k, n in sorted(kinds.items(), key=str)) + f"; closed {closed}")
+    for want in ("WebSocket Heartbeat", "pong", "attributes", "queue", "socket_closing"):
+        if not kinds.get(want):
+            problem(f"websocket: no {want} message")
+    if not closed or closed[1] != 1001:
+        problem(f"websocket: not closed after the maintenance warning: {closed}")
+    napi.delete_notifications_channel_subscriptions(ch.id)
+    if napi.get_notifications_channel_subscriptions(ch.id).entities:
+        problem("subscriptions: DELETE left topics")
+
+    # Every kind of event, from the live conversations' whole lives.
+    if events_file:
+        kinds = {}
+        with open(events_file) as f:
+            for n, line in enumerate(f):
+                k = check_message(api_client, json.loads(line), f"dump line {n + 1}")
+                kinds[k] = kinds.get(k, 0) + 1
+        print("dumped events: " + ", ".join(f"{k}: {n}" for k, n in sorted(kinds.items(), key=str)))
+        for want in list(DETAIL_MODELS) + ["queue"]:
+            if not kinds.get(want):
+                problem(f"dumped events: no {want} event")
+
+
 def main():
     if len(sys.argv) < 2:
         print(__doc__)
@@ -309,7 +547,7 @@ def main():
     url = sys.argv[1].rstrip("/")
     cid = sys.argv[2] if len(sys.argv) > 2 else "demo"
     secret = sys.argv[3] if len(sys.argv) > 3 else "demo"
-    strict = sys.argv[4].rstrip("/") if len(sys.argv) > 4 else None
+    strict = sys.argv[4].rstrip("/") if len(sys.argv) > 4 and sys.argv[4] != "-" else None
 
     gc.configuration.host = url
     api_client = gc.api_client.ApiClient(host=url)
@@ -614,6 +852,9 @@ def main():
     error(api_client, raw(api_client, "DELETE", f"{A}/details/query", kind="error 405"), 405, "wrong method", "method.not.allowed")
     if strict:
         check_strict(strict, cid, secret)
+
+    # 6. The Notifications API.
+    notifications(api_client, url, sys.argv[5] if len(sys.argv) > 5 else None)
 
     print("answers checked against the SDK's models: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())))
     print(f"models walked: {len(visited)}: {' '.join(sorted(visited))}")

@@ -2,7 +2,7 @@
 //! Participant Data`), bots and agents' scripts set, on the customer or caller, the queue, bots
 //! and consulted users. Live conversations' attributes change every few seconds.
 
-use super::{Conv, Dataset, Rng, hash};
+use super::{Conv, Dataset, LIVE_PAGES, LIVE_PERIOD, Rng, hash};
 use crate::genesys::model::Attributes;
 
 fn put(m: &mut Attributes, k: &str, v: String) {
@@ -244,28 +244,25 @@ impl Dataset {
         }
         // Live conversations: the customer keeps browsing. Every 5 s `context.pageViews` changes
         // (and mostly `lastPage`), and `typing` is added or removed; all of it stops at the end.
+        // In a burst the visitor clicks on within 300 ms: `lastPage` changes twice in a period.
         if self.is_active(i) {
             let t = conv.end.map_or(now, |e| e.min(now));
-            let epoch = t.div_euclid(5_000);
-            let since = (epoch - conv.start.div_euclid(5_000)).max(0);
+            let epoch = t.div_euclid(LIVE_PERIOD);
+            let since = (epoch - conv.start.div_euclid(LIVE_PERIOD)).max(0);
             let mut e = Rng::new(hash(&[self.seed, 0x11FE, i as u64, epoch as u64]));
             put(
                 &mut cust,
                 "context.pageViews",
                 (3 + r.range(0, 5) + since).to_string(),
             );
-            put(
-                &mut cust,
-                "lastPage",
-                e.pick(&[
-                    "/checkout",
-                    "/cart",
-                    "/products/42",
-                    "/help/returns",
-                    "/ja/ご注文",
-                ])
-                .to_string(),
-            );
+            let mut page = e.below(LIVE_PAGES.len());
+            if self
+                .burst(i, epoch)
+                .is_some_and(|b| t >= epoch * LIVE_PERIOD + b)
+            {
+                page = (page + 1 + e.below(LIVE_PAGES.len() - 1)) % LIVE_PAGES.len();
+            }
+            put(&mut cust, "lastPage", LIVE_PAGES[page].to_string());
             if epoch % 2 == 1 && conv.end.is_none() {
                 put(&mut cust, "typing", "true".to_string());
             }

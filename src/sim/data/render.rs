@@ -319,7 +319,10 @@ impl Dataset {
         if let Some(e) = p.end {
             m.insert("disconnectedTime".into(), json!(time(e)));
             if let Some(dc) = p.segs.iter().rev().find_map(|s| s.disconnect) {
-                m.insert("disconnectType".into(), json!(conversation_disconnect(dc, c.kind.media)));
+                m.insert(
+                    "disconnectType".into(),
+                    json!(conversation_disconnect(dc, c.kind.media)),
+                );
             }
         }
         let list = match c.kind.media {
