@@ -458,11 +458,11 @@ def notifications(api_client, url, events_file):
     """Channels and subscriptions with the SDK, then the channel's WebSocket."""
     napi = gc.NotificationsApi(api_client)
     ch = napi.post_notifications_channels()
-    check_keys(raw(api_client, "POST", "/api/v2/notifications/channels"), "Channel", "channel")
+    check_keys(raw(api_client, "POST", "/api/v2/notifications/channels").body, "Channel", "channel")
     if not ch.connect_uri.startswith("ws://") or ch.id not in ch.connect_uri:
         problem(f"channel: connectUri {ch.connect_uri} for {ch.id}")
     listing = napi.get_notifications_channels()
-    check_keys(raw(api_client, "GET", "/api/v2/notifications/channels"), "ChannelEntityListing", "channels")
+    check_keys(raw(api_client, "GET", "/api/v2/notifications/channels").body, "ChannelEntityListing", "channels")
     if ch.id not in [c.id for c in listing.entities]:
         problem("channels: the new channel is not listed")
     napi.head_notifications_channel(ch.id)
@@ -484,7 +484,7 @@ def notifications(api_client, url, events_file):
     body = [mk(M.ChannelTopic, id=t) for t in topics]
     subs = napi.put_notifications_channel_subscriptions(ch.id, body)
     path = f"/api/v2/notifications/channels/{ch.id}/subscriptions"
-    check_keys(raw(api_client, "PUT", path, [{"id": t} for t in topics]), "ChannelTopicEntityListing", "subscriptions")
+    check_keys(raw(api_client, "PUT", path, [{"id": t} for t in topics]).body, "ChannelTopicEntityListing", "subscriptions")
     if [t.id for t in subs.entities] != topics:
         problem("subscriptions: PUT did not answer the topics it was given")
     check_enums(subs.to_dict(), "subscriptions")
