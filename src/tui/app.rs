@@ -344,6 +344,24 @@ pub fn update(s: &mut State, event: Event) -> Vec<Effect> {
             s.now = at;
             live::watched(s, &id, generation, result, at)
         }
+        Event::Pushed {
+            generation,
+            feed,
+            at,
+        } => {
+            s.now = at;
+            live::pushed(s, generation, feed, at)
+        }
+        Event::WatchSlow { generation, since } => {
+            if let Some(w) = s
+                .watch
+                .as_mut()
+                .filter(|w| w.generation == generation && w.busy)
+            {
+                w.stale_since.get_or_insert(since);
+            }
+            vec![]
+        }
         Event::FollowDue { generation, now } => {
             s.now = now;
             live::follow_due(s, generation, now)
@@ -845,3 +863,5 @@ pub(crate) mod tests;
 
 #[cfg(test)]
 mod live_tests;
+#[cfg(test)]
+mod push_tests;

@@ -168,6 +168,14 @@ pub fn draw_timeline(f: &mut Frame, s: &State, area: Rect, t: Theme) {
                     }
                     ChangeKind::Joined => ("★", t.added(), "joined".into()),
                     ChangeKind::Left => ("⏏", t.warn(), "left".into()),
+                    ChangeKind::WrapUp { code } => {
+                        ("✓", t.dim(), format!("wrapped up {}", sanitize(code)))
+                    }
+                };
+                let text = if c.while_reconnecting {
+                    format!("{text} (changed while reconnecting)")
+                } else {
+                    text
                 };
                 lines.push(Line::from(vec![
                     Span::styled(pad(&at, time_w), t.dim()),
