@@ -218,6 +218,7 @@ impl State {
                 .watch
                 .as_ref()
                 .is_some_and(|w| Some(w.id.as_str()) == id && w.state == WatchState::Live),
+            stale: self.watch.as_ref().is_some_and(|w| w.stale_since.is_some()),
             timelines: &self.timelines,
             now: self.now,
             spinner: self.spinner,
