@@ -80,6 +80,20 @@ fn watching(id: &str) -> (State, u64) {
     (s, g)
 }
 
+/// The watch's read, as the runner makes it.
+async fn read(s: &mut State, client: &Client, id: &str, generation: u64) -> Vec<Effect> {
+    let (conv, raw) = client.conversation(id, CallOpts::default()).await.unwrap();
+    update(
+        s,
+        Event::Watched {
+            id: id.to_string(),
+            generation,
+            result: Ok(Fresh { conv, raw }),
+            at: Utc::now(),
+        },
+    )
+}
+
 async fn a_minute_of_watching(span: Duration) {
     let sim = Sim::start(SimConfig {
         addr: "127.0.0.1:0".into(),
@@ -112,22 +126,7 @@ async fn a_minute_of_watching(span: Duration) {
     let notifier = Notifier::start(client.clone(), NotifierConfig::default());
     let (mut s, generation) = watching(&id);
     let mut sub = notifier.subscribe(detail_topics(&id));
-    let read = |s: &mut State, client: Arc<Client>| {
-        let id = id.clone();
-        async move {
-            let (conv, raw) = client.conversation(&id, CallOpts::default()).await.unwrap();
-            update(
-                s,
-                Event::Watched {
-                    id,
-                    generation,
-                    result: Ok(Fresh { conv, raw }),
-                    at: Utc::now(),
-                },
-            )
-        }
-    };
-    let mut pending = read(&mut s, client.clone()).await;
+    let mut pending = read(&mut s, &client, &id, generation).await;
     let mut to_state_ms: Vec<f64> = Vec::new();
     let until = tokio::time::Instant::now() + span;
     while let Ok(Some(feed)) = tokio::time::timeout_at(until, sub.rx.recv()).await {
@@ -154,7 +153,7 @@ async fn a_minute_of_watching(span: Duration) {
         pending.extend(fx);
         for fx in std::mem::take(&mut pending) {
             if let Effect::WatchFetch { .. } = fx {
-                pending.extend(read(&mut s, client.clone()).await);
+                pending.extend(read(&mut s, &client, &id, generation).await);
             }
         }
     }
