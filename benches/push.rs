@@ -20,7 +20,7 @@ use convoscope::genesys::{Client, ClientConfig, Credentials, Secret};
 use convoscope::paging::PageEvent;
 use convoscope::sim::{Sim, SimConfig};
 use convoscope::timespec::Zone;
-use convoscope::tui::app::{Effect, Event, Init, State, update};
+use convoscope::tui::app::{Effect, Event, Focus, Init, State, update};
 use convoscope::tui::detail::Fresh;
 use divan::Bencher;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -69,6 +69,7 @@ fn watching(id: &str) -> (State, u64) {
             conversations: vec![row],
         }),
     );
+    s.focus = Focus::List;
     update(
         &mut s,
         Event::Key {
@@ -122,7 +123,7 @@ async fn a_minute_of_watching(span: Duration) {
     let live: Vec<usize> = (0..ds.len()).filter(|&i| ds.is_active(i)).collect();
     // Pattern 1 (k mod 5 == 1): a second agent 15-45 s from now.
     let id = ds.conversation_id(live[1]);
-    let before = sim.stats().requests;
+    let before = sim.requests().len();
     let notifier = Notifier::start(client.clone(), NotifierConfig::default());
     let (mut s, generation) = watching(&id);
     let mut sub = notifier.subscribe(detail_topics(&id));
@@ -157,7 +158,11 @@ async fn a_minute_of_watching(span: Duration) {
             }
         }
     }
-    let requests = sim.stats().requests - before;
+    let calls: Vec<String> = sim.requests()[before..]
+        .iter()
+        .map(|r| r.path.rsplit('/').take(2).collect::<Vec<_>>().join("<"))
+        .collect();
+    let requests = calls.len();
     let changes = s.timelines.len(&id);
     notifier.close().await;
     to_state_ms.sort_by(f64::total_cmp);
@@ -182,6 +187,7 @@ async fn a_minute_of_watching(span: Duration) {
         q(0.99),
         q(1.0)
     );
+    println!("the requests (last parts of their paths, reversed): {calls:?}");
     let status = s.live_text();
     println!("status line: {}", status.trim());
     sim.stop().await;
