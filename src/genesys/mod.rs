@@ -5,12 +5,14 @@ pub mod client;
 pub mod error;
 pub mod limiter;
 pub mod model;
+pub mod names;
 pub mod query;
 pub mod records;
 pub mod redact;
 pub mod region;
 pub mod retry;
 pub mod scope;
+pub mod search;
 
 pub use auth::{Credentials, Secret};
 pub use client::{CallRecord, Client, ClientConfig};

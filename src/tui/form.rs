@@ -95,7 +95,7 @@ pub fn check(from: &str, to: &str, zone: Zone, now: DateTime<Utc>) -> (Option<In
     let a = timespec::parse(from, zone, now)
         .map_err(|e| p.from = Some(e))
         .ok();
-    let b = timespec::parse(to, zone, now)
+    let b = timespec::parse_end(to, zone, now)
         .map_err(|e| p.to = Some(e))
         .ok();
     let (Some(a), Some(b)) = (a, b) else {
@@ -175,10 +175,17 @@ mod tests {
             ok("2026-11-24T08:00:00Z", "2026-11-24T10:00:00+01:00").start,
             t(24, 8, 0)
         );
-        assert_eq!(ok("2026-11-24", "2026-11-25").end, t(25, 0, 0));
+        assert_eq!(ok("2026-11-23", "2026-11-24").end, t(25, 0, 0));
         assert_eq!(ok("2026-11-24 08:30", "now").start, t(24, 8, 30));
+        // A day as To is through its end; today ends now.
         assert_eq!(
-            ok("yesterday", "today"),
+            ok("yesterday", "yesterday"),
+            Interval::new(t(24, 0, 0), t(25, 0, 0))
+        );
+        assert_eq!(ok("yesterday", "today"), Interval::new(t(24, 0, 0), now()));
+        assert_eq!(ok("today", "today"), Interval::new(t(25, 0, 0), now()));
+        assert_eq!(
+            ok("2026-11-24", "2026-11-24"),
             Interval::new(t(24, 0, 0), t(25, 0, 0))
         );
         assert_eq!(ok("-2h", "now").start, t(25, 10, 30));
@@ -201,13 +208,13 @@ mod tests {
 
     #[test]
     fn from_after_to_is_reported() {
-        let p = bad("today", "yesterday");
+        let p = bad("today", "2026-11-20");
         assert_eq!(p.range.as_deref(), Some("From is after To: swap them"));
     }
 
     #[test]
     fn empty_range_is_reported() {
-        let p = bad("2026-11-24", "2026-11-24");
+        let p = bad("2026-11-24 08:00", "2026-11-24 08:00");
         assert!(p.range.as_deref().unwrap().contains("empty"));
     }
 
