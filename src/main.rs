@@ -300,10 +300,8 @@ async fn export_cmd(settings: &Settings, args: ExportArgs) -> u8 {
     // Names to ids before the query (a name that matches nothing is a usage error).
     let mut search = convoscope::genesys::search::Resolved::default();
     if !query.is_empty() {
-        let mut names = convoscope::genesys::names::Names::default();
-        let opts =
-            convoscope::genesys::client::CallOpts::observed(&convoscope::genesys::client::quiet);
-        match names.resolve(&client, &query_text, &query, opts).await {
+        let dir = convoscope::genesys::directory::Directory::new(client.clone(), None);
+        match convoscope::genesys::names::resolve_names(&dir, &query_text, &query).await {
             Ok(r) => search = r,
             Err(e) => {
                 if let Some(Output::File(f)) = dest {

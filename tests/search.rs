@@ -9,10 +9,10 @@ use std::collections::BTreeSet;
 use chrono::Duration as Span;
 use convoscope::export::{self, ExportOptions, NdjsonWriter};
 use convoscope::genesys::Scope;
-use convoscope::genesys::client::{CallOpts, quiet};
-use convoscope::genesys::names::{Names, ResolveError};
+use convoscope::genesys::directory::{self, Kind};
+use convoscope::genesys::names::{ResolveError, resolve_names};
 use convoscope::genesys::query::{Interval, Media};
-use convoscope::genesys::search::{Directory, Query};
+use convoscope::genesys::search::Query;
 use convoscope::sim::Sim;
 use serde_json::Value;
 
@@ -38,10 +38,8 @@ async fn export_scope(sim: &Sim, scope: Scope) -> Vec<Value> {
 
 async fn searched(sim: &Sim, text: &str) -> Result<Scope, ResolveError> {
     let q = Query::parse(text).map_err(ResolveError::Query)?;
-    let mut names = Names::default();
-    let r = names
-        .resolve(&client(sim), text, &q, CallOpts::observed(&quiet))
-        .await?;
+    let dir = directory::Directory::new(client(sim), None);
+    let r = resolve_names(&dir, text, &q).await?;
     Ok(Scope::new(week(), Media::Any).with_search(r))
 }
 
@@ -107,19 +105,16 @@ async fn agents_wrapups_directions_and_live_filter_as_the_records_say() {
     cfg.active = 20;
     let sim = sim(cfg).await;
     let all = export_scope(&sim, Scope::new(week(), Media::Any)).await;
-    let c = client(&sim);
+    let dir = directory::Directory::new(client(&sim), None);
     // An agent and a wrap-up code that the data has, by the names the directories give them.
-    let users = c
-        .directory_page(Directory::Users, None, 1, CallOpts::observed(&quiet))
-        .await
-        .unwrap();
+    let users = dir.names(Kind::User).await.unwrap();
     let agent = all
         .iter()
         .flat_map(|c| segments(c))
         .filter_map(|(p, _)| p["userId"].as_str())
         .find_map(|id| users.entities.iter().find(|u| u.id == id))
         .expect("an agent of the data is in the directory");
-    let agent_name = agent.name.clone().unwrap();
+    let agent_name = agent.name.clone();
     let text = format!("agent:\"{agent_name}\"");
     let got = export_scope(&sim, searched(&sim, &text).await.unwrap()).await;
     let want = expected(&all, |c| {
@@ -128,12 +123,9 @@ async fn agents_wrapups_directions_and_live_filter_as_the_records_say() {
     assert!(!want.is_empty());
     assert_eq!(ids(&got), want, "{text}");
 
-    let codes = c
-        .directory_page(Directory::WrapupCodes, None, 1, CallOpts::observed(&quiet))
-        .await
-        .unwrap();
+    let codes = dir.names(Kind::Wrapup).await.unwrap();
     let code = &codes.entities[0];
-    let text = format!("wrapup:\"{}\" dir:inbound", code.name.as_deref().unwrap());
+    let text = format!("wrapup:\"{}\" dir:inbound", code.name);
     let got = export_scope(&sim, searched(&sim, &text).await.unwrap()).await;
     let want = expected(&all, |c| {
         c["originatingDirection"] == "inbound"

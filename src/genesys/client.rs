@@ -532,53 +532,6 @@ impl Client {
         outline(&text, &what)
     }
 
-    /// One page of a directory listing (`GET /api/v2/routing/queues`, `/api/v2/users`,
-    /// `/api/v2/routing/wrapupcodes`), `name` narrowing queues and wrap-up codes by the start of
-    /// their name (the API's `name` with a trailing `*`).
-    pub async fn directory_page(
-        &self,
-        dir: super::search::Directory,
-        name: Option<&str>,
-        page: u32,
-        opts: CallOpts<'_>,
-    ) -> Result<super::names::Listing> {
-        use super::search::Directory;
-        let (path, what, needed) = match dir {
-            Directory::Queues => (
-                "/api/v2/routing/queues",
-                "queues",
-                Some("routing:queue:view"),
-            ),
-            Directory::Users => ("/api/v2/users", "users", None),
-            Directory::WrapupCodes => (
-                "/api/v2/routing/wrapupcodes",
-                "wrap-up codes",
-                Some("routing:wrapupCode:view"),
-            ),
-        };
-        let mut query = vec![
-            ("pageSize", super::names::PAGE_SIZE.to_string()),
-            ("pageNumber", page.to_string()),
-        ];
-        if let Some(n) = name.filter(|_| dir != Directory::Users) {
-            // `*` is the API's wildcard: one in the name itself would widen the match, which
-            // the names are checked against afterwards anyway.
-            query.push(("name", format!("{n}*")));
-        }
-        self.call_decoded(
-            Call::new(
-                Method::GET,
-                path,
-                format!("page {page} of the {what}"),
-                needed,
-                self.cfg.max_body.other,
-            )
-            .query(query),
-            opts,
-        )
-        .await
-    }
-
     /// The organization the client is connected to (`GET /api/v2/organizations/me`): show its
     /// name, so that nobody mistakes one org for another.
     pub async fn organization(&self, opts: CallOpts<'_>) -> Result<Organization> {
