@@ -53,6 +53,8 @@ pub enum Focus {
 #[derive(Debug, Clone)]
 pub struct State {
     pub form: Form,
+    /// The look-up of the query's names last asked for: an older answer is dropped.
+    pub resolving: u64,
     pub list: List,
     pub detail: Detail,
     pub focus: Focus,
@@ -124,6 +126,8 @@ pub struct Init {
     pub from: Option<String>,
     pub to: Option<String>,
     pub media: Option<Media>,
+    /// The server-side search to prefill (`--query`).
+    pub query: Option<String>,
     pub zone: Zone,
     pub zone_label: String,
     pub mouse: bool,
@@ -147,7 +151,8 @@ impl State {
                 init.to.as_deref(),
                 init.media,
                 init.zone,
-            ),
+            )
+            .with_query(init.query.as_deref()),
             list: List::default(),
             detail: Detail::default(),
             focus: Focus::Form,
@@ -166,6 +171,7 @@ impl State {
             layout: Layout::default(),
             spinner: 0,
             query_seq: 0,
+            resolving: 0,
             message: None,
             range_note: None,
             quit: false,
@@ -312,6 +318,7 @@ pub fn update(s: &mut State, event: Event) -> Vec<Effect> {
             s.now = now;
             submit(s, now)
         }
+        Event::Resolved { id, result } => on_resolved(s, id, result),
         Event::Page(p) => on_page(s, p),
         Event::Debounced { generation } => s.detail.debounced(generation),
         Event::DetailWaiting {
@@ -634,7 +641,7 @@ fn escape(s: &mut State) -> Vec<Effect> {
     vec![]
 }
 
-/// Tab order: From, To, Media, list, detail.
+/// Tab order: From, To, Media, Query, list, detail.
 fn focus_step(s: &mut State, forward: bool) {
     #[derive(PartialEq)]
     enum Stop {
@@ -646,6 +653,7 @@ fn focus_step(s: &mut State, forward: bool) {
         Stop::F(Field::From),
         Stop::F(Field::To),
         Stop::F(Field::Media),
+        Stop::F(Field::Query),
         Stop::List,
         Stop::Detail,
     ];
@@ -705,15 +713,53 @@ fn page_by(s: &mut State, delta: isize) {
     }
 }
 
-/// Enter: start loading the range, or say what is wrong with it.
+/// Enter: start loading the range, or say what is wrong with it. A query with names has them
+/// looked up first ([`Effect::Resolve`]); its answer ([`Event::Resolved`]) starts the load.
 fn submit(s: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
     let Some(interval) = s.form.validate(now) else {
         s.focus = Focus::Form;
-        s.message = Some("the range needs fixing first (see the form)".into());
+        s.message = Some("the form needs fixing first (see under it)".into());
         return vec![];
     };
     // Built once, here, from the form; carried unchanged to the query and the record of it.
     let scope = Scope::new(interval, s.form.media);
+    let query = s.form.query();
+    s.resolving += 1;
+    if query.is_empty() {
+        return load(s, scope);
+    }
+    s.message = Some("looking up the query's names…".into());
+    vec![
+        Effect::CancelQuery,
+        Effect::Resolve {
+            id: s.resolving,
+            text: s.form.query.value().trim().to_string(),
+            query,
+            scope,
+        },
+    ]
+}
+
+/// The query's names are known (or not): load, or say which name is wrong at the Query field.
+fn on_resolved(s: &mut State, id: u64, result: Result<Scope, String>) -> Vec<Effect> {
+    if id != s.resolving {
+        return vec![];
+    }
+    s.message = None;
+    match result {
+        Ok(scope) => load(s, scope),
+        Err(e) => {
+            // Names come from the API: shown only sanitised.
+            s.form.problems.query = Some(super::sanitize::sanitize(&e));
+            s.focus = Focus::Form;
+            s.form.field = Field::Query;
+            vec![]
+        }
+    }
+}
+
+/// Starts loading `scope`, replacing the rows.
+fn load(s: &mut State, scope: Scope) -> Vec<Effect> {
     s.focus = Focus::List;
     s.zoom = false;
     s.pinned = None;
@@ -832,7 +878,7 @@ fn on_mouse(s: &mut State, m: MouseEvent) -> Vec<Effect> {
                 }
             } else if let Some(form) = areas.form.as_ref().filter(|f| f.area.contains(at)) {
                 s.focus = Focus::Form;
-                s.form.field = form.field_at(m.column);
+                s.form.field = form.field_at(m.column, m.row);
             }
         }
         _ => {}

@@ -33,6 +33,11 @@ pub enum Event {
     Submit {
         now: DateTime<Utc>,
     },
+    /// The names of query `id` were looked up: the scope to load, or what is wrong.
+    Resolved {
+        id: u64,
+        result: Result<Scope, String>,
+    },
     Page(PageEvent),
     Debounced {
         generation: u64,
@@ -118,6 +123,14 @@ pub enum Effect {
         order: Order,
         /// Go on from where a failed run stood.
         resume: Option<Resume>,
+    },
+    /// Look the query's names up in the directories, answering with `Event::Resolved` (the
+    /// scope with the search in it).
+    Resolve {
+        id: u64,
+        text: String,
+        query: crate::genesys::search::Query,
+        scope: Scope,
     },
     /// Stop the paging task; its rows stay.
     CancelQuery,
