@@ -110,7 +110,7 @@ async fn agents_wrapups_directions_and_live_filter_as_the_records_say() {
     let users = dir.names(Kind::User).await.unwrap();
     let agent = all
         .iter()
-        .flat_map(|c| segments(c))
+        .flat_map(segments)
         .filter_map(|(p, _)| p["userId"].as_str())
         .find_map(|id| users.entities.iter().find(|u| u.id == id))
         .expect("an agent of the data is in the directory");
