@@ -153,7 +153,7 @@ impl State {
                 init.zone,
             )
             .with_query(init.query.as_deref()),
-            list: List::default(),
+            list: List::in_zone(init.zone),
             detail: Detail::default(),
             focus: Focus::Form,
             filter_input: Input::default(),
