@@ -305,6 +305,41 @@ fn split(input: &str) -> Result<Vec<Word>, QueryError> {
     Ok(out)
 }
 
+/// The name being typed at the end of a query, when it is a queue, agent or wrap-up term:
+/// its directory, where its value starts in `input` (after the colon, before any quote), and
+/// the value typed so far (quotes removed). For Tab completion.
+pub fn completing(input: &str) -> Option<(Directory, usize, String)> {
+    // The last term: after the last whitespace outside quotes.
+    let mut quoted = false;
+    let mut start = 0;
+    for (i, c) in input.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            c if c.is_whitespace() && !quoted => start = i + c.len_utf8(),
+            _ => {}
+        }
+    }
+    let term = &input[start..];
+    let (name, value) = term.split_once(':')?;
+    let dir = Field::from_name(&name.trim_start_matches('"').to_lowercase())?.directory()?;
+    Some((dir, start + name.len() + 1, value.replace('"', "")))
+}
+
+/// `input` with the value of its last term (from `at`) replaced by `name`, quoted when it has
+/// spaces, and a space after it when the name is complete.
+pub fn complete_with(input: &str, at: usize, name: &str, whole: bool) -> String {
+    let value = if name.contains(char::is_whitespace) || name.contains('"') {
+        if whole {
+            format!("\"{}\"", name.replace('"', ""))
+        } else {
+            format!("\"{}", name.replace('"', ""))
+        }
+    } else {
+        name.to_string()
+    };
+    format!("{}{value}{}", &input[..at], if whole { " " } else { "" })
+}
+
 /// A name resolved to an id, with the name the directory gives it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entity {
@@ -648,6 +683,34 @@ mod tests {
         assert_eq!(asked.len(), 3);
         let err = resolve("wrapup:nope", &q("wrapup:nope"), |_, _| vec![]).unwrap_err();
         assert_eq!(err.0, "no wrap-up code is named 'nope'");
+    }
+
+    #[test]
+    fn the_name_being_typed_is_found_for_completion() {
+        assert_eq!(
+            completing("live queue:Sup"),
+            Some((Directory::Queues, 11, "Sup".into()))
+        );
+        assert_eq!(
+            completing(r#"agent:"Ann G"#),
+            Some((Directory::Users, 6, "Ann G".into()))
+        );
+        assert_eq!(
+            completing("wrapup:"),
+            Some((Directory::WrapupCodes, 7, String::new()))
+        );
+        assert_eq!(completing("dir:in"), None);
+        assert_eq!(completing("queue:Sales "), None);
+        let s = "live queue:Sup";
+        assert_eq!(
+            complete_with(s, 11, "Support - Tier 1", true),
+            r#"live queue:"Support - Tier 1" "#
+        );
+        assert_eq!(
+            complete_with(s, 11, "Support - Tier", false),
+            r#"live queue:"Support - Tier"#
+        );
+        assert_eq!(complete_with("agent:b", 6, "Bob", true), "agent:Bob ");
     }
 
     #[test]

@@ -319,6 +319,10 @@ pub fn update(s: &mut State, event: Event) -> Vec<Effect> {
             submit(s, now)
         }
         Event::Resolved { id, result } => on_resolved(s, id, result),
+        Event::Completed { id, at, result } => {
+            on_completed(s, id, at, result);
+            vec![]
+        }
         Event::Page(p) => on_page(s, p),
         Event::Debounced { generation } => s.detail.debounced(generation),
         Event::DetailWaiting {
@@ -462,7 +466,12 @@ fn act(s: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
             s.quit = true;
             return vec![Effect::Quit];
         }
-        Action::FocusNext => focus_step(s, true),
+        Action::FocusNext => {
+            if let Some(fx) = complete(s) {
+                return fx;
+            }
+            focus_step(s, true)
+        }
         Action::FocusPrev => focus_step(s, false),
         Action::Submit => return submit(s, now),
         Action::FieldUp | Action::FieldDown => {
@@ -738,6 +747,80 @@ fn submit(s: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
             scope,
         },
     ]
+}
+
+/// Tab in the Query field on a queue, agent or wrap-up name being typed: ask the directory
+/// (its listing is read once a session) for the names that start with it.
+fn complete(s: &mut State) -> Option<Vec<Effect>> {
+    if s.focus != Focus::Form || s.form.field != Field::Query {
+        return None;
+    }
+    let text = s.form.query.value().to_string();
+    let (dir, at, typed) = crate::genesys::search::completing(&text)?;
+    s.resolving += 1;
+    Some(vec![Effect::Complete {
+        id: s.resolving,
+        dir,
+        at,
+        typed,
+    }])
+}
+
+/// The names that complete what was typed: one is put in whole, several their common start,
+/// and the footer lists them.
+fn on_completed(s: &mut State, id: u64, at: usize, result: Result<Vec<String>, String>) {
+    if id != s.resolving || s.form.field != Field::Query {
+        return;
+    }
+    let text = s.form.query.value().to_string();
+    if at > text.len() || !text.is_char_boundary(at) {
+        return;
+    }
+    let names = match result {
+        Ok(n) => n,
+        Err(e) => {
+            s.message = Some(super::sanitize::sanitize(&format!("no completion: {e}")));
+            return;
+        }
+    };
+    let new = match names.as_slice() {
+        [] => {
+            s.message = Some("no name starts with that".into());
+            return;
+        }
+        [one] => crate::genesys::search::complete_with(&text, at, one, true),
+        many => {
+            let common = common_prefix(many);
+            let shown: Vec<String> = many
+                .iter()
+                .take(6)
+                .map(|n| super::sanitize::sanitize(n))
+                .collect();
+            s.message = Some(format!(
+                "{} names: {}{}",
+                many.len(),
+                shown.join(", "),
+                if many.len() > 6 { ", …" } else { "" }
+            ));
+            crate::genesys::search::complete_with(&text, at, &common, false)
+        }
+    };
+    // Names come from the API: only what sanitising leaves goes into the field.
+    s.form.query = Input::new(super::sanitize::sanitize(&new));
+}
+
+/// The longest start all `names` share (by characters, case as in the first).
+fn common_prefix(names: &[String]) -> String {
+    let first = &names[0];
+    let mut end = first.len();
+    for n in &names[1..] {
+        end = first
+            .char_indices()
+            .zip(n.chars())
+            .find(|((_, a), b)| !a.to_lowercase().eq(b.to_lowercase()))
+            .map_or(end.min(n.len()), |((i, _), _)| i.min(end));
+    }
+    first[..end].to_string()
 }
 
 /// The query's names are known (or not): load, or say which name is wrong at the Query field.

@@ -38,6 +38,12 @@ pub enum Event {
         id: u64,
         result: Result<Scope, String>,
     },
+    /// The names that complete the Query field's last term (its value starts at `at`).
+    Completed {
+        id: u64,
+        at: usize,
+        result: Result<Vec<String>, String>,
+    },
     Page(PageEvent),
     Debounced {
         generation: u64,
@@ -131,6 +137,13 @@ pub enum Effect {
         text: String,
         query: crate::genesys::search::Query,
         scope: Scope,
+    },
+    /// The names of `dir` that start with `typed`, answering with `Event::Completed`.
+    Complete {
+        id: u64,
+        dir: crate::genesys::search::Directory,
+        at: usize,
+        typed: String,
     },
     /// Stop the paging task; its rows stay.
     CancelQuery,

@@ -611,3 +611,42 @@ fn a_query_that_does_not_parse_never_leaves() {
     let m = s.form.problems.query.clone().unwrap();
     assert!(m.contains("use the list's local filter"), "{m}");
 }
+
+#[test]
+fn tab_completes_a_name_in_the_query_field() {
+    let mut s = state();
+    for _ in 0..3 {
+        key(&mut s, KeyCode::Tab);
+    }
+    typ(&mut s, "live queue:sup");
+    let fx = key(&mut s, KeyCode::Tab);
+    let [Effect::Complete { id, at, typed, .. }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!((typed.as_str(), *at), ("sup", 11));
+    assert_eq!(s.form.field, crate::tui::form::Field::Query, "Tab stayed");
+    let (id, at) = (*id, *at);
+    let names = |v: &[&str]| Ok(v.iter().map(|n| n.to_string()).collect());
+    update(
+        &mut s,
+        Event::Completed {
+            id,
+            at,
+            result: names(&["Support - Tier 1", "Support - Tier 2"]),
+        },
+    );
+    assert_eq!(s.form.query.value(), r#"live queue:"Support - Tier "#);
+    assert!(s.message.as_deref().unwrap().contains("2 names"));
+    update(
+        &mut s,
+        Event::Completed {
+            id,
+            at,
+            result: names(&["Support - Tier 1"]),
+        },
+    );
+    assert_eq!(s.form.query.value(), r#"live queue:"Support - Tier 1" "#);
+    // Nothing to complete: Tab moves on.
+    assert!(key(&mut s, KeyCode::Tab).is_empty());
+    assert_eq!(s.focus, Focus::List);
+}
