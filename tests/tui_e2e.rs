@@ -307,3 +307,38 @@ fn the_browser_without_a_terminal_says_to_use_export() {
     );
     assert!(!err.contains("os error"), "{err}");
 }
+
+#[test]
+fn a_query_from_the_command_line_loads_only_its_queue() {
+    let cmd = format!(
+        "{} --media any --from -2d --query {}",
+        demo(),
+        sh_quote(r#"queue:"Support - Tier 1""#)
+    );
+    let t = open(Launch::new("query", 200, 45, cmd));
+    let s = t.wait_for("Support - Tier 1");
+    assert!(s.contains("Query"), "the Query field is prefilled:\n{s}");
+    t.keys(&["Enter"]);
+    t.wait("the load to finish", |s| s.contains("✓ loaded"));
+    t.wait("a selected row", |s| selected_line(s).is_some());
+    // Every row loaded went through that queue: the local filter for the others finds none.
+    t.keys(&["/"]);
+    t.type_text(r#"-queue:"support - tier 1""#);
+    t.wait("no row left", |s| s.contains(" 0 of "));
+    t.keys(&["Escape"]);
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), 0);
+    t.assert_restored();
+}
+
+#[test]
+fn a_query_that_cannot_be_read_stops_before_the_screen() {
+    let cmd = format!("{} --query colour:red", demo());
+    let t = Launch::new("badquery", 120, 20, cmd).start();
+    let s = t.wait("the program to end", |s| s.contains(tmux::EXITED));
+    assert!(
+        s.contains("unknown field 'colour'") && s.contains("queue:NAME"),
+        "{s}"
+    );
+    assert_eq!(t.wait_exit(), 2);
+}

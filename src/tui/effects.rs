@@ -66,6 +66,8 @@ impl Task {
 /// Carries out effects: the only place that spawns, cancels, or touches the terminal modes.
 pub(super) struct Runner {
     pub(super) client: Arc<Client>,
+    /// The session's directories (names for the query, read once).
+    directory: Arc<crate::genesys::directory::Directory>,
     pub(super) tx: mpsc::Sender<Event>,
     tasks: [Option<Task>; SLOTS],
     /// Clear the terminal before the next draw.
@@ -126,6 +128,7 @@ fn write_export(
 impl Runner {
     pub(super) fn new(client: Arc<Client>, tx: mpsc::Sender<Event>, concurrency: usize) -> Runner {
         Runner {
+            directory: crate::genesys::directory::Directory::new(client.clone(), None),
             client,
             tx,
             tasks: Default::default(),
@@ -190,6 +193,33 @@ impl Runner {
                 // Not kept: a late one is dropped by its generation.
                 after(&self.tx, detail::DEBOUNCE, move || Event::Debounced {
                     generation,
+                });
+            }
+            Effect::Resolve {
+                id,
+                text,
+                query,
+                scope,
+            } => self.start(Slot::Query, |r| {
+                // In the query's slot: a new query (or Esc) stops the look-up too.
+                let (dir, tx) = (r.directory.clone(), r.tx.clone());
+                Task::Handle(tokio::spawn(async move {
+                    let result = crate::genesys::names::resolve_names(&dir, &text, &query)
+                        .await
+                        .map(|r| scope.with_search(r))
+                        .map_err(|e| e.to_string());
+                    let _ = tx.send(Event::Resolved { id, result }).await;
+                }))
+            }),
+            Effect::Complete { id, dir, at, typed } => {
+                // Not kept: a stale answer is dropped by its id, and the listing is read once.
+                let (d, tx) = (self.directory.clone(), self.tx.clone());
+                tokio::spawn(async move {
+                    let result = d
+                        .complete(crate::genesys::names::kind(dir), &typed)
+                        .await
+                        .map_err(|e| e.to_string());
+                    let _ = tx.send(Event::Completed { id, at, result }).await;
                 });
             }
             Effect::Fetch { id, generation } => self.fetch_detail(id, generation),
