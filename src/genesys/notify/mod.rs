@@ -13,6 +13,7 @@
 //! - [`Notifier::close`] removes the topics and closes the socket, within a bounded wait.
 
 pub mod events;
+pub mod live_queue;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
