@@ -106,12 +106,12 @@ async fn the_list_fed_by_queue_topics_equals_the_details_query_throughout() {
         .expect("live conversations");
     let ending = queues_of(oldest)[0].clone();
     for c in &everything {
-        for q in queues_of(&c) {
+        for q in queues_of(c) {
             *count.entry(q).or_default() += 1;
         }
     }
     let mut top: Vec<(String, usize)> = count.into_iter().collect();
-    top.sort_by(|a, b| b.1.cmp(&a.1));
+    top.sort_by_key(|b| std::cmp::Reverse(b.1));
     top.retain(|(q, _)| *q != ending);
     top.insert(0, (ending, 0));
     assert!(
