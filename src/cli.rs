@@ -209,6 +209,11 @@ pub struct BrowseArgs {
     /// field twice OR (e.g. 'queue:"Support - Tier 1" dir:inbound').
     #[arg(long, value_name = "QUERY", allow_hyphen_values = true)]
     pub query: Option<String>,
+    /// The live queue view: the conversations going on in the queues of QUERY (at least one
+    /// queue:NAME; other terms narrow the first page only), kept current by push
+    /// (e.g. --live 'queue:"Support - Tier 1" queue:Sales'). Every media.
+    #[arg(long, value_name = "QUERY", allow_hyphen_values = true, conflicts_with_all = ["query", "media", "from", "to"])]
+    pub live: Option<String>,
     /// Show and read every time in UTC instead of the local zone.
     #[arg(long)]
     pub utc: bool,

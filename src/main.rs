@@ -174,8 +174,8 @@ async fn dispatch(
             Err(e) => fail(&e, 2),
         },
         Some(Command::Export(args)) => export_cmd(&settings, args).await,
-        Some(Command::Browse(b)) => browse_cmd(&settings, b.query).await,
-        None => browse_cmd(&settings, cli.browse.query).await,
+        Some(Command::Browse(b)) => browse_cmd(&settings, b.query, b.live).await,
+        None => browse_cmd(&settings, cli.browse.query, cli.browse.live).await,
         // Handled before the runtime starts.
         Some(Command::Info | Command::Config(_) | Command::Completions { .. } | Command::Man) => 0,
     }
@@ -200,6 +200,20 @@ fn fail(msg: &dyn std::fmt::Display, code: u8) -> u8 {
     code
 }
 
+/// `--live QUERY`: the query as the form takes it, `live` added; it must name a queue.
+fn live_query(q: &str) -> Result<String, String> {
+    use convoscope::genesys::search::{Field, Query};
+    let parsed = Query::parse(q).map_err(|e| e.to_string())?;
+    if parsed.term(Field::Queue).is_none() {
+        return Err("name at least one queue, e.g. --live 'queue:\"Support - Tier 1\"'".into());
+    }
+    Ok(if parsed.term(Field::Live).is_some() {
+        q.trim().to_string()
+    } else {
+        format!("{} live", q.trim())
+    })
+}
+
 /// Writes to stderr; a stderr that is gone (a closed terminal after SIGHUP) is no reason to
 /// panic.
 fn say(s: &str) {
@@ -213,13 +227,18 @@ fn sanitize_lines(s: &str) -> String {
     s.split('\n').map(sanitize).collect::<Vec<_>>().join("\n")
 }
 
-async fn browse_cmd(settings: &Settings, query: Option<String>) -> u8 {
+async fn browse_cmd(settings: &Settings, query: Option<String>, live: Option<String>) -> u8 {
     // A query that cannot be read is said before the screen opens.
     if let Some(q) = &query
         && let Err(e) = convoscope::genesys::search::Query::parse(q)
     {
         return fail(&format!("--query: {e}"), 2);
     }
+    let live_query = match live.as_deref().map(live_query) {
+        Some(Ok(q)) => Some(q),
+        Some(Err(e)) => return fail(&format!("--live: {e}"), 2),
+        None => None,
+    };
     if let Err(e) = settings.check_key_actions(convoscope::tui::keymap::ACTION_NAMES) {
         return fail(&e, 2);
     }
@@ -235,15 +254,23 @@ async fn browse_cmd(settings: &Settings, query: Option<String>) -> u8 {
         Err(e) => return fail(&e, e.exit_code() as u8),
     };
     let (from, to) = settings.range();
+    let live = live_query.is_some();
     let opts = convoscope::tui::BrowseOptions {
-        from: Some(from.to_string()),
-        to: Some(to.to_string()),
-        media: Some(settings.media()),
-        query,
+        // Live: what is going on now, every media (the queues' topics carry them all); a
+        // conversation going on for over a week is not found by the first page.
+        from: Some(if live { "-7d" } else { from }.to_string()),
+        to: Some(if live { "now" } else { to }.to_string()),
+        media: Some(if live {
+            convoscope::genesys::query::Media::Any
+        } else {
+            settings.media()
+        }),
+        query: live_query.or(query),
         utc: settings.utc(),
         mouse: settings.mouse(),
         connection: label,
-        auto_submit: false,
+        auto_submit: live,
+        live,
         keys: settings.keys().clone(),
         theme: Some(settings.theme()),
         watch_interval: Some(settings.watch_interval()),

@@ -37,6 +37,7 @@ pub use super::event::{Effect, Event};
 mod actions;
 mod live;
 mod overlays;
+pub mod queue_live;
 mod status;
 
 pub use live::{AttrFetch, Follow, LastQuery};
@@ -118,6 +119,10 @@ pub struct State {
     pub org: Option<String>,
     /// The log of API calls (`L`).
     pub api_log: Option<ApiLogView>,
+    /// Started with `--live`: a `queue:… live` load is then kept by the queues' topics.
+    pub live_queues: bool,
+    /// The live queue view, while its scope is loaded.
+    pub queue_view: Option<queue_live::QueueView>,
 }
 
 /// The options the state starts from.
@@ -141,6 +146,8 @@ pub struct Init {
     pub clip_target: Option<Target>,
     /// The time at start.
     pub now: Option<DateTime<Utc>>,
+    /// `--live`: keep a `queue:… live` list by push.
+    pub live_queues: bool,
 }
 
 impl State {
@@ -195,6 +202,8 @@ impl State {
             seq: 0,
             org: None,
             api_log: None,
+            live_queues: init.live_queues,
+            queue_view: None,
         };
         s.layout = Layout::new(&s.shape());
         s
@@ -363,6 +372,14 @@ pub fn update(s: &mut State, event: Event) -> Vec<Effect> {
         } => {
             s.now = at;
             live::pushed(s, generation, feed, at)
+        }
+        Event::QueueFed {
+            generation,
+            feed,
+            at,
+        } => {
+            s.now = at;
+            queue_live::fed(s, generation, feed, at)
         }
         Event::WatchSlow { generation, since } => {
             if let Some(w) = s
@@ -873,6 +890,7 @@ fn load(s: &mut State, scope: Scope) -> Vec<Effect> {
         scope: scope.clone(),
     });
     let mut fx = vec![Effect::CancelQuery];
+    fx.extend(queue_live::loading(s, &scope));
     if s.attr_fetch.take().is_some() {
         fx.push(Effect::CancelAttributes);
     }

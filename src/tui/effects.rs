@@ -42,9 +42,11 @@ enum Slot {
     ApiLog,
     /// The watch's subscription to its conversation's topics.
     Push,
+    /// The live queue view's subscription to its queues' topics.
+    QueuePush,
 }
 
-const SLOTS: usize = 6;
+const SLOTS: usize = 7;
 
 /// A task in flight, and how to stop it.
 enum Task {
@@ -253,11 +255,35 @@ impl Runner {
                     Task::Handle(tokio::spawn(jobs::forward_push(
                         sub,
                         r.tx.clone(),
-                        generation,
+                        move |feed, at| Event::Pushed {
+                            generation,
+                            feed,
+                            at,
+                        },
                     )))
                 })
             }
             Effect::StopPush => self.stop(Slot::Push),
+            Effect::QueuePush { queues, generation } => {
+                let notifier = self.notifier();
+                self.start(Slot::QueuePush, |r| {
+                    let topics = queues
+                        .iter()
+                        .map(|q| notify::events::queue_topic(q))
+                        .collect();
+                    let sub = notifier.subscribe(topics);
+                    Task::Handle(tokio::spawn(jobs::forward_push(
+                        sub,
+                        r.tx.clone(),
+                        move |feed, at| Event::QueueFed {
+                            generation,
+                            feed,
+                            at,
+                        },
+                    )))
+                })
+            }
+            Effect::StopQueuePush => self.stop(Slot::QueuePush),
             Effect::FollowAfter { delay, generation } => {
                 // Not kept: a stale one is dropped by its generation.
                 after(&self.tx, delay, move || Event::FollowDue {

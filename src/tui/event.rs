@@ -80,6 +80,12 @@ pub enum Event {
         feed: Feed,
         at: DateTime<Utc>,
     },
+    /// The live queue view's feed of `generation`.
+    QueueFed {
+        generation: u64,
+        feed: Feed,
+        at: DateTime<Utc>,
+    },
     /// The watch's read of `generation` has had no answer since `since`.
     WatchSlow {
         generation: u64,
@@ -201,6 +207,14 @@ pub enum Effect {
     },
     /// Stop following the watched conversation's topics.
     StopPush,
+    /// Follow these queues' conversations (`v2.routing.queues.{id}.conversations`) on the
+    /// process's channel, answering with `Event::QueueFed` (replacing any previous one).
+    QueuePush {
+        queues: Vec<String>,
+        generation: u64,
+    },
+    /// Stop following the queues.
+    StopQueuePush,
     /// Send `Event::FollowDue { generation }` after `delay`.
     FollowAfter {
         delay: Duration,

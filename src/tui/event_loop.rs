@@ -159,6 +159,7 @@ fn initial_state(opts: &BrowseOptions) -> State {
             std::env::var_os("TMUX").as_deref(),
         )),
         now: Some(now),
+        live_queues: opts.live,
     })
 }
 

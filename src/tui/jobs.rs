@@ -114,18 +114,15 @@ pub(super) async fn organization(client: Arc<Client>, tx: mpsc::Sender<Event>) {
     let _ = tx.send(Event::Organization(r)).await;
 }
 
-/// Forwards a watch's notification feed to the screen until the screen or the feed is gone.
+/// Forwards a notification feed (a watch's, the live queue view's) to the screen until the
+/// screen or the feed is gone.
 pub(super) async fn forward_push(
     mut sub: crate::genesys::notify::Subscription,
     tx: mpsc::Sender<Event>,
-    generation: u64,
+    event: impl Fn(crate::genesys::notify::Feed, chrono::DateTime<chrono::Utc>) -> Event,
 ) {
     while let Some(feed) = sub.rx.recv().await {
-        let ev = Event::Pushed {
-            generation,
-            feed,
-            at: chrono::Utc::now(),
-        };
+        let ev = event(feed, chrono::Utc::now());
         if tx.send(ev).await.is_err() {
             return;
         }

@@ -57,6 +57,8 @@ pub struct BrowseOptions {
     pub connection: String,
     /// Submit the prefilled range at start.
     pub auto_submit: bool,
+    /// `--live`: the query is `queue:… live`, kept current by the queues' topics.
+    pub live: bool,
     /// The user's `[keys]` (config file): they replace the named actions' default keys. Check
     /// the names first with `Settings::check_key_actions(tui::keymap::ACTION_NAMES)`.
     pub keys: KeyBindings,

@@ -523,6 +523,9 @@ pub(super) fn load_finished(s: &mut State, error: Option<String>) -> Vec<Effect>
             s.list.retain(|r| r.start.is_none_or(|t| range.contains(t)));
         }
     }
+    if error.is_none() {
+        fx.extend(super::queue_live::loaded(s));
+    }
     fx.extend(fetch_missing_attributes(s));
     fx
 }

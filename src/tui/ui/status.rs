@@ -32,6 +32,14 @@ pub fn header(f: &mut Frame, s: &State, area: Rect, t: Theme) {
             spans.push(Span::styled(fit(org, left), t.title()));
         }
     }
+    if let Some(v) = &s.queue_view {
+        // What the list follows, before "read-only": it is why the rows move.
+        let left = (area.width as usize).saturating_sub(used + 14);
+        if left > 8 {
+            spans.push(Span::styled(" · ", t.dim()));
+            spans.push(Span::styled(fit(&v.header(s.zone()), left), t.ok()));
+        }
+    }
     spans.push(Span::styled(" · read-only", t.dim()));
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
