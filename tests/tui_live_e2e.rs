@@ -177,3 +177,20 @@ fn ctrl_z_and_sigtstp_give_the_terminal_back_and_fg_resumes() {
     t.assert_screen_given_back();
     assert!(cooked(&t, 3));
 }
+
+#[test]
+fn live_queue_view_lists_what_goes_on_in_the_queue_fed_by_push() {
+    let t = start("livequeue", r#"--live 'queue:"Retención España"'"#);
+    // Loaded at once (no Enter): the header says what the list follows.
+    let s = t.wait("the live queue view, subscribed", |s| {
+        s.contains("LIVE Retención España") && s.contains(" live ") && !s.contains("connecting")
+    });
+    assert!(s.contains("queue:\"Retención España\" live"), "{s}");
+    // Every row is a conversation going on.
+    let rows: Vec<&str> = s
+        .lines()
+        .filter(|l| l.starts_with('│') && l.contains(" live "))
+        .collect();
+    assert!(!rows.is_empty(), "{s}");
+    t.keys(&["q"]);
+}
