@@ -1013,3 +1013,5 @@ pub(crate) mod tests;
 mod live_tests;
 #[cfg(test)]
 mod push_tests;
+#[cfg(test)]
+mod queue_live_tests;

@@ -51,7 +51,7 @@ pub fn draw(f: &mut Frame, s: &State) {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 #[cfg(test)]
 mod live_tests;

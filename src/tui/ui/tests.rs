@@ -13,13 +13,13 @@ use crate::paging::PageEvent;
 use crate::tui::app::{Event, State, update};
 use crate::tui::fixtures::{IDS, conversation as conv, key, now, screen};
 
-pub(super) fn render(s: &State) -> Buffer {
+pub(crate) fn render(s: &State) -> Buffer {
     let mut t = Terminal::new(TestBackend::new(s.width, s.height)).unwrap();
     t.draw(|f| super::draw(f, s)).unwrap();
     t.backend().buffer().clone()
 }
 
-pub(super) fn text(b: &Buffer) -> String {
+pub(crate) fn text(b: &Buffer) -> String {
     let mut out = String::new();
     for y in 0..b.area.height {
         let mut line = String::new();

@@ -1,0 +1,234 @@
+//! State tests of the live queue view: the first page seeds it and starts the queues' feed;
+//! events add, update and remove rows; the header says LIVE and the queues; a gap reads the
+//! first page again; refused push polls; another query ends the feed.
+
+use super::queue_live::QueueFeed;
+use super::*;
+use crate::genesys::model::Conversation;
+use crate::genesys::notify::{Feed, Message, Status};
+use crate::genesys::search::{Entity, Resolved};
+use crate::tui::fixtures::{conv, init, now, page, screen_of};
+
+fn queue_scope() -> Scope {
+    let interval = crate::genesys::query::Interval::new(now() - chrono::Duration::days(7), now());
+    Scope::new(interval, crate::genesys::query::Media::Any).with_search(Resolved {
+        text: r#"queue:"Support - Tier 1" live"#.into(),
+        queues: vec![Entity {
+            id: "q1".into(),
+            name: "Support - Tier 1".into(),
+        }],
+        live: true,
+        ..Default::default()
+    })
+}
+
+fn going_on(id: &str, minute: u32) -> crate::genesys::model::AnalyticsConversation {
+    let mut c = conv(id, minute, "Ann", "Bob");
+    c.conversation_end = None;
+    c
+}
+
+/// `--live` started: the first page (c1, c2 going on) loaded.
+fn seeded() -> (State, u64) {
+    let mut s = screen_of(
+        Init {
+            live_queues: true,
+            ..init()
+        },
+        140,
+        30,
+    );
+    update(
+        &mut s,
+        Event::Resize {
+            width: 140,
+            height: 30,
+        },
+    );
+    let fx = update(
+        &mut s,
+        Event::Resolved {
+            id: 0,
+            result: Ok(queue_scope()),
+        },
+    );
+    let qid = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::Query { query_id, .. } => Some(*query_id),
+            _ => None,
+        })
+        .expect("the first page is asked for");
+    update(
+        &mut s,
+        page(qid, 2, vec![going_on("c1", 1), going_on("c2", 2)]),
+    );
+    let fx = update(
+        &mut s,
+        Event::Page(PageEvent::Done {
+            query_id: qid,
+            loaded: 2,
+        }),
+    );
+    let g = s.queue_view.as_ref().expect("the view").generation;
+    assert!(
+        fx.contains(&Effect::QueuePush {
+            queues: vec!["q1".into()],
+            generation: g
+        }),
+        "{fx:?}"
+    );
+    (s, g)
+}
+
+fn fed(s: &mut State, g: u64, feed: Feed) -> Vec<Effect> {
+    update(
+        s,
+        Event::QueueFed {
+            generation: g,
+            feed,
+            at: now(),
+        },
+    )
+}
+
+fn event(body: serde_json::Value) -> Feed {
+    let c: Conversation = serde_json::from_value(body).unwrap();
+    Feed::Event {
+        topic: "v2.routing.queues.q1.conversations".into(),
+        message: Message::Queue {
+            queue_id: "q1".into(),
+            conversation: Box::new(c),
+        },
+    }
+}
+
+fn ids(s: &State) -> Vec<String> {
+    let mut v: Vec<String> = s.list.rows.iter().map(|r| r.id().to_string()).collect();
+    v.sort();
+    v
+}
+
+fn screen(s: &State) -> String {
+    let b = crate::tui::ui::tests::render(s);
+    crate::tui::ui::tests::text(&b)
+}
+
+#[test]
+fn the_first_page_then_events_keep_the_list() {
+    let (mut s, g) = seeded();
+    assert_eq!(ids(&s), ["c1", "c2"]);
+    assert!(screen(&s).contains("LIVE Support - Tier 1 (connecting)"));
+    assert!(fed(&mut s, g, Feed::Status(Status::Live)).is_empty());
+    let text = screen(&s);
+    assert!(text.contains("LIVE Support - Tier 1 ·"), "{text}");
+
+    // A conversation enters the queue: a row like the others (customer, media, live).
+    let entering = serde_json::json!({"id": "c3", "participants": [
+        {"id": "p1", "purpose": "customer", "name": "Zoe",
+         "messages": [{"id": "m", "state": "connected", "direction": "inbound", "type": "webmessaging",
+                       "connectedTime": "2026-11-24T08:30:00.000Z"}]},
+        {"id": "p2", "purpose": "acd", "name": "Support - Tier 1", "queueId": "q1",
+         "messages": [{"id": "m2", "state": "connected"}]}]});
+    assert!(fed(&mut s, g, event(entering.clone())).is_empty());
+    assert_eq!(ids(&s), ["c1", "c2", "c3"]);
+    let text = screen(&s);
+    assert!(text.contains("Zoe"), "{text}");
+    // An agent answers: the row updates in place.
+    let mut answered = entering.clone();
+    answered["participants"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!(
+        {"id": "p3", "purpose": "agent", "name": "Yuri", "userId": "u9",
+         "messages": [{"id": "m3", "state": "connected"}]}));
+    fed(&mut s, g, event(answered.clone()));
+    assert_eq!(ids(&s), ["c1", "c2", "c3"]);
+    assert!(screen(&s).contains("Yuri"));
+    // It ends: every participant left.
+    let mut ended = answered;
+    for p in ended["participants"].as_array_mut().unwrap() {
+        p["endTime"] = "2026-11-24T08:40:00.000Z".into();
+    }
+    fed(&mut s, g, event(ended));
+    assert_eq!(ids(&s), ["c1", "c2"]);
+    assert_eq!(s.queue_view.as_ref().unwrap().events, 3);
+    // A feed of another generation (an old view) changes nothing.
+    fed(&mut s, g + 100, event(entering));
+    assert_eq!(ids(&s), ["c1", "c2"]);
+}
+
+#[test]
+fn gaps_catch_up_refusals_poll_and_another_query_ends_the_feed() {
+    let (mut s, g) = seeded();
+    fed(&mut s, g, Feed::Status(Status::Live));
+    // Down: the header says the list may be stale.
+    fed(
+        &mut s,
+        g,
+        Feed::Status(Status::Down {
+            why: "cut".into(),
+            since: now(),
+        }),
+    );
+    assert!(matches!(
+        s.queue_view.as_ref().unwrap().feed,
+        QueueFeed::Stale(_)
+    ));
+    assert!(screen(&s).contains("stale since"));
+    // Back after a gap: the first page is read again (and re-seeds when done).
+    let fx = fed(
+        &mut s,
+        g,
+        Feed::Status(Status::Resumed("a reconnect".into())),
+    );
+    let qid = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::Query { query_id, .. } => Some(*query_id),
+            _ => None,
+        })
+        .expect("a catch-up read");
+    update(&mut s, page(qid, 1, vec![going_on("c2", 2)]));
+    let fx = update(
+        &mut s,
+        Event::Page(PageEvent::Done {
+            query_id: qid,
+            loaded: 1,
+        }),
+    );
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::QueuePush { .. })),
+        "the same feed goes on: {fx:?}"
+    );
+    assert_eq!(ids(&s), ["c2"]);
+    assert_eq!(s.queue_view.as_ref().unwrap().set.ids(), ["c2"]);
+    // Refused: says so and polls (the list refresh).
+    let fx = fed(&mut s, g, Feed::Status(Status::Refused("403".into())));
+    assert!(
+        fx.iter().any(|e| matches!(e, Effect::FollowAfter { .. })),
+        "{fx:?}"
+    );
+    assert!(s.follow.is_some());
+    assert!(screen(&s).contains("push refused"));
+    // Push back: polling stops, the first page is read again.
+    let fx = fed(&mut s, g, Feed::Status(Status::Live));
+    assert!(s.follow.is_none());
+    assert!(
+        fx.iter().any(|e| matches!(e, Effect::Query { .. })),
+        "{fx:?}"
+    );
+    // A query that is not `queue:… live`: the feed ends.
+    let other = Scope::new(queue_scope().interval, crate::genesys::query::Media::Any);
+    s.resolving = 7;
+    let fx = update(
+        &mut s,
+        Event::Resolved {
+            id: 7,
+            result: Ok(other),
+        },
+    );
+    assert!(fx.contains(&Effect::StopQueuePush), "{fx:?}");
+    assert!(s.queue_view.is_none());
+    assert!(!screen(&s).contains("LIVE"));
+}
