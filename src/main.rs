@@ -207,6 +207,18 @@ fn live_query(q: &str) -> Result<String, String> {
     if parsed.term(Field::Queue).is_none() {
         return Err("name at least one queue, e.g. --live 'queue:\"Support - Tier 1\"'".into());
     }
+    // The queues' topics carry every conversation of the queues: another term could narrow
+    // the first page but not what push brings after it.
+    if let Some(t) = parsed
+        .terms
+        .iter()
+        .find(|t| !matches!(t.field, Field::Queue | Field::Live))
+    {
+        return Err(format!(
+            "only queue:NAME terms (not {}:): narrow the list with / once it is open",
+            t.field.name()
+        ));
+    }
     Ok(if parsed.term(Field::Live).is_some() {
         q.trim().to_string()
     } else {

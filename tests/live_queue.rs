@@ -240,3 +240,32 @@ async fn the_list_fed_by_queue_topics_equals_the_details_query_throughout() {
     notifier.close().await;
     drop(Arc::clone(&client));
 }
+
+#[test]
+fn live_says_what_is_wrong_with_its_query_before_the_screen_opens() {
+    for (args, says) in [
+        (
+            vec!["--live", "dir:inbound"],
+            "--live: name at least one queue",
+        ),
+        (
+            vec!["--live", "queue:Sales agent:Bob"],
+            "only queue:NAME terms (not agent:)",
+        ),
+        (vec!["--live", "queue:\"Sales"], "a quote is not closed"),
+        (
+            vec!["--live", "queue:Sales", "--media", "voice"],
+            "cannot be used with",
+        ),
+    ] {
+        let out = common::convoscope()
+            .arg("--demo")
+            .args(&args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}
