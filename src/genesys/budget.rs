@@ -115,6 +115,8 @@ struct State {
     longest: Duration,
     /// After a 429: nobody starts before this.
     not_before: Option<Instant>,
+    /// Never paced ([`Budget::unpaced`]): headers are only shown.
+    unpaced: bool,
     waiters: usize,
     waiting_since: Option<Instant>,
     waited: Duration,
@@ -165,6 +167,7 @@ impl Budget {
                 in_flight: 0,
                 longest: Duration::ZERO,
                 not_before: None,
+                unpaced: false,
                 waiters: 0,
                 waiting_since: None,
                 waited: Duration::ZERO,
@@ -174,6 +177,14 @@ impl Budget {
             changed: Notify::new(),
             hold: watch::Sender::new(Hold::None),
         }
+    }
+
+    /// A budget that never paces: it only counts, and holds everything back for a 429's
+    /// `Retry-After`.
+    pub fn unpaced() -> Self {
+        let b = Self::new();
+        b.state.lock().unwrap().unpaced = true;
+        b
     }
 
     /// Why requests are held back now; `changed().await` on it to follow.
@@ -277,6 +288,7 @@ impl Budget {
                     st.allowed = None;
                     st.headers = None;
                 }
+                Some(Some(h)) if st.unpaced => st.headers = Some(h),
                 Some(Some(h)) => {
                     st.allowed = Some(h.allowed);
                     st.headers = Some(h);

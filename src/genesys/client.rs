@@ -84,6 +84,10 @@ pub struct ClientConfig {
     pub region: Option<String>,
     /// The most bytes read of an answer, by endpoint.
     pub max_body: BodyLimits,
+    /// Pace requests by the `inin-ratelimit-*` headers (the default). Off, only 429s slow the
+    /// client down: as when other processes spend the same budget faster than its answers
+    /// tell.
+    pub pacing: bool,
 }
 
 impl ClientConfig {
@@ -96,6 +100,7 @@ impl ClientConfig {
             timeout: Duration::from_secs(30),
             region: None,
             max_body: BodyLimits::default(),
+            pacing: true,
         }
     }
 }
@@ -153,6 +158,11 @@ impl Client {
             }),
             Credentials::ClientCredentials { .. } => None,
         };
+        let budget = if cfg.pacing {
+            Budget::new()
+        } else {
+            Budget::unpaced()
+        };
         Ok(Client {
             http,
             cfg,
@@ -160,7 +170,7 @@ impl Client {
             log: std::sync::Mutex::new(VecDeque::with_capacity(CALL_LOG_SIZE)),
             logged: watch::Sender::new(0),
             secrets: std::sync::RwLock::new(secrets),
-            budget: Budget::new(),
+            budget,
         })
     }
 
