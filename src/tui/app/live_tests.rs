@@ -921,3 +921,63 @@ fn y_in_the_raw_view_copies_the_json_with_invisible_characters_in_json_escapes()
         );
     }
 }
+
+/// Issue 14: the status line says when requests are held back for the rate budget, and whose
+/// doing it is (our own pacing, or a 429 from the API); it says nothing once the hold is over.
+#[test]
+fn the_status_line_says_when_the_budget_holds_requests_back() {
+    use crate::tui::event::BudgetHold;
+    let mut s = loaded();
+    let at = s.now;
+    assert!(!s.live_text().contains('⏸'));
+    update(
+        &mut s,
+        Event::BudgetHold(Some(BudgetHold {
+            rate_limited: false,
+            until: at + Dur::milliseconds(2500),
+        })),
+    );
+    assert!(
+        s.live_text().contains("⏸ pacing for the rate budget: 3 s"),
+        "{}",
+        s.live_text()
+    );
+    update(
+        &mut s,
+        Event::BudgetHold(Some(BudgetHold {
+            rate_limited: true,
+            until: at + Dur::seconds(5),
+        })),
+    );
+    assert!(
+        s.live_text()
+            .contains("⏸ API rate limit (429): waiting 5 s"),
+        "{}",
+        s.live_text()
+    );
+    update(&mut s, Event::BudgetHold(None));
+    assert!(!s.live_text().contains('⏸'), "{}", s.live_text());
+}
+
+/// Issue 14: a refresh of `F` multi-gets the rows still going on that its tail cannot bring
+/// back (started on an earlier UTC day), and their answer replaces them.
+#[test]
+fn f_multi_gets_rows_going_on_since_an_earlier_day() {
+    let range = Interval::new(now() - Dur::days(2), now());
+    let day = now() - Dur::days(1);
+    let rows = [
+        ("old-going-on", Some(day - Dur::hours(1)), None),
+        (
+            "old-ended",
+            Some(day - Dur::hours(2)),
+            Some(day - Dur::hours(1)),
+        ),
+        ("new", Some(now() - Dur::minutes(1)), None),
+    ];
+    let (tail, ids) = live::follow_plan(range, rows.iter().map(|&(id, s, e)| (id, s, e)));
+    assert_eq!(tail, Interval::new(now() - Dur::minutes(6), now()));
+    assert_eq!(ids, ["old-going-on"]);
+    // An empty list asks for the whole range, and nothing else.
+    let (tail, ids) = live::follow_plan(range, std::iter::empty());
+    assert_eq!((tail, ids.len()), (range, 0));
+}
