@@ -206,7 +206,12 @@ impl Budget {
     /// Waits until the budget has room for one more request of `priority`, holding nothing
     /// meanwhile.
     pub async fn acquire(&self, priority: Priority) -> Ticket<'_> {
-        let mut counted = false;
+        // Counted among the waiters while it waits, even when the wait is dropped half-way (a
+        // stopped task): the status line's hold and the time waited end with it.
+        let mut waiting = Waiting {
+            budget: self,
+            counted: false,
+        };
         loop {
             let changed = self.changed.notified();
             tokio::pin!(changed);
@@ -221,7 +226,7 @@ impl Budget {
                         st.used = st.used.saturating_add(1);
                         st.in_flight += 1;
                         st.requests += 1;
-                        if counted {
+                        if std::mem::take(&mut waiting.counted) {
                             self.stop_waiting(&mut st, now);
                         }
                         return Ticket {
@@ -231,8 +236,8 @@ impl Budget {
                         };
                     }
                     Some(hold) => {
-                        if !counted {
-                            counted = true;
+                        if !waiting.counted {
+                            waiting.counted = true;
                             st.waiters += 1;
                             st.waiting_since.get_or_insert(now);
                         }
@@ -349,6 +354,21 @@ fn replace(h: &mut Hold, new: Hold) -> bool {
     let same = std::mem::discriminant(h) == std::mem::discriminant(&new);
     *h = new;
     !same
+}
+
+/// A waiter of [`Budget::acquire`], counted until it gets its ticket or is dropped.
+struct Waiting<'a> {
+    budget: &'a Budget,
+    counted: bool,
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        if self.counted {
+            let mut st = self.budget.state.lock().unwrap();
+            self.budget.stop_waiting(&mut st, Instant::now());
+        }
+    }
 }
 
 impl Ticket<'_> {
@@ -515,6 +535,14 @@ mod tests {
         w.await.answered(None);
         assert!(Instant::now() >= t0 + Duration::from_secs(3));
         assert_eq!(*b.hold().borrow(), Hold::None);
+        // A wait dropped half-way (a stopped task) ends the hold as well.
+        b.rate_limited(Duration::from_secs(3));
+        let mut w = Box::pin(b.acquire(Priority::Foreground));
+        assert!(poll_once(w.as_mut()).is_pending());
+        assert!(matches!(*b.hold().borrow(), Hold::RateLimited { .. }));
+        drop(w);
+        assert_eq!(*b.hold().borrow(), Hold::None);
+        assert_eq!(b.state.lock().unwrap().waiters, 0);
     }
 
     #[tokio::test(start_paused = true)]
