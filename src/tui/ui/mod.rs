@@ -51,7 +51,7 @@ pub fn draw(f: &mut Frame, s: &State) {
 }
 
 #[cfg(test)]
-pub(crate) mod tests;
+mod tests;
 
 #[cfg(test)]
 mod live_tests;

@@ -13,13 +13,13 @@ use crate::paging::PageEvent;
 use crate::tui::app::{Event, State, update};
 use crate::tui::fixtures::{IDS, conversation as conv, key, now, screen};
 
-pub(crate) fn render(s: &State) -> Buffer {
+pub(super) fn render(s: &State) -> Buffer {
     let mut t = Terminal::new(TestBackend::new(s.width, s.height)).unwrap();
     t.draw(|f| super::draw(f, s)).unwrap();
     t.backend().buffer().clone()
 }
 
-pub(crate) fn text(b: &Buffer) -> String {
+pub(super) fn text(b: &Buffer) -> String {
     let mut out = String::new();
     for y in 0..b.area.height {
         let mut line = String::new();
@@ -448,4 +448,33 @@ fn hostile_text_never_reaches_the_terminal() {
         let t = text(&render(&s));
         assert!(t.contains("long-value"), "{t}");
     }
+}
+
+#[test]
+fn the_header_says_live_and_which_queues() {
+    use crate::genesys::notify::live_queue::LiveQueues;
+    use crate::tui::app::queue_live::{QueueFeed, QueueView};
+    let mut s = screen(140, 20, false);
+    let mut v = QueueView {
+        generation: 1,
+        names: vec!["Support - Tier 1".into(), "Sales".into()],
+        set: LiveQueues::new(vec!["q1".into(), "q2".into()]),
+        feed: QueueFeed::Live,
+        events: 0,
+        catching_up: false,
+    };
+    s.queue_view = Some(v.clone());
+    let top = text(&render(&s));
+    let header = top.lines().next().unwrap();
+    assert!(
+        header.contains("· LIVE Support - Tier 1, Sales · read-only"),
+        "{header}"
+    );
+    v.feed = QueueFeed::Stale(now());
+    s.queue_view = Some(v);
+    let top = text(&render(&s));
+    assert!(
+        top.lines().next().unwrap().contains("(stale since"),
+        "{top}"
+    );
 }
