@@ -49,7 +49,8 @@ enum Slot {
     QueuePush,
 }
 
-const SLOTS: usize = 7;
+// One past the last slot: the array of tasks has one place per slot.
+const SLOTS: usize = Slot::QueuePush as usize + 1;
 
 /// A task in flight, and how to stop it.
 enum Task {
