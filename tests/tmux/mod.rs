@@ -192,7 +192,8 @@ impl Tmux {
 
     /// Types literal text.
     pub fn type_text(&self, text: &str) {
-        self.run(&["send-keys", "-l", text]);
+        // `--`: text that starts with `-` is text, not a flag of tmux.
+        self.run(&["send-keys", "-l", "--", text]);
     }
 
     /// Polls the screen until `pred` holds; panics with the last screen after the timeout.
