@@ -4,7 +4,10 @@
 //! that talks to the network is an [`Effect`] the event loop carries out.
 
 use chrono::{DateTime, Utc};
+use std::collections::HashSet;
 use std::sync::Arc;
+
+use crate::genesys::directory::{Kind as DirKind, Names};
 use std::time::Duration;
 
 use ratatui::crossterm::event::{
@@ -112,6 +115,10 @@ pub struct State {
     pub clip_target: Target,
     /// The last timer or background job id handed out (late events of older ones are dropped).
     pub seq: u64,
+    /// Names of users, queues and wrap-up codes read so far (drawing shows ids by them).
+    pub names: Names,
+    /// Ids already asked to be named (each is asked once a session).
+    pub names_asked: HashSet<(DirKind, String)>,
     /// The organization's name, once known (the header shows it).
     pub org: Option<String>,
     /// The log of API calls (`L`).
@@ -187,6 +194,8 @@ impl State {
             clipboard: init.clipboard,
             clip_target: init.clip_target.unwrap_or(Target::Plain),
             seq: 0,
+            names: Names::default(),
+            names_asked: HashSet::new(),
             org: None,
             api_log: None,
         };
@@ -202,6 +211,10 @@ impl State {
             zoomed: self.zoom && matches!(self.focus, Focus::List | Focus::Detail),
             detail_focused: self.focus == Focus::Detail,
             form: &self.form,
+            media: self
+                .last_query
+                .as_ref()
+                .map_or(self.form.media, |q| q.scope.media),
         }
     }
 
@@ -222,6 +235,7 @@ impl State {
             now: self.now,
             spinner: self.spinner,
             zone: self.zone(),
+            names: &self.names,
         };
         document::build(&src, self.layout.detail_width())
     }
@@ -374,6 +388,14 @@ pub fn update(s: &mut State, event: Event) -> Vec<Effect> {
         Event::ApiLog(records) => {
             if let Some(v) = &mut s.api_log {
                 v.records = records;
+            }
+            vec![]
+        }
+        Event::Names { names, problem } => {
+            s.names.merge(names);
+            // Said once: the ids are remembered, so the same problem does not come back.
+            if let Some(p) = problem {
+                s.message = Some(p);
             }
             vec![]
         }
@@ -758,6 +780,7 @@ fn on_page(s: &mut State, p: PageEvent) -> Vec<Effect> {
             live::relearn(s, &ids);
             s.list.loaded = s.list.loaded.max(s.list.rows.len() as u64);
             s.list.wait_over(now);
+            return name_rows(s, &ids);
         }
         PageEvent::Progress { loaded, total, .. } => {
             s.list.loaded = loaded;
@@ -792,6 +815,26 @@ fn on_page(s: &mut State, p: PageEvent) -> Vec<Effect> {
         }
     }
     vec![]
+}
+
+/// Asks for the names of the ids these rows show that were never asked for: one effect per
+/// page, one directory call per kind (at most 100 ids a call).
+fn name_rows(s: &mut State, conversation_ids: &[String]) -> Vec<Effect> {
+    let mut ids = Vec::new();
+    for id in conversation_ids {
+        if let Some(r) = s.list.row(id) {
+            for k in r.named_ids() {
+                if !s.names.knows(k.0, &k.1) && s.names_asked.insert(k.clone()) {
+                    ids.push(k);
+                }
+            }
+        }
+    }
+    if ids.is_empty() {
+        vec![]
+    } else {
+        vec![Effect::Names { ids }]
+    }
 }
 
 fn on_mouse(s: &mut State, m: MouseEvent) -> Vec<Effect> {

@@ -11,6 +11,7 @@ use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use super::row::{Cells, Row};
+use crate::genesys::query::Media;
 
 /// How rows sort by a column (the list sorts by one: `List::sort`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -89,7 +90,10 @@ pub const COLUMNS: &[Column] = &[
     Column::new("Dur",             6,    6,   6,   None,    Some(2), false, duration,  None),
     Column::new("Media",           20,   12,  6,   Some(3), Some(3), false, media,     None),
     Column::new("Dir",             8,    8,   8,   None,    Some(1), false, direction, None),
+    Column::new("Queue",           16,   10,  6,   Some(0), Some(5), false, queue,     None),
+    Column::new("Wrap-up",         14,   8,   6,   Some(0), Some(0), false, wrapup,    None),
     Column::new("Customer",        18,   12,  8,   Some(1), None,    true,  customer,  None),
+    Column::new("Address",         22,   10,  6,   Some(0), Some(0), false, address,   None),
     Column::new("Agent(s)",        22,   12,  8,   Some(2), Some(4), true,  agents,    None),
     Column::new("Conversation id", UUID, 8,   8,   Some(5), None,    false, id,        None),
 ];
@@ -117,6 +121,15 @@ fn customer<'a>(_: &'a Row, c: &'a Cells, _: u16) -> Cow<'a, str> {
 fn agents<'a>(_: &'a Row, c: &'a Cells, _: u16) -> Cow<'a, str> {
     c.agents.as_str().into()
 }
+fn queue<'a>(_: &'a Row, c: &'a Cells, _: u16) -> Cow<'a, str> {
+    c.queue.as_str().into()
+}
+fn wrapup<'a>(_: &'a Row, c: &'a Cells, _: u16) -> Cow<'a, str> {
+    c.wrapup.as_str().into()
+}
+fn address<'a>(_: &'a Row, c: &'a Cells, _: u16) -> Cow<'a, str> {
+    c.address.as_str().into()
+}
 fn id<'a>(_: &'a Row, c: &'a Cells, _: u16) -> Cow<'a, str> {
     c.id.as_str().into()
 }
@@ -138,12 +151,18 @@ impl Placed {
 pub const MARK: u16 = 2;
 
 /// The columns that fit a list `width` columns wide (borders included), and their widths.
-pub fn allocate(width: u16) -> Vec<Placed> {
-    allocate_from(COLUMNS, width)
+/// `media`: the media the list was loaded with; the Media column shows only when it can
+/// differ from row to row (any media, or every messaging channel).
+pub fn allocate(width: u16, media: Media) -> Vec<Placed> {
+    let show_media = matches!(media, Media::Any | Media::Message);
+    allocate_from(COLUMNS, width, &|c: &Column| {
+        show_media || c.title != "Media"
+    })
 }
 
-fn allocate_from(table: &[Column], width: u16) -> Vec<Placed> {
+fn allocate_from(table: &[Column], width: u16, shown: &dyn Fn(&Column) -> bool) -> Vec<Placed> {
     let mut cols: Vec<Placed> = (0..table.len())
+        .filter(|&i| shown(&table[i]))
         .map(|index| Placed {
             index,
             width: table[index].ideal,
@@ -157,7 +176,7 @@ fn allocate_from(table: &[Column], width: u16) -> Vec<Placed> {
     };
     let by = |key: fn(&Column) -> Option<u8>| {
         let mut order: Vec<usize> = (0..table.len())
-            .filter(|&i| key(&table[i]).is_some())
+            .filter(|&i| key(&table[i]).is_some() && shown(&table[i]))
             .collect();
         order.sort_by_key(|&i| key(&table[i]));
         order
@@ -203,8 +222,8 @@ fn allocate_from(table: &[Column], width: u16) -> Vec<Placed> {
 mod tests {
     use super::*;
 
-    fn total(width: u16) -> u16 {
-        let cols = allocate(width);
+    fn total(width: u16, media: Media) -> u16 {
+        let cols = allocate(width, media);
         cols.iter().map(|c| c.width).sum::<u16>() + 2 + MARK + cols.len() as u16 - 1
     }
 
@@ -215,20 +234,38 @@ mod tests {
     }
 
     #[test]
-    fn the_id_is_whole_at_160_columns() {
-        let cols = allocate(160);
+    fn the_id_is_whole_at_200_columns_with_every_column() {
+        let cols = allocate(200, Media::Any);
+        assert_eq!(cols.len(), COLUMNS.len(), "{cols:?}");
         assert_eq!(width_of(&cols, "Conversation id"), Some(36));
-        assert!(total(160) <= 160);
+        assert!(total(200, Media::Any) <= 200);
     }
 
     #[test]
-    fn narrow_terminals_keep_every_column_but_shorter() {
-        let cols = allocate(80);
-        assert_eq!(cols.len(), 7);
-        assert!(total(80) <= 80, "{cols:?}");
-        assert!(width_of(&cols, "Conversation id").unwrap() < 36);
-        for w in 40..=200 {
-            assert!(total(w) <= w, "{w}: {:?}", allocate(w));
+    fn media_shows_only_when_the_list_mixes_media() {
+        for m in [Media::Any, Media::Message] {
+            assert!(width_of(&allocate(200, m), "Media").is_some());
+        }
+        for m in [Media::Voice, Media::Webmessaging, Media::Email] {
+            assert!(width_of(&allocate(200, m), "Media").is_none());
+        }
+    }
+
+    #[test]
+    fn narrow_terminals_keep_what_never_drops_and_fit() {
+        for media in [Media::Any, Media::Voice] {
+            for w in 40..=250 {
+                assert!(total(w, media) <= w, "{w}: {:?}", allocate(w, media));
+                let cols = allocate(w, media);
+                for c in COLUMNS.iter().filter(|c| c.drop.is_none()) {
+                    assert!(width_of(&cols, c.title).is_some(), "{w}: {}", c.title);
+                }
+            }
+        }
+        // Voice at 120 columns: the supervisor's columns are there.
+        let cols = allocate(120, Media::Voice);
+        for t in ["Queue", "Customer", "Agent(s)", "Dur", "Dir"] {
+            assert!(width_of(&cols, t).is_some(), "{t}: {cols:?}");
         }
     }
 }

@@ -14,6 +14,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::export::Format;
 use crate::genesys::client::CallOpts;
+use crate::genesys::directory::Directory;
+use crate::genesys::limiter::Limiter;
 use crate::genesys::model::AnalyticsConversation;
 use crate::genesys::{Client, Error};
 use crate::paging::{QueryOptions, spawn_query};
@@ -67,6 +69,8 @@ pub(super) struct Runner {
     /// Suspend (Ctrl-Z) once the events queued are handled.
     pub(super) suspend: bool,
     concurrency: usize,
+    /// The session's names (bulk look-ups, cached).
+    directory: Arc<Directory>,
 }
 
 /// Sends `ev` after `delay`: timers report through the same channel as everything else, and a
@@ -117,7 +121,10 @@ fn write_export(
 
 impl Runner {
     pub(super) fn new(client: Arc<Client>, tx: mpsc::Sender<Event>, concurrency: usize) -> Runner {
+        // Names are paced by a limiter of their own (429s hold them back, not the paging).
+        let limiter = Arc::new(Limiter::new(concurrency.clamp(1, 2)));
         Runner {
+            directory: Directory::new(client.clone(), Some(limiter)),
             client,
             tx,
             tasks: Default::default(),
@@ -215,6 +222,10 @@ impl Runner {
                 Task::Token(cancel)
             }),
             Effect::CancelAttributes => self.stop(Slot::Attributes),
+            Effect::Names { ids } => {
+                // Not kept: names stay true for the session, whichever query asked.
+                tokio::spawn(jobs::names(self.directory.clone(), self.tx.clone(), ids));
+            }
             Effect::Export {
                 path,
                 format,

@@ -433,6 +433,7 @@ fn passes(m: &Matcher, hays: &Haystacks, rows: &[Row], i: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::genesys::directory::Names;
     use crate::timespec::Zone;
     use crate::tui::fixtures::conv;
     use chrono::TimeZone;
@@ -451,7 +452,13 @@ mod tests {
         // Out of order and a duplicate: sorted, not doubled.
         l.add(vec![conv("d", 25, "x", "y"), conv("a", 10, "new", "y")]);
         assert_eq!(ids(&l), ["c", "d", "b", "a"]);
-        assert_eq!(l.row("a").unwrap().cells(Zone::Utc).customer, "new");
+        assert_eq!(
+            l.row("a")
+                .unwrap()
+                .cells(Zone::Utc, &Names::default())
+                .customer,
+            "new"
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ use std::borrow::Cow;
 
 use chrono::{DateTime, TimeZone, Utc};
 
+use crate::genesys::directory::{Kind, Names};
 use crate::genesys::model::{
     AnalyticsConversation, AnalyticsParticipant, AnalyticsSession, Attributes, format_time,
     parse_time,
@@ -55,9 +56,10 @@ impl Row {
                 pairs.get_or_insert_default().extend(lower_pairs(a));
             }
         }
+        let facts = Facts::of(&conv);
         let row = Row {
             start: conv.start(),
-            data: encode(&conv),
+            data: encode(&conv, &facts),
             attrs: pairs.map(Vec::into_boxed_slice),
         };
         (row, hay)
@@ -120,7 +122,7 @@ impl Row {
 
     /// The row's display strings, sanitised. Made when drawn (about 40 rows a frame), from
     /// only the fields the columns show.
-    pub fn cells(&self, zone: Zone) -> Cells {
+    pub fn cells(&self, zone: Zone, names: &Names) -> Cells {
         #[cfg(test)]
         CELLS_MADE.with(|n| n.set(n.get() + 1));
         let mut r = self.reader();
@@ -129,11 +131,10 @@ impl Row {
         let end = r.value().and_then(Value::time);
         let mut direction = r.value();
         let mut media = None;
-        let (mut customers, mut agents) = (Vec::new(), Vec::new());
         for _ in 0..r.len() {
             r.value(); // participant id
-            let name = r.value();
-            let purpose = r.value();
+            r.value(); // name
+            r.value(); // purpose
             r.value(); // user id
             for _ in 0..r.len() {
                 r.value(); // session id
@@ -145,12 +146,8 @@ impl Row {
                 direction = direction.or(d);
             }
             r.skip_attributes();
-            match (purpose, name) {
-                (Some(p), Some(n)) if p.is("customer") => customers.push(n.text()),
-                (Some(p), Some(n)) if p.is("agent") => agents.push(n.text()),
-                _ => {}
-            }
         }
+        let f = Facts::read(&mut r);
         let start = self.start;
         Cells {
             start: start
@@ -170,10 +167,45 @@ impl Row {
                 _ => "?".into(),
             },
             direction: direction.map(|d| sanitize(&d.text())).unwrap_or_default(),
-            customer: sanitize(&customers.join(", ")),
-            agents: sanitize(&agents.join(", ")),
+            customer: sanitize(&f.customer()),
+            agents: sanitize(&f.agents(names).join(", ")),
+            queue: sanitize(&f.shown(Kind::Queue, &f.queues, names)),
+            wrapup: sanitize(&f.shown(Kind::Wrapup, &f.wrapups, names)),
+            address: sanitize(&f.address()),
             id: sanitize_opt(id.map(Value::text).as_deref()),
         }
+    }
+
+    /// What the row's columns show beyond the participants: customer, agents, queues, wrap-up
+    /// codes, addresses (read from the segments and sessions when the row was made).
+    pub fn facts(&self) -> Facts {
+        let mut r = self.reader();
+        for _ in 0..4 {
+            r.value(); // id, start, end, direction
+        }
+        for _ in 0..r.len() {
+            for _ in 0..4 {
+                r.value();
+            }
+            for _ in 0..r.len() {
+                for _ in 0..4 {
+                    r.value();
+                }
+            }
+            r.skip_attributes();
+        }
+        Facts::read(&mut r)
+    }
+
+    /// The ids this row's cells name, by kind (for a bulk look-up).
+    pub fn named_ids(&self) -> Vec<(Kind, String)> {
+        let f = self.facts();
+        let users = f.agents.into_iter().filter_map(|(u, _)| u);
+        users
+            .map(|u| (Kind::User, u))
+            .chain(f.queues.into_iter().map(|q| (Kind::Queue, q)))
+            .chain(f.wrapups.into_iter().map(|w| (Kind::Wrapup, w)))
+            .collect()
     }
 
     /// The conversation's end, `None` while it goes on.
@@ -202,7 +234,7 @@ impl Row {
                 p.attributes = Some(a.clone());
             }
         }
-        self.data = encode(&conv);
+        self.data = encode(&conv, &self.facts());
         self.attrs = Some(pairs.into());
         hay
     }
@@ -237,7 +269,195 @@ pub struct Cells {
     pub direction: String,
     pub customer: String,
     pub agents: String,
+    pub queue: String,
+    pub wrapup: String,
+    pub address: String,
     pub id: String,
+}
+
+/// What a supervisor reads of a conversation beyond its participants' names, taken from the
+/// analytics record once (its segments and sessions are not kept): who the customer is, which
+/// agents (by user id: analytics does not name them), queues and wrap-up codes (ids).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facts {
+    /// The outside party's name, when analytics has one.
+    pub customer_name: Option<String>,
+    /// The outside party's address: the caller's number (ANI) on an inbound call, the number
+    /// called (DNIS) on an outbound one, the messaging or e-mail address otherwise.
+    pub customer_address: Option<String>,
+    /// The address on our side (DNIS of an inbound call, ANI of an outbound one...).
+    pub our_address: Option<String>,
+    /// Agents and users who took part: (user id, name when analytics has one).
+    pub agents: Vec<(Option<String>, Option<String>)>,
+    /// Queue ids, in the order met.
+    pub queues: Vec<String>,
+    /// Wrap-up code ids, in the order met.
+    pub wrapups: Vec<String>,
+}
+
+impl Facts {
+    /// Reads them from an analytics record. The customer is whoever is on the outside: the
+    /// participant of purpose `customer`, else `external` (real voice data mostly has
+    /// `external` callers, inbound and outbound).
+    pub fn of(c: &AnalyticsConversation) -> Facts {
+        let mut f = Facts::default();
+        let purpose = |p: &AnalyticsParticipant, w: &str| p.purpose.as_deref() == Some(w);
+        let outside = c
+            .participants
+            .iter()
+            .find(|p| purpose(p, "customer"))
+            .or_else(|| c.participants.iter().find(|p| purpose(p, "external")));
+        let outbound = c.originating_direction.as_deref() == Some("outbound")
+            || (c.originating_direction.is_none()
+                && c.participants
+                    .iter()
+                    .flat_map(|p| &p.sessions)
+                    .find_map(|s| s.direction.as_deref())
+                    == Some("outbound"));
+        if let Some(p) = outside {
+            f.customer_name = p.participant_name.clone().filter(|n| !n.trim().is_empty());
+            let text = |s: &AnalyticsSession, k: &str| {
+                s.extra
+                    .get(k)
+                    .and_then(|v| v.as_str())
+                    .filter(|v| !v.trim().is_empty())
+                    .map(address)
+            };
+            let (theirs, ours) = if outbound {
+                (["dnis", "addressTo"], ["ani", "addressFrom"])
+            } else {
+                (["ani", "addressFrom"], ["dnis", "addressTo"])
+            };
+            for s in &p.sessions {
+                f.customer_address = f
+                    .customer_address
+                    .or_else(|| theirs.iter().find_map(|k| text(s, k)));
+                f.our_address = f
+                    .our_address
+                    .or_else(|| ours.iter().find_map(|k| text(s, k)));
+            }
+        }
+        for p in &c.participants {
+            if (purpose(p, "agent") || purpose(p, "user"))
+                && !f.agents.iter().any(|(u, n)| {
+                    (u.is_some() && *u == p.user_id)
+                        || (u.is_none() && p.user_id.is_none() && *n == p.participant_name)
+                })
+            {
+                f.agents.push((
+                    p.user_id.clone(),
+                    p.participant_name.clone().filter(|n| !n.trim().is_empty()),
+                ));
+            }
+            for s in &p.sessions {
+                let segs = s.extra.get("segments").and_then(|v| v.as_array());
+                for seg in segs.into_iter().flatten() {
+                    for (key, list) in [("queueId", &mut f.queues), ("wrapUpCode", &mut f.wrapups)]
+                    {
+                        if let Some(id) = seg.get(key).and_then(|v| v.as_str())
+                            && !id.is_empty()
+                            && !list.iter().any(|x| x == id)
+                        {
+                            list.push(id.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        f
+    }
+
+    fn write(&self, w: &mut Writer) {
+        w.field(self.customer_name.as_deref());
+        w.field(self.customer_address.as_deref());
+        w.field(self.our_address.as_deref());
+        w.len(self.agents.len());
+        for (u, n) in &self.agents {
+            w.field(u.as_deref());
+            w.field(n.as_deref());
+        }
+        for list in [&self.queues, &self.wrapups] {
+            w.len(list.len());
+            for x in list {
+                w.field(Some(x));
+            }
+        }
+    }
+
+    fn read(r: &mut Reader) -> Facts {
+        let own = |v: Option<Cow<str>>| v.map(Cow::into_owned);
+        let customer_name = own(r.field());
+        let customer_address = own(r.field());
+        let our_address = own(r.field());
+        let agents = (0..r.len())
+            .map(|_| (own(r.field()), own(r.field())))
+            .collect();
+        let list = |r: &mut Reader| {
+            (0..r.len())
+                .filter_map(|_| own(r.field()))
+                .collect::<Vec<_>>()
+        };
+        let queues = list(r);
+        let wrapups = list(r);
+        Facts {
+            customer_name,
+            customer_address,
+            our_address,
+            agents,
+            queues,
+            wrapups,
+        }
+    }
+
+    /// The customer's name, else their address.
+    pub fn customer(&self) -> String {
+        self.customer_name
+            .clone()
+            .or_else(|| self.customer_address.clone())
+            .unwrap_or_default()
+    }
+
+    /// `caller → called` for a call, the customer's address otherwise.
+    pub fn address(&self) -> String {
+        match (&self.customer_address, &self.our_address) {
+            (Some(a), Some(b)) if self.is_phone() => format!("{a} → {b}"),
+            (Some(a), _) => a.clone(),
+            (None, Some(b)) => b.clone(),
+            (None, None) => String::new(),
+        }
+    }
+
+    fn is_phone(&self) -> bool {
+        [&self.customer_address, &self.our_address]
+            .into_iter()
+            .flatten()
+            .all(|a| a.starts_with('+') || a.chars().all(|c| c.is_ascii_digit()))
+    }
+
+    /// The agents by name: analytics' name, else the directory's, else the short id.
+    pub fn agents<'a>(&'a self, names: &'a Names) -> Vec<&'a str> {
+        self.agents
+            .iter()
+            .filter_map(|(u, n)| match (u, n) {
+                (_, Some(n)) => Some(n.as_str()),
+                (Some(u), None) => Some(names.shown(Kind::User, u)),
+                (None, None) => None,
+            })
+            .collect()
+    }
+
+    /// Ids of a kind by name, joined.
+    pub fn shown(&self, kind: Kind, ids: &[String], names: &Names) -> String {
+        ids.iter()
+            .map(|id| names.shown(kind, id))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// An address as people read it: `tel:+4930…` is `+4930…`.
+fn address(a: &str) -> String {
+    a.strip_prefix("tel:").unwrap_or(a).to_string()
 }
 
 /// `45s`, `12m05s`, `2h03m`, `3d04h`.
@@ -307,7 +527,7 @@ const WORDS: &[&str] = &[
 
 /// The fields in a fixed order, each in the shortest form that gives it back exactly; the id
 /// as text, so that [`Row::id`] can lend it.
-fn encode(c: &AnalyticsConversation) -> Box<[u8]> {
+fn encode(c: &AnalyticsConversation, facts: &Facts) -> Box<[u8]> {
     let mut w = Writer(Vec::with_capacity(64 + 64 * c.participants.len()));
     w.text(&c.conversation_id);
     w.field(c.conversation_start.as_deref());
@@ -338,6 +558,7 @@ fn encode(c: &AnalyticsConversation) -> Box<[u8]> {
             }
         }
     }
+    facts.write(&mut w);
     w.0.into()
 }
 
@@ -471,10 +692,6 @@ impl<'a> Value<'a> {
             Value::Time(ms) => Some(millis(ms)),
         }
     }
-
-    fn is(self, word: &str) -> bool {
-        matches!(self, Value::Text(s) if s == word)
-    }
 }
 
 fn millis(ms: i64) -> DateTime<Utc> {
@@ -533,7 +750,7 @@ mod tests {
     fn row_cells_are_sanitised() {
         let mut c = conv("c1", 5, "Eve\x1b[2J", "Bob");
         c.conversation_end = None;
-        let r = Row::new(c).0.cells(Zone::Utc);
+        let r = Row::new(c).0.cells(Zone::Utc, &Names::default());
         assert_eq!(r.start, "2026-11-24 08:05:00");
         assert_eq!(r.start_short, "11-24 08:05");
         assert_eq!(r.duration, "live");
@@ -544,7 +761,7 @@ mod tests {
         assert_eq!(
             Row::new(conv("c2", 0, "a", "b"))
                 .0
-                .cells(Zone::Utc)
+                .cells(Zone::Utc, &Names::default())
                 .duration,
             "12m05s"
         );
@@ -571,7 +788,7 @@ mod tests {
             ..Default::default()
         });
         let r = Row::new(c.clone()).0;
-        let cells = r.cells(Zone::Utc);
+        let cells = r.cells(Zone::Utc, &Names::default());
         assert_eq!(cells, cells_of(&c));
         assert_eq!(cells.media, "voice");
         assert_eq!(cells.direction, "outbound");
@@ -584,7 +801,7 @@ mod tests {
         );
         let bare = Row::new(AnalyticsConversation::default())
             .0
-            .cells(Zone::Utc);
+            .cells(Zone::Utc, &Names::default());
         assert_eq!(
             (
                 bare.start.as_str(),
@@ -614,15 +831,7 @@ mod tests {
                     .find_map(|s| s.direction.clone())
             })
             .unwrap_or_default();
-        let names = |purpose: &str| {
-            let v: Vec<&str> = c
-                .participants
-                .iter()
-                .filter(|p| p.purpose.as_deref() == Some(purpose))
-                .filter_map(|p| p.participant_name.as_deref())
-                .collect();
-            v.join(", ")
-        };
+        let f = Facts::of(c);
         let zone = Zone::Utc;
         Cells {
             start: start
@@ -638,8 +847,12 @@ mod tests {
             },
             media: sanitize(&media),
             direction: sanitize(&direction),
-            customer: sanitize(&names("customer")),
-            agents: sanitize(&names("agent")),
+            // What the row keeps of the segments and sessions comes back whole.
+            customer: sanitize(&f.customer()),
+            agents: sanitize(&f.agents(&Names::default()).join(", ")),
+            queue: sanitize(&f.shown(Kind::Queue, &f.queues, &Names::default())),
+            wrapup: sanitize(&f.shown(Kind::Wrapup, &f.wrapups, &Names::default())),
+            address: sanitize(&f.address()),
             id: sanitize_opt(Some(&c.conversation_id)),
         }
     }
@@ -663,7 +876,7 @@ mod tests {
         for i in 0..300 {
             let c = ds.analytics_with_attributes(i, Utc::now());
             let row = Row::new(c.clone()).0;
-            let cells = row.cells(Zone::Utc);
+            let cells = row.cells(Zone::Utc, &Names::default());
             assert_eq!(cells, cells_of(&c), "{i}");
             escaped |= cells.customer.contains('\\') || cells.agents.contains('\\');
             let mut slim = c;

@@ -92,7 +92,7 @@ pub fn draw(f: &mut Frame, s: &State, area: Rect, t: Theme) {
         .iter()
         .enumerate()
         .map(|(i, &ri)| {
-            let cells = l.rows[ri].cells(zone);
+            let cells = l.rows[ri].cells(zone, &s.names);
             let sel = offset + i == l.cursor;
             let mark = if sel { "▶" } else { " " };
             let row = std::iter::once(Cell::from(mark)).chain(cols.iter().map(|c| {
