@@ -289,7 +289,8 @@ async fn export_cmd(settings: &Settings, args: ExportArgs) -> u8 {
         settings.export_media(),
     ));
     opts.format = args.format;
-    opts.attributes = args.attributes;
+    // An attribute column needs the attributes.
+    opts.attributes = args.attributes || !args.attrs.is_empty();
     opts.attributes_from = args.attributes_from;
     opts.concurrency = settings.concurrency();
 
@@ -325,7 +326,11 @@ async fn export_cmd(settings: &Settings, args: ExportArgs) -> u8 {
             Some(Output::Device { file, .. }) => Box::new(file),
             None => Box::new(std::io::stdout().lock()),
         };
-        match export::writer_for(args.format, sink) {
+        let csv = export::CsvOptions {
+            attrs: args.attrs.clone(),
+            bom: args.bom,
+        };
+        match export::writer_for(args.format, sink, &csv) {
             Ok(mut writer) => {
                 let outcome =
                     export::run_until(client, &opts, writer.as_mut(), &progress, &signals.stop)

@@ -552,7 +552,8 @@ fn act(s: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
         Action::CopyKeyValue => return actions::copy(s, true),
         Action::Suspend => return vec![Effect::Suspend],
         Action::Export => return actions::export(s, Format::Ndjson),
-        Action::ExportCsv => return actions::export(s, Format::Csv),
+        // The screen's rows keep no segments: its CSV is the row-per-attribute one.
+        Action::ExportCsv => return actions::export(s, Format::CsvAttributes),
     }
     vec![]
 }

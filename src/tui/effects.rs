@@ -103,7 +103,8 @@ fn write_export(
 ) -> std::io::Result<(std::path::PathBuf, usize)> {
     let file = crate::output::OutputFile::create_new(path)?;
     let written = (|| {
-        let mut w = crate::export::writer_for(format, file.file())?;
+        let mut w =
+            crate::export::writer_for(format, file.file(), &crate::export::CsvOptions::default())?;
         for c in conversations {
             w.write(c)?;
         }
@@ -364,7 +365,7 @@ mod tests {
         std::fs::write(&victim, "keep").unwrap();
         let planted = dir.path().join("x.csv");
         std::os::unix::fs::symlink(&victim, &planted).unwrap();
-        let (c, _) = write_export(&planted, Format::Csv, &[conv("c1")]).unwrap();
+        let (c, _) = write_export(&planted, Format::CsvAttributes, &[conv("c1")]).unwrap();
         assert_eq!(c, dir.path().join("x-2.csv"));
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
     }
