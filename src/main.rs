@@ -241,6 +241,7 @@ async fn browse_cmd(settings: &Settings) -> u8 {
         watch_interval: Some(settings.watch_interval()),
         clipboard: settings.clipboard(),
         concurrency: Some(settings.concurrency()),
+        columns: settings.columns().to_vec(),
     };
     let result = convoscope::tui::run(client, opts).await;
     if let Some(sim) = sim {

@@ -115,6 +115,8 @@ pub struct State {
     pub clip_target: Target,
     /// The last timer or background job id handed out (late events of older ones are dropped).
     pub seq: u64,
+    /// The list's columns, in order (indexes into `columns::COLUMNS`; empty: all).
+    pub columns: Vec<usize>,
     /// Names of users, queues and wrap-up codes read so far (drawing shows ids by them).
     pub names: Names,
     /// Ids already asked to be named (each is asked once a session).
@@ -131,6 +133,8 @@ pub struct Init {
     pub from: Option<String>,
     pub to: Option<String>,
     pub media: Option<Media>,
+    /// The list's columns, in order (indexes into `columns::COLUMNS`; empty: all).
+    pub columns: Vec<usize>,
     pub zone: Zone,
     pub zone_label: String,
     pub mouse: bool,
@@ -194,6 +198,7 @@ impl State {
             clipboard: init.clipboard,
             clip_target: init.clip_target.unwrap_or(Target::Plain),
             seq: 0,
+            columns: init.columns.clone(),
             names: Names::default(),
             names_asked: HashSet::new(),
             org: None,
@@ -215,6 +220,7 @@ impl State {
                 .last_query
                 .as_ref()
                 .map_or(self.form.media, |q| q.scope.media),
+            columns: &self.columns,
         }
     }
 

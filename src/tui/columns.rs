@@ -98,6 +98,42 @@ pub const COLUMNS: &[Column] = &[
     Column::new("Conversation id", UUID, 8,   8,   Some(5), None,    false, id,        None),
 ];
 
+/// The columns named (by title, any case; `Duration` for `Dur`, `Direction` for `Dir`, `Id` for
+/// `Conversation id`), as indexes into [`COLUMNS`], in the order given; an unknown or repeated
+/// name is an error that lists the columns there are.
+pub fn pick(names: &[String]) -> Result<Vec<usize>, String> {
+    let titles = || {
+        COLUMNS
+            .iter()
+            .map(|c| format!("\"{}\"", c.title))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if names.is_empty() {
+        return Err(format!("give at least one column: {}", titles()));
+    }
+    let mut out = Vec::new();
+    for n in names {
+        let want = n.trim().to_lowercase();
+        let alias = match want.as_str() {
+            "duration" => "dur",
+            "direction" => "dir",
+            "id" => "conversation id",
+            "agents" | "agent" => "agent(s)",
+            "wrapup" => "wrap-up",
+            w => w,
+        };
+        let Some(i) = COLUMNS.iter().position(|c| c.title.to_lowercase() == alias) else {
+            return Err(format!("unknown column '{n}': columns are {}", titles()));
+        };
+        if out.contains(&i) {
+            return Err(format!("column '{n}' is given twice"));
+        }
+        out.push(i);
+    }
+    Ok(out)
+}
+
 /// A cell's text, sanitised, for a row at the column's width: from the row's display strings
 /// (made once for all the columns of a row drawn), or from the row itself for what they lack.
 pub type CellFn = for<'a> fn(&'a Row, &'a Cells, u16) -> Cow<'a, str>;
@@ -153,16 +189,32 @@ pub const MARK: u16 = 2;
 /// The columns that fit a list `width` columns wide (borders included), and their widths.
 /// `media`: the media the list was loaded with; the Media column shows only when it can
 /// differ from row to row (any media, or every messaging channel).
-pub fn allocate(width: u16, media: Media) -> Vec<Placed> {
+/// `chosen`: the user's columns in their order (`columns` in the config), empty for all of
+/// [`COLUMNS`] in table order.
+pub fn allocate(width: u16, media: Media, chosen: &[usize]) -> Vec<Placed> {
     let show_media = matches!(media, Media::Any | Media::Message);
-    allocate_from(COLUMNS, width, &|c: &Column| {
+    let all: Vec<usize>;
+    let order = if chosen.is_empty() {
+        all = (0..COLUMNS.len()).collect();
+        &all
+    } else {
+        chosen
+    };
+    allocate_from(COLUMNS, width, order, &|c: &Column| {
         show_media || c.title != "Media"
     })
 }
 
-fn allocate_from(table: &[Column], width: u16, shown: &dyn Fn(&Column) -> bool) -> Vec<Placed> {
-    let mut cols: Vec<Placed> = (0..table.len())
-        .filter(|&i| shown(&table[i]))
+fn allocate_from(
+    table: &[Column],
+    width: u16,
+    order: &[usize],
+    shown: &dyn Fn(&Column) -> bool,
+) -> Vec<Placed> {
+    let mut cols: Vec<Placed> = order
+        .iter()
+        .copied()
+        .filter(|&i| i < table.len() && shown(&table[i]))
         .map(|index| Placed {
             index,
             width: table[index].ideal,
@@ -175,8 +227,10 @@ fn allocate_from(table: &[Column], width: u16, shown: &dyn Fn(&Column) -> bool) 
         cols.iter().map(|c| c.width as i32).sum::<i32>() - avail
     };
     let by = |key: fn(&Column) -> Option<u8>| {
-        let mut order: Vec<usize> = (0..table.len())
-            .filter(|&i| key(&table[i]).is_some() && shown(&table[i]))
+        let mut order: Vec<usize> = order
+            .iter()
+            .copied()
+            .filter(|&i| i < table.len() && key(&table[i]).is_some() && shown(&table[i]))
             .collect();
         order.sort_by_key(|&i| key(&table[i]));
         order
@@ -223,7 +277,7 @@ mod tests {
     use super::*;
 
     fn total(width: u16, media: Media) -> u16 {
-        let cols = allocate(width, media);
+        let cols = allocate(width, media, &[]);
         cols.iter().map(|c| c.width).sum::<u16>() + 2 + MARK + cols.len() as u16 - 1
     }
 
@@ -235,7 +289,7 @@ mod tests {
 
     #[test]
     fn the_id_is_whole_at_200_columns_with_every_column() {
-        let cols = allocate(200, Media::Any);
+        let cols = allocate(200, Media::Any, &[]);
         assert_eq!(cols.len(), COLUMNS.len(), "{cols:?}");
         assert_eq!(width_of(&cols, "Conversation id"), Some(36));
         assert!(total(200, Media::Any) <= 200);
@@ -244,10 +298,10 @@ mod tests {
     #[test]
     fn media_shows_only_when_the_list_mixes_media() {
         for m in [Media::Any, Media::Message] {
-            assert!(width_of(&allocate(200, m), "Media").is_some());
+            assert!(width_of(&allocate(200, m, &[]), "Media").is_some());
         }
         for m in [Media::Voice, Media::Webmessaging, Media::Email] {
-            assert!(width_of(&allocate(200, m), "Media").is_none());
+            assert!(width_of(&allocate(200, m, &[]), "Media").is_none());
         }
     }
 
@@ -255,17 +309,46 @@ mod tests {
     fn narrow_terminals_keep_what_never_drops_and_fit() {
         for media in [Media::Any, Media::Voice] {
             for w in 40..=250 {
-                assert!(total(w, media) <= w, "{w}: {:?}", allocate(w, media));
-                let cols = allocate(w, media);
+                assert!(total(w, media) <= w, "{w}: {:?}", allocate(w, media, &[]));
+                let cols = allocate(w, media, &[]);
                 for c in COLUMNS.iter().filter(|c| c.drop.is_none()) {
                     assert!(width_of(&cols, c.title).is_some(), "{w}: {}", c.title);
                 }
             }
         }
         // Voice at 120 columns: the supervisor's columns are there.
-        let cols = allocate(120, Media::Voice);
+        let cols = allocate(120, Media::Voice, &[]);
         for t in ["Queue", "Customer", "Agent(s)", "Dur", "Dir"] {
             assert!(width_of(&cols, t).is_some(), "{t}: {cols:?}");
         }
+    }
+
+    #[test]
+    fn the_users_columns_come_in_their_order_and_bad_names_say_which_there_are() {
+        let names: Vec<String> = ["queue", "Duration", "agents", "CUSTOMER"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let chosen = pick(&names).unwrap();
+        let cols = allocate(120, Media::Voice, &chosen);
+        let titles: Vec<&str> = cols.iter().map(|c| c.column().title).collect();
+        assert_eq!(titles, ["Queue", "Dur", "Agent(s)", "Customer"]);
+        // Room to spare goes to the growing ones: the line is full.
+        assert_eq!(total_of(&cols), 120);
+        let e = pick(&["Queue".into(), "Skill".into()]).unwrap_err();
+        assert!(
+            e.contains("unknown column 'Skill'") && e.contains("\"Wrap-up\""),
+            "{e}"
+        );
+        assert!(
+            pick(&["Queue".into(), "queue".into()])
+                .unwrap_err()
+                .contains("twice")
+        );
+        assert!(pick(&[]).is_err());
+    }
+
+    fn total_of(cols: &[Placed]) -> u16 {
+        cols.iter().map(|c| c.width).sum::<u16>() + 2 + MARK + cols.len() as u16 - 1
     }
 }

@@ -156,6 +156,12 @@ fn initial_state(opts: &BrowseOptions) -> State {
             std::env::var_os("TMUX").as_deref(),
         )),
         now: Some(now),
+        // Checked when the config file was read: a bad name never gets here.
+        columns: if opts.columns.is_empty() {
+            Vec::new()
+        } else {
+            super::columns::pick(&opts.columns).unwrap_or_default()
+        },
     })
 }
 

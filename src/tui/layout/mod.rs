@@ -27,6 +27,8 @@ pub struct Shape<'a> {
     pub form: &'a Form,
     /// The media the list holds (the Media column shows only for a mix).
     pub media: Media,
+    /// The user's columns, in order (empty: all).
+    pub columns: &'a [usize],
 }
 
 /// The screen's areas and the sizes derived from them.
@@ -111,7 +113,7 @@ impl Layout {
             overlay,
             toggled: list.is_none() || detail.is_none(),
             list_rows,
-            columns: list.map_or_else(Vec::new, |r| columns::allocate(r.width, s.media)),
+            columns: list.map_or_else(Vec::new, |r| columns::allocate(r.width, s.media, s.columns)),
             overlay_rows: overlay.height.saturating_sub(3) as usize,
             detail_text,
         }
