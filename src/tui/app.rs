@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use crate::genesys::directory::{Kind as DirKind, Names};
+use crate::tui::columns::Sort;
 use std::time::Duration;
 
 use ratatui::crossterm::event::{
@@ -399,6 +400,10 @@ pub fn update(s: &mut State, event: Event) -> Vec<Effect> {
         }
         Event::Names { names, problem } => {
             s.names.merge(names);
+            // Names change what the name columns sort by.
+            if matches!(s.list.sort, Sort::Text(_)) {
+                s.list.rekey(&s.names);
+            }
             // Said once: the ids are remembered, so the same problem does not come back.
             if let Some(p) = problem {
                 s.message = Some(p);
@@ -514,6 +519,8 @@ fn act(s: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
         Action::FilterDone => s.filter_editing = false,
         Action::Escape => return escape(s),
         Action::ToggleSort => return toggle_sort(s),
+        Action::SortLeft => sort_by_next(s, false),
+        Action::SortRight => sort_by_next(s, true),
         Action::ToggleMouse => {
             s.mouse = !s.mouse;
             s.message = Some(if s.mouse {
@@ -569,6 +576,18 @@ fn act(s: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
 /// in the new order.
 fn toggle_sort(s: &mut State) -> Vec<Effect> {
     s.list.toggle_order();
+    // By a column other than the start: the rows loaded are reversed, nothing is asked.
+    if !s.list.sort.is_start() {
+        let arrow = match s.list.order {
+            Order::Desc => "descending",
+            Order::Asc => "ascending",
+        };
+        s.message = Some(format!(
+            "sorted by {}, {arrow} (the rows loaded)",
+            s.list.sort.title()
+        ));
+        return vec![];
+    }
     let word = match s.list.order {
         Order::Desc => "newest first",
         Order::Asc => "oldest first",
@@ -587,6 +606,42 @@ fn toggle_sort(s: &mut State) -> Vec<Effect> {
         Effect::CancelQuery,
         start_query(s, q.scope, Rows::Replace, None),
     ]
+}
+
+/// `<` / `>`: sorts by the shown column left or right of the one sorted by (wrapping). By
+/// start the API sorts (a partial load is the range's newest or oldest); by any other column
+/// only the rows loaded are sorted, and the message says so.
+fn sort_by_next(s: &mut State, right: bool) {
+    let cols: Vec<Sort> = s
+        .layout
+        .columns
+        .iter()
+        .filter_map(|p| p.column().sort)
+        .collect();
+    if cols.is_empty() {
+        return;
+    }
+    let at = cols.iter().position(|c| *c == s.list.sort);
+    let next = match (at, right) {
+        (None, _) => 0,
+        (Some(i), true) => (i + 1) % cols.len(),
+        (Some(i), false) => (i + cols.len() - 1) % cols.len(),
+    };
+    let sort = cols[next];
+    s.list.set_sort(sort, &s.names);
+    let partial = s.list.total > s.list.rows.len() as u64;
+    s.message = Some(if sort.is_start() {
+        "sorted by Start (the API's order)".to_string()
+    } else if partial {
+        format!(
+            "sorted by {}: the {} rows loaded of {} (only Start sorts the whole range, server-side)",
+            sort.title(),
+            s.list.rows.len(),
+            s.list.total
+        )
+    } else {
+        format!("sorted by {} (the rows loaded)", sort.title())
+    });
 }
 
 /// What a new load does with the rows shown.
@@ -787,6 +842,10 @@ fn on_page(s: &mut State, p: PageEvent) -> Vec<Effect> {
             live::relearn(s, &ids);
             s.list.loaded = s.list.loaded.max(s.list.rows.len() as u64);
             s.list.wait_over(now);
+            // A sort other than by start: the new rows get their keys, and take their places.
+            if !s.list.sort.is_start() {
+                s.list.rekey(&s.names);
+            }
             return name_rows(s, &ids);
         }
         PageEvent::Progress { loaded, total, .. } => {

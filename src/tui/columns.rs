@@ -11,7 +11,9 @@ use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use super::row::{Cells, Row};
+use crate::genesys::directory::{Names, fold};
 use crate::genesys::query::Media;
+use crate::timespec::Zone;
 
 /// How rows sort by a column (the list sorts by one: `List::sort`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -19,13 +21,56 @@ pub enum Sort {
     /// By the conversation's start (the API's order; `s` flips it).
     #[default]
     Start,
+    /// By duration (a live conversation is the longest: it is not over).
+    Duration,
+    /// By the text of a column (the index into [`COLUMNS`]), ignoring case and accents: rows
+    /// are given keys once per sort ([`Sort::key`]), not made into cells per comparison.
+    Text(usize),
 }
 
+/// A row's place in a sort other than by start: a number (duration) or text.
+pub type SortKey = (i64, Box<str>);
+
 impl Sort {
-    /// `a` against `b`, ascending.
+    /// `a` against `b` by start, ascending (the other sorts compare [`SortKey`]s).
     pub fn cmp(self, a: &Row, b: &Row) -> Ordering {
+        a.start.cmp(&b.start)
+    }
+
+    /// Whether rows sort by their start (the API's order: sorting is server-side).
+    pub fn is_start(self) -> bool {
+        self == Sort::Start
+    }
+
+    /// The key of a row for this sort (names for the columns that show names).
+    pub fn key(self, row: &Row, names: &Names) -> SortKey {
         match self {
-            Sort::Start => a.start.cmp(&b.start),
+            Sort::Start => (
+                row.start.map_or(i64::MIN, |t| t.timestamp_millis()),
+                "".into(),
+            ),
+            Sort::Duration => {
+                let secs = match (row.start, row.end()) {
+                    (Some(a), Some(b)) => (b - a).num_seconds(),
+                    (_, None) => i64::MAX,
+                    (None, Some(_)) => i64::MIN,
+                };
+                (secs, "".into())
+            }
+            Sort::Text(i) => {
+                let cells = row.cells(Zone::Utc, names);
+                let text = (COLUMNS[i].cell)(row, &cells, u16::MAX);
+                (0, fold(&text).into())
+            }
+        }
+    }
+
+    /// The column's title, for the footer and the list's title.
+    pub fn title(self) -> &'static str {
+        match self {
+            Sort::Start => "Start",
+            Sort::Duration => "Dur",
+            Sort::Text(i) => COLUMNS[i].title,
         }
     }
 }
@@ -87,15 +132,15 @@ const UUID: u16 = 36;
 pub const COLUMNS: &[Column] = &[
     //          title              ideal soft hard shrink   drop     grows  cell       sort
     Column::new("Start",           19,   11,  11,  Some(4), None,    false, start,     Some(Sort::Start)),
-    Column::new("Dur",             6,    6,   6,   None,    Some(2), false, duration,  None),
-    Column::new("Media",           20,   12,  6,   Some(3), Some(3), false, media,     None),
-    Column::new("Dir",             8,    8,   8,   None,    Some(1), false, direction, None),
-    Column::new("Queue",           16,   10,  6,   Some(0), Some(5), false, queue,     None),
-    Column::new("Wrap-up",         14,   8,   6,   Some(0), Some(0), false, wrapup,    None),
-    Column::new("Customer",        18,   12,  8,   Some(1), None,    true,  customer,  None),
-    Column::new("Address",         22,   10,  6,   Some(0), Some(0), false, address,   None),
-    Column::new("Agent(s)",        22,   12,  8,   Some(2), Some(4), true,  agents,    None),
-    Column::new("Conversation id", UUID, 8,   8,   Some(5), None,    false, id,        None),
+    Column::new("Dur",             6,    6,   6,   None,    Some(2), false, duration,  Some(Sort::Duration)),
+    Column::new("Media",           20,   12,  6,   Some(3), Some(3), false, media,     Some(Sort::Text(2))),
+    Column::new("Dir",             8,    8,   8,   None,    Some(1), false, direction, Some(Sort::Text(3))),
+    Column::new("Queue",           16,   10,  6,   Some(0), Some(5), false, queue,     Some(Sort::Text(4))),
+    Column::new("Wrap-up",         14,   8,   6,   Some(0), Some(0), false, wrapup,    Some(Sort::Text(5))),
+    Column::new("Customer",        18,   12,  8,   Some(1), None,    true,  customer,  Some(Sort::Text(6))),
+    Column::new("Address",         22,   10,  6,   Some(0), Some(0), false, address,   Some(Sort::Text(7))),
+    Column::new("Agent(s)",        22,   12,  8,   Some(2), Some(4), true,  agents,    Some(Sort::Text(8))),
+    Column::new("Conversation id", UUID, 8,   8,   Some(5), None,    false, id,        Some(Sort::Text(9))),
 ];
 
 /// The columns named (by title, any case; `Duration` for `Dur`, `Direction` for `Dir`, `Id` for
@@ -350,5 +395,15 @@ mod tests {
 
     fn total_of(cols: &[Placed]) -> u16 {
         cols.iter().map(|c| c.width).sum::<u16>() + 2 + MARK + cols.len() as u16 - 1
+    }
+
+    #[test]
+    fn each_text_sort_points_at_its_own_column() {
+        for (i, c) in COLUMNS.iter().enumerate() {
+            if let Some(Sort::Text(j)) = c.sort {
+                assert_eq!(i, j, "{}", c.title);
+            }
+            assert!(c.sort.is_some(), "{} sorts", c.title);
+        }
     }
 }

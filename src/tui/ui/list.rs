@@ -15,9 +15,12 @@ use crate::tui::list::Load;
 pub fn draw(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     let focused = s.focus == Focus::List;
     let l = &s.list;
-    let order = match l.order {
-        Order::Desc => "newest first",
-        Order::Asc => "oldest first",
+    let order = match (l.sort.is_start(), l.order) {
+        (true, Order::Desc) => "newest first".to_string(),
+        (true, Order::Asc) => "oldest first".to_string(),
+        // Sorted locally: the rows loaded, by that column.
+        (false, Order::Desc) => format!("by {} ↓", l.sort.title()),
+        (false, Order::Asc) => format!("by {} ↑", l.sort.title()),
     };
     let mut title = vec![Span::styled(" Conversations ", t.title())];
     if l.filter.is_empty() && !s.filter_editing {
