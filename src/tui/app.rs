@@ -292,6 +292,16 @@ impl State {
             || self.attr_fetch.as_ref().is_some_and(|a| !a.finished())
     }
 
+    /// Whether a live conversation is among the rows on screen: its duration ticks, once a
+    /// second (an idle screen of ended conversations costs nothing).
+    pub fn live_on_screen(&self) -> bool {
+        let l = &self.list;
+        let end = (l.offset + self.layout.list_rows).min(l.visible.len());
+        l.visible
+            .get(l.offset.min(end)..end)
+            .is_some_and(|v| v.iter().any(|&i| l.rows[i].end().is_none()))
+    }
+
     /// Whether an overlay (raw JSON, timeline, a popup, the id prompt) covers the panes.
     pub fn overlay_open(&self) -> bool {
         overlays::open(self)

@@ -132,7 +132,7 @@ const UUID: u16 = 36;
 pub const COLUMNS: &[Column] = &[
     //          title              ideal soft hard shrink   drop     grows  cell       sort
     Column::new("Start",           19,   11,  11,  Some(4), None,    false, start,     Some(Sort::Start)),
-    Column::new("Dur",             6,    6,   6,   None,    Some(2), false, duration,  Some(Sort::Duration)),
+    Column::new("Dur",             7,    7,   7,   None,    Some(2), false, duration,  Some(Sort::Duration)),
     Column::new("Media",           20,   12,  6,   Some(3), Some(3), false, media,     Some(Sort::Text(2))),
     Column::new("Dir",             8,    8,   8,   None,    Some(1), false, direction, Some(Sort::Text(3))),
     Column::new("Queue",           16,   10,  6,   Some(0), Some(5), false, queue,     Some(Sort::Text(4))),

@@ -95,7 +95,14 @@ pub fn draw(f: &mut Frame, s: &State, area: Rect, t: Theme) {
         .iter()
         .enumerate()
         .map(|(i, &ri)| {
-            let cells = l.rows[ri].cells(zone, &s.names);
+            let mut cells = l.rows[ri].cells(zone, &s.names);
+            // A live row's duration is the time so far, ticking (`+` : it goes on).
+            if let (None, Some(start)) = (l.rows[ri].end(), l.rows[ri].start) {
+                cells.duration = format!(
+                    "+{}",
+                    crate::tui::row::duration((s.now - start).num_seconds())
+                );
+            }
             let sel = offset + i == l.cursor;
             let mark = if sel { "▶" } else { " " };
             let row = std::iter::once(Cell::from(mark)).chain(cols.iter().map(|c| {

@@ -449,3 +449,22 @@ fn voice_rows_show_callers_and_agents_by_name_once_the_directory_answers() {
     assert_ne!(t, after);
     insta::assert_snapshot!(after);
 }
+
+/// A live row's duration is the time so far, and it moves with the clock; the screen ticks only
+/// while such a row is on screen.
+#[test]
+fn a_live_rows_duration_ticks() {
+    let mut s = full(160, 48);
+    assert!(s.live_on_screen());
+    let t = text(&render(&s));
+    // Started 12:25:00, now 12:30:00.
+    assert!(t.contains("+5m00s"), "{t}");
+    update(
+        &mut s,
+        Event::Tick {
+            now: now() + Duration::seconds(61),
+        },
+    );
+    let t = text(&render(&s));
+    assert!(t.contains("+6m01s"), "{t}");
+}
