@@ -6,6 +6,7 @@ pub mod directory;
 pub mod error;
 pub mod limiter;
 pub mod model;
+pub mod notify;
 pub mod query;
 pub mod records;
 pub mod redact;
