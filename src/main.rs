@@ -241,6 +241,7 @@ async fn browse_cmd(settings: &Settings) -> u8 {
         watch_interval: Some(settings.watch_interval()),
         clipboard: settings.clipboard(),
         concurrency: Some(settings.concurrency()),
+        columns: settings.columns().to_vec(),
     };
     let result = convoscope::tui::run(client, opts).await;
     if let Some(sim) = sim {
@@ -289,7 +290,8 @@ async fn export_cmd(settings: &Settings, args: ExportArgs) -> u8 {
         settings.export_media(),
     ));
     opts.format = args.format;
-    opts.attributes = args.attributes;
+    // An attribute column needs the attributes.
+    opts.attributes = args.attributes || !args.attrs.is_empty();
     opts.attributes_from = args.attributes_from;
     opts.concurrency = settings.concurrency();
 
@@ -325,7 +327,11 @@ async fn export_cmd(settings: &Settings, args: ExportArgs) -> u8 {
             Some(Output::Device { file, .. }) => Box::new(file),
             None => Box::new(std::io::stdout().lock()),
         };
-        match export::writer_for(args.format, sink) {
+        let csv = export::CsvOptions {
+            attrs: args.attrs.clone(),
+            bom: args.bom,
+        };
+        match export::writer_for(args.format, sink, &csv) {
             Ok(mut writer) => {
                 let outcome =
                     export::run_until(client, &opts, writer.as_mut(), &progress, &signals.stop)

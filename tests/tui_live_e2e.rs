@@ -37,7 +37,13 @@ fn watching_a_live_conversation_shows_its_changes_and_the_timeline() {
     t.keys(&["Enter"]);
     // The newest conversations of the demo are still going on.
     let s = t.wait("a live row selected", |s| {
-        selected(s).is_some_and(|l| l.contains(" live "))
+        // A live row's duration is the time so far: `+5m00s`, after the start's date and time.
+        selected(s).is_some_and(|l| {
+            l.split_whitespace()
+                .filter(|w| *w != "▶" && *w != "│" && *w != "│▶")
+                .nth(2)
+                .is_some_and(|d| d.starts_with('+'))
+        })
     });
     let id = row_id(selected(&s).unwrap());
     t.keys(&["Tab"]);

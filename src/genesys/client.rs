@@ -11,12 +11,13 @@ use tokio::sync::{Mutex, watch};
 
 use super::auth::{CachedToken, Credentials, Secret};
 use super::budget::{Budget, Priority, RateHeaders, Ticket};
+use super::directory::Kind;
 use super::error::{Error, Result};
 use super::limiter::{Limiter, Outcome, Permit};
 use super::model::{
-    Attributes, Channel, ChannelTopic, ChannelTopics, Conversation, DataAvailability, JobCreated,
-    JobStatus, OAuthErrorBody, Organization, Queue, QueueListing, TokenResponse,
-    lenient_attributes,
+    Attributes, Channel, ChannelTopic, ChannelTopics, Conversation, DataAvailability,
+    DirectoryPage, JobCreated, JobStatus, OAuthErrorBody, Organization, Queue, QueueListing,
+    TokenResponse, lenient_attributes,
 };
 use super::query::{DetailsQuery, Order};
 use super::records::{self, Page};
@@ -830,6 +831,51 @@ impl Client {
         Ok(listing.entities)
     }
 
+    /// One page of a directory listing (users, queues, wrap-up codes, divisions): by ids (at
+    /// most [`directory::MAX_IDS`](super::directory::MAX_IDS), checked here), by `name` (queues,
+    /// wrap-up codes, divisions: the start of the name, `*` a wildcard at either end), or all.
+    pub async fn directory_page(
+        &self,
+        kind: Kind,
+        ask: &DirectoryAsk<'_>,
+        opts: CallOpts<'_>,
+    ) -> Result<DirectoryPage> {
+        if ask.ids.len() > super::directory::MAX_IDS {
+            return Err(Error::Config(format!(
+                "at most {} ids a directory call, not {}",
+                super::directory::MAX_IDS,
+                ask.ids.len()
+            )));
+        }
+        let mut q: Vec<(&'static str, String)> = vec![
+            ("pageSize", ask.page_size.to_string()),
+            ("pageNumber", ask.page_number.to_string()),
+        ];
+        for id in ask.ids {
+            q.push(("id", checked_id(id)?.to_string()));
+        }
+        if let Some(n) = ask.name {
+            q.push(("name", n.to_string()));
+        }
+        // Users who have left still name the conversations they handled.
+        if kind == Kind::User {
+            q.push(("state", "any".into()));
+        }
+        let what = format!("page {} of the {}", ask.page_number, kind.plural());
+        self.call_decoded(
+            Call::new(
+                Method::GET,
+                kind.path(),
+                what,
+                kind.permission(),
+                self.cfg.max_body.other,
+            )
+            .query(q),
+            opts,
+        )
+        .await
+    }
+
     /// Up to when the analytics data lake (and so async jobs) has data.
     pub async fn availability(&self, opts: CallOpts<'_>) -> Result<DataAvailability> {
         self.call_decoded(
@@ -844,6 +890,15 @@ impl Client {
         )
         .await
     }
+}
+
+/// What one directory listing call asks for.
+#[derive(Debug, Clone, Copy)]
+pub struct DirectoryAsk<'a> {
+    pub ids: &'a [String],
+    pub name: Option<&'a str>,
+    pub page_size: u32,
+    pub page_number: u32,
 }
 
 /// How a call is made: who hears of its waits, and which limiter paces it.

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod budget;
 pub mod client;
+pub mod directory;
 pub mod error;
 pub mod limiter;
 pub mod model;

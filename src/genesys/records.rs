@@ -220,7 +220,7 @@ pub fn lenient_string<'de, D: de::Deserializer<'de>>(d: D) -> Result<Option<Stri
 }
 
 /// An unsigned integer, or `None` for any other value.
-fn lenient_u64<'de, D: de::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+pub fn lenient_u64<'de, D: de::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
     d.deserialize_any(Lenient::<u64>(std::marker::PhantomData))
 }
 

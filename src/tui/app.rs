@@ -4,7 +4,11 @@
 //! that talks to the network is an [`Effect`] the event loop carries out.
 
 use chrono::{DateTime, Utc};
+use std::collections::HashSet;
 use std::sync::Arc;
+
+use crate::genesys::directory::{Kind as DirKind, Names};
+use crate::tui::columns::Sort;
 use std::time::Duration;
 
 use ratatui::crossterm::event::{
@@ -116,6 +120,12 @@ pub struct State {
     pub clip_target: Target,
     /// The last timer or background job id handed out (late events of older ones are dropped).
     pub seq: u64,
+    /// The list's columns, in order (indexes into `columns::COLUMNS`; empty: all).
+    pub columns: Vec<usize>,
+    /// Names of users, queues and wrap-up codes read so far (drawing shows ids by them).
+    pub names: Names,
+    /// Ids already asked to be named (each is asked once a session).
+    pub names_asked: HashSet<(DirKind, String)>,
     /// The organization's name, once known (the header shows it).
     pub org: Option<String>,
     /// The log of API calls (`L`).
@@ -128,6 +138,8 @@ pub struct Init {
     pub from: Option<String>,
     pub to: Option<String>,
     pub media: Option<Media>,
+    /// The list's columns, in order (indexes into `columns::COLUMNS`; empty: all).
+    pub columns: Vec<usize>,
     pub zone: Zone,
     pub zone_label: String,
     pub mouse: bool,
@@ -192,6 +204,9 @@ impl State {
             clipboard: init.clipboard,
             clip_target: init.clip_target.unwrap_or(Target::Plain),
             seq: 0,
+            columns: init.columns.clone(),
+            names: Names::default(),
+            names_asked: HashSet::new(),
             org: None,
             api_log: None,
         };
@@ -207,6 +222,11 @@ impl State {
             zoomed: self.zoom && matches!(self.focus, Focus::List | Focus::Detail),
             detail_focused: self.focus == Focus::Detail,
             form: &self.form,
+            media: self
+                .last_query
+                .as_ref()
+                .map_or(self.form.media, |q| q.scope.media),
+            columns: &self.columns,
         }
     }
 
@@ -228,6 +248,7 @@ impl State {
             now: self.now,
             spinner: self.spinner,
             zone: self.zone(),
+            names: &self.names,
         };
         document::build(&src, self.layout.detail_width())
     }
@@ -275,6 +296,16 @@ impl State {
         self.list.is_loading()
             || self.detail.is_busy()
             || self.attr_fetch.as_ref().is_some_and(|a| !a.finished())
+    }
+
+    /// Whether a live conversation is among the rows on screen: its duration ticks, once a
+    /// second (an idle screen of ended conversations costs nothing).
+    pub fn live_on_screen(&self) -> bool {
+        let l = &self.list;
+        let end = (l.offset + self.layout.list_rows).min(l.visible.len());
+        l.visible
+            .get(l.offset.min(end)..end)
+            .is_some_and(|v| v.iter().any(|&i| l.rows[i].end().is_none()))
     }
 
     /// Whether an overlay (raw JSON, timeline, a popup, the id prompt) covers the panes.
@@ -406,6 +437,18 @@ pub fn update(s: &mut State, event: Event) -> Vec<Effect> {
             s.budget_hold = h;
             vec![]
         }
+        Event::Names { names, problem } => {
+            s.names.merge(names);
+            // Names change what the name columns sort by.
+            if matches!(s.list.sort, Sort::Text(_)) {
+                s.list.rekey(&s.names);
+            }
+            // Said once: the ids are remembered, so the same problem does not come back.
+            if let Some(p) = problem {
+                s.message = Some(p);
+            }
+            vec![]
+        }
         Event::Tick { now } => {
             s.now = now;
             s.spinner = s.spinner.wrapping_add(1);
@@ -515,6 +558,8 @@ fn act(s: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
         Action::FilterDone => s.filter_editing = false,
         Action::Escape => return escape(s),
         Action::ToggleSort => return toggle_sort(s),
+        Action::SortLeft => sort_by_next(s, false),
+        Action::SortRight => sort_by_next(s, true),
         Action::ToggleMouse => {
             s.mouse = !s.mouse;
             s.message = Some(if s.mouse {
@@ -559,7 +604,8 @@ fn act(s: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
         Action::CopyKeyValue => return actions::copy(s, true),
         Action::Suspend => return vec![Effect::Suspend],
         Action::Export => return actions::export(s, Format::Ndjson),
-        Action::ExportCsv => return actions::export(s, Format::Csv),
+        // The screen's rows keep no segments: its CSV is the row-per-attribute one.
+        Action::ExportCsv => return actions::export(s, Format::CsvAttributes),
     }
     vec![]
 }
@@ -569,6 +615,18 @@ fn act(s: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
 /// in the new order.
 fn toggle_sort(s: &mut State) -> Vec<Effect> {
     s.list.toggle_order();
+    // By a column other than the start: the rows loaded are reversed, nothing is asked.
+    if !s.list.sort.is_start() {
+        let arrow = match s.list.order {
+            Order::Desc => "descending",
+            Order::Asc => "ascending",
+        };
+        s.message = Some(format!(
+            "sorted by {}, {arrow} (the rows loaded)",
+            s.list.sort.title()
+        ));
+        return vec![];
+    }
     let word = match s.list.order {
         Order::Desc => "newest first",
         Order::Asc => "oldest first",
@@ -587,6 +645,42 @@ fn toggle_sort(s: &mut State) -> Vec<Effect> {
         Effect::CancelQuery,
         start_query(s, q.scope, Rows::Replace, None),
     ]
+}
+
+/// `<` / `>`: sorts by the shown column left or right of the one sorted by (wrapping). By
+/// start the API sorts (a partial load is the range's newest or oldest); by any other column
+/// only the rows loaded are sorted, and the message says so.
+fn sort_by_next(s: &mut State, right: bool) {
+    let cols: Vec<Sort> = s
+        .layout
+        .columns
+        .iter()
+        .filter_map(|p| p.column().sort)
+        .collect();
+    if cols.is_empty() {
+        return;
+    }
+    let at = cols.iter().position(|c| *c == s.list.sort);
+    let next = match (at, right) {
+        (None, _) => 0,
+        (Some(i), true) => (i + 1) % cols.len(),
+        (Some(i), false) => (i + cols.len() - 1) % cols.len(),
+    };
+    let sort = cols[next];
+    s.list.set_sort(sort, &s.names);
+    let partial = s.list.total > s.list.rows.len() as u64;
+    s.message = Some(if sort.is_start() {
+        "sorted by Start (the API's order)".to_string()
+    } else if partial {
+        format!(
+            "sorted by {}: the {} rows loaded of {} (only Start sorts the whole range, server-side)",
+            sort.title(),
+            s.list.rows.len(),
+            s.list.total
+        )
+    } else {
+        format!("sorted by {} (the rows loaded)", sort.title())
+    });
 }
 
 /// What a new load does with the rows shown.
@@ -793,6 +887,11 @@ fn on_page(s: &mut State, p: PageEvent) -> Vec<Effect> {
                 s.list.total = s.list.rows.len() as u64;
             }
             s.list.wait_over(now);
+            // A sort other than by start: the new rows get their keys, and take their places.
+            if !s.list.sort.is_start() {
+                s.list.rekey(&s.names);
+            }
+            return name_rows(s, &ids);
         }
         PageEvent::Progress { loaded, total, .. } => {
             if !tail {
@@ -833,6 +932,26 @@ fn on_page(s: &mut State, p: PageEvent) -> Vec<Effect> {
         }
     }
     vec![]
+}
+
+/// Asks for the names of the ids these rows show that were never asked for: one effect per
+/// page, one directory call per kind (at most 100 ids a call).
+fn name_rows(s: &mut State, conversation_ids: &[String]) -> Vec<Effect> {
+    let mut ids = Vec::new();
+    for id in conversation_ids {
+        if let Some(r) = s.list.row(id) {
+            for k in r.named_ids() {
+                if !s.names.knows(k.0, &k.1) && s.names_asked.insert(k.clone()) {
+                    ids.push(k);
+                }
+            }
+        }
+    }
+    if ids.is_empty() {
+        vec![]
+    } else {
+        vec![Effect::Names { ids }]
+    }
 }
 
 fn on_mouse(s: &mut State, m: MouseEvent) -> Vec<Effect> {

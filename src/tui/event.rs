@@ -12,6 +12,7 @@ use crate::export::Format;
 use crate::genesys::Error;
 use crate::genesys::Scope;
 use crate::genesys::client::CallRecord;
+use crate::genesys::directory::{Kind, Names};
 use crate::genesys::model::{AnalyticsConversation, Attributes};
 use crate::genesys::notify::Feed;
 use crate::genesys::query::Order;
@@ -111,6 +112,12 @@ pub enum Event {
     Organization(Result<String, String>),
     /// The API calls made lately (for the `L` view), newest last.
     ApiLog(Vec<CallRecord>),
+    /// Names read from the directories (users, queues, wrap-up codes) for ids a page brought;
+    /// `problem` says why some could not be read (a missing permission...).
+    Names {
+        names: Names,
+        problem: Option<String>,
+    },
     /// Rows read again by `Effect::RefreshRows` (those the API still knows), or why not.
     Refreshed {
         query_id: u64,
@@ -215,6 +222,11 @@ pub enum Effect {
     },
     /// Stop the background attribute fetch.
     CancelAttributes,
+    /// Name these ids (a page's agents, queues, wrap-up codes) in bulk through the session's
+    /// directory, answering with `Event::Names`.
+    Names {
+        ids: Vec<(Kind, String)>,
+    },
     /// Write these conversations to `path` (relative to the working directory).
     Export {
         path: PathBuf,

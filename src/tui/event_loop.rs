@@ -79,9 +79,13 @@ pub async fn run(
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
+    let mut clock = tokio::time::interval(Duration::from_secs(1));
+    clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+
     let mut ended = Ended::Quit;
     while !state.quit {
         let animating = state.animating();
+        let live = !animating && state.live_on_screen();
         let first = tokio::select! {
             ev = term_rx.recv() => match ev {
                 Some(Ok(ev)) => from_terminal(ev),
@@ -90,6 +94,7 @@ pub async fn run(
             },
             Some(ev) = rx.recv() => Some(ev),
             _ = tick.tick(), if animating => Some(Event::Tick { now: Utc::now() }),
+            _ = clock.tick(), if live => Some(Event::Tick { now: Utc::now() }),
             sig = signals.recv() => match sig {
                 Sig::Stop => Some(Event::Suspend),
                 Sig::End(n) => {
@@ -159,6 +164,12 @@ fn initial_state(opts: &BrowseOptions) -> State {
             std::env::var_os("TMUX").as_deref(),
         )),
         now: Some(now),
+        // Checked when the config file was read: a bad name never gets here.
+        columns: if opts.columns.is_empty() {
+            Vec::new()
+        } else {
+            super::columns::pick(&opts.columns).unwrap_or_default()
+        },
     })
 }
 

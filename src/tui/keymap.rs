@@ -86,6 +86,10 @@ actions! {
     Escape = "escape",
     FilterDone = "filter_done",
     ToggleSort = "toggle_sort",
+    /// Sort by the column left of the one sorted by (htop's `<`).
+    SortLeft = "sort_left",
+    /// Sort by the column right of it (`>`).
+    SortRight = "sort_right",
     ToggleMouse = "toggle_mouse",
     Refetch = "refetch",
     /// Enter on a row: read its detail.
@@ -367,7 +371,9 @@ const DEFAULTS: &[DefaultBinding] = &[
     bind(SCROLL,         &[c('x')],            A::Export,       "export",      "Export shown rows (NDJSON)"),
     bind(SCROLL,         &[c('X')],            A::ExportCsv,    "csv",         "Export shown rows (CSV)"),
     foot(&[Filter],      &[ENTER, DOWN],       A::FilterDone,   "keep filter", "Keep filter, back to list"),
-    foot(&[List],        &[c('s')],            A::ToggleSort,   "sort",        "Newest/oldest first"),
+    foot(&[List],        &[c('s')],            A::ToggleSort,   "order",       "Reverse the sort order"),
+    foot(&[List],        &[c('<')],            A::SortLeft,     "sort col",    "Sort by the column left"),
+    bind(&[List],        &[c('>')],            A::SortRight,    "sort col",    "Sort by the column right"),
     foot(SCROLL,         &[c('r')],            A::Refetch,      "refetch",     "Refetch / resume a load"),
     foot(SCROLL,         &[c('z')],            A::Zoom,         "zoom",        "Zoom the focused pane"),
     bind(COMMAND,        &[c('m')],            A::ToggleMouse,  "mouse",       "Mouse on/off"),

@@ -66,6 +66,8 @@ pub struct BrowseOptions {
     pub clipboard: Clipboard,
     /// Requests in flight at once (paging, background attribute fetches).
     pub concurrency: Option<usize>,
+    /// The list's columns by title, in order (`columns` of the config file; empty: all).
+    pub columns: Vec<String>,
 }
 
 /// From this many conversations without attributes, an `attr:` filter asks for them with one

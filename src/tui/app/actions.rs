@@ -134,7 +134,7 @@ pub(super) fn export(s: &mut State, format: Format) -> Vec<Effect> {
         .collect();
     let ext = match format {
         Format::Ndjson => "ndjson",
-        Format::Csv => "csv",
+        Format::Csv | Format::CsvAttributes => "csv",
     };
     let stamp = s.zone().format(s.now, "%Y%m%d-%H%M%S");
     let path = PathBuf::from(format!("convoscope-{stamp}.{ext}"));

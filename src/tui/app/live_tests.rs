@@ -478,7 +478,7 @@ fn x_exports_the_rows_shown_with_the_attributes_known() {
     assert!(matches!(
         &fx[..],
         [Effect::Export {
-            format: Format::Csv,
+            format: Format::CsvAttributes,
             ..
         }]
     ));

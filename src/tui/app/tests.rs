@@ -528,3 +528,68 @@ fn a_detail_error_leaves_the_list_usable() {
         generation: 3
     }));
 }
+
+/// `<` / `>` move the sort along the shown columns; a sort by a column sorts the rows loaded
+/// (and says so when the range is not all loaded); names that arrive re-sort a name column.
+#[test]
+fn sort_keys_move_along_the_columns_and_names_re_sort() {
+    use crate::genesys::directory::{Kind, Names};
+    let mut s = state();
+    key(&mut s, KeyCode::Enter);
+    let q = s.query_seq;
+    // Agents known only by user id (as analytics gives them): named later.
+    let mut convs = vec![
+        conv("c-1", 1, "Zoe", "x"),
+        conv("c-2", 2, "ann", "x"),
+        conv("c-3", 3, "Émile", "x"),
+    ];
+    for (c, u) in convs.iter_mut().zip(["u-b", "u-c", "u-a"]) {
+        let agent = c.participants.last_mut().unwrap();
+        agent.participant_name = None;
+        agent.user_id = Some(u.into());
+    }
+    update(&mut s, page(q, 10, convs));
+    let ids = |s: &State| -> Vec<String> {
+        s.list
+            .visible
+            .iter()
+            .map(|&i| s.list.rows[i].id().to_string())
+            .collect()
+    };
+    assert_eq!(ids(&s), ["c-3", "c-2", "c-1"], "newest first");
+    // From Start, `>` goes right: Dur, then Dir (Media is not shown for web messaging)...
+    key(&mut s, KeyCode::Char('>'));
+    assert_eq!(s.list.sort, Sort::Duration);
+    // ...and `<` twice from Dur wraps to the last column (the id).
+    key(&mut s, KeyCode::Char('<'));
+    assert_eq!(s.list.sort, Sort::Start);
+    key(&mut s, KeyCode::Char('<'));
+    assert_eq!(s.list.sort.title(), "Conversation id");
+    // The Customer column, ascending: accents and case ignored.
+    while s.list.sort.title() != "Customer" {
+        key(&mut s, KeyCode::Char('<'));
+    }
+    key(&mut s, KeyCode::Char('s'));
+    assert_eq!(s.list.order, Order::Asc);
+    assert_eq!(ids(&s), ["c-2", "c-3", "c-1"], "ann, Émile, Zoe");
+    let msg = s.message.clone().unwrap_or_default();
+    assert!(msg.contains("ascending (the rows loaded)"), "{msg}");
+    while s.list.sort.title() != "Agent(s)" {
+        key(&mut s, KeyCode::Char('>'));
+    }
+    let msg = s.message.clone().unwrap();
+    assert!(msg.contains("the 3 rows loaded of 10"), "{msg}");
+    // The names arrive: the Agent(s) order follows them.
+    let mut names = Names::default();
+    for (u, n) in [("u-a", "Alma"), ("u-b", "Bea"), ("u-c", "Cy")] {
+        names.insert(Kind::User, u.into(), Some(n.into()));
+    }
+    update(
+        &mut s,
+        Event::Names {
+            names,
+            problem: None,
+        },
+    );
+    assert_eq!(ids(&s), ["c-3", "c-1", "c-2"], "Alma, Bea, Cy");
+}

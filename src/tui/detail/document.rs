@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use super::{Fetched, Item, ItemSpan};
+use crate::genesys::directory::{Kind as DirKind, Names};
 use crate::genesys::model::{
     AnalyticsParticipant, Conversation, ConversationParticipant, parse_time,
 };
@@ -143,6 +144,8 @@ pub struct Source<'a> {
     pub now: DateTime<Utc>,
     pub spinner: usize,
     pub zone: Zone,
+    /// Names of users, queues and wrap-up codes read so far from the directories.
+    pub names: &'a Names,
 }
 
 /// Attribute lines: indent, the change mark, a space.
@@ -220,7 +223,7 @@ pub fn build(src: &Source, w: usize) -> Document {
             if let Some(lp) = lp {
                 shown_live.push(&lp.id);
             }
-            participant(&mut b, Some(p), lp, conv.is_some(), &marks, src.zone, w);
+            participant(&mut b, Some(p), lp, conv.is_some(), &marks, src, w);
         }
     }
     // Participants the live conversation has but the analytics record does not (yet).
@@ -230,7 +233,7 @@ pub fn build(src: &Source, w: usize) -> Document {
             .iter()
             .filter(|x| !shown_live.contains(&x.id.as_str()))
         {
-            participant(&mut b, None, Some(lp), true, &marks, src.zone, w);
+            participant(&mut b, None, Some(lp), true, &marks, src, w);
         }
     }
     b
@@ -245,10 +248,18 @@ fn header(
 ) -> Vec<DocLine> {
     let zone = src.zone;
     let fmt = |d| zone.format(d, "%Y-%m-%d %H:%M:%S");
+    let mut who: Vec<(&str, String)> = Vec::new();
     let (start, end, dur, media, direction) = match (row, live) {
         (Some(r), _) => {
-            let c = r.cells(zone);
+            let c = r.cells(zone, src.names);
             let end = r.end().map(fmt).unwrap_or_else(|| "live".into());
+            who = vec![
+                ("Customer", c.customer),
+                ("Address", c.address),
+                ("Agent(s)", c.agents),
+                ("Queue", c.queue),
+                ("Wrap-up", c.wrapup),
+            ];
             (c.start, end, c.duration, c.media, c.direction)
         }
         (None, Some(c)) => {
@@ -287,6 +298,7 @@ fn header(
         ("Media", media),
         ("Direction", direction),
     ];
+    let fields = fields.into_iter().chain(who);
     // Pack the fields into as few lines as the width allows.
     let mut line: DocLine = Vec::new();
     let mut used = 0;
@@ -341,9 +353,10 @@ fn participant(
     live: Option<&ConversationParticipant>,
     fetched: bool,
     marks: &Marks,
-    zone: Zone,
+    src: &Source,
     w: usize,
 ) {
+    let zone = src.zone;
     let pid = a
         .map(|p| p.participant_id.as_str())
         .or(live.map(|p| p.id.as_str()))
@@ -353,9 +366,13 @@ fn participant(
         .or(live.and_then(|p| p.purpose.as_deref()))
         .unwrap_or("unknown");
     let purpose = sanitize(purpose);
+    // Analytics does not name agents: their user's name from the directory, else the short id.
     let name = a
         .and_then(|p| p.participant_name.as_deref())
-        .or(live.and_then(|p| p.name.as_deref()));
+        .or(live.and_then(|p| p.name.as_deref()))
+        .or(a
+            .and_then(|p| p.user_id.as_deref())
+            .map(|u| src.names.shown(DirKind::User, u)));
     let mut parts = vec![
         (
             format!("{} {purpose}", role_symbol(&purpose)),
