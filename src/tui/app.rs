@@ -20,6 +20,7 @@ use crate::genesys::Scope;
 use crate::genesys::query::{Media, Order};
 use crate::timespec::Zone;
 
+use super::anatomy::NoNames;
 use super::clipboard::Target;
 use super::detail::Detail;
 use super::detail::document::{self, Document, Source};
@@ -29,6 +30,7 @@ use super::layout::{Layout, Shape};
 use super::list::{List, Load};
 use super::palette::Palette;
 use super::sanitize::sanitize;
+use super::summary::SummaryView;
 use super::watch::{Timelines, Watch, WatchState};
 use crate::paging::{PageEvent, Resume};
 
@@ -116,6 +118,8 @@ pub struct State {
     pub org: Option<String>,
     /// The log of API calls (`L`).
     pub api_log: Option<ApiLogView>,
+    /// The summary of the rows shown (`S`), in the detail pane's place.
+    pub summary: Option<SummaryView>,
 }
 
 /// The options the state starts from.
@@ -189,6 +193,7 @@ impl State {
             seq: 0,
             org: None,
             api_log: None,
+            summary: None,
         };
         s.layout = Layout::new(&s.shape());
         s
@@ -222,6 +227,8 @@ impl State {
             now: self.now,
             spinner: self.spinner,
             zone: self.zone(),
+            names: &NoNames,
+            unfolded: &self.detail.unfolded,
         };
         document::build(&src, self.layout.detail_width())
     }
@@ -259,6 +266,7 @@ impl State {
                 Focus::Form if self.form.field == Field::Media => Mode::FormMedia,
                 Focus::Form => Mode::FormText,
                 Focus::List => Mode::List,
+                Focus::Detail if self.summary.is_some() => Mode::Summary,
                 Focus::Detail => Mode::Detail,
             }
         }
@@ -396,6 +404,10 @@ fn settle(s: &mut State) -> Vec<Effect> {
     let subject = s.subject().map(str::to_string);
     let fx = s.detail.select(subject.as_deref());
     s.detail.document = s.document();
+    let zone = s.zone();
+    if let Some(v) = &mut s.summary {
+        v.refresh(&s.list, &NoNames, zone);
+    }
     fx
 }
 
@@ -445,7 +457,7 @@ fn on_key(s: &mut State, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
 fn act(s: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
     let mode = s.mode();
     let page = match mode {
-        Mode::Detail => s.layout.detail_page(),
+        Mode::Detail | Mode::Summary => s.layout.detail_page(),
         Mode::RawJson | Mode::Timeline | Mode::Popup | Mode::ApiLog => s.layout.overlay_rows,
         _ => s.layout.list_rows,
     }
@@ -531,6 +543,17 @@ fn act(s: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
         Action::Suspend => return vec![Effect::Suspend],
         Action::Export => return actions::export(s, Format::Ndjson),
         Action::ExportCsv => return actions::export(s, Format::Csv),
+        Action::Unfold => {
+            if !s.detail.toggle_fold() {
+                s.message = Some("Enter shows a long attribute value whole: select one".into());
+            }
+        }
+        Action::Summary => overlays::summary(s),
+        Action::SummaryNextKey | Action::SummaryPrevKey => {
+            if let Some(v) = &mut s.summary {
+                v.step_key(action == Action::SummaryNextKey);
+            }
+        }
     }
     vec![]
 }
@@ -614,6 +637,10 @@ fn escape(s: &mut State) -> Vec<Effect> {
     if s.api_log.take().is_some() {
         return vec![Effect::WatchApiLog(false)];
     }
+    if s.mode() == Mode::Summary {
+        s.summary = None;
+        return vec![];
+    }
     if s.filter_editing {
         s.filter_editing = false;
         s.filter_input.reset();
@@ -689,6 +716,12 @@ fn scroll(s: &mut State, delta: isize) {
             }
         }
         Mode::Detail => actions::detail_move(s, delta),
+        Mode::Summary => {
+            let rows = s.layout.detail_rows();
+            if let Some(v) = &mut s.summary {
+                v.scroll_by(delta, rows);
+            }
+        }
         _ => {
             s.pinned = None;
             s.list.move_by(delta);
@@ -808,7 +841,11 @@ fn on_mouse(s: &mut State, m: MouseEvent) -> Vec<Effect> {
             } else {
                 -3
             };
-            if inside(areas.detail) {
+            if inside(areas.detail)
+                && let Some(v) = &mut s.summary
+            {
+                v.scroll_by(d, areas.detail_rows());
+            } else if inside(areas.detail) {
                 let max = s.detail.document.max_scroll(areas.detail_rows());
                 s.detail.scroll = s.detail.scroll.saturating_add_signed(d).min(max);
             } else if inside(areas.list) {
@@ -827,6 +864,9 @@ fn on_mouse(s: &mut State, m: MouseEvent) -> Vec<Effect> {
                 }
             } else if inside(areas.detail) {
                 s.focus = Focus::Detail;
+                if s.summary.is_some() {
+                    return vec![];
+                }
                 if let Some(line) = areas.detail_line_at(m.row) {
                     actions::detail_click(s, line);
                 }
