@@ -111,6 +111,20 @@ struct Groups {
     ids: HashMap<String, u32>,
     /// Per row: its groups (empty: none; `None`: attributes not loaded).
     rows: Vec<Option<Box<[u32]>>>,
+    /// Per row: its duration in seconds, [`LIVE`] while it goes on, [`UNKNOWN`] without a start.
+    secs: Vec<i64>,
+}
+
+const LIVE: i64 = -1;
+const UNKNOWN: i64 = -2;
+
+/// A row's duration for the summary.
+fn secs(row: &Row) -> i64 {
+    match (row.start, row.end()) {
+        (Some(a), Some(b)) => (b - a).num_seconds().max(0),
+        (_, None) => LIVE,
+        _ => UNKNOWN,
+    }
 }
 
 impl Groups {
@@ -222,6 +236,7 @@ impl SummaryView {
                     .collect::<Box<[u32]>>()
             });
             self.groups.rows.push(g);
+            self.groups.secs.push(secs(&list.rows[i]));
         }
         if !fresh && self.counted.as_deref() == Some(list.visible.as_slice()) {
             return;
@@ -367,11 +382,10 @@ fn count(
     let mut multi = false;
     let mut durations: Vec<(i64, usize)> = Vec::with_capacity(list.visible.len());
     for &i in &list.visible {
-        let row = &list.rows[i];
-        match (row.start, row.end()) {
-            (Some(a), Some(b)) => durations.push(((b - a).num_seconds(), i)),
-            (_, None) => live += 1,
-            _ => {}
+        match groups.secs.get(i).copied().unwrap_or(UNKNOWN) {
+            LIVE => live += 1,
+            UNKNOWN => {}
+            d => durations.push((d, i)),
         }
         match groups.rows.get(i).and_then(Option::as_deref) {
             None => unloaded += 1,
