@@ -219,22 +219,6 @@ pub fn build(src: &Source, w: usize) -> Document {
     }
     b.text("", Kind::Plain);
     let record = row.map(Row::conversation);
-    if let (Some(row), Some(rec)) = (row, &record) {
-        let lanes = row.anatomy.unpack();
-        let parts = Parts {
-            participants: &rec.participants,
-            lanes: &lanes,
-            start: rec.start(),
-            end: rec.end(),
-            voice: rec.media().0 == Some("voice"),
-            names: src.names,
-            zone: src.zone,
-            now: src.now,
-        };
-        let first = b.lines.len();
-        anatomy::add(&mut b, &parts, w);
-        b.anatomy = first..b.lines.len();
-    }
     let mut marks: Marks = HashMap::new();
     for c in src.timelines.recent(id, src.now) {
         marks
@@ -261,6 +245,27 @@ pub fn build(src: &Source, w: usize) -> Document {
         {
             participant(&mut b, None, Some(lp), true, &marks, src, w);
         }
+    }
+    // The anatomy comes after the participants and their attributes (what the pane is read for
+    // first), a blank line apart.
+    if let (Some(row), Some(rec)) = (row, &record)
+        && !row.anatomy.is_empty()
+    {
+        b.text("", Kind::Plain);
+        let lanes = row.anatomy.unpack();
+        let parts = Parts {
+            participants: &rec.participants,
+            lanes: &lanes,
+            start: rec.start(),
+            end: rec.end(),
+            voice: rec.media().0 == Some("voice"),
+            names: src.names,
+            zone: src.zone,
+            now: src.now,
+        };
+        let first = b.lines.len();
+        anatomy::add(&mut b, &parts, w);
+        b.anatomy = first..b.lines.len();
     }
     b
 }

@@ -268,8 +268,18 @@ fn the_axis_and_lanes_share_one_scale() {
 #[test]
 fn the_cursor_and_the_mouse_reach_the_anatomy() {
     let mut s = anatomy_screen(120, 60, false, 0);
-    // j from the conversation goes through the lanes, then the transfers.
+    // j goes from the attributes on through the lanes, then the transfers.
+    let doc = &s.detail.document;
+    let first = doc
+        .items
+        .iter()
+        .position(|it| it.first >= doc.anatomy.start)
+        .unwrap();
+    while s.detail.cursor + 1 < first {
+        key(&mut s, KeyCode::Char('j'));
+    }
     key(&mut s, KeyCode::Char('j'));
+    assert!(s.detail.document.items[s.detail.cursor].first >= s.detail.document.anatomy.start);
     let it = s
         .detail
         .document
