@@ -183,6 +183,8 @@ fn timeline() -> Buffer {
     s.list.select_at(pos);
     drive(&mut s, &ds, key(KeyCode::Tab));
     drive(&mut s, &ds, key(KeyCode::Char('z')));
+    // Scrolled to the anatomy (below the participants and their attributes).
+    s.detail.scroll = s.detail.document.anatomy.start.saturating_sub(1);
     let mut t = Terminal::new(TestBackend::new(W, H)).unwrap();
     t.draw(|f| convoscope::tui::ui::draw(f, &s)).unwrap();
     t.backend().buffer().clone()
