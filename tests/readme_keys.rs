@@ -12,7 +12,7 @@ const END: &str = "<!-- keys:end -->";
 
 /// Every mode, in the order the table names them. The match makes a new mode a compile error
 /// here, so that it cannot be left out of the README.
-const MODES: [Mode; 12] = [
+const MODES: [Mode; 13] = [
     Mode::FormText,
     Mode::FormMedia,
     Mode::List,
@@ -25,6 +25,7 @@ const MODES: [Mode; 12] = [
     Mode::Timeline,
     Mode::Popup,
     Mode::ApiLog,
+    Mode::Summary,
 ];
 
 fn mode_name(m: Mode) -> &'static str {
@@ -41,6 +42,7 @@ fn mode_name(m: Mode) -> &'static str {
         Mode::Timeline => "timeline",
         Mode::Popup => "copy popup",
         Mode::ApiLog => "API log",
+        Mode::Summary => "summary",
     }
 }
 

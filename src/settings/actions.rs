@@ -6,7 +6,7 @@ use crate::config::{self, ActionInfo};
 use crate::tui::keymap::{ACTION_NAMES, Keymap, Mode};
 
 /// Every mode, the list first so that an action's main keys and help come first.
-const MODES: [Mode; 12] = [
+const MODES: [Mode; 13] = [
     Mode::List,
     Mode::Detail,
     Mode::FormMedia,
@@ -19,6 +19,7 @@ const MODES: [Mode; 12] = [
     Mode::Popup,
     Mode::OpenId,
     Mode::Help,
+    Mode::Summary,
 ];
 
 /// A mode by the name people know it by, for messages.
@@ -36,6 +37,7 @@ fn place_name(mode: Mode) -> &'static str {
         Mode::Timeline => "the timeline",
         Mode::Popup => "the value popup",
         Mode::ApiLog => "the API log",
+        Mode::Summary => "the summary",
     }
 }
 

@@ -33,6 +33,7 @@ use super::layout::{Layout, Shape};
 use super::list::{List, Load};
 use super::palette::Palette;
 use super::sanitize::sanitize;
+use super::summary::SummaryView;
 use super::watch::{Timelines, Watch, WatchState};
 use crate::paging::{PageEvent, Resume};
 
@@ -130,6 +131,8 @@ pub struct State {
     pub org: Option<String>,
     /// The log of API calls (`L`).
     pub api_log: Option<ApiLogView>,
+    /// The summary of the rows shown (`S`), in the detail pane's place.
+    pub summary: Option<SummaryView>,
 }
 
 /// The options the state starts from.
@@ -209,6 +212,7 @@ impl State {
             names_asked: HashSet::new(),
             org: None,
             api_log: None,
+            summary: None,
         };
         s.layout = Layout::new(&s.shape());
         s
@@ -249,6 +253,7 @@ impl State {
             spinner: self.spinner,
             zone: self.zone(),
             names: &self.names,
+            unfolded: &self.detail.unfolded,
         };
         document::build(&src, self.layout.detail_width())
     }
@@ -286,6 +291,7 @@ impl State {
                 Focus::Form if self.form.field == Field::Media => Mode::FormMedia,
                 Focus::Form => Mode::FormText,
                 Focus::List => Mode::List,
+                Focus::Detail if self.summary.is_some() => Mode::Summary,
                 Focus::Detail => Mode::Detail,
             }
         }
@@ -468,6 +474,10 @@ fn settle(s: &mut State) -> Vec<Effect> {
     let subject = s.subject().map(str::to_string);
     let fx = s.detail.select(subject.as_deref());
     s.detail.document = s.document();
+    let zone = s.zone();
+    if let Some(v) = &mut s.summary {
+        v.refresh(&s.list, &s.names, zone);
+    }
     fx
 }
 
@@ -517,7 +527,7 @@ fn on_key(s: &mut State, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
 fn act(s: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
     let mode = s.mode();
     let page = match mode {
-        Mode::Detail => s.layout.detail_page(),
+        Mode::Detail | Mode::Summary => s.layout.detail_page(),
         Mode::RawJson | Mode::Timeline | Mode::Popup | Mode::ApiLog => s.layout.overlay_rows,
         _ => s.layout.list_rows,
     }
@@ -606,6 +616,17 @@ fn act(s: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
         Action::Export => return actions::export(s, Format::Ndjson),
         // The screen's rows keep no segments: its CSV is the row-per-attribute one.
         Action::ExportCsv => return actions::export(s, Format::CsvAttributes),
+        Action::Unfold => {
+            if !s.detail.toggle_fold() {
+                s.message = Some("Enter shows a long attribute value whole: select one".into());
+            }
+        }
+        Action::Summary => overlays::summary(s),
+        Action::SummaryNextKey | Action::SummaryPrevKey => {
+            if let Some(v) = &mut s.summary {
+                v.step_key(action == Action::SummaryNextKey);
+            }
+        }
     }
     vec![]
 }
@@ -738,6 +759,10 @@ fn escape(s: &mut State) -> Vec<Effect> {
     if s.api_log.take().is_some() {
         return vec![Effect::WatchApiLog(false)];
     }
+    if s.mode() == Mode::Summary {
+        s.summary = None;
+        return vec![];
+    }
     if s.filter_editing {
         s.filter_editing = false;
         s.filter_input.reset();
@@ -813,6 +838,12 @@ fn scroll(s: &mut State, delta: isize) {
             }
         }
         Mode::Detail => actions::detail_move(s, delta),
+        Mode::Summary => {
+            let rows = s.layout.detail_rows();
+            if let Some(v) = &mut s.summary {
+                v.scroll_by(delta, rows);
+            }
+        }
         _ => {
             s.pinned = None;
             s.list.move_by(delta);
@@ -968,7 +999,11 @@ fn on_mouse(s: &mut State, m: MouseEvent) -> Vec<Effect> {
             } else {
                 -3
             };
-            if inside(areas.detail) {
+            if inside(areas.detail)
+                && let Some(v) = &mut s.summary
+            {
+                v.scroll_by(d, areas.detail_rows());
+            } else if inside(areas.detail) {
                 let max = s.detail.document.max_scroll(areas.detail_rows());
                 s.detail.scroll = s.detail.scroll.saturating_add_signed(d).min(max);
             } else if inside(areas.list) {
@@ -987,6 +1022,9 @@ fn on_mouse(s: &mut State, m: MouseEvent) -> Vec<Effect> {
                 }
             } else if inside(areas.detail) {
                 s.focus = Focus::Detail;
+                if s.summary.is_some() {
+                    return vec![];
+                }
                 if let Some(line) = areas.detail_line_at(m.row) {
                     actions::detail_click(s, line);
                 }

@@ -30,6 +30,8 @@ pub enum Mode {
     Popup,
     /// The log of API calls.
     ApiLog,
+    /// The summary of the rows shown, focused (it takes the detail pane's place).
+    Summary,
 }
 
 impl Mode {
@@ -117,6 +119,13 @@ actions! {
     Suspend = "suspend",
     /// The last API calls.
     ApiLog = "api_log",
+    /// Enter on a long attribute value: show it whole, or fold it again.
+    Unfold = "unfold",
+    /// The summary of the rows shown; again: the next grouping (after the last it closes).
+    Summary = "summary",
+    /// The summary's next or previous attribute key to count by.
+    SummaryNextKey = "summary_next_key",
+    SummaryPrevKey = "summary_prev_key",
 }
 
 const fn spec(code: KeyCode, ctrl: bool) -> KeySpec {
@@ -306,17 +315,18 @@ const ALL: &[Mode] = &[
     Timeline,
     Popup,
     ApiLog,
+    Summary,
 ];
-const PANES: &[Mode] = &[FormText, FormMedia, List, Detail, Filter];
+const PANES: &[Mode] = &[FormText, FormMedia, List, Detail, Filter, Summary];
 /// Modes where printable keys are commands.
 const COMMAND: &[Mode] = &[FormMedia, List, Detail];
 const FORM: &[Mode] = &[FormText, FormMedia];
 /// The list and the detail pane: where a conversation is at hand.
 const SCROLL: &[Mode] = &[List, Detail];
 /// Where the movement keys move something.
-const NAV: &[Mode] = &[List, Detail, RawJson, Timeline, Popup, ApiLog];
-/// Overlays that close with Esc or q.
-const VIEWS: &[Mode] = &[RawJson, Timeline, Popup, ApiLog];
+const NAV: &[Mode] = &[List, Detail, RawJson, Timeline, Popup, ApiLog, Summary];
+/// Overlays (and the summary) that close with Esc or q.
+const VIEWS: &[Mode] = &[RawJson, Timeline, Popup, ApiLog, Summary];
 /// Everything Esc closes, clears or stops.
 const ESC_MODES: &[Mode] = &[
     FormText,
@@ -330,13 +340,16 @@ const ESC_MODES: &[Mode] = &[
     Timeline,
     Popup,
     ApiLog,
+    Summary,
 ];
 /// Text fields of the overlays.
 const OVERLAY_TEXT: &[Mode] = &[OpenId, RawJsonSearch];
 /// Where printable keys type.
 const TYPING: &[Mode] = &[FormText, Filter, OpenId, RawJsonSearch];
 /// Where they do not (help is open: its own keys close it).
-const NOT_TYPING: &[Mode] = &[FormMedia, List, Detail, RawJson, Timeline, Popup, ApiLog];
+const NOT_TYPING: &[Mode] = &[
+    FormMedia, List, Detail, RawJson, Timeline, Popup, ApiLog, Summary,
+];
 
 /// The default bindings, in the order help lists them.
 #[rustfmt::skip]
@@ -355,7 +368,11 @@ const DEFAULTS: &[DefaultBinding] = &[
     bind(NAV,            &[HOME, c('g')],      A::First,        "first",       "First row / top"),
     bind(NAV,            &[END, c('G')],       A::Last,         "last",        "Last row / bottom"),
     bind(&[List],        &[ENTER],             A::OpenDetail,   "detail",      "Open the row's detail"),
-    foot(&[List],        &[c('/')],            A::Filter,       "filter",      "Filter (words, attr:k=v)"),
+    foot(&[List, Summary], &[c('/')],          A::Filter,       "filter",      "Filter (words, attr:k=v)"),
+    foot(&[Detail],      &[ENTER],             A::Unfold,       "unfold",      "Show a long value whole"),
+    foot(&[List, Detail, Summary], &[c('S')],  A::Summary,      "summary",     "Summary (again: grouping)"),
+    bind(&[Summary],     &[RIGHT, c('l')],     A::SummaryNextKey, "key",       "Next attribute to count"),
+    bind(&[Summary],     &[LEFT, c('h')],      A::SummaryPrevKey, "key",       "Previous attribute"),
     foot(&[RawJson],     &[c('/')],            A::Filter,       "search",      "Search the JSON"),
     foot(&[RawJson],     &[c('n')],            A::NextMatch,    "next",        "Next match"),
     bind(&[RawJson],     &[c('N')],            A::PrevMatch,    "prev",        "Previous match"),

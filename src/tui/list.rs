@@ -68,6 +68,10 @@ pub struct List {
     pub load: Load,
     /// Where a failed load stood (`r` goes on from there).
     pub resume: Option<crate::paging::Resume>,
+    /// Bumped when rows already there change or go (replaced, attributes learnt, cut, all
+    /// forgotten); rows appended only make `rows` longer. What is derived per row (the
+    /// summary's groups) is made again only for what changed.
+    pub revision: u64,
 }
 
 impl Default for List {
@@ -92,6 +96,7 @@ impl Default for List {
             loaded: 0,
             load: Load::Idle,
             resume: None,
+            revision: 0,
         }
     }
 }
@@ -99,6 +104,7 @@ impl Default for List {
 impl List {
     /// Forgets the rows of the previous query (the filter and order stay).
     pub fn reset(&mut self, query_id: u64) {
+        self.revision += 1;
         self.rows.clear();
         self.hays.clear();
         self.by_id.clear();
@@ -195,6 +201,7 @@ impl List {
                 self.hays.set(i, &hay);
                 self.passes[i] = ok;
                 replaced = true;
+                self.revision += 1;
                 continue;
             }
             let i = self.rows.len();
@@ -302,6 +309,7 @@ impl List {
         if self.rows.iter().all(&keep) {
             return;
         }
+        self.revision += 1;
         let kept: Vec<bool> = self.rows.iter().map(&keep).collect();
         self.hays.retain(|i| kept[i]);
         if self.keys.len() == kept.len() {
@@ -428,6 +436,7 @@ impl List {
             return false;
         };
         let more = self.rows[i].learn_attributes(by_participant);
+        self.revision += 1;
         // Attributes read again add nothing new to search.
         if !self.hays.get(i).contains(&more) {
             self.hays.extend(i, &more);

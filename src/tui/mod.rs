@@ -7,6 +7,7 @@
 //! [`columns`], the detail's [`detail::document`], the [`keymap`]) is below them: it names
 //! neither. ARCHITECTURE.md has the map.
 
+pub mod anatomy;
 pub mod app;
 pub mod by_id;
 pub mod clipboard;
@@ -29,6 +30,7 @@ pub mod palette;
 pub mod raw_json;
 pub mod row;
 pub mod sanitize;
+pub mod summary;
 mod terminal;
 pub mod ui;
 pub mod watch;

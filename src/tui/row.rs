@@ -20,6 +20,7 @@ use crate::genesys::model::{
 };
 use crate::timespec::Zone;
 
+use super::anatomy::Packed;
 use super::sanitize::{sanitize, sanitize_opt};
 
 /// Lower-cased attribute pairs (key, value), for `attr:` filter terms.
@@ -36,6 +37,8 @@ pub struct Row {
     data: Box<[u8]>,
     /// Every participant's attributes, lower-cased, once known (for `attr:`).
     pub attrs: Option<Box<Pairs>>,
+    /// Its participants' segments and metrics (the detail's timeline, the summary).
+    pub anatomy: Packed,
 }
 
 impl Row {
@@ -62,6 +65,7 @@ impl Row {
             start: conv.start(),
             data: encode(&conv, &facts),
             attrs: pairs.map(Vec::into_boxed_slice),
+            anatomy: Packed::new(&conv),
         };
         (row, hay)
     }
@@ -558,7 +562,7 @@ fn millis(ms: i64) -> DateTime<Utc> {
 }
 
 /// A UUID written as the API does (lower-case hex, hyphenated), as a number.
-fn uuid(s: &str) -> Option<u128> {
+pub(super) fn uuid(s: &str) -> Option<u128> {
     let b = s.as_bytes();
     if b.len() != 36 {
         return None;
@@ -581,7 +585,7 @@ fn uuid(s: &str) -> Option<u128> {
     Some(n)
 }
 
-fn format_uuid(n: u128) -> String {
+pub(super) fn format_uuid(n: u128) -> String {
     let h = format!("{n:032x}");
     format!(
         "{}-{}-{}-{}-{}",

@@ -56,6 +56,7 @@ fn selected_text(s: &mut State, pair: bool) -> Option<(String, String)> {
             match item {
                 Item::Conversation(id) => ("the conversation id".to_string(), id),
                 Item::Participant(id) => ("the participant id".to_string(), id),
+                Item::Line(text) => ("the line".to_string(), text),
                 Item::Attribute { key, value, .. } => {
                     let k = fit(&sanitize(&key), 40);
                     if pair {

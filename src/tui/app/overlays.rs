@@ -207,3 +207,24 @@ pub(super) fn scroll_timeline(s: &mut State, delta: isize, height: usize) {
     t.scroll = t.scroll.min(max).saturating_add_signed(delta).min(max);
     t.stick = t.scroll >= max;
 }
+
+/// `S`: opens the summary of the rows shown in the detail pane's place; again, the next
+/// grouping; after the last one it closes. When the detail pane is hidden (the panes take
+/// turns, or the list is zoomed), the summary takes the focus to be seen.
+pub(super) fn summary(s: &mut State) {
+    match &mut s.summary {
+        None => {
+            s.summary = Some(crate::tui::summary::SummaryView::new());
+            if s.layout.detail.is_none() || s.focus == super::Focus::Form {
+                s.focus = super::Focus::Detail;
+                s.zoom = false;
+            }
+        }
+        Some(v) => {
+            if !v.next_grouping() {
+                s.summary = None;
+                s.message = Some("summary closed (S opens it again)".into());
+            }
+        }
+    }
+}

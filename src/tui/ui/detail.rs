@@ -25,6 +25,7 @@ pub fn style(kind: Kind, t: Theme) -> Style {
         Kind::Changed => t.changed(),
         Kind::Removed => t.removed(),
         Kind::Role(r) => t.role(r),
+        Kind::Seg(seg) => t.segment(seg),
     }
 }
 

@@ -82,5 +82,6 @@ fn mode_name(m: Mode) -> &'static str {
         Mode::Timeline => "the timeline",
         Mode::Popup => "the copy popup",
         Mode::ApiLog => "the API log",
+        Mode::Summary => "the summary",
     }
 }
