@@ -235,7 +235,8 @@ async fn browse_cmd(settings: &Settings) -> u8 {
         utc: settings.utc(),
         mouse: settings.mouse(),
         connection: label,
-        auto_submit: false,
+        // A range given on the command line, or the demo: load it at once, start in the list.
+        auto_submit: settings.range_given() || settings.connection.demo,
         keys: settings.keys().clone(),
         theme: Some(settings.theme()),
         watch_interval: Some(settings.watch_interval()),

@@ -190,6 +190,12 @@ impl Runner {
             }),
             Effect::WatchFetch { id, generation } => self.watch_fetch(id, generation),
             Effect::CancelWatch => self.stop(Slot::Watch),
+            Effect::After { delay, timer } => {
+                after(&self.tx, delay, move || Event::Due {
+                    timer,
+                    now: Utc::now(),
+                });
+            }
             Effect::FollowAfter { delay, generation } => {
                 // Not kept: a stale one is dropped by its generation.
                 after(&self.tx, delay, move || Event::FollowDue {

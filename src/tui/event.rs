@@ -25,6 +25,11 @@ pub enum Event {
         now: DateTime<Utc>,
     },
     Mouse(MouseEvent),
+    /// A bracketed paste: the whole text at once, for the focused text field.
+    Paste {
+        text: String,
+        now: DateTime<Utc>,
+    },
     Resize {
         width: u16,
         height: u16,
@@ -93,12 +98,26 @@ pub enum Event {
     Tick {
         now: DateTime<Utc>,
     },
+    /// A timer of [`Effect::After`] went off.
+    Due {
+        timer: Timer,
+        now: DateTime<Utc>,
+    },
     /// SIGTSTP from outside (`kill -TSTP`): suspend as Ctrl-Z does.
     Suspend,
     /// The organization the credentials belong to (its name), asked once at start.
     Organization(Result<String, String>),
     /// The API calls made lately (for the `L` view), newest last.
     ApiLog(Vec<CallRecord>),
+}
+
+/// What a one-off timer is for (it comes back as [`Event::Due`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timer {
+    /// The message of this number fades.
+    Fade { seq: u64 },
+    /// The watch's refetch of this generation should have come back by now.
+    Stale { generation: u64 },
 }
 
 impl From<PageEvent> for Event {
@@ -155,6 +174,12 @@ pub enum Effect {
     },
     /// Stop the watch's timer and refetch.
     CancelWatch,
+    /// Send `Event::Due { timer }` after `delay` (never cancelled: a stale one is dropped by
+    /// what it carries).
+    After {
+        delay: Duration,
+        timer: Timer,
+    },
     /// Send `Event::FollowDue { generation }` after `delay`.
     FollowAfter {
         delay: Duration,

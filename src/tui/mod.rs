@@ -15,6 +15,7 @@ pub mod detail;
 mod effects;
 pub mod event;
 mod event_loop;
+pub mod field;
 pub mod filter;
 #[cfg(test)]
 pub(crate) mod fixtures;
@@ -29,6 +30,7 @@ pub mod palette;
 pub mod raw_json;
 pub mod row;
 pub mod sanitize;
+pub mod search;
 mod terminal;
 pub mod ui;
 pub mod watch;

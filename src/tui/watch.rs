@@ -49,6 +49,20 @@ pub struct Change {
     pub kind: ChangeKind,
 }
 
+impl Change {
+    /// The change as one line of text, for `/` in the timeline: who, the key, old and new.
+    pub fn text(&self) -> String {
+        let what = match &self.kind {
+            ChangeKind::Added { value } => format!("+ {} → {value}", self.key),
+            ChangeKind::Changed { old, new } => format!("~ {} {old} → {new}", self.key),
+            ChangeKind::Removed { old } => format!("- {} {old} →", self.key),
+            ChangeKind::Joined => "joined".into(),
+            ChangeKind::Left => "left".into(),
+        };
+        format!("{} {} {what}", self.purpose, self.name)
+    }
+}
+
 fn who(p: &ConversationParticipant) -> (String, String) {
     (
         sanitize(p.purpose.as_deref().unwrap_or("unknown")),
@@ -125,6 +139,11 @@ impl Timelines {
         }
     }
 
+    /// Whether any change was recorded (quitting would lose them).
+    pub fn is_empty(&self) -> bool {
+        self.by_id.values().all(VecDeque::is_empty)
+    }
+
     pub fn get(&self, id: &str) -> Option<&VecDeque<Change>> {
         self.by_id.get(id)
     }
@@ -175,6 +194,11 @@ pub struct Watch {
     pub error: Option<String>,
     /// A refetch is in flight.
     pub busy: bool,
+    /// When the refetch in flight was sent.
+    pub sent: Option<DateTime<Utc>>,
+    /// The refetch in flight is late (no answer within the interval): the data shown is as of
+    /// this time (the last answer, else when the watch began). Never LIVE meanwhile.
+    pub stale_since: Option<DateTime<Utc>>,
 }
 
 impl Watch {
@@ -188,7 +212,20 @@ impl Watch {
             backoff: None,
             error: None,
             busy: false,
+            sent: None,
+            stale_since: None,
         }
+    }
+
+    /// Live and answering: what LIVE markers may say.
+    pub fn is_fresh(&self) -> bool {
+        self.is_live() && self.stale_since.is_none()
+    }
+
+    /// How long a refetch may take before the watch is stale: its interval, and a second's
+    /// grace.
+    pub fn stale_after(&self) -> Duration {
+        self.interval + Duration::from_secs(1)
     }
 
     pub fn is_live(&self) -> bool {

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::{Effect, Focus, State};
+use super::{Effect, Focus, State, Timer};
 use crate::attributes::Wanted;
 use crate::genesys::Error;
 use crate::genesys::Scope;
@@ -151,33 +151,73 @@ pub(super) fn toggle_watch(s: &mut State) -> Vec<Effect> {
         w.state = WatchState::Live;
         w.busy = true;
         w.backoff = None;
+        w.sent = Some(s.now);
+        let stale = stale_timer(w);
         s.message = Some("watching again".into());
-        return vec![Effect::CancelWatch, Effect::WatchFetch { id, generation }];
+        return vec![
+            Effect::CancelWatch,
+            Effect::WatchFetch { id, generation },
+            stale,
+        ];
     }
     let mut w = Watch::new(&id, s.watch_interval);
     w.generation = generation;
     w.busy = true;
+    w.sent = Some(s.now);
+    let stale = stale_timer(&w);
     s.message = Some(format!(
         "watching every {} s: changes are marked for {} s; t lists them all",
         w.interval.as_secs(),
         watch::MARK_FOR.as_secs()
     ));
     s.watch = Some(w);
-    vec![Effect::CancelWatch, Effect::WatchFetch { id, generation }]
+    vec![
+        Effect::CancelWatch,
+        Effect::WatchFetch { id, generation },
+        stale,
+    ]
+}
+
+/// The timer that says a refetch is late.
+fn stale_timer(w: &Watch) -> Effect {
+    Effect::After {
+        delay: w.stale_after(),
+        timer: Timer::Stale {
+            generation: w.generation,
+        },
+    }
 }
 
 /// The watch's timer went off: refetch, unless paused, moved on, or still waiting.
-pub(super) fn watch_due(s: &mut State, generation: u64) -> Vec<Effect> {
+pub(super) fn watch_due(s: &mut State, generation: u64, now: DateTime<Utc>) -> Vec<Effect> {
     match &mut s.watch {
         Some(w) if w.generation == generation && w.is_live() && !w.busy => {
             w.busy = true;
-            vec![Effect::WatchFetch {
-                id: w.id.clone(),
-                generation,
-            }]
+            w.sent = Some(now);
+            vec![
+                Effect::WatchFetch {
+                    id: w.id.clone(),
+                    generation,
+                },
+                stale_timer(w),
+            ]
         }
         _ => vec![],
     }
+}
+
+/// A refetch's answer is late: the watch is stale from the last answer on (or from when it
+/// began), at once, until an answer comes.
+pub(super) fn watch_stale(s: &mut State, generation: u64, now: DateTime<Utc>) -> Vec<Effect> {
+    if let Some(w) = s
+        .watch
+        .as_mut()
+        .filter(|w| w.generation == generation && w.busy && w.is_live())
+    {
+        let since = w.updated.or(w.sent).unwrap_or(now);
+        w.stale_since = Some(since);
+    }
+    vec![]
 }
 
 /// A watch refetch came back: record what changed, and schedule the next one (later after an
@@ -193,6 +233,8 @@ pub(super) fn watched(
         .watch
         .as_ref()
         .is_some_and(|w| w.id == id && w.generation == generation);
+    // The next refetch's number: a late stale timer of this one is dropped by it.
+    let next = if current { next_seq(s) } else { 0 };
     let mut ended = None;
     let outcome = match result {
         Ok(f) => {
@@ -212,6 +254,8 @@ pub(super) fn watched(
         return vec![];
     };
     w.busy = false;
+    w.stale_since = None;
+    w.generation = next;
     match outcome {
         Ok(()) => {
             w.succeeded(at);

@@ -72,6 +72,10 @@ impl State {
             format!(" {}", fit(&w.id, 9))
         };
         match &w.state {
+            WatchState::Live if w.stale_since.is_some() => {
+                let since = w.stale_since.map(|t| self.at(t)).unwrap_or_default();
+                format!("◌ stale since {since}{which} · no answer yet")
+            }
             WatchState::Live => {
                 let mut p = format!("● LIVE {}s{which}", w.interval.as_secs());
                 match (&w.error, w.updated) {

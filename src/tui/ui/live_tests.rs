@@ -206,6 +206,8 @@ fn the_api_log_lists_calls_with_status_and_correlation_id() {
             error: error.map(str::to_string),
             latency: std::time::Duration::from_millis(40 + n as u64),
             correlation_id: Some(format!("3f2a-{n}")),
+            pending: false,
+            seq: n as u64,
         };
     update(
         &mut s,
