@@ -912,3 +912,6 @@ pub(crate) mod tests;
 
 #[cfg(test)]
 mod live_tests;
+
+#[cfg(test)]
+mod habits_tests;

@@ -15,7 +15,7 @@ use ratatui::crossterm::event::KeyCode;
 const ID: &str = "3b6e4622-105e-4916-b343-cfc18db433a8";
 
 /// A list of two rows (`c1` newest, selected), with `c1`'s conversation fetched.
-fn loaded() -> State {
+pub(super) fn loaded() -> State {
     let mut s = state();
     key(&mut s, KeyCode::Enter);
     update(
