@@ -363,7 +363,7 @@ const DEFAULTS: &[DefaultBinding] = &[
     foot(SCROLL,         &[c('r')],            A::Refetch,      "refetch",     "Refetch / resume a load"),
     foot(SCROLL,         &[c('z')],            A::Zoom,         "zoom",        "Zoom the focused pane"),
     bind(COMMAND,        &[c('m')],            A::ToggleMouse,  "mouse",       "Mouse on/off"),
-    foot(ESC_MODES,      &[ESC],               A::Escape,       "back",        "Close, stop, clear, unzoom"),
+    foot(ESC_MODES,      &[ESC],               A::Escape,       "back",        "Back: close, clear, stop"),
     bind(VIEWS,          &[c('q')],            A::Escape,       "close",       "Close"),
     foot(&[Detail],      &[c('q')],            A::Escape,       "back",        "Back to the list"),
     foot(NOT_TYPING,     &[c('?'), F1],        A::Help,         "help",        "This help"),
