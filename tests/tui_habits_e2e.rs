@@ -149,7 +149,7 @@ fn at_80_columns_the_export_path_is_shown_whole_and_messages_are_kept() {
     t.wait("a selected row", |s| selected(s).is_some());
     t.wait_for("✓ loaded");
     t.keys(&["x"]);
-    let s = t.wait("the export's message", |s| s.contains("wrote "));
+    t.wait("the export's message", |s| s.contains("wrote "));
     let file = std::fs::read_dir(&dir)
         .unwrap()
         .filter_map(Result::ok)
@@ -170,4 +170,42 @@ fn at_80_columns_the_export_path_is_shown_whole_and_messages_are_kept() {
     t.keys(&["Escape"]);
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(), 0);
+}
+
+#[test]
+fn a_slow_login_shows_connecting_from_the_first_frame_and_keeps_the_keys() {
+    // Every answer of this simulator takes 3 s: the login too.
+    let sim = tmux::SimProcess::start(&["--latency-ms", "3000", "--conversations", "50"]);
+    let command = format!(
+        "{BIN} --api-url {} --client-id demo --client-secret demo --utc --from -7d --to now --media any",
+        tmux::sh_quote(&sim.url)
+    );
+    let t = Launch::new("slowlogin", 120, 40, command).start();
+    let s = t.wait_for("connecting to http://127.0.0.1");
+    assert!(!s.contains("✓ loaded"), "{s}");
+    // Keys pressed while connecting are kept: the filter, typed now, applies to the rows later.
+    t.keys(&["/"]);
+    t.type_text("zzq-no-such-row");
+    t.wait_for("/zzq-no-such-row");
+    t.wait_for("No loaded conversation matches");
+    t.wait("the login to finish", |s| !s.contains("connecting to"));
+    t.keys(&["C-c"]);
+    assert_eq!(t.wait_exit(), 0);
+    t.assert_restored();
+}
+
+#[test]
+fn a_refused_login_ends_the_screen_and_says_why_with_its_exit_code() {
+    let sim = tmux::SimProcess::start(&["--conversations", "10"]);
+    let command = format!(
+        "{BIN} --api-url {} --client-id demo --client-secret wrong-secret --utc --from -1d --to now",
+        tmux::sh_quote(&sim.url)
+    );
+    let t = Launch::new("badlogin", 120, 40, command).start();
+    let code = t.wait_exit();
+    t.assert_restored();
+    let s = t.history();
+    assert_eq!(code, 3, "auth errors exit 3:\n{s}");
+    assert!(s.contains("convoscope:"), "the error is said:\n{s}");
+    assert!(!s.contains("wrong-secret"), "never the secret:\n{s}");
 }

@@ -128,6 +128,10 @@ pub struct State {
     pub org: Option<String>,
     /// The log of API calls (`L`).
     pub api_log: Option<ApiLogView>,
+    /// Logging in at start: the status line says "connecting to HOST…" meanwhile (keys work).
+    pub connecting: bool,
+    /// The login at start failed: the screen ends, and the caller reports it.
+    pub failed: Option<crate::genesys::Error>,
 }
 
 /// The options the state starts from.
@@ -149,6 +153,8 @@ pub struct Init {
     pub clip_target: Option<Target>,
     /// The time at start.
     pub now: Option<DateTime<Utc>>,
+    /// The screen logs in behind its first frame (`Event::Connected` answers).
+    pub connecting: bool,
 }
 
 impl State {
@@ -204,6 +210,8 @@ impl State {
             seq: 0,
             org: None,
             api_log: None,
+            connecting: init.connecting,
+            failed: None,
         };
         s.layout = Layout::new(&s.shape());
         s
@@ -279,7 +287,8 @@ impl State {
 
     /// Whether something moves on screen (a spinner, a countdown), so the loop should tick.
     pub fn animating(&self) -> bool {
-        self.list.is_loading()
+        self.connecting
+            || self.list.is_loading()
             || self.detail.is_busy()
             || self.attr_fetch.as_ref().is_some_and(|a| !a.finished())
     }
@@ -397,6 +406,15 @@ pub fn update(s: &mut State, event: Event) -> Vec<Effect> {
             vec![]
         }
         Event::Suspend => vec![Effect::Suspend],
+        Event::Connected(r) => {
+            s.connecting = false;
+            if let Err(e) = r {
+                s.failed = Some(e);
+                s.quit = true;
+                return vec![Effect::Quit];
+            }
+            vec![]
+        }
         Event::Organization(r) => {
             if let Ok(name) = r {
                 s.org = Some(sanitize(&name));

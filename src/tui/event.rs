@@ -105,6 +105,8 @@ pub enum Event {
     },
     /// SIGTSTP from outside (`kill -TSTP`): suspend as Ctrl-Z does.
     Suspend,
+    /// The login at start answered (the screen ends with the error when it failed).
+    Connected(Result<(), Error>),
     /// The organization the credentials belong to (its name), asked once at start.
     Organization(Result<String, String>),
     /// The API calls made lately (for the `L` view), newest last.

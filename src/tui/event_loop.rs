@@ -57,7 +57,7 @@ pub async fn run(
             height: size.height,
         },
     );
-    tokio::spawn(jobs::organization(runner.client.clone(), runner.tx.clone()));
+    tokio::spawn(jobs::connect(runner.client.clone(), runner.tx.clone()));
     if opts.auto_submit {
         let fx = update(&mut state, Event::Submit { now: Utc::now() });
         runner.run(fx)?;
@@ -123,6 +123,10 @@ pub async fn run(
             terminal.draw(|f| ui::draw(f, &state))?;
         }
     }
+    // The login failed: the terminal is restored (the guard), the caller says why.
+    if let Some(e) = state.failed.take() {
+        return Err(Box::new(e));
+    }
     Ok(ended)
 }
 
@@ -149,6 +153,7 @@ fn initial_state(opts: &BrowseOptions) -> State {
         clipboard: opts.clipboard,
         clip_target: Some(clip_target()),
         now: Some(now),
+        connecting: true,
     })
 }
 

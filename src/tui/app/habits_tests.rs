@@ -403,3 +403,28 @@ fn an_export_path_too_long_for_the_line_is_shown_whole_in_a_popup() {
     let p = s.popup.as_ref().expect("a popup");
     assert!(p.text.contains(&path.display().to_string()));
 }
+
+#[test]
+fn the_login_at_start_shows_connecting_and_a_refusal_ends_the_screen() {
+    let mut init = crate::tui::fixtures::init();
+    init.connection = "mypurecloud.ie".into();
+    init.connecting = true;
+    let mut s = State::new(init);
+    assert!(s.load_text().0.contains("connecting to mypurecloud.ie…"));
+    assert!(s.animating(), "the spinner turns");
+    // Keys work meanwhile.
+    key(&mut s, KeyCode::Tab);
+    assert_eq!(s.form.field, crate::tui::form::Field::To);
+    update(&mut s, Event::Connected(Ok(())));
+    assert!(!s.load_text().0.contains("connecting"));
+    let mut s = State::new(Init {
+        connecting: true,
+        ..crate::tui::fixtures::init()
+    });
+    let fx = update(
+        &mut s,
+        Event::Connected(Err(crate::genesys::Error::Config("refused".into()))),
+    );
+    assert_eq!(fx, vec![Effect::Quit]);
+    assert!(s.quit && s.failed.is_some());
+}
