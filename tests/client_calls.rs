@@ -261,3 +261,41 @@ async fn the_organization_says_it_is_the_simulator() {
         Some(format!("/api/v2/organizations/{}", org.id).as_str())
     );
 }
+
+/// A call sent and not yet answered is in the call log as pending (never with a status it did
+/// not get); a call given up before its answer is logged as abandoned, not left pending.
+#[tokio::test]
+async fn a_call_in_flight_is_logged_pending_then_abandoned_when_given_up() {
+    let sim = sim(convoscope::sim::SimConfig {
+        latency_ms: 3_000,
+        ..config(5)
+    })
+    .await;
+    let client = client(&sim);
+    let c = client.clone();
+    let task = tokio::spawn(async move { c.organization(CallOpts::default()).await });
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let pending = loop {
+        if let Some(r) = client.call_log().into_iter().find(|r| r.pending) {
+            break r;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no pending call logged"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    assert_eq!(pending.path, "/oauth/token");
+    assert_eq!(pending.status, None);
+    assert!(pending.error.is_none());
+    task.abort();
+    let _ = task.await;
+    let log = client.call_log();
+    assert_eq!(log.len(), 1, "the same entry, finished: {log:?}");
+    assert!(!log[0].pending);
+    assert_eq!(log[0].seq, pending.seq);
+    assert!(
+        log[0].error.as_deref().unwrap().contains("abandoned"),
+        "{log:?}"
+    );
+}

@@ -157,7 +157,7 @@ fn at_80_columns_the_export_path_is_shown_whole_and_messages_are_kept() {
         .find(|n| n.ends_with(".ndjson"))
         .expect("the export file");
     // The path is long here (the test's directory): too long for the line, it is shown whole
-    // in a popup; the message line says where the rest is.
+    // in a popup.
     let s = t.wait("the path in full", |s| flat(s).contains(&file));
     // The load's state keeps its own place on the status line.
     assert!(s.contains("✓ loaded"), "{s}");
@@ -168,6 +168,9 @@ fn at_80_columns_the_export_path_is_shown_whole_and_messages_are_kept() {
     let s = t.wait_for("messages (at most 100)");
     assert!(flat(&s).contains(&file), "{s}");
     t.keys(&["Escape"]);
+    t.wait("the popup to close", |s| {
+        !s.contains("messages (at most 100)")
+    });
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(), 0);
 }
@@ -208,4 +211,24 @@ fn a_refused_login_ends_the_screen_and_says_why_with_its_exit_code() {
     assert_eq!(code, 3, "auth errors exit 3:\n{s}");
     assert!(s.contains("convoscope:"), "the error is said:\n{s}");
     assert!(!s.contains("wrong-secret"), "never the secret:\n{s}");
+}
+
+#[test]
+fn copy_in_a_tmux_that_would_block_it_says_not_copied() {
+    // tmux's default `set-clipboard external` ignores what programs send.
+    let t = demo("blockedcopy", 120, 40);
+    t.keys(&["y"]);
+    let s = t.wait_for("not copied: tmux needs set-clipboard on");
+    assert!(!s.contains("copied the conversation id"), "{s}");
+    // The value is shown to select by hand, and nothing reached tmux's buffers.
+    assert!(
+        s.contains("select it by hand") || s.contains("to select by hand"),
+        "{s}"
+    );
+    assert_eq!(t.run(&["list-buffers"]), "");
+    t.keys(&["Escape"]);
+    // (A quick `Esc q` would arrive as Alt+q: wait for the popup to close first.)
+    t.wait("the popup to close", |s| !s.contains("select it by hand"));
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), 0);
 }
