@@ -106,7 +106,8 @@ pub struct Client {
     cfg: ClientConfig,
     token: Mutex<Option<CachedToken>>,
     log: std::sync::Mutex<VecDeque<CallRecord>>,
-    /// Counts the calls logged: receivers see it change with each new entry.
+    /// Counts the changes to the call log (a call sent, a call answered): receivers see it
+    /// change with each.
     logged: watch::Sender<u64>,
     /// The last call number handed out.
     call_seq: std::sync::atomic::AtomicU64,
@@ -202,8 +203,8 @@ impl Client {
         self.log.lock().unwrap().iter().cloned().collect()
     }
 
-    /// Changes with every call logged (its value counts them): `changed().await` on it to learn
-    /// of new entries in [`Client::call_log`] without polling.
+    /// Changes with every call sent and every call answered (its value counts the changes):
+    /// `changed().await` on it to learn of new entries in [`Client::call_log`] without polling.
     pub fn call_log_changes(&self) -> watch::Receiver<u64> {
         self.logged.subscribe()
     }

@@ -107,17 +107,14 @@ impl ApiLogView {
     /// The calls arrived again (newest last, the oldest dropped past the log's size): the
     /// selection stays on its call when the user moved, else follows the newest.
     pub fn set_records(&mut self, records: Vec<CallRecord>) {
-        let chosen = self
-            .records
-            .get(self.selected)
-            .map(|r| (r.at, r.path.clone()));
+        let chosen = self.records.get(self.selected).map(|r| r.seq);
         self.records = records;
         let last = self.records.len().saturating_sub(1);
         self.selected = match chosen.filter(|_| !self.stick) {
-            Some(c) => self
+            Some(seq) => self
                 .records
                 .iter()
-                .position(|r| (r.at, r.path.clone()) == c)
+                .position(|r| r.seq == seq)
                 .unwrap_or(last),
             None => last,
         };
