@@ -5,6 +5,7 @@ pub mod client;
 pub mod error;
 pub mod limiter;
 pub mod model;
+pub mod notify;
 pub mod query;
 pub mod records;
 pub mod redact;

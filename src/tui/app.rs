@@ -31,7 +31,7 @@ use super::list::{List, Load};
 use super::palette::Palette;
 use super::sanitize::sanitize;
 use super::search::Search;
-use super::watch::{Timelines, Watch};
+use super::watch::{Timelines, Watch, WatchState};
 use crate::paging::{PageEvent, Resume};
 
 pub use super::event::{Effect, Event, Timer};
@@ -240,7 +240,8 @@ impl State {
             watched: self
                 .watch
                 .as_ref()
-                .is_some_and(|w| Some(w.id.as_str()) == id && w.is_fresh()),
+                .is_some_and(|w| Some(w.id.as_str()) == id && w.state == WatchState::Live),
+            stale: self.watch.as_ref().is_some_and(|w| w.stale_since.is_some()),
             timelines: &self.timelines,
             now: self.now,
             spinner: self.spinner,
@@ -340,7 +341,6 @@ pub fn update(s: &mut State, event: Event) -> Vec<Effect> {
                     // Not a new message: the one shown stays or goes.
                     return settle(s);
                 }
-                Timer::Stale { generation } => live::watch_stale(s, generation, now),
             }
         }
         Event::Mouse(m) => on_mouse(s, m),
@@ -374,7 +374,7 @@ pub fn update(s: &mut State, event: Event) -> Vec<Effect> {
         }
         Event::WatchDue { generation, now } => {
             s.now = now;
-            live::watch_due(s, generation, now)
+            live::watch_due(s, generation)
         }
         Event::Watched {
             id,
@@ -384,6 +384,24 @@ pub fn update(s: &mut State, event: Event) -> Vec<Effect> {
         } => {
             s.now = at;
             live::watched(s, &id, generation, result, at)
+        }
+        Event::Pushed {
+            generation,
+            feed,
+            at,
+        } => {
+            s.now = at;
+            live::pushed(s, generation, feed, at)
+        }
+        Event::WatchSlow { generation, since } => {
+            if let Some(w) = s
+                .watch
+                .as_mut()
+                .filter(|w| w.generation == generation && w.busy)
+            {
+                w.stale_since.get_or_insert(since);
+            }
+            vec![]
         }
         Event::FollowDue { generation, now } => {
             s.now = now;
@@ -929,7 +947,8 @@ fn on_mouse(s: &mut State, m: MouseEvent) -> Vec<Effect> {
 pub(crate) mod tests;
 
 #[cfg(test)]
-mod live_tests;
-
-#[cfg(test)]
 mod habits_tests;
+#[cfg(test)]
+mod live_tests;
+#[cfg(test)]
+mod push_tests;

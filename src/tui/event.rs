@@ -13,6 +13,7 @@ use crate::genesys::Error;
 use crate::genesys::Scope;
 use crate::genesys::client::CallRecord;
 use crate::genesys::model::{AnalyticsConversation, Attributes};
+use crate::genesys::notify::Feed;
 use crate::genesys::query::Order;
 use crate::paging::{PageEvent, Resume};
 
@@ -67,6 +68,17 @@ pub enum Event {
         result: Result<Fresh, Error>,
         at: DateTime<Utc>,
     },
+    /// The watch's notification feed of `generation`: its status or an event of its topics.
+    Pushed {
+        generation: u64,
+        feed: Feed,
+        at: DateTime<Utc>,
+    },
+    /// The watch's read of `generation` has had no answer since `since`.
+    WatchSlow {
+        generation: u64,
+        since: DateTime<Utc>,
+    },
     /// The list refresh timer of `generation` went off.
     FollowDue {
         generation: u64,
@@ -118,8 +130,6 @@ pub enum Event {
 pub enum Timer {
     /// The message of this number fades.
     Fade { seq: u64 },
-    /// The watch's refetch of this generation should have come back by now.
-    Stale { generation: u64 },
 }
 
 impl From<PageEvent> for Event {
@@ -182,6 +192,14 @@ pub enum Effect {
         delay: Duration,
         timer: Timer,
     },
+    /// Follow `id`'s detail events on the process's notification channel, answering with
+    /// `Event::Pushed` (replacing the watch's previous subscription).
+    WatchPush {
+        id: String,
+        generation: u64,
+    },
+    /// Stop following the watched conversation's topics.
+    StopPush,
     /// Send `Event::FollowDue { generation }` after `delay`.
     FollowAfter {
         delay: Duration,

@@ -123,6 +123,8 @@ pub async fn run(
             terminal.draw(|f| ui::draw(f, &state))?;
         }
     }
+    // The notification channel's topics go, its socket closes (a few seconds at most).
+    runner.shutdown().await;
     // The login failed: the terminal is restored (the guard), the caller says why.
     if let Some(e) = state.failed.take() {
         return Err(Box::new(e));

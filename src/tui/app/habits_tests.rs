@@ -1,6 +1,6 @@
 //! State tests of the habits of issue 17: a paste is a paste, Esc and q go back a level, `q`
 //! asks before losing work, `/` searches wherever there is text, messages fade and are kept,
-//! a late watch is stale, the API log shows pending calls and copies a correlation id.
+//! the API log shows pending calls and copies a correlation id.
 
 use super::live_tests::loaded;
 use super::*;
@@ -337,46 +337,6 @@ fn fade_seq(fx: &[Effect]) -> Option<u64> {
         } => Some(*seq),
         _ => None,
     })
-}
-
-#[test]
-fn a_watch_whose_read_hangs_is_stale_at_once_and_never_live() {
-    let mut s = loaded();
-    let fx = key(&mut s, KeyCode::Char('w'));
-    let generation = s.watch.as_ref().unwrap().generation;
-    assert!(fx.contains(&Effect::After {
-        delay: DEFAULT_WATCH_INTERVAL + std::time::Duration::from_secs(1),
-        timer: Timer::Stale { generation },
-    }));
-    update(
-        &mut s,
-        Event::Due {
-            timer: Timer::Stale { generation },
-            now: now() + Dur::seconds(3),
-        },
-    );
-    let text = s.live_text();
-    assert!(text.contains("stale since 12:30:00"), "{text}");
-    assert!(!text.contains("LIVE"), "{text}");
-    // The answer comes: live again, and the old stale timer is dropped.
-    update(
-        &mut s,
-        Event::Watched {
-            id: "c1".into(),
-            generation,
-            result: Ok(crate::tui::fixtures::fresh(live("c1", &[("a", "1")]))),
-            at: now() + Dur::seconds(4),
-        },
-    );
-    assert!(s.live_text().contains("LIVE"));
-    update(
-        &mut s,
-        Event::Due {
-            timer: Timer::Stale { generation },
-            now: now() + Dur::seconds(5),
-        },
-    );
-    assert!(s.live_text().contains("LIVE"));
 }
 
 #[test]

@@ -72,18 +72,27 @@ fn w_watches_the_conversation_shown_and_records_each_change() {
                 id: "c1".into(),
                 generation
             },
-            // Late after the interval and a second: stale.
-            Effect::After {
-                delay: DEFAULT_WATCH_INTERVAL + std::time::Duration::from_secs(1),
-                timer: Timer::Stale { generation }
+            Effect::WatchPush {
+                id: "c1".into(),
+                generation
             }
         ]
     );
     assert!(s.watch.as_ref().unwrap().is_live());
+    // Push is refused (the push tests cover it fed by push): the watch polls.
+    let fx = update(
+        &mut s,
+        Event::Pushed {
+            generation,
+            feed: crate::genesys::notify::Feed::Status(crate::genesys::notify::Status::Refused(
+                "no channel".into(),
+            )),
+            at: now(),
+        },
+    );
+    assert!(fx.is_empty(), "the baseline read is in flight: {fx:?}");
     // The first answer: "a" changed since the detail read it, "b" appeared.
     let fx = watched(&mut s, live("c1", &[("a", "2"), ("b", "x")]), 2);
-    // The next refetch has a number of its own (a late stale timer of this one is dropped).
-    let generation = s.watch.as_ref().unwrap().generation;
     assert_eq!(
         fx,
         vec![Effect::WatchAfter {
@@ -117,11 +126,11 @@ fn w_watches_the_conversation_shown_and_records_each_change() {
         },
     );
     assert_eq!(
-        fx[0],
-        Effect::WatchFetch {
+        fx,
+        vec![Effect::WatchFetch {
             id: "c1".into(),
             generation
-        }
+        }]
     );
     watched(&mut s, live("c1", &[("b", "x")]), 5);
     let last = s.timelines.get("c1").unwrap().back().unwrap().clone();
@@ -130,7 +139,10 @@ fn w_watches_the_conversation_shown_and_records_each_change() {
     // The attributes reached the list row: searchable.
     assert!(s.list.haystack("c1").unwrap().contains('x'));
     let status = s.live_text();
-    assert!(status.contains("LIVE 2s · updated 12:30:05"), "{status}");
+    assert!(
+        status.contains("LIVE poll 2s (no channel) · updated 12:30:05"),
+        "{status}"
+    );
 }
 
 #[test]
@@ -139,7 +151,10 @@ fn w_again_pauses_and_then_resumes() {
     key(&mut s, KeyCode::Char('w'));
     watched(&mut s, live("c1", &[("a", "1")]), 1);
     let g = s.watch.as_ref().unwrap().generation;
-    assert_eq!(key(&mut s, KeyCode::Char('w')), vec![Effect::CancelWatch]);
+    assert_eq!(
+        key(&mut s, KeyCode::Char('w')),
+        vec![Effect::CancelWatch, Effect::StopPush]
+    );
     assert_eq!(s.watch.as_ref().unwrap().state, WatchState::Paused);
     assert!(s.live_text().contains("paused"));
     // A timer of before the pause does nothing.
@@ -179,7 +194,6 @@ fn the_watch_backs_off_on_errors_and_stops_when_the_conversation_ends() {
             at: now(),
         },
     );
-    let g = s.watch.as_ref().unwrap().generation;
     assert_eq!(
         fx,
         vec![Effect::WatchAfter {
@@ -192,7 +206,7 @@ fn the_watch_backs_off_on_errors_and_stops_when_the_conversation_ends() {
     let mut ended = live("c1", &[("a", "1")]);
     ended.end_time = Some("2026-11-25T12:31:00.000Z".into());
     let fx = watched(&mut s, ended, 70);
-    assert!(fx.is_empty());
+    assert_eq!(fx, vec![Effect::StopPush]);
     assert!(matches!(
         &s.watch.as_ref().unwrap().state,
         WatchState::Stopped(why) if why.contains("ended at 12:31:00")
@@ -217,7 +231,7 @@ fn a_gone_conversation_stops_the_watch() {
             at: now(),
         },
     );
-    assert!(fx.is_empty());
+    assert_eq!(fx, vec![Effect::StopPush]);
     assert!(matches!(
         s.watch.as_ref().unwrap().state,
         WatchState::Stopped(_)
