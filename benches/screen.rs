@@ -187,6 +187,24 @@ fn filter_keystroke_erased_100k(bencher: Bencher) {
     });
 }
 
+/// A 100 kB paste into the filter over 100,000 loaded rows: one edit (cut at the filter's 1,000
+/// characters), one re-filter, however long the paste (issue 17.2).
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn filter_paste_100kb_100k(bencher: Bencher) {
+    let mut s = loaded();
+    update(&mut s, key('/'));
+    let text = "anna ".repeat(20_000);
+    bencher.with_inputs(|| s.clone()).bench_local_refs(|s| {
+        update(
+            s,
+            Event::Paste {
+                text: text.clone(),
+                now: now(),
+            },
+        )
+    });
+}
+
 /// 100,000 conversations arriving in 1,000 pages of 100, newest first as the API sends them,
 /// merged into the list: each at the bottom (the list newest first), or each at the top (the
 /// list oldest first, after `s`).

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::FromArgMatches;
 
 use convoscope::cli::{Cli, Command, ExportArgs};
-use convoscope::connect::{Connection, connect_with};
+use convoscope::connect::{Connection, connect_unchecked, connect_with};
 use convoscope::export::{self, Delivered, ExportOptions, Progress};
 use convoscope::genesys::Error;
 use convoscope::output::{self, Output};
@@ -223,7 +223,8 @@ async fn browse_cmd(settings: &Settings) -> u8 {
             2,
         );
     }
-    let Connection { client, label, sim } = match connect_with(&settings.connection).await {
+    // The login happens behind the screen's first frame ("connecting to HOST…").
+    let Connection { client, label, sim } = match connect_unchecked(&settings.connection).await {
         Ok(c) => c,
         Err(e) => return fail(&e, e.exit_code() as u8),
     };
@@ -235,7 +236,8 @@ async fn browse_cmd(settings: &Settings) -> u8 {
         utc: settings.utc(),
         mouse: settings.mouse(),
         connection: label,
-        auto_submit: false,
+        // A range given on the command line, or the demo: load it at once, start in the list.
+        auto_submit: settings.range_given() || settings.connection.demo,
         keys: settings.keys().clone(),
         theme: Some(settings.theme()),
         watch_interval: Some(settings.watch_interval()),
@@ -249,7 +251,11 @@ async fn browse_cmd(settings: &Settings) -> u8 {
     }
     match result {
         Ok(ended) => ended.exit_code(),
-        Err(e) => fail(&e, 1),
+        // The login failed: said as before the screen showed, with its exit code.
+        Err(e) => match e.downcast_ref::<convoscope::genesys::Error>() {
+            Some(ge) => fail(ge, ge.exit_code() as u8),
+            None => fail(&e, 1),
+        },
     }
 }
 

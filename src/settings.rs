@@ -456,6 +456,14 @@ impl Settings {
         (&self.from.value, &self.to.value)
     }
 
+    /// Whether the range was given on the command line (a flag or its environment variable):
+    /// the browser then loads it at once.
+    pub fn range_given(&self) -> bool {
+        [&self.from.source, &self.to.source]
+            .iter()
+            .any(|s| matches!(s, Source::Flag(_) | Source::Env(_)))
+    }
+
     /// The range of [`Settings::range`] read in [`Settings::zone`] at `now`; the error names where
     /// the bad value came from (`--from: ...`, `from (config file PATH): ...`).
     pub fn interval(&self, now: chrono::DateTime<chrono::Utc>) -> Result<Interval, String> {

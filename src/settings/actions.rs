@@ -13,7 +13,7 @@ const MODES: [Mode; 13] = [
     Mode::FormText,
     Mode::Filter,
     Mode::RawJson,
-    Mode::RawJsonSearch,
+    Mode::Search,
     Mode::Timeline,
     Mode::ApiLog,
     Mode::Popup,
@@ -33,7 +33,7 @@ fn place_name(mode: Mode) -> &'static str {
         Mode::Help => "the help",
         Mode::OpenId => "the id prompt",
         Mode::RawJson => "the raw JSON view",
-        Mode::RawJsonSearch => "the raw JSON search field",
+        Mode::Search => "a search field (raw JSON, detail, timeline, API log)",
         Mode::Timeline => "the timeline",
         Mode::Popup => "the value popup",
         Mode::ApiLog => "the API log",
@@ -95,9 +95,13 @@ mod tests {
         }
         let quit = actions.iter().find(|a| a.name == "quit").unwrap();
         let keys: Vec<String> = quit.keys.iter().map(|k| k.to_string()).collect();
-        assert_eq!(keys, ["q", "ctrl-c"]);
+        assert_eq!(keys, ["q"]);
         assert!(quit.places.contains(&("the list", false)));
-        assert!(quit.places.contains(&("the filter field", true)));
+        // Ctrl-C is an action of its own: it quits at once, from anywhere.
+        let now = actions.iter().find(|a| a.name == "quit_now").unwrap();
+        let keys: Vec<String> = now.keys.iter().map(|k| k.to_string()).collect();
+        assert_eq!(keys, ["ctrl-c"]);
+        assert!(now.places.contains(&("the filter field", true)));
     }
 
     #[test]

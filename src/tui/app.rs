@@ -27,27 +27,33 @@ use crate::timespec::Zone;
 use super::clipboard::Target;
 use super::detail::Detail;
 use super::detail::document::{self, Document, Source};
+use super::field;
 use super::form::{Field, Form};
 use super::keymap::{Action, Keymap, Mode};
 use super::layout::{Layout, Shape};
 use super::list::{List, Load};
 use super::palette::Palette;
 use super::sanitize::sanitize;
+use super::search::Search;
 use super::summary::SummaryView;
 use super::watch::{Timelines, Watch, WatchState};
 use crate::paging::{PageEvent, Resume};
 
-pub use super::event::{Effect, Event};
+pub use super::event::{Effect, Event, Timer};
 
 mod actions;
+mod find;
 mod live;
+mod messages;
 mod overlays;
+mod paste;
 mod status;
 
 pub use live::{
     AttrFetch, FOLLOW_OVERLAP, Follow, LastQuery, follow_interval, follow_plan, follow_tail,
 };
-pub use overlays::{ApiLogView, Popup, RawJsonView, TimelineView};
+pub use messages::{Messages, Said};
+pub use overlays::{ApiLogView, Popup, RawJsonView, TimelineView, api_log_line};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -87,8 +93,14 @@ pub struct State {
     pub spinner: usize,
     /// The last query id handed out.
     pub query_seq: u64,
-    /// A one-off message for the status line (cleared by the next key).
+    /// The message of the moment (it fades after a few seconds; see `app/messages.rs`).
     pub message: Option<String>,
+    /// The messages said lately, and the number of the one shown.
+    pub messages: Messages,
+    /// `q` was pressed with a watch or a timeline to lose: the next `q` quits.
+    pub quit_armed: bool,
+    /// `/` in the detail pane.
+    pub detail_search: Search,
     /// A note on the range being shown (e.g. split into parts), kept until the next submit.
     pub range_note: Option<String>,
     pub quit: bool,
@@ -133,6 +145,10 @@ pub struct State {
     pub api_log: Option<ApiLogView>,
     /// The summary of the rows shown (`S`), in the detail pane's place.
     pub summary: Option<SummaryView>,
+    /// Logging in at start: the status line says "connecting to HOST…" meanwhile (keys work).
+    pub connecting: bool,
+    /// The login at start failed: the screen ends, and the caller reports it.
+    pub failed: Option<crate::genesys::Error>,
 }
 
 /// The options the state starts from.
@@ -156,6 +172,8 @@ pub struct Init {
     pub clip_target: Option<Target>,
     /// The time at start.
     pub now: Option<DateTime<Utc>>,
+    /// The screen logs in behind its first frame (`Event::Connected` answers).
+    pub connecting: bool,
 }
 
 impl State {
@@ -187,6 +205,9 @@ impl State {
             spinner: 0,
             query_seq: 0,
             message: None,
+            messages: Messages::default(),
+            quit_armed: false,
+            detail_search: Search::default(),
             range_note: None,
             quit: false,
             now: init.now.unwrap_or(DateTime::UNIX_EPOCH),
@@ -213,6 +234,8 @@ impl State {
             org: None,
             api_log: None,
             summary: None,
+            connecting: init.connecting,
+            failed: None,
         };
         s.layout = Layout::new(&s.shape());
         s
@@ -274,12 +297,10 @@ impl State {
             Mode::Popup
         } else if self.open_id.is_some() {
             Mode::OpenId
-        } else if let Some(r) = &self.raw_json {
-            if r.searching {
-                Mode::RawJsonSearch
-            } else {
-                Mode::RawJson
-            }
+        } else if find::typing(self) {
+            Mode::Search
+        } else if self.raw_json.is_some() {
+            Mode::RawJson
         } else if self.timeline.is_some() {
             Mode::Timeline
         } else if self.api_log.is_some() {
@@ -299,7 +320,8 @@ impl State {
 
     /// Whether something moves on screen (a spinner, a countdown), so the loop should tick.
     pub fn animating(&self) -> bool {
-        self.list.is_loading()
+        self.connecting
+            || self.list.is_loading()
             || self.detail.is_busy()
             || self.attr_fetch.as_ref().is_some_and(|a| !a.finished())
     }
@@ -340,10 +362,28 @@ pub const DEFAULT_WATCH_INTERVAL: Duration = Duration::from_secs(2);
 
 /// The one state transition.
 pub fn update(s: &mut State, event: Event) -> Vec<Effect> {
+    // A message set by this event is a new one (see `messages::settle`).
+    let before = s.message.take();
     let mut fx = match event {
         Event::Key { key, now } => {
             s.now = now;
             on_key(s, key, now)
+        }
+        Event::Paste { text, now } => {
+            s.now = now;
+            s.quit_armed = false;
+            paste::paste(s, &text, now)
+        }
+        Event::Due { timer, now } => {
+            s.now = now;
+            match timer {
+                Timer::Fade { seq } => {
+                    s.message = before.clone();
+                    messages::fade(s, seq);
+                    // Not a new message: the one shown stays or goes.
+                    return settle(s);
+                }
+            }
         }
         Event::Mouse(m) => on_mouse(s, m),
         Event::Resize { width, height } => {
@@ -426,6 +466,15 @@ pub fn update(s: &mut State, event: Event) -> Vec<Effect> {
             vec![]
         }
         Event::Suspend => vec![Effect::Suspend],
+        Event::Connected(r) => {
+            s.connecting = false;
+            if let Err(e) = r {
+                s.failed = Some(e);
+                s.quit = true;
+                return vec![Effect::Quit];
+            }
+            vec![]
+        }
         Event::Organization(r) => {
             if let Ok(name) = r {
                 s.org = Some(sanitize(&name));
@@ -434,7 +483,7 @@ pub fn update(s: &mut State, event: Event) -> Vec<Effect> {
         }
         Event::ApiLog(records) => {
             if let Some(v) = &mut s.api_log {
-                v.records = records;
+                v.set_records(records);
             }
             vec![]
         }
@@ -462,6 +511,7 @@ pub fn update(s: &mut State, event: Event) -> Vec<Effect> {
             vec![]
         }
     };
+    fx.extend(messages::settle(s, before));
     fx.extend(settle(s));
     fx
 }
@@ -485,43 +535,80 @@ fn on_key(s: &mut State, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
     if ev.kind == KeyEventKind::Release {
         return vec![];
     }
-    s.message = None;
+    // `q` asks once; any other key forgets it asked.
+    let armed = std::mem::take(&mut s.quit_armed);
     let mode = s.mode();
     if let Some(action) = s.keymap.lookup(mode, &ev) {
+        if action == Action::Quit {
+            return quit(s, armed);
+        }
         return act(s, action, now);
     }
     // Unbound keys type into the focused text field.
     let Some(req) = to_input_request(&TermEvent::Key(ev)) else {
         return vec![];
     };
+    let full = |what: &str, cap: usize| format!("{what} holds at most {cap} characters");
     match mode {
         Mode::FormText => {
             if let Some(input) = s.form.input_mut()
                 && input.handle(req).is_some_and(|c| c.value)
             {
+                if field::cap(input, field::MAX_TIME) {
+                    s.message = Some(full("a time field", field::MAX_TIME));
+                }
                 // Validate as you type.
                 s.form.validate(now);
             }
         }
         Mode::Filter if s.filter_input.handle(req).is_some_and(|c| c.value) => {
+            if field::cap(&mut s.filter_input, field::MAX_FILTER) {
+                s.message = Some(full("the filter", field::MAX_FILTER));
+            }
             return live::filter_changed(s);
         }
         Mode::OpenId => {
-            if let Some(p) = &mut s.open_id {
-                p.handle(req);
+            if let Some(p) = &mut s.open_id
+                && p.handle(req).is_some_and(|c| c.value)
+                && field::cap(p, field::MAX_ID_PROMPT)
+            {
+                s.message = Some(full("the id prompt", field::MAX_ID_PROMPT));
             }
         }
-        Mode::RawJsonSearch => {
-            let height = s.layout.overlay_rows;
-            if let Some(r) = &mut s.raw_json
-                && r.search.handle(req).is_some_and(|c| c.value)
+        Mode::Search => {
+            if let Some(f) = find::search_mut(s)
+                && f.input.handle(req).is_some_and(|c| c.value)
             {
-                r.search_as_typed(height);
+                find::typed(s);
             }
         }
         _ => {}
     }
     vec![]
+}
+
+/// `q`: quits, but asks once first when quitting would lose a running watch or the changes
+/// recorded.
+fn quit(s: &mut State, armed: bool) -> Vec<Effect> {
+    let watching = s.watch.as_ref().is_some_and(|w| w.is_live());
+    let loses = if watching {
+        Some("a watch is running")
+    } else if !s.timelines.is_empty() {
+        Some("the timeline of changes would be lost")
+    } else {
+        None
+    };
+    match loses {
+        Some(what) if !armed => {
+            s.quit_armed = true;
+            s.message = Some(format!("{what}: q again to quit"));
+            vec![]
+        }
+        _ => {
+            s.quit = true;
+            vec![Effect::Quit]
+        }
+    }
 }
 
 fn act(s: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
@@ -533,10 +620,11 @@ fn act(s: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
     }
     .max(1) as isize;
     match action {
-        Action::Quit => {
+        Action::Quit | Action::QuitNow => {
             s.quit = true;
             return vec![Effect::Quit];
         }
+        Action::Messages => messages::show_log(s),
         Action::FocusNext => focus_step(s, true),
         Action::FocusPrev => focus_step(s, false),
         Action::Submit => return submit(s, now),
@@ -558,9 +646,7 @@ fn act(s: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
         Action::First => scroll(s, isize::MIN / 2),
         Action::Last => scroll(s, isize::MAX / 2),
         Action::Filter => {
-            if let Some(r) = &mut s.raw_json {
-                r.searching = true;
-            } else {
+            if !find::start(s) {
                 s.filter_editing = true;
                 s.filter_input = Input::new(s.filter_input.value().to_string());
             }
@@ -597,19 +683,10 @@ fn act(s: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
         }
         Action::Accept => match mode {
             Mode::OpenId => actions::open_id(s),
-            Mode::RawJsonSearch => {
-                if let Some(r) = &mut s.raw_json {
-                    r.searching = false;
-                }
-            }
+            Mode::Search => find::accept(s),
             _ => {}
         },
-        Action::NextMatch | Action::PrevMatch => {
-            let height = s.layout.overlay_rows;
-            if let Some(r) = &mut s.raw_json {
-                r.step(action == Action::NextMatch, height);
-            }
-        }
+        Action::NextMatch | Action::PrevMatch => find::step(s, action == Action::NextMatch),
         Action::Copy => return actions::copy(s, false),
         Action::CopyKeyValue => return actions::copy(s, true),
         Action::Suspend => return vec![Effect::Suspend],
@@ -735,25 +812,17 @@ pub(super) fn start_query(
     }
 }
 
-/// Esc does the most local thing that applies: close an overlay or help, clear the filter
-/// being typed, stop loading, clear the applied filter, leave a conversation opened by id,
-/// leave zoom.
+/// Esc goes back one level: it closes an overlay or the help, leaves a search or the filter
+/// being typed, leaves the form or the detail pane for the list; in the list it stops loading,
+/// clears the applied filter, or leaves zoom.
 fn escape(s: &mut State) -> Vec<Effect> {
     if s.popup.take().is_some() || s.open_id.take().is_some() {
         return vec![];
     }
-    if let Some(r) = &mut s.raw_json {
-        if r.searching {
-            r.searching = false;
-            r.clear_search();
-        } else if !r.matches.is_empty() {
-            r.clear_search();
-        } else {
-            s.raw_json = None;
-        }
+    if find::escape(s) {
         return vec![];
     }
-    if s.timeline.take().is_some() {
+    if s.raw_json.take().is_some() || s.timeline.take().is_some() {
         return vec![];
     }
     if s.api_log.take().is_some() {
@@ -767,18 +836,31 @@ fn escape(s: &mut State) -> Vec<Effect> {
         s.filter_editing = false;
         s.filter_input.reset();
         s.list.set_filter("");
-    } else if s.list.is_loading() {
-        s.list.load = Load::Stopped;
-        s.message = Some("loading stopped; the rows loaded so far stay".into());
-        return vec![Effect::CancelQuery];
-    } else if !s.list.filter.is_empty() {
-        s.filter_input.reset();
-        s.list.set_filter("");
-    } else if s.pinned.is_some() && s.focus == Focus::Detail {
-        s.pinned = None;
-        s.message = Some("back to the list's selection".into());
-    } else if s.zoom {
-        s.zoom = false;
+        return vec![];
+    }
+    match s.focus {
+        Focus::Form => {
+            s.focus = Focus::List;
+        }
+        Focus::Detail => {
+            s.focus = Focus::List;
+            s.zoom = false;
+            if s.pinned.take().is_some() {
+                s.message = Some("back to the list's selection".into());
+            }
+        }
+        Focus::List => {
+            if s.list.is_loading() {
+                s.list.load = Load::Stopped;
+                s.message = Some("loading stopped; the rows loaded so far stay".into());
+                return vec![Effect::CancelQuery];
+            } else if !s.list.filter.is_empty() {
+                s.filter_input.reset();
+                s.list.set_filter("");
+            } else if s.zoom {
+                s.zoom = false;
+            }
+        }
     }
     vec![]
 }
@@ -825,7 +907,7 @@ fn focus_step(s: &mut State, forward: bool) {
 fn scroll(s: &mut State, delta: isize) {
     let height = s.layout.overlay_rows;
     match s.mode() {
-        Mode::RawJson | Mode::RawJsonSearch => {
+        Mode::RawJson => {
             if let Some(r) = &mut s.raw_json {
                 r.scroll_by(delta, height);
             }
@@ -834,7 +916,9 @@ fn scroll(s: &mut State, delta: isize) {
         Mode::ApiLog => overlays::scroll_api_log(s, delta, height),
         Mode::Popup => {
             if let Some(p) = &mut s.popup {
-                p.scroll = p.scroll.saturating_add_signed(delta);
+                // No further than its last line (drawing clamps to what wraps into view).
+                let last = p.text.lines().count();
+                p.scroll = p.scroll.min(last).saturating_add_signed(delta).min(last);
             }
         }
         Mode::Detail => actions::detail_move(s, delta),
@@ -1041,6 +1125,8 @@ fn on_mouse(s: &mut State, m: MouseEvent) -> Vec<Effect> {
 #[cfg(test)]
 pub(crate) mod tests;
 
+#[cfg(test)]
+mod habits_tests;
 #[cfg(test)]
 mod live_tests;
 #[cfg(test)]

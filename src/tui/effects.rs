@@ -236,6 +236,12 @@ impl Runner {
             }),
             Effect::WatchFetch { id, generation } => self.watch_fetch(id, generation),
             Effect::CancelWatch => self.stop(Slot::Watch),
+            Effect::After { delay, timer } => {
+                after(&self.tx, delay, move || Event::Due {
+                    timer,
+                    now: Utc::now(),
+                });
+            }
             Effect::WatchPush { id, generation } => {
                 let notifier = self.notifier();
                 self.start(Slot::Push, |r| {

@@ -27,6 +27,11 @@ pub enum Event {
         now: DateTime<Utc>,
     },
     Mouse(MouseEvent),
+    /// A bracketed paste: the whole text at once, for the focused text field.
+    Paste {
+        text: String,
+        now: DateTime<Utc>,
+    },
     Resize {
         width: u16,
         height: u16,
@@ -106,8 +111,15 @@ pub enum Event {
     Tick {
         now: DateTime<Utc>,
     },
+    /// A timer of [`Effect::After`] went off.
+    Due {
+        timer: Timer,
+        now: DateTime<Utc>,
+    },
     /// SIGTSTP from outside (`kill -TSTP`): suspend as Ctrl-Z does.
     Suspend,
+    /// The login at start answered (the screen ends with the error when it failed).
+    Connected(Result<(), Error>),
     /// The organization the credentials belong to (its name), asked once at start.
     Organization(Result<String, String>),
     /// The API calls made lately (for the `L` view), newest last.
@@ -133,6 +145,13 @@ pub struct BudgetHold {
     /// A 429 from the API (else our own pacing: the window's budget is spent).
     pub rate_limited: bool,
     pub until: DateTime<Utc>,
+}
+
+/// What a one-off timer is for (it comes back as [`Event::Due`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timer {
+    /// The message of this number fades.
+    Fade { seq: u64 },
 }
 
 impl From<PageEvent> for Event {
@@ -198,6 +217,12 @@ pub enum Effect {
     },
     /// Stop the watch's timer and refetch.
     CancelWatch,
+    /// Send `Event::Due { timer }` after `delay` (never cancelled: a stale one is dropped by
+    /// what it carries).
+    After {
+        delay: Duration,
+        timer: Timer,
+    },
     /// Follow `id`'s detail events on the process's notification channel, answering with
     /// `Event::Pushed` (replacing the watch's previous subscription).
     WatchPush {

@@ -11,7 +11,7 @@ use crate::genesys::model::{
 };
 use crate::paging::PageEvent;
 use crate::timespec::Zone;
-use crate::tui::app::{Effect, Event, Init, State, update};
+use crate::tui::app::{Effect, Event, Init, State};
 use crate::tui::detail::Fresh;
 
 /// The time every test starts at (UTC).
@@ -44,6 +44,24 @@ pub fn screen(width: u16, height: u16, color: bool) -> State {
 /// The usual state test's screen: 120 by 40, no colour.
 pub fn state() -> State {
     screen(120, 40, false)
+}
+
+/// [`app::update`](super::app::update) without the message's fade timer, which nearly every
+/// key that says something asks for: tests of other effects compare the rest (the tests of
+/// messages call `app::update` itself).
+pub fn update(s: &mut State, ev: Event) -> Vec<Effect> {
+    super::app::update(s, ev)
+        .into_iter()
+        .filter(|e| {
+            !matches!(
+                e,
+                Effect::After {
+                    timer: super::app::Timer::Fade { .. },
+                    ..
+                }
+            )
+        })
+        .collect()
 }
 
 /// Presses a key (no modifier) at [`now`].

@@ -167,6 +167,17 @@ pub(super) async fn watch_budget(client: Arc<Client>, tx: mpsc::Sender<Event>) {
     }
 }
 
+/// Logs in (the token every other request uses; bad credentials show at once), then asks for
+/// the organization's name.
+pub(super) async fn connect(client: Arc<Client>, tx: mpsc::Sender<Event>) {
+    let r = client.authenticate().await;
+    let ok = r.is_ok();
+    let _ = tx.send(Event::Connected(r)).await;
+    if ok {
+        organization(client, tx).await;
+    }
+}
+
 /// Asks once for the organization's name, for the header.
 pub(super) async fn organization(client: Arc<Client>, tx: mpsc::Sender<Event>) {
     let r = client

@@ -22,8 +22,9 @@ pub enum Mode {
     OpenId,
     /// The raw JSON view.
     RawJson,
-    /// Typing a search in the raw JSON view: printable keys type.
-    RawJsonSearch,
+    /// Typing a search (`/` in the raw JSON, the detail pane, the timeline or the API log):
+    /// printable keys type.
+    Search,
     /// The change timeline.
     Timeline,
     /// A value shown for copying by hand.
@@ -39,7 +40,7 @@ impl Mode {
     pub fn is_text(self) -> bool {
         matches!(
             self,
-            Mode::FormText | Mode::Filter | Mode::OpenId | Mode::RawJsonSearch
+            Mode::FormText | Mode::Filter | Mode::OpenId | Mode::Search
         )
     }
 }
@@ -69,7 +70,12 @@ macro_rules! actions {
 }
 
 actions! {
+    /// `q`: asks once first when a watch or a timeline would be lost.
     Quit = "quit",
+    /// Ctrl-C: quits at once, from anywhere.
+    QuitNow = "quit_now",
+    /// The last messages in full.
+    Messages = "messages",
     FocusNext = "focus_next",
     FocusPrev = "focus_prev",
     Submit = "submit",
@@ -303,19 +309,8 @@ use Action as A;
 use Mode::*;
 
 const ALL: &[Mode] = &[
-    FormText,
-    FormMedia,
-    List,
-    Detail,
-    Filter,
-    Help,
-    OpenId,
-    RawJson,
-    RawJsonSearch,
-    Timeline,
-    Popup,
-    ApiLog,
-    Summary,
+    FormText, FormMedia, List, Detail, Filter, Help, OpenId, RawJson, Search, Timeline, Popup,
+    ApiLog, Summary,
 ];
 const PANES: &[Mode] = &[FormText, FormMedia, List, Detail, Filter, Summary];
 /// Modes where printable keys are commands.
@@ -329,23 +324,20 @@ const NAV: &[Mode] = &[List, Detail, RawJson, Timeline, Popup, ApiLog, Summary];
 const VIEWS: &[Mode] = &[RawJson, Timeline, Popup, ApiLog, Summary];
 /// Everything Esc closes, clears or stops.
 const ESC_MODES: &[Mode] = &[
-    FormText,
-    FormMedia,
-    List,
-    Detail,
-    Filter,
-    OpenId,
-    RawJson,
-    RawJsonSearch,
-    Timeline,
-    Popup,
-    ApiLog,
+    FormText, FormMedia, List, Detail, Filter, OpenId, RawJson, Search, Timeline, Popup, ApiLog,
     Summary,
 ];
 /// Text fields of the overlays.
-const OVERLAY_TEXT: &[Mode] = &[OpenId, RawJsonSearch];
+const OVERLAY_TEXT: &[Mode] = &[OpenId, Search];
+/// Views with text to search (`/`, `n`, `N`).
+const SEARCHABLE: &[Mode] = &[Detail, RawJson, Timeline, ApiLog];
+/// Everywhere but the From/To fields, where the footer shows Ctrl-C (`q` types there).
+const NOT_TIME: &[Mode] = &[
+    FormMedia, List, Detail, Filter, Help, OpenId, RawJson, Search, Timeline, Popup, ApiLog,
+    Summary,
+];
 /// Where printable keys type.
-const TYPING: &[Mode] = &[FormText, Filter, OpenId, RawJsonSearch];
+const TYPING: &[Mode] = &[FormText, Filter, OpenId, Search];
 /// Where they do not (help is open: its own keys close it).
 const NOT_TYPING: &[Mode] = &[
     FormMedia, List, Detail, RawJson, Timeline, Popup, ApiLog, Summary,
@@ -373,14 +365,14 @@ const DEFAULTS: &[DefaultBinding] = &[
     foot(&[List, Detail, Summary], &[c('S')],  A::Summary,      "summary",     "Summary (again: grouping)"),
     bind(&[Summary],     &[RIGHT, c('l')],     A::SummaryNextKey, "key",       "Next attribute to count"),
     bind(&[Summary],     &[LEFT, c('h')],      A::SummaryPrevKey, "key",       "Previous attribute"),
-    foot(&[RawJson],     &[c('/')],            A::Filter,       "search",      "Search the JSON"),
-    foot(&[RawJson],     &[c('n')],            A::NextMatch,    "next",        "Next match"),
-    bind(&[RawJson],     &[c('N')],            A::PrevMatch,    "prev",        "Previous match"),
+    foot(SEARCHABLE,     &[c('/')],            A::Filter,       "search",      "Search the text"),
+    foot(SEARCHABLE,     &[c('n')],            A::NextMatch,    "next",        "Next match"),
+    bind(SEARCHABLE,     &[c('N')],            A::PrevMatch,    "prev",        "Previous match"),
     foot(OVERLAY_TEXT,   &[ENTER],             A::Accept,       "ok",          "Open / keep the search"),
     foot(SCROLL,         &[c('w')],            A::Watch,        "watch",       "Watch live (again: pause)"),
     foot(&[List, Detail, Timeline], &[c('t')], A::Timeline,     "timeline",    "Timeline of changes"),
     foot(COMMAND,        &[c(':'), c('i')],    A::OpenId,       "open id",     "Open a conversation by id"),
-    foot(&[List, Detail, RawJson], &[c('y')],  A::Copy,         "copy",        "Copy id / value / JSON"),
+    foot(&[List, Detail, RawJson, ApiLog], &[c('y')], A::Copy,  "copy",        "Copy id/value/JSON/corr id"),
     bind(&[Detail, RawJson], &[c('Y')],        A::CopyKeyValue, "copy k=v",    "Copy key=value / JSON"),
     foot(&[List, Detail, RawJson], &[c('J')],  A::RawJson,      "json",        "Raw JSON (again: close)"),
     bind(&[FormMedia, List, Detail, ApiLog], &[c('L')], A::ApiLog, "api log",  "API calls (again: close)"),
@@ -394,15 +386,18 @@ const DEFAULTS: &[DefaultBinding] = &[
     foot(SCROLL,         &[c('r')],            A::Refetch,      "refetch",     "Refetch / resume a load"),
     foot(SCROLL,         &[c('z')],            A::Zoom,         "zoom",        "Zoom the focused pane"),
     bind(COMMAND,        &[c('m')],            A::ToggleMouse,  "mouse",       "Mouse on/off"),
-    foot(ESC_MODES,      &[ESC],               A::Escape,       "back",        "Close, stop, clear, unzoom"),
+    foot(ESC_MODES,      &[ESC],               A::Escape,       "back",        "Back: close, clear, stop"),
     bind(VIEWS,          &[c('q')],            A::Escape,       "close",       "Close"),
+    foot(&[Detail],      &[c('q')],            A::Escape,       "back",        "Back to the list"),
     foot(NOT_TYPING,     &[c('?'), F1],        A::Help,         "help",        "This help"),
     foot(TYPING,         &[F1],                A::Help,         "help",        "This help"),
     foot(&[Help],        &[ESC, c('?'), c('q'), F1], A::Help,   "close",       "Close this help"),
-    foot(COMMAND,        &[c('q')],            A::Quit,         "quit",        "Quit"),
+    foot(&[FormMedia, List], &[c('q')],        A::Quit,         "quit",        "Quit (asks if work lost)"),
+    bind(COMMAND,        &[c('M')],            A::Messages,     "messages",    "Recent messages in full"),
     bind(ALL,            &[ctrl('l')],         A::Redraw,       "redraw",      "Redraw the screen"),
     bind(ALL,            &[ctrl('z')],         A::Suspend,      "suspend",     "Suspend (fg resumes)"),
-    bind(ALL,            &[ctrl('c')],         A::Quit,         "quit",        "Quit, from anywhere").fixed(),
+    foot(&[FormText],    &[ctrl('c')],         A::QuitNow,      "quit",        "Quit at once").fixed(),
+    bind(NOT_TIME,       &[ctrl('c')],         A::QuitNow,      "quit",        "Quit now, from anywhere").fixed(),
 ];
 
 /// The bindings in effect: the defaults, with the user's keys in place of an action's own.
@@ -533,7 +528,11 @@ mod tests {
         let keymap = Keymap::default();
         let ctrl_c = ev(KeyCode::Char('c'), KeyModifiers::CONTROL);
         for &mode in ALL {
-            assert_eq!(keymap.lookup(mode, &ctrl_c), Some(Action::Quit), "{mode:?}");
+            assert_eq!(
+                keymap.lookup(mode, &ctrl_c),
+                Some(Action::QuitNow),
+                "{mode:?}"
+            );
         }
         let q = plain(KeyCode::Char('q'));
         assert_eq!(keymap.lookup(List, &q), Some(Action::Quit));
@@ -572,7 +571,7 @@ mod tests {
         let ctrl = |c| ev(KeyCode::Char(c), KeyModifiers::CONTROL);
         assert_eq!(keymap.lookup(List, &ctrl('q')), Some(Action::Quit));
         assert_eq!(keymap.lookup(List, &plain(KeyCode::Char('q'))), None);
-        assert_eq!(keymap.lookup(FormText, &ctrl('c')), Some(Action::Quit));
+        assert_eq!(keymap.lookup(FormText, &ctrl('c')), Some(Action::QuitNow));
         assert_eq!(
             keymap.lookup(List, &plain(KeyCode::Char('n'))),
             Some(Action::Down)
@@ -596,7 +595,11 @@ mod tests {
         let keymap = Keymap::new(&user);
         let ctrl_c = ev(KeyCode::Char('c'), KeyModifiers::CONTROL);
         for &mode in ALL {
-            assert_eq!(keymap.lookup(mode, &ctrl_c), Some(Action::Quit), "{mode:?}");
+            assert_eq!(
+                keymap.lookup(mode, &ctrl_c),
+                Some(Action::QuitNow),
+                "{mode:?}"
+            );
         }
         // Help shows what works: the user's other keys, or the defaults when none is left.
         let keys = |a: Action| {

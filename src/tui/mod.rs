@@ -16,6 +16,7 @@ pub mod detail;
 mod effects;
 pub mod event;
 mod event_loop;
+pub mod field;
 pub mod filter;
 #[cfg(test)]
 pub(crate) mod fixtures;
@@ -30,6 +31,7 @@ pub mod palette;
 pub mod raw_json;
 pub mod row;
 pub mod sanitize;
+pub mod search;
 pub mod summary;
 mod terminal;
 pub mod ui;

@@ -5,6 +5,7 @@ use crate::genesys::Error;
 use crate::genesys::model::Conversation;
 use crate::genesys::query::Interval;
 use crate::tui::detail::Fresh;
+use crate::tui::fixtures::update;
 use crate::tui::fixtures::{conv, key, now, page, state, typ};
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};
 

@@ -271,6 +271,8 @@ fn the_api_log_lists_calls_with_status_and_correlation_id() {
             latency: std::time::Duration::from_millis(40 + n as u64),
             correlation_id: Some(format!("3f2a-{n}")),
             ratelimit: None,
+            pending: false,
+            seq: n as u64,
         };
     update(
         &mut s,
@@ -540,4 +542,66 @@ fn a_live_rows_duration_ticks() {
     );
     let t = text(&render(&s));
     assert!(t.contains("+6m01s"), "{t}");
+}
+
+#[test]
+fn at_80_columns_a_message_has_the_bottom_line_and_live_state_keeps_the_status_line() {
+    let mut s = watched(80, 24);
+    key(&mut s, KeyCode::Esc);
+    key(&mut s, KeyCode::Esc);
+    s.message = Some("wrote 63 conversations to convoscope-20261125-123000.ndjson".into());
+    let t = text(&render(&s));
+    let lines: Vec<&str> = t.lines().collect();
+    let (status, footer) = (lines[lines.len() - 2], lines[lines.len() - 1]);
+    assert!(
+        footer.contains("wrote 63 conversations to convoscope-20261125-123000.ndjson"),
+        "the path in full:\n{t}"
+    );
+    assert!(
+        status.contains("● LIVE"),
+        "lasting state in its place:\n{t}"
+    );
+    assert!(status.contains("✓ loaded"), "{t}");
+    insta::assert_snapshot!(t);
+}
+
+#[test]
+fn a_search_in_the_detail_pane_is_in_its_title_and_its_match_marked() {
+    let mut s = full(100, 40);
+    key(&mut s, KeyCode::Tab);
+    key(&mut s, KeyCode::Char('/'));
+    for c in "delivery".chars() {
+        key(&mut s, KeyCode::Char(c));
+    }
+    let buf = render(&s);
+    let t = text(&buf);
+    assert!(t.contains("/delivery  1/1"), "{t}");
+    insta::assert_snapshot!(t);
+}
+
+#[test]
+fn the_api_log_marks_the_selected_call_and_shows_a_pending_one_as_pending() {
+    let mut s = full(120, 30);
+    key(&mut s, KeyCode::Char('L'));
+    let call = |n: u64, pending: bool| crate::genesys::client::CallRecord {
+        at: now(),
+        method: "GET".into(),
+        path: format!("/api/v2/conversations/c{n}"),
+        status: (!pending).then_some(200),
+        error: None,
+        latency: std::time::Duration::from_millis(12),
+        correlation_id: (!pending).then(|| format!("corr-{n}")),
+        ratelimit: None,
+        pending,
+        seq: n,
+    };
+    update(&mut s, Event::ApiLog(vec![call(1, false), call(2, true)]));
+    let t = text(&render(&s));
+    let pending = t.lines().find(|l| l.contains("/c2")).unwrap();
+    assert!(
+        pending.contains("pending") && !pending.contains("200"),
+        "{t}"
+    );
+    assert!(pending.contains("▶"), "the newest is selected:\n{t}");
+    insta::assert_snapshot!(t);
 }
