@@ -11,7 +11,7 @@ cargo build --release --quiet
 until=2026-11-20T00:00:00Z
 from=2026-11-13T00:00:00Z
 # A bench: no rate limit (the real 300 a minute would measure the limit, not export). The dump
-# holds attributes as a job gives them (cut at 1,024 characters), as export reads them.
+# holds attributes whole, as export delivers them (values a job cut are read again).
 sim_flags=(--seed 1 --conversations "$n" --days 7 --until "$until" --rate-limit 0)
 work=$(mktemp -d)
 "$bin" sim --addr 127.0.0.1:0 "${sim_flags[@]}" ${SIM_FLAGS:-} >"$work/sim.log" 2>/dev/null &

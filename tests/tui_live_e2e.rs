@@ -43,10 +43,12 @@ fn watching_a_live_conversation_shows_its_changes_and_the_timeline() {
     t.keys(&["Tab"]);
     t.wait_for("attributes as read at");
     t.keys(&["w"]);
-    t.wait_for("● LIVE 1s");
+    // Fed by the demo's Notifications API: nothing polls.
+    t.wait_for("● LIVE push");
     // The simulator's visitor keeps browsing: a change is marked with what it was.
     let s = t.wait("a change marked", |s| s.contains("was: "));
     assert!(s.contains("LIVE: read at"), "{s}");
+    assert!(s.contains("● LIVE push"), "{s}");
     // The timeline lists it.
     t.keys(&["t"]);
     let s = t.wait("the timeline", |s| {

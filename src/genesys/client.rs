@@ -14,8 +14,9 @@ use super::directory::Kind;
 use super::error::{Error, Result};
 use super::limiter::{Limiter, Outcome, Permit};
 use super::model::{
-    Attributes, Conversation, DataAvailability, DirectoryPage, JobCreated, JobStatus,
-    OAuthErrorBody, Organization, TokenResponse, lenient_attributes,
+    Attributes, Channel, ChannelTopic, ChannelTopics, Conversation, DataAvailability,
+    DirectoryPage, JobCreated, JobStatus, OAuthErrorBody, Organization, Queue, QueueListing,
+    TokenResponse, lenient_attributes,
 };
 use super::query::{DetailsQuery, Order};
 use super::records::{self, Page};
@@ -719,6 +720,87 @@ impl Client {
             opts,
         )
         .await
+    }
+
+    /// A new notification channel (`POST /api/v2/notifications/channels`).
+    pub async fn create_channel(&self, opts: CallOpts<'_>) -> Result<Channel> {
+        self.call_decoded(
+            Call::new(
+                Method::POST,
+                "/api/v2/notifications/channels",
+                "a notification channel",
+                None,
+                self.cfg.max_body.other,
+            ),
+            opts,
+        )
+        .await
+    }
+
+    /// Replaces a channel's topics (`PUT …/subscriptions`); what the API says of each.
+    pub async fn set_subscriptions(
+        &self,
+        channel: &str,
+        topics: &[String],
+        opts: CallOpts<'_>,
+    ) -> Result<Vec<ChannelTopic>> {
+        let id = checked_id(channel)?;
+        let body = Value::Array(
+            topics
+                .iter()
+                .map(|t| serde_json::json!({ "id": t }))
+                .collect(),
+        );
+        let listing: ChannelTopics = self
+            .call_decoded(
+                Call::new(
+                    Method::PUT,
+                    format!("/api/v2/notifications/channels/{id}/subscriptions"),
+                    format!("the subscriptions of channel {id}"),
+                    None,
+                    self.cfg.max_body.other,
+                )
+                .body(&body),
+                opts,
+            )
+            .await?;
+        Ok(listing.entities)
+    }
+
+    /// Removes every topic of a channel (`DELETE …/subscriptions`).
+    pub async fn clear_subscriptions(&self, channel: &str, opts: CallOpts<'_>) -> Result<()> {
+        let id = checked_id(channel)?;
+        self.call(
+            Call::new(
+                Method::DELETE,
+                format!("/api/v2/notifications/channels/{id}/subscriptions"),
+                format!("the subscriptions of channel {id}"),
+                None,
+                self.cfg.max_body.other,
+            ),
+            opts,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Queues whose name starts with `name` (`GET /api/v2/routing/queues?name=`), one page of
+    /// 100 at most.
+    pub async fn queues_named(&self, name: &str, opts: CallOpts<'_>) -> Result<Vec<Queue>> {
+        let listing: QueueListing = self
+            .call_decoded(
+                Call::new(
+                    Method::GET,
+                    "/api/v2/routing/queues",
+                    format!("the queues named {name:?}"),
+                    Some("routing:queue:view"),
+                    self.cfg.max_body.other,
+                )
+                .query(vec![("name", name.to_string()), ("pageSize", "100".into())]),
+                opts,
+            )
+            .await?;
+        Ok(listing.entities)
     }
 
     /// Up to when the analytics data lake (and so async jobs) has data.

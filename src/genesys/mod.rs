@@ -7,6 +7,7 @@ pub mod error;
 pub mod limiter;
 pub mod model;
 pub mod names;
+pub mod notify;
 pub mod query;
 pub mod records;
 pub mod redact;

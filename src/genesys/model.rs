@@ -559,3 +559,49 @@ pub struct DirectoryEntity {
     #[serde(default, deserialize_with = "crate::genesys::records::lenient_string")]
     pub state: Option<String>,
 }
+
+/// `POST /api/v2/notifications/channels`: a channel and the WebSocket to read it on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Channel {
+    pub id: String,
+    pub connect_uri: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+}
+
+/// One topic of a channel's subscriptions (`ChannelTopic`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ChannelTopic {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rejection_reason: Option<String>,
+}
+
+/// `…/channels/{id}/subscriptions` answers (`ChannelTopicEntityListing`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ChannelTopics {
+    #[serde(default)]
+    pub entities: Vec<ChannelTopic>,
+}
+
+/// A queue of `GET /api/v2/routing/queues` (its id and name are all this program reads).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Queue {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+}
+
+/// One page of queues.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueListing {
+    #[serde(default)]
+    pub entities: Vec<Queue>,
+}

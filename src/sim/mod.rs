@@ -100,8 +100,8 @@ pub struct SimArgs {
     #[arg(long, default_value_t = DEFAULT_DATA_LAG, value_name = "SECS")]
     pub data_lag: u64,
     /// Print the data set as NDJSON, exactly as `convoscope export --media any --attributes`
-    /// writes it over the whole span (attributes as async jobs give them: cut at 1,024
-    /// characters), and exit without serving: the reference for round trips.
+    /// writes it over the whole span (attributes whole, as GET conversation gives them), and exit
+    /// without serving: the reference for round trips.
     #[arg(long)]
     pub dump: bool,
     /// Put hostile text in names and attributes (escape sequences, C1 controls, BiDi overrides,
@@ -508,9 +508,9 @@ impl Sim {
     }
 }
 
-/// Writes every conversation with its attributes as async jobs give them (cut at 1,024
-/// characters), in start order, one a line: what `convoscope export --media any --attributes`
-/// writes when its attributes come from a job.
+/// Writes every conversation with its whole attributes (as GET conversation gives them), in start
+/// order, one a line: what `convoscope export --media any --attributes` writes (values a job cut
+/// at 1,024 characters are read again whole).
 fn dump(cfg: &SimConfig) -> std::io::Result<()> {
     use crate::export::{ConversationWriter, NdjsonWriter};
     let ds = Dataset::new(cfg);
@@ -518,8 +518,14 @@ fn dump(cfg: &SimConfig) -> std::io::Result<()> {
     let mut w = NdjsonWriter::new(std::io::BufWriter::new(std::io::stdout().lock()));
     for i in 0..ds.len() {
         let mut c = ds.analytics_with_attributes(i, now);
+        let whole = ds.conversation(i, now);
         for p in &mut c.participants {
-            p.attributes = Some(p.attributes.take().unwrap_or_default());
+            let a = whole
+                .participants
+                .iter()
+                .find(|w| w.id == p.participant_id)
+                .map(|w| w.attributes.clone());
+            p.attributes = Some(a.unwrap_or_default());
         }
         w.write(&c)?;
     }

@@ -224,6 +224,7 @@ impl State {
                 .watch
                 .as_ref()
                 .is_some_and(|w| Some(w.id.as_str()) == id && w.state == WatchState::Live),
+            stale: self.watch.as_ref().is_some_and(|w| w.stale_since.is_some()),
             timelines: &self.timelines,
             now: self.now,
             spinner: self.spinner,
@@ -354,6 +355,24 @@ pub fn update(s: &mut State, event: Event) -> Vec<Effect> {
         } => {
             s.now = at;
             live::watched(s, &id, generation, result, at)
+        }
+        Event::Pushed {
+            generation,
+            feed,
+            at,
+        } => {
+            s.now = at;
+            live::pushed(s, generation, feed, at)
+        }
+        Event::WatchSlow { generation, since } => {
+            if let Some(w) = s
+                .watch
+                .as_mut()
+                .filter(|w| w.generation == generation && w.busy)
+            {
+                w.stale_since.get_or_insert(since);
+            }
+            vec![]
         }
         Event::FollowDue { generation, now } => {
             s.now = now;
@@ -974,3 +993,5 @@ pub(crate) mod tests;
 
 #[cfg(test)]
 mod live_tests;
+#[cfg(test)]
+mod push_tests;

@@ -15,12 +15,16 @@ use tokio_util::sync::CancellationToken;
 use crate::export::Format;
 use crate::genesys::client::CallOpts;
 use crate::genesys::model::AnalyticsConversation;
+use crate::genesys::notify::{self, Notifier, NotifierConfig};
 use crate::genesys::{Client, Error};
 use crate::paging::{QueryOptions, spawn_query};
 
 use super::detail::{self, Fresh};
 use super::event::{Effect, Event};
 use super::jobs;
+
+/// A watch's read unanswered this long makes it stale.
+const SLOW_READ: Duration = Duration::from_secs(10);
 
 /// The kinds of background work: at most one of each runs, and starting one stops the one
 /// before (latest request wins).
@@ -36,9 +40,11 @@ enum Slot {
     Attributes,
     /// The call log's reports while the `L` view is open.
     ApiLog,
+    /// The watch's subscription to its conversation's topics.
+    Push,
 }
 
-const SLOTS: usize = 5;
+const SLOTS: usize = 6;
 
 /// A task in flight, and how to stop it.
 enum Task {
@@ -69,6 +75,8 @@ pub(super) struct Runner {
     /// Suspend (Ctrl-Z) once the events queued are handled.
     pub(super) suspend: bool,
     concurrency: usize,
+    /// The process's notification channel, started when something first subscribes.
+    notifier: Option<Notifier>,
 }
 
 /// Sends `ev` after `delay`: timers report through the same channel as everything else, and a
@@ -127,6 +135,24 @@ impl Runner {
             clear: false,
             suspend: false,
             concurrency,
+            notifier: None,
+        }
+    }
+
+    /// The process's notification channel (one, shared by every subscriber).
+    fn notifier(&mut self) -> Notifier {
+        self.notifier
+            .get_or_insert_with(|| Notifier::start(self.client.clone(), NotifierConfig::default()))
+            .clone()
+    }
+
+    /// Removes the channel's topics and closes its socket (bounded): on the way out.
+    pub(super) async fn shutdown(&mut self) {
+        for t in self.tasks.iter_mut().filter_map(Option::take) {
+            t.stop();
+        }
+        if let Some(n) = self.notifier.take() {
+            n.close().await;
         }
     }
 
@@ -220,6 +246,18 @@ impl Runner {
             }),
             Effect::WatchFetch { id, generation } => self.watch_fetch(id, generation),
             Effect::CancelWatch => self.stop(Slot::Watch),
+            Effect::WatchPush { id, generation } => {
+                let notifier = self.notifier();
+                self.start(Slot::Push, |r| {
+                    let sub = notifier.subscribe(notify::events::detail_topics(&id));
+                    Task::Handle(tokio::spawn(jobs::forward_push(
+                        sub,
+                        r.tx.clone(),
+                        generation,
+                    )))
+                })
+            }
+            Effect::StopPush => self.stop(Slot::Push),
             Effect::FollowAfter { delay, generation } => {
                 // Not kept: a stale one is dropped by its generation.
                 after(&self.tx, delay, move || Event::FollowDue {
@@ -293,7 +331,18 @@ impl Runner {
             let client = r.client.clone();
             let tx = r.tx.clone();
             Task::Handle(tokio::spawn(async move {
-                let result = fetch_fresh(&client, &id).await;
+                // A read that hangs makes the watch say it is stale, at once.
+                let which = id.clone();
+                let read = fetch_fresh(&client, &which);
+                tokio::pin!(read);
+                let since = Utc::now();
+                let result = tokio::select! {
+                    r = &mut read => r,
+                    _ = tokio::time::sleep(SLOW_READ) => {
+                        let _ = tx.send(Event::WatchSlow { generation, since }).await;
+                        read.await
+                    }
+                };
                 let _ = tx
                     .send(Event::Watched {
                         id,

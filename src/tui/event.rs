@@ -13,6 +13,7 @@ use crate::genesys::Error;
 use crate::genesys::Scope;
 use crate::genesys::client::CallRecord;
 use crate::genesys::model::{AnalyticsConversation, Attributes};
+use crate::genesys::notify::Feed;
 use crate::genesys::query::Order;
 use crate::paging::{PageEvent, Resume};
 
@@ -72,6 +73,17 @@ pub enum Event {
         generation: u64,
         result: Result<Fresh, Error>,
         at: DateTime<Utc>,
+    },
+    /// The watch's notification feed of `generation`: its status or an event of its topics.
+    Pushed {
+        generation: u64,
+        feed: Feed,
+        at: DateTime<Utc>,
+    },
+    /// The watch's read of `generation` has had no answer since `since`.
+    WatchSlow {
+        generation: u64,
+        since: DateTime<Utc>,
     },
     /// The list refresh timer of `generation` went off.
     FollowDue {
@@ -181,6 +193,14 @@ pub enum Effect {
     },
     /// Stop the watch's timer and refetch.
     CancelWatch,
+    /// Follow `id`'s detail events on the process's notification channel, answering with
+    /// `Event::Pushed` (replacing the watch's previous subscription).
+    WatchPush {
+        id: String,
+        generation: u64,
+    },
+    /// Stop following the watched conversation's topics.
+    StopPush,
     /// Send `Event::FollowDue { generation }` after `delay`.
     FollowAfter {
         delay: Duration,

@@ -128,6 +128,8 @@ pub async fn run(
             terminal.draw(|f| ui::draw(f, &state))?;
         }
     }
+    // The notification channel's topics go, its socket closes (a few seconds at most).
+    runner.shutdown().await;
     Ok(ended)
 }
 

@@ -113,3 +113,21 @@ pub(super) async fn organization(client: Arc<Client>, tx: mpsc::Sender<Event>) {
     }
     let _ = tx.send(Event::Organization(r)).await;
 }
+
+/// Forwards a watch's notification feed to the screen until the screen or the feed is gone.
+pub(super) async fn forward_push(
+    mut sub: crate::genesys::notify::Subscription,
+    tx: mpsc::Sender<Event>,
+    generation: u64,
+) {
+    while let Some(feed) = sub.rx.recv().await {
+        let ev = Event::Pushed {
+            generation,
+            feed,
+            at: chrono::Utc::now(),
+        };
+        if tx.send(ev).await.is_err() {
+            return;
+        }
+    }
+}

@@ -9,6 +9,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::genesys::model::{Conversation, ConversationParticipant};
+use crate::genesys::notify::{DetailEvent, DetailKind};
 
 use super::sanitize::sanitize;
 
@@ -35,6 +36,10 @@ pub enum ChangeKind {
     Joined,
     /// A participant's session ended.
     Left,
+    /// The agent wrapped up (the code's id, when given).
+    WrapUp {
+        code: String,
+    },
 }
 
 /// One change, with the participant's role and name as they were (sanitised for display).
@@ -47,6 +52,8 @@ pub struct Change {
     /// The attribute's key (raw); empty for Joined/Left.
     pub key: String,
     pub kind: ChangeKind,
+    /// Found by the read after a gap in the feed (a reconnect): it happened at or before `at`.
+    pub while_reconnecting: bool,
 }
 
 fn who(p: &ConversationParticipant) -> (String, String) {
@@ -68,6 +75,7 @@ pub fn diff(old: &Conversation, new: &Conversation, at: DateTime<Utc>) -> Vec<Ch
             name: name.clone(),
             key: key.to_string(),
             kind,
+            while_reconnecting: false,
         };
         let Some(before) = old.participants.iter().find(|o| o.id == p.id) else {
             out.push(change("", ChangeKind::Joined));
@@ -99,6 +107,95 @@ pub fn diff(old: &Conversation, new: &Conversation, at: DateTime<Utc>) -> Vec<Ch
         }
     }
     out
+}
+
+/// What one pushed detail event changes in the conversation as last known, with the event's
+/// own time; `true` when it names a participant not known yet (read the conversation once, for
+/// its name and role).
+pub fn apply(conv: &mut Conversation, ev: &DetailEvent) -> (Vec<Change>, bool) {
+    let at = ev
+        .body
+        .event_time
+        .and_then(DateTime::<Utc>::from_timestamp_millis)
+        .unwrap_or_default();
+    let Some(pid) = ev.body.participant_id.as_deref() else {
+        return (vec![], false);
+    };
+    let known = conv.participants.iter().position(|p| p.id == pid);
+    let mut out = Vec::new();
+    let index = match (known, ev.kind) {
+        (Some(i), _) => i,
+        (None, DetailKind::Start | DetailKind::Attributes) => {
+            // Someone new (a transfer, an agent answering): joined at the event's time.
+            conv.participants.push(ConversationParticipant {
+                id: pid.to_string(),
+                purpose: Some(match ev.family.as_str() {
+                    "user" => "agent".to_string(),
+                    "" => "unknown".to_string(),
+                    f => f.to_string(),
+                }),
+                user_id: ev.body.user_id.clone(),
+                queue_id: ev.body.queue_id.clone(),
+                start_time: Some(at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+                ..Default::default()
+            });
+            let p = conv.participants.last().expect("just pushed");
+            let (purpose, name) = who(p);
+            out.push(Change {
+                at,
+                participant_id: pid.to_string(),
+                purpose,
+                name,
+                key: String::new(),
+                kind: ChangeKind::Joined,
+                while_reconnecting: false,
+            });
+            conv.participants.len() - 1
+        }
+        (None, _) => return (vec![], true),
+    };
+    let p = &mut conv.participants[index];
+    let (purpose, name) = who(p);
+    let change = |key: &str, kind| Change {
+        at,
+        participant_id: pid.to_string(),
+        purpose: purpose.clone(),
+        name: name.clone(),
+        key: key.to_string(),
+        kind,
+        while_reconnecting: false,
+    };
+    match ev.kind {
+        DetailKind::Attributes => {
+            // The body holds the whole set after the update.
+            let before = ConversationParticipant {
+                attributes: std::mem::take(&mut p.attributes),
+                ..p.clone()
+            };
+            p.attributes = ev.body.attributes.clone();
+            let after = Conversation {
+                participants: vec![p.clone()],
+                ..Default::default()
+            };
+            let was = Conversation {
+                participants: vec![before],
+                ..Default::default()
+            };
+            out.extend(diff(&was, &after, at));
+        }
+        DetailKind::End if p.end_time.is_none() => {
+            p.end_time = Some(at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+            out.push(change("", ChangeKind::Left));
+        }
+        DetailKind::Wrapup => out.push(change(
+            "",
+            ChangeKind::WrapUp {
+                code: ev.body.wrapup_code.clone().unwrap_or_default(),
+            },
+        )),
+        DetailKind::Start | DetailKind::End | DetailKind::Acw => {}
+    }
+    (out, known.is_none())
 }
 
 /// Whether the conversation is over: it has an end, or every participant has left.
@@ -159,7 +256,18 @@ pub enum WatchState {
     Stopped(String),
 }
 
-/// The watched conversation and its polling schedule.
+/// How a watch is fed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Via {
+    /// Subscribing to its topics; no polling meanwhile.
+    Connecting,
+    /// Events pushed over the notification channel.
+    Push,
+    /// Reading it every interval, and why push is not used.
+    Poll(String),
+}
+
+/// The watched conversation and how it is fed.
 #[derive(Debug, Clone)]
 pub struct Watch {
     pub id: String,
@@ -175,6 +283,14 @@ pub struct Watch {
     pub error: Option<String>,
     /// A refetch is in flight.
     pub busy: bool,
+    pub via: Via,
+    /// The feed has said nothing since then (no heartbeat, a request hanging): what is shown
+    /// may be out of date.
+    pub stale_since: Option<DateTime<Utc>>,
+    /// The last heartbeat (or event) of the channel.
+    pub alive: Option<DateTime<Utc>>,
+    /// The read in flight is a catch-up after a gap: what it finds changed while reconnecting.
+    pub catching_up: bool,
 }
 
 impl Watch {
@@ -188,7 +304,16 @@ impl Watch {
             backoff: None,
             error: None,
             busy: false,
+            via: Via::Connecting,
+            stale_since: None,
+            alive: None,
+            catching_up: false,
         }
+    }
+
+    /// Whether it polls (push refused or unavailable).
+    pub fn polls(&self) -> bool {
+        matches!(self.via, Via::Poll(_))
     }
 
     pub fn is_live(&self) -> bool {

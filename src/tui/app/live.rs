@@ -10,12 +10,14 @@ use crate::attributes::Wanted;
 use crate::genesys::Error;
 use crate::genesys::Scope;
 use crate::genesys::model::{Attributes, Conversation};
+use crate::genesys::notify::{Feed, Message, Status};
 use crate::timespec::Zone;
 use crate::tui::detail::{Fresh, Snapshot};
 use crate::tui::form;
+use crate::tui::layout::text::fit;
 use crate::tui::list::Load;
 use crate::tui::sanitize::sanitize;
-use crate::tui::watch::{self, Watch, WatchState};
+use crate::tui::watch::{self, Via, Watch, WatchState};
 
 /// What the list was loaded with: refreshes read the times again (a "last 30 minutes" window
 /// slides).
@@ -93,7 +95,7 @@ pub(super) fn relearn(s: &mut State, ids: &[String]) {
 
 /// A new reading of `id` is in the cache: note what changed (when watched), learn its
 /// attributes, refresh an open raw view.
-fn after_snapshot(s: &mut State, id: &str, old: Option<Snapshot>, at: DateTime<Utc>) {
+fn after_snapshot(s: &mut State, id: &str, old: Option<Snapshot>, at: DateTime<Utc>, gap: bool) {
     let Some(new) = s.detail.snapshot(id).cloned() else {
         return;
     };
@@ -102,8 +104,11 @@ fn after_snapshot(s: &mut State, id: &str, old: Option<Snapshot>, at: DateTime<U
         && watched
         && old.at < new.at
     {
-        s.timelines
-            .record(id, watch::diff(&old.conv, &new.conv, at));
+        let mut changes = watch::diff(&old.conv, &new.conv, at);
+        for c in &mut changes {
+            c.while_reconnecting = gap;
+        }
+        s.timelines.record(id, changes);
     }
     learn(s, id, &new.conv);
     super::overlays::refresh_raw_json(s, id);
@@ -119,7 +124,7 @@ pub(super) fn fetched(
 ) -> Vec<Effect> {
     let old = s.detail.snapshot(id).cloned();
     s.detail.fetched(id, generation, result, at);
-    after_snapshot(s, id, old, at);
+    after_snapshot(s, id, old, at, false);
     vec![]
 }
 
@@ -133,7 +138,9 @@ pub(super) fn refetch_or_resume(s: &mut State) -> Vec<Effect> {
     s.detail.refetch()
 }
 
-/// `w`: watch the conversation shown, pause the watch, or resume it.
+/// `w`: watch the conversation shown, pause the watch, or resume it. A watch reads the
+/// conversation once, then follows its detail events on the notification channel; it polls
+/// only when push is refused or unavailable.
 pub(super) fn toggle_watch(s: &mut State) -> Vec<Effect> {
     let Some(id) = s.subject().map(str::to_string) else {
         s.message = Some("nothing to watch: select a conversation first".into());
@@ -145,31 +152,46 @@ pub(super) fn toggle_watch(s: &mut State) -> Vec<Effect> {
         if w.is_live() {
             w.state = WatchState::Paused;
             w.busy = false;
+            w.stale_since = None;
             s.message = Some("watch paused (w resumes)".into());
-            return vec![Effect::CancelWatch];
+            return vec![Effect::CancelWatch, Effect::StopPush];
         }
         w.state = WatchState::Live;
         w.busy = true;
         w.backoff = None;
+        w.via = Via::Connecting;
+        w.stale_since = None;
+        // What changed while paused is found by this read.
+        w.catching_up = true;
         s.message = Some("watching again".into());
-        return vec![Effect::CancelWatch, Effect::WatchFetch { id, generation }];
+        return start_watch(id, generation);
     }
     let mut w = Watch::new(&id, s.watch_interval);
     w.generation = generation;
     w.busy = true;
     s.message = Some(format!(
-        "watching every {} s: changes are marked for {} s; t lists them all",
-        w.interval.as_secs(),
+        "watching: changes are pushed as they happen, marked for {} s; t lists them all",
         watch::MARK_FOR.as_secs()
     ));
     s.watch = Some(w);
-    vec![Effect::CancelWatch, Effect::WatchFetch { id, generation }]
+    start_watch(id, generation)
 }
 
-/// The watch's timer went off: refetch, unless paused, moved on, or still waiting.
+fn start_watch(id: String, generation: u64) -> Vec<Effect> {
+    vec![
+        Effect::CancelWatch,
+        Effect::WatchFetch {
+            id: id.clone(),
+            generation,
+        },
+        Effect::WatchPush { id, generation },
+    ]
+}
+
+/// The watch's timer went off: refetch, unless paused, moved on, fed by push, or still waiting.
 pub(super) fn watch_due(s: &mut State, generation: u64) -> Vec<Effect> {
     match &mut s.watch {
-        Some(w) if w.generation == generation && w.is_live() && !w.busy => {
+        Some(w) if w.generation == generation && w.is_live() && !w.busy && w.polls() => {
             w.busy = true;
             vec![Effect::WatchFetch {
                 id: w.id.clone(),
@@ -180,8 +202,9 @@ pub(super) fn watch_due(s: &mut State, generation: u64) -> Vec<Effect> {
     }
 }
 
-/// A watch refetch came back: record what changed, and schedule the next one (later after an
-/// error); stop when the conversation ended or is gone.
+/// A watch read came back: record what changed (marked "changed while reconnecting" after a
+/// gap), and when polling schedule the next one (later after an error); stop when the
+/// conversation ended or is gone.
 pub(super) fn watched(
     s: &mut State,
     id: &str,
@@ -193,6 +216,7 @@ pub(super) fn watched(
         .watch
         .as_ref()
         .is_some_and(|w| w.id == id && w.generation == generation);
+    let gap = current && s.watch.as_ref().is_some_and(|w| w.catching_up);
     let mut ended = None;
     let outcome = match result {
         Ok(f) => {
@@ -200,7 +224,7 @@ pub(super) fn watched(
                 ended = Some(end_text(s, &f.conv, at));
             }
             let old = s.detail.update_snapshot(id, f.snapshot(at));
-            after_snapshot(s, id, old, at);
+            after_snapshot(s, id, old, at, gap);
             Ok(())
         }
         Err(e) => Err(e),
@@ -212,20 +236,31 @@ pub(super) fn watched(
         return vec![];
     };
     w.busy = false;
+    if outcome.is_ok() {
+        w.catching_up = false;
+        if w.via != Via::Push
+            || w.alive
+                .is_some_and(|a| a >= at - chrono::Duration::seconds(60))
+        {
+            w.stale_since = None;
+        }
+    }
     match outcome {
         Ok(()) => {
             w.succeeded(at);
             if let Some(why) = ended {
                 s.message = Some(format!("{why}: the watch stopped"));
                 w.state = WatchState::Stopped(why);
-                return vec![];
+                w.stale_since = None;
+                return vec![Effect::StopPush];
             }
         }
         Err(Error::NotFound { .. }) => {
             let why = "the conversation is gone (404)".to_string();
             s.message = Some(format!("{why}: the watch stopped"));
             w.state = WatchState::Stopped(why);
-            return vec![];
+            w.stale_since = None;
+            return vec![Effect::StopPush];
         }
         Err(e) => {
             let retry_after = match &e {
@@ -233,15 +268,151 @@ pub(super) fn watched(
                 _ => None,
             };
             w.failed(sanitize(&e.to_string()), retry_after);
+            if !w.polls() {
+                // Fed by push, a failed read is tried again after the backoff all the same:
+                // the baseline (or the catch-up) is needed.
+                w.catching_up |= gap;
+                return vec![Effect::WatchAfter {
+                    delay: w.next_delay(),
+                    generation: w.generation,
+                }];
+            }
         }
     }
-    if w.is_live() {
+    if w.is_live() && w.polls() {
         vec![Effect::WatchAfter {
             delay: w.next_delay(),
             generation: w.generation,
         }]
     } else {
         vec![]
+    }
+}
+
+/// The watch's notification feed spoke: a status (live, a gap, a heartbeat, down, refused)
+/// or a detail event, applied at once with its own time.
+pub(super) fn pushed(s: &mut State, generation: u64, feed: Feed, at: DateTime<Utc>) -> Vec<Effect> {
+    let Some(w) = s
+        .watch
+        .as_mut()
+        .filter(|w| w.generation == generation && w.is_live())
+    else {
+        return vec![];
+    };
+    let id = w.id.clone();
+    let read = |w: &mut Watch, gap: bool| {
+        if w.busy {
+            // The read in flight catches up as well.
+            w.catching_up |= gap;
+            return vec![];
+        }
+        w.busy = true;
+        w.catching_up = gap;
+        vec![Effect::WatchFetch {
+            id: w.id.clone(),
+            generation,
+        }]
+    };
+    match feed {
+        Feed::Status(Status::Live) => {
+            let was_polling = w.polls();
+            w.via = Via::Push;
+            w.stale_since = None;
+            w.alive = Some(at);
+            if was_polling {
+                s.message = Some("push is back: the watch stopped polling".into());
+                // Between the last poll and now, something may have changed.
+                return read(w, true);
+            }
+            vec![]
+        }
+        Feed::Status(Status::Resumed(why)) => {
+            w.via = Via::Push;
+            w.stale_since = None;
+            w.alive = Some(at);
+            w.error = None;
+            s.message = Some(format!(
+                "reconnected ({}): reading the conversation once to catch up",
+                fit(&sanitize(&why), 60)
+            ));
+            read(w, true)
+        }
+        Feed::Status(Status::Alive(t)) => {
+            w.alive = Some(t);
+            if w.via == Via::Push && !w.busy {
+                w.stale_since = None;
+            }
+            vec![]
+        }
+        Feed::Status(Status::Down { why, since }) => {
+            w.stale_since.get_or_insert(since);
+            w.error = Some(format!("{}: reconnecting", sanitize(&why)));
+            vec![]
+        }
+        Feed::Status(Status::Refused(why)) => {
+            let was_push = w.via == Via::Push;
+            let why = sanitize(&why);
+            w.via = Via::Poll(why.clone());
+            w.stale_since = None;
+            s.message = Some(format!(
+                "push refused ({}): polling every {} s",
+                fit(&why, 60),
+                w.interval.as_secs()
+            ));
+            let fx = read(w, was_push);
+            if fx.is_empty() && !w.busy {
+                return vec![Effect::WatchAfter {
+                    delay: w.next_delay(),
+                    generation,
+                }];
+            }
+            fx
+        }
+        Feed::Event {
+            message: Message::Detail(ev),
+            ..
+        } => {
+            w.alive = Some(at);
+            if ev.conversation_id != id {
+                return vec![];
+            }
+            let Some(snap) = s.detail.snapshot(&id).cloned() else {
+                // No baseline yet: the read in flight will show it.
+                return vec![];
+            };
+            let mut conv = (*snap.conv).clone();
+            let (changes, unknown) = watch::apply(&mut conv, &ev);
+            s.timelines.record(&id, changes);
+            let ended = watch::ended(&conv).then(|| end_text(s, &conv, at));
+            let raw: std::sync::Arc<str> = serde_json::to_string(&conv).unwrap_or_default().into();
+            s.detail.update_snapshot(
+                &id,
+                Snapshot {
+                    conv: std::sync::Arc::new(conv),
+                    raw,
+                    at,
+                },
+            );
+            if let Some(snap) = s.detail.snapshot(&id).cloned() {
+                learn(s, &id, &snap.conv);
+            }
+            super::overlays::refresh_raw_json(s, &id);
+            let Some(w) = s.watch.as_mut() else {
+                return vec![];
+            };
+            if let Some(why) = ended {
+                s.message = Some(format!("{why}: the watch stopped"));
+                w.state = WatchState::Stopped(why);
+                w.stale_since = None;
+                return vec![Effect::CancelWatch, Effect::StopPush];
+            }
+            if unknown {
+                // A participant the baseline did not have: one read names it.
+                return read(w, false);
+            }
+            vec![]
+        }
+        Feed::Event { .. } => vec![],
     }
 }
 

@@ -70,10 +70,26 @@ fn w_watches_the_conversation_shown_and_records_each_change() {
             Effect::WatchFetch {
                 id: "c1".into(),
                 generation
+            },
+            Effect::WatchPush {
+                id: "c1".into(),
+                generation
             }
         ]
     );
     assert!(s.watch.as_ref().unwrap().is_live());
+    // Push is refused (the push tests cover it fed by push): the watch polls.
+    let fx = update(
+        &mut s,
+        Event::Pushed {
+            generation,
+            feed: crate::genesys::notify::Feed::Status(crate::genesys::notify::Status::Refused(
+                "no channel".into(),
+            )),
+            at: now(),
+        },
+    );
+    assert!(fx.is_empty(), "the baseline read is in flight: {fx:?}");
     // The first answer: "a" changed since the detail read it, "b" appeared.
     let fx = watched(&mut s, live("c1", &[("a", "2"), ("b", "x")]), 2);
     assert_eq!(
@@ -122,7 +138,10 @@ fn w_watches_the_conversation_shown_and_records_each_change() {
     // The attributes reached the list row: searchable.
     assert!(s.list.haystack("c1").unwrap().contains('x'));
     let status = s.live_text();
-    assert!(status.contains("LIVE 2s · updated 12:30:05"), "{status}");
+    assert!(
+        status.contains("LIVE poll 2s (no channel) · updated 12:30:05"),
+        "{status}"
+    );
 }
 
 #[test]
@@ -131,7 +150,10 @@ fn w_again_pauses_and_then_resumes() {
     key(&mut s, KeyCode::Char('w'));
     watched(&mut s, live("c1", &[("a", "1")]), 1);
     let g = s.watch.as_ref().unwrap().generation;
-    assert_eq!(key(&mut s, KeyCode::Char('w')), vec![Effect::CancelWatch]);
+    assert_eq!(
+        key(&mut s, KeyCode::Char('w')),
+        vec![Effect::CancelWatch, Effect::StopPush]
+    );
     assert_eq!(s.watch.as_ref().unwrap().state, WatchState::Paused);
     assert!(s.live_text().contains("paused"));
     // A timer of before the pause does nothing.
@@ -183,7 +205,7 @@ fn the_watch_backs_off_on_errors_and_stops_when_the_conversation_ends() {
     let mut ended = live("c1", &[("a", "1")]);
     ended.end_time = Some("2026-11-25T12:31:00.000Z".into());
     let fx = watched(&mut s, ended, 70);
-    assert!(fx.is_empty());
+    assert_eq!(fx, vec![Effect::StopPush]);
     assert!(matches!(
         &s.watch.as_ref().unwrap().state,
         WatchState::Stopped(why) if why.contains("ended at 12:31:00")
@@ -208,7 +230,7 @@ fn a_gone_conversation_stops_the_watch() {
             at: now(),
         },
     );
-    assert!(fx.is_empty());
+    assert_eq!(fx, vec![Effect::StopPush]);
     assert!(matches!(
         s.watch.as_ref().unwrap().state,
         WatchState::Stopped(_)

@@ -7,7 +7,7 @@ use super::{AttrFetch, Follow, State};
 use crate::tui::detail::document::SPINNER;
 use crate::tui::layout::text::fit;
 use crate::tui::list::Load;
-use crate::tui::watch::{Watch, WatchState};
+use crate::tui::watch::{Via, Watch, WatchState};
 
 impl State {
     /// The status line's text (without styling), for the loading state.
@@ -73,7 +73,20 @@ impl State {
         };
         match &w.state {
             WatchState::Live => {
-                let mut p = format!("● LIVE {}s{which}", w.interval.as_secs());
+                if let Some(since) = w.stale_since {
+                    // Never a live marker over a dead feed.
+                    let why = w.error.as_deref().unwrap_or("no answer");
+                    return format!("◌ stale since {}{which} · {}", self.at(since), fit(why, 40));
+                }
+                let mut p = match &w.via {
+                    Via::Push => format!("● LIVE push{which}"),
+                    Via::Poll(why) => format!(
+                        "● LIVE poll {}s{which} ({})",
+                        w.interval.as_secs(),
+                        fit(why, 30)
+                    ),
+                    Via::Connecting => format!("○ connecting push{which}"),
+                };
                 match (&w.error, w.updated) {
                     (Some(e), _) => {
                         p += &format!(
@@ -82,7 +95,10 @@ impl State {
                             w.next_delay().as_secs()
                         )
                     }
-                    (None, Some(u)) => p += &format!(" · updated {}", self.at(u)),
+                    (None, Some(u)) => {
+                        let u = w.alive.map_or(u, |a| a.max(u));
+                        p += &format!(" · updated {}", self.at(u))
+                    }
                     (None, None) => p += " · reading…",
                 }
                 p

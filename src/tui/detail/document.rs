@@ -137,6 +137,8 @@ pub struct Source<'a> {
     pub wait: Option<&'a (DateTime<Utc>, String)>,
     /// The conversation is watched, live.
     pub watched: bool,
+    /// The watch's feed is stale: what is shown may be out of date.
+    pub stale: bool,
     pub timelines: &'a Timelines,
     pub now: DateTime<Utc>,
     pub spinner: usize,
@@ -174,7 +176,11 @@ pub fn build(src: &Source, w: usize) -> Document {
     match src.shown {
         Some(Fetched::Loaded(snap)) => {
             let at = src.zone.format(snap.at, "%H:%M:%S");
-            let text = if src.watched {
+            let text = if src.watched && src.stale {
+                format!(
+                    "STALE (no news from the feed): read at {at} · marks: + added  ~ changed  - removed  ★ joined"
+                )
+            } else if src.watched {
                 format!("LIVE: read at {at} · marks: + added  ~ changed  - removed  ★ joined")
             } else {
                 format!("attributes as read at {at} (r reads them again, w watches)")

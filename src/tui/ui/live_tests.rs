@@ -7,6 +7,8 @@ use ratatui::style::Modifier;
 
 use super::tests::{full, live, render, text};
 use crate::genesys::model::ConversationParticipant;
+use crate::genesys::notify::events::DetailBody;
+use crate::genesys::notify::{DetailEvent, DetailKind, Feed, Message, Status};
 use crate::tui::app::{Event, State, update};
 use crate::tui::detail::Fresh;
 use crate::tui::fixtures::{IDS, key, now, screen};
@@ -17,6 +19,14 @@ fn watched(width: u16, height: u16) -> State {
     let mut s = full(width, height);
     key(&mut s, KeyCode::Char('w'));
     let generation = s.watch.as_ref().unwrap().generation;
+    update(
+        &mut s,
+        Event::Pushed {
+            generation,
+            feed: Feed::Status(Status::Live),
+            at: now(),
+        },
+    );
     let mut c = live();
     let cust = &mut c.participants[0].attributes;
     cust.insert("email".into(), "ann.lee@example.org".into());
@@ -53,8 +63,62 @@ fn watched_detail_marks_what_changed() {
     assert!(t.contains("was: ann@example.com"), "{t}");
     assert!(t.contains("- note"), "{t}");
     assert!(t.contains("★ joined 12:30:02"), "{t}");
-    assert!(t.contains("● LIVE 2s · updated 12:30:02"), "{t}");
+    assert!(t.contains("● LIVE push · updated 12:30:02"), "{t}");
     insta::assert_snapshot!(t);
+}
+
+#[test]
+fn pushed_values_reach_the_screen_sanitised_and_a_dead_feed_is_stale() {
+    let mut s = watched(120, 30);
+    let generation = s.watch.as_ref().unwrap().generation;
+    let pid = s.detail.snapshot(IDS[1]).unwrap().conv.participants[0]
+        .id
+        .clone();
+    let hostile = "\x1b]52;c;AAAA\x07\u{202e}evil\x1b[2J";
+    let ev = DetailEvent {
+        conversation_id: IDS[1].into(),
+        family: String::new(),
+        kind: DetailKind::Attributes,
+        body: DetailBody {
+            event_time: Some((now() + Duration::seconds(3)).timestamp_millis()),
+            participant_id: Some(pid),
+            attributes: [("lastPage".to_string(), hostile.to_string())].into(),
+            ..Default::default()
+        },
+    };
+    update(
+        &mut s,
+        Event::Pushed {
+            generation,
+            feed: Feed::Event {
+                topic: String::new(),
+                message: Message::Detail(Box::new(ev)),
+            },
+            at: now() + Duration::seconds(3),
+        },
+    );
+    key(&mut s, KeyCode::Char('z'));
+    key(&mut s, KeyCode::Char('t'));
+    let b = render(&s);
+    let t = text(&b);
+    assert!(t.contains("evil"), "the change is in the timeline: {t}");
+    for bad in ['\x1b', '\x07', '\u{202e}'] {
+        assert!(!t.contains(bad), "{bad:?} reached the screen: {t}");
+    }
+    update(
+        &mut s,
+        Event::Pushed {
+            generation,
+            feed: Feed::Status(Status::Down {
+                why: "the WebSocket failed\x1b[31m".into(),
+                since: now() + Duration::seconds(3),
+            }),
+            at: now() + Duration::seconds(70),
+        },
+    );
+    let t = text(&render(&s));
+    assert!(t.contains("◌ stale since 12:30:03"), "{t}");
+    assert!(!t.contains("LIVE") && !t.contains('\x1b'), "{t}");
 }
 
 #[test]

@@ -113,8 +113,13 @@ pub fn draw_timeline(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     let rows = s.layout.overlay_rows;
     let max = n.saturating_sub(rows.max(1));
     let scroll = if v.stick { max } else { v.scroll.min(max) };
-    let state = match s.watch.as_ref().filter(|w| w.id == v.id).map(|w| &w.state) {
-        Some(WatchState::Live) => "LIVE".to_string(),
+    let watch = s.watch.as_ref().filter(|w| w.id == v.id);
+    let state = match watch.map(|w| &w.state) {
+        // Never a live marker over a dead feed.
+        Some(WatchState::Live) => match watch.and_then(|w| w.stale_since) {
+            Some(t) => format!("stale since {}", s.zone().format(t, "%H:%M:%S")),
+            None => "LIVE".to_string(),
+        },
         Some(WatchState::Paused) => "paused".to_string(),
         Some(WatchState::Stopped(why)) => format!("stopped: {why}"),
         None => "not watched".to_string(),
@@ -168,6 +173,14 @@ pub fn draw_timeline(f: &mut Frame, s: &State, area: Rect, t: Theme) {
                     }
                     ChangeKind::Joined => ("★", t.added(), "joined".into()),
                     ChangeKind::Left => ("⏏", t.warn(), "left".into()),
+                    ChangeKind::WrapUp { code } => {
+                        ("✓", t.dim(), format!("wrapped up {}", sanitize(code)))
+                    }
+                };
+                let text = if c.while_reconnecting {
+                    format!("{text} (changed while reconnecting)")
+                } else {
+                    text
                 };
                 lines.push(Line::from(vec![
                     Span::styled(pad(&at, time_w), t.dim()),

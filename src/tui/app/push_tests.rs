@@ -1,0 +1,377 @@
+//! State tests of the watch fed by push: events applied with their own time, bursts, joins and
+//! leaves, the end, reconnects that catch up, refusals that poll, and honest liveness.
+
+use super::*;
+use crate::genesys::model::Conversation;
+use crate::genesys::notify::events::DetailBody;
+use crate::genesys::notify::{DetailEvent, DetailKind, Feed, Message, Status};
+use crate::tui::fixtures::{conv, fresh, key, live, now, page, state};
+use crate::tui::watch::{ChangeKind, Via, WatchState};
+use chrono::Duration as Dur;
+use ratatui::crossterm::event::KeyCode;
+
+/// A list of one row `c1`, selected and read, watched: the watch's baseline read answered and
+/// push live.
+fn watching() -> State {
+    let mut s = state();
+    key(&mut s, KeyCode::Enter);
+    update(&mut s, page(1, 1, vec![conv("c1", 10, "Jane", "Bob")]));
+    update(
+        &mut s,
+        Event::Page(PageEvent::Done {
+            query_id: 1,
+            loaded: 1,
+        }),
+    );
+    let fx = key(&mut s, KeyCode::Char('w'));
+    let g = gen_of(&s);
+    assert_eq!(
+        fx,
+        vec![
+            Effect::CancelWatch,
+            Effect::WatchFetch {
+                id: "c1".into(),
+                generation: g
+            },
+            Effect::WatchPush {
+                id: "c1".into(),
+                generation: g
+            },
+        ]
+    );
+    assert!(
+        s.live_text().contains("connecting push"),
+        "{}",
+        s.live_text()
+    );
+    let fx = read(&mut s, live("c1", &[("page", "/")]), 0);
+    assert!(fx.is_empty(), "no polling timer while push comes: {fx:?}");
+    assert!(push(&mut s, Feed::Status(Status::Live), 0).is_empty());
+    s
+}
+
+fn gen_of(s: &State) -> u64 {
+    s.watch.as_ref().unwrap().generation
+}
+
+fn read(s: &mut State, c: Conversation, secs: i64) -> Vec<Effect> {
+    let generation = gen_of(s);
+    update(
+        s,
+        Event::Watched {
+            id: c.id.clone(),
+            generation,
+            result: Ok(fresh(c)),
+            at: now() + Dur::seconds(secs),
+        },
+    )
+}
+
+fn push(s: &mut State, feed: Feed, secs: i64) -> Vec<Effect> {
+    let generation = gen_of(s);
+    update(
+        s,
+        Event::Pushed {
+            generation,
+            feed,
+            at: now() + Dur::seconds(secs),
+        },
+    )
+}
+
+/// A detail event of `c1` at `ms` milliseconds after `now()`.
+fn event(family: &str, kind: DetailKind, pid: &str, ms: i64, attrs: &[(&str, &str)]) -> Feed {
+    let what = match kind {
+        DetailKind::Attributes => "attributes".to_string(),
+        DetailKind::Start => format!("{family}.start"),
+        DetailKind::End => format!("{family}.end"),
+        DetailKind::Acw => "acw".into(),
+        DetailKind::Wrapup => "wrapup".into(),
+    };
+    Feed::Event {
+        topic: format!("v2.detail.events.conversation.c1.{what}"),
+        message: Message::Detail(Box::new(DetailEvent {
+            conversation_id: "c1".into(),
+            family: family.into(),
+            kind,
+            body: DetailBody {
+                event_time: Some((now() + Dur::milliseconds(ms)).timestamp_millis()),
+                conversation_id: Some("c1".into()),
+                participant_id: Some(pid.into()),
+                attributes: attrs
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                wrapup_code: Some("code-1".into()),
+                ..Default::default()
+            },
+        })),
+    }
+}
+
+fn kinds(s: &State) -> Vec<(String, ChangeKind, i64, bool)> {
+    s.timelines
+        .get("c1")
+        .map(|t| {
+            t.iter()
+                .map(|c| {
+                    (
+                        c.key.clone(),
+                        c.kind.clone(),
+                        (c.at - now()).num_milliseconds(),
+                        c.while_reconnecting,
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_burst_of_five_changes_within_a_second_is_all_in_the_timeline_with_event_times() {
+    let mut s = watching();
+    for (i, v) in ["/a", "/b", "/c", "/d", "/e"].iter().enumerate() {
+        let fx = push(
+            &mut s,
+            event(
+                "",
+                DetailKind::Attributes,
+                "c1-p1",
+                200 * i as i64,
+                &[("page", v)],
+            ),
+            1,
+        );
+        assert!(fx.is_empty(), "an event costs no request: {fx:?}");
+    }
+    let got = kinds(&s);
+    assert_eq!(got.len(), 5, "{got:?}");
+    let olds = ["/", "/a", "/b", "/c", "/d"];
+    let news = ["/a", "/b", "/c", "/d", "/e"];
+    for (i, (k, kind, ms, gap)) in got.iter().enumerate() {
+        assert_eq!(k, "page");
+        assert_eq!(
+            kind,
+            &ChangeKind::Changed {
+                old: olds[i].into(),
+                new: news[i].into()
+            }
+        );
+        assert_eq!(*ms, 200 * i as i64, "the event's own time");
+        assert!(!gap);
+    }
+    // The detail pane and the list row show the latest value.
+    let snap = s.detail.snapshot("c1").unwrap();
+    assert_eq!(snap.conv.participants[0].attributes["page"], "/e");
+    assert!(s.list.haystack("c1").unwrap().contains("/e"));
+    assert!(s.live_text().contains("● LIVE push"), "{}", s.live_text());
+}
+
+#[test]
+fn joins_leaves_wrapups_and_the_end_come_from_events() {
+    let mut s = watching();
+    // An agent joins: marked at the event's time, and read once for its name.
+    let fx = push(&mut s, event("user", DetailKind::Start, "ag", 1000, &[]), 1);
+    assert_eq!(
+        fx,
+        vec![Effect::WatchFetch {
+            id: "c1".into(),
+            generation: gen_of(&s)
+        }]
+    );
+    let mut with_agent = live("c1", &[("page", "/")]);
+    with_agent
+        .participants
+        .push(crate::genesys::model::ConversationParticipant {
+            id: "ag".into(),
+            name: Some("Ann".into()),
+            purpose: Some("agent".into()),
+            ..Default::default()
+        });
+    assert!(read(&mut s, with_agent, 2).is_empty());
+    push(&mut s, event("", DetailKind::Wrapup, "ag", 2500, &[]), 3);
+    push(&mut s, event("user", DetailKind::End, "ag", 3000, &[]), 3);
+    assert_eq!(
+        kinds(&s)
+            .iter()
+            .map(|k| (k.1.clone(), k.2))
+            .collect::<Vec<_>>(),
+        vec![
+            (ChangeKind::Joined, 1000),
+            (
+                ChangeKind::WrapUp {
+                    code: "code-1".into()
+                },
+                2500
+            ),
+            (ChangeKind::Left, 3000)
+        ]
+    );
+    assert!(s.watch.as_ref().unwrap().is_live());
+    // The customer leaves last: the conversation is over, the watch stops and unsubscribes.
+    let fx = push(
+        &mut s,
+        event("customer", DetailKind::End, "c1-p1", 4000, &[]),
+        4,
+    );
+    assert_eq!(fx, vec![Effect::CancelWatch, Effect::StopPush]);
+    assert!(matches!(
+        &s.watch.as_ref().unwrap().state,
+        WatchState::Stopped(why) if why.contains("ended at 12:30:04")
+    ));
+}
+
+#[test]
+fn a_reconnect_reads_once_and_marks_what_changed_meanwhile() {
+    let mut s = watching();
+    push(
+        &mut s,
+        Feed::Status(Status::Alive(now() + Dur::seconds(30))),
+        30,
+    );
+    // The socket is cut: stale at once, since the last sign of life.
+    push(
+        &mut s,
+        Feed::Status(Status::Down {
+            why: "the WebSocket failed: reset".into(),
+            since: now() + Dur::seconds(30),
+        }),
+        41,
+    );
+    let text = s.live_text();
+    assert!(text.contains("stale since 12:30:30"), "{text}");
+    assert!(
+        !text.contains("LIVE"),
+        "never a live marker over a dead feed: {text}"
+    );
+    // Back: one read catches up.
+    let fx = push(
+        &mut s,
+        Feed::Status(Status::Resumed("the WebSocket failed".into())),
+        42,
+    );
+    assert_eq!(
+        fx,
+        vec![Effect::WatchFetch {
+            id: "c1".into(),
+            generation: gen_of(&s)
+        }]
+    );
+    assert!(read(&mut s, live("c1", &[("page", "/x")]), 43).is_empty());
+    let got = kinds(&s);
+    assert_eq!(got.len(), 1);
+    assert!(got[0].3, "marked as changed while reconnecting");
+    let text = s.live_text();
+    assert!(text.contains("● LIVE push"), "{text}");
+    // Events after it are not so marked.
+    push(
+        &mut s,
+        event(
+            "",
+            DetailKind::Attributes,
+            "c1-p1",
+            44_000,
+            &[("page", "/y")],
+        ),
+        44,
+    );
+    assert!(!kinds(&s)[1].3);
+}
+
+#[test]
+fn refused_push_polls_says_why_and_goes_back_to_push() {
+    let mut s = watching();
+    let fx = push(
+        &mut s,
+        Feed::Status(Status::Refused(
+            "topics refused: missing permission\x1b[31m".into(),
+        )),
+        5,
+    );
+    let g = gen_of(&s);
+    // A read at once (what changed since push stopped), then every interval.
+    assert_eq!(
+        fx,
+        vec![Effect::WatchFetch {
+            id: "c1".into(),
+            generation: g
+        }]
+    );
+    let fx = read(&mut s, live("c1", &[("page", "/")]), 6);
+    assert_eq!(
+        fx,
+        vec![Effect::WatchAfter {
+            delay: DEFAULT_WATCH_INTERVAL,
+            generation: g
+        }]
+    );
+    let text = s.live_text();
+    assert!(text.contains("● LIVE poll 2s (topics refused"), "{text}");
+    assert!(!text.contains('\x1b'), "sanitised: {text:?}");
+    assert!(s.message.as_deref().unwrap().contains("polling every 2 s"));
+    // Push is back: one read covers the gap, and the timer no longer reads.
+    let fx = push(&mut s, Feed::Status(Status::Live), 20);
+    assert_eq!(fx.len(), 1);
+    read(&mut s, live("c1", &[("page", "/")]), 21);
+    assert!(
+        update(
+            &mut s,
+            Event::WatchDue {
+                generation: g,
+                now: now() + Dur::seconds(22)
+            }
+        )
+        .is_empty(),
+        "nothing polls while push is healthy"
+    );
+    assert_eq!(s.watch.as_ref().unwrap().via, Via::Push);
+}
+
+#[test]
+fn a_hanging_read_shows_stale_at_once() {
+    let mut s = watching();
+    let fx = push(
+        &mut s,
+        Feed::Status(Status::Resumed("maintenance".into())),
+        5,
+    );
+    assert_eq!(fx.len(), 1);
+    let generation = gen_of(&s);
+    update(
+        &mut s,
+        Event::WatchSlow {
+            generation,
+            since: now() + Dur::seconds(5),
+        },
+    );
+    let text = s.live_text();
+    assert!(text.contains("stale since 12:30:05"), "{text}");
+    read(&mut s, live("c1", &[("page", "/")]), 20);
+    assert!(s.live_text().contains("● LIVE push"), "{}", s.live_text());
+}
+
+#[test]
+fn pausing_unsubscribes_and_late_events_are_dropped() {
+    let mut s = watching();
+    let old = gen_of(&s);
+    assert_eq!(
+        key(&mut s, KeyCode::Char('w')),
+        vec![Effect::CancelWatch, Effect::StopPush]
+    );
+    let fx = update(
+        &mut s,
+        Event::Pushed {
+            generation: old,
+            feed: event("", DetailKind::Attributes, "c1-p1", 1, &[("page", "/late")]),
+            at: now(),
+        },
+    );
+    assert!(fx.is_empty());
+    assert!(kinds(&s).is_empty());
+    // An event of another conversation on the same feed changes nothing.
+    let fx = key(&mut s, KeyCode::Char('w'));
+    assert!(fx.contains(&Effect::WatchPush {
+        id: "c1".into(),
+        generation: gen_of(&s)
+    }));
+}
