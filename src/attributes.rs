@@ -24,6 +24,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 
+use crate::genesys::budget::Priority;
 use crate::genesys::client::CallOpts;
 use crate::genesys::limiter::{Limiter, MAX_CONCURRENCY};
 use crate::genesys::model::{AnalyticsConversation, Attributes, parse_time};
@@ -71,6 +72,8 @@ pub struct Options {
     /// comes from GET conversation (and the job is deleted).
     pub job_deadline: Duration,
     pub job_page_size: u32,
+    /// The place of its requests in the rate budget (background on the screen).
+    pub priority: Priority,
 }
 
 impl Default for Options {
@@ -80,6 +83,7 @@ impl Default for Options {
             limiter: None,
             job_deadline: DEFAULT_JOB_DEADLINE,
             job_page_size: JOB_PAGE_SIZE,
+            priority: Priority::Foreground,
         }
     }
 }
@@ -224,7 +228,7 @@ impl Fetcher {
         }
         self.lake = Lake::Off;
         let waits = waits_to(report);
-        let opts = CallOpts::observed(&waits);
+        let opts = CallOpts::observed(&waits).with_priority(self.opts.priority);
         let off = |e: &Error| {
             report(Report::Note(format!(
                 "attributes from GET conversation instead of an async job: {e}"
@@ -296,7 +300,7 @@ impl Fetcher {
             lake,
             ..
         } = self;
-        let gets = get_many(client, limiter, opts.concurrency, batch, &now, report);
+        let gets = get_many(client, limiter, opts, batch, &now, report);
         let from_job = async {
             match lake {
                 Lake::Job(job) => Some(job.serve(client, opts, batch, &in_lake, report).await),
@@ -363,7 +367,7 @@ impl Fetcher {
             for (i, a) in get_many(
                 &self.client,
                 &self.limiter,
-                self.opts.concurrency,
+                &self.opts,
                 batch,
                 &missing,
                 report,
@@ -484,7 +488,10 @@ impl Job {
         let deadline = self.created + opts.job_deadline;
         let mut delay = Duration::from_millis(200);
         loop {
-            let poll = client.job_status(&self.id, CallOpts::observed(&waits));
+            let poll = client.job_status(
+                &self.id,
+                CallOpts::observed(&waits).with_priority(opts.priority),
+            );
             let st = match tokio::time::timeout_at(deadline, poll).await {
                 Err(_) => {
                     return Err(format!(
@@ -558,7 +565,7 @@ impl Reader {
                         job,
                         self.cursor.as_deref(),
                         opts.job_page_size,
-                        CallOpts::observed(&waits),
+                        CallOpts::observed(&waits).with_priority(opts.priority),
                     )
                     .await
                 {
@@ -631,16 +638,19 @@ fn attributes_of(c: &AnalyticsConversation) -> Option<ByParticipant> {
 async fn get_many(
     client: &Client,
     limiter: &Limiter,
-    concurrency: usize,
+    opts: &Options,
     batch: &[Wanted],
     which: &[usize],
     report: &(dyn Fn(Report) + Sync),
 ) -> Result<Vec<(usize, Attrs)>, Error> {
+    let (concurrency, priority) = (opts.concurrency, opts.priority);
     let waits = waits_to(report);
     let waits = &waits;
     let mut results = futures::stream::iter(which.iter().copied())
         .map(|i| async move {
-            let opts = CallOpts::observed(waits).limited(limiter);
+            let opts = CallOpts::observed(waits)
+                .limited(limiter)
+                .with_priority(priority);
             let r = match client.conversation_attributes(&batch[i].id, opts).await {
                 Ok(by) => Ok(Attrs::Found(by)),
                 Err(Error::NotFound { .. }) => Ok(Attrs::NotFound),

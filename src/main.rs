@@ -284,7 +284,7 @@ async fn export_cmd(settings: &Settings, args: ExportArgs) -> u8 {
     let connected = tokio::select! {
         c = connect_with(&settings.connection) => c,
         () = signals.stop.cancelled() => {
-            let done = Finished { delivered: Delivered::default(), attributes: None, error: Some(Error::Interrupted) };
+            let done = Finished { delivered: Delivered::default(), attributes: None, cost: None, error: Some(Error::Interrupted) };
             return finish_export(dest, done, &signals, false);
         }
     };
@@ -363,18 +363,22 @@ async fn export_cmd(settings: &Settings, args: ExportArgs) -> u8 {
                 let outcome =
                     export::run_until(client, &opts, writer.as_mut(), &progress, &signals.stop)
                         .await;
+                let cost = export::cost_summary(&outcome, opts.attributes);
+                tracing::info!(%cost, "export done");
                 Finished {
                     delivered: writer.delivered().unwrap_or(Delivered {
                         conversations: outcome.written,
                         ..Delivered::default()
                     }),
                     attributes: export::attributes_summary(&outcome),
+                    cost: Some(cost),
                     error: outcome.error,
                 }
             }
             Err(e) => Finished {
                 delivered: Delivered::default(),
                 attributes: None,
+                cost: None,
                 error: Some(Error::Config(format!("cannot write the output: {e}"))),
             },
         }
@@ -396,6 +400,8 @@ struct Finished {
     delivered: Delivered,
     /// What to say about attributes that could not be read.
     attributes: Option<String>,
+    /// What it cost in requests, and where the data came from (said on a terminal).
+    cost: Option<String>,
     error: Option<Error>,
 }
 
@@ -455,6 +461,9 @@ fn finish_export(dest: Option<Output>, done: Finished, signals: &Signals, tty: b
         None => {
             if tty {
                 say(&format!("exported {convs} {}\n", sanitize(&whereto)));
+                if let Some(c) = &done.cost {
+                    say(&format!("convoscope: {c}\n"));
+                }
             }
             0
         }

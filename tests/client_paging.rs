@@ -521,9 +521,14 @@ async fn retry_after_is_honoured_then_a_clear_error() {
 }
 
 /// A client that does not retry: the first error ends the query.
-fn client_without_retries(sim: &convoscope::sim::Sim) -> Arc<convoscope::genesys::Client> {
+fn client_without_retries(
+    sim: &convoscope::sim::Sim,
+    pacing: bool,
+) -> Arc<convoscope::genesys::Client> {
     let mut cfg = client_config(sim);
     cfg.retry.max_attempts = 1;
+    // Unpaced, the budget is spent as if another process shared it: 429s come.
+    cfg.pacing = pacing;
     Arc::new(convoscope::genesys::Client::new(cfg).unwrap())
 }
 
@@ -534,7 +539,7 @@ async fn a_failed_query_resumes_from_the_page_that_failed() {
     cfg.rate_limit = 5;
     cfg.rate_window_secs = 1;
     let sim = sim(cfg).await;
-    let client = client_without_retries(&sim);
+    let client = client_without_retries(&sim, false);
     let mut q = RangeQuery::new(week(), Media::Any);
     q.opts.concurrency = 1;
     let mut got = Vec::new();
@@ -579,7 +584,7 @@ async fn resume_goes_on_across_the_parts_of_a_split_range() {
     let mut cfg = config(2000);
     cfg.faults = convoscope::sim::Faults::parse("500=0.3").unwrap();
     let sim = sim(cfg).await;
-    let client = client_without_retries(&sim);
+    let client = client_without_retries(&sim, true);
     let limits = Limits {
         max_interval: Some(Span::days(1)),
         max_results: 150,
@@ -633,7 +638,11 @@ async fn under_a_real_rate_limit_all_requests_wait_and_concurrency_adapts() {
         max_interval: Some(Span::days(3)),
         max_results: 100_000,
     };
-    let events = run_query(client(&sim), RangeQuery::new(week(), Media::Any), limits).await;
+    // Unpaced (as when other processes spend the same budget): the 429 path.
+    let mut unpaced = client_config(&sim);
+    unpaced.pacing = false;
+    let unpaced = Arc::new(convoscope::genesys::Client::new(unpaced).unwrap());
+    let events = run_query(unpaced, RangeQuery::new(week(), Media::Any), limits).await;
     // The full result, in order, nothing lost or doubled.
     assert_eq!(
         ids(&events),
@@ -1099,5 +1108,60 @@ async fn overlapping_conversations_belong_to_the_part_they_start_in_and_progress
             })
             .unwrap();
         assert_eq!(last_progress, (n, n), "{order:?}: progress ends at 100%");
+    }
+}
+
+/// Issue 14: paced by the answers' `inin-ratelimit-*` headers, the same query under the same
+/// limit draws no 429, and keeps up with the budget (several requests in flight when it allows).
+#[tokio::test]
+async fn paced_by_the_headers_a_query_draws_no_429() {
+    let mut cfg = config(3000);
+    cfg.rate_limit = 10;
+    cfg.rate_window_secs = 2;
+    cfg.latency_ms = 15;
+    let sim = sim(cfg).await;
+    let limits = Limits {
+        max_interval: Some(Span::days(3)),
+        max_results: 100_000,
+    };
+    let c = client(&sim);
+    let events = run_query(c.clone(), RangeQuery::new(week(), Media::Any), limits).await;
+    assert_eq!(
+        ids(&events),
+        expected_ids(&sim, week(), Media::Any, Order::Desc)
+    );
+    assert_eq!(sim.stats().rate_limited, 0, "{:?}", sim.requests());
+    let b = c.budget().snapshot();
+    assert_eq!(b.rate_limited, 0);
+    assert!(b.requests >= 30, "{b:?}");
+    assert!(b.waited > Duration::ZERO, "the budget held it back: {b:?}");
+    assert_eq!(b.headers.map(|h| h.allowed), Some(10));
+    assert!(
+        sim.requests().iter().any(|r| r.in_flight > 1),
+        "it fills the window when it may"
+    );
+}
+
+/// Issue 14: two clients of the same OAuth client (two processes) spend one budget: each sees
+/// the other's requests in the headers' count only after the fact, so some 429s come, and are
+/// waited out; neither loses or doubles a row, neither fails.
+#[tokio::test]
+async fn two_processes_sharing_the_budget_degrade_to_429_handling() {
+    let mut cfg = config(2000);
+    cfg.rate_limit = 10;
+    cfg.rate_window_secs = 1;
+    let sim = sim(cfg).await;
+    let limits = Limits {
+        max_interval: Some(Span::days(3)),
+        max_results: 100_000,
+    };
+    let (a, b) = tokio::join!(
+        run_query(client(&sim), RangeQuery::new(week(), Media::Any), limits),
+        run_query(client(&sim), RangeQuery::new(week(), Media::Any), limits),
+    );
+    let want = expected_ids(&sim, week(), Media::Any, Order::Desc);
+    for events in [a, b] {
+        assert_eq!(ids(&events), want);
+        assert!(matches!(events.last(), Some(PageEvent::Done { .. })));
     }
 }

@@ -21,6 +21,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::attributes::{self, Attrs, Fetcher, Report, Wanted};
+use crate::genesys::budget::Snapshot;
 use crate::genesys::limiter::Limiter;
 use crate::genesys::model::AnalyticsConversation;
 use crate::genesys::query::{MAX_PAGE_SIZE, Order};
@@ -107,6 +108,8 @@ pub struct Outcome {
     /// Where attributes came from, and how many could not be read (with `--attributes`).
     pub attributes: attributes::Counts,
     pub error: Option<Error>,
+    /// The client's rate budget at the end: requests made, 429s, time held back.
+    pub api: Snapshot,
 }
 
 /// Runs the export, writing to `out` as it goes. What was written stays written on failure. The
@@ -137,6 +140,7 @@ pub async fn run_until(
 ) -> Outcome {
     let cancel = CancellationToken::new();
     let _stop = cancel.clone().drop_guard();
+    let api = client.clone();
     // One limiter for every request of the export: a 429 to a page slows GET conversation too.
     let limiter = Arc::new(Limiter::new(opts.concurrency));
     let mut fetcher = opts.attributes.then(|| {
@@ -190,7 +194,38 @@ pub async fn run_until(
         written,
         attributes: counts,
         error,
+        api: api.budget().snapshot(),
     }
+}
+
+/// What the export cost and where its data came from, for stderr: requests made, 429s
+/// received, time held back for the rate budget; with attributes, how many came from the async
+/// job (the data lake) and how many from GET conversation.
+pub fn cost_summary(o: &Outcome, with_attributes: bool) -> String {
+    let a = &o.api;
+    let mut line = format!(
+        "{} API request(s), {} answered 429, {:.1} s waiting for the rate budget",
+        a.requests,
+        a.rate_limited,
+        a.waited.as_secs_f64()
+    );
+    if let Some(h) = a.headers {
+        line.push_str(&format!(
+            " (last seen: {} of {} spent, reset in {} s)",
+            h.count, h.allowed, h.reset
+        ));
+    }
+    if with_attributes {
+        let c = &o.attributes;
+        line.push_str(&format!(
+            "; attributes: {} from the async job (data lake), {} from GET conversation",
+            c.from_job, c.from_get
+        ));
+        if c.cut > 0 {
+            line.push_str(&format!(" ({} read again: the job had cut a value)", c.cut));
+        }
+    }
+    line
 }
 
 /// A line for stderr when some attributes could not be read (`None` when all could).
@@ -238,6 +273,7 @@ async fn export_inner(
             resume: None,
             limits: opts.limits,
             limiter: Some(limiter),
+            ..QueryOptions::default()
         },
         1,
         tx,

@@ -10,6 +10,7 @@ use serde_json::Value;
 use tokio::sync::{Mutex, watch};
 
 use super::auth::{CachedToken, Credentials, Secret};
+use super::budget::{Budget, Priority, RateHeaders, Ticket};
 use super::directory::Kind;
 use super::error::{Error, Result};
 use super::limiter::{Limiter, Outcome, Permit};
@@ -23,6 +24,9 @@ use super::records::{self, Page};
 use super::redact::{Redactor, redact_url};
 use super::retry::{RetryPolicy, Wait, WaitReason, jitter};
 use super::scope::Scope;
+
+/// The most ids [`Client::conversations_by_id`] asks for in one call (the API's limit).
+pub const MAX_MULTI_GET: usize = 100;
 
 /// How many calls [`Client::call_log`] keeps.
 pub const CALL_LOG_SIZE: usize = 200;
@@ -45,6 +49,8 @@ pub struct CallRecord {
     pub latency: Duration,
     /// The `inin-correlation-id` of the answer (the `contextId` Genesys support asks for).
     pub correlation_id: Option<String>,
+    /// The answer's `inin-ratelimit-*` figures, when it had sensible ones.
+    pub ratelimit: Option<RateHeaders>,
 }
 
 impl CallRecord {
@@ -80,6 +86,10 @@ pub struct ClientConfig {
     pub region: Option<String>,
     /// The most bytes read of an answer, by endpoint.
     pub max_body: BodyLimits,
+    /// Pace requests by the `inin-ratelimit-*` headers (the default). Off, only 429s slow the
+    /// client down: as when other processes spend the same budget faster than its answers
+    /// tell.
+    pub pacing: bool,
 }
 
 impl ClientConfig {
@@ -92,6 +102,7 @@ impl ClientConfig {
             timeout: Duration::from_secs(30),
             region: None,
             max_body: BodyLimits::default(),
+            pacing: true,
         }
     }
 }
@@ -108,6 +119,8 @@ pub struct Client {
     /// The secrets a server might echo (the client's, every token obtained): hidden from
     /// errors, the call log and the log.
     secrets: std::sync::RwLock<Redactor>,
+    /// The OAuth client's rate budget, shared by every request of the process.
+    budget: Budget,
 }
 
 impl std::fmt::Debug for Client {
@@ -147,6 +160,11 @@ impl Client {
             }),
             Credentials::ClientCredentials { .. } => None,
         };
+        let budget = if cfg.pacing {
+            Budget::new()
+        } else {
+            Budget::unpaced()
+        };
         Ok(Client {
             http,
             cfg,
@@ -154,7 +172,13 @@ impl Client {
             log: std::sync::Mutex::new(VecDeque::with_capacity(CALL_LOG_SIZE)),
             logged: watch::Sender::new(0),
             secrets: std::sync::RwLock::new(secrets),
+            budget,
         })
+    }
+
+    /// The OAuth client's rate budget: what it holds back, the headers' figures, the counts.
+    pub fn budget(&self) -> &Budget {
+        &self.budget
     }
 
     pub fn api_base(&self) -> &str {
@@ -275,6 +299,7 @@ impl Client {
                                         error: None,
                                         latency: started.elapsed(),
                                         correlation_id: cid,
+                                        ratelimit: None,
                                     });
                                     self.secrets.write().unwrap().add(&t.access_token);
                                     let ttl = Duration::from_secs(t.expires_in.max(1));
@@ -318,6 +343,7 @@ impl Client {
                 error: Some(err.summary()),
                 latency: started.elapsed(),
                 correlation_id: cid,
+                ratelimit: None,
             });
             self.wait_or_fail(err, attempt, obs, None, None).await?;
         }
@@ -356,8 +382,12 @@ impl Client {
             _ => (p.backoff(attempt, jitter()), WaitReason::BadBody),
         };
         let limited = reason == WaitReason::RateLimited;
-        if limited && let Some(l) = limiter {
-            l.rate_limited(delay);
+        if limited {
+            // Every request of the OAuth client waits it out, not only this work's.
+            self.budget.rate_limited(delay);
+            if let Some(l) = limiter {
+                l.rate_limited(delay);
+            }
         }
         if let Some(permit) = permit {
             permit.done(if limited {
@@ -396,7 +426,9 @@ impl Client {
                 Some(l) => Some(l.acquire().await),
                 None => None,
             };
-            let err = match self.attempt(&c, &url, &token).await {
+            // Waits on the clock and on answers already on their way only: never a stall.
+            let ticket = self.budget.acquire(opts.priority).await;
+            let err = match self.attempt(&c, &url, &token, ticket).await {
                 Ok(text) => {
                     if let Some(p) = permit {
                         p.done(Outcome::Success);
@@ -432,6 +464,7 @@ impl Client {
         c: &Call<'_>,
         url: &str,
         token: &Secret,
+        ticket: Ticket<'_>,
     ) -> std::result::Result<String, (Error, Option<u16>)> {
         let mut req = self
             .http
@@ -447,11 +480,22 @@ impl Client {
         let started = Instant::now();
         let mut status: Option<u16> = None;
         let mut cid = None;
+        let mut ratelimit = None;
         let result = match req.send().await {
-            Err(e) => Err(network_error(&e, &self.cfg.api_base)),
+            Err(e) => {
+                drop(ticket);
+                Err(network_error(&e, &self.cfg.api_base))
+            }
             Ok(resp) => {
                 status = Some(resp.status().as_u16());
                 cid = correlation_id(&resp);
+                ratelimit = RateHeaders::parse(|name| {
+                    resp.headers()
+                        .get(name)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_string)
+                });
+                ticket.answered(ratelimit);
                 let ra = retry_after(&resp);
                 let ok = resp.status().is_success();
                 match read_body(resp, c.max_body).await {
@@ -498,6 +542,7 @@ impl Client {
             error: result.as_ref().err().map(Error::summary),
             latency: started.elapsed(),
             correlation_id: cid,
+            ratelimit,
         });
         result.map_err(|e| (e, status))
     }
@@ -722,6 +767,34 @@ impl Client {
         .await
     }
 
+    /// Several conversations by id, as the details query has them (no attributes):
+    /// `GET /api/v2/analytics/conversations/details?id=a,b,c`, at most [`MAX_MULTI_GET`] ids a
+    /// call (more are refused before any request). Ids the API does not know are left out.
+    pub async fn conversations_by_id(&self, ids: &[String], opts: CallOpts<'_>) -> Result<Page> {
+        if ids.len() > MAX_MULTI_GET {
+            return Err(Error::Config(format!(
+                "at most {MAX_MULTI_GET} conversations may be asked for at once, not {}",
+                ids.len()
+            )));
+        }
+        let ids: Vec<&str> = ids.iter().map(|i| checked_id(i)).collect::<Result<_>>()?;
+        let what = format!("{} conversation(s) by id", ids.len());
+        let text = self
+            .call(
+                Call::new(
+                    Method::GET,
+                    "/api/v2/analytics/conversations/details",
+                    what.clone(),
+                    Some(PERM_ANALYTICS),
+                    self.cfg.max_body.query,
+                )
+                .query(vec![("id", ids.join(","))]),
+                opts,
+            )
+            .await?;
+        outline(&text, &what)
+    }
+
     /// A new notification channel (`POST /api/v2/notifications/channels`).
     pub async fn create_channel(&self, opts: CallOpts<'_>) -> Result<Channel> {
         self.call_decoded(
@@ -835,6 +908,8 @@ pub struct CallOpts<'a> {
     pub observer: Observer<'a>,
     /// Every attempt takes one of its permits (and a 429 holds all of its work back).
     pub limiter: Option<&'a Limiter>,
+    /// Its place in the OAuth client's budget.
+    pub priority: Priority,
 }
 
 impl Default for CallOpts<'_> {
@@ -842,6 +917,7 @@ impl Default for CallOpts<'_> {
         CallOpts {
             observer: &quiet,
             limiter: None,
+            priority: Priority::Foreground,
         }
     }
 }
@@ -852,7 +928,13 @@ impl<'a> CallOpts<'a> {
         CallOpts {
             observer,
             limiter: None,
+            priority: Priority::Foreground,
         }
+    }
+
+    /// The same, in the given place in the rate budget.
+    pub fn with_priority(self, priority: Priority) -> Self {
+        CallOpts { priority, ..self }
     }
 
     /// The same, paced by `limiter`.

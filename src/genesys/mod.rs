@@ -1,6 +1,7 @@
 //! Client of the Genesys Cloud Platform API v2. Knows nothing about screens.
 
 pub mod auth;
+pub mod budget;
 pub mod client;
 pub mod directory;
 pub mod error;

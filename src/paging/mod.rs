@@ -29,6 +29,7 @@
 mod check;
 mod pager;
 
+use crate::genesys::budget::Priority;
 use std::sync::Arc;
 
 use chrono::Duration;
@@ -57,6 +58,21 @@ pub struct QueryOptions {
     /// Shared with other work (an export's attribute fetches): a 429 to any of them slows all
     /// of them. `None`: a limiter of its own, of `concurrency`.
     pub limiter: Option<Arc<Limiter>>,
+    /// The place in the rate budget of the first page (what the user waits for) and of the
+    /// others (which may wait behind the detail pane).
+    pub first_priority: Priority,
+    pub priority: Priority,
+}
+
+impl QueryOptions {
+    /// The place in the rate budget of a page.
+    pub fn priority_of(&self, page_number: u32) -> Priority {
+        if page_number <= 1 {
+            self.first_priority
+        } else {
+            self.priority
+        }
+    }
 }
 
 /// Pages in flight at once by default: fast, and polite to the API's rate limits.
@@ -72,6 +88,8 @@ impl Default for QueryOptions {
             resume: None,
             limits: Limits::default(),
             limiter: None,
+            first_priority: Priority::Foreground,
+            priority: Priority::Foreground,
         }
     }
 }

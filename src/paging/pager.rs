@@ -675,9 +675,10 @@ impl<'a, E: From<PageEvent> + Send> Pager<'a, E> {
     async fn fetch(&self, part: Interval, page_size: u32, page_number: u32) -> Result<Page, Error> {
         let q = self.page_query(part, page_size, page_number);
         let waits = |w: &Wait| self.sink.waits.notify(w);
-        self.client
-            .query_page(&q, CallOpts::observed(&waits).limited(&self.limiter))
-            .await
+        let opts = CallOpts::observed(&waits)
+            .limited(&self.limiter)
+            .with_priority(self.opts.priority_of(page_number));
+        self.client.query_page(&q, opts).await
     }
 
     /// [`Pager::fetch`] in a task of its own (see [`Task`]).
@@ -690,11 +691,13 @@ impl<'a, E: From<PageEvent> + Send> Pager<'a, E> {
         let q = self.page_query(part, page_size, page_number);
         let (client, limiter) = (self.client.clone(), self.limiter.clone());
         let waits = self.sink.waits.clone();
+        let priority = self.opts.priority_of(page_number);
         Task(tokio::spawn(async move {
             let obs = |w: &Wait| waits.notify(w);
-            let r = client
-                .query_page(&q, CallOpts::observed(&obs).limited(&limiter))
-                .await;
+            let opts = CallOpts::observed(&obs)
+                .limited(&limiter)
+                .with_priority(priority);
+            let r = client.query_page(&q, opts).await;
             (page_number, r)
         }))
     }

@@ -39,7 +39,9 @@ mod live;
 mod overlays;
 mod status;
 
-pub use live::{AttrFetch, Follow, LastQuery};
+pub use live::{
+    AttrFetch, FOLLOW_OVERLAP, Follow, LastQuery, follow_interval, follow_plan, follow_tail,
+};
 pub use overlays::{ApiLogView, Popup, RawJsonView, TimelineView};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +65,8 @@ pub struct State {
     pub help: bool,
     pub zoom: bool,
     pub mouse: bool,
+    /// Requests held back for the rate budget, for the status line.
+    pub budget_hold: Option<crate::tui::event::BudgetHold>,
     /// False under `NO_COLOR`: style with modifiers and symbols only.
     pub color: bool,
     /// The colours when `color` is on: for a dark or a light background.
@@ -161,6 +165,7 @@ impl State {
             help: false,
             zoom: false,
             mouse: init.mouse,
+            budget_hold: None,
             color: init.color,
             palette: init.palette,
             keymap: Arc::new(init.keymap),
@@ -407,6 +412,11 @@ pub fn update(s: &mut State, event: Event) -> Vec<Effect> {
             }
             vec![]
         }
+        Event::Refreshed { query_id, result } => live::refreshed(s, query_id, result),
+        Event::BudgetHold(h) => {
+            s.budget_hold = h;
+            vec![]
+        }
         Event::Tick { now } => {
             s.now = now;
             s.spinner = s.spinner.wrapping_add(1);
@@ -622,6 +632,7 @@ pub(super) fn start_query(
         scope,
         order: s.list.order,
         resume,
+        follow: false,
     }
 }
 
@@ -890,6 +901,8 @@ fn on_page(s: &mut State, p: PageEvent) -> Vec<Effect> {
         return vec![];
     }
     let now = s.now;
+    // A refresh of `F` loads the tail of the range only: the counts are the list's.
+    let tail = s.follow.as_ref().is_some_and(|f| f.refreshing);
     match p {
         PageEvent::Page {
             total_hits,
@@ -905,11 +918,16 @@ fn on_page(s: &mut State, p: PageEvent) -> Vec<Effect> {
             // Rows replaced by a refresh keep the attributes already known.
             live::relearn(s, &ids);
             s.list.loaded = s.list.loaded.max(s.list.rows.len() as u64);
+            if tail {
+                s.list.total = s.list.rows.len() as u64;
+            }
             s.list.wait_over(now);
         }
         PageEvent::Progress { loaded, total, .. } => {
-            s.list.loaded = loaded;
-            s.list.total = total;
+            if !tail {
+                s.list.loaded = loaded;
+                s.list.total = total;
+            }
             s.list.wait_over(now);
         }
         PageEvent::Waiting {
@@ -922,7 +940,11 @@ fn on_page(s: &mut State, p: PageEvent) -> Vec<Effect> {
         }
         PageEvent::Warning { message, .. } => s.message = Some(sanitize(&message)),
         PageEvent::Done { loaded, .. } => {
-            s.list.loaded = loaded;
+            s.list.loaded = if tail {
+                s.list.rows.len() as u64
+            } else {
+                loaded
+            };
             s.list.load = Load::Done;
             return live::load_finished(s, None);
         }

@@ -1,6 +1,7 @@
 //! Carries out the effects `update` asks for: the only place that spawns, cancels, or touches
 //! the terminal's modes.
 
+use crate::genesys::budget::Priority;
 use std::io::{Write, stdout};
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,11 +41,13 @@ enum Slot {
     Attributes,
     /// The call log's reports while the `L` view is open.
     ApiLog,
+    /// The multi-get of a list refresh (`F`).
+    Refresh,
     /// The watch's subscription to its conversation's topics.
     Push,
 }
 
-const SLOTS: usize = 6;
+const SLOTS: usize = 7;
 
 /// A task in flight, and how to stop it.
 enum Task {
@@ -170,12 +173,21 @@ impl Runner {
                 scope,
                 order,
                 resume,
+                follow,
             } => self.start(Slot::Query, |r| {
                 let cancel = CancellationToken::new();
                 let opts = QueryOptions {
                     order,
                     concurrency: r.concurrency,
                     resume,
+                    // The first page is what the user waits for; the rest, and every page of
+                    // a refresh, wait behind the detail pane.
+                    first_priority: if follow {
+                        Priority::Background
+                    } else {
+                        Priority::Foreground
+                    },
+                    priority: Priority::Background,
                     ..QueryOptions::default()
                 };
                 spawn_query(
@@ -283,6 +295,10 @@ impl Runner {
                 Task::Token(cancel)
             }),
             Effect::CancelAttributes => self.stop(Slot::Attributes),
+            Effect::RefreshRows { query_id, ids } => self.start(Slot::Refresh, |r| {
+                let job = jobs::refresh_rows(r.client.clone(), r.tx.clone(), query_id, ids);
+                Task::Handle(tokio::spawn(job))
+            }),
             Effect::Export {
                 path,
                 format,

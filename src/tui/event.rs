@@ -122,6 +122,21 @@ pub enum Event {
     Organization(Result<String, String>),
     /// The API calls made lately (for the `L` view), newest last.
     ApiLog(Vec<CallRecord>),
+    /// Rows read again by `Effect::RefreshRows` (those the API still knows), or why not.
+    Refreshed {
+        query_id: u64,
+        result: Result<Vec<AnalyticsConversation>, String>,
+    },
+    /// Requests are held back for the rate budget (or no longer: `None`).
+    BudgetHold(Option<BudgetHold>),
+}
+
+/// Why requests wait for the OAuth client's rate budget, and until when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BudgetHold {
+    /// A 429 from the API (else our own pacing: the window's budget is spent).
+    pub rate_limited: bool,
+    pub until: DateTime<Utc>,
 }
 
 impl From<PageEvent> for Event {
@@ -141,6 +156,15 @@ pub enum Effect {
         order: Order,
         /// Go on from where a failed run stood.
         resume: Option<Resume>,
+        /// A refresh of `F`: background work in the rate budget (else the first page is what
+        /// the user waits for).
+        follow: bool,
+    },
+    /// Read these rows again with the analytics multi-get (up to 100 ids a call), in the
+    /// background: `Event::Refreshed` with `query_id`.
+    RefreshRows {
+        query_id: u64,
+        ids: Vec<String>,
     },
     /// Look the query's names up in the directories, answering with `Event::Resolved` (the
     /// scope with the search in it).

@@ -64,6 +64,7 @@ pub async fn run(
         },
     );
     tokio::spawn(jobs::organization(runner.client.clone(), runner.tx.clone()));
+    tokio::spawn(jobs::watch_budget(runner.client.clone(), runner.tx.clone()));
     if opts.auto_submit {
         let fx = update(&mut state, Event::Submit { now: Utc::now() });
         runner.run(fx)?;

@@ -43,6 +43,8 @@ pub(super) async fn fetch_attributes(
     let work = async {
         let opts = attributes::Options {
             concurrency,
+            // Behind what the user looks at (the detail pane, a conversation opened by id).
+            priority: crate::genesys::budget::Priority::Background,
             ..attributes::Options::default()
         };
         let mut fetcher = Fetcher::new(client, bulk, opts);
@@ -96,6 +98,69 @@ pub(super) async fn watch_api_log(client: Arc<Client>, tx: mpsc::Sender<Event>) 
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
         if changes.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Reads rows again with the analytics multi-get, 100 ids a call, as background work.
+pub(super) async fn refresh_rows(
+    client: Arc<Client>,
+    tx: mpsc::Sender<Event>,
+    query_id: u64,
+    ids: Vec<String>,
+) {
+    use crate::genesys::client::MAX_MULTI_GET;
+    use crate::genesys::records::Record;
+    let opts = CallOpts::default().with_priority(crate::genesys::budget::Priority::Background);
+    let mut got = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(MAX_MULTI_GET) {
+        match client.conversations_by_id(chunk, opts).await {
+            Ok(page) => got.extend(page.records.into_iter().filter_map(|r| match r {
+                Record::Conversation(c) => Some(c),
+                // A record that does not fit the model keeps the row as it was.
+                Record::Kept { .. } | Record::Unreadable { .. } => None,
+            })),
+            Err(e) => {
+                let result = Err(e.to_string());
+                let _ = tx.send(Event::Refreshed { query_id, result }).await;
+                return;
+            }
+        }
+    }
+    let _ = tx
+        .send(Event::Refreshed {
+            query_id,
+            result: Ok(got),
+        })
+        .await;
+}
+
+/// Tells the screen whenever requests start or stop being held back for the rate budget.
+pub(super) async fn watch_budget(client: Arc<Client>, tx: mpsc::Sender<Event>) {
+    use crate::genesys::budget::Hold;
+    use crate::tui::event::BudgetHold;
+    let mut hold = client.budget().hold();
+    loop {
+        let h = *hold.borrow_and_update();
+        let now = (tokio::time::Instant::now(), chrono::Utc::now());
+        let at = |until: tokio::time::Instant| {
+            now.1
+                + chrono::TimeDelta::from_std(until.saturating_duration_since(now.0))
+                    .unwrap_or_default()
+        };
+        let view = match h {
+            Hold::None => None,
+            Hold::Pacing { until } => Some(BudgetHold {
+                rate_limited: false,
+                until: at(until),
+            }),
+            Hold::RateLimited { until } => Some(BudgetHold {
+                rate_limited: true,
+                until: at(until),
+            }),
+        };
+        if tx.send(Event::BudgetHold(view)).await.is_err() || hold.changed().await.is_err() {
             return;
         }
     }

@@ -11,6 +11,7 @@ use crate::genesys::Error;
 use crate::genesys::Scope;
 use crate::genesys::model::{Attributes, Conversation};
 use crate::genesys::notify::{Feed, Message, Status};
+use crate::genesys::query::Interval;
 use crate::timespec::Zone;
 use crate::tui::detail::{Fresh, Snapshot};
 use crate::tui::form;
@@ -482,14 +483,88 @@ pub(super) fn follow_due(s: &mut State, generation: u64, now: DateTime<Utc>) -> 
         }];
     }
     let (read, _) = form::check(&q.from, &q.to, q.zone, now);
-    let scope = q.scope.with_interval(read.unwrap_or(q.scope.interval));
+    let range = read.unwrap_or(q.scope.interval);
     if let Some(lq) = &mut s.last_query {
-        lq.scope = scope.clone();
+        lq.scope = q.scope.with_interval(range);
     }
     if let Some(f) = &mut s.follow {
         f.refreshing = true;
     }
-    vec![super::start_query(s, scope, super::Rows::Keep, None)]
+    let (tail, ids) = follow_plan(
+        range,
+        s.list.rows.iter().map(|r| (r.id(), r.start, r.end())),
+    );
+    let mut fx = super::start_query(s, q.scope.with_interval(tail), super::Rows::Keep, None);
+    if let Effect::Query { follow, .. } = &mut fx {
+        *follow = true;
+    }
+    let query_id = s.query_seq;
+    let mut fx = vec![fx];
+    if !ids.is_empty() {
+        fx.push(Effect::RefreshRows { query_id, ids });
+    }
+    fx
+}
+
+/// The multi-get of a refresh answered: its rows replace theirs (a row the API no longer
+/// knows stays as it was); a failure is the refresh's error, the rows stay.
+pub(super) fn refreshed(
+    s: &mut State,
+    query_id: u64,
+    result: Result<Vec<crate::genesys::model::AnalyticsConversation>, String>,
+) -> Vec<Effect> {
+    if query_id != s.list.query_id {
+        return vec![];
+    }
+    match result {
+        Ok(convs) => {
+            let ids: Vec<String> = convs.iter().map(|c| c.conversation_id.clone()).collect();
+            s.list.add(convs);
+            relearn(s, &ids);
+            if let Some(q) = &s.last_query {
+                let range = q.scope.interval;
+                s.list.retain(|r| r.start.is_none_or(|t| range.contains(t)));
+            }
+        }
+        Err(e) => {
+            if let Some(f) = &mut s.follow {
+                f.error = Some(sanitize(&e));
+            }
+        }
+    }
+    vec![]
+}
+
+/// What a refresh of `F` asks for, given the range and the rows (id, start, end): the tail of
+/// the range ([`follow_tail`]), and the rows still going on that the tail cannot bring back
+/// (started on a UTC day before the tail's: the query answers with conversations of the days
+/// it touches only), for the multi-get.
+pub fn follow_plan<'a>(
+    range: Interval,
+    rows: impl Iterator<Item = (&'a str, Option<DateTime<Utc>>, Option<DateTime<Utc>>)> + Clone,
+) -> (Interval, Vec<String>) {
+    let tail = follow_tail(range, rows.clone().filter_map(|r| r.1).max());
+    let tail_day = tail.start.date_naive();
+    let ids = rows
+        .filter(|(_, start, end)| end.is_none() && start.is_some_and(|t| t.date_naive() < tail_day))
+        .map(|(id, ..)| id.to_string())
+        .collect();
+    (tail, ids)
+}
+
+/// How far before the newest start seen a refresh looks again: a conversation that reaches
+/// analytics a little late is not missed.
+pub const FOLLOW_OVERLAP: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
+
+/// What a refresh asks for: the range from a little before the newest start seen. The details
+/// query answers with every conversation of the UTC days it touches that overlaps it, so the
+/// rows still going on then come back too (ended or not): a refresh costs the tail's pages, a
+/// page or two, whatever the range holds.
+pub fn follow_tail(range: Interval, newest: Option<DateTime<Utc>>) -> Interval {
+    let from = newest
+        .map(|t| (t - FOLLOW_OVERLAP).clamp(range.start, range.end))
+        .unwrap_or(range.start);
+    Interval::new(from, range.end)
 }
 
 /// A load ended (done, or failed with `error`): a refresh drops the rows its window left
@@ -521,6 +596,8 @@ pub(super) fn load_finished(s: &mut State, error: Option<String>) -> Vec<Effect>
         } else if let Some(q) = &s.last_query {
             let range = q.scope.interval;
             s.list.retain(|r| r.start.is_none_or(|t| range.contains(t)));
+            let n = s.list.rows.len() as u64;
+            (s.list.loaded, s.list.total) = (n, n);
         }
     }
     fx.extend(fetch_missing_attributes(s));

@@ -527,7 +527,17 @@ fn f_refreshes_the_list_keeping_the_selection_and_sliding_the_window() {
     else {
         panic!("{fx:?}")
     };
-    assert_eq!(scope.interval, Interval::new(later - Dur::days(2), later));
+    // Only the tail is asked for: from a little before the newest start seen (the query's
+    // overlap brings back the rows still going on); the range itself slid.
+    let newest = s.list.rows.iter().filter_map(|r| r.start).max().unwrap();
+    assert_eq!(
+        scope.interval,
+        Interval::new(newest - live::FOLLOW_OVERLAP, later)
+    );
+    assert_eq!(
+        s.last_query.as_ref().unwrap().scope.interval,
+        Interval::new(later - Dur::days(2), later)
+    );
     assert_eq!(s.list.rows.len(), 2, "the rows stay while refreshing");
     // The refresh brings a new conversation and an update of c2.
     update(
@@ -822,6 +832,7 @@ fn l_shows_the_api_calls_and_follows_them() {
         error: None,
         latency: std::time::Duration::from_millis(12),
         correlation_id: Some(format!("corr-{n}")),
+        ratelimit: None,
     };
     update(&mut s, Event::ApiLog((1..=3).map(call).collect()));
     assert_eq!(s.api_log.as_ref().unwrap().records.len(), 3);
@@ -931,4 +942,64 @@ fn y_in_the_raw_view_copies_the_json_with_invisible_characters_in_json_escapes()
                 .contains("control characters escaped")
         );
     }
+}
+
+/// Issue 14: the status line says when requests are held back for the rate budget, and whose
+/// doing it is (our own pacing, or a 429 from the API); it says nothing once the hold is over.
+#[test]
+fn the_status_line_says_when_the_budget_holds_requests_back() {
+    use crate::tui::event::BudgetHold;
+    let mut s = loaded();
+    let at = s.now;
+    assert!(!s.live_text().contains('⏸'));
+    update(
+        &mut s,
+        Event::BudgetHold(Some(BudgetHold {
+            rate_limited: false,
+            until: at + Dur::milliseconds(2500),
+        })),
+    );
+    assert!(
+        s.live_text().contains("⏸ pacing for the rate budget: 3 s"),
+        "{}",
+        s.live_text()
+    );
+    update(
+        &mut s,
+        Event::BudgetHold(Some(BudgetHold {
+            rate_limited: true,
+            until: at + Dur::seconds(5),
+        })),
+    );
+    assert!(
+        s.live_text()
+            .contains("⏸ API rate limit (429): waiting 5 s"),
+        "{}",
+        s.live_text()
+    );
+    update(&mut s, Event::BudgetHold(None));
+    assert!(!s.live_text().contains('⏸'), "{}", s.live_text());
+}
+
+/// Issue 14: a refresh of `F` multi-gets the rows still going on that its tail cannot bring
+/// back (started on an earlier UTC day), and their answer replaces them.
+#[test]
+fn f_multi_gets_rows_going_on_since_an_earlier_day() {
+    let range = Interval::new(now() - Dur::days(2), now());
+    let day = now() - Dur::days(1);
+    let rows = [
+        ("old-going-on", Some(day - Dur::hours(1)), None),
+        (
+            "old-ended",
+            Some(day - Dur::hours(2)),
+            Some(day - Dur::hours(1)),
+        ),
+        ("new", Some(now() - Dur::minutes(1)), None),
+    ];
+    let (tail, ids) = live::follow_plan(range, rows.iter().map(|&(id, s, e)| (id, s, e)));
+    assert_eq!(tail, Interval::new(now() - Dur::minutes(6), now()));
+    assert_eq!(ids, ["old-going-on"]);
+    // An empty list asks for the whole range, and nothing else.
+    let (tail, ids) = live::follow_plan(range, std::iter::empty());
+    assert_eq!((tail, ids.len()), (range, 0));
 }

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::{AttrFetch, Follow, State};
 use crate::tui::detail::document::SPINNER;
+use crate::tui::event::BudgetHold;
 use crate::tui::layout::text::fit;
 use crate::tui::list::Load;
 use crate::tui::watch::{Via, Watch, WatchState};
@@ -46,6 +47,7 @@ impl State {
     /// fetch, the mouse.
     pub fn live_text(&self) -> String {
         let parts: Vec<String> = [
+            self.budget_hold.and_then(|h| self.budget_text(h)),
             self.watch.as_ref().map(|w| self.watch_text(w)),
             self.follow.as_ref().map(|f| self.follow_text(f)),
             self.attr_fetch.as_ref().map(attr_fetch_text),
@@ -59,6 +61,21 @@ impl State {
         } else {
             format!("{} ", parts.join(" │ "))
         }
+    }
+
+    /// Requests held back for the rate budget: whose doing (a 429, or our own pacing), and for
+    /// how long yet.
+    fn budget_text(&self, h: BudgetHold) -> Option<String> {
+        let ms = (h.until - self.now).num_milliseconds();
+        if ms <= 0 {
+            return None;
+        }
+        let secs = (ms + 999) / 1000;
+        Some(if h.rate_limited {
+            format!("⏸ API rate limit (429): waiting {secs} s")
+        } else {
+            format!("⏸ pacing for the rate budget: {secs} s")
+        })
     }
 
     fn at(&self, t: DateTime<Utc>) -> String {

@@ -270,11 +270,19 @@ fn the_api_log_lists_calls_with_status_and_correlation_id() {
             error: error.map(str::to_string),
             latency: std::time::Duration::from_millis(40 + n as u64),
             correlation_id: Some(format!("3f2a-{n}")),
+            ratelimit: None,
         };
     update(
         &mut s,
         Event::ApiLog(vec![
-            call(1, Some(200), None),
+            crate::genesys::client::CallRecord {
+                ratelimit: Some(crate::genesys::budget::RateHeaders {
+                    allowed: 300,
+                    count: 12,
+                    reset: 41,
+                }),
+                ..call(1, Some(200), None)
+            },
             call(2, Some(429), Some("rate limited")),
             call(3, None, Some("connection reset")),
         ]),
@@ -283,6 +291,7 @@ fn the_api_log_lists_calls_with_status_and_correlation_id() {
     assert!(t.contains("org Acme Support"), "{t}");
     assert!(t.contains("429"), "{t}");
     assert!(t.contains("connection reset"), "{t}");
+    assert!(t.contains("12/300 41s"), "the headers' figures: {t}");
     insta::assert_snapshot!(t);
 }
 

@@ -279,15 +279,18 @@ pub fn draw_api_log(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     let inner = overlay(f, area, title, t);
     let w = inner.width as usize;
     let (time_w, method_w, status_w, ms_w, cid_w) = (8, 6, 6, 7, 36.min(w / 4));
-    let path_w = w.saturating_sub(time_w + method_w + status_w + ms_w + cid_w + 10);
+    // The rate budget as the answer's inin-ratelimit-* headers told it: spent/allowed, reset.
+    let budget_w = 13;
+    let path_w = w.saturating_sub(time_w + method_w + status_w + ms_w + budget_w + cid_w + 12);
     let mut lines = vec![Line::styled(
         format!(
-            "{}  {}  {}  {}  {}  {}",
+            "{}  {}  {}  {}  {}  {}  {}",
             pad("Time", time_w),
             pad("Method", method_w),
             pad("Path", path_w),
             pad("Status", status_w),
             pad("ms", ms_w),
+            pad("Budget", budget_w),
             "Correlation id"
         ),
         t.title(),
@@ -311,6 +314,16 @@ pub fn draw_api_log(f: &mut Frame, s: &State, area: Rect, t: Theme) {
             Span::styled(pad(&status, status_w), style),
             Span::raw("  "),
             Span::raw(pad(&c.latency.as_millis().to_string(), ms_w)),
+            Span::raw("  "),
+            Span::styled(
+                pad(
+                    &c.ratelimit.map_or("-".to_string(), |r| {
+                        format!("{}/{} {}s", r.count, r.allowed, r.reset)
+                    }),
+                    budget_w,
+                ),
+                t.dim(),
+            ),
             Span::raw("  "),
             Span::styled(
                 fit(&sanitize(c.correlation_id.as_deref().unwrap_or("-")), cid_w),

@@ -1,0 +1,216 @@
+//! Issue 14: the rate budget against the simulator with its rate limit on: the program's own
+//! traffic draws no 429, the user's requests go before background work, export says what it
+//! cost, and the analytics multi-get that `F` uses.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use chrono::Duration as Span;
+use convoscope::attributes::{self, Fetcher, Wanted};
+use convoscope::export::{self, AttributeSource, ExportOptions, NdjsonWriter};
+use convoscope::genesys::Scope;
+use convoscope::genesys::budget::Priority;
+use convoscope::genesys::client::{CallOpts, MAX_MULTI_GET};
+use convoscope::genesys::query::{Interval, Media};
+use convoscope::sim::{DEFAULT_RATE_LIMIT, SimConfig};
+
+use common::*;
+
+fn week() -> Interval {
+    Interval::new(until() - Span::days(7), until())
+}
+
+fn limited(conversations: usize, allowed: u32, window: u64) -> SimConfig {
+    SimConfig {
+        rate_limit: allowed,
+        rate_window_secs: window,
+        data_lag: 0,
+        ..config(conversations)
+    }
+}
+
+/// Export with attributes from GET conversation (one request per conversation: more than a
+/// minute's budget) under the simulator's default limit, 300 a minute: no 429, and the summary
+/// says what it cost and that it waited.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_under_the_default_rate_limit_draws_no_429() {
+    let sim = sim(limited(330, DEFAULT_RATE_LIMIT, 60)).await;
+    let mut opts = ExportOptions::new(Scope::new(week(), Media::Any));
+    opts.attributes = true;
+    opts.attributes_from = AttributeSource::Conversations;
+    let c = client(&sim);
+    let mut w = NdjsonWriter::new(std::io::sink());
+    let o = export::run(c, &opts, &mut w, &|_| {}).await;
+    assert!(o.error.is_none(), "{:?}", o.error);
+    assert_eq!(o.written, 330);
+    assert_eq!(sim.stats().rate_limited, 0, "no 429 from our own traffic");
+    assert_eq!(o.api.rate_limited, 0);
+    assert!(o.api.requests > 300, "{:?}", o.api);
+    assert!(
+        o.api.waited > Duration::ZERO,
+        "it waited for the next window"
+    );
+    let summary = export::cost_summary(&o, true);
+    assert!(
+        summary.contains(&format!(
+            "{} API request(s), 0 answered 429",
+            o.api.requests
+        )),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("s waiting for the rate budget"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("0 from the async job (data lake), 330 from GET conversation"),
+        "{summary}"
+    );
+    assert!(summary.contains("of 300 spent"), "{summary}");
+}
+
+/// The same with the async job (the lake covers the range) under a short window, and the
+/// records as the simulator holds them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_with_a_job_under_a_short_window_draws_no_429() {
+    let sim = sim(limited(1500, 8, 1)).await;
+    let mut opts = ExportOptions::new(Scope::new(week(), Media::Any));
+    opts.attributes = true;
+    let mut w = NdjsonWriter::new(std::io::sink());
+    let o = export::run(client(&sim), &opts, &mut w, &|_| {}).await;
+    assert!(o.error.is_none(), "{:?}", o.error);
+    assert_eq!(o.written, 1500);
+    assert_eq!(sim.stats().rate_limited, 0, "{:?}", sim.requests());
+    assert!(o.attributes.from_job > 0, "{:?}", o.attributes);
+    let summary = export::cost_summary(&o, true);
+    assert!(
+        summary.contains("from the async job (data lake)"),
+        "{summary}"
+    );
+}
+
+/// What the user looks at goes before background work: with the budget spent by a bulk
+/// attribute fetch (background), a GET conversation for the detail pane waits at most for the
+/// window's end, not for the bulk work to finish; nobody draws a 429.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_detail_pane_goes_before_background_work() {
+    let sim = sim(limited(200, 10, 1)).await;
+    let c = client(&sim);
+    let ds = sim.dataset();
+    let wanted: Vec<Wanted> = ds
+        .matching(&week(), Media::Any)
+        .into_iter()
+        .take(60)
+        .map(|i| Wanted::from(&ds.analytics(i)))
+        .collect();
+    let detail_id = wanted[59].id.clone();
+    let bulk = {
+        let c = c.clone();
+        tokio::spawn(async move {
+            let mut f = Fetcher::new(
+                c,
+                None,
+                attributes::Options {
+                    concurrency: 4,
+                    priority: Priority::Background,
+                    ..attributes::Options::default()
+                },
+            );
+            let t = Instant::now();
+            let got = f.fetch(&wanted, &|_| {}).await.unwrap();
+            assert_eq!(got.len(), 60);
+            t.elapsed()
+        })
+    };
+    // The bulk fetch is under way and spending the budget.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let t = Instant::now();
+    c.conversation(&detail_id, CallOpts::default())
+        .await
+        .unwrap();
+    let detail = t.elapsed();
+    let bulk = bulk.await.unwrap();
+    assert!(
+        detail < Duration::from_millis(2500),
+        "the detail waited {detail:?} (the bulk took {bulk:?})"
+    );
+    assert!(
+        bulk > detail + Duration::from_secs(1),
+        "{bulk:?} {detail:?}"
+    );
+    assert_eq!(sim.stats().rate_limited, 0, "{:?}", sim.requests());
+}
+
+/// Without headers (no rate limit), nothing is paced: as before, nothing waits.
+#[tokio::test]
+async fn without_a_rate_limit_nothing_is_held_back() {
+    let sim = sim(config(500)).await;
+    let c = client(&sim);
+    let mut w = NdjsonWriter::new(std::io::sink());
+    let o = export::run(
+        c.clone(),
+        &ExportOptions::new(Scope::new(week(), Media::Any)),
+        &mut w,
+        &|_| {},
+    )
+    .await;
+    assert!(o.error.is_none());
+    assert_eq!(o.api.waited, Duration::ZERO);
+    assert_eq!(o.api.headers, None, "the simulator sent no headers");
+    assert!(c.call_log().iter().all(|r| r.ratelimit.is_none()));
+}
+
+/// The call log keeps each answer's figures, for `L`.
+#[tokio::test]
+async fn the_call_log_keeps_the_headers_figures() {
+    let sim = sim(limited(50, 300, 60)).await;
+    let c = client(&sim);
+    for _ in 0..3 {
+        c.organization(CallOpts::default()).await.unwrap();
+    }
+    let counts: Vec<u32> = c
+        .call_log()
+        .iter()
+        .filter_map(|r| r.ratelimit.map(|h| h.count))
+        .collect();
+    assert_eq!(counts, [1, 2, 3]);
+    let h = c.call_log().last().unwrap().ratelimit.unwrap();
+    assert_eq!(h.allowed, 300);
+    assert!((1..=60).contains(&h.reset), "{h:?}");
+}
+
+/// `GET /api/v2/analytics/conversations/details?id=…`: the records of the details query, by id,
+/// up to 100 a call; more are refused before any request.
+#[tokio::test]
+async fn the_multi_get_reads_conversations_by_id() {
+    let sim = sim(config(300)).await;
+    let c = client(&sim);
+    let ds = sim.dataset();
+    let ids: Vec<String> = ds
+        .matching(&week(), Media::Any)
+        .into_iter()
+        .take(MAX_MULTI_GET)
+        .map(|i| ds.analytics(i).conversation_id)
+        .collect();
+    let page = c
+        .conversations_by_id(&ids, CallOpts::default())
+        .await
+        .unwrap();
+    let mut got: Vec<String> = page
+        .conversations()
+        .map(|c| c.conversation_id.clone())
+        .collect();
+    let mut want = ids.clone();
+    got.sort();
+    want.sort();
+    assert_eq!(got, want);
+    let calls = sim.stats().requests;
+    let too_many: Vec<String> = (0..=MAX_MULTI_GET).map(|_| ids[0].clone()).collect();
+    let e = c
+        .conversations_by_id(&too_many, CallOpts::default())
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("at most 100"), "{e}");
+    assert_eq!(sim.stats().requests, calls, "refused before any request");
+}
