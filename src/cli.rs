@@ -197,12 +197,18 @@ pub struct BrowseArgs {
     /// Start of the range (RFC 3339, YYYY-MM-DD, YYYY-MM-DD HH:MM, now, today, yesterday, -2h, -7d).
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub from: Option<String>,
-    /// End of the range (same forms as --from).
+    /// End of the range (same forms as --from; a day is through its end: --from D --to D is
+    /// day D).
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub to: Option<String>,
     /// Media: webmessaging, message, voice, chat, email, callback, any.
     #[arg(long, value_name = "MEDIA")]
     pub media: Option<Media>,
+    /// Server-side search: queue:NAME agent:NAME wrapup:NAME dir:inbound|outbound
+    /// ani:NUMBER address:ADDRESS customer:NAME live; "quotes" for spaces; terms AND, the same
+    /// field twice OR (e.g. 'queue:"Support - Tier 1" dir:inbound').
+    #[arg(long, value_name = "QUERY", allow_hyphen_values = true)]
+    pub query: Option<String>,
     /// Show and read every time in UTC instead of the local zone.
     #[arg(long)]
     pub utc: bool,
@@ -237,13 +243,19 @@ pub struct ExportArgs {
     /// [default: -24h, or `from` of the config file].
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub from: Option<String>,
-    /// End of the range (same forms as --from) [default: now, or `to` of the config file].
+    /// End of the range (same forms as --from; a day is through its end: --from D --to D is
+    /// day D) [default: now, or `to` of the config file].
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub to: Option<String>,
     /// Media: webmessaging, message, voice, chat, email, callback, any [default: any, or `media`
     /// of the config file].
     #[arg(long, value_name = "MEDIA")]
     pub media: Option<Media>,
+    /// Server-side search: queue:NAME agent:NAME wrapup:NAME dir:inbound|outbound
+    /// ani:NUMBER address:ADDRESS customer:NAME live; "quotes" for spaces; terms AND, the same
+    /// field twice OR (e.g. 'queue:"Support - Tier 1" dir:inbound').
+    #[arg(long, value_name = "QUERY", allow_hyphen_values = true)]
+    pub query: Option<String>,
     /// Output format: ndjson (every field), csv (one row per conversation: queue, wrap-up,
     /// agents, customer by name), csv-attributes (one row per participant attribute).
     #[arg(long, value_enum, default_value_t = Format::Ndjson)]

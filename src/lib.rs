@@ -6,6 +6,7 @@ pub mod config;
 pub mod connect;
 pub mod export;
 pub mod facts;
+pub mod fold;
 pub mod genesys;
 pub mod output;
 pub mod paging;

@@ -174,7 +174,8 @@ async fn dispatch(
             Err(e) => fail(&e, 2),
         },
         Some(Command::Export(args)) => export_cmd(&settings, args).await,
-        Some(Command::Browse(_)) | None => browse_cmd(&settings).await,
+        Some(Command::Browse(b)) => browse_cmd(&settings, b.query).await,
+        None => browse_cmd(&settings, cli.browse.query).await,
         // Handled before the runtime starts.
         Some(Command::Info | Command::Config(_) | Command::Completions { .. } | Command::Man) => 0,
     }
@@ -212,7 +213,13 @@ fn sanitize_lines(s: &str) -> String {
     s.split('\n').map(sanitize).collect::<Vec<_>>().join("\n")
 }
 
-async fn browse_cmd(settings: &Settings) -> u8 {
+async fn browse_cmd(settings: &Settings, query: Option<String>) -> u8 {
+    // A query that cannot be read is said before the screen opens.
+    if let Some(q) = &query
+        && let Err(e) = convoscope::genesys::search::Query::parse(q)
+    {
+        return fail(&format!("--query: {e}"), 2);
+    }
     if let Err(e) = settings.check_key_actions(convoscope::tui::keymap::ACTION_NAMES) {
         return fail(&e, 2);
     }
@@ -233,6 +240,7 @@ async fn browse_cmd(settings: &Settings) -> u8 {
         from: Some(from.to_string()),
         to: Some(to.to_string()),
         media: Some(settings.media()),
+        query,
         utc: settings.utc(),
         mouse: settings.mouse(),
         connection: label,
@@ -264,6 +272,11 @@ async fn export_cmd(settings: &Settings, args: ExportArgs) -> u8 {
         Ok(i) => i,
         Err(e) => return fail(&e, 2),
     };
+    let query_text = args.query.clone().unwrap_or_default();
+    let query = match convoscope::genesys::search::Query::parse(&query_text) {
+        Ok(q) => q,
+        Err(e) => return fail(&format!("--query: {e}"), 2),
+    };
     // An output that cannot be written is a usage error, said before any request.
     // `-o -` is stdout, as for most tools.
     let file = args
@@ -291,10 +304,30 @@ async fn export_cmd(settings: &Settings, args: ExportArgs) -> u8 {
             return fail(&e, e.exit_code() as u8);
         }
     };
-    let mut opts = ExportOptions::new(convoscope::genesys::Scope::new(
-        interval,
-        settings.export_media(),
-    ));
+    // Names to ids before the query (a name that matches nothing is a usage error).
+    let mut search = convoscope::genesys::search::Resolved::default();
+    if !query.is_empty() {
+        let dir = convoscope::genesys::directory::Directory::new(client.clone(), None);
+        match convoscope::genesys::names::resolve_names(&dir, &query_text, &query).await {
+            Ok(r) => search = r,
+            Err(e) => {
+                if let Some(Output::File(f)) = dest {
+                    let _ = f.keep_partial(0);
+                }
+                let code = match &e {
+                    convoscope::genesys::names::ResolveError::Query(_) => 2,
+                    convoscope::genesys::names::ResolveError::Api(e) => e.exit_code() as u8,
+                };
+                if let Some(sim) = sim {
+                    sim.stop().await;
+                }
+                return fail(&format!("--query: {e}"), code);
+            }
+        }
+    }
+    let mut opts = ExportOptions::new(
+        convoscope::genesys::Scope::new(interval, settings.export_media()).with_search(search),
+    );
     opts.format = args.format;
     // An attribute column needs the attributes.
     opts.attributes = args.attributes || !args.attrs.is_empty();

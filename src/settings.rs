@@ -474,7 +474,14 @@ impl Settings {
                 other => format!("{what} ({other}): {e}"),
             })
         };
-        let (from, to) = (parse("from", &self.from)?, parse("to", &self.to)?);
+        let from = parse("from", &self.from)?;
+        let to = crate::timespec::parse_end(&self.to.value, zone, now).map_err(|e| match &self
+            .to
+            .source
+        {
+            Source::Flag(flag) => format!("{flag}: {e}"),
+            other => format!("to ({other}): {e}"),
+        })?;
         if from < to {
             Ok(Interval::new(from, to))
         } else {

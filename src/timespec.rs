@@ -1,6 +1,9 @@
 //! Time input as people type it: RFC 3339, `YYYY-MM-DD`, `YYYY-MM-DD HH:MM[:SS]`, and relative
 //! forms (`now`, `today`, `yesterday`, `-2h`, `-7d`, `-30m`, `-45s`, `-1w`).
 //!
+//! As the end of a range, a day (`2026-11-28`, `today`, `yesterday`) means through its end
+//! ([`parse_end`]): `--from 2026-11-28 --to 2026-11-28` is that whole day.
+//!
 //! Times without an offset are read in the given zone (local, or UTC with `--utc`). Pure: the
 //! current instant is an argument, so that tests and the screen's state updates stay deterministic.
 
@@ -109,6 +112,33 @@ pub fn parse(input: &str, zone: Zone, now: DateTime<Utc>) -> Result<DateTime<Utc
     Err(bad(s))
 }
 
+/// Parses the end of a range as typed: a day (`YYYY-MM-DD`, `today`, `yesterday`) means through
+/// its end, so `--from 2026-11-28 --to 2026-11-28` is that whole day and `--to today` reaches
+/// now; any other form is the instant it names (see [`parse`]).
+pub fn parse_end(input: &str, zone: Zone, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    let t = parse(input, zone, now)?;
+    if !is_day(input) {
+        return Ok(t);
+    }
+    // The next midnight in the zone (a day is not always 24 hours where the clocks change).
+    let day = match zone {
+        Zone::Utc => t.date_naive(),
+        Zone::Local => t.with_timezone(&chrono::Local).date_naive(),
+    };
+    let next = day
+        .succ_opt()
+        .and_then(|d| zone.midnight(d))
+        .ok_or_else(|| bad(input))?;
+    // The day going on ends now: nothing later exists yet.
+    Ok(if t <= now && now < next { now } else { next })
+}
+
+/// Whether `input` names a whole day rather than an instant.
+pub fn is_day(input: &str) -> bool {
+    let s = input.trim().to_ascii_lowercase();
+    s == "today" || s == "yesterday" || NaiveDate::parse_from_str(&s, "%Y-%m-%d").is_ok()
+}
+
 /// `30m`, `2h`, `7d`, `1w`, `45s` (and `2h30m`) as a duration.
 fn relative(s: &str) -> Option<Duration> {
     let mut total = Duration::zero();
@@ -203,6 +233,28 @@ mod tests {
             let e = parse(s, Zone::Utc, now()).unwrap_err();
             assert!(e.contains("RFC 3339") || e.contains("empty"), "{s}: {e}");
         }
+    }
+
+    #[test]
+    fn a_day_as_the_end_is_through_that_day() {
+        let e = |s: &str| parse_end(s, Zone::Utc, now()).unwrap();
+        let day = |d| Utc.with_ymd_and_hms(2026, 11, d, 0, 0, 0).unwrap();
+        assert_eq!(e("2026-11-20"), day(21));
+        assert_eq!(e("yesterday"), day(25));
+        // Today goes on: it ends now.
+        assert_eq!(e("today"), now());
+        assert_eq!(e("TODAY"), now());
+        // Instants are instants.
+        assert_eq!(e("2026-11-20 00:00"), day(20));
+        assert_eq!(e("-1h"), now() - Duration::hours(1));
+        assert_eq!(e("now"), now());
+        // A day after today is whole (the form says that range is in the future).
+        assert_eq!(
+            e("2026-12-01"),
+            Utc.with_ymd_and_hms(2026, 12, 2, 0, 0, 0).unwrap()
+        );
+        assert!(parse_end("2026-13-01", Zone::Utc, now()).is_err());
+        assert!(is_day(" 2026-11-20 ") && !is_day("2026-11-20 08:00") && !is_day("-1d"));
     }
 
     #[test]

@@ -315,3 +315,57 @@ fn the_browser_without_a_terminal_says_to_use_export() {
     );
     assert!(!err.contains("os error"), "{err}");
 }
+
+/// The number of conversations the list's title gives ("Conversations 86 · ...").
+fn loaded_count(screen: &str) -> usize {
+    let at = screen.find("Conversations ").expect("the list's title") + "Conversations ".len();
+    screen[at..]
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("a count")
+}
+
+#[test]
+fn a_query_from_the_command_line_loads_only_its_queue() {
+    let cmd = format!(
+        "{} --media any --from -2d --query {}",
+        demo(),
+        sh_quote(r#"queue:"Support - Tier 1""#)
+    );
+    let t = open(Launch::new("query", 200, 45, cmd));
+    let s = t.wait_for("Support - Tier 1");
+    assert!(s.contains("Query"), "the Query field is prefilled:\n{s}");
+    t.keys(&["Enter"]);
+    let s = t.wait("the load to finish", |s| s.contains("✓ loaded"));
+    let queue = loaded_count(&s);
+    assert!(queue > 0, "{s}");
+    // The same range without the query: more conversations (the query went to the server;
+    // tests/search.rs checks that exactly that queue's come back).
+    t.keys(&["BTab"]);
+    t.wait("the Query field focused", |s| s.contains("▸Query"));
+    t.keys(&["C-u"]);
+    for _ in 0..30 {
+        t.keys(&["BSpace"]);
+    }
+    t.keys(&["Enter"]);
+    let s = t.wait("the unfiltered load", |s| {
+        s.contains("✓ loaded") && loaded_count(s) != queue
+    });
+    assert!(loaded_count(&s) > queue, "{s}");
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), 0);
+    t.assert_restored();
+}
+
+#[test]
+fn a_query_that_cannot_be_read_stops_before_the_screen() {
+    let cmd = format!("{} --query colour:red", demo());
+    let t = Launch::new("badquery", 120, 20, cmd).start();
+    let s = t.wait("the program to end", |s| s.contains(tmux::EXITED));
+    assert!(
+        s.contains("unknown field 'colour'") && s.contains("queue:NAME"),
+        "{s}"
+    );
+    assert_eq!(t.wait_exit(), 2);
+}

@@ -811,6 +811,51 @@ impl Client {
         Ok(())
     }
 
+    /// One page of a directory listing (users, queues, wrap-up codes, divisions): by ids (at
+    /// most [`directory::MAX_IDS`](super::directory::MAX_IDS), checked here), by `name` (queues,
+    /// wrap-up codes, divisions: the start of the name, `*` a wildcard at either end), or all.
+    pub async fn directory_page(
+        &self,
+        kind: Kind,
+        ask: &DirectoryAsk<'_>,
+        opts: CallOpts<'_>,
+    ) -> Result<DirectoryPage> {
+        if ask.ids.len() > super::directory::MAX_IDS {
+            return Err(Error::Config(format!(
+                "at most {} ids a directory call, not {}",
+                super::directory::MAX_IDS,
+                ask.ids.len()
+            )));
+        }
+        let mut q: Vec<(&'static str, String)> = vec![
+            ("pageSize", ask.page_size.to_string()),
+            ("pageNumber", ask.page_number.to_string()),
+        ];
+        for id in ask.ids {
+            q.push(("id", checked_id(id)?.to_string()));
+        }
+        if let Some(n) = ask.name {
+            q.push(("name", n.to_string()));
+        }
+        // Users who have left still name the conversations they handled.
+        if kind == Kind::User {
+            q.push(("state", "any".into()));
+        }
+        let what = format!("page {} of the {}", ask.page_number, kind.plural());
+        self.call_decoded(
+            Call::new(
+                Method::GET,
+                kind.path(),
+                what,
+                kind.permission(),
+                self.cfg.max_body.other,
+            )
+            .query(q),
+            opts,
+        )
+        .await
+    }
+
     /// Several conversations by id, as the details query has them (no attributes):
     /// `GET /api/v2/analytics/conversations/details?id=a,b,c`, at most [`MAX_MULTI_GET`] ids a
     /// call (more are refused before any request). Ids the API does not know are left out.
@@ -918,51 +963,6 @@ impl Client {
             )
             .await?;
         Ok(listing.entities)
-    }
-
-    /// One page of a directory listing (users, queues, wrap-up codes, divisions): by ids (at
-    /// most [`directory::MAX_IDS`](super::directory::MAX_IDS), checked here), by `name` (queues,
-    /// wrap-up codes, divisions: the start of the name, `*` a wildcard at either end), or all.
-    pub async fn directory_page(
-        &self,
-        kind: Kind,
-        ask: &DirectoryAsk<'_>,
-        opts: CallOpts<'_>,
-    ) -> Result<DirectoryPage> {
-        if ask.ids.len() > super::directory::MAX_IDS {
-            return Err(Error::Config(format!(
-                "at most {} ids a directory call, not {}",
-                super::directory::MAX_IDS,
-                ask.ids.len()
-            )));
-        }
-        let mut q: Vec<(&'static str, String)> = vec![
-            ("pageSize", ask.page_size.to_string()),
-            ("pageNumber", ask.page_number.to_string()),
-        ];
-        for id in ask.ids {
-            q.push(("id", checked_id(id)?.to_string()));
-        }
-        if let Some(n) = ask.name {
-            q.push(("name", n.to_string()));
-        }
-        // Users who have left still name the conversations they handled.
-        if kind == Kind::User {
-            q.push(("state", "any".into()));
-        }
-        let what = format!("page {} of the {}", ask.page_number, kind.plural());
-        self.call_decoded(
-            Call::new(
-                Method::GET,
-                kind.path(),
-                what,
-                kind.permission(),
-                self.cfg.max_body.other,
-            )
-            .query(q),
-            opts,
-        )
-        .await
     }
 
     /// Up to when the analytics data lake (and so async jobs) has data.

@@ -7,6 +7,7 @@ pub mod directory;
 pub mod error;
 pub mod limiter;
 pub mod model;
+pub mod names;
 pub mod notify;
 pub mod query;
 pub mod records;
@@ -14,6 +15,7 @@ pub mod redact;
 pub mod region;
 pub mod retry;
 pub mod scope;
+pub mod search;
 
 pub use auth::{Credentials, Secret};
 pub use client::{CallRecord, Client, ClientConfig};

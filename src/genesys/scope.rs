@@ -2,25 +2,37 @@
 //! carried unchanged to the query, the pagination task, the export, the async job and the
 //! record of the last query. (The model is gitui's `LogFilterSearchOptions`.)
 //!
-//! A server-side filter to come (queue, user, wrap-up code, direction, address, live only) is a
-//! field here plus the predicates it adds in [`Scope::segment_predicates`] or
-//! [`Scope::conversation_predicates`]: every request that loads conversations follows.
+//! The server-side search ([`super::search`], names already resolved to ids) is part of it: each
+//! of its terms is one filter of `segmentFilters` or `conversationFilters`, so every request that
+//! loads conversations follows it.
 
 use chrono::Duration;
 use serde_json::{Value, json};
 
 use super::query::{Interval, MAX_INTERVAL_DAYS, Media, Order, UNFILTERED_INTERVAL_DAYS};
+use super::search::Resolved;
 
 /// The conversations to load: those of `interval` that match the filters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scope {
     pub interval: Interval,
     pub media: Media,
+    /// The server-side search, its names resolved (empty: none).
+    pub search: Resolved,
 }
 
 impl Scope {
     pub fn new(interval: Interval, media: Media) -> Self {
-        Scope { interval, media }
+        Scope {
+            interval,
+            media,
+            search: Resolved::default(),
+        }
+    }
+
+    /// The same scope narrowed by a resolved search.
+    pub fn with_search(self, search: Resolved) -> Scope {
+        Scope { search, ..self }
     }
 
     /// The same filters over another interval (a part of this one, a window that slid).
@@ -31,29 +43,67 @@ impl Scope {
         }
     }
 
-    /// Predicates on segments, all of which must match.
-    fn segment_predicates(&self) -> Vec<Value> {
-        self.media.predicates()
-    }
-
-    /// Predicates on conversations, all of which must match.
-    fn conversation_predicates(&self) -> Vec<Value> {
-        Vec::new()
-    }
-
-    /// The query's `segmentFilters` (empty when nothing filters segments).
+    /// The query's `segmentFilters`, all of which must match (empty when nothing filters
+    /// segments). A segment filter matches when one segment satisfies it whole, so each term is
+    /// a filter of its own: `queue:A agent:B` asks for a segment in queue A and one (another)
+    /// of agent B, as the admin UI's Interactions view does.
     pub fn segment_filters(&self) -> Vec<Value> {
-        and(self.segment_predicates())
+        let s = &self.search;
+        let mut out = and(self.media.predicates());
+        let ids = |v: &[super::search::Entity]| v.iter().map(|e| e.id.clone()).collect();
+        out.extend(any_of("queueId", ids(&s.queues)));
+        out.extend(any_of("userId", ids(&s.agents)));
+        out.extend(any_of("wrapUpCode", ids(&s.wrapups)));
+        if !s.addresses.is_empty() {
+            // An address is the customer's number, e-mail or messaging address, on either
+            // side: `ani` (who called), `dnis` (who was called: the customer of an outbound
+            // call), `addressFrom`, `addressTo`. Voice numbers are `tel:` URIs in analytics.
+            let mut preds = Vec::new();
+            for a in &s.addresses {
+                for v in address_forms(a) {
+                    for dim in ["ani", "dnis", "addressFrom", "addressTo"] {
+                        preds.push(matches(dim, &v));
+                    }
+                }
+            }
+            out.push(json!({"type": "or", "predicates": preds}));
+        }
+        if !s.customers.is_empty() {
+            // The customer's participant by its name: both on the same segment.
+            out.push(json!({
+                "type": "and",
+                "predicates": [matches("purpose", "customer")],
+                "clauses": [{
+                    "type": "or",
+                    "predicates": s.customers.iter().map(|n| matches("participantName", n)).collect::<Vec<_>>(),
+                }],
+            }));
+        }
+        out
     }
 
-    /// The query's `conversationFilters` (empty when nothing filters conversations).
+    /// The query's `conversationFilters`, all of which must match (empty when nothing filters
+    /// conversations).
     pub fn conversation_filters(&self) -> Vec<Value> {
-        and(self.conversation_predicates())
+        let s = &self.search;
+        // The direction the list shows is the conversation's (`originatingDirection`): a
+        // segment's `direction` is its session's, and an inbound call's consult leg is
+        // outbound, so `dir:outbound` would bring inbound calls back.
+        let mut out = any_of(
+            "originatingDirection",
+            s.directions.iter().map(|d| d.name().to_string()).collect(),
+        );
+        if s.live {
+            out.push(json!({"type": "and", "predicates": [
+                {"type": "dimension", "dimension": "conversationEnd", "operator": "notExists"}
+            ]}));
+        }
+        out
     }
 
     /// Whether the query body has a filter: the API allows longer intervals then.
     pub fn has_filter(&self) -> bool {
-        !self.segment_predicates().is_empty() || !self.conversation_predicates().is_empty()
+        !self.segment_filters().is_empty() || !self.conversation_filters().is_empty()
     }
 
     /// The longest interval one details query over this scope may have: 7 days when its body
@@ -98,6 +148,43 @@ impl Scope {
             body["conversationFilters"] = Value::Array(conv);
         }
     }
+}
+
+/// A `matches` predicate on a dimension.
+fn matches(dim: &str, value: &str) -> Value {
+    json!({"type": "dimension", "dimension": dim, "operator": "matches", "value": value})
+}
+
+/// One `or` filter: `dim` is one of `values` (no filter when there are none).
+fn any_of(dim: &str, values: Vec<String>) -> Vec<Value> {
+    if values.is_empty() {
+        return Vec::new();
+    }
+    let preds: Vec<Value> = values.iter().map(|v| matches(dim, v)).collect();
+    vec![json!({"type": "or", "predicates": preds})]
+}
+
+/// The forms an address is stored in: as typed, and a phone number also as the `tel:` URI
+/// analytics keeps (spaces, dashes and brackets, which people type in numbers, taken out).
+fn address_forms(a: &str) -> Vec<String> {
+    let mut out = vec![a.to_string()];
+    let bare = a.strip_prefix("tel:").unwrap_or(a);
+    let digits: String = bare
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.'))
+        .collect();
+    let phone = !digits.is_empty()
+        && digits
+            .char_indices()
+            .all(|(i, c)| c.is_ascii_digit() || (i == 0 && c == '+'));
+    if phone {
+        for v in [digits.clone(), format!("tel:{digits}")] {
+            if !out.contains(&v) {
+                out.push(v);
+            }
+        }
+    }
+    out
 }
 
 /// One `and` filter of `predicates`, or no filter at all.
@@ -153,5 +240,96 @@ mod tests {
         let voice = Scope::new(day(), Media::Voice);
         assert!(voice.has_filter());
         assert_eq!(voice.max_interval(), Duration::days(31));
+    }
+
+    fn searched(text: &str) -> Scope {
+        use super::super::search::{Entity, Query, resolve};
+        let q = Query::parse(text).unwrap();
+        let r = resolve(text, &q, |d, n| {
+            vec![Entity {
+                id: format!("{d:?}-{n}").to_lowercase(),
+                name: n.to_string(),
+            }]
+        })
+        .unwrap();
+        Scope::new(day(), Media::Voice).with_search(r)
+    }
+
+    #[test]
+    fn each_search_term_is_a_filter_of_its_own() {
+        let s = searched(r#"queue:A queue:"B c" agent:Bob wrapup:Sold"#);
+        let f = s.segment_filters();
+        assert_eq!(f.len(), 4, "{f:#?}");
+        assert_eq!(f[1]["type"], "or");
+        assert_eq!(f[1]["predicates"][0]["dimension"], "queueId");
+        assert_eq!(f[1]["predicates"][0]["value"], "queues-a");
+        assert_eq!(f[1]["predicates"][1]["value"], "queues-b c");
+        assert_eq!(f[2]["predicates"][0]["dimension"], "userId");
+        assert_eq!(f[3]["predicates"][0]["dimension"], "wrapUpCode");
+        assert!(s.conversation_filters().is_empty());
+        let live = searched("live dir:out");
+        let c = live.conversation_filters();
+        assert_eq!(c[0]["predicates"][0]["dimension"], "originatingDirection");
+        assert_eq!(c[0]["predicates"][0]["value"], "outbound");
+        assert_eq!(c[1]["predicates"][0]["dimension"], "conversationEnd");
+        assert_eq!(c[1]["predicates"][0]["operator"], "notExists");
+        let any = Scope::new(day(), Media::Any).with_search(live.search.clone());
+        assert!(any.has_filter());
+        assert_eq!(any.max_interval(), Duration::days(31));
+        assert_eq!(
+            any.query_body(Order::Asc, 1, 1)["segmentFilters"],
+            json!([])
+        );
+    }
+
+    #[test]
+    fn addresses_are_looked_for_on_both_sides_in_the_forms_analytics_keeps() {
+        let s = searched(r#"ani:"+1 (555) 010-2030" address:jane@example.com"#);
+        let f = &s.segment_filters()[1];
+        let values: Vec<&str> = f["predicates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["value"].as_str().unwrap())
+            .collect();
+        assert!(values.contains(&"tel:+15550102030"), "{values:?}");
+        assert!(values.contains(&"+1 (555) 010-2030"));
+        assert!(values.contains(&"jane@example.com"));
+        assert!(!values.contains(&"tel:jane@example.com"));
+        assert_eq!(address_forms("tel:+1555"), ["tel:+1555", "+1555"]);
+        let c = &searched(r#"customer:"Ann Lee""#).segment_filters()[1];
+        assert_eq!(c["predicates"][0]["value"], "customer");
+        assert_eq!(c["clauses"][0]["predicates"][0]["value"], "Ann Lee");
+    }
+
+    /// Every body a search can build is one the API accepts: the simulator's parser follows the
+    /// SDK's filter grammar and enums (`tests/sdk/sdk_check.py` checks them against the SDK).
+    #[test]
+    fn every_search_body_is_one_the_api_accepts() {
+        for text in [
+            "",
+            "live",
+            "dir:inbound",
+            "dir:in dir:out",
+            "queue:A",
+            "queue:A queue:B agent:C agent:D wrapup:E",
+            "ani:+15550100",
+            "address:a@b.c address:+44 customer:X customer:Y",
+            r#"queue:"Support - Tier 1" agent:Bob wrapup:Sold dir:outbound ani:123 customer:Z live"#,
+        ] {
+            for media in Media::ALL {
+                let s = Scope::new(day(), media).with_search(searched(text).search);
+                for b in [s.query_body(Order::Desc, 100, 1), s.job_body(Order::Asc)] {
+                    let conv = b.get("conversationFilters").cloned().unwrap_or(Value::Null);
+                    if let Err(e) = crate::sim::filter::Filters::parse(&b["segmentFilters"], &conv)
+                    {
+                        panic!("{text} / {media}: {e}\n{b:#}");
+                    }
+                    if conv.is_array() {
+                        assert!(!conv.as_array().unwrap().is_empty());
+                    }
+                }
+            }
+        }
     }
 }

@@ -14,7 +14,7 @@
 pub mod breakage;
 pub mod data;
 mod directory;
-mod filter;
+pub(crate) mod filter;
 pub mod hostile;
 pub mod notify;
 mod select;

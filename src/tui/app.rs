@@ -66,6 +66,8 @@ pub enum Focus {
 #[derive(Debug, Clone)]
 pub struct State {
     pub form: Form,
+    /// The look-up of the query's names last asked for: an older answer is dropped.
+    pub resolving: u64,
     pub list: List,
     pub detail: Detail,
     pub focus: Focus,
@@ -159,6 +161,8 @@ pub struct Init {
     pub media: Option<Media>,
     /// The list's columns, in order (indexes into `columns::COLUMNS`; empty: all).
     pub columns: Vec<usize>,
+    /// The server-side search to prefill (`--query`).
+    pub query: Option<String>,
     pub zone: Zone,
     pub zone_label: String,
     pub mouse: bool,
@@ -184,8 +188,9 @@ impl State {
                 init.to.as_deref(),
                 init.media,
                 init.zone,
-            ),
-            list: List::default(),
+            )
+            .with_query(init.query.as_deref()),
+            list: List::in_zone(init.zone),
             detail: Detail::default(),
             focus: Focus::Form,
             filter_input: Input::default(),
@@ -204,6 +209,7 @@ impl State {
             layout: Layout::default(),
             spinner: 0,
             query_seq: 0,
+            resolving: 0,
             message: None,
             messages: Messages::default(),
             quit_armed: false,
@@ -394,6 +400,11 @@ pub fn update(s: &mut State, event: Event) -> Vec<Effect> {
         Event::Submit { now } => {
             s.now = now;
             submit(s, now)
+        }
+        Event::Resolved { id, result } => on_resolved(s, id, result),
+        Event::Completed { id, at, result } => {
+            on_completed(s, id, at, result);
+            vec![]
         }
         Event::Page(p) => on_page(s, p),
         Event::Debounced { generation } => s.detail.debounced(generation),
@@ -625,7 +636,12 @@ fn act(s: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
             return vec![Effect::Quit];
         }
         Action::Messages => messages::show_log(s),
-        Action::FocusNext => focus_step(s, true),
+        Action::FocusNext => {
+            if let Some(fx) = complete(s) {
+                return fx;
+            }
+            focus_step(s, true)
+        }
         Action::FocusPrev => focus_step(s, false),
         Action::Submit => return submit(s, now),
         Action::FieldUp | Action::FieldDown => {
@@ -865,7 +881,7 @@ fn escape(s: &mut State) -> Vec<Effect> {
     vec![]
 }
 
-/// Tab order: From, To, Media, list, detail.
+/// Tab order: From, To, Media, Query, list, detail.
 fn focus_step(s: &mut State, forward: bool) {
     #[derive(PartialEq)]
     enum Stop {
@@ -877,6 +893,7 @@ fn focus_step(s: &mut State, forward: bool) {
         Stop::F(Field::From),
         Stop::F(Field::To),
         Stop::F(Field::Media),
+        Stop::F(Field::Query),
         Stop::List,
         Stop::Detail,
     ];
@@ -944,15 +961,127 @@ fn page_by(s: &mut State, delta: isize) {
     }
 }
 
-/// Enter: start loading the range, or say what is wrong with it.
+/// Enter: start loading the range, or say what is wrong with it. A query with names has them
+/// looked up first ([`Effect::Resolve`]); its answer ([`Event::Resolved`]) starts the load.
 fn submit(s: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
     let Some(interval) = s.form.validate(now) else {
         s.focus = Focus::Form;
-        s.message = Some("the range needs fixing first (see the form)".into());
+        s.message = Some("the form needs fixing first (see under it)".into());
         return vec![];
     };
     // Built once, here, from the form; carried unchanged to the query and the record of it.
     let scope = Scope::new(interval, s.form.media);
+    let query = s.form.query();
+    s.resolving += 1;
+    if query.is_empty() {
+        return load(s, scope);
+    }
+    s.message = Some("looking up the query's names…".into());
+    vec![
+        Effect::CancelQuery,
+        Effect::Resolve {
+            id: s.resolving,
+            text: s.form.query.value().trim().to_string(),
+            query,
+            scope,
+        },
+    ]
+}
+
+/// Tab in the Query field on a queue, agent or wrap-up name being typed: ask the directory
+/// (its listing is read once a session) for the names that start with it.
+fn complete(s: &mut State) -> Option<Vec<Effect>> {
+    if s.focus != Focus::Form || s.form.field != Field::Query {
+        return None;
+    }
+    let text = s.form.query.value().to_string();
+    let (dir, at, typed) = crate::genesys::search::completing(&text)?;
+    s.resolving += 1;
+    Some(vec![Effect::Complete {
+        id: s.resolving,
+        dir,
+        at,
+        typed,
+    }])
+}
+
+/// The names that complete what was typed: one is put in whole, several their common start,
+/// and the footer lists them.
+fn on_completed(s: &mut State, id: u64, at: usize, result: Result<Vec<String>, String>) {
+    if id != s.resolving || s.form.field != Field::Query {
+        return;
+    }
+    let text = s.form.query.value().to_string();
+    if at > text.len() || !text.is_char_boundary(at) {
+        return;
+    }
+    let names = match result {
+        Ok(n) => n,
+        Err(e) => {
+            s.message = Some(super::sanitize::sanitize(&format!("no completion: {e}")));
+            return;
+        }
+    };
+    let new = match names.as_slice() {
+        [] => {
+            s.message = Some("no name starts with that".into());
+            return;
+        }
+        [one] => crate::genesys::search::complete_with(&text, at, one, true),
+        many => {
+            let common = common_prefix(many);
+            let shown: Vec<String> = many
+                .iter()
+                .take(6)
+                .map(|n| super::sanitize::sanitize(n))
+                .collect();
+            s.message = Some(format!(
+                "{} names: {}{}",
+                many.len(),
+                shown.join(", "),
+                if many.len() > 6 { ", …" } else { "" }
+            ));
+            crate::genesys::search::complete_with(&text, at, &common, false)
+        }
+    };
+    // Names come from the API: only what sanitising leaves goes into the field.
+    s.form.query = Input::new(super::sanitize::sanitize(&new));
+}
+
+/// The longest start all `names` share (by characters, case as in the first).
+fn common_prefix(names: &[String]) -> String {
+    let first = &names[0];
+    let mut end = first.len();
+    for n in &names[1..] {
+        end = first
+            .char_indices()
+            .zip(n.chars())
+            .find(|((_, a), b)| !a.to_lowercase().eq(b.to_lowercase()))
+            .map_or(end.min(n.len()), |((i, _), _)| i.min(end));
+    }
+    first[..end].to_string()
+}
+
+/// The query's names are known (or not): load, or say which name is wrong at the Query field.
+fn on_resolved(s: &mut State, id: u64, result: Result<Scope, String>) -> Vec<Effect> {
+    if id != s.resolving {
+        return vec![];
+    }
+    s.message = None;
+    match result {
+        Ok(scope) => load(s, scope),
+        Err(e) => {
+            // Names come from the API: shown only sanitised.
+            s.form.problems.query = Some(super::sanitize::sanitize(&e));
+            s.focus = Focus::Form;
+            s.form.field = Field::Query;
+            vec![]
+        }
+    }
+}
+
+/// Starts loading `scope`, replacing the rows.
+fn load(s: &mut State, scope: Scope) -> Vec<Effect> {
     s.focus = Focus::List;
     s.zoom = false;
     s.pinned = None;
@@ -1114,7 +1243,7 @@ fn on_mouse(s: &mut State, m: MouseEvent) -> Vec<Effect> {
                 }
             } else if let Some(form) = areas.form.as_ref().filter(|f| f.area.contains(at)) {
                 s.focus = Focus::Form;
-                s.form.field = form.field_at(m.column);
+                s.form.field = form.field_at(m.column, m.row);
             }
         }
         _ => {}

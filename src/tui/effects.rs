@@ -212,6 +212,33 @@ impl Runner {
                     generation,
                 });
             }
+            Effect::Resolve {
+                id,
+                text,
+                query,
+                scope,
+            } => self.start(Slot::Query, |r| {
+                // In the query's slot: a new query (or Esc) stops the look-up too.
+                let (dir, tx) = (r.directory.clone(), r.tx.clone());
+                Task::Handle(tokio::spawn(async move {
+                    let result = crate::genesys::names::resolve_names(&dir, &text, &query)
+                        .await
+                        .map(|r| scope.with_search(r))
+                        .map_err(|e| e.to_string());
+                    let _ = tx.send(Event::Resolved { id, result }).await;
+                }))
+            }),
+            Effect::Complete { id, dir, at, typed } => {
+                // Not kept: a stale answer is dropped by its id, and the listing is read once.
+                let (d, tx) = (self.directory.clone(), self.tx.clone());
+                tokio::spawn(async move {
+                    let result = d
+                        .complete(crate::genesys::names::kind(dir), &typed)
+                        .await
+                        .map_err(|e| e.to_string());
+                    let _ = tx.send(Event::Completed { id, at, result }).await;
+                });
+            }
             Effect::Fetch { id, generation } => self.fetch_detail(id, generation),
             Effect::CancelFetch => self.stop(Slot::Fetch),
             Effect::Mouse(true) => execute!(stdout(), EnableMouseCapture)?,

@@ -40,6 +40,17 @@ pub enum Event {
     Submit {
         now: DateTime<Utc>,
     },
+    /// The names of query `id` were looked up: the scope to load, or what is wrong.
+    Resolved {
+        id: u64,
+        result: Result<Scope, String>,
+    },
+    /// The names that complete the Query field's last term (its value starts at `at`).
+    Completed {
+        id: u64,
+        at: usize,
+        result: Result<Vec<String>, String>,
+    },
     Page(PageEvent),
     Debounced {
         generation: u64,
@@ -180,6 +191,21 @@ pub enum Effect {
     RefreshRows {
         query_id: u64,
         ids: Vec<String>,
+    },
+    /// Look the query's names up in the directories, answering with `Event::Resolved` (the
+    /// scope with the search in it).
+    Resolve {
+        id: u64,
+        text: String,
+        query: crate::genesys::search::Query,
+        scope: Scope,
+    },
+    /// The names of `dir` that start with `typed`, answering with `Event::Completed`.
+    Complete {
+        id: u64,
+        dir: crate::genesys::search::Directory,
+        at: usize,
+        typed: String,
     },
     /// Stop the paging task; its rows stay.
     CancelQuery,

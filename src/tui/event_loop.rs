@@ -146,6 +146,7 @@ fn initial_state(opts: &BrowseOptions) -> State {
         from: opts.from.clone(),
         to: opts.to.clone(),
         media: opts.media,
+        query: opts.query.clone(),
         zone,
         zone_label: zone.label(now),
         mouse: opts.mouse,

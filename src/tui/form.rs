@@ -1,9 +1,11 @@
-//! The date-range form: From, To (free text read by `timespec::parse`) and Media.
+//! The form: From, To (free text read by `timespec::parse`, a day as To is through its end),
+//! Media, and Query (the server-side search, `genesys::search`).
 
 use chrono::{DateTime, Duration, Utc};
 use tui_input::Input;
 
 use crate::genesys::query::{Interval, MAX_INTERVAL_DAYS, Media};
+use crate::genesys::search::Query;
 use crate::timespec::{self, Zone};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -11,10 +13,11 @@ pub enum Field {
     From,
     To,
     Media,
+    Query,
 }
 
 impl Field {
-    pub const ORDER: [Field; 3] = [Field::From, Field::To, Field::Media];
+    pub const ORDER: [Field; 4] = [Field::From, Field::To, Field::Media, Field::Query];
 }
 
 /// What is wrong with the form, per field, in words shown next to it.
@@ -24,11 +27,13 @@ pub struct Problems {
     pub to: Option<String>,
     /// About the range as a whole (From after To, in the future).
     pub range: Option<String>,
+    /// About the query (its syntax as typed, or a name the directories do not know).
+    pub query: Option<String>,
 }
 
 impl Problems {
     pub fn is_empty(&self) -> bool {
-        self.from.is_none() && self.to.is_none() && self.range.is_none()
+        self.from.is_none() && self.to.is_none() && self.range.is_none() && self.query.is_none()
     }
 }
 
@@ -37,6 +42,8 @@ pub struct Form {
     pub from: Input,
     pub to: Input,
     pub media: Media,
+    /// The server-side search as typed.
+    pub query: Input,
     pub field: Field,
     pub zone: Zone,
     pub problems: Problems,
@@ -51,6 +58,7 @@ impl Form {
             from: Input::new(from.unwrap_or("-24h").to_string()),
             to: Input::new(to.unwrap_or("now").to_string()),
             media: media.unwrap_or_default(),
+            query: Input::default(),
             field: Field::From,
             zone,
             problems: Problems::default(),
@@ -64,7 +72,14 @@ impl Form {
             Field::From => Some(&mut self.from),
             Field::To => Some(&mut self.to),
             Field::Media => None,
+            Field::Query => Some(&mut self.query),
         }
+    }
+
+    /// Prefills the query (`--query`).
+    pub fn with_query(mut self, query: Option<&str>) -> Form {
+        self.query = Input::new(query.unwrap_or_default().to_string());
+        self
     }
 
     pub fn cycle_media(&mut self, forward: bool) {
@@ -82,10 +97,18 @@ impl Form {
 
     /// Reads the range; on failure records why, per field.
     pub fn validate(&mut self, now: DateTime<Utc>) -> Option<Interval> {
-        let (result, problems) = check(self.from.value(), self.to.value(), self.zone, now);
+        let (result, mut problems) = check(self.from.value(), self.to.value(), self.zone, now);
+        problems.query = Query::parse(self.query.value()).err().map(|e| e.0);
+        let ok = problems.query.is_none();
         self.problems = problems;
         self.note = result.and_then(long_range_note);
-        result
+        result.filter(|_| ok)
+    }
+
+    /// The query as typed, parsed (an empty one when it does not parse: [`Form::validate`]
+    /// reports that).
+    pub fn query(&self) -> Query {
+        Query::parse(self.query.value()).unwrap_or_default()
     }
 }
 
@@ -95,7 +118,7 @@ pub fn check(from: &str, to: &str, zone: Zone, now: DateTime<Utc>) -> (Option<In
     let a = timespec::parse(from, zone, now)
         .map_err(|e| p.from = Some(e))
         .ok();
-    let b = timespec::parse(to, zone, now)
+    let b = timespec::parse_end(to, zone, now)
         .map_err(|e| p.to = Some(e))
         .ok();
     let (Some(a), Some(b)) = (a, b) else {
@@ -175,10 +198,17 @@ mod tests {
             ok("2026-11-24T08:00:00Z", "2026-11-24T10:00:00+01:00").start,
             t(24, 8, 0)
         );
-        assert_eq!(ok("2026-11-24", "2026-11-25").end, t(25, 0, 0));
+        assert_eq!(ok("2026-11-23", "2026-11-24").end, t(25, 0, 0));
         assert_eq!(ok("2026-11-24 08:30", "now").start, t(24, 8, 30));
+        // A day as To is through its end; today ends now.
         assert_eq!(
-            ok("yesterday", "today"),
+            ok("yesterday", "yesterday"),
+            Interval::new(t(24, 0, 0), t(25, 0, 0))
+        );
+        assert_eq!(ok("yesterday", "today"), Interval::new(t(24, 0, 0), now()));
+        assert_eq!(ok("today", "today"), Interval::new(t(25, 0, 0), now()));
+        assert_eq!(
+            ok("2026-11-24", "2026-11-24"),
             Interval::new(t(24, 0, 0), t(25, 0, 0))
         );
         assert_eq!(ok("-2h", "now").start, t(25, 10, 30));
@@ -201,13 +231,13 @@ mod tests {
 
     #[test]
     fn from_after_to_is_reported() {
-        let p = bad("today", "yesterday");
+        let p = bad("today", "2026-11-20");
         assert_eq!(p.range.as_deref(), Some("From is after To: swap them"));
     }
 
     #[test]
     fn empty_range_is_reported() {
-        let p = bad("2026-11-24", "2026-11-24");
+        let p = bad("2026-11-24 08:00", "2026-11-24 08:00");
         assert!(p.range.as_deref().unwrap().contains("empty"));
     }
 
@@ -230,6 +260,19 @@ mod tests {
         let mut f = Form::new(Some("-7d"), None, None, Zone::Utc);
         f.validate(now());
         assert_eq!(f.note, None);
+    }
+
+    #[test]
+    fn a_query_that_does_not_parse_is_reported_and_stops_the_load() {
+        let mut f = Form::new(None, None, None, Zone::Utc).with_query(Some("colour:red"));
+        assert!(f.validate(now()).is_none());
+        let m = f.problems.query.clone().unwrap();
+        assert!(m.contains("unknown field 'colour'"), "{m}");
+        assert!(f.problems.from.is_none() && f.problems.range.is_none());
+        f.query = Input::new(r#"queue:"Support - Tier 1" live"#.into());
+        assert!(f.validate(now()).is_some());
+        assert!(f.problems.is_empty());
+        assert_eq!(f.query().terms.len(), 2);
     }
 
     #[test]

@@ -51,6 +51,10 @@ pub struct List {
     /// Indices into `rows` of the rows the filter lets through, in display order.
     pub visible: Vec<usize>,
     pub filter: Filter,
+    /// What is wrong with the filter as typed (the one before it stays in effect).
+    pub filter_error: Option<String>,
+    /// The zone the list shows times in (the filter's `date:` days and shown times are its).
+    pub zone: crate::timespec::Zone,
     /// What the rows are sorted by (a column's [`Sort`]), and in which order.
     pub sort: Sort,
     /// Each row's key for a sort other than by start (by row index; made by [`List::rekey`]).
@@ -85,6 +89,8 @@ impl Default for List {
             passes: Vec::new(),
             visible: Vec::new(),
             filter: Filter::default(),
+            filter_error: None,
+            zone: crate::timespec::Zone::Utc,
             sort: Sort::default(),
             keys: Vec::new(),
             order: Order::Desc,
@@ -102,6 +108,14 @@ impl Default for List {
 }
 
 impl List {
+    /// An empty list showing times in `zone`.
+    pub fn in_zone(zone: crate::timespec::Zone) -> List {
+        List {
+            zone,
+            ..List::default()
+        }
+    }
+
     /// Forgets the rows of the previous query (the filter and order stay).
     pub fn reset(&mut self, query_id: u64) {
         self.revision += 1;
@@ -194,8 +208,8 @@ impl List {
         let mut replaced = false;
         let matcher = self.filter.matcher();
         for conv in convs {
-            let (row, hay) = Row::new(conv);
-            let ok = matcher.matches(&hay, row.attrs.as_deref());
+            let (row, hay) = Row::new_in(conv, self.zone);
+            let ok = matcher.matches(&hay, Some(&row));
             if let Some(i) = self.by_id.get(row.id(), &self.rows) {
                 self.rows[i] = row;
                 self.hays.set(i, &hay);
@@ -283,7 +297,17 @@ impl List {
     /// letter typed) re-tests the rows already shown, not every row: typing stays instant with
     /// 100,000 rows.
     pub fn set_filter(&mut self, input: &str) {
-        let filter = Filter::parse(input);
+        let filter = match Filter::parse(input, self.zone) {
+            Ok(f) => {
+                self.filter_error = None;
+                f
+            }
+            Err(e) => {
+                // Never a silent match-all: the filter before stays, and the line says why.
+                self.filter_error = Some(e);
+                return;
+            }
+        };
         if self.filter == filter {
             return;
         }
@@ -337,6 +361,15 @@ impl List {
         sorted.sort_by(|&a, &b| self.cmp(a, b));
         self.sorted = sorted;
         self.reindex();
+    }
+
+    /// How many loaded rows a word of the filter could not wholly search: their attributes are
+    /// not loaded (0 when the filter has no word).
+    pub fn unsearched(&self) -> usize {
+        if !self.filter.searches_words() {
+            return 0;
+        }
+        self.rows.iter().filter(|r| r.attrs.is_none()).count()
     }
 
     /// The ids of loaded rows whose attributes are not known yet, in display order.
@@ -469,15 +502,11 @@ impl List {
     }
 }
 
-/// Whether the filter lets row `i` through. Only `attr:` terms read the row itself: a keystroke
-/// reads just the filter's text, which is all in one place.
+/// Whether the filter lets row `i` through. Only `attr:`, `dur`, `date:` and `live` terms read
+/// the row itself: a keystroke of words reads just the filter's text, which is all in one place.
 fn passes(m: &Matcher, hays: &Haystacks, rows: &[Row], i: usize) -> bool {
-    let attrs = if m.reads_attributes() {
-        rows[i].attrs.as_deref()
-    } else {
-        None
-    };
-    m.matches(hays.get(i), attrs)
+    let row = if m.reads_row() { Some(&rows[i]) } else { None };
+    m.matches(hays.get(i), row)
 }
 
 #[cfg(test)]
@@ -521,6 +550,30 @@ mod tests {
         l.add(vec![conv("c", 30, "x", "y")]);
         assert_eq!(l.selected.as_deref(), Some("b"));
         assert_eq!(l.cursor, 1);
+    }
+
+    #[test]
+    fn a_malformed_filter_keeps_the_one_before_and_says_why() {
+        let mut l = List::default();
+        l.reset(1);
+        l.add(vec![conv("c", 30, "Ann", "y"), conv("b", 20, "Bea", "y")]);
+        l.set_filter("ann");
+        assert_eq!(ids(&l), ["c"]);
+        l.set_filter("ann colour:red");
+        assert_eq!(ids(&l), ["c"], "never a silent match-all");
+        assert!(
+            l.filter_error
+                .as_deref()
+                .unwrap()
+                .contains("unknown field 'colour'")
+        );
+        l.set_filter("-ann");
+        assert_eq!(ids(&l), ["b"]);
+        assert_eq!(l.filter_error, None);
+        // Words cannot search attributes not loaded: the list counts those rows.
+        assert_eq!(l.unsearched(), 2);
+        l.set_filter("customer:ann");
+        assert_eq!(l.unsearched(), 0, "a field term does not read attributes");
     }
 
     #[test]

@@ -51,6 +51,8 @@ pub struct BrowseOptions {
     pub from: Option<String>,
     pub to: Option<String>,
     pub media: Option<Media>,
+    /// The server-side search, prefilled in the form's Query field (`--query`).
+    pub query: Option<String>,
     /// Read and show every time in UTC instead of the local zone.
     pub utc: bool,
     /// Capture the mouse from the start (it stops the terminal's own text selection).

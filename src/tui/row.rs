@@ -27,7 +27,45 @@ use super::sanitize::{sanitize, sanitize_opt};
 pub type Pairs = [(Box<str>, Box<str>)];
 
 /// Separates the parts of the filter's text, so that a word cannot match across two of them.
-const SEP: char = '\u{1f}';
+pub const SEP: char = '\u{1f}';
+
+/// The first byte of each part of the filter's text says what it is (control characters, which
+/// nothing typed contains and which are taken out of the text itself).
+pub mod tag {
+    pub const ID: u8 = 1;
+    pub const CUSTOMER: u8 = 2;
+    pub const AGENT: u8 = 3;
+    pub const QUEUE: u8 = 4;
+    /// Another participant's name (a flow, an external party).
+    pub const NAME: u8 = 5;
+    pub const PURPOSE: u8 = 6;
+    pub const DIRECTION: u8 = 7;
+    pub const MEDIA: u8 = 8;
+    /// ANI, DNIS, the messaging or e-mail addresses.
+    pub const ADDRESS: u8 = 11;
+    /// The start and duration as the list shows them.
+    pub const SHOWN: u8 = 12;
+    pub const ATTRIBUTE: u8 = 14;
+}
+
+/// Appends a part of the filter's text: its tag, then `text` folded (case and accents off)
+/// without control characters.
+fn push_part(hay: &mut String, t: u8, text: &str) {
+    if !hay.is_empty() {
+        hay.push(SEP);
+    }
+    hay.push(char::from(t));
+    let start = hay.len();
+    crate::fold::fold_into(hay, text);
+    if hay[start..].bytes().any(|b| b < 0x20 || b == 0x7f) {
+        let clean: String = hay[start..]
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        hay.truncate(start);
+        hay.push_str(&clean);
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct Row {
@@ -42,27 +80,74 @@ pub struct Row {
 }
 
 impl Row {
-    /// The row, and the lower-cased text the filter searches in it: id, names, purposes,
-    /// attributes when known.
+    /// The row, and the folded text the filter searches in it (see [`tag`]), with times as
+    /// shown in UTC.
     pub fn new(conv: AnalyticsConversation) -> (Row, String) {
-        let mut hay = conv.conversation_id.to_lowercase();
+        Row::new_in(conv, Zone::Utc)
+    }
+
+    /// The row, and the folded text the filter searches in it: id, names by role, purposes,
+    /// direction, media, addresses, the start and duration as the list shows them in `zone`,
+    /// attributes when known.
+    pub fn new_in(conv: AnalyticsConversation, zone: Zone) -> (Row, String) {
+        let mut hay = String::with_capacity(160);
+        push_part(&mut hay, tag::ID, &conv.conversation_id);
         let mut pairs: Option<Vec<_>> = None;
+        let mut direction = conv.originating_direction.as_deref();
+        let mut media = None;
         for p in &conv.participants {
-            for s in [p.participant_name.as_deref(), p.purpose.as_deref()]
-                .into_iter()
-                .flatten()
-            {
-                hay.push(SEP);
-                hay.push_str(&s.to_lowercase());
+            if let Some(n) = p.participant_name.as_deref() {
+                let t = match p.purpose.as_deref() {
+                    Some("customer") => tag::CUSTOMER,
+                    Some("agent") => tag::AGENT,
+                    Some("acd") => tag::QUEUE,
+                    _ => tag::NAME,
+                };
+                push_part(&mut hay, t, n);
+            }
+            if let Some(purpose) = p.purpose.as_deref() {
+                push_part(&mut hay, tag::PURPOSE, purpose);
+            }
+            for s in &p.sessions {
+                if media.is_none() && s.media_type.is_some() {
+                    media = Some((s.media_type.as_deref(), s.message_type.as_deref()));
+                }
+                direction = direction.or(s.direction.as_deref());
+                for k in ["ani", "dnis", "addressFrom", "addressTo"] {
+                    if let Some(a) = s.extra.get(k).and_then(|v| v.as_str()) {
+                        push_part(&mut hay, tag::ADDRESS, a);
+                    }
+                }
             }
             if let Some(a) = &p.attributes {
                 push_attributes(&mut hay, a);
                 pairs.get_or_insert_default().extend(lower_pairs(a));
             }
         }
+        if let Some(d) = direction {
+            push_part(&mut hay, tag::DIRECTION, d);
+        }
+        match media {
+            Some((Some(m), Some(t))) => push_part(&mut hay, tag::MEDIA, &format!("{m}/{t}")),
+            Some((Some(m), None)) => push_part(&mut hay, tag::MEDIA, m),
+            _ => {}
+        }
+        let (start, end) = (conv.start(), conv.end());
+        if let Some(t) = start {
+            push_part(&mut hay, tag::SHOWN, &zone.format(t, "%Y-%m-%d %H:%M:%S"));
+        }
+        push_part(
+            &mut hay,
+            tag::SHOWN,
+            &match (start, end) {
+                (_, None) => "live".into(),
+                (Some(a), Some(b)) => duration((b - a).num_seconds()),
+                (None, Some(_)) => "?".into(),
+            },
+        );
         let facts = Facts::of(&conv);
         let row = Row {
-            start: conv.start(),
+            start,
             data: encode(&conv, &facts),
             attrs: pairs.map(Vec::into_boxed_slice),
             anatomy: Packed::new(&conv),
@@ -241,6 +326,10 @@ impl Row {
         }
         self.data = encode(&conv, &self.facts());
         self.attrs = Some(pairs.into());
+        // Appended to the row's text: after a separator.
+        if !hay.is_empty() {
+            hay.insert(0, SEP);
+        }
         hay
     }
 
@@ -249,17 +338,16 @@ impl Row {
     }
 }
 
+/// Folded attribute pairs (case and accents off), for `attr:` terms.
 fn lower_pairs(a: &Attributes) -> impl Iterator<Item = (Box<str>, Box<str>)> + '_ {
     a.iter()
-        .map(|(k, v)| (k.to_lowercase().into(), v.to_lowercase().into()))
+        .map(|(k, v)| (crate::fold::fold(k).into(), crate::fold::fold(v).into()))
 }
 
 fn push_attributes(hay: &mut String, a: &Attributes) {
     for (k, v) in a {
-        hay.push(SEP);
-        hay.push_str(&k.to_lowercase());
-        hay.push(SEP);
-        hay.push_str(&v.to_lowercase());
+        push_part(hay, tag::ATTRIBUTE, k);
+        push_part(hay, tag::ATTRIBUTE, v);
     }
 }
 
@@ -800,7 +888,7 @@ mod tests {
         );
         let (row, hay) = Row::new(c.clone());
         assert_eq!(row.conversation(), c);
-        assert!(hay.starts_with(uuid));
+        assert!(hay.starts_with(&format!("\u{1}{uuid}")));
         assert_eq!(row.id(), uuid);
         let upper = AnalyticsConversation {
             conversation_id: "ID-Ä".into(),
@@ -809,7 +897,7 @@ mod tests {
         let (row, hay) = Row::new(upper.clone());
         assert_eq!(row.conversation(), upper);
         assert_eq!(row.id(), "ID-Ä");
-        assert_eq!(hay, "id-ä");
+        assert!(hay.starts_with("\u{1}id-a\u{1f}"), "{hay:?}");
     }
 
     #[test]
@@ -839,7 +927,10 @@ mod tests {
         assert!(r.attrs.is_none());
         let a: Attributes = [("Tier".to_string(), "Gold".to_string())].into();
         let hay = r.learn_attributes(&[("c1-p1".into(), a.clone()), ("nobody".into(), a.clone())]);
-        assert_eq!(hay, "\u{1f}tier\u{1f}gold\u{1f}tier\u{1f}gold");
+        assert_eq!(
+            hay,
+            "\u{1f}\u{e}tier\u{1f}\u{e}gold\u{1f}\u{e}tier\u{1f}\u{e}gold"
+        );
         assert_eq!(r.attrs.as_deref().map(<[_]>::len), Some(2));
         let c = r.conversation();
         assert_eq!(c.participants[0].attributes.as_ref(), Some(&a));

@@ -117,7 +117,7 @@ fn q_quits_outside_text_fields_and_ctrl_c_anywhere() {
 fn tab_cycles_fields_and_panes() {
     let mut s = state();
     let mut seen = vec![];
-    for _ in 0..5 {
+    for _ in 0..6 {
         key(&mut s, KeyCode::Tab);
         seen.push(s.mode());
     }
@@ -126,6 +126,7 @@ fn tab_cycles_fields_and_panes() {
         [
             Mode::FormText,
             Mode::FormMedia,
+            Mode::FormText,
             Mode::List,
             Mode::Detail,
             Mode::FormText
@@ -714,4 +715,126 @@ fn enter_in_the_detail_pane_folds_and_unfolds_a_long_value() {
     s.focus = Focus::List;
     key(&mut s, KeyCode::Down);
     assert!(s.detail.unfolded.is_empty());
+}
+
+#[test]
+fn a_query_with_names_is_looked_up_before_it_loads() {
+    use crate::genesys::search::{Entity, Resolved};
+    let mut s = state();
+    for _ in 0..3 {
+        key(&mut s, KeyCode::Tab);
+    }
+    assert_eq!(s.form.field, crate::tui::form::Field::Query);
+    typ(&mut s, r#"queue:"Support - Tier 1" live"#);
+    let fx = key(&mut s, KeyCode::Enter);
+    let Some(Effect::Resolve {
+        id, text, scope, ..
+    }) = fx.get(1).cloned()
+    else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(text, r#"queue:"Support - Tier 1" live"#);
+    assert_eq!(
+        s.list.query_id, 0,
+        "nothing loads before the names are known"
+    );
+    // An older look-up's answer is dropped.
+    assert!(
+        update(
+            &mut s,
+            Event::Resolved {
+                id: id - 1,
+                result: Err("old".into())
+            }
+        )
+        .is_empty()
+    );
+    // A name the directory does not know is said at the Query field (sanitised).
+    let fx = update(
+        &mut s,
+        Event::Resolved {
+            id,
+            result: Err("no queue is named 'X\x1b[2J'".into()),
+        },
+    );
+    assert!(fx.is_empty());
+    assert_eq!(s.focus, Focus::Form);
+    assert_eq!(
+        s.form.problems.query.as_deref(),
+        Some("no queue is named 'X\\e[2J'")
+    );
+    // Known: the scope with the search in it loads.
+    let search = Resolved {
+        text: text.clone(),
+        queues: vec![Entity {
+            id: "q1".into(),
+            name: "Support - Tier 1".into(),
+        }],
+        live: true,
+        ..Default::default()
+    };
+    let fx = update(
+        &mut s,
+        Event::Resolved {
+            id,
+            result: Ok(scope.clone().with_search(search.clone())),
+        },
+    );
+    let Some(Effect::Query { scope: loaded, .. }) = fx.last() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(loaded.search, search);
+    assert_eq!(s.focus, Focus::List);
+    assert_eq!(s.last_query.as_ref().unwrap().scope.search, search);
+}
+
+#[test]
+fn a_query_that_does_not_parse_never_leaves() {
+    let mut s = state();
+    for _ in 0..3 {
+        key(&mut s, KeyCode::Tab);
+    }
+    typ(&mut s, "attr:tier=gold");
+    assert!(key(&mut s, KeyCode::Enter).is_empty());
+    let m = s.form.problems.query.clone().unwrap();
+    assert!(m.contains("use the list's local filter"), "{m}");
+}
+
+#[test]
+fn tab_completes_a_name_in_the_query_field() {
+    let mut s = state();
+    for _ in 0..3 {
+        key(&mut s, KeyCode::Tab);
+    }
+    typ(&mut s, "live queue:sup");
+    let fx = key(&mut s, KeyCode::Tab);
+    let [Effect::Complete { id, at, typed, .. }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!((typed.as_str(), *at), ("sup", 11));
+    assert_eq!(s.form.field, crate::tui::form::Field::Query, "Tab stayed");
+    let (id, at) = (*id, *at);
+    let names = |v: &[&str]| Ok(v.iter().map(|n| n.to_string()).collect());
+    update(
+        &mut s,
+        Event::Completed {
+            id,
+            at,
+            result: names(&["Support - Tier 1", "Support - Tier 2"]),
+        },
+    );
+    assert_eq!(s.form.query.value(), r#"live queue:"Support - Tier "#);
+    assert!(s.message.as_deref().unwrap().contains("2 names"));
+    update(
+        &mut s,
+        Event::Completed {
+            id,
+            at,
+            result: names(&["Support - Tier 1"]),
+        },
+    );
+    assert_eq!(s.form.query.value(), r#"live queue:"Support - Tier 1" "#);
+    // Nothing to complete: Tab moves on.
+    assert!(key(&mut s, KeyCode::Tab).is_empty());
+    assert_eq!(s.focus, Focus::List);
 }

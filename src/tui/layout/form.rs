@@ -1,6 +1,6 @@
-//! The range form's geometry: From, To and Media on one line (where each field's box starts and
-//! ends: the cursor and mouse clicks use it), and the messages under them (their number is the
-//! form's height).
+//! The form's geometry: From, To and Media on one line, Query on the next (where each field's box
+//! starts and ends: the cursor and mouse clicks use it), and the messages under them (their
+//! number is the form's height).
 
 use ratatui::layout::Rect;
 
@@ -19,6 +19,9 @@ pub struct FormLayout {
     pub field_width: usize,
     /// The line of the fields.
     pub y: u16,
+    /// Where the Query box starts, and its width (it is on the line under the others).
+    pub query_box: u16,
+    pub query_width: usize,
     /// Where the From and To boxes start.
     pub boxes: [u16; 2],
     /// Where the From and To parts end (each label, box and the two spaces after it).
@@ -36,19 +39,24 @@ impl FormLayout {
         let from_end = from_box + fw as u16 + 2;
         let to_box = from_end + label_w("To", form.problems.to.is_some());
         let to_end = to_box + fw as u16 + 2;
+        let query_box = inner.x + label_w("Query", form.problems.query.is_some());
         FormLayout {
             area,
             field_width: fw,
             y: inner.y,
+            query_box,
+            query_width: (inner.x + inner.width).saturating_sub(query_box) as usize,
             boxes: [from_box, to_box],
             ends: [from_end, to_end],
             messages,
         }
     }
 
-    /// Which field a click at column `x` of the fields line lands on.
-    pub fn field_at(&self, x: u16) -> Field {
-        if x < self.ends[0] {
+    /// Which field a click at column `x` of line `y` of the fields lands on.
+    pub fn field_at(&self, x: u16, y: u16) -> Field {
+        if y > self.y {
+            Field::Query
+        } else if x < self.ends[0] {
             Field::From
         } else if x < self.ends[1] {
             Field::To
@@ -63,6 +71,16 @@ impl FormLayout {
             Field::From => Some(self.boxes[0]),
             Field::To => Some(self.boxes[1]),
             Field::Media => None,
+            Field::Query => Some(self.query_box),
+        }
+    }
+
+    /// The line a field is on.
+    pub fn line_of(&self, field: Field) -> u16 {
+        if field == Field::Query {
+            self.y + 1
+        } else {
+            self.y
         }
     }
 }
@@ -90,7 +108,12 @@ pub fn messages(form: &Form, width: u16) -> Vec<(String, bool)> {
     let w = width.saturating_sub(2) as usize;
     let p = &form.problems;
     let mut out = Vec::new();
-    for (label, m) in [("From", &p.from), ("To", &p.to), ("Range", &p.range)] {
+    for (label, m) in [
+        ("From", &p.from),
+        ("To", &p.to),
+        ("Range", &p.range),
+        ("Query", &p.query),
+    ] {
         if let Some(m) = m {
             // Continuation lines indent under the text, past the mark.
             for (i, l) in wrap(&format!("✗ {label}: {m}"), w.saturating_sub(3))
@@ -105,7 +128,9 @@ pub fn messages(form: &Form, width: u16) -> Vec<(String, bool)> {
         let hint = match &form.note {
             Some(n) => format!(" ℹ {n}"),
             None => {
-                " e.g. 2026-11-24 08:00, 2026-11-24, -2h, -7d, yesterday, now · Enter loads".into()
+                " e.g. 2026-11-24 08:00, -2h, yesterday, now · a day as To is through its end · \
+                 Query: queue:NAME agent:NAME dir:inbound live · Enter loads"
+                    .into()
             }
         };
         out.push((fit(&hint, w), false));

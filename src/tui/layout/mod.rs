@@ -71,7 +71,8 @@ impl Layout {
         let form_h = if s.zoomed {
             0
         } else {
-            2 + 1 + messages.len() as u16
+            // Borders, the fields' two lines, the messages.
+            2 + 2 + messages.len() as u16
         };
         let [header, form, body, status, footer] = Split::vertical([
             Constraint::Length(1),

@@ -1,4 +1,4 @@
-//! The date-range form: From, To, Media on one line; problems or a hint under them.
+//! The form: From, To, Media on one line, Query on the next; problems or a hint under them.
 
 use ratatui::Frame;
 use ratatui::layout::Position;
@@ -55,6 +55,30 @@ pub fn draw(f: &mut Frame, s: &State, fl: &FormLayout, t: Theme) {
         t.input(active),
     ));
     let mut lines = vec![Line::from(spans)];
+    let active = focused && s.form.field == Field::Query;
+    let bad = s.form.problems.query.is_some();
+    let (shown, cur) = visible(&s.form.query, fl.query_width.max(1));
+    if active {
+        cursor = Some(Position::new(fl.query_box + cur as u16, fl.y + 1));
+    }
+    let query_shown = if shown.trim().is_empty() && !active {
+        Span::styled(
+            pad(
+                "(server-side search: queue:NAME agent:NAME dir:inbound live …)",
+                fl.query_width,
+            ),
+            t.dim(),
+        )
+    } else {
+        Span::styled(pad(&shown, fl.query_width), t.input(active))
+    };
+    lines.push(Line::from(vec![
+        Span::styled(
+            label("Query", active, bad),
+            if bad { t.error() } else { t.label() },
+        ),
+        query_shown,
+    ]));
     for (m, bad) in &fl.messages {
         lines.push(Line::styled(
             m.as_str(),

@@ -39,6 +39,24 @@ pub fn draw(f: &mut Frame, s: &State, area: Rect, t: Theme) {
             ),
             t.key(),
         ));
+        if let Some(e) = &l.filter_error {
+            // The user's own text, but sanitised all the same (it may be pasted).
+            title.push(Span::styled(
+                format!("✗ {} ", super::super::sanitize::sanitize(e)),
+                t.error(),
+            ));
+        } else {
+            let n = l.unsearched();
+            if n > 0 {
+                title.push(Span::styled(
+                    format!(
+                        "· attributes of {n} row{} not searched: attr: loads them ",
+                        if n == 1 { "" } else { "s" }
+                    ),
+                    t.dim(),
+                ));
+            }
+        }
     }
     if s.layout.toggled && !s.zoom {
         title.push(Span::styled("· Tab: detail ", t.dim()));

@@ -1,0 +1,722 @@
+//! The server-side query language shared by the form's Query field, `--query` and
+//! `convoscope export --query`: what people type, parsed into terms (pure; no I/O).
+//!
+//! ```text
+//! queue:"Support - Tier 1" agent:Bob dir:inbound live
+//! queue:Sales queue:Billing        (the same field twice: either)
+//! ```
+//!
+//! Terms are ANDed; the same field given twice is an OR of its values. Queue, agent and wrap-up
+//! names are resolved to ids through the directories before the query ([`Resolved`], built by
+//! [`resolve`]); the resolved terms become the details query's predicates in [`super::Scope`].
+
+use std::fmt;
+
+/// A field of the query language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Field {
+    Queue,
+    Agent,
+    Wrapup,
+    Dir,
+    Address,
+    Customer,
+    Live,
+}
+
+impl Field {
+    /// Every field, in the order the help names them.
+    pub const ALL: [Field; 7] = [
+        Field::Queue,
+        Field::Agent,
+        Field::Wrapup,
+        Field::Dir,
+        Field::Address,
+        Field::Customer,
+        Field::Live,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Queue => "queue",
+            Field::Agent => "agent",
+            Field::Wrapup => "wrapup",
+            Field::Dir => "dir",
+            Field::Address => "address",
+            Field::Customer => "customer",
+            Field::Live => "live",
+        }
+    }
+
+    /// The field a typed name stands for (with the aliases people reach for).
+    fn from_name(s: &str) -> Option<Field> {
+        Some(match s {
+            "queue" | "q" => Field::Queue,
+            "agent" | "user" => Field::Agent,
+            "wrapup" | "wrap-up" | "wrapupcode" => Field::Wrapup,
+            "dir" | "direction" => Field::Dir,
+            "ani" | "address" | "addr" | "phone" | "email" | "from" => Field::Address,
+            "customer" | "name" => Field::Customer,
+            "live" => Field::Live,
+            _ => return None,
+        })
+    }
+
+    /// Whether the field names a directory entity that is resolved to an id.
+    pub fn directory(self) -> Option<Directory> {
+        match self {
+            Field::Queue => Some(Directory::Queues),
+            Field::Agent => Some(Directory::Users),
+            Field::Wrapup => Some(Directory::WrapupCodes),
+            _ => None,
+        }
+    }
+}
+
+/// The fields there are, for error messages.
+pub const FIELDS: &str = "queue:NAME, agent:NAME, wrapup:NAME, dir:inbound|outbound, \
+    ani:NUMBER or address:ADDRESS, customer:NAME, live";
+
+/// A directory names are looked up in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Directory {
+    Queues,
+    Users,
+    WrapupCodes,
+}
+
+impl Directory {
+    pub fn noun(self) -> &'static str {
+        match self {
+            Directory::Queues => "queue",
+            Directory::Users => "agent",
+            Directory::WrapupCodes => "wrap-up code",
+        }
+    }
+}
+
+/// A conversation's direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Direction {
+    Inbound,
+    Outbound,
+}
+
+impl Direction {
+    pub fn name(self) -> &'static str {
+        match self {
+            Direction::Inbound => "inbound",
+            Direction::Outbound => "outbound",
+        }
+    }
+}
+
+/// One field with its values (any of which may match).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Term {
+    pub field: Field,
+    /// As typed (quotes removed); empty for `live`.
+    pub values: Vec<String>,
+}
+
+/// A parsed query: one term per field, in the order first typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Query {
+    pub terms: Vec<Term>,
+}
+
+/// What is wrong with a query, worded for the person who typed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryError(pub String);
+
+impl fmt::Display for QueryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for QueryError {}
+
+fn err(s: impl Into<String>) -> QueryError {
+    QueryError(s.into())
+}
+
+impl Query {
+    /// Parses what was typed. An empty input is the empty query (no filter).
+    pub fn parse(input: &str) -> Result<Query, QueryError> {
+        let mut q = Query::default();
+        for word in split(input)? {
+            let Some((name, value)) = word.text.split_once(':') else {
+                let lower = word.text.to_lowercase();
+                if lower == "live" {
+                    q.add(Field::Live, String::new());
+                    continue;
+                }
+                if matches!(lower.as_str(), "inbound" | "outbound") {
+                    return Err(err(format!(
+                        "'{}' alone is not a term: write dir:{lower} (the fields are {FIELDS})",
+                        word.text
+                    )));
+                }
+                return Err(err(format!(
+                    "'{}' has no field: write field:value (the fields are {FIELDS}); to search \
+                     the loaded rows for a word, use the list's filter (/)",
+                    word.text
+                )));
+            };
+            let lname = name.trim().to_lowercase();
+            let field = match Field::from_name(&lname) {
+                Some(f) => f,
+                None => return Err(unknown_field(&lname, value)),
+            };
+            let value = value.trim();
+            match field {
+                Field::Live => {
+                    if !value.is_empty() {
+                        return Err(err(format!(
+                            "live takes no value: write live alone (not live:{value})"
+                        )));
+                    }
+                    q.add(Field::Live, String::new());
+                }
+                Field::Dir => {
+                    let d = parse_direction(value)?;
+                    q.add(Field::Dir, d.name().to_string());
+                }
+                _ => {
+                    if value.is_empty() {
+                        return Err(err(format!(
+                            "{}: needs a value ({}:\"a name with spaces\")",
+                            field.name(),
+                            field.name()
+                        )));
+                    }
+                    q.add(field, value.to_string());
+                }
+            }
+        }
+        Ok(q)
+    }
+
+    fn add(&mut self, field: Field, value: String) {
+        match self.terms.iter_mut().find(|t| t.field == field) {
+            Some(t) => {
+                if !value.is_empty() && !t.values.contains(&value) {
+                    t.values.push(value);
+                }
+            }
+            None => self.terms.push(Term {
+                field,
+                values: if value.is_empty() {
+                    vec![]
+                } else {
+                    vec![value]
+                },
+            }),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
+
+    pub fn term(&self, field: Field) -> Option<&Term> {
+        self.terms.iter().find(|t| t.field == field)
+    }
+
+    /// The names to look up, by directory.
+    pub fn names(&self, dir: Directory) -> Vec<&str> {
+        self.terms
+            .iter()
+            .filter(|t| t.field.directory() == Some(dir))
+            .flat_map(|t| t.values.iter().map(String::as_str))
+            .collect()
+    }
+}
+
+fn parse_direction(v: &str) -> Result<Direction, QueryError> {
+    match v.to_lowercase().as_str() {
+        "inbound" | "in" => Ok(Direction::Inbound),
+        "outbound" | "out" => Ok(Direction::Outbound),
+        "" => Err(err("dir: needs a value: dir:inbound or dir:outbound")),
+        other => Err(err(format!(
+            "dir:{other} is not a direction: use dir:inbound or dir:outbound"
+        ))),
+    }
+}
+
+/// The error for a field there is not, with what to do instead.
+fn unknown_field(name: &str, value: &str) -> QueryError {
+    let local = |what: &str, example: String| {
+        err(format!(
+            "the API cannot filter on {what}: use the list's local filter (/) with {example} \
+             after loading (the query fields are {FIELDS})"
+        ))
+    };
+    match name {
+        "attr" | "attribute" | "attrs" | "participantdata" => local(
+            "attributes",
+            format!(
+                "attr:{}",
+                if value.is_empty() { "KEY=VALUE" } else { value }
+            ),
+        ),
+        "dur" | "duration" | "date" => local("that here", format!("{name}:{value}")),
+        "media" | "type" => err(format!(
+            "the media is chosen in the Media field (or --media), not in the query (the query \
+             fields are {FIELDS})"
+        )),
+        "" => err(format!("a term starts with ':': name a field ({FIELDS})")),
+        _ => err(format!("unknown field '{name}': the fields are {FIELDS}")),
+    }
+}
+
+struct Word {
+    text: String,
+}
+
+/// Splits at whitespace outside double quotes; the quotes are dropped. An unclosed quote is an
+/// error (a server query is sent as a whole, so a half-typed one must not go out).
+fn split(input: &str) -> Result<Vec<Word>, QueryError> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    for c in input.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            c if c.is_whitespace() && !quoted => {
+                if !cur.is_empty() {
+                    out.push(Word {
+                        text: std::mem::take(&mut cur),
+                    });
+                }
+            }
+            c => cur.push(c),
+        }
+    }
+    if quoted {
+        return Err(err(
+            "a quote is not closed: close it (queue:\"Support - Tier 1\")",
+        ));
+    }
+    if !cur.is_empty() {
+        out.push(Word { text: cur });
+    }
+    Ok(out)
+}
+
+/// The name being typed at the end of a query, when it is a queue, agent or wrap-up term:
+/// its directory, where its value starts in `input` (after the colon, before any quote), and
+/// the value typed so far (quotes removed). For Tab completion.
+pub fn completing(input: &str) -> Option<(Directory, usize, String)> {
+    // The last term: after the last whitespace outside quotes.
+    let mut quoted = false;
+    let mut start = 0;
+    for (i, c) in input.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            c if c.is_whitespace() && !quoted => start = i + c.len_utf8(),
+            _ => {}
+        }
+    }
+    let term = &input[start..];
+    let (name, value) = term.split_once(':')?;
+    let dir = Field::from_name(&name.trim_start_matches('"').to_lowercase())?.directory()?;
+    Some((dir, start + name.len() + 1, value.replace('"', "")))
+}
+
+/// `input` with the value of its last term (from `at`) replaced by `name`, quoted when it has
+/// spaces, and a space after it when the name is complete.
+pub fn complete_with(input: &str, at: usize, name: &str, whole: bool) -> String {
+    let value = if name.contains(char::is_whitespace) || name.contains('"') {
+        if whole {
+            format!("\"{}\"", name.replace('"', ""))
+        } else {
+            format!("\"{}", name.replace('"', ""))
+        }
+    } else {
+        name.to_string()
+    };
+    format!("{}{value}{}", &input[..at], if whole { " " } else { "" })
+}
+
+/// A name resolved to an id, with the name the directory gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entity {
+    pub id: String,
+    pub name: String,
+}
+
+/// The query with its names resolved: what [`super::Scope`] turns into predicates.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Resolved {
+    /// What was typed, for titles and the record of the last query.
+    pub text: String,
+    pub queues: Vec<Entity>,
+    pub agents: Vec<Entity>,
+    pub wrapups: Vec<Entity>,
+    pub directions: Vec<Direction>,
+    pub addresses: Vec<String>,
+    pub customers: Vec<String>,
+    pub live: bool,
+}
+
+impl Resolved {
+    pub fn is_empty(&self) -> bool {
+        self.queues.is_empty()
+            && self.agents.is_empty()
+            && self.wrapups.is_empty()
+            && self.directions.is_empty()
+            && self.addresses.is_empty()
+            && self.customers.is_empty()
+            && !self.live
+    }
+}
+
+/// Resolves the query's names with `lookup(directory, name)`, which answers the directory's
+/// entries that may match (all of them, or those the API found by the name): an exact match
+/// (ignoring case and accents) wins; else a single entry whose name starts with it; else the
+/// error lists the closest names.
+pub fn resolve(
+    text: &str,
+    q: &Query,
+    mut lookup: impl FnMut(Directory, &str) -> Vec<Entity>,
+) -> Result<Resolved, QueryError> {
+    let mut r = Resolved {
+        text: text.trim().to_string(),
+        ..Default::default()
+    };
+    for t in &q.terms {
+        match t.field {
+            Field::Queue | Field::Agent | Field::Wrapup => {
+                let dir = t.field.directory().expect("a directory field");
+                for name in &t.values {
+                    let e = pick(dir, name, &lookup(dir, name))?;
+                    let list = match t.field {
+                        Field::Queue => &mut r.queues,
+                        Field::Agent => &mut r.agents,
+                        _ => &mut r.wrapups,
+                    };
+                    if !list.contains(&e) {
+                        list.push(e);
+                    }
+                }
+            }
+            Field::Dir => {
+                for v in &t.values {
+                    r.directions.push(parse_direction(v)?);
+                }
+            }
+            Field::Address => r.addresses.extend(t.values.iter().cloned()),
+            Field::Customer => r.customers.extend(t.values.iter().cloned()),
+            Field::Live => r.live = true,
+        }
+    }
+    Ok(r)
+}
+
+/// The one entry `name` designates among `candidates`.
+pub fn pick(dir: Directory, name: &str, candidates: &[Entity]) -> Result<Entity, QueryError> {
+    let key = fold(name);
+    let exact: Vec<&Entity> = candidates.iter().filter(|e| fold(&e.name) == key).collect();
+    match exact.as_slice() {
+        [one] => return Ok((*one).clone()),
+        [] => {}
+        many => {
+            return Err(err(format!(
+                "{} name '{name}' is ambiguous: {} {}s have it (ids {})",
+                dir.noun(),
+                many.len(),
+                dir.noun(),
+                many.iter()
+                    .map(|e| e.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+    }
+    let prefix: Vec<&Entity> = candidates
+        .iter()
+        .filter(|e| fold(&e.name).starts_with(&key))
+        .collect();
+    match prefix.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] => {
+            let close = closest(&key, candidates, 5);
+            Err(err(if close.is_empty() {
+                format!("no {} is named '{name}'", dir.noun())
+            } else {
+                format!(
+                    "no {} is named '{name}'; the closest: {}",
+                    dir.noun(),
+                    quote_list(&close)
+                )
+            }))
+        }
+        many => {
+            let names: Vec<&str> = many.iter().take(8).map(|e| e.name.as_str()).collect();
+            Err(err(format!(
+                "{} name '{name}' is ambiguous: it starts {} names ({}{}); quote the whole name",
+                dir.noun(),
+                many.len(),
+                quote_list(&names),
+                if many.len() > 8 { ", …" } else { "" }
+            )))
+        }
+    }
+}
+
+fn quote_list(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("\"{n}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The `n` names closest to `key` (folded), by edit distance, then those containing it.
+fn closest<'a>(key: &str, candidates: &'a [Entity], n: usize) -> Vec<&'a str> {
+    let mut scored: Vec<(usize, &str)> = candidates
+        .iter()
+        .map(|e| {
+            let f = fold(&e.name);
+            let d = if f.contains(key) || key.contains(f.as_str()) {
+                0
+            } else {
+                distance(key, &f)
+            };
+            (d, e.name.as_str())
+        })
+        .collect();
+    scored.sort();
+    // Only names reasonably near: within half the typed length (at least 3 edits).
+    let limit = (key.chars().count() / 2).max(3);
+    scored
+        .into_iter()
+        .filter(|(d, _)| *d <= limit)
+        .map(|(_, s)| s)
+        .take(n)
+        .collect()
+}
+
+/// Levenshtein distance over chars.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.chars().enumerate() {
+        cur[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+/// Lower case without accents, for comparing names as people type them.
+pub fn fold(s: &str) -> String {
+    crate::fold::fold(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(s: &str) -> Query {
+        Query::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
+    fn e(s: &str) -> String {
+        Query::parse(s).unwrap_err().0
+    }
+
+    #[test]
+    fn terms_with_quotes_and_repeated_fields() {
+        let got = q(r#"queue:"Support - Tier 1" agent:Bob queue:Sales live dir:OUT"#);
+        assert_eq!(
+            got.terms,
+            vec![
+                Term {
+                    field: Field::Queue,
+                    values: vec!["Support - Tier 1".into(), "Sales".into()]
+                },
+                Term {
+                    field: Field::Agent,
+                    values: vec!["Bob".into()]
+                },
+                Term {
+                    field: Field::Live,
+                    values: vec![]
+                },
+                Term {
+                    field: Field::Dir,
+                    values: vec!["outbound".into()]
+                },
+            ]
+        );
+        assert_eq!(got.names(Directory::Queues), ["Support - Tier 1", "Sales"]);
+        assert!(q("").is_empty() && q("   ").is_empty());
+        // A quoted whole term, and field names in any case.
+        assert_eq!(
+            q(r#""QUEUE:Support - Tier 1""#).terms[0].values,
+            ["Support - Tier 1"]
+        );
+        assert_eq!(q("ani:+15551234").terms[0].field, Field::Address);
+        assert_eq!(q("Address:a@b.c").terms[0].values, ["a@b.c"]);
+        // The same value twice is kept once.
+        assert_eq!(q("agent:Bob agent:Bob").terms[0].values, ["Bob"]);
+        assert_eq!(q("live live:").terms.len(), 1);
+    }
+
+    #[test]
+    fn unknown_fields_name_the_fields_there_are() {
+        let m = e("colour:red");
+        assert!(m.contains("unknown field 'colour'"), "{m}");
+        for f in [
+            "queue:",
+            "agent:",
+            "wrapup:",
+            "dir:",
+            "address:",
+            "customer:",
+            "live",
+        ] {
+            assert!(m.contains(f), "{m} lacks {f}");
+        }
+        let m = e("bob");
+        assert!(
+            m.contains("'bob' has no field") && m.contains("queue:"),
+            "{m}"
+        );
+        assert!(e("outbound").contains("dir:outbound"));
+        assert!(e(":x").contains("name a field"));
+    }
+
+    #[test]
+    fn attributes_and_local_only_terms_point_to_the_local_filter() {
+        let m = e("attr:tier=gold");
+        assert!(
+            m.contains("cannot filter on attributes") && m.contains("attr:tier=gold"),
+            "{m}"
+        );
+        assert!(m.contains("local filter"), "{m}");
+        assert!(e("dur:5m").contains("local filter"));
+        assert!(e("media:voice").contains("Media field"));
+    }
+
+    #[test]
+    fn values_are_checked() {
+        assert!(e("dir:sideways").contains("dir:inbound or dir:outbound"));
+        assert!(e("dir:").contains("needs a value"));
+        assert!(e("queue:").contains("needs a value"));
+        assert!(e(r#"queue:"""#).contains("needs a value"));
+        assert!(e("live:yes").contains("live takes no value"));
+        assert!(e(r#"queue:"Support"#).contains("quote is not closed"));
+    }
+
+    fn dir() -> Vec<Entity> {
+        [
+            ("q1", "Support - Tier 1"),
+            ("q2", "Support - Tier 2"),
+            ("q3", "Sales"),
+            ("q4", "Billing Émigrés"),
+            ("q5", "dup"),
+            ("q6", "Dup"),
+        ]
+        .iter()
+        .map(|(i, n)| Entity {
+            id: i.to_string(),
+            name: n.to_string(),
+        })
+        .collect()
+    }
+
+    #[test]
+    fn names_resolve_exactly_then_by_a_unique_start() {
+        let d = dir();
+        let p = |n: &str| pick(Directory::Queues, n, &d);
+        assert_eq!(p("support - tier 1").unwrap().id, "q1");
+        assert_eq!(p("SAL").unwrap().id, "q3");
+        assert_eq!(p("billing emigres").unwrap().id, "q4");
+        let m = p("Support").unwrap_err().0;
+        assert!(
+            m.contains("ambiguous") && m.contains("\"Support - Tier 2\""),
+            "{m}"
+        );
+        let m = p("dup").unwrap_err().0;
+        assert!(m.contains("ambiguous") && m.contains("q5, q6"), "{m}");
+        let m = p("Suport - Tier 1").unwrap_err().0;
+        assert!(
+            m.contains("no queue is named 'Suport - Tier 1'")
+                && m.contains("the closest: \"Support - Tier 1\""),
+            "{m}"
+        );
+        let m = p("zzzzzzzzzzzzzzzzzzzz").unwrap_err().0;
+        assert_eq!(m, "no queue is named 'zzzzzzzzzzzzzzzzzzzz'");
+    }
+
+    #[test]
+    fn resolve_looks_names_up_in_their_directory() {
+        let text = r#"queue:Sales queue:"support - tier 2" agent:ann dir:in ani:+1555 live"#;
+        let mut asked = Vec::new();
+        let r = resolve(text, &q(text), |d, n| {
+            asked.push((d, n.to_string()));
+            match d {
+                Directory::Users => vec![Entity {
+                    id: "u1".into(),
+                    name: "Ann Gómez".into(),
+                }],
+                _ => dir(),
+            }
+        })
+        .unwrap();
+        assert_eq!(
+            r.queues.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(),
+            ["q3", "q2"]
+        );
+        assert_eq!(r.agents[0].id, "u1");
+        assert_eq!(r.directions, [Direction::Inbound]);
+        assert_eq!(r.addresses, ["+1555"]);
+        assert!(r.live && !r.is_empty());
+        assert_eq!(asked.len(), 3);
+        let err = resolve("wrapup:nope", &q("wrapup:nope"), |_, _| vec![]).unwrap_err();
+        assert_eq!(err.0, "no wrap-up code is named 'nope'");
+    }
+
+    #[test]
+    fn the_name_being_typed_is_found_for_completion() {
+        assert_eq!(
+            completing("live queue:Sup"),
+            Some((Directory::Queues, 11, "Sup".into()))
+        );
+        assert_eq!(
+            completing(r#"agent:"Ann G"#),
+            Some((Directory::Users, 6, "Ann G".into()))
+        );
+        assert_eq!(
+            completing("wrapup:"),
+            Some((Directory::WrapupCodes, 7, String::new()))
+        );
+        assert_eq!(completing("dir:in"), None);
+        assert_eq!(completing("queue:Sales "), None);
+        let s = "live queue:Sup";
+        assert_eq!(
+            complete_with(s, 11, "Support - Tier 1", true),
+            r#"live queue:"Support - Tier 1" "#
+        );
+        assert_eq!(
+            complete_with(s, 11, "Support - Tier", false),
+            r#"live queue:"Support - Tier"#
+        );
+        assert_eq!(complete_with("agent:b", 6, "Bob", true), "agent:Bob ");
+    }
+
+    #[test]
+    fn distance_counts_edits() {
+        assert_eq!(distance("kitten", "sitting"), 3);
+        assert_eq!(distance("", "abc"), 3);
+        assert_eq!(distance("same", "same"), 0);
+    }
+}
