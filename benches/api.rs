@@ -234,7 +234,7 @@ fn write_plain_json_20000(bencher: Bencher) {
 #[divan::bench(sample_count = 10, sample_size = 1)]
 fn write_csv_20000(bencher: Bencher) {
     write_bench(bencher, |convs| {
-        let mut w = CsvWriter::new(std::io::sink()).unwrap();
+        let mut w = CsvWriter::new(std::io::sink(), false).unwrap();
         for c in convs {
             w.write(c).unwrap();
         }

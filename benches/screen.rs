@@ -1,5 +1,5 @@
 //! Benchmarks of the screen with 100,000 conversations loaded: one frame, one filter keystroke,
-//! merging the pages as they arrive, turning the order around, and the memory a loaded
+//! merging the pages as they arrive, turning the order around, the summary (`S`), and the memory a loaded
 //! conversation takes. Run with `cargo bench --bench screen`.
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -187,6 +187,24 @@ fn filter_keystroke_erased_100k(bencher: Bencher) {
     });
 }
 
+/// A 100 kB paste into the filter over 100,000 loaded rows: one edit (cut at the filter's 1,000
+/// characters), one re-filter, however long the paste (issue 17.2).
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn filter_paste_100kb_100k(bencher: Bencher) {
+    let mut s = loaded();
+    update(&mut s, key('/'));
+    let text = "anna ".repeat(20_000);
+    bencher.with_inputs(|| s.clone()).bench_local_refs(|s| {
+        update(
+            s,
+            Event::Paste {
+                text: text.clone(),
+                now: now(),
+            },
+        )
+    });
+}
+
 /// A filter of field terms, a negation and an alternative, applied afresh to 100,000 rows (every
 /// row tested: the worst case of a keystroke).
 #[divan::bench(sample_count = 20, sample_size = 1)]
@@ -228,4 +246,29 @@ fn toggle_order_100k(bencher: Bencher) {
     bencher
         .with_inputs(|| list.clone())
         .bench_local_refs(|l| l.toggle_order());
+}
+
+/// Benchmark 7, `S` over 100,000 loaded rows: the summary by queue made from nothing (every
+/// row's groups: its record and anatomy unpacked once), and by wrap-up.
+#[divan::bench(args = [1, 3], sample_count = 10, sample_size = 1)]
+fn summary_open_100k(bencher: Bencher, presses: usize) {
+    let s = loaded();
+    bencher.with_inputs(|| s.clone()).bench_local_refs(|s| {
+        for _ in 0..presses {
+            update(s, key('S'));
+        }
+    });
+}
+
+/// Benchmark 8, a filter keystroke over 100,000 rows with the summary open: the rows' groups
+/// are kept, only the counting is done again.
+#[divan::bench(sample_count = 20, sample_size = 1)]
+fn summary_follows_a_keystroke_100k(bencher: Bencher) {
+    let mut s = loaded();
+    update(&mut s, key('S'));
+    update(&mut s, key('/'));
+    update(&mut s, key('a'));
+    bencher
+        .with_inputs(|| s.clone())
+        .bench_local_refs(|s| update(s, key('n')));
 }

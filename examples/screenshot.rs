@@ -1,7 +1,8 @@
-//! Draws the browser, deterministically, into an SVG: the README's screenshot.
+//! Draws the browser, deterministically, into an SVG: the README's screenshots.
 //!
 //! ```sh
 //! cargo run --example screenshot -- assets/browser.svg     # or scripts/screenshot.sh
+//! cargo run --example screenshot -- --timeline assets/timeline.svg
 //! ```
 //!
 //! The state is built as the program builds it, without a network or a terminal: the simulator's
@@ -123,6 +124,68 @@ fn browser() -> Buffer {
         drive(&mut s, &ds, key(KeyCode::Down));
     }
     let mut t = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
+    t.draw(|f| convoscope::tui::ui::draw(f, &s)).unwrap();
+    t.backend().buffer().clone()
+}
+
+/// The detail pane, zoomed, of a voice call of the same data set that was transferred and had
+/// a hold: its timeline, transfers, wrap-ups and metrics (`--timeline`).
+fn timeline() -> Buffer {
+    const W: u16 = 120;
+    const H: u16 = 42;
+    let ds = Dataset::new(&SimConfig {
+        seed: 1,
+        conversations: 2000,
+        days: 7,
+        until: now(),
+        active: 3,
+        ..SimConfig::default()
+    });
+    let mut s = State::new(Init {
+        from: Some("2026-11-13".into()),
+        to: Some("now".into()),
+        media: Some(Media::Voice),
+        zone: Zone::Utc,
+        zone_label: "UTC".into(),
+        connection: "DEMO".into(),
+        color: true,
+        ..Default::default()
+    });
+    drive(
+        &mut s,
+        &ds,
+        Event::Resize {
+            width: W,
+            height: H,
+        },
+    );
+    drive(&mut s, &ds, Event::Submit { now: now() });
+    // The newest ended call with an IVR, two agents (a transfer) and a hold.
+    let id = s
+        .list
+        .visible
+        .iter()
+        .map(|&i| &s.list.rows[i])
+        .find(|r| {
+            let c = r.conversation();
+            let lanes = r.anatomy.unpack();
+            let agents = c
+                .participants
+                .iter()
+                .filter(|p| p.purpose.as_deref() == Some("agent"))
+                .count();
+            let typ = |t: &str| lanes.iter().flat_map(|l| &l.segments).any(|x| x.typ == t);
+            c.conversation_end.is_some() && agents == 2 && typ("hold") && typ("ivr")
+        })
+        .map(|r| r.id().to_string())
+        .expect("a transferred call with a hold in the data set");
+    let pos = s.list.position(&id).expect("shown");
+    s.list.select_at(pos);
+    drive(&mut s, &ds, key(KeyCode::Tab));
+    drive(&mut s, &ds, key(KeyCode::Char('z')));
+    // Scrolled to the anatomy (below the participants and their attributes).
+    s.detail.scroll = s.detail.document.anatomy.start.saturating_sub(1);
+    let mut t = Terminal::new(TestBackend::new(W, H)).unwrap();
     t.draw(|f| convoscope::tui::ui::draw(f, &s)).unwrap();
     t.backend().buffer().clone()
 }
@@ -262,13 +325,19 @@ fn svg(b: &Buffer) -> String {
 }
 
 fn main() {
-    let path = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "assets/browser.svg".into());
-    let b = browser();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let which = args
+        .iter()
+        .position(|a| a == "--timeline")
+        .map(|i| args.remove(i));
+    let (b, default) = match which {
+        Some(_) => (timeline(), "assets/timeline.svg"),
+        None => (browser(), "assets/browser.svg"),
+    };
+    let path = args.into_iter().next().unwrap_or_else(|| default.into());
     if let Some(dir) = std::path::Path::new(&path).parent() {
         std::fs::create_dir_all(dir).expect("the output directory");
     }
     std::fs::write(&path, svg(&b)).expect("the SVG written");
-    eprintln!("wrote {path} ({WIDTH}x{HEIGHT} cells)");
+    eprintln!("wrote {path} ({}x{} cells)", b.area.width, b.area.height);
 }

@@ -261,12 +261,20 @@ pub struct ExportArgs {
     /// field twice OR (e.g. 'queue:"Support - Tier 1" dir:inbound').
     #[arg(long, value_name = "QUERY", allow_hyphen_values = true)]
     pub query: Option<String>,
-    /// Output format.
+    /// Output format: ndjson (every field), csv (one row per conversation: queue, wrap-up,
+    /// agents, customer by name), csv-attributes (one row per participant attribute).
     #[arg(long, value_enum, default_value_t = Format::Ndjson)]
     pub format: Format,
     /// Include each participant's attributes.
     #[arg(long)]
     pub attributes: bool,
+    /// With --format csv: a column for this attribute key (repeatable; reads attributes, as
+    /// --attributes does).
+    #[arg(long = "attr", value_name = "KEY")]
+    pub attrs: Vec<String>,
+    /// Start CSV output with a UTF-8 byte-order mark, so that Excel reads names right.
+    #[arg(long)]
+    pub bom: bool,
     /// Where attributes come from: one async details job (falls back to GET conversation when
     /// refused), or GET conversation for each conversation.
     #[arg(long, value_enum, default_value_t = AttributeSource::Jobs)]

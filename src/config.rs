@@ -36,6 +36,7 @@ pub const KEYS: &[&str] = &[
     "utc",
     "watch_interval",
     "concurrency",
+    "columns",
     "clipboard",
     "mouse",
     "theme",
@@ -75,6 +76,8 @@ pub struct Config {
     pub utc: Option<bool>,
     pub watch_interval: Option<u64>,
     pub concurrency: Option<u16>,
+    /// The list's columns by title, in order.
+    pub columns: Option<Vec<String>>,
     pub clipboard: Option<Clipboard>,
     pub mouse: Option<bool>,
     pub theme: Option<Theme>,
@@ -379,6 +382,7 @@ impl Config {
                 "concurrency" => {
                     cfg.concurrency = r.value::<Concurrency>(name, v).map(|x| x.0 as u16)
                 }
+                "columns" => cfg.columns = r.value::<ColumnList>(name, v).map(|x| x.0),
                 "clipboard" => cfg.clipboard = r.value(name, v),
                 "mouse" => cfg.mouse = r.value(name, v),
                 "theme" => cfg.theme = r.value(name, v),
@@ -454,6 +458,9 @@ pub fn default_file(actions: &[ActionInfo]) -> String {
 
 # Requests in flight at once (query pages, GET conversation): 1 to 16.
 # concurrency = {concurrency}
+
+# The list's columns, left to right (Media shows only when the media is any or message):
+# columns = ["Start", "Dur", "Media", "Dir", "Queue", "Wrap-up", "Customer", "Address", "Agent(s)", "Conversation id"]
 
 # How to copy: osc52 (works over SSH; in tmux set -g set-clipboard on) or off.
 # clipboard = "{clipboard}"
@@ -582,6 +589,28 @@ quit = "ctrl-q"
         assert!(e.contains("bool"), "{e}");
         let e = parse("utc = tru\n").unwrap_err();
         assert!(e.contains("line 1"), "{e}");
+    }
+
+    #[test]
+    fn columns_are_read_in_order_and_an_unknown_one_is_reported_at_its_line() {
+        let c = Config::parse(
+            "columns = [\"queue\", \"Agent(s)\", \"duration\"]\n",
+            Path::new("/x/config.toml"),
+        )
+        .unwrap();
+        assert_eq!(
+            c.columns,
+            Some(vec!["Queue".into(), "Agent(s)".into(), "Dur".into()])
+        );
+        let e = parse("utc = true\ncolumns = [\"Queue\", \"Skill\"]\n").unwrap_err();
+        assert!(
+            e.starts_with("config file /x/config.toml, line 2: columns:"),
+            "{e}"
+        );
+        assert!(
+            e.contains("unknown column 'Skill'") && e.contains("\"Wrap-up\""),
+            "{e}"
+        );
     }
 
     #[test]
@@ -777,6 +806,12 @@ quit = "ctrl-q"
             utc: Some(d::UTC),
             watch_interval: Some(d::WATCH_INTERVAL),
             concurrency: Some(d::CONCURRENCY),
+            columns: Some(
+                crate::tui::columns::COLUMNS
+                    .iter()
+                    .map(|c| c.title.to_string())
+                    .collect(),
+            ),
             clipboard: Some(d::CLIPBOARD),
             mouse: Some(d::MOUSE),
             theme: Some(d::THEME),

@@ -38,6 +38,16 @@ pub async fn connect(args: &ConnectionArgs) -> Result<Connection, Error> {
 
 /// Builds the client the resolved settings describe, checking credentials before anything else.
 pub async fn connect_with(c: &ConnectionSettings) -> Result<Connection, Error> {
+    let conn = connect_unchecked(c).await?;
+    if conn.sim.is_none() {
+        conn.client.authenticate().await?;
+    }
+    Ok(conn)
+}
+
+/// Builds the client without logging in yet: the browser logs in behind its first frame
+/// ("connecting to HOST…"), so that a slow login never leaves a blank screen.
+pub async fn connect_unchecked(c: &ConnectionSettings) -> Result<Connection, Error> {
     if c.demo {
         let cfg = demo_config();
         let (id, secret) = (cfg.client_id.clone(), cfg.client_secret.clone());
@@ -75,7 +85,6 @@ pub async fn connect_with(c: &ConnectionSettings) -> Result<Connection, Error> {
         .region
         .map(|r| format!("{} ({}), from {}", r.id, r.host, c.api_url.source));
     let client = Client::new(cfg)?;
-    client.authenticate().await?;
     Ok(Connection {
         client: Arc::new(client),
         label: c.label.clone(),

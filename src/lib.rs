@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod connect;
 pub mod export;
+pub mod facts;
 pub mod fold;
 pub mod genesys;
 pub mod output;

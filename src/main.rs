@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::FromArgMatches;
 
 use convoscope::cli::{Cli, Command, ExportArgs};
-use convoscope::connect::{Connection, connect_with};
+use convoscope::connect::{Connection, connect_unchecked, connect_with};
 use convoscope::export::{self, Delivered, ExportOptions, Progress};
 use convoscope::genesys::Error;
 use convoscope::output::{self, Output};
@@ -261,7 +261,8 @@ async fn browse_cmd(settings: &Settings, query: Option<String>, live: Option<Str
             2,
         );
     }
-    let Connection { client, label, sim } = match connect_with(&settings.connection).await {
+    // The login happens behind the screen's first frame ("connecting to HOST…").
+    let Connection { client, label, sim } = match connect_unchecked(&settings.connection).await {
         Ok(c) => c,
         Err(e) => return fail(&e, e.exit_code() as u8),
     };
@@ -281,13 +282,16 @@ async fn browse_cmd(settings: &Settings, query: Option<String>, live: Option<Str
         utc: settings.utc(),
         mouse: settings.mouse(),
         connection: label,
-        auto_submit: live,
+        // A range given on the command line, the demo, or `--live`: load it at once, start in
+        // the list.
+        auto_submit: live || settings.range_given() || settings.connection.demo,
         live,
         keys: settings.keys().clone(),
         theme: Some(settings.theme()),
         watch_interval: Some(settings.watch_interval()),
         clipboard: settings.clipboard(),
         concurrency: Some(settings.concurrency()),
+        columns: settings.columns().to_vec(),
     };
     let result = convoscope::tui::run(client, opts).await;
     if let Some(sim) = sim {
@@ -295,7 +299,11 @@ async fn browse_cmd(settings: &Settings, query: Option<String>, live: Option<Str
     }
     match result {
         Ok(ended) => ended.exit_code(),
-        Err(e) => fail(&e, 1),
+        // The login failed: said as before the screen showed, with its exit code.
+        Err(e) => match e.downcast_ref::<convoscope::genesys::Error>() {
+            Some(ge) => fail(ge, ge.exit_code() as u8),
+            None => fail(&e, 1),
+        },
     }
 }
 
@@ -361,7 +369,8 @@ async fn export_cmd(settings: &Settings, args: ExportArgs) -> u8 {
         convoscope::genesys::Scope::new(interval, settings.export_media()).with_search(search),
     );
     opts.format = args.format;
-    opts.attributes = args.attributes;
+    // An attribute column needs the attributes.
+    opts.attributes = args.attributes || !args.attrs.is_empty();
     opts.attributes_from = args.attributes_from;
     opts.concurrency = settings.concurrency();
 
@@ -397,7 +406,11 @@ async fn export_cmd(settings: &Settings, args: ExportArgs) -> u8 {
             Some(Output::Device { file, .. }) => Box::new(file),
             None => Box::new(std::io::stdout().lock()),
         };
-        match export::writer_for(args.format, sink) {
+        let csv = export::CsvOptions {
+            attrs: args.attrs.clone(),
+            bom: args.bom,
+        };
+        match export::writer_for(args.format, sink, &csv) {
             Ok(mut writer) => {
                 let outcome =
                     export::run_until(client, &opts, writer.as_mut(), &progress, &signals.stop)

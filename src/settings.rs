@@ -180,6 +180,8 @@ pub struct Settings {
     pub utc: Valued<bool>,
     pub watch_interval: Valued<u64>,
     pub concurrency: Valued<u16>,
+    /// The list's columns by title, in order (empty: all).
+    pub columns: Valued<Vec<String>>,
     pub clipboard: Valued<Clipboard>,
     pub mouse: Valued<bool>,
     pub theme: Valued<Theme>,
@@ -413,6 +415,7 @@ impl Settings {
             utc: or_default(l.utc, defaults::UTC),
             watch_interval: or_default(l.watch_interval, defaults::WATCH_INTERVAL),
             concurrency: or_default(l.concurrency, defaults::CONCURRENCY),
+            columns: or_default(l.columns, Vec::new()),
             clipboard: or_default(l.clipboard, defaults::CLIPBOARD),
             mouse: or_default(l.mouse, defaults::MOUSE),
             theme: or_default(l.theme, defaults::THEME),
@@ -451,6 +454,14 @@ impl Settings {
     /// [`crate::timespec::parse`] in [`Settings::zone`].
     pub fn range(&self) -> (&str, &str) {
         (&self.from.value, &self.to.value)
+    }
+
+    /// Whether the range was given on the command line (a flag or its environment variable):
+    /// the browser then loads it at once.
+    pub fn range_given(&self) -> bool {
+        [&self.from.source, &self.to.source]
+            .iter()
+            .any(|s| matches!(s, Source::Flag(_) | Source::Env(_)))
     }
 
     /// The range of [`Settings::range`] read in [`Settings::zone`] at `now`; the error names where
@@ -525,6 +536,11 @@ impl Settings {
     }
 
     /// Time between refreshes in live (watch) mode.
+    /// The list's columns by title, in order (empty: all, in the table's order).
+    pub fn columns(&self) -> &[String] {
+        &self.columns.value
+    }
+
     pub fn watch_interval(&self) -> Duration {
         Duration::from_secs(self.watch_interval.value)
     }
@@ -633,6 +649,16 @@ impl Settings {
             "concurrency",
             &self.concurrency.value,
             Some(&self.concurrency.source),
+        );
+        row(
+            &mut out,
+            "columns",
+            &if self.columns.value.is_empty() {
+                "all".to_string()
+            } else {
+                self.columns.value.join(", ")
+            },
+            Some(&self.columns.source),
         );
         row(
             &mut out,

@@ -42,7 +42,8 @@ async fn every_call_is_in_the_call_log_with_its_status_latency_and_correlation_i
     // The token, then the page.
     changes.changed().await.unwrap();
     let log = c.call_log();
-    assert_eq!(*changes.borrow_and_update(), 2);
+    // Each call changes the log twice: sent (pending), then answered.
+    assert_eq!(*changes.borrow_and_update(), 4);
     assert_eq!(log.len(), 2);
     assert_eq!(
         (log[0].method.as_str(), log[0].path.as_str()),
@@ -89,7 +90,11 @@ async fn the_call_log_keeps_the_last_calls_only() {
         log.iter()
             .all(|r| r.method == "GET" && r.status == Some(404))
     );
-    assert_eq!(*c.call_log_changes().borrow(), CALL_LOG_SIZE as u64 + 21);
+    // Sent, then answered: two changes a call.
+    assert_eq!(
+        *c.call_log_changes().borrow(),
+        2 * (CALL_LOG_SIZE as u64 + 21)
+    );
 }
 
 #[tokio::test]
@@ -259,5 +264,43 @@ async fn the_organization_says_it_is_the_simulator() {
     assert_eq!(
         org.self_uri.as_deref(),
         Some(format!("/api/v2/organizations/{}", org.id).as_str())
+    );
+}
+
+/// A call sent and not yet answered is in the call log as pending (never with a status it did
+/// not get); a call given up before its answer is logged as abandoned, not left pending.
+#[tokio::test]
+async fn a_call_in_flight_is_logged_pending_then_abandoned_when_given_up() {
+    let sim = sim(convoscope::sim::SimConfig {
+        latency_ms: 3_000,
+        ..config(5)
+    })
+    .await;
+    let client = client(&sim);
+    let c = client.clone();
+    let task = tokio::spawn(async move { c.organization(CallOpts::default()).await });
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let pending = loop {
+        if let Some(r) = client.call_log().into_iter().find(|r| r.pending) {
+            break r;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no pending call logged"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    assert_eq!(pending.path, "/oauth/token");
+    assert_eq!(pending.status, None);
+    assert!(pending.error.is_none());
+    task.abort();
+    let _ = task.await;
+    let log = client.call_log();
+    assert_eq!(log.len(), 1, "the same entry, finished: {log:?}");
+    assert!(!log[0].pending);
+    assert_eq!(log[0].seq, pending.seq);
+    assert!(
+        log[0].error.as_deref().unwrap().contains("abandoned"),
+        "{log:?}"
     );
 }

@@ -174,10 +174,10 @@ async fn csv_has_one_row_per_attribute_and_one_per_bare_participant() {
     let sim = sim(config(120)).await;
     let mut opts = ExportOptions::new(Scope::new(week(), Media::Any));
     opts.attributes = true;
-    opts.format = Format::Csv;
+    opts.format = Format::CsvAttributes;
     let mut buf = Vec::new();
     let outcome = {
-        let mut w = export::CsvWriter::new(&mut buf).unwrap();
+        let mut w = export::CsvWriter::new(&mut buf, false).unwrap();
         export::run(client(&sim), &opts, &mut w, &|_| {}).await
     };
     assert!(outcome.error.is_none(), "{:?}", outcome.error);
@@ -412,10 +412,10 @@ async fn hostile_data_is_exported_as_the_same_values_and_nothing_raw() {
         &raw.replace('\n', "")
     ));
     // CSV carries them as the screen shows them (escaped, formula-quoted), one line per row.
-    opts.format = Format::Csv;
+    opts.format = Format::CsvAttributes;
     let mut buf = Vec::new();
     {
-        let mut w = export::CsvWriter::new(&mut buf).unwrap();
+        let mut w = export::CsvWriter::new(&mut buf, false).unwrap();
         let o = export::run(client(&sim), &opts, &mut w, &|_| {}).await;
         assert!(o.error.is_none());
     }
@@ -1034,4 +1034,87 @@ async fn get_conversation_for_attributes_runs_concurrency_at_once() {
         .max();
     assert_eq!(most, Some(4));
     assert!(sim.stats().peak_in_flight <= 4);
+}
+
+/// `--format csv`: one row per conversation, queues, wrap-up codes and agents by name (read from
+/// the directories, one call per kind a page), the caller as customer on voice, `--attr` columns
+/// and a BOM.
+#[tokio::test]
+async fn csv_has_one_row_per_conversation_with_names_not_ids() {
+    let sim = sim(config(150)).await;
+    let mut opts = ExportOptions::new(Scope::new(week(), Media::Any));
+    opts.attributes = true;
+    opts.format = Format::Csv;
+    let ds = sim.dataset();
+    // An attribute key some customer has.
+    let key = ds
+        .matching(&week(), Media::Any)
+        .into_iter()
+        .flat_map(|i| ds.conversation(i, until()).participants)
+        .flat_map(|p| p.attributes.into_keys())
+        .next()
+        .expect("some attribute");
+    let csv_opts = export::CsvOptions {
+        attrs: vec![key.clone()],
+        bom: true,
+    };
+    let mut buf = Vec::new();
+    let outcome = {
+        let mut w = export::ConversationCsvWriter::new(&mut buf, &csv_opts).unwrap();
+        export::run(client(&sim), &opts, &mut w, &|_| {}).await
+    };
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    assert!(buf.starts_with(export::BOM));
+    let mut r = csv::Reader::from_reader(&buf[export::BOM.len()..]);
+    let header: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
+    assert_eq!(header.len(), export::CONVERSATION_HEADER.len() + 1);
+    assert_eq!(header.last().unwrap(), &format!("attr:{key}"));
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    let want: Vec<usize> = ds.matching(&week(), Media::Any);
+    assert_eq!(rows.len(), want.len(), "one row per conversation");
+    assert_eq!(rows.len() as u64, outcome.written);
+    let col = |n: &str| header.iter().position(|h| h == n).unwrap();
+    let uuid = |s: &str| s.len() == 36 && s.matches('-').count() == 4;
+    let mut voice_callers = 0;
+    for (row, &i) in rows.iter().zip(&want) {
+        let conv = ds.conversation(i, until());
+        assert_eq!(&row[0], conv.id);
+        // Agents by the names the conversation API gives them (analytics has none).
+        for p in conv
+            .participants
+            .iter()
+            .filter(|p| p.purpose.as_deref() == Some("agent"))
+        {
+            let n = p.name.as_deref().unwrap();
+            assert!(
+                row[col("agents")].contains(n),
+                "{n} in {:?}",
+                &row[col("agents")]
+            );
+        }
+        for c in ["queue", "wrapUp", "agents", "divisions"] {
+            assert!(
+                row[col(c)].split(", ").all(|x| !uuid(x)),
+                "{c}: {:?}",
+                &row[col(c)]
+            );
+        }
+        if conv.participants.iter().any(|p| p.queue_id.is_some()) {
+            assert!(!row[col("queue")].is_empty());
+        }
+        if row[col("media")] == *"voice" {
+            assert!(
+                !row[col("customer")].is_empty(),
+                "a voice row has its caller"
+            );
+            voice_callers += 1;
+        }
+    }
+    assert!(voice_callers > 0);
+    assert!(rows.iter().any(|r| !r[header.len() - 1].is_empty()));
+    // Names cost one directory call per kind a page (100 conversations a page): 2 pages here.
+    let calls = |p: &str| sim.requests().iter().filter(|r| r.path == p).count();
+    assert!(calls("/api/v2/users") <= 2, "{}", calls("/api/v2/users"));
+    assert!(calls("/api/v2/routing/queues") <= 2);
+    assert!(calls("/api/v2/routing/wrapupcodes") <= 2);
 }

@@ -317,7 +317,7 @@ async fn hostile_text_reaches_neither_terminal_nor_spreadsheet() {
     let mut cfg = config(80);
     cfg.hostile = true;
     let sim = sim(cfg).await;
-    for format in ["csv", "ndjson"] {
+    for format in ["csv-attributes", "csv", "ndjson"] {
         let out = output(export_cmd(&sim, &["--attributes", "--format", format])).await;
         assert!(
             out.status.success(),
@@ -336,6 +336,18 @@ async fn hostile_text_reaches_neither_terminal_nor_spreadsheet() {
                 let quoted = serde_json::to_string(s).unwrap();
                 assert!(all.contains(&quoted[1..quoted.len() - 1]), "{s:?}");
             }
+        } else if format == "csv" {
+            // One row per conversation: every cell (names, addresses, attribute columns) is
+            // already safe: escaping it again changes nothing.
+            let mut r = csv::Reader::from_reader(text.as_bytes());
+            let mut cells = 0;
+            for rec in r.records() {
+                for c in rec.unwrap().iter() {
+                    assert_eq!(convoscope::export::csv_cell(c), c, "{c:?}");
+                    cells += 1;
+                }
+            }
+            assert!(cells > 0);
         } else {
             // One CSV line per row, every cell as the screen shows it.
             let mut r = csv::Reader::from_reader(text.as_bytes());

@@ -12,7 +12,7 @@ const END: &str = "<!-- keys:end -->";
 
 /// Every mode, in the order the table names them. The match makes a new mode a compile error
 /// here, so that it cannot be left out of the README.
-const MODES: [Mode; 12] = [
+const MODES: [Mode; 13] = [
     Mode::FormText,
     Mode::FormMedia,
     Mode::List,
@@ -21,10 +21,11 @@ const MODES: [Mode; 12] = [
     Mode::Help,
     Mode::OpenId,
     Mode::RawJson,
-    Mode::RawJsonSearch,
+    Mode::Search,
     Mode::Timeline,
     Mode::Popup,
     Mode::ApiLog,
+    Mode::Summary,
 ];
 
 fn mode_name(m: Mode) -> &'static str {
@@ -37,10 +38,11 @@ fn mode_name(m: Mode) -> &'static str {
         Mode::Help => "help",
         Mode::OpenId => "id prompt",
         Mode::RawJson => "raw JSON",
-        Mode::RawJsonSearch => "JSON search",
+        Mode::Search => "search",
         Mode::Timeline => "timeline",
         Mode::Popup => "copy popup",
         Mode::ApiLog => "API log",
+        Mode::Summary => "summary",
     }
 }
 

@@ -419,7 +419,7 @@ fn every_problem_of_the_config_file_is_reported_at_once() {
         assert_eq!(
             lines[0],
             format!(
-                "convoscope: {}unknown key 'colour': accepted keys are region, profile, media, from, to, utc, watch_interval, concurrency, clipboard, mouse, theme, log_level, log_file, keys",
+                "convoscope: {}unknown key 'colour': accepted keys are region, profile, media, from, to, utc, watch_interval, concurrency, columns, clipboard, mouse, theme, log_level, log_file, keys",
                 at(1)
             )
         );

@@ -34,10 +34,15 @@ fn row_id(line: &str) -> String {
 fn watching_a_live_conversation_shows_its_changes_and_the_timeline() {
     let t = start("watch", "--watch-interval 1");
     t.wait_for("Range · times in UTC");
-    t.keys(&["Enter"]);
-    // The newest conversations of the demo are still going on.
+    // The demo loads at once. The newest conversations of the demo are still going on.
     let s = t.wait("a live row selected", |s| {
-        selected(s).is_some_and(|l| l.contains(" live "))
+        // A live row's duration is the time so far: `+5m00s`, after the start's date and time.
+        selected(s).is_some_and(|l| {
+            l.split_whitespace()
+                .filter(|w| *w != "▶" && *w != "│" && *w != "│▶")
+                .nth(2)
+                .is_some_and(|d| d.starts_with('+'))
+        })
     });
     let id = row_id(selected(&s).unwrap());
     t.keys(&["Tab"]);
@@ -60,6 +65,11 @@ fn watching_a_live_conversation_shows_its_changes_and_the_timeline() {
     t.wait("the timeline to close", |s| !s.contains("Timeline "));
     t.keys(&["w"]);
     t.wait_for("‖ paused");
+    // q goes back to the list; there q asks once, as the timeline would be lost.
+    t.keys(&["q"]);
+    t.wait_for("q quit");
+    t.keys(&["q"]);
+    t.wait_for("the timeline of changes would be lost: q again to quit");
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(), 0);
     t.assert_restored();
@@ -69,7 +79,6 @@ fn watching_a_live_conversation_shows_its_changes_and_the_timeline() {
 fn copy_reaches_the_terminal_clipboard_and_raw_json_opens() {
     let t = start("copy", "");
     t.wait_for("Range · times in UTC");
-    t.keys(&["Enter"]);
     let s = t.wait("a selected row", |s| selected(s).is_some());
     let id = row_id(selected(&s).unwrap());
     t.keys(&["y"]);

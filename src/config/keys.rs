@@ -270,7 +270,9 @@ impl KeyBindings {
             shift: false,
         };
         for (action, keys) in &self.keys {
-            if action != "quit" && keys.iter().any(|k| k.event_key() == ctrl_c) {
+            if !matches!(action.as_str(), "quit" | "quit_now")
+                && keys.iter().any(|k| k.event_key() == ctrl_c)
+            {
                 problems.push((
                     self.line(action),
                     format!("keys.{action}: ctrl-c always quits: give {action} another key"),

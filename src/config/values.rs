@@ -326,3 +326,22 @@ mod tests {
         assert!(read::<FilePath>("true").unwrap_err().contains("a path"));
     }
 }
+
+/// `columns`: the list's columns, left to right, by title (any case); each at most once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnList(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for ColumnList {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let names = Vec::<String>::deserialize(d)?;
+        crate::tui::columns::pick(&names)
+            .map(|idx| {
+                ColumnList(
+                    idx.into_iter()
+                        .map(|i| crate::tui::columns::COLUMNS[i].title.to_string())
+                        .collect(),
+                )
+            })
+            .map_err(serde::de::Error::custom)
+    }
+}

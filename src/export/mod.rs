@@ -21,7 +21,9 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::attributes::{self, Attrs, Fetcher, Report, Wanted};
+use crate::facts::Facts;
 use crate::genesys::budget::Snapshot;
+use crate::genesys::directory::{Directory, Kind};
 use crate::genesys::limiter::Limiter;
 use crate::genesys::model::AnalyticsConversation;
 use crate::genesys::query::{MAX_PAGE_SIZE, Order};
@@ -32,15 +34,19 @@ mod write;
 
 pub use crate::attributes::{AttributeSource, DEFAULT_JOB_DEADLINE};
 pub use write::{
-    CSV_HEADER, ConversationWriter, CsvWriter, Delivered, NdjsonWriter, RecordSink, csv_cell,
-    ndjson_line, writer_for,
+    BOM, CONVERSATION_HEADER, CSV_HEADER, ConversationCsvWriter, ConversationWriter, CsvOptions,
+    CsvWriter, Delivered, NdjsonWriter, RecordSink, csv_cell, ndjson_line, writer_for,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Format {
     #[default]
     Ndjson,
+    /// One row per conversation: the columns a supervisor reads, names not ids (`--attr KEY`
+    /// adds attribute columns).
     Csv,
+    /// One row per (conversation, participant, attribute).
+    CsvAttributes,
 }
 
 /// The key, on a conversation, that says its attributes could not be read (value `notFound`).
@@ -263,6 +269,11 @@ async fn export_inner(
         })
     };
     let (tx, mut rx) = mpsc::channel::<PageEvent>(PAGES_AHEAD);
+    // Names come out of the same budget as the pages (one limiter), one call per kind a page.
+    let directory = out
+        .wants_names()
+        .then(|| Directory::new(client.clone(), Some(limiter.clone())));
+    let mut said: Vec<Kind> = Vec::new();
     spawn_query(
         client,
         opts.scope.clone(),
@@ -294,6 +305,21 @@ async fn export_inner(
                 if let Some(f) = fetcher.as_deref_mut() {
                     with_attributes(f, &mut convs, &report).await?;
                 }
+                if let Some(d) = &directory {
+                    let ids: Vec<(Kind, String)> = convs.iter().flat_map(named_ids).collect();
+                    let found = d.lookup(ids.iter().map(|(k, i)| (*k, i.as_str()))).await;
+                    for (k, e) in found.problems {
+                        if !said.contains(&k) {
+                            said.push(k);
+                            progress(Progress::Note(format!(
+                                "{} written by short id: {}",
+                                k.plural(),
+                                e.summary()
+                            )));
+                        }
+                    }
+                    out.learn_names(found.names);
+                }
                 for c in &convs {
                     out.write(c).map_err(io_error)?;
                     *written += 1;
@@ -313,6 +339,25 @@ async fn export_inner(
         }
     }
     Ok(())
+}
+
+/// The ids a per-conversation row names: agents, queues, wrap-up codes, divisions.
+fn named_ids(c: &AnalyticsConversation) -> Vec<(Kind, String)> {
+    let f = Facts::of(c);
+    let divisions = c
+        .extra
+        .get("divisionIds")
+        .and_then(|v| v.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d.as_str().map(|d| (Kind::Division, d.to_string())));
+    f.agents
+        .into_iter()
+        .filter_map(|(u, n)| u.filter(|_| n.is_none()).map(|u| (Kind::User, u)))
+        .chain(f.queues.into_iter().map(|q| (Kind::Queue, q)))
+        .chain(f.wrapups.into_iter().map(|w| (Kind::Wrapup, w)))
+        .chain(divisions)
+        .collect()
 }
 
 /// Sets every participant's `attributes` from the fetcher; a conversation whose attributes are

@@ -11,6 +11,8 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use crate::facts::Facts;
+use crate::genesys::directory::{Kind, Names};
 use crate::genesys::model::AnalyticsConversation;
 use crate::tui::sanitize;
 
@@ -20,6 +22,13 @@ use super::Format;
 pub trait ConversationWriter {
     fn write(&mut self, c: &AnalyticsConversation) -> io::Result<()>;
     fn finish(&mut self) -> io::Result<()>;
+    /// Whether it writes names of users, queues and wrap-up codes (then the export asks the
+    /// directory for each page's ids before writing it, and hands them over by
+    /// [`learn_names`](Self::learn_names)).
+    fn wants_names(&self) -> bool {
+        false
+    }
+    fn learn_names(&mut self, _names: Names) {}
     /// What reached the output whole so far; `None` for a writer that does not count.
     fn delivered(&self) -> Option<Delivered> {
         None
@@ -251,15 +260,16 @@ pub struct CsvWriter<W: Write> {
 }
 
 impl<W: Write> CsvWriter<W> {
-    pub fn new(out: W) -> io::Result<Self> {
+    pub fn new(out: W, bom: bool) -> io::Result<Self> {
         let mut w = CsvWriter {
             sink: RecordSink::new(out),
             rows: Vec::with_capacity(4096),
         };
         let mut csv = w.csv();
         csv.write_record(CSV_HEADER).map_err(io::Error::other)?;
-        w.rows = into_rows(csv)?;
-        w.sink.record(&w.rows, 0)?;
+        let mut first = if bom { BOM.to_vec() } else { Vec::new() };
+        first.extend(into_rows(csv)?);
+        w.sink.record(&first, 0)?;
         Ok(w)
     }
 
@@ -343,15 +353,176 @@ impl<W: Write> ConversationWriter for CsvWriter<W> {
     }
 }
 
+/// What the CSV formats write besides the records.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CsvOptions {
+    /// Attribute keys written as columns of the per-conversation CSV (`--attr`).
+    pub attrs: Vec<String>,
+    /// Start with a UTF-8 byte-order mark, so that Excel reads the text as UTF-8 (`--bom`).
+    pub bom: bool,
+}
+
+/// The UTF-8 byte-order mark.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
 /// A writer for the format.
 pub fn writer_for<'a, W: Write + 'a>(
     format: Format,
     out: W,
+    csv: &CsvOptions,
 ) -> io::Result<Box<dyn ConversationWriter + 'a>> {
     Ok(match format {
         Format::Ndjson => Box::new(NdjsonWriter::new(out)),
-        Format::Csv => Box::new(CsvWriter::new(out)?),
+        Format::Csv => Box::new(ConversationCsvWriter::new(out, csv)?),
+        Format::CsvAttributes => Box::new(CsvWriter::new(out, csv.bom)?),
     })
+}
+
+/// The per-conversation CSV's columns, before the `--attr` ones.
+pub const CONVERSATION_HEADER: [&str; 13] = [
+    "conversationId",
+    "start",
+    "end",
+    "durationSeconds",
+    "direction",
+    "media",
+    "queue",
+    "wrapUp",
+    "agents",
+    "customer",
+    "customerAddress",
+    "ourAddress",
+    "divisions",
+];
+
+/// One row per conversation, with the columns of the screen: queues, wrap-up codes and agents by
+/// name (the names the export read from the directories; the short id when a name cannot be
+/// read), the customer (name, else address), then one column per `--attr` key (the first
+/// participant that has it: the customer's first).
+pub struct ConversationCsvWriter<W: Write> {
+    sink: RecordSink<W>,
+    rows: Vec<u8>,
+    attrs: Vec<String>,
+    names: Names,
+}
+
+impl<W: Write> ConversationCsvWriter<W> {
+    pub fn new(out: W, opts: &CsvOptions) -> io::Result<Self> {
+        let mut w = ConversationCsvWriter {
+            sink: RecordSink::new(out),
+            rows: Vec::with_capacity(4096),
+            attrs: opts.attrs.clone(),
+            names: Names::default(),
+        };
+        let mut csv = csv_into(std::mem::take(&mut w.rows));
+        let header = CONVERSATION_HEADER
+            .iter()
+            .map(|h| h.to_string())
+            .chain(w.attrs.iter().map(|k| format!("attr:{k}")));
+        for h in header {
+            csv.write_field(csv_cell(&h).as_bytes())
+                .map_err(io::Error::other)?;
+        }
+        csv.write_record(std::iter::empty::<&[u8]>())
+            .map_err(io::Error::other)?;
+        let mut first = if opts.bom { BOM.to_vec() } else { Vec::new() };
+        first.extend(into_rows(csv)?);
+        w.sink.record(&first, 0)?;
+        Ok(w)
+    }
+}
+
+fn csv_into(mut rows: Vec<u8>) -> csv::Writer<Vec<u8>> {
+    rows.clear();
+    csv::WriterBuilder::new()
+        .buffer_capacity(4096)
+        .from_writer(rows)
+}
+
+impl<W: Write> ConversationWriter for ConversationCsvWriter<W> {
+    fn write(&mut self, c: &AnalyticsConversation) -> io::Result<()> {
+        let f = Facts::of(c);
+        let (media, message) = c.media();
+        let s = |o: Option<&str>| o.unwrap_or("").to_string();
+        let duration = match (c.start(), c.end()) {
+            (Some(a), Some(b)) => (b - a).num_seconds().max(0).to_string(),
+            _ => String::new(),
+        };
+        let direction = c
+            .originating_direction
+            .clone()
+            .or_else(|| {
+                c.participants
+                    .iter()
+                    .flat_map(|p| &p.sessions)
+                    .find_map(|s| s.direction.clone())
+            })
+            .unwrap_or_default();
+        let divisions: Vec<String> = c
+            .extra
+            .get("divisionIds")
+            .and_then(|v| v.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|d| d.as_str())
+            .map(|d| self.names.shown(Kind::Division, d).to_string())
+            .collect();
+        let mut cells = vec![
+            c.conversation_id.clone(),
+            s(c.conversation_start.as_deref()),
+            s(c.conversation_end.as_deref()),
+            duration,
+            direction,
+            match (media, message) {
+                (Some(m), Some(t)) => format!("{m}/{t}"),
+                (m, _) => s(m),
+            },
+            f.shown(Kind::Queue, &f.queues, &self.names),
+            f.shown(Kind::Wrapup, &f.wrapups, &self.names),
+            f.agents(&self.names).join(", "),
+            f.customer(),
+            s(f.customer_address.as_deref()),
+            s(f.our_address.as_deref()),
+            divisions.join(", "),
+        ];
+        // The customer's attributes first: a key on several participants is the customer's.
+        let mut order: Vec<&crate::genesys::model::AnalyticsParticipant> =
+            c.participants.iter().collect();
+        order.sort_by_key(|p| !matches!(p.purpose.as_deref(), Some("customer") | Some("external")));
+        for k in &self.attrs {
+            cells.push(
+                order
+                    .iter()
+                    .find_map(|p| p.attributes.as_ref()?.get(k).cloned())
+                    .unwrap_or_default(),
+            );
+        }
+        let mut out = csv_into(std::mem::take(&mut self.rows));
+        for cell in &cells {
+            out.write_field(csv_cell(cell).as_bytes())
+                .map_err(io::Error::other)?;
+        }
+        out.write_record(std::iter::empty::<&[u8]>())
+            .map_err(io::Error::other)?;
+        self.rows = into_rows(out)?;
+        self.sink.record(&self.rows, 1)
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.sink.flush()
+    }
+
+    fn delivered(&self) -> Option<Delivered> {
+        Some(self.sink.delivered())
+    }
+
+    fn wants_names(&self) -> bool {
+        true
+    }
+
+    fn learn_names(&mut self, names: Names) {
+        self.names.merge(names);
+    }
 }
 
 #[cfg(test)]
@@ -386,7 +557,7 @@ mod tests {
         );
         let mut buf = Vec::new();
         {
-            let mut w = CsvWriter::new(&mut buf).unwrap();
+            let mut w = CsvWriter::new(&mut buf, false).unwrap();
             w.write(&c).unwrap();
             w.write(&conv(r#"{"conversationId":"c2"}"#)).unwrap();
             w.finish().unwrap();
@@ -433,7 +604,7 @@ mod tests {
     fn delivered_counts_whole_records_that_reached_the_output() {
         for (format, kind) in [
             (Format::Ndjson, io::ErrorKind::BrokenPipe),
-            (Format::Csv, io::ErrorKind::StorageFull),
+            (Format::CsvAttributes, io::ErrorKind::StorageFull),
         ] {
             let mut out = Fails {
                 got: Vec::new(),
@@ -442,7 +613,7 @@ mod tests {
             };
             let convs = many(2000);
             let (delivered, err) = {
-                let mut w = writer_for(format, &mut out).unwrap();
+                let mut w = writer_for(format, &mut out, &CsvOptions::default()).unwrap();
                 let err = convs
                     .iter()
                     .try_for_each(|c| w.write(c))
@@ -454,7 +625,7 @@ mod tests {
             // What the output holds: whole lines up to the count, then part of one.
             let text = String::from_utf8(out.got).unwrap();
             let whole = &text[..delivered.bytes as usize];
-            let records = if format == Format::Csv {
+            let records = if format == Format::CsvAttributes {
                 whole.lines().count() as u64 - 1
             } else {
                 whole.lines().count() as u64
@@ -489,7 +660,7 @@ mod tests {
     #[test]
     fn everything_counts_once_finished() {
         let mut buf = Vec::new();
-        let mut w = CsvWriter::new(&mut buf).unwrap();
+        let mut w = CsvWriter::new(&mut buf, false).unwrap();
         for c in many(500) {
             w.write(&c).unwrap();
         }
@@ -522,7 +693,7 @@ mod tests {
         );
         let mut buf = Vec::new();
         {
-            let mut w = CsvWriter::new(&mut buf).unwrap();
+            let mut w = CsvWriter::new(&mut buf, false).unwrap();
             w.write(&c).unwrap();
             w.finish().unwrap();
         }
@@ -538,7 +709,7 @@ mod tests {
         );
         let mut buf = Vec::new();
         {
-            let mut w = CsvWriter::new(&mut buf).unwrap();
+            let mut w = CsvWriter::new(&mut buf, false).unwrap();
             w.write(&c).unwrap();
             w.finish().unwrap();
         }
@@ -583,5 +754,43 @@ mod tests {
         let got: serde_json::Value = serde_json::from_str(&text).unwrap();
         let want: serde_json::Value = serde_json::from_str(raw).unwrap();
         assert_eq!(got, want, "the same value");
+    }
+
+    #[test]
+    fn the_conversation_csv_escapes_formulas_and_controls_and_names_by_id_when_it_must() {
+        let raw = r#"{"conversationId":"c1","conversationStart":"2026-11-24T08:00:00.000Z","conversationEnd":"2026-11-24T08:01:30.000Z","originatingDirection":"inbound","participants":[{"participantId":"p1","purpose":"customer","participantName":"=HYPERLINK(\"x\")","attributes":{"k":"v\u001b[31m"},"sessions":[{"mediaType":"voice","direction":"inbound","ani":"tel:+4930","dnis":"tel:+1800"}]},{"participantId":"p2","purpose":"agent","userId":"0a1b2c3d-0000-4000-8000-000000000000","sessions":[{"mediaType":"voice","segments":[{"queueId":"q-1","wrapUpCode":"w-1"}]}]}]}"#;
+        let mut buf = Vec::new();
+        {
+            let opts = CsvOptions {
+                attrs: vec!["k".into(), "missing".into()],
+                bom: true,
+            };
+            let mut w = ConversationCsvWriter::new(&mut buf, &opts).unwrap();
+            let mut names = Names::default();
+            names.insert(Kind::Queue, "q-1".into(), Some("Support".into()));
+            w.learn_names(names);
+            w.write(&conv(raw)).unwrap();
+            w.finish().unwrap();
+        }
+        assert!(buf.starts_with(BOM));
+        let mut r = csv::Reader::from_reader(&buf[BOM.len()..]);
+        let h: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
+        let row = r.records().next().unwrap().unwrap();
+        let get = |n: &str| row[h.iter().position(|x| x == n).unwrap()].to_string();
+        assert_eq!(get("durationSeconds"), "90");
+        assert_eq!(get("queue"), "Support");
+        // Unnamed: the short id, never blank.
+        assert_eq!(get("wrapUp"), "w-1");
+        assert_eq!(get("agents"), "0a1b2c3d");
+        assert!(
+            get("customer").starts_with("'=HYPERLINK"),
+            "{}",
+            get("customer")
+        );
+        // A leading `+` is a formula to a spreadsheet: quoted like any other.
+        assert_eq!(get("customerAddress"), "'+4930");
+        assert_eq!(get("ourAddress"), "'+1800");
+        assert_eq!(get("attr:k"), "v\\e[31m");
+        assert_eq!(get("attr:missing"), "");
     }
 }

@@ -51,6 +51,11 @@ pub struct CallRecord {
     pub correlation_id: Option<String>,
     /// The answer's `inin-ratelimit-*` figures, when it had sensible ones.
     pub ratelimit: Option<RateHeaders>,
+    /// Sent, no answer yet (a stalled call shows as pending, never with a status it did not
+    /// get); replaced by the finished record.
+    pub pending: bool,
+    /// Which call this is (the finished record replaces the pending one of the same number).
+    pub seq: u64,
 }
 
 impl CallRecord {
@@ -114,8 +119,11 @@ pub struct Client {
     cfg: ClientConfig,
     token: Mutex<Option<CachedToken>>,
     log: std::sync::Mutex<VecDeque<CallRecord>>,
-    /// Counts the calls logged: receivers see it change with each new entry.
+    /// Counts the changes to the call log (a call sent, a call answered): receivers see it
+    /// change with each.
     logged: watch::Sender<u64>,
+    /// The last call number handed out.
+    call_seq: std::sync::atomic::AtomicU64,
     /// The secrets a server might echo (the client's, every token obtained): hidden from
     /// errors, the call log and the log.
     secrets: std::sync::RwLock<Redactor>,
@@ -129,6 +137,37 @@ impl std::fmt::Debug for Client {
             .field("api_base", &redact_url(&self.cfg.api_base))
             .field("login_base", &redact_url(&self.cfg.login_base))
             .finish_non_exhaustive()
+    }
+}
+
+/// A call sent and not yet answered; dropped unfinished (its task was cancelled, the read given
+/// up), it is logged as abandoned rather than left pending.
+struct InFlight<'a> {
+    client: &'a Client,
+    seq: u64,
+    at: DateTime<Utc>,
+    started: Instant,
+    method: String,
+    path: String,
+    done: bool,
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            self.client.record(CallRecord {
+                at: self.at,
+                method: std::mem::take(&mut self.method),
+                path: std::mem::take(&mut self.path),
+                status: None,
+                error: Some("abandoned before an answer came (cancelled)".into()),
+                latency: self.started.elapsed(),
+                correlation_id: None,
+                ratelimit: None,
+                pending: false,
+                seq: self.seq,
+            });
+        }
     }
 }
 
@@ -171,6 +210,7 @@ impl Client {
             token: Mutex::new(token),
             log: std::sync::Mutex::new(VecDeque::with_capacity(CALL_LOG_SIZE)),
             logged: watch::Sender::new(0),
+            call_seq: std::sync::atomic::AtomicU64::new(0),
             secrets: std::sync::RwLock::new(secrets),
             budget,
         })
@@ -190,8 +230,8 @@ impl Client {
         self.log.lock().unwrap().iter().cloned().collect()
     }
 
-    /// Changes with every call logged (its value counts them): `changed().await` on it to learn
-    /// of new entries in [`Client::call_log`] without polling.
+    /// Changes with every call sent and every call answered (its value counts the changes):
+    /// `changed().await` on it to learn of new entries in [`Client::call_log`] without polling.
     pub fn call_log_changes(&self) -> watch::Receiver<u64> {
         self.logged.subscribe()
     }
@@ -201,7 +241,54 @@ impl Client {
         self.secrets.read().unwrap().redact(text)
     }
 
-    /// Logs one call at info (never a secret or a token) and keeps it in the call log.
+    /// Puts a call in the log as pending, until [`InFlight::finish`] (or its drop, when the
+    /// caller gave up on it) replaces it.
+    fn begin(&self, method: &str, path: &str) -> InFlight<'_> {
+        let seq = 1 + self
+            .call_seq
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let at = Utc::now();
+        self.keep(CallRecord {
+            at,
+            method: method.to_string(),
+            path: path.to_string(),
+            status: None,
+            error: None,
+            latency: Duration::ZERO,
+            correlation_id: None,
+            ratelimit: None,
+            pending: true,
+            seq,
+        });
+        InFlight {
+            client: self,
+            seq,
+            at,
+            started: Instant::now(),
+            method: method.to_string(),
+            path: path.to_string(),
+            done: false,
+        }
+    }
+
+    /// Keeps a record in the call log: in place of the pending one of the same call, else as
+    /// the newest.
+    fn keep(&self, rec: CallRecord) {
+        {
+            let mut log = self.log.lock().unwrap();
+            if let Some(old) = log.iter_mut().rev().find(|r| r.seq == rec.seq && r.pending) {
+                *old = rec;
+            } else {
+                if log.len() >= CALL_LOG_SIZE {
+                    log.pop_front();
+                }
+                log.push_back(rec);
+            }
+        }
+        self.logged.send_modify(|n| *n += 1);
+    }
+
+    /// Logs one finished call at info (never a secret or a token) and keeps it in the call log.
     fn record(&self, mut rec: CallRecord) {
         rec.error = rec.error.map(|e| self.redact(&e));
         tracing::info!(
@@ -213,14 +300,7 @@ impl Client {
             correlation_id = rec.correlation_id.as_deref().unwrap_or(""),
             "api call"
         );
-        {
-            let mut log = self.log.lock().unwrap();
-            if log.len() >= CALL_LOG_SIZE {
-                log.pop_front();
-            }
-            log.push_back(rec);
-        }
-        self.logged.send_modify(|n| *n += 1);
+        self.keep(rec);
     }
 
     /// Gets a token now, so that bad credentials show before anything else.
@@ -260,8 +340,8 @@ impl Client {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let started = Instant::now();
-            let at = Utc::now();
+            let mut flight = self.begin("POST", "/oauth/token");
+            let (started, at) = (flight.started, flight.at);
             let sent = self
                 .http
                 .post(&url)
@@ -291,6 +371,7 @@ impl Client {
                         Ok(body) if resp_ok(status) => {
                             match serde_json::from_slice::<TokenResponse>(&body) {
                                 Ok(t) => {
+                                    flight.done = true;
                                     self.record(CallRecord {
                                         at,
                                         method: "POST".into(),
@@ -300,6 +381,8 @@ impl Client {
                                         latency: started.elapsed(),
                                         correlation_id: cid,
                                         ratelimit: None,
+                                        pending: false,
+                                        seq: flight.seq,
                                     });
                                     self.secrets.write().unwrap().add(&t.access_token);
                                     let ttl = Duration::from_secs(t.expires_in.max(1));
@@ -335,6 +418,7 @@ impl Client {
                     }
                 }
             };
+            flight.done = true;
             self.record(CallRecord {
                 at,
                 method: "POST".into(),
@@ -344,6 +428,8 @@ impl Client {
                 latency: started.elapsed(),
                 correlation_id: cid,
                 ratelimit: None,
+                pending: false,
+                seq: flight.seq,
             });
             self.wait_or_fail(err, attempt, obs, None, None).await?;
         }
@@ -476,8 +562,8 @@ impl Client {
         if let Some(b) = c.body {
             req = req.json(b);
         }
-        let at = Utc::now();
-        let started = Instant::now();
+        let mut flight = self.begin(c.method.as_str(), &c.path);
+        let (started, at) = (flight.started, flight.at);
         let mut status: Option<u16> = None;
         let mut cid = None;
         let mut ratelimit = None;
@@ -534,6 +620,7 @@ impl Client {
                 }
             }
         };
+        flight.done = true;
         self.record(CallRecord {
             at,
             method: c.method.to_string(),
@@ -543,6 +630,8 @@ impl Client {
             latency: started.elapsed(),
             correlation_id: cid,
             ratelimit,
+            pending: false,
+            seq: flight.seq,
         });
         result.map_err(|e| (e, status))
     }
@@ -722,6 +811,51 @@ impl Client {
         Ok(())
     }
 
+    /// One page of a directory listing (users, queues, wrap-up codes, divisions): by ids (at
+    /// most [`directory::MAX_IDS`](super::directory::MAX_IDS), checked here), by `name` (queues,
+    /// wrap-up codes, divisions: the start of the name, `*` a wildcard at either end), or all.
+    pub async fn directory_page(
+        &self,
+        kind: Kind,
+        ask: &DirectoryAsk<'_>,
+        opts: CallOpts<'_>,
+    ) -> Result<DirectoryPage> {
+        if ask.ids.len() > super::directory::MAX_IDS {
+            return Err(Error::Config(format!(
+                "at most {} ids a directory call, not {}",
+                super::directory::MAX_IDS,
+                ask.ids.len()
+            )));
+        }
+        let mut q: Vec<(&'static str, String)> = vec![
+            ("pageSize", ask.page_size.to_string()),
+            ("pageNumber", ask.page_number.to_string()),
+        ];
+        for id in ask.ids {
+            q.push(("id", checked_id(id)?.to_string()));
+        }
+        if let Some(n) = ask.name {
+            q.push(("name", n.to_string()));
+        }
+        // Users who have left still name the conversations they handled.
+        if kind == Kind::User {
+            q.push(("state", "any".into()));
+        }
+        let what = format!("page {} of the {}", ask.page_number, kind.plural());
+        self.call_decoded(
+            Call::new(
+                Method::GET,
+                kind.path(),
+                what,
+                kind.permission(),
+                self.cfg.max_body.other,
+            )
+            .query(q),
+            opts,
+        )
+        .await
+    }
+
     /// Several conversations by id, as the details query has them (no attributes):
     /// `GET /api/v2/analytics/conversations/details?id=a,b,c`, at most [`MAX_MULTI_GET`] ids a
     /// call (more are refused before any request). Ids the API does not know are left out.
@@ -829,51 +963,6 @@ impl Client {
             )
             .await?;
         Ok(listing.entities)
-    }
-
-    /// One page of a directory listing (users, queues, wrap-up codes, divisions): by ids (at
-    /// most [`directory::MAX_IDS`](super::directory::MAX_IDS), checked here), by `name` (queues,
-    /// wrap-up codes, divisions: the start of the name, `*` a wildcard at either end), or all.
-    pub async fn directory_page(
-        &self,
-        kind: Kind,
-        ask: &DirectoryAsk<'_>,
-        opts: CallOpts<'_>,
-    ) -> Result<DirectoryPage> {
-        if ask.ids.len() > super::directory::MAX_IDS {
-            return Err(Error::Config(format!(
-                "at most {} ids a directory call, not {}",
-                super::directory::MAX_IDS,
-                ask.ids.len()
-            )));
-        }
-        let mut q: Vec<(&'static str, String)> = vec![
-            ("pageSize", ask.page_size.to_string()),
-            ("pageNumber", ask.page_number.to_string()),
-        ];
-        for id in ask.ids {
-            q.push(("id", checked_id(id)?.to_string()));
-        }
-        if let Some(n) = ask.name {
-            q.push(("name", n.to_string()));
-        }
-        // Users who have left still name the conversations they handled.
-        if kind == Kind::User {
-            q.push(("state", "any".into()));
-        }
-        let what = format!("page {} of the {}", ask.page_number, kind.plural());
-        self.call_decoded(
-            Call::new(
-                Method::GET,
-                kind.path(),
-                what,
-                kind.permission(),
-                self.cfg.max_body.other,
-            )
-            .query(q),
-            opts,
-        )
-        .await
     }
 
     /// Up to when the analytics data lake (and so async jobs) has data.

@@ -529,6 +529,37 @@ mod tests {
     }
 }
 
+/// A page of a directory listing (`UserEntityListing`, `QueueEntityListing`,
+/// `WrapupCodeEntityListing`, `AuthzDivisionEntityListing`): only what naming needs, read
+/// leniently (an entity without an id is skipped by the reader).
+#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct DirectoryPage {
+    #[serde(default)]
+    pub entities: Vec<DirectoryEntity>,
+    #[serde(default, deserialize_with = "crate::genesys::records::lenient_u64")]
+    pub page_size: Option<u64>,
+    #[serde(default, deserialize_with = "crate::genesys::records::lenient_u64")]
+    pub page_number: Option<u64>,
+    #[serde(default, deserialize_with = "crate::genesys::records::lenient_u64")]
+    pub total: Option<u64>,
+    #[serde(default, deserialize_with = "crate::genesys::records::lenient_u64")]
+    pub page_count: Option<u64>,
+}
+
+/// One user, queue, wrap-up code or division of a listing.
+#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct DirectoryEntity {
+    #[serde(default, deserialize_with = "crate::genesys::records::lenient_string")]
+    pub id: Option<String>,
+    #[serde(default, deserialize_with = "crate::genesys::records::lenient_string")]
+    pub name: Option<String>,
+    /// Users: active, inactive, deleted.
+    #[serde(default, deserialize_with = "crate::genesys::records::lenient_string")]
+    pub state: Option<String>,
+}
+
 /// `POST /api/v2/notifications/channels`: a channel and the WebSocket to read it on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
@@ -573,35 +604,4 @@ pub struct Queue {
 pub struct QueueListing {
     #[serde(default)]
     pub entities: Vec<Queue>,
-}
-
-/// A page of a directory listing (`UserEntityListing`, `QueueEntityListing`,
-/// `WrapupCodeEntityListing`, `AuthzDivisionEntityListing`): only what naming needs, read
-/// leniently (an entity without an id is skipped by the reader).
-#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-pub struct DirectoryPage {
-    #[serde(default)]
-    pub entities: Vec<DirectoryEntity>,
-    #[serde(default, deserialize_with = "crate::genesys::records::lenient_u64")]
-    pub page_size: Option<u64>,
-    #[serde(default, deserialize_with = "crate::genesys::records::lenient_u64")]
-    pub page_number: Option<u64>,
-    #[serde(default, deserialize_with = "crate::genesys::records::lenient_u64")]
-    pub total: Option<u64>,
-    #[serde(default, deserialize_with = "crate::genesys::records::lenient_u64")]
-    pub page_count: Option<u64>,
-}
-
-/// One user, queue, wrap-up code or division of a listing.
-#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-pub struct DirectoryEntity {
-    #[serde(default, deserialize_with = "crate::genesys::records::lenient_string")]
-    pub id: Option<String>,
-    #[serde(default, deserialize_with = "crate::genesys::records::lenient_string")]
-    pub name: Option<String>,
-    /// Users: active, inactive, deleted.
-    #[serde(default, deserialize_with = "crate::genesys::records::lenient_string")]
-    pub state: Option<String>,
 }

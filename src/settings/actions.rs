@@ -6,19 +6,20 @@ use crate::config::{self, ActionInfo};
 use crate::tui::keymap::{ACTION_NAMES, Keymap, Mode};
 
 /// Every mode, the list first so that an action's main keys and help come first.
-const MODES: [Mode; 12] = [
+const MODES: [Mode; 13] = [
     Mode::List,
     Mode::Detail,
     Mode::FormMedia,
     Mode::FormText,
     Mode::Filter,
     Mode::RawJson,
-    Mode::RawJsonSearch,
+    Mode::Search,
     Mode::Timeline,
     Mode::ApiLog,
     Mode::Popup,
     Mode::OpenId,
     Mode::Help,
+    Mode::Summary,
 ];
 
 /// A mode by the name people know it by, for messages.
@@ -32,10 +33,11 @@ fn place_name(mode: Mode) -> &'static str {
         Mode::Help => "the help",
         Mode::OpenId => "the id prompt",
         Mode::RawJson => "the raw JSON view",
-        Mode::RawJsonSearch => "the raw JSON search field",
+        Mode::Search => "a search field (raw JSON, detail, timeline, API log)",
         Mode::Timeline => "the timeline",
         Mode::Popup => "the value popup",
         Mode::ApiLog => "the API log",
+        Mode::Summary => "the summary",
     }
 }
 
@@ -93,9 +95,13 @@ mod tests {
         }
         let quit = actions.iter().find(|a| a.name == "quit").unwrap();
         let keys: Vec<String> = quit.keys.iter().map(|k| k.to_string()).collect();
-        assert_eq!(keys, ["q", "ctrl-c"]);
+        assert_eq!(keys, ["q"]);
         assert!(quit.places.contains(&("the list", false)));
-        assert!(quit.places.contains(&("the filter field", true)));
+        // Ctrl-C is an action of its own: it quits at once, from anywhere.
+        let now = actions.iter().find(|a| a.name == "quit_now").unwrap();
+        let keys: Vec<String> = now.keys.iter().map(|k| k.to_string()).collect();
+        assert_eq!(keys, ["ctrl-c"]);
+        assert!(now.places.contains(&("the filter field", true)));
     }
 
     #[test]

@@ -4,7 +4,11 @@
 //! that talks to the network is an [`Effect`] the event loop carries out.
 
 use chrono::{DateTime, Utc};
+use std::collections::HashSet;
 use std::sync::Arc;
+
+use crate::genesys::directory::{Kind as DirKind, Names};
+use crate::tui::columns::Sort;
 use std::time::Duration;
 
 use ratatui::crossterm::event::{
@@ -23,27 +27,34 @@ use crate::timespec::Zone;
 use super::clipboard::Target;
 use super::detail::Detail;
 use super::detail::document::{self, Document, Source};
+use super::field;
 use super::form::{Field, Form};
 use super::keymap::{Action, Keymap, Mode};
 use super::layout::{Layout, Shape};
 use super::list::{List, Load};
 use super::palette::Palette;
 use super::sanitize::sanitize;
+use super::search::Search;
+use super::summary::SummaryView;
 use super::watch::{Timelines, Watch, WatchState};
 use crate::paging::{PageEvent, Resume};
 
-pub use super::event::{Effect, Event};
+pub use super::event::{Effect, Event, Timer};
 
 mod actions;
+mod find;
 mod live;
+mod messages;
 mod overlays;
+mod paste;
 pub mod queue_live;
 mod status;
 
 pub use live::{
     AttrFetch, FOLLOW_OVERLAP, Follow, LastQuery, follow_interval, follow_plan, follow_tail,
 };
-pub use overlays::{ApiLogView, Popup, RawJsonView, TimelineView};
+pub use messages::{Messages, Said};
+pub use overlays::{ApiLogView, Popup, RawJsonView, TimelineView, api_log_line};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -85,8 +96,14 @@ pub struct State {
     pub spinner: usize,
     /// The last query id handed out.
     pub query_seq: u64,
-    /// A one-off message for the status line (cleared by the next key).
+    /// The message of the moment (it fades after a few seconds; see `app/messages.rs`).
     pub message: Option<String>,
+    /// The messages said lately, and the number of the one shown.
+    pub messages: Messages,
+    /// `q` was pressed with a watch or a timeline to lose: the next `q` quits.
+    pub quit_armed: bool,
+    /// `/` in the detail pane.
+    pub detail_search: Search,
     /// A note on the range being shown (e.g. split into parts), kept until the next submit.
     pub range_note: Option<String>,
     pub quit: bool,
@@ -119,6 +136,12 @@ pub struct State {
     pub clip_target: Target,
     /// The last timer or background job id handed out (late events of older ones are dropped).
     pub seq: u64,
+    /// The list's columns, in order (indexes into `columns::COLUMNS`; empty: all).
+    pub columns: Vec<usize>,
+    /// Names of users, queues and wrap-up codes read so far (drawing shows ids by them).
+    pub names: Names,
+    /// Ids already asked to be named (each is asked once a session).
+    pub names_asked: HashSet<(DirKind, String)>,
     /// The organization's name, once known (the header shows it).
     pub org: Option<String>,
     /// The log of API calls (`L`).
@@ -127,6 +150,12 @@ pub struct State {
     pub live_queues: bool,
     /// The live queue view, while its scope is loaded.
     pub queue_view: Option<queue_live::QueueView>,
+    /// The summary of the rows shown (`S`), in the detail pane's place.
+    pub summary: Option<SummaryView>,
+    /// Logging in at start: the status line says "connecting to HOST…" meanwhile (keys work).
+    pub connecting: bool,
+    /// The login at start failed: the screen ends, and the caller reports it.
+    pub failed: Option<crate::genesys::Error>,
 }
 
 /// The options the state starts from.
@@ -135,6 +164,8 @@ pub struct Init {
     pub from: Option<String>,
     pub to: Option<String>,
     pub media: Option<Media>,
+    /// The list's columns, in order (indexes into `columns::COLUMNS`; empty: all).
+    pub columns: Vec<usize>,
     /// The server-side search to prefill (`--query`).
     pub query: Option<String>,
     pub zone: Zone,
@@ -152,6 +183,8 @@ pub struct Init {
     pub now: Option<DateTime<Utc>>,
     /// `--live`: keep a `queue:… live` list by push.
     pub live_queues: bool,
+    /// The screen logs in behind its first frame (`Event::Connected` answers).
+    pub connecting: bool,
 }
 
 impl State {
@@ -185,6 +218,9 @@ impl State {
             query_seq: 0,
             resolving: 0,
             message: None,
+            messages: Messages::default(),
+            quit_armed: false,
+            detail_search: Search::default(),
             range_note: None,
             quit: false,
             now: init.now.unwrap_or(DateTime::UNIX_EPOCH),
@@ -205,10 +241,16 @@ impl State {
             clipboard: init.clipboard,
             clip_target: init.clip_target.unwrap_or(Target::Plain),
             seq: 0,
+            columns: init.columns.clone(),
+            names: Names::default(),
+            names_asked: HashSet::new(),
             org: None,
             api_log: None,
             live_queues: init.live_queues,
             queue_view: None,
+            summary: None,
+            connecting: init.connecting,
+            failed: None,
         };
         s.layout = Layout::new(&s.shape());
         s
@@ -222,6 +264,11 @@ impl State {
             zoomed: self.zoom && matches!(self.focus, Focus::List | Focus::Detail),
             detail_focused: self.focus == Focus::Detail,
             form: &self.form,
+            media: self
+                .last_query
+                .as_ref()
+                .map_or(self.form.media, |q| q.scope.media),
+            columns: &self.columns,
         }
     }
 
@@ -243,6 +290,8 @@ impl State {
             now: self.now,
             spinner: self.spinner,
             zone: self.zone(),
+            names: &self.names,
+            unfolded: &self.detail.unfolded,
         };
         document::build(&src, self.layout.detail_width())
     }
@@ -263,12 +312,10 @@ impl State {
             Mode::Popup
         } else if self.open_id.is_some() {
             Mode::OpenId
-        } else if let Some(r) = &self.raw_json {
-            if r.searching {
-                Mode::RawJsonSearch
-            } else {
-                Mode::RawJson
-            }
+        } else if find::typing(self) {
+            Mode::Search
+        } else if self.raw_json.is_some() {
+            Mode::RawJson
         } else if self.timeline.is_some() {
             Mode::Timeline
         } else if self.api_log.is_some() {
@@ -280,6 +327,7 @@ impl State {
                 Focus::Form if self.form.field == Field::Media => Mode::FormMedia,
                 Focus::Form => Mode::FormText,
                 Focus::List => Mode::List,
+                Focus::Detail if self.summary.is_some() => Mode::Summary,
                 Focus::Detail => Mode::Detail,
             }
         }
@@ -287,9 +335,20 @@ impl State {
 
     /// Whether something moves on screen (a spinner, a countdown), so the loop should tick.
     pub fn animating(&self) -> bool {
-        self.list.is_loading()
+        self.connecting
+            || self.list.is_loading()
             || self.detail.is_busy()
             || self.attr_fetch.as_ref().is_some_and(|a| !a.finished())
+    }
+
+    /// Whether a live conversation is among the rows on screen: its duration ticks, once a
+    /// second (an idle screen of ended conversations costs nothing).
+    pub fn live_on_screen(&self) -> bool {
+        let l = &self.list;
+        let end = (l.offset + self.layout.list_rows).min(l.visible.len());
+        l.visible
+            .get(l.offset.min(end)..end)
+            .is_some_and(|v| v.iter().any(|&i| l.rows[i].end().is_none()))
     }
 
     /// Whether an overlay (raw JSON, timeline, a popup, the id prompt) covers the panes.
@@ -318,10 +377,28 @@ pub const DEFAULT_WATCH_INTERVAL: Duration = Duration::from_secs(2);
 
 /// The one state transition.
 pub fn update(s: &mut State, event: Event) -> Vec<Effect> {
+    // A message set by this event is a new one (see `messages::settle`).
+    let before = s.message.take();
     let mut fx = match event {
         Event::Key { key, now } => {
             s.now = now;
             on_key(s, key, now)
+        }
+        Event::Paste { text, now } => {
+            s.now = now;
+            s.quit_armed = false;
+            paste::paste(s, &text, now)
+        }
+        Event::Due { timer, now } => {
+            s.now = now;
+            match timer {
+                Timer::Fade { seq } => {
+                    s.message = before.clone();
+                    messages::fade(s, seq);
+                    // Not a new message: the one shown stays or goes.
+                    return settle(s);
+                }
+            }
         }
         Event::Mouse(m) => on_mouse(s, m),
         Event::Resize { width, height } => {
@@ -417,6 +494,15 @@ pub fn update(s: &mut State, event: Event) -> Vec<Effect> {
             vec![]
         }
         Event::Suspend => vec![Effect::Suspend],
+        Event::Connected(r) => {
+            s.connecting = false;
+            if let Err(e) = r {
+                s.failed = Some(e);
+                s.quit = true;
+                return vec![Effect::Quit];
+            }
+            vec![]
+        }
         Event::Organization(r) => {
             if let Ok(name) = r {
                 s.org = Some(sanitize(&name));
@@ -425,13 +511,25 @@ pub fn update(s: &mut State, event: Event) -> Vec<Effect> {
         }
         Event::ApiLog(records) => {
             if let Some(v) = &mut s.api_log {
-                v.records = records;
+                v.set_records(records);
             }
             vec![]
         }
         Event::Refreshed { query_id, result } => live::refreshed(s, query_id, result),
         Event::BudgetHold(h) => {
             s.budget_hold = h;
+            vec![]
+        }
+        Event::Names { names, problem } => {
+            s.names.merge(names);
+            // Names change what the name columns sort by.
+            if matches!(s.list.sort, Sort::Text(_)) {
+                s.list.rekey(&s.names);
+            }
+            // Said once: the ids are remembered, so the same problem does not come back.
+            if let Some(p) = problem {
+                s.message = Some(p);
+            }
             vec![]
         }
         Event::Tick { now } => {
@@ -441,6 +539,7 @@ pub fn update(s: &mut State, event: Event) -> Vec<Effect> {
             vec![]
         }
     };
+    fx.extend(messages::settle(s, before));
     fx.extend(settle(s));
     fx
 }
@@ -453,6 +552,10 @@ fn settle(s: &mut State) -> Vec<Effect> {
     let subject = s.subject().map(str::to_string);
     let fx = s.detail.select(subject.as_deref());
     s.detail.document = s.document();
+    let zone = s.zone();
+    if let Some(v) = &mut s.summary {
+        v.refresh(&s.list, &s.names, zone);
+    }
     fx
 }
 
@@ -460,38 +563,51 @@ fn on_key(s: &mut State, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
     if ev.kind == KeyEventKind::Release {
         return vec![];
     }
-    s.message = None;
+    // `q` asks once; any other key forgets it asked.
+    let armed = std::mem::take(&mut s.quit_armed);
     let mode = s.mode();
     if let Some(action) = s.keymap.lookup(mode, &ev) {
+        if action == Action::Quit {
+            return quit(s, armed);
+        }
         return act(s, action, now);
     }
     // Unbound keys type into the focused text field.
     let Some(req) = to_input_request(&TermEvent::Key(ev)) else {
         return vec![];
     };
+    let full = |what: &str, cap: usize| format!("{what} holds at most {cap} characters");
     match mode {
         Mode::FormText => {
             if let Some(input) = s.form.input_mut()
                 && input.handle(req).is_some_and(|c| c.value)
             {
+                if field::cap(input, field::MAX_TIME) {
+                    s.message = Some(full("a time field", field::MAX_TIME));
+                }
                 // Validate as you type.
                 s.form.validate(now);
             }
         }
         Mode::Filter if s.filter_input.handle(req).is_some_and(|c| c.value) => {
+            if field::cap(&mut s.filter_input, field::MAX_FILTER) {
+                s.message = Some(full("the filter", field::MAX_FILTER));
+            }
             return live::filter_changed(s);
         }
         Mode::OpenId => {
-            if let Some(p) = &mut s.open_id {
-                p.handle(req);
+            if let Some(p) = &mut s.open_id
+                && p.handle(req).is_some_and(|c| c.value)
+                && field::cap(p, field::MAX_ID_PROMPT)
+            {
+                s.message = Some(full("the id prompt", field::MAX_ID_PROMPT));
             }
         }
-        Mode::RawJsonSearch => {
-            let height = s.layout.overlay_rows;
-            if let Some(r) = &mut s.raw_json
-                && r.search.handle(req).is_some_and(|c| c.value)
+        Mode::Search => {
+            if let Some(f) = find::search_mut(s)
+                && f.input.handle(req).is_some_and(|c| c.value)
             {
-                r.search_as_typed(height);
+                find::typed(s);
             }
         }
         _ => {}
@@ -499,19 +615,44 @@ fn on_key(s: &mut State, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
     vec![]
 }
 
+/// `q`: quits, but asks once first when quitting would lose a running watch or the changes
+/// recorded.
+fn quit(s: &mut State, armed: bool) -> Vec<Effect> {
+    let watching = s.watch.as_ref().is_some_and(|w| w.is_live());
+    let loses = if watching {
+        Some("a watch is running")
+    } else if !s.timelines.is_empty() {
+        Some("the timeline of changes would be lost")
+    } else {
+        None
+    };
+    match loses {
+        Some(what) if !armed => {
+            s.quit_armed = true;
+            s.message = Some(format!("{what}: q again to quit"));
+            vec![]
+        }
+        _ => {
+            s.quit = true;
+            vec![Effect::Quit]
+        }
+    }
+}
+
 fn act(s: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
     let mode = s.mode();
     let page = match mode {
-        Mode::Detail => s.layout.detail_page(),
+        Mode::Detail | Mode::Summary => s.layout.detail_page(),
         Mode::RawJson | Mode::Timeline | Mode::Popup | Mode::ApiLog => s.layout.overlay_rows,
         _ => s.layout.list_rows,
     }
     .max(1) as isize;
     match action {
-        Action::Quit => {
+        Action::Quit | Action::QuitNow => {
             s.quit = true;
             return vec![Effect::Quit];
         }
+        Action::Messages => messages::show_log(s),
         Action::FocusNext => {
             if let Some(fx) = complete(s) {
                 return fx;
@@ -538,9 +679,7 @@ fn act(s: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
         Action::First => scroll(s, isize::MIN / 2),
         Action::Last => scroll(s, isize::MAX / 2),
         Action::Filter => {
-            if let Some(r) = &mut s.raw_json {
-                r.searching = true;
-            } else {
+            if !find::start(s) {
                 s.filter_editing = true;
                 s.filter_input = Input::new(s.filter_input.value().to_string());
             }
@@ -548,6 +687,8 @@ fn act(s: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
         Action::FilterDone => s.filter_editing = false,
         Action::Escape => return escape(s),
         Action::ToggleSort => return toggle_sort(s),
+        Action::SortLeft => sort_by_next(s, false),
+        Action::SortRight => sort_by_next(s, true),
         Action::ToggleMouse => {
             s.mouse = !s.mouse;
             s.message = Some(if s.mouse {
@@ -575,24 +716,27 @@ fn act(s: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
         }
         Action::Accept => match mode {
             Mode::OpenId => actions::open_id(s),
-            Mode::RawJsonSearch => {
-                if let Some(r) = &mut s.raw_json {
-                    r.searching = false;
-                }
-            }
+            Mode::Search => find::accept(s),
             _ => {}
         },
-        Action::NextMatch | Action::PrevMatch => {
-            let height = s.layout.overlay_rows;
-            if let Some(r) = &mut s.raw_json {
-                r.step(action == Action::NextMatch, height);
-            }
-        }
+        Action::NextMatch | Action::PrevMatch => find::step(s, action == Action::NextMatch),
         Action::Copy => return actions::copy(s, false),
         Action::CopyKeyValue => return actions::copy(s, true),
         Action::Suspend => return vec![Effect::Suspend],
         Action::Export => return actions::export(s, Format::Ndjson),
-        Action::ExportCsv => return actions::export(s, Format::Csv),
+        // The screen's rows keep no segments: its CSV is the row-per-attribute one.
+        Action::ExportCsv => return actions::export(s, Format::CsvAttributes),
+        Action::Unfold => {
+            if !s.detail.toggle_fold() {
+                s.message = Some("Enter shows a long attribute value whole: select one".into());
+            }
+        }
+        Action::Summary => overlays::summary(s),
+        Action::SummaryNextKey | Action::SummaryPrevKey => {
+            if let Some(v) = &mut s.summary {
+                v.step_key(action == Action::SummaryNextKey);
+            }
+        }
     }
     vec![]
 }
@@ -602,6 +746,18 @@ fn act(s: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
 /// in the new order.
 fn toggle_sort(s: &mut State) -> Vec<Effect> {
     s.list.toggle_order();
+    // By a column other than the start: the rows loaded are reversed, nothing is asked.
+    if !s.list.sort.is_start() {
+        let arrow = match s.list.order {
+            Order::Desc => "descending",
+            Order::Asc => "ascending",
+        };
+        s.message = Some(format!(
+            "sorted by {}, {arrow} (the rows loaded)",
+            s.list.sort.title()
+        ));
+        return vec![];
+    }
     let word = match s.list.order {
         Order::Desc => "newest first",
         Order::Asc => "oldest first",
@@ -620,6 +776,42 @@ fn toggle_sort(s: &mut State) -> Vec<Effect> {
         Effect::CancelQuery,
         start_query(s, q.scope, Rows::Replace, None),
     ]
+}
+
+/// `<` / `>`: sorts by the shown column left or right of the one sorted by (wrapping). By
+/// start the API sorts (a partial load is the range's newest or oldest); by any other column
+/// only the rows loaded are sorted, and the message says so.
+fn sort_by_next(s: &mut State, right: bool) {
+    let cols: Vec<Sort> = s
+        .layout
+        .columns
+        .iter()
+        .filter_map(|p| p.column().sort)
+        .collect();
+    if cols.is_empty() {
+        return;
+    }
+    let at = cols.iter().position(|c| *c == s.list.sort);
+    let next = match (at, right) {
+        (None, _) => 0,
+        (Some(i), true) => (i + 1) % cols.len(),
+        (Some(i), false) => (i + cols.len() - 1) % cols.len(),
+    };
+    let sort = cols[next];
+    s.list.set_sort(sort, &s.names);
+    let partial = s.list.total > s.list.rows.len() as u64;
+    s.message = Some(if sort.is_start() {
+        "sorted by Start (the API's order)".to_string()
+    } else if partial {
+        format!(
+            "sorted by {}: the {} rows loaded of {} (only Start sorts the whole range, server-side)",
+            sort.title(),
+            s.list.rows.len(),
+            s.list.total
+        )
+    } else {
+        format!("sorted by {} (the rows loaded)", sort.title())
+    });
 }
 
 /// What a new load does with the rows shown.
@@ -653,46 +845,55 @@ pub(super) fn start_query(
     }
 }
 
-/// Esc does the most local thing that applies: close an overlay or help, clear the filter
-/// being typed, stop loading, clear the applied filter, leave a conversation opened by id,
-/// leave zoom.
+/// Esc goes back one level: it closes an overlay or the help, leaves a search or the filter
+/// being typed, leaves the form or the detail pane for the list; in the list it stops loading,
+/// clears the applied filter, or leaves zoom.
 fn escape(s: &mut State) -> Vec<Effect> {
     if s.popup.take().is_some() || s.open_id.take().is_some() {
         return vec![];
     }
-    if let Some(r) = &mut s.raw_json {
-        if r.searching {
-            r.searching = false;
-            r.clear_search();
-        } else if !r.matches.is_empty() {
-            r.clear_search();
-        } else {
-            s.raw_json = None;
-        }
+    if find::escape(s) {
         return vec![];
     }
-    if s.timeline.take().is_some() {
+    if s.raw_json.take().is_some() || s.timeline.take().is_some() {
         return vec![];
     }
     if s.api_log.take().is_some() {
         return vec![Effect::WatchApiLog(false)];
     }
+    if s.mode() == Mode::Summary {
+        s.summary = None;
+        return vec![];
+    }
     if s.filter_editing {
         s.filter_editing = false;
         s.filter_input.reset();
         s.list.set_filter("");
-    } else if s.list.is_loading() {
-        s.list.load = Load::Stopped;
-        s.message = Some("loading stopped; the rows loaded so far stay".into());
-        return vec![Effect::CancelQuery];
-    } else if !s.list.filter.is_empty() {
-        s.filter_input.reset();
-        s.list.set_filter("");
-    } else if s.pinned.is_some() && s.focus == Focus::Detail {
-        s.pinned = None;
-        s.message = Some("back to the list's selection".into());
-    } else if s.zoom {
-        s.zoom = false;
+        return vec![];
+    }
+    match s.focus {
+        Focus::Form => {
+            s.focus = Focus::List;
+        }
+        Focus::Detail => {
+            s.focus = Focus::List;
+            s.zoom = false;
+            if s.pinned.take().is_some() {
+                s.message = Some("back to the list's selection".into());
+            }
+        }
+        Focus::List => {
+            if s.list.is_loading() {
+                s.list.load = Load::Stopped;
+                s.message = Some("loading stopped; the rows loaded so far stay".into());
+                return vec![Effect::CancelQuery];
+            } else if !s.list.filter.is_empty() {
+                s.filter_input.reset();
+                s.list.set_filter("");
+            } else if s.zoom {
+                s.zoom = false;
+            }
+        }
     }
     vec![]
 }
@@ -740,7 +941,7 @@ fn focus_step(s: &mut State, forward: bool) {
 fn scroll(s: &mut State, delta: isize) {
     let height = s.layout.overlay_rows;
     match s.mode() {
-        Mode::RawJson | Mode::RawJsonSearch => {
+        Mode::RawJson => {
             if let Some(r) = &mut s.raw_json {
                 r.scroll_by(delta, height);
             }
@@ -749,10 +950,18 @@ fn scroll(s: &mut State, delta: isize) {
         Mode::ApiLog => overlays::scroll_api_log(s, delta, height),
         Mode::Popup => {
             if let Some(p) = &mut s.popup {
-                p.scroll = p.scroll.saturating_add_signed(delta);
+                // No further than its last line (drawing clamps to what wraps into view).
+                let last = p.text.lines().count();
+                p.scroll = p.scroll.min(last).saturating_add_signed(delta).min(last);
             }
         }
         Mode::Detail => actions::detail_move(s, delta),
+        Mode::Summary => {
+            let rows = s.layout.detail_rows();
+            if let Some(v) = &mut s.summary {
+                v.scroll_by(delta, rows);
+            }
+        }
         _ => {
             s.pinned = None;
             s.list.move_by(delta);
@@ -940,6 +1149,11 @@ fn on_page(s: &mut State, p: PageEvent) -> Vec<Effect> {
                 s.list.total = s.list.rows.len() as u64;
             }
             s.list.wait_over(now);
+            // A sort other than by start: the new rows get their keys, and take their places.
+            if !s.list.sort.is_start() {
+                s.list.rekey(&s.names);
+            }
+            return name_rows(s, &ids);
         }
         PageEvent::Progress { loaded, total, .. } => {
             if !tail {
@@ -982,6 +1196,26 @@ fn on_page(s: &mut State, p: PageEvent) -> Vec<Effect> {
     vec![]
 }
 
+/// Asks for the names of the ids these rows show that were never asked for: one effect per
+/// page, one directory call per kind (at most 100 ids a call).
+fn name_rows(s: &mut State, conversation_ids: &[String]) -> Vec<Effect> {
+    let mut ids = Vec::new();
+    for id in conversation_ids {
+        if let Some(r) = s.list.row(id) {
+            for k in r.named_ids() {
+                if !s.names.knows(k.0, &k.1) && s.names_asked.insert(k.clone()) {
+                    ids.push(k);
+                }
+            }
+        }
+    }
+    if ids.is_empty() {
+        vec![]
+    } else {
+        vec![Effect::Names { ids }]
+    }
+}
+
 fn on_mouse(s: &mut State, m: MouseEvent) -> Vec<Effect> {
     if !s.mouse || s.help || overlays::open(s) {
         return vec![];
@@ -996,7 +1230,11 @@ fn on_mouse(s: &mut State, m: MouseEvent) -> Vec<Effect> {
             } else {
                 -3
             };
-            if inside(areas.detail) {
+            if inside(areas.detail)
+                && let Some(v) = &mut s.summary
+            {
+                v.scroll_by(d, areas.detail_rows());
+            } else if inside(areas.detail) {
                 let max = s.detail.document.max_scroll(areas.detail_rows());
                 s.detail.scroll = s.detail.scroll.saturating_add_signed(d).min(max);
             } else if inside(areas.list) {
@@ -1015,6 +1253,9 @@ fn on_mouse(s: &mut State, m: MouseEvent) -> Vec<Effect> {
                 }
             } else if inside(areas.detail) {
                 s.focus = Focus::Detail;
+                if s.summary.is_some() {
+                    return vec![];
+                }
                 if let Some(line) = areas.detail_line_at(m.row) {
                     actions::detail_click(s, line);
                 }
@@ -1031,6 +1272,8 @@ fn on_mouse(s: &mut State, m: MouseEvent) -> Vec<Effect> {
 #[cfg(test)]
 pub(crate) mod tests;
 
+#[cfg(test)]
+mod habits_tests;
 #[cfg(test)]
 mod live_tests;
 #[cfg(test)]

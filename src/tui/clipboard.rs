@@ -17,6 +17,9 @@ pub enum Target {
     Plain,
     /// Inside tmux (`TMUX` set): plain, then wrapped in a DCS passthrough.
     Tmux,
+    /// Inside a tmux that passes neither on (`set-clipboard` is not `on`, `allow-passthrough`
+    /// is off): nothing would reach the clipboard, so nothing is sent.
+    TmuxBlocked,
 }
 
 impl Target {
@@ -25,6 +28,20 @@ impl Target {
         match tmux {
             Some(v) if !v.is_empty() => Target::Tmux,
             _ => Target::Plain,
+        }
+    }
+
+    /// Inside tmux, from its options (`show -sv set-clipboard`, `show -gwv allow-passthrough`,
+    /// `None` when they could not be read): an application's OSC 52 reaches the clipboard only
+    /// with `set-clipboard on` (`external`, the default, ignores it), the wrapped one only with
+    /// `allow-passthrough` on.
+    pub fn for_tmux(set_clipboard: Option<&str>, allow_passthrough: Option<&str>) -> Target {
+        let on = |v: Option<&str>| v.map(str::trim).is_some_and(|v| v == "on" || v == "all");
+        match (set_clipboard, allow_passthrough) {
+            // Unknown: send it and hope rather than refuse.
+            (None, None) => Target::Tmux,
+            (c, p) if on(c) || on(p) => Target::Tmux,
+            _ => Target::TmuxBlocked,
         }
     }
 }
@@ -39,6 +56,7 @@ pub fn osc52(text: &str, target: Target) -> Option<String> {
     let plain = format!("\x1b]52;c;{b64}\x07");
     Some(match target {
         Target::Plain => plain,
+        Target::TmuxBlocked => return None,
         // In a DCS passthrough every ESC of the payload is doubled; ST ends the DCS.
         Target::Tmux => format!("{plain}\x1bPtmux;\x1b{plain}\x1b\\"),
     })
@@ -83,6 +101,20 @@ mod tests {
     fn too_large_values_are_refused() {
         assert!(osc52(&"x".repeat(MAX_COPY_BYTES), Target::Plain).is_some());
         assert!(osc52(&"x".repeat(MAX_COPY_BYTES + 1), Target::Plain).is_none());
+    }
+
+    #[test]
+    fn tmux_blocks_the_clipboard_unless_an_option_lets_it_through() {
+        assert_eq!(Target::for_tmux(Some("on"), Some("off")), Target::Tmux);
+        assert_eq!(Target::for_tmux(Some("external"), Some("on")), Target::Tmux);
+        assert_eq!(Target::for_tmux(Some("off"), Some("all")), Target::Tmux);
+        assert_eq!(
+            Target::for_tmux(Some("external"), Some("off")),
+            Target::TmuxBlocked
+        );
+        assert_eq!(Target::for_tmux(Some("off"), None), Target::TmuxBlocked);
+        assert_eq!(Target::for_tmux(None, None), Target::Tmux, "unknown: try");
+        assert_eq!(osc52("x", Target::TmuxBlocked), None);
     }
 
     #[test]

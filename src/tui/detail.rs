@@ -1,7 +1,7 @@
 //! The detail pane's state: the attributes fetched per conversation (cached), the debounce that
 //! keeps a fast-moving selection from firing a request per row, and the scroll position.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -12,6 +12,7 @@ use crate::genesys::model::Conversation;
 use super::event::Effect;
 use super::sanitize::sanitize;
 
+pub mod anatomy;
 pub mod document;
 use document::Document;
 
@@ -71,6 +72,9 @@ pub enum Item {
         key: String,
         value: String,
     },
+    /// A line of the conversation's anatomy (a transfer, a wrap-up, a participant's metrics):
+    /// `y` copies its text.
+    Line(String),
 }
 
 /// An item and the lines it takes in the pane (first and last, inclusive).
@@ -114,6 +118,9 @@ pub struct Detail {
     pub cursor: usize,
     /// What the pane shows, made again after every update.
     pub document: Document,
+    /// The long attribute values shown whole (Enter), by (participant id, key); forgotten when
+    /// another conversation is shown.
+    pub unfolded: HashSet<(String, String)>,
 }
 
 impl Detail {
@@ -125,6 +132,7 @@ impl Detail {
         self.current = id.map(str::to_string);
         self.scroll = 0;
         self.cursor = 0;
+        self.unfolded.clear();
         let mut fx = Vec::new();
         if matches!(&self.pending, Some(p) if p.stage == Stage::Fetching) {
             // Moving on cancels the request for the row left behind.
@@ -246,6 +254,25 @@ impl Detail {
             generation: self.generation,
         });
         fx
+    }
+
+    /// Enter on an attribute: shows its value whole, or folds it again. Returns whether the
+    /// selected item is an attribute.
+    pub fn toggle_fold(&mut self) -> bool {
+        let Some(ItemSpan {
+            item: Item::Attribute {
+                participant, key, ..
+            },
+            ..
+        }) = self.document.selected(self.cursor)
+        else {
+            return false;
+        };
+        let k = (participant.clone(), key.clone());
+        if !self.unfolded.remove(&k) {
+            self.unfolded.insert(k);
+        }
+        true
     }
 
     pub fn shown(&self) -> Option<&Fetched> {

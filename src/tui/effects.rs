@@ -15,6 +15,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::export::Format;
 use crate::genesys::client::CallOpts;
+use crate::genesys::directory::Directory;
+use crate::genesys::limiter::Limiter;
 use crate::genesys::model::AnalyticsConversation;
 use crate::genesys::notify::{self, Notifier, NotifierConfig};
 use crate::genesys::{Client, Error};
@@ -72,8 +74,6 @@ impl Task {
 /// Carries out effects: the only place that spawns, cancels, or touches the terminal modes.
 pub(super) struct Runner {
     pub(super) client: Arc<Client>,
-    /// The session's directories (names for the query, read once).
-    directory: Arc<crate::genesys::directory::Directory>,
     pub(super) tx: mpsc::Sender<Event>,
     tasks: [Option<Task>; SLOTS],
     /// Clear the terminal before the next draw.
@@ -81,6 +81,8 @@ pub(super) struct Runner {
     /// Suspend (Ctrl-Z) once the events queued are handled.
     pub(super) suspend: bool,
     concurrency: usize,
+    /// The session's names (bulk look-ups, cached).
+    directory: Arc<Directory>,
     /// The process's notification channel, started when something first subscribes.
     notifier: Option<Notifier>,
 }
@@ -115,7 +117,8 @@ fn write_export(
 ) -> std::io::Result<(std::path::PathBuf, usize)> {
     let file = crate::output::OutputFile::create_new(path)?;
     let written = (|| {
-        let mut w = crate::export::writer_for(format, file.file())?;
+        let mut w =
+            crate::export::writer_for(format, file.file(), &crate::export::CsvOptions::default())?;
         for c in conversations {
             w.write(c)?;
         }
@@ -133,8 +136,10 @@ fn write_export(
 
 impl Runner {
     pub(super) fn new(client: Arc<Client>, tx: mpsc::Sender<Event>, concurrency: usize) -> Runner {
+        // Names are paced by a limiter of their own (429s hold them back, not the paging).
+        let limiter = Arc::new(Limiter::new(concurrency.clamp(1, 2)));
         Runner {
-            directory: crate::genesys::directory::Directory::new(client.clone(), None),
+            directory: Directory::new(client.clone(), Some(limiter)),
             client,
             tx,
             tasks: Default::default(),
@@ -261,6 +266,12 @@ impl Runner {
             }),
             Effect::WatchFetch { id, generation } => self.watch_fetch(id, generation),
             Effect::CancelWatch => self.stop(Slot::Watch),
+            Effect::After { delay, timer } => {
+                after(&self.tx, delay, move || Event::Due {
+                    timer,
+                    now: Utc::now(),
+                });
+            }
             Effect::WatchPush { id, generation } => {
                 let notifier = self.notifier();
                 self.start(Slot::Push, |r| {
@@ -326,6 +337,10 @@ impl Runner {
                 let job = jobs::refresh_rows(r.client.clone(), r.tx.clone(), query_id, ids);
                 Task::Handle(tokio::spawn(job))
             }),
+            Effect::Names { ids } => {
+                // Not kept: names stay true for the session, whichever query asked.
+                tokio::spawn(jobs::names(self.directory.clone(), self.tx.clone(), ids));
+            }
             Effect::Export {
                 path,
                 format,
@@ -475,7 +490,7 @@ mod tests {
         std::fs::write(&victim, "keep").unwrap();
         let planted = dir.path().join("x.csv");
         std::os::unix::fs::symlink(&victim, &planted).unwrap();
-        let (c, _) = write_export(&planted, Format::Csv, &[conv("c1")]).unwrap();
+        let (c, _) = write_export(&planted, Format::CsvAttributes, &[conv("c1")]).unwrap();
         assert_eq!(c, dir.path().join("x-2.csv"));
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
     }

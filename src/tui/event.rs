@@ -12,6 +12,7 @@ use crate::export::Format;
 use crate::genesys::Error;
 use crate::genesys::Scope;
 use crate::genesys::client::CallRecord;
+use crate::genesys::directory::{Kind, Names};
 use crate::genesys::model::{AnalyticsConversation, Attributes};
 use crate::genesys::notify::Feed;
 use crate::genesys::query::Order;
@@ -26,6 +27,11 @@ pub enum Event {
         now: DateTime<Utc>,
     },
     Mouse(MouseEvent),
+    /// A bracketed paste: the whole text at once, for the focused text field.
+    Paste {
+        text: String,
+        now: DateTime<Utc>,
+    },
     Resize {
         width: u16,
         height: u16,
@@ -122,12 +128,25 @@ pub enum Event {
     Tick {
         now: DateTime<Utc>,
     },
+    /// A timer of [`Effect::After`] went off.
+    Due {
+        timer: Timer,
+        now: DateTime<Utc>,
+    },
     /// SIGTSTP from outside (`kill -TSTP`): suspend as Ctrl-Z does.
     Suspend,
+    /// The login at start answered (the screen ends with the error when it failed).
+    Connected(Result<(), Error>),
     /// The organization the credentials belong to (its name), asked once at start.
     Organization(Result<String, String>),
     /// The API calls made lately (for the `L` view), newest last.
     ApiLog(Vec<CallRecord>),
+    /// Names read from the directories (users, queues, wrap-up codes) for ids a page brought;
+    /// `problem` says why some could not be read (a missing permission...).
+    Names {
+        names: Names,
+        problem: Option<String>,
+    },
     /// Rows read again by `Effect::RefreshRows` (those the API still knows), or why not.
     Refreshed {
         query_id: u64,
@@ -143,6 +162,13 @@ pub struct BudgetHold {
     /// A 429 from the API (else our own pacing: the window's budget is spent).
     pub rate_limited: bool,
     pub until: DateTime<Utc>,
+}
+
+/// What a one-off timer is for (it comes back as [`Event::Due`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timer {
+    /// The message of this number fades.
+    Fade { seq: u64 },
 }
 
 impl From<PageEvent> for Event {
@@ -223,6 +249,12 @@ pub enum Effect {
     },
     /// Stop the watch's timer and refetch.
     CancelWatch,
+    /// Send `Event::Due { timer }` after `delay` (never cancelled: a stale one is dropped by
+    /// what it carries).
+    After {
+        delay: Duration,
+        timer: Timer,
+    },
     /// Follow `id`'s detail events on the process's notification channel, answering with
     /// `Event::Pushed` (replacing the watch's previous subscription).
     WatchPush {
@@ -255,6 +287,11 @@ pub enum Effect {
     },
     /// Stop the background attribute fetch.
     CancelAttributes,
+    /// Name these ids (a page's agents, queues, wrap-up codes) in bulk through the session's
+    /// directory, answering with `Event::Names`.
+    Names {
+        ids: Vec<(Kind, String)>,
+    },
     /// Write these conversations to `path` (relative to the working directory).
     Export {
         path: PathBuf,

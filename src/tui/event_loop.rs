@@ -1,18 +1,13 @@
 //! The event loop: terminal events, background events and ticks in, one `update` each, one draw
 //! after everything queued is handled.
 
-use std::io::stdout;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use chrono::Utc;
 use futures::StreamExt;
-use ratatui::crossterm::cursor::Show;
-use ratatui::crossterm::event::{
-    DisableMouseCapture, EnableMouseCapture, Event as TermEvent, EventStream,
-};
-use ratatui::crossterm::execute;
+use ratatui::crossterm::event::{Event as TermEvent, EventStream};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -25,7 +20,8 @@ use super::effects::Runner;
 use super::event::Event;
 use super::keymap::Keymap;
 use super::terminal::{
-    DEBUG_PANIC_MESSAGE, Ended, Guard, SCREEN_ACTIVE, Sig, Signals, repaint, suspend,
+    DEBUG_PANIC_MESSAGE, Ended, Guard, SCREEN_ACTIVE, Sig, Signals, enter_modes, leave_modes,
+    repaint, suspend,
 };
 use super::{BrowseOptions, clipboard, jobs, ui};
 
@@ -43,9 +39,7 @@ pub async fn run(
     let mut terminal = ratatui::try_init()?;
     SCREEN_ACTIVE.store(true, Ordering::SeqCst);
     let _guard = Guard;
-    if opts.mouse {
-        execute!(stdout(), EnableMouseCapture)?;
-    }
+    enter_modes(opts.mouse)?;
 
     let (tx, mut rx) = mpsc::channel::<Event>(1024);
     let mut runner = Runner::new(
@@ -63,7 +57,7 @@ pub async fn run(
             height: size.height,
         },
     );
-    tokio::spawn(jobs::organization(runner.client.clone(), runner.tx.clone()));
+    tokio::spawn(jobs::connect(runner.client.clone(), runner.tx.clone()));
     tokio::spawn(jobs::watch_budget(runner.client.clone(), runner.tx.clone()));
     if opts.auto_submit {
         let fx = update(&mut state, Event::Submit { now: Utc::now() });
@@ -79,9 +73,13 @@ pub async fn run(
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
+    let mut clock = tokio::time::interval(Duration::from_secs(1));
+    clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+
     let mut ended = Ended::Quit;
     while !state.quit {
         let animating = state.animating();
+        let live = !animating && state.live_on_screen();
         let first = tokio::select! {
             ev = term_rx.recv() => match ev {
                 Some(Ok(ev)) => from_terminal(ev),
@@ -90,6 +88,7 @@ pub async fn run(
             },
             Some(ev) = rx.recv() => Some(ev),
             _ = tick.tick(), if animating => Some(Event::Tick { now: Utc::now() }),
+            _ = clock.tick(), if live => Some(Event::Tick { now: Utc::now() }),
             sig = signals.recv() => match sig {
                 Sig::Stop => Some(Event::Suspend),
                 Sig::End(n) => {
@@ -103,8 +102,9 @@ pub async fn run(
             runner.run(update(&mut state, ev))?;
             dirty = true;
         }
-        // Drain everything already queued, then draw once.
-        loop {
+        // Drain everything already queued, then draw once; a quit (Ctrl-C) ends the drain at
+        // once, whatever is still queued behind it.
+        while !state.quit {
             let ev = if let Ok(ev) = rx.try_recv() {
                 Some(ev)
             } else if let Ok(ev) = term_rx.try_recv() {
@@ -131,6 +131,10 @@ pub async fn run(
     }
     // The notification channel's topics go, its socket closes (a few seconds at most).
     runner.shutdown().await;
+    // The login failed: the terminal is restored (the guard), the caller says why.
+    if let Some(e) = state.failed.take() {
+        return Err(Box::new(e));
+    }
     Ok(ended)
 }
 
@@ -156,12 +160,57 @@ fn initial_state(opts: &BrowseOptions) -> State {
         connection: opts.connection.clone(),
         watch_interval: opts.watch_interval,
         clipboard: opts.clipboard,
-        clip_target: Some(clipboard::Target::detect(
-            std::env::var_os("TMUX").as_deref(),
-        )),
+        clip_target: Some(clip_target()),
         now: Some(now),
         live_queues: opts.live,
+        // Checked when the config file was read: a bad name never gets here.
+        columns: if opts.columns.is_empty() {
+            Vec::new()
+        } else {
+            super::columns::pick(&opts.columns).unwrap_or_default()
+        },
+        connecting: true,
     })
+}
+
+/// Where OSC 52 goes: inside tmux, whether tmux lets it through (read from its options once).
+fn clip_target() -> clipboard::Target {
+    match clipboard::Target::detect(std::env::var_os("TMUX").as_deref()) {
+        clipboard::Target::Plain => clipboard::Target::Plain,
+        _ => clipboard::Target::for_tmux(
+            tmux_option(&["show", "-sv", "set-clipboard"]).as_deref(),
+            tmux_option(&["show", "-gwv", "allow-passthrough"]).as_deref(),
+        ),
+    }
+}
+
+/// One tmux option's value, or `None` when tmux does not answer within half a second.
+fn tmux_option(args: &[&str]) -> Option<String> {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("tmux")
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let deadline = std::time::Instant::now() + Duration::from_millis(500);
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) if status.success() => break,
+            Ok(None) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return None;
+            }
+        }
+    }
+    let mut out = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take()?, &mut out).ok()?;
+    Some(out.trim().to_string())
 }
 
 /// Our hook first: ratatui::init wraps it in one that restores the terminal, then calls it, so
@@ -170,7 +219,7 @@ fn initial_state(opts: &BrowseOptions) -> State {
 fn install_panic_hook() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let _ = execute!(stdout(), DisableMouseCapture, Show);
+        leave_modes();
         previous(info);
         if SCREEN_ACTIVE.load(Ordering::SeqCst) {
             std::process::exit(101);
@@ -202,6 +251,10 @@ fn from_terminal(ev: TermEvent) -> Option<Event> {
         }),
         TermEvent::Mouse(m) => Some(Event::Mouse(m)),
         TermEvent::Resize(width, height) => Some(Event::Resize { width, height }),
+        TermEvent::Paste(text) => Some(Event::Paste {
+            text,
+            now: Utc::now(),
+        }),
         _ => None,
     }
 }

@@ -390,7 +390,11 @@ impl Matcher<'_> {
 fn test(t: &Prepared, hay: &str, row: Option<&Row>) -> bool {
     match t {
         Prepared::Word(f) => f.find(hay.as_bytes()).is_some(),
-        Prepared::In(tag, f) => parts(hay, *tag).any(|p| f.find(p.as_bytes()).is_some()),
+        // Most rows lack the text anywhere: one sweep rejects them before the parts are split.
+        Prepared::In(tag, f) => {
+            f.find(hay.as_bytes()).is_some()
+                && parts(hay, *tag).any(|p| f.find(p.as_bytes()).is_some())
+        }
         Prepared::Other(Term::Starts(tag, v)) => {
             parts(hay, *tag).any(|p| p.starts_with(v.as_str()))
         }

@@ -9,6 +9,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::attributes::{self, Attrs, Fetcher, Report, Wanted};
 use crate::genesys::client::CallOpts;
+use crate::genesys::directory::{Directory, Kind};
 use crate::genesys::model::Attributes;
 use crate::genesys::{Client, Scope};
 
@@ -166,6 +167,17 @@ pub(super) async fn watch_budget(client: Arc<Client>, tx: mpsc::Sender<Event>) {
     }
 }
 
+/// Logs in (the token every other request uses; bad credentials show at once), then asks for
+/// the organization's name.
+pub(super) async fn connect(client: Arc<Client>, tx: mpsc::Sender<Event>) {
+    let r = client.authenticate().await;
+    let ok = r.is_ok();
+    let _ = tx.send(Event::Connected(r)).await;
+    if ok {
+        organization(client, tx).await;
+    }
+}
+
 /// Asks once for the organization's name, for the header.
 pub(super) async fn organization(client: Arc<Client>, tx: mpsc::Sender<Event>) {
     let r = client
@@ -177,6 +189,24 @@ pub(super) async fn organization(client: Arc<Client>, tx: mpsc::Sender<Event>) {
         tracing::info!("the organization's name is not available: {e}");
     }
     let _ = tx.send(Event::Organization(r)).await;
+}
+
+/// Names a page's ids through the session's directory (bulk, cached): one event with what it
+/// read, and the first problem met, if any.
+pub(super) async fn names(dir: Arc<Directory>, tx: mpsc::Sender<Event>, ids: Vec<(Kind, String)>) {
+    let found = dir
+        .lookup(ids.iter().map(|(k, id)| (*k, id.as_str())))
+        .await;
+    let problem = found
+        .problems
+        .first()
+        .map(|(k, e)| sanitize::sanitize(&format!("{} shown by id: {}", k.plural(), e.summary())));
+    let _ = tx
+        .send(Event::Names {
+            names: found.names,
+            problem,
+        })
+        .await;
 }
 
 /// Forwards a notification feed (a watch's, the live queue view's) to the screen until the

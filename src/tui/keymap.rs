@@ -22,14 +22,17 @@ pub enum Mode {
     OpenId,
     /// The raw JSON view.
     RawJson,
-    /// Typing a search in the raw JSON view: printable keys type.
-    RawJsonSearch,
+    /// Typing a search (`/` in the raw JSON, the detail pane, the timeline or the API log):
+    /// printable keys type.
+    Search,
     /// The change timeline.
     Timeline,
     /// A value shown for copying by hand.
     Popup,
     /// The log of API calls.
     ApiLog,
+    /// The summary of the rows shown, focused (it takes the detail pane's place).
+    Summary,
 }
 
 impl Mode {
@@ -37,7 +40,7 @@ impl Mode {
     pub fn is_text(self) -> bool {
         matches!(
             self,
-            Mode::FormText | Mode::Filter | Mode::OpenId | Mode::RawJsonSearch
+            Mode::FormText | Mode::Filter | Mode::OpenId | Mode::Search
         )
     }
 }
@@ -67,7 +70,12 @@ macro_rules! actions {
 }
 
 actions! {
+    /// `q`: asks once first when a watch or a timeline would be lost.
     Quit = "quit",
+    /// Ctrl-C: quits at once, from anywhere.
+    QuitNow = "quit_now",
+    /// The last messages in full.
+    Messages = "messages",
     FocusNext = "focus_next",
     FocusPrev = "focus_prev",
     Submit = "submit",
@@ -86,6 +94,10 @@ actions! {
     Escape = "escape",
     FilterDone = "filter_done",
     ToggleSort = "toggle_sort",
+    /// Sort by the column left of the one sorted by (htop's `<`).
+    SortLeft = "sort_left",
+    /// Sort by the column right of it (`>`).
+    SortRight = "sort_right",
     ToggleMouse = "toggle_mouse",
     Refetch = "refetch",
     /// Enter on a row: read its detail.
@@ -113,6 +125,13 @@ actions! {
     Suspend = "suspend",
     /// The last API calls.
     ApiLog = "api_log",
+    /// Enter on a long attribute value: show it whole, or fold it again.
+    Unfold = "unfold",
+    /// The summary of the rows shown; again: the next grouping (after the last it closes).
+    Summary = "summary",
+    /// The summary's next or previous attribute key to count by.
+    SummaryNextKey = "summary_next_key",
+    SummaryPrevKey = "summary_prev_key",
 }
 
 const fn spec(code: KeyCode, ctrl: bool) -> KeySpec {
@@ -290,49 +309,39 @@ use Action as A;
 use Mode::*;
 
 const ALL: &[Mode] = &[
-    FormText,
-    FormMedia,
-    List,
-    Detail,
-    Filter,
-    Help,
-    OpenId,
-    RawJson,
-    RawJsonSearch,
-    Timeline,
-    Popup,
-    ApiLog,
+    FormText, FormMedia, List, Detail, Filter, Help, OpenId, RawJson, Search, Timeline, Popup,
+    ApiLog, Summary,
 ];
-const PANES: &[Mode] = &[FormText, FormMedia, List, Detail, Filter];
+const PANES: &[Mode] = &[FormText, FormMedia, List, Detail, Filter, Summary];
 /// Modes where printable keys are commands.
 const COMMAND: &[Mode] = &[FormMedia, List, Detail];
 const FORM: &[Mode] = &[FormText, FormMedia];
 /// The list and the detail pane: where a conversation is at hand.
 const SCROLL: &[Mode] = &[List, Detail];
 /// Where the movement keys move something.
-const NAV: &[Mode] = &[List, Detail, RawJson, Timeline, Popup, ApiLog];
-/// Overlays that close with Esc or q.
-const VIEWS: &[Mode] = &[RawJson, Timeline, Popup, ApiLog];
+const NAV: &[Mode] = &[List, Detail, RawJson, Timeline, Popup, ApiLog, Summary];
+/// Overlays (and the summary) that close with Esc or q.
+const VIEWS: &[Mode] = &[RawJson, Timeline, Popup, ApiLog, Summary];
 /// Everything Esc closes, clears or stops.
 const ESC_MODES: &[Mode] = &[
-    FormText,
-    FormMedia,
-    List,
-    Detail,
-    Filter,
-    OpenId,
-    RawJson,
-    RawJsonSearch,
-    Timeline,
-    Popup,
-    ApiLog,
+    FormText, FormMedia, List, Detail, Filter, OpenId, RawJson, Search, Timeline, Popup, ApiLog,
+    Summary,
 ];
 /// Text fields of the overlays.
-const OVERLAY_TEXT: &[Mode] = &[OpenId, RawJsonSearch];
+const OVERLAY_TEXT: &[Mode] = &[OpenId, Search];
+/// Views with text to search (`/`, `n`, `N`).
+const SEARCHABLE: &[Mode] = &[Detail, RawJson, Timeline, ApiLog];
+/// Everywhere but the From/To fields, where the footer shows Ctrl-C (`q` types there).
+const NOT_TIME: &[Mode] = &[
+    FormMedia, List, Detail, Filter, Help, OpenId, RawJson, Search, Timeline, Popup, ApiLog,
+    Summary,
+];
 /// Where printable keys type.
-const TYPING: &[Mode] = &[FormText, Filter, OpenId, RawJsonSearch];
+const TYPING: &[Mode] = &[FormText, Filter, OpenId, Search];
 /// Where they do not (help is open: its own keys close it).
-const NOT_TYPING: &[Mode] = &[FormMedia, List, Detail, RawJson, Timeline, Popup, ApiLog];
+const NOT_TYPING: &[Mode] = &[
+    FormMedia, List, Detail, RawJson, Timeline, Popup, ApiLog, Summary,
+];
 
 /// The default bindings, in the order help lists them.
 #[rustfmt::skip]
@@ -351,15 +360,19 @@ const DEFAULTS: &[DefaultBinding] = &[
     bind(NAV,            &[HOME, c('g')],      A::First,        "first",       "First row / top"),
     bind(NAV,            &[END, c('G')],       A::Last,         "last",        "Last row / bottom"),
     bind(&[List],        &[ENTER],             A::OpenDetail,   "detail",      "Open the row's detail"),
-    foot(&[List],        &[c('/')],            A::Filter,       "filter",      "Filter (words, attr:k=v)"),
-    foot(&[RawJson],     &[c('/')],            A::Filter,       "search",      "Search the JSON"),
-    foot(&[RawJson],     &[c('n')],            A::NextMatch,    "next",        "Next match"),
-    bind(&[RawJson],     &[c('N')],            A::PrevMatch,    "prev",        "Previous match"),
+    foot(&[List, Summary], &[c('/')],          A::Filter,       "filter",      "Filter (words, attr:k=v)"),
+    foot(&[Detail],      &[ENTER],             A::Unfold,       "unfold",      "Show a long value whole"),
+    foot(&[List, Detail, Summary], &[c('S')],  A::Summary,      "summary",     "Summary (again: grouping)"),
+    bind(&[Summary],     &[RIGHT, c('l')],     A::SummaryNextKey, "key",       "Next attribute to count"),
+    bind(&[Summary],     &[LEFT, c('h')],      A::SummaryPrevKey, "key",       "Previous attribute"),
+    foot(SEARCHABLE,     &[c('/')],            A::Filter,       "search",      "Search the text"),
+    foot(SEARCHABLE,     &[c('n')],            A::NextMatch,    "next",        "Next match"),
+    bind(SEARCHABLE,     &[c('N')],            A::PrevMatch,    "prev",        "Previous match"),
     foot(OVERLAY_TEXT,   &[ENTER],             A::Accept,       "ok",          "Open / keep the search"),
     foot(SCROLL,         &[c('w')],            A::Watch,        "watch",       "Watch live (again: pause)"),
     foot(&[List, Detail, Timeline], &[c('t')], A::Timeline,     "timeline",    "Timeline of changes"),
     foot(COMMAND,        &[c(':'), c('i')],    A::OpenId,       "open id",     "Open a conversation by id"),
-    foot(&[List, Detail, RawJson], &[c('y')],  A::Copy,         "copy",        "Copy id / value / JSON"),
+    foot(&[List, Detail, RawJson, ApiLog], &[c('y')], A::Copy,  "copy",        "Copy id/value/JSON/corr id"),
     bind(&[Detail, RawJson], &[c('Y')],        A::CopyKeyValue, "copy k=v",    "Copy key=value / JSON"),
     foot(&[List, Detail, RawJson], &[c('J')],  A::RawJson,      "json",        "Raw JSON (again: close)"),
     bind(&[FormMedia, List, Detail, ApiLog], &[c('L')], A::ApiLog, "api log",  "API calls (again: close)"),
@@ -367,19 +380,24 @@ const DEFAULTS: &[DefaultBinding] = &[
     bind(SCROLL,         &[c('x')],            A::Export,       "export",      "Export shown rows (NDJSON)"),
     bind(SCROLL,         &[c('X')],            A::ExportCsv,    "csv",         "Export shown rows (CSV)"),
     foot(&[Filter],      &[ENTER, DOWN],       A::FilterDone,   "keep filter", "Keep filter, back to list"),
-    foot(&[List],        &[c('s')],            A::ToggleSort,   "sort",        "Newest/oldest first"),
+    foot(&[List],        &[c('s')],            A::ToggleSort,   "order",       "Reverse the sort order"),
+    foot(&[List],        &[c('<')],            A::SortLeft,     "sort col",    "Sort by the column left"),
+    bind(&[List],        &[c('>')],            A::SortRight,    "sort col",    "Sort by the column right"),
     foot(SCROLL,         &[c('r')],            A::Refetch,      "refetch",     "Refetch / resume a load"),
     foot(SCROLL,         &[c('z')],            A::Zoom,         "zoom",        "Zoom the focused pane"),
     bind(COMMAND,        &[c('m')],            A::ToggleMouse,  "mouse",       "Mouse on/off"),
-    foot(ESC_MODES,      &[ESC],               A::Escape,       "back",        "Close, stop, clear, unzoom"),
+    foot(ESC_MODES,      &[ESC],               A::Escape,       "back",        "Back: close, clear, stop"),
     bind(VIEWS,          &[c('q')],            A::Escape,       "close",       "Close"),
+    foot(&[Detail],      &[c('q')],            A::Escape,       "back",        "Back to the list"),
     foot(NOT_TYPING,     &[c('?'), F1],        A::Help,         "help",        "This help"),
     foot(TYPING,         &[F1],                A::Help,         "help",        "This help"),
     foot(&[Help],        &[ESC, c('?'), c('q'), F1], A::Help,   "close",       "Close this help"),
-    foot(COMMAND,        &[c('q')],            A::Quit,         "quit",        "Quit"),
+    foot(&[FormMedia, List], &[c('q')],        A::Quit,         "quit",        "Quit (asks if work lost)"),
+    bind(COMMAND,        &[c('M')],            A::Messages,     "messages",    "Recent messages in full"),
     bind(ALL,            &[ctrl('l')],         A::Redraw,       "redraw",      "Redraw the screen"),
     bind(ALL,            &[ctrl('z')],         A::Suspend,      "suspend",     "Suspend (fg resumes)"),
-    bind(ALL,            &[ctrl('c')],         A::Quit,         "quit",        "Quit, from anywhere").fixed(),
+    foot(&[FormText],    &[ctrl('c')],         A::QuitNow,      "quit",        "Quit at once").fixed(),
+    bind(NOT_TIME,       &[ctrl('c')],         A::QuitNow,      "quit",        "Quit now, from anywhere").fixed(),
 ];
 
 /// The bindings in effect: the defaults, with the user's keys in place of an action's own.
@@ -510,7 +528,11 @@ mod tests {
         let keymap = Keymap::default();
         let ctrl_c = ev(KeyCode::Char('c'), KeyModifiers::CONTROL);
         for &mode in ALL {
-            assert_eq!(keymap.lookup(mode, &ctrl_c), Some(Action::Quit), "{mode:?}");
+            assert_eq!(
+                keymap.lookup(mode, &ctrl_c),
+                Some(Action::QuitNow),
+                "{mode:?}"
+            );
         }
         let q = plain(KeyCode::Char('q'));
         assert_eq!(keymap.lookup(List, &q), Some(Action::Quit));
@@ -549,7 +571,7 @@ mod tests {
         let ctrl = |c| ev(KeyCode::Char(c), KeyModifiers::CONTROL);
         assert_eq!(keymap.lookup(List, &ctrl('q')), Some(Action::Quit));
         assert_eq!(keymap.lookup(List, &plain(KeyCode::Char('q'))), None);
-        assert_eq!(keymap.lookup(FormText, &ctrl('c')), Some(Action::Quit));
+        assert_eq!(keymap.lookup(FormText, &ctrl('c')), Some(Action::QuitNow));
         assert_eq!(
             keymap.lookup(List, &plain(KeyCode::Char('n'))),
             Some(Action::Down)
@@ -573,7 +595,11 @@ mod tests {
         let keymap = Keymap::new(&user);
         let ctrl_c = ev(KeyCode::Char('c'), KeyModifiers::CONTROL);
         for &mode in ALL {
-            assert_eq!(keymap.lookup(mode, &ctrl_c), Some(Action::Quit), "{mode:?}");
+            assert_eq!(
+                keymap.lookup(mode, &ctrl_c),
+                Some(Action::QuitNow),
+                "{mode:?}"
+            );
         }
         // Help shows what works: the user's other keys, or the defaults when none is left.
         let keys = |a: Action| {

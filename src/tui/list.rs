@@ -10,10 +10,11 @@ use crate::genesys::model::{AnalyticsConversation, Attributes};
 use crate::genesys::query::Order;
 
 use super::by_id::ById;
-use super::columns::Sort;
+use super::columns::{Sort, SortKey};
 use super::filter::{Filter, Matcher};
 use super::haystack::Haystacks;
 pub use super::row::Row;
+use crate::genesys::directory::Names;
 
 /// Where the loading of the current query stands.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,6 +57,8 @@ pub struct List {
     pub zone: crate::timespec::Zone,
     /// What the rows are sorted by (a column's [`Sort`]), and in which order.
     pub sort: Sort,
+    /// Each row's key for a sort other than by start (by row index; made by [`List::rekey`]).
+    keys: Vec<SortKey>,
     pub order: Order,
     /// The selected conversation; the cursor follows it when rows move.
     pub selected: Option<String>,
@@ -69,6 +72,10 @@ pub struct List {
     pub load: Load,
     /// Where a failed load stood (`r` goes on from there).
     pub resume: Option<crate::paging::Resume>,
+    /// Bumped when rows already there change or go (replaced, attributes learnt, cut, all
+    /// forgotten); rows appended only make `rows` longer. What is derived per row (the
+    /// summary's groups) is made again only for what changed.
+    pub revision: u64,
 }
 
 impl Default for List {
@@ -85,6 +92,7 @@ impl Default for List {
             filter_error: None,
             zone: crate::timespec::Zone::Utc,
             sort: Sort::default(),
+            keys: Vec::new(),
             order: Order::Desc,
             selected: None,
             cursor: 0,
@@ -94,6 +102,7 @@ impl Default for List {
             loaded: 0,
             load: Load::Idle,
             resume: None,
+            revision: 0,
         }
     }
 }
@@ -109,10 +118,12 @@ impl List {
 
     /// Forgets the rows of the previous query (the filter and order stay).
     pub fn reset(&mut self, query_id: u64) {
+        self.revision += 1;
         self.rows.clear();
         self.hays.clear();
         self.by_id.clear();
         self.sorted.clear();
+        self.keys.clear();
         self.rank.clear();
         self.passes.clear();
         self.visible.clear();
@@ -176,9 +187,15 @@ impl List {
         #[cfg(test)]
         tests::COMPARISONS.with(|n| n.set(n.get() + 1));
         let (x, y) = (&self.rows[a], &self.rows[b]);
+        let by = if self.sort.is_start() {
+            self.sort.cmp(x, y)
+        } else {
+            // A row added since the last rekey has no key yet: first, until the rekey.
+            self.keys.get(a).cmp(&self.keys.get(b))
+        };
         match self.order {
-            Order::Desc => self.sort.cmp(y, x),
-            Order::Asc => self.sort.cmp(x, y),
+            Order::Desc => by.reverse(),
+            Order::Asc => by,
         }
         .then(a.cmp(&b))
     }
@@ -198,6 +215,7 @@ impl List {
                 self.hays.set(i, &hay);
                 self.passes[i] = ok;
                 replaced = true;
+                self.revision += 1;
                 continue;
             }
             let i = self.rows.len();
@@ -315,8 +333,19 @@ impl List {
         if self.rows.iter().all(&keep) {
             return;
         }
+        self.revision += 1;
         let kept: Vec<bool> = self.rows.iter().map(&keep).collect();
         self.hays.retain(|i| kept[i]);
+        if self.keys.len() == kept.len() {
+            let keys = std::mem::take(&mut self.keys);
+            self.keys = keys
+                .into_iter()
+                .zip(&kept)
+                .filter_map(|(k, &y)| y.then_some(k))
+                .collect();
+        } else {
+            self.keys.clear();
+        }
         let rows = std::mem::take(&mut self.rows);
         self.rows = rows
             .into_iter()
@@ -350,6 +379,26 @@ impl List {
             .filter(|&&i| self.rows[i].attrs.is_none())
             .map(|&i| self.rows[i].id().to_string())
             .collect()
+    }
+
+    /// Sorts by `sort` (keys made with `names`), in the current order; the selection stays.
+    pub fn set_sort(&mut self, sort: Sort, names: &Names) {
+        self.sort = sort;
+        self.rekey(names);
+    }
+
+    /// Makes every row's key again (rows came, names came) and sorts by them: once per page,
+    /// `O(n)` keys and a sort of integers (by start: no keys, a sort by start).
+    pub fn rekey(&mut self, names: &Names) {
+        if self.sort.is_start() {
+            self.keys.clear();
+        } else {
+            self.keys = self.rows.iter().map(|r| self.sort.key(r, names)).collect();
+        }
+        let mut sorted = std::mem::take(&mut self.sorted);
+        sorted.sort_by(|&a, &b| self.cmp(a, b));
+        self.sorted = sorted;
+        self.reindex();
     }
 
     /// Newest first <-> oldest first; the selection stays on its conversation.
@@ -420,6 +469,7 @@ impl List {
             return false;
         };
         let more = self.rows[i].learn_attributes(by_participant);
+        self.revision += 1;
         // Attributes read again add nothing new to search.
         if !self.hays.get(i).contains(&more) {
             self.hays.extend(i, &more);
@@ -462,6 +512,7 @@ fn passes(m: &Matcher, hays: &Haystacks, rows: &[Row], i: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::genesys::directory::Names;
     use crate::timespec::Zone;
     use crate::tui::fixtures::conv;
     use chrono::TimeZone;
@@ -480,7 +531,13 @@ mod tests {
         // Out of order and a duplicate: sorted, not doubled.
         l.add(vec![conv("d", 25, "x", "y"), conv("a", 10, "new", "y")]);
         assert_eq!(ids(&l), ["c", "d", "b", "a"]);
-        assert_eq!(l.row("a").unwrap().cells(Zone::Utc).customer, "new");
+        assert_eq!(
+            l.row("a")
+                .unwrap()
+                .cells(Zone::Utc, &Names::default())
+                .customer,
+            "new"
+        );
     }
 
     #[test]

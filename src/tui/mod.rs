@@ -7,6 +7,7 @@
 //! [`columns`], the detail's [`detail::document`], the [`keymap`]) is below them: it names
 //! neither. ARCHITECTURE.md has the map.
 
+pub mod anatomy;
 pub mod app;
 pub mod by_id;
 pub mod clipboard;
@@ -15,6 +16,7 @@ pub mod detail;
 mod effects;
 pub mod event;
 mod event_loop;
+pub mod field;
 pub mod filter;
 #[cfg(test)]
 pub(crate) mod fixtures;
@@ -29,6 +31,8 @@ pub mod palette;
 pub mod raw_json;
 pub mod row;
 pub mod sanitize;
+pub mod search;
+pub mod summary;
 mod terminal;
 pub mod ui;
 pub mod watch;
@@ -70,6 +74,8 @@ pub struct BrowseOptions {
     pub clipboard: Clipboard,
     /// Requests in flight at once (paging, background attribute fetches).
     pub concurrency: Option<usize>,
+    /// The list's columns by title, in order (`columns` of the config file; empty: all).
+    pub columns: Vec<String>,
 }
 
 /// From this many conversations without attributes, an `attr:` filter asks for them with one

@@ -12,12 +12,15 @@ use std::borrow::Cow;
 
 use chrono::{DateTime, TimeZone, Utc};
 
+use crate::facts::Facts;
+use crate::genesys::directory::{Kind, Names};
 use crate::genesys::model::{
     AnalyticsConversation, AnalyticsParticipant, AnalyticsSession, Attributes, format_time,
     parse_time,
 };
 use crate::timespec::Zone;
 
+use super::anatomy::Packed;
 use super::sanitize::{sanitize, sanitize_opt};
 
 /// Lower-cased attribute pairs (key, value), for `attr:` filter terms.
@@ -72,6 +75,8 @@ pub struct Row {
     data: Box<[u8]>,
     /// Every participant's attributes, lower-cased, once known (for `attr:`).
     pub attrs: Option<Box<Pairs>>,
+    /// Its participants' segments and metrics (the detail's timeline, the summary).
+    pub anatomy: Packed,
 }
 
 impl Row {
@@ -140,10 +145,12 @@ impl Row {
                 (None, Some(_)) => "?".into(),
             },
         );
+        let facts = Facts::of(&conv);
         let row = Row {
             start,
-            data: encode(&conv),
+            data: encode(&conv, &facts),
             attrs: pairs.map(Vec::into_boxed_slice),
+            anatomy: Packed::new(&conv),
         };
         (row, hay)
     }
@@ -205,7 +212,7 @@ impl Row {
 
     /// The row's display strings, sanitised. Made when drawn (about 40 rows a frame), from
     /// only the fields the columns show.
-    pub fn cells(&self, zone: Zone) -> Cells {
+    pub fn cells(&self, zone: Zone, names: &Names) -> Cells {
         #[cfg(test)]
         CELLS_MADE.with(|n| n.set(n.get() + 1));
         let mut r = self.reader();
@@ -214,11 +221,10 @@ impl Row {
         let end = r.value().and_then(Value::time);
         let mut direction = r.value();
         let mut media = None;
-        let (mut customers, mut agents) = (Vec::new(), Vec::new());
         for _ in 0..r.len() {
             r.value(); // participant id
-            let name = r.value();
-            let purpose = r.value();
+            r.value(); // name
+            r.value(); // purpose
             r.value(); // user id
             for _ in 0..r.len() {
                 r.value(); // session id
@@ -230,12 +236,8 @@ impl Row {
                 direction = direction.or(d);
             }
             r.skip_attributes();
-            match (purpose, name) {
-                (Some(p), Some(n)) if p.is("customer") => customers.push(n.text()),
-                (Some(p), Some(n)) if p.is("agent") => agents.push(n.text()),
-                _ => {}
-            }
         }
+        let f = read_facts(&mut r);
         let start = self.start;
         Cells {
             start: start
@@ -255,10 +257,45 @@ impl Row {
                 _ => "?".into(),
             },
             direction: direction.map(|d| sanitize(&d.text())).unwrap_or_default(),
-            customer: sanitize(&customers.join(", ")),
-            agents: sanitize(&agents.join(", ")),
+            customer: sanitize(&f.customer()),
+            agents: sanitize(&f.agents(names).join(", ")),
+            queue: sanitize(&f.shown(Kind::Queue, &f.queues, names)),
+            wrapup: sanitize(&f.shown(Kind::Wrapup, &f.wrapups, names)),
+            address: sanitize(&f.address()),
             id: sanitize_opt(id.map(Value::text).as_deref()),
         }
+    }
+
+    /// What the row's columns show beyond the participants: customer, agents, queues, wrap-up
+    /// codes, addresses (read from the segments and sessions when the row was made).
+    pub fn facts(&self) -> Facts {
+        let mut r = self.reader();
+        for _ in 0..4 {
+            r.value(); // id, start, end, direction
+        }
+        for _ in 0..r.len() {
+            for _ in 0..4 {
+                r.value();
+            }
+            for _ in 0..r.len() {
+                for _ in 0..4 {
+                    r.value();
+                }
+            }
+            r.skip_attributes();
+        }
+        read_facts(&mut r)
+    }
+
+    /// The ids this row's cells name, by kind (for a bulk look-up).
+    pub fn named_ids(&self) -> Vec<(Kind, String)> {
+        let f = self.facts();
+        let users = f.agents.into_iter().filter_map(|(u, _)| u);
+        users
+            .map(|u| (Kind::User, u))
+            .chain(f.queues.into_iter().map(|q| (Kind::Queue, q)))
+            .chain(f.wrapups.into_iter().map(|w| (Kind::Wrapup, w)))
+            .collect()
     }
 
     /// The conversation's end, `None` while it goes on.
@@ -287,7 +324,7 @@ impl Row {
                 p.attributes = Some(a.clone());
             }
         }
-        self.data = encode(&conv);
+        self.data = encode(&conv, &self.facts());
         self.attrs = Some(pairs.into());
         // Appended to the row's text: after a separator.
         if !hay.is_empty() {
@@ -325,6 +362,9 @@ pub struct Cells {
     pub direction: String,
     pub customer: String,
     pub agents: String,
+    pub queue: String,
+    pub wrapup: String,
+    pub address: String,
     pub id: String,
 }
 
@@ -395,7 +435,7 @@ const WORDS: &[&str] = &[
 
 /// The fields in a fixed order, each in the shortest form that gives it back exactly; the id
 /// as text, so that [`Row::id`] can lend it.
-fn encode(c: &AnalyticsConversation) -> Box<[u8]> {
+fn encode(c: &AnalyticsConversation, facts: &Facts) -> Box<[u8]> {
     let mut w = Writer(Vec::with_capacity(64 + 64 * c.participants.len()));
     w.text(&c.conversation_id);
     w.field(c.conversation_start.as_deref());
@@ -426,7 +466,51 @@ fn encode(c: &AnalyticsConversation) -> Box<[u8]> {
             }
         }
     }
+    write_facts(facts, &mut w);
     w.0.into()
+}
+
+/// The facts, after the participants (see [`encode`]).
+fn write_facts(f: &Facts, w: &mut Writer) {
+    w.field(f.customer_name.as_deref());
+    w.field(f.customer_address.as_deref());
+    w.field(f.our_address.as_deref());
+    w.len(f.agents.len());
+    for (u, n) in &f.agents {
+        w.field(u.as_deref());
+        w.field(n.as_deref());
+    }
+    for list in [&f.queues, &f.wrapups] {
+        w.len(list.len());
+        for x in list {
+            w.field(Some(x));
+        }
+    }
+}
+
+fn read_facts(r: &mut Reader) -> Facts {
+    let own = |v: Option<Cow<str>>| v.map(Cow::into_owned);
+    let customer_name = own(r.field());
+    let customer_address = own(r.field());
+    let our_address = own(r.field());
+    let agents = (0..r.len())
+        .map(|_| (own(r.field()), own(r.field())))
+        .collect();
+    let list = |r: &mut Reader| {
+        (0..r.len())
+            .filter_map(|_| own(r.field()))
+            .collect::<Vec<_>>()
+    };
+    let queues = list(r);
+    let wrapups = list(r);
+    Facts {
+        customer_name,
+        customer_address,
+        our_address,
+        agents,
+        queues,
+        wrapups,
+    }
 }
 
 struct Writer(Vec<u8>);
@@ -559,10 +643,6 @@ impl<'a> Value<'a> {
             Value::Time(ms) => Some(millis(ms)),
         }
     }
-
-    fn is(self, word: &str) -> bool {
-        matches!(self, Value::Text(s) if s == word)
-    }
 }
 
 fn millis(ms: i64) -> DateTime<Utc> {
@@ -570,7 +650,7 @@ fn millis(ms: i64) -> DateTime<Utc> {
 }
 
 /// A UUID written as the API does (lower-case hex, hyphenated), as a number.
-fn uuid(s: &str) -> Option<u128> {
+pub(super) fn uuid(s: &str) -> Option<u128> {
     let b = s.as_bytes();
     if b.len() != 36 {
         return None;
@@ -593,7 +673,7 @@ fn uuid(s: &str) -> Option<u128> {
     Some(n)
 }
 
-fn format_uuid(n: u128) -> String {
+pub(super) fn format_uuid(n: u128) -> String {
     let h = format!("{n:032x}");
     format!(
         "{}-{}-{}-{}-{}",
@@ -621,7 +701,7 @@ mod tests {
     fn row_cells_are_sanitised() {
         let mut c = conv("c1", 5, "Eve\x1b[2J", "Bob");
         c.conversation_end = None;
-        let r = Row::new(c).0.cells(Zone::Utc);
+        let r = Row::new(c).0.cells(Zone::Utc, &Names::default());
         assert_eq!(r.start, "2026-11-24 08:05:00");
         assert_eq!(r.start_short, "11-24 08:05");
         assert_eq!(r.duration, "live");
@@ -632,7 +712,7 @@ mod tests {
         assert_eq!(
             Row::new(conv("c2", 0, "a", "b"))
                 .0
-                .cells(Zone::Utc)
+                .cells(Zone::Utc, &Names::default())
                 .duration,
             "12m05s"
         );
@@ -659,7 +739,7 @@ mod tests {
             ..Default::default()
         });
         let r = Row::new(c.clone()).0;
-        let cells = r.cells(Zone::Utc);
+        let cells = r.cells(Zone::Utc, &Names::default());
         assert_eq!(cells, cells_of(&c));
         assert_eq!(cells.media, "voice");
         assert_eq!(cells.direction, "outbound");
@@ -672,7 +752,7 @@ mod tests {
         );
         let bare = Row::new(AnalyticsConversation::default())
             .0
-            .cells(Zone::Utc);
+            .cells(Zone::Utc, &Names::default());
         assert_eq!(
             (
                 bare.start.as_str(),
@@ -702,15 +782,7 @@ mod tests {
                     .find_map(|s| s.direction.clone())
             })
             .unwrap_or_default();
-        let names = |purpose: &str| {
-            let v: Vec<&str> = c
-                .participants
-                .iter()
-                .filter(|p| p.purpose.as_deref() == Some(purpose))
-                .filter_map(|p| p.participant_name.as_deref())
-                .collect();
-            v.join(", ")
-        };
+        let f = Facts::of(c);
         let zone = Zone::Utc;
         Cells {
             start: start
@@ -726,8 +798,12 @@ mod tests {
             },
             media: sanitize(&media),
             direction: sanitize(&direction),
-            customer: sanitize(&names("customer")),
-            agents: sanitize(&names("agent")),
+            // What the row keeps of the segments and sessions comes back whole.
+            customer: sanitize(&f.customer()),
+            agents: sanitize(&f.agents(&Names::default()).join(", ")),
+            queue: sanitize(&f.shown(Kind::Queue, &f.queues, &Names::default())),
+            wrapup: sanitize(&f.shown(Kind::Wrapup, &f.wrapups, &Names::default())),
+            address: sanitize(&f.address()),
             id: sanitize_opt(Some(&c.conversation_id)),
         }
     }
@@ -751,7 +827,7 @@ mod tests {
         for i in 0..300 {
             let c = ds.analytics_with_attributes(i, Utc::now());
             let row = Row::new(c.clone()).0;
-            let cells = row.cells(Zone::Utc);
+            let cells = row.cells(Zone::Utc, &Names::default());
             assert_eq!(cells, cells_of(&c), "{i}");
             escaped |= cells.customer.contains('\\') || cells.agents.contains('\\');
             let mut slim = c;

@@ -4,7 +4,9 @@ use std::io::stdout;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use ratatui::crossterm::cursor::Show;
-use ratatui::crossterm::event::{DisableMouseCapture, EnableMouseCapture};
+use ratatui::crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
 use ratatui::crossterm::execute;
 
 /// The message of the test hook's panic (env `CONVOSCOPE_DEBUG_PANIC`).
@@ -19,10 +21,26 @@ pub(super) struct Guard;
 impl Drop for Guard {
     fn drop(&mut self) {
         SCREEN_ACTIVE.store(false, Ordering::SeqCst);
-        let _ = execute!(stdout(), DisableMouseCapture);
+        let _ = execute!(stdout(), DisableMouseCapture, DisableBracketedPaste);
         ratatui::restore();
         let _ = execute!(stdout(), Show);
     }
+}
+
+/// Turns on the modes the screen adds to ratatui's (raw mode, alternate screen): bracketed paste,
+/// so that a paste arrives as one text and never as keys (a pasted `q` would quit), and the
+/// mouse when asked. [`Guard`], [`suspend`] and the panic hook turn them off again.
+pub(super) fn enter_modes(mouse: bool) -> std::io::Result<()> {
+    execute!(stdout(), EnableBracketedPaste)?;
+    if mouse {
+        execute!(stdout(), EnableMouseCapture)?;
+    }
+    Ok(())
+}
+
+/// Turns off what [`enter_modes`] turned on (the panic hook's part of the restore).
+pub(super) fn leave_modes() {
+    let _ = execute!(stdout(), DisableMouseCapture, DisableBracketedPaste, Show);
 }
 
 /// Clears the screen and forgets what was drawn, so the next draw paints every cell.
@@ -39,7 +57,7 @@ pub(super) fn repaint(terminal: &mut ratatui::DefaultTerminal) -> std::io::Resul
 /// caller redraws everything).
 pub(super) fn suspend(mouse: bool) -> std::io::Result<()> {
     use ratatui::crossterm::terminal::{EnterAlternateScreen, enable_raw_mode};
-    let _ = execute!(stdout(), DisableMouseCapture);
+    let _ = execute!(stdout(), DisableMouseCapture, DisableBracketedPaste);
     ratatui::restore();
     let _ = execute!(stdout(), Show);
     #[cfg(unix)]
@@ -49,7 +67,7 @@ pub(super) fn suspend(mouse: bool) -> std::io::Result<()> {
         libc::raise(libc::SIGSTOP);
     }
     enable_raw_mode()?;
-    execute!(stdout(), EnterAlternateScreen)?;
+    execute!(stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
     if mouse {
         execute!(stdout(), EnableMouseCapture)?;
     }

@@ -56,6 +56,21 @@ pub struct Change {
     pub while_reconnecting: bool,
 }
 
+impl Change {
+    /// The change as one line of text, for `/` in the timeline: who, the key, old and new.
+    pub fn text(&self) -> String {
+        let what = match &self.kind {
+            ChangeKind::Added { value } => format!("+ {} → {value}", self.key),
+            ChangeKind::Changed { old, new } => format!("~ {} {old} → {new}", self.key),
+            ChangeKind::Removed { old } => format!("- {} {old} →", self.key),
+            ChangeKind::Joined => "joined".into(),
+            ChangeKind::Left => "left".into(),
+            ChangeKind::WrapUp { code } => format!("wrap-up {code}"),
+        };
+        format!("{} {} {what}", self.purpose, self.name)
+    }
+}
+
 fn who(p: &ConversationParticipant) -> (String, String) {
     (
         sanitize(p.purpose.as_deref().unwrap_or("unknown")),
@@ -220,6 +235,11 @@ impl Timelines {
         while t.len() > TIMELINE_MAX {
             t.pop_front();
         }
+    }
+
+    /// Whether any change was recorded (quitting would lose them).
+    pub fn is_empty(&self) -> bool {
+        self.by_id.values().all(VecDeque::is_empty)
     }
 
     pub fn get(&self, id: &str) -> Option<&VecDeque<Change>> {

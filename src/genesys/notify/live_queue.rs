@@ -242,7 +242,10 @@ mod tests {
         );
         assert_eq!(p.attributes.as_ref().unwrap()["k"], "v");
         let (row, _) = crate::tui::row::Row::new(a);
-        let cells = row.cells(crate::timespec::Zone::Utc);
+        let cells = row.cells(
+            crate::timespec::Zone::Utc,
+            &crate::genesys::directory::Names::default(),
+        );
         assert_eq!(cells.customer, "Ann");
         assert_eq!(cells.media, "message/webmessaging");
         assert_eq!(cells.duration, "live");

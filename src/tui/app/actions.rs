@@ -9,7 +9,7 @@ use crate::export::Format;
 use crate::tui::clipboard::{self, Target};
 use crate::tui::detail::{Item, ItemSpan};
 use crate::tui::keymap::Mode;
-use crate::tui::layout::text::fit;
+use crate::tui::layout::text::{fit, width};
 use crate::tui::sanitize::{escape_json_text, sanitize};
 
 /// `y` (or `Y`: `key=value`): copies what is selected: the conversation id in the list; in the
@@ -29,7 +29,7 @@ pub(super) fn copy(s: &mut State, pair: bool) -> Vec<Effect> {
 fn to_copy(s: &mut State, pair: bool) -> Option<(String, String, bool)> {
     let (what, text) = selected_text(s, pair)?;
     let safe = match s.mode() {
-        Mode::RawJson | Mode::RawJsonSearch => escape_json_text(&text),
+        Mode::RawJson => escape_json_text(&text),
         _ => sanitize(&text),
     };
     let escaped = safe != text;
@@ -39,7 +39,32 @@ fn to_copy(s: &mut State, pair: bool) -> Option<(String, String, bool)> {
 /// What is selected, as received.
 fn selected_text(s: &mut State, pair: bool) -> Option<(String, String)> {
     let (what, text) = match s.mode() {
-        Mode::RawJson | Mode::RawJsonSearch => {
+        Mode::ApiLog => {
+            let v = s.api_log.as_ref()?;
+            let Some(call) = v.records.get(v.selected) else {
+                s.message = Some("no API call yet".into());
+                return None;
+            };
+            match &call.correlation_id {
+                Some(cid) => (
+                    format!(
+                        "the correlation id of {} {}",
+                        call.method,
+                        fit(&call.path, 40)
+                    ),
+                    cid.clone(),
+                ),
+                None => {
+                    s.message = Some(format!(
+                        "{} {} has no correlation id (no answer came)",
+                        call.method,
+                        fit(&sanitize(&call.path), 40)
+                    ));
+                    return None;
+                }
+            }
+        }
+        Mode::RawJson => {
             let json = s
                 .raw_json
                 .as_ref()
@@ -56,6 +81,7 @@ fn selected_text(s: &mut State, pair: bool) -> Option<(String, String)> {
             match item {
                 Item::Conversation(id) => ("the conversation id".to_string(), id),
                 Item::Participant(id) => ("the participant id".to_string(), id),
+                Item::Line(text) => ("the line".to_string(), text),
                 Item::Attribute { key, value, .. } => {
                     let k = fit(&sanitize(&key), 40);
                     if pair {
@@ -94,14 +120,22 @@ fn copy_text(s: &mut State, what: String, text: String, escaped: bool) -> Vec<Ef
         });
         return vec![];
     }
+    if s.clip_target == Target::TmuxBlocked {
+        // tmux would swallow the OSC 52: saying "copied" would be a lie.
+        s.message =
+            Some("not copied: tmux needs set-clipboard on (or allow-passthrough on)".into());
+        s.popup = Some(Popup {
+            title: format!(
+                "not copied: tmux needs `set -g set-clipboard on`; {what}, to select by hand{note}"
+            ),
+            text,
+            scroll: 0,
+        });
+        return vec![];
+    }
     match clipboard::osc52(&text, s.clip_target) {
         Some(seq) => {
-            let hint = if s.clip_target == Target::Tmux {
-                " (tmux: needs set-clipboard on)"
-            } else {
-                ""
-            };
-            s.message = Some(format!("copied {what}: {chars} chars{note}{hint}"));
+            s.message = Some(format!("copied {what}: {chars} chars{note}"));
             vec![Effect::Copy(seq)]
         }
         None => {
@@ -134,7 +168,7 @@ pub(super) fn export(s: &mut State, format: Format) -> Vec<Effect> {
         .collect();
     let ext = match format {
         Format::Ndjson => "ndjson",
-        Format::Csv => "csv",
+        Format::Csv | Format::CsvAttributes => "csv",
     };
     let stamp = s.zone().format(s.now, "%Y%m%d-%H%M%S");
     let path = PathBuf::from(format!("convoscope-{stamp}.{ext}"));
@@ -152,10 +186,19 @@ pub(super) fn export(s: &mut State, format: Format) -> Vec<Effect> {
 
 pub(super) fn exported(s: &mut State, path: &Path, result: Result<usize, String>) {
     let p = sanitize(&path.display().to_string());
-    s.message = Some(match result {
+    let msg = match result {
         Ok(n) => format!("wrote {n} conversations to {p}"),
         Err(e) => format!("could not write {p}: {}", sanitize(&e)),
-    });
+    };
+    // The path is what the user came for: shown whole, in a popup when the line is too short.
+    if width(&msg) + 2 > s.width as usize {
+        s.popup = Some(Popup {
+            title: msg.split(&p).next().unwrap_or("").trim().to_string(),
+            text: msg.clone(),
+            scroll: 0,
+        });
+    }
+    s.message = Some(msg);
 }
 
 /// Enter in the `:` prompt: opens the conversation whose id (or URL) was typed or pasted, in
@@ -166,6 +209,10 @@ pub(super) fn open_id(s: &mut State) {
         .take()
         .map(|i| i.value().to_string())
         .unwrap_or_default();
+    if matches!(text.trim(), "messages" | ":messages") {
+        super::messages::show_log(s);
+        return;
+    }
     let Some(id) = crate::tui::open_id::extract_id(&text) else {
         s.message = Some(if text.trim().is_empty() {
             "no conversation id given".into()

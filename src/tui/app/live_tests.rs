@@ -6,6 +6,7 @@ use crate::genesys::Error;
 use crate::genesys::model::Conversation;
 use crate::genesys::query::Interval;
 use crate::tui::detail::Fresh;
+use crate::tui::fixtures::update;
 use crate::tui::fixtures::{conv, fresh, key, live, now, page, state, typ};
 use crate::tui::watch::{ChangeKind, WatchState};
 use chrono::Duration as Dur;
@@ -14,7 +15,7 @@ use ratatui::crossterm::event::KeyCode;
 const ID: &str = "3b6e4622-105e-4916-b343-cfc18db433a8";
 
 /// A list of two rows (`c1` newest, selected), with `c1`'s conversation fetched.
-fn loaded() -> State {
+pub(super) fn loaded() -> State {
     let mut s = state();
     key(&mut s, KeyCode::Enter);
     update(
@@ -389,7 +390,21 @@ fn tmux_gets_the_wrapped_sequence() {
             crate::tui::clipboard::osc52("c1", Target::Tmux).unwrap()
         )]
     );
-    assert!(s.message.as_deref().unwrap().contains("set-clipboard"));
+    assert!(s.message.as_deref().unwrap().starts_with("copied"));
+}
+
+#[test]
+fn a_tmux_that_would_block_the_copy_says_not_copied_and_shows_the_value() {
+    let mut s = loaded();
+    s.clip_target = Target::TmuxBlocked;
+    assert!(key(&mut s, KeyCode::Char('y')).is_empty(), "nothing sent");
+    let m = s.message.as_deref().unwrap();
+    assert!(
+        m.starts_with("not copied: tmux needs set-clipboard on"),
+        "{m}"
+    );
+    let p = s.popup.as_ref().unwrap();
+    assert_eq!(p.text, "c1", "shown to select by hand");
 }
 
 #[test]
@@ -411,25 +426,29 @@ fn j_shows_the_raw_json_searchable_with_n() {
     assert_eq!(s.mode(), Mode::RawJson);
     assert_eq!(s.raw_json.as_ref().unwrap().lines.len(), 7);
     key(&mut s, KeyCode::Char('/'));
-    assert_eq!(s.mode(), Mode::RawJsonSearch);
+    assert_eq!(s.mode(), Mode::Search);
     typ(&mut s, "needle");
     let r = s.raw_json.as_ref().unwrap();
-    assert_eq!(r.matches, vec![2, 4]);
-    assert_eq!(r.current, 0);
+    assert_eq!(r.search.matches, vec![2, 4]);
+    assert_eq!(r.search.current, 0);
     key(&mut s, KeyCode::Enter);
     assert_eq!(s.mode(), Mode::RawJson);
     key(&mut s, KeyCode::Char('n'));
-    assert_eq!(s.raw_json.as_ref().unwrap().current, 1);
+    assert_eq!(s.raw_json.as_ref().unwrap().search.current, 1);
     key(&mut s, KeyCode::Char('n'));
-    assert_eq!(s.raw_json.as_ref().unwrap().current, 0, "wraps around");
+    assert_eq!(
+        s.raw_json.as_ref().unwrap().search.current,
+        0,
+        "wraps around"
+    );
     key(&mut s, KeyCode::Char('N'));
-    assert_eq!(s.raw_json.as_ref().unwrap().current, 1);
+    assert_eq!(s.raw_json.as_ref().unwrap().search.current, 1);
     // y copies the JSON as received.
     let fx = key(&mut s, KeyCode::Char('y'));
     assert!(matches!(&fx[..], [Effect::Copy(_)]));
     // Esc clears the search, then closes.
     key(&mut s, KeyCode::Esc);
-    assert!(s.raw_json.as_ref().unwrap().matches.is_empty());
+    assert!(s.raw_json.as_ref().unwrap().search.matches.is_empty());
     key(&mut s, KeyCode::Esc);
     assert!(s.raw_json.is_none());
 }
@@ -478,7 +497,7 @@ fn x_exports_the_rows_shown_with_the_attributes_known() {
     assert!(matches!(
         &fx[..],
         [Effect::Export {
-            format: Format::Csv,
+            format: Format::CsvAttributes,
             ..
         }]
     ));
@@ -833,6 +852,8 @@ fn l_shows_the_api_calls_and_follows_them() {
         latency: std::time::Duration::from_millis(12),
         correlation_id: Some(format!("corr-{n}")),
         ratelimit: None,
+        pending: false,
+        seq: n as u64,
     };
     update(&mut s, Event::ApiLog((1..=3).map(call).collect()));
     assert_eq!(s.api_log.as_ref().unwrap().records.len(), 3);

@@ -5,7 +5,7 @@ use super::*;
 use crate::genesys::model::Conversation;
 use crate::genesys::notify::events::DetailBody;
 use crate::genesys::notify::{DetailEvent, DetailKind, Feed, Message, Status};
-use crate::tui::fixtures::{conv, fresh, key, live, now, page, state};
+use crate::tui::fixtures::{conv, fresh, key, live, now, page, state, update};
 use crate::tui::watch::{ChangeKind, Via, WatchState};
 use chrono::Duration as Dur;
 use ratatui::crossterm::event::KeyCode;

@@ -118,7 +118,7 @@ fn screen(s: &State) -> String {
         .unwrap_or_default();
     out.push_str(&format!(" · {}", s.message.clone().unwrap_or_default()));
     for r in &s.list.rows {
-        let c = r.cells(s.zone());
+        let c = r.cells(s.zone(), &s.names);
         out.push_str(&format!(
             "\n{} {} {} {}",
             c.customer, c.agents, c.media, c.duration

@@ -20,6 +20,10 @@ impl State {
         } else {
             format!("loaded {}", l.loaded)
         };
+        if self.connecting {
+            // From the first frame: a slow login never looks like a hung program.
+            return (format!("{frame} connecting to {}…", self.connection), false);
+        }
         match &l.load {
             Load::Idle => ("ready: pick a range and press Enter".into(), false),
             Load::Loading => (format!("{frame} loading… {counts}"), false),

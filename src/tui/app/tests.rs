@@ -5,6 +5,7 @@ use crate::genesys::Error;
 use crate::genesys::model::Conversation;
 use crate::genesys::query::Interval;
 use crate::tui::detail::Fresh;
+use crate::tui::fixtures::update;
 use crate::tui::fixtures::{conv, key, now, page, state, typ};
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};
 
@@ -528,6 +529,192 @@ fn a_detail_error_leaves_the_list_usable() {
         id: "c1".into(),
         generation: 3
     }));
+}
+
+/// `<` / `>` move the sort along the shown columns; a sort by a column sorts the rows loaded
+/// (and says so when the range is not all loaded); names that arrive re-sort a name column.
+#[test]
+fn sort_keys_move_along_the_columns_and_names_re_sort() {
+    use crate::genesys::directory::{Kind, Names};
+    let mut s = state();
+    key(&mut s, KeyCode::Enter);
+    let q = s.query_seq;
+    // Agents known only by user id (as analytics gives them): named later.
+    let mut convs = vec![
+        conv("c-1", 1, "Zoe", "x"),
+        conv("c-2", 2, "ann", "x"),
+        conv("c-3", 3, "Émile", "x"),
+    ];
+    for (c, u) in convs.iter_mut().zip(["u-b", "u-c", "u-a"]) {
+        let agent = c.participants.last_mut().unwrap();
+        agent.participant_name = None;
+        agent.user_id = Some(u.into());
+    }
+    update(&mut s, page(q, 10, convs));
+    let ids = |s: &State| -> Vec<String> {
+        s.list
+            .visible
+            .iter()
+            .map(|&i| s.list.rows[i].id().to_string())
+            .collect()
+    };
+    assert_eq!(ids(&s), ["c-3", "c-2", "c-1"], "newest first");
+    // From Start, `>` goes right: Dur, then Dir (Media is not shown for web messaging)...
+    key(&mut s, KeyCode::Char('>'));
+    assert_eq!(s.list.sort, Sort::Duration);
+    // ...and `<` twice from Dur wraps to the last column (the id).
+    key(&mut s, KeyCode::Char('<'));
+    assert_eq!(s.list.sort, Sort::Start);
+    key(&mut s, KeyCode::Char('<'));
+    assert_eq!(s.list.sort.title(), "Conversation id");
+    // The Customer column, ascending: accents and case ignored.
+    while s.list.sort.title() != "Customer" {
+        key(&mut s, KeyCode::Char('<'));
+    }
+    key(&mut s, KeyCode::Char('s'));
+    assert_eq!(s.list.order, Order::Asc);
+    assert_eq!(ids(&s), ["c-2", "c-3", "c-1"], "ann, Émile, Zoe");
+    let msg = s.message.clone().unwrap_or_default();
+    assert!(msg.contains("ascending (the rows loaded)"), "{msg}");
+    while s.list.sort.title() != "Agent(s)" {
+        key(&mut s, KeyCode::Char('>'));
+    }
+    let msg = s.message.clone().unwrap();
+    assert!(msg.contains("the 3 rows loaded of 10"), "{msg}");
+    // The names arrive: the Agent(s) order follows them.
+    let mut names = Names::default();
+    for (u, n) in [("u-a", "Alma"), ("u-b", "Bea"), ("u-c", "Cy")] {
+        names.insert(Kind::User, u.into(), Some(n.into()));
+    }
+    update(
+        &mut s,
+        Event::Names {
+            names,
+            problem: None,
+        },
+    );
+    assert_eq!(ids(&s), ["c-3", "c-1", "c-2"], "Alma, Bea, Cy");
+}
+
+/// Two conversations loaded (the second with its anatomy: a transferred voice call), the list
+/// focused.
+fn with_anatomy() -> State {
+    let mut s = state();
+    key(&mut s, KeyCode::Enter);
+    let convs = vec![
+        crate::tui::fixtures::voice_transfer("v1"),
+        conv("m1", 5, "Ann", "Bob"),
+    ];
+    update(&mut s, page(1, 2, convs));
+    s
+}
+
+#[test]
+fn s_opens_the_summary_cycles_its_groupings_and_closes() {
+    use crate::tui::summary::Grouping;
+    let mut s = with_anatomy();
+    assert!(key(&mut s, KeyCode::Char('S')).is_empty(), "no request");
+    // The panes are stacked at 120x40: the list keeps the focus, the summary is in the
+    // detail's place.
+    assert_eq!(s.focus, Focus::List);
+    let v = s.summary.as_ref().unwrap();
+    assert_eq!(v.grouping, Grouping::Queue);
+    assert_eq!(v.summary.rows, 2);
+    let mut seen = vec![Grouping::Queue];
+    while s.summary.is_some() {
+        key(&mut s, KeyCode::Char('S'));
+        if let Some(v) = &s.summary {
+            seen.push(v.grouping);
+        }
+    }
+    assert_eq!(seen, Grouping::ORDER);
+    assert!(s.message.as_deref().unwrap().contains("summary closed"));
+}
+
+#[test]
+fn the_summary_has_its_keys_when_focused_and_esc_closes_it() {
+    let mut s = with_anatomy();
+    key(&mut s, KeyCode::Char('S'));
+    key(&mut s, KeyCode::Tab);
+    assert_eq!(s.mode(), Mode::Summary);
+    // ←/→ go to the attribute grouping (no attribute is loaded: no key).
+    key(&mut s, KeyCode::Right);
+    let v = s.summary.as_ref().unwrap();
+    assert_eq!(v.grouping, crate::tui::summary::Grouping::Attribute);
+    assert_eq!(v.summary.key, None);
+    // q and Esc close it (and do not quit).
+    key(&mut s, KeyCode::Esc);
+    assert!(s.summary.is_none());
+    assert!(!s.quit);
+    assert_eq!(s.mode(), Mode::Detail);
+}
+
+#[test]
+fn the_summary_counts_again_only_when_the_rows_shown_change() {
+    let mut s = with_anatomy();
+    key(&mut s, KeyCode::Char('S'));
+    let before = s.summary.as_ref().unwrap().summary.clone();
+    assert_eq!(before.rows, 2);
+    // A row replaced by a refresh (the same id, ended later) is counted again.
+    let mut again = crate::tui::fixtures::voice_transfer("v1");
+    again.conversation_end = Some("2026-11-24T15:00:00.000Z".into());
+    update(&mut s, page(1, 2, vec![again]));
+    let after = &s.summary.as_ref().unwrap().summary;
+    assert_eq!(after.longest.as_ref().unwrap().0, 3600);
+    assert_ne!(&before, after);
+}
+
+#[test]
+fn enter_in_the_detail_pane_folds_and_unfolds_a_long_value() {
+    let mut s = with_anatomy();
+    let long = "x".repeat(2000);
+    let mut c = Conversation {
+        id: "v1".into(),
+        ..Default::default()
+    };
+    c.participants
+        .push(crate::genesys::model::ConversationParticipant {
+            id: "v-caller".into(),
+            purpose: Some("external".into()),
+            attributes: [("blob".to_string(), long.clone())].into(),
+            ..Default::default()
+        });
+    let generation = s.detail.generation;
+    update(&mut s, Event::Debounced { generation });
+    update(
+        &mut s,
+        Event::Fetched {
+            id: "v1".into(),
+            generation,
+            result: Ok(Fresh::from_conversation(c)),
+            at: now(),
+        },
+    );
+    key(&mut s, KeyCode::Tab);
+    let i = s
+        .detail
+        .document
+        .items
+        .iter()
+        .position(|it| matches!(&it.item, crate::tui::detail::Item::Attribute { .. }))
+        .unwrap();
+    let lines = |s: &State| {
+        let it = &s.detail.document.items[i];
+        it.last - it.first + 1
+    };
+    assert_eq!(lines(&s), 4);
+    s.detail.cursor = i;
+    assert!(key(&mut s, KeyCode::Enter).is_empty());
+    assert!(lines(&s) > 10);
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(lines(&s), 4);
+    // Another conversation shown: what was unfolded is forgotten.
+    s.detail.cursor = i;
+    key(&mut s, KeyCode::Enter);
+    assert!(!s.detail.unfolded.is_empty());
+    s.focus = Focus::List;
+    key(&mut s, KeyCode::Down);
+    assert!(s.detail.unfolded.is_empty());
 }
 
 #[test]

@@ -7,11 +7,13 @@
 //! While a conversation is watched, what changed recently is marked with a symbol and a kind
 //! (never colour alone): `+` added, `~` changed (with the old value), `-` removed, `★` joined.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
+use super::anatomy::{self, Parts, Seg};
 use super::{Fetched, Item, ItemSpan};
+use crate::genesys::directory::{Kind as DirKind, Names as DirNames};
 use crate::genesys::model::{
     AnalyticsParticipant, Conversation, ConversationParticipant, parse_time,
 };
@@ -58,6 +60,8 @@ pub enum Kind {
     Removed,
     /// A participant's role tag.
     Role(Role),
+    /// A segment in the timeline.
+    Seg(Seg),
 }
 
 /// The roles' groups, as their tags are coloured.
@@ -88,6 +92,8 @@ pub type DocLine = Vec<(String, Kind)>;
 pub struct Document {
     pub lines: Vec<DocLine>,
     pub items: Vec<ItemSpan>,
+    /// The lines of the conversation's anatomy (timeline, transfers, wrap-ups, metrics).
+    pub anatomy: std::ops::Range<usize>,
 }
 
 impl Document {
@@ -110,12 +116,12 @@ impl Document {
     }
 
     /// A line of one part.
-    fn text(&mut self, text: impl Into<String>, kind: Kind) {
+    pub(super) fn text(&mut self, text: impl Into<String>, kind: Kind) {
         self.lines.push(vec![(text.into(), kind)]);
     }
 
     /// Adds the lines of one item.
-    fn item(&mut self, item: Item, lines: Vec<DocLine>) {
+    pub(super) fn item(&mut self, item: Item, lines: Vec<DocLine>) {
         let first = self.lines.len();
         self.lines.extend(lines);
         let last = self.lines.len().saturating_sub(1).max(first);
@@ -143,12 +149,18 @@ pub struct Source<'a> {
     pub now: DateTime<Utc>,
     pub spinner: usize,
     pub zone: Zone,
+    /// Names of users, queues and wrap-up codes read so far from the directories.
+    pub names: &'a DirNames,
+    /// The long attribute values shown whole, by (participant id, key).
+    pub unfolded: &'a HashSet<(String, String)>,
 }
 
 /// Attribute lines: indent, the change mark, a space.
 const ATTR_INDENT: usize = 4;
 /// Values longer than this say how long they are.
 const LONG_VALUE: usize = 200;
+/// Values of more lines than this are folded to this many (Enter unfolds them).
+pub const FOLD_LINES: usize = 3;
 
 /// Recent changes of the conversation, by (participant id, key); the key is empty for a
 /// participant joining or leaving. The newest wins.
@@ -206,6 +218,7 @@ pub fn build(src: &Source, w: usize) -> Document {
         }
     }
     b.text("", Kind::Plain);
+    let record = row.map(Row::conversation);
     let mut marks: Marks = HashMap::new();
     for c in src.timelines.recent(id, src.now) {
         marks
@@ -214,13 +227,13 @@ pub fn build(src: &Source, w: usize) -> Document {
     }
     let conv = live.map(|l| l.conv.as_ref());
     let mut shown_live: Vec<&str> = Vec::new();
-    if let Some(row) = row {
-        for p in &row.conversation().participants {
+    if let Some(rec) = &record {
+        for p in &rec.participants {
             let lp = conv.and_then(|c| c.participants.iter().find(|x| x.id == p.participant_id));
             if let Some(lp) = lp {
                 shown_live.push(&lp.id);
             }
-            participant(&mut b, Some(p), lp, conv.is_some(), &marks, src.zone, w);
+            participant(&mut b, Some(p), lp, conv.is_some(), &marks, src, w);
         }
     }
     // Participants the live conversation has but the analytics record does not (yet).
@@ -230,8 +243,29 @@ pub fn build(src: &Source, w: usize) -> Document {
             .iter()
             .filter(|x| !shown_live.contains(&x.id.as_str()))
         {
-            participant(&mut b, None, Some(lp), true, &marks, src.zone, w);
+            participant(&mut b, None, Some(lp), true, &marks, src, w);
         }
+    }
+    // The anatomy comes after the participants and their attributes (what the pane is read for
+    // first), a blank line apart.
+    if let (Some(row), Some(rec)) = (row, &record)
+        && !row.anatomy.is_empty()
+    {
+        b.text("", Kind::Plain);
+        let lanes = row.anatomy.unpack();
+        let parts = Parts {
+            participants: &rec.participants,
+            lanes: &lanes,
+            start: rec.start(),
+            end: rec.end(),
+            voice: rec.media().0 == Some("voice"),
+            names: src.names,
+            zone: src.zone,
+            now: src.now,
+        };
+        let first = b.lines.len();
+        anatomy::add(&mut b, &parts, w);
+        b.anatomy = first..b.lines.len();
     }
     b
 }
@@ -245,10 +279,18 @@ fn header(
 ) -> Vec<DocLine> {
     let zone = src.zone;
     let fmt = |d| zone.format(d, "%Y-%m-%d %H:%M:%S");
+    let mut who: Vec<(&str, String)> = Vec::new();
     let (start, end, dur, media, direction) = match (row, live) {
         (Some(r), _) => {
-            let c = r.cells(zone);
+            let c = r.cells(zone, src.names);
             let end = r.end().map(fmt).unwrap_or_else(|| "live".into());
+            who = vec![
+                ("Customer", c.customer),
+                ("Address", c.address),
+                ("Agent(s)", c.agents),
+                ("Queue", c.queue),
+                ("Wrap-up", c.wrapup),
+            ];
             (c.start, end, c.duration, c.media, c.direction)
         }
         (None, Some(c)) => {
@@ -287,6 +329,7 @@ fn header(
         ("Media", media),
         ("Direction", direction),
     ];
+    let fields = fields.into_iter().chain(who);
     // Pack the fields into as few lines as the width allows.
     let mut line: DocLine = Vec::new();
     let mut used = 0;
@@ -341,9 +384,10 @@ fn participant(
     live: Option<&ConversationParticipant>,
     fetched: bool,
     marks: &Marks,
-    zone: Zone,
+    src: &Source,
     w: usize,
 ) {
+    let zone = src.zone;
     let pid = a
         .map(|p| p.participant_id.as_str())
         .or(live.map(|p| p.id.as_str()))
@@ -353,9 +397,13 @@ fn participant(
         .or(live.and_then(|p| p.purpose.as_deref()))
         .unwrap_or("unknown");
     let purpose = sanitize(purpose);
+    // Analytics does not name agents: their user's name from the directory, else the short id.
     let name = a
         .and_then(|p| p.participant_name.as_deref())
-        .or(live.and_then(|p| p.name.as_deref()));
+        .or(live.and_then(|p| p.name.as_deref()))
+        .or(a
+            .and_then(|p| p.user_id.as_deref())
+            .map(|u| src.names.shown(DirKind::User, u)));
     let mut parts = vec![
         (
             format!("{} {purpose}", role_symbol(&purpose)),
@@ -405,7 +453,7 @@ fn participant(
         ),
         None => {}
         Some(lp) => {
-            attributes(b, lp, marks, w);
+            attributes(b, lp, marks, src.unfolded, w);
             if lp.attributes.is_empty() && !marks.keys().any(|(p, k)| *p == pid && !k.is_empty()) {
                 b.text(format!("{indent}(no attributes)"), Kind::Dim);
             }
@@ -415,7 +463,13 @@ fn participant(
 
 /// The attributes as a key/value table sorted by key; recent changes marked, and recently
 /// removed attributes shown struck through.
-fn attributes(b: &mut Document, p: &ConversationParticipant, marks: &Marks, w: usize) {
+fn attributes(
+    b: &mut Document,
+    p: &ConversationParticipant,
+    marks: &Marks,
+    unfolded: &HashSet<(String, String)>,
+    w: usize,
+) {
     let rows = attribute_rows(p, marks);
     let key_w = rows
         .iter()
@@ -426,7 +480,8 @@ fn attributes(b: &mut Document, p: &ConversationParticipant, marks: &Marks, w: u
         .min(w / 3);
     let val_w = w.saturating_sub(ATTR_INDENT + key_w + 2).max(8);
     for (k, v, change) in rows {
-        let lines = attribute(k, v, change, key_w, val_w);
+        let whole = unfolded.contains(&(p.id.clone(), k.to_string()));
+        let lines = attribute(k, v, change, key_w, val_w, whole);
         b.item(
             Item::Attribute {
                 participant: p.id.clone(),
@@ -468,14 +523,16 @@ fn attribute_rows<'a>(
     rows
 }
 
-/// One attribute's lines: its mark, its key and its value (long values wrapped, with their
-/// length; JSON pretty-printed), the old value of a change, a removal.
+/// One attribute's lines: its mark, its key and its value (wrapped; JSON pretty-printed;
+/// beyond [`FOLD_LINES`] lines folded unless `whole`, so that a long value never pushes the
+/// other attributes out of sight), the old value of a change, a removal.
 fn attribute(
     k: &str,
     v: &str,
     change: Option<&Change>,
     key_w: usize,
     val_w: usize,
+    whole: bool,
 ) -> Vec<DocLine> {
     let gone = matches!(change.map(|c| &c.kind), Some(ChangeKind::Removed { .. }));
     let (mark, mark_kind) = match change.map(|c| &c.kind) {
@@ -487,7 +544,15 @@ fn attribute(
     let value_kind = if gone { Kind::Removed } else { Kind::Plain };
     let key = sanitize(k);
     let mut lines = Vec::new();
-    for (i, vl) in value_lines(v, val_w).into_iter().enumerate() {
+    let mut shown = value_lines(v, val_w);
+    let total = shown.len();
+    let folded = !whole && total > FOLD_LINES;
+    let hidden: usize = if folded {
+        shown.drain(FOLD_LINES..).map(|l| l.chars().count()).sum()
+    } else {
+        0
+    };
+    for (i, vl) in shown.into_iter().enumerate() {
         let first = i == 0;
         let kcol = if first {
             pad(&fit(&key, key_w), key_w)
@@ -505,7 +570,20 @@ fn attribute(
     }
     let pad_w = " ".repeat(ATTR_INDENT + key_w + 2);
     let n = v.chars().count();
-    if n > LONG_VALUE {
+    if folded {
+        lines.push(vec![(
+            format!(
+                "{pad_w}… {} more characters (Enter shows it whole)",
+                thousands(hidden)
+            ),
+            Kind::Dim,
+        )]);
+    } else if total > FOLD_LINES {
+        lines.push(vec![(
+            format!("{pad_w}({} chars · Enter folds)", thousands(n)),
+            Kind::Dim,
+        )]);
+    } else if n > LONG_VALUE {
         lines.push(vec![(
             format!("{pad_w}({} chars)", thousands(n)),
             Kind::Dim,

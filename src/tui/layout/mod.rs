@@ -11,6 +11,7 @@ use ratatui::layout::{Constraint, Flex, Layout as Split, Rect};
 
 use super::columns::{self, Placed};
 use super::form::Form;
+use crate::genesys::query::Media;
 use form::FormLayout;
 
 /// What the geometry depends on.
@@ -24,6 +25,10 @@ pub struct Shape<'a> {
     pub detail_focused: bool,
     /// The form's messages decide its height.
     pub form: &'a Form,
+    /// The media the list holds (the Media column shows only for a mix).
+    pub media: Media,
+    /// The user's columns, in order (empty: all).
+    pub columns: &'a [usize],
 }
 
 /// The screen's areas and the sizes derived from them.
@@ -109,7 +114,7 @@ impl Layout {
             overlay,
             toggled: list.is_none() || detail.is_none(),
             list_rows,
-            columns: list.map_or_else(Vec::new, |r| columns::allocate(r.width)),
+            columns: list.map_or_else(Vec::new, |r| columns::allocate(r.width, s.media, s.columns)),
             overlay_rows: overlay.height.saturating_sub(3) as usize,
             detail_text,
         }

@@ -10,6 +10,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use super::theme::Theme;
 use crate::tui::app::{Focus, State};
 use crate::tui::detail::document::{DocLine, Kind};
+use crate::tui::layout::text::width;
 
 /// The style of a kind of text.
 pub fn style(kind: Kind, t: Theme) -> Style {
@@ -25,6 +26,7 @@ pub fn style(kind: Kind, t: Theme) -> Style {
         Kind::Changed => t.changed(),
         Kind::Removed => t.removed(),
         Kind::Role(r) => t.role(r),
+        Kind::Seg(seg) => t.segment(seg),
     }
 }
 
@@ -49,6 +51,7 @@ pub fn draw(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     let rows = s.layout.detail_rows();
     // The selected item: a marker in the gutter, and reversed while the pane has focus.
     let sel = doc.selected(s.detail.cursor);
+    let matched = s.detail_search.line();
     let all: Vec<Line> = doc
         .lines
         .iter()
@@ -62,7 +65,11 @@ pub fn draw(f: &mut Frame, s: &State, area: Rect, t: Theme) {
                 "  "
             };
             line.spans.insert(0, Span::styled(marker, t.title()));
-            if on && focused {
+            if matched == Some(i) {
+                for sp in line.spans.iter_mut().skip(1) {
+                    sp.style = t.matched();
+                }
+            } else if on && focused {
                 for sp in line.spans.iter_mut().skip(1) {
                     sp.style = sp.style.add_modifier(Modifier::REVERSED);
                 }
@@ -80,6 +87,19 @@ pub fn draw(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     }
     if s.layout.toggled && !s.zoom {
         title.push(Span::styled("· Tab: form ", t.dim()));
+    }
+    if s.detail_search.shown() {
+        let used: usize = title.iter().map(|sp| width(&sp.content)).sum();
+        let room = (area.width as usize).saturating_sub(used + 4).clamp(10, 40);
+        let (spans, cur) = super::views::search_spans(&s.detail_search, room, t);
+        if s.detail_search.typing && !s.help {
+            let x = area.x + 1 + used as u16 + cur;
+            f.set_cursor_position(ratatui::layout::Position::new(
+                x.min(area.right().saturating_sub(2)),
+                area.y,
+            ));
+        }
+        title.extend(spans);
     }
     let block = Block::default()
         .borders(Borders::ALL)

@@ -78,9 +78,10 @@ fn mode_name(m: Mode) -> &'static str {
         Mode::Help => "help",
         Mode::OpenId => "the id prompt (letters type)",
         Mode::RawJson => "the raw JSON view",
-        Mode::RawJsonSearch => "the JSON search (letters type)",
+        Mode::Search => "a search (letters type)",
         Mode::Timeline => "the timeline",
         Mode::Popup => "the copy popup",
         Mode::ApiLog => "the API log",
+        Mode::Summary => "the summary",
     }
 }

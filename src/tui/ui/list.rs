@@ -15,9 +15,12 @@ use crate::tui::list::Load;
 pub fn draw(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     let focused = s.focus == Focus::List;
     let l = &s.list;
-    let order = match l.order {
-        Order::Desc => "newest first",
-        Order::Asc => "oldest first",
+    let order = match (l.sort.is_start(), l.order) {
+        (true, Order::Desc) => "newest first".to_string(),
+        (true, Order::Asc) => "oldest first".to_string(),
+        // Sorted locally: the rows loaded, by that column.
+        (false, Order::Desc) => format!("by {} ↓", l.sort.title()),
+        (false, Order::Asc) => format!("by {} ↑", l.sort.title()),
     };
     let mut title = vec![Span::styled(" Conversations ", t.title())];
     if l.filter.is_empty() && !s.filter_editing {
@@ -110,7 +113,14 @@ pub fn draw(f: &mut Frame, s: &State, area: Rect, t: Theme) {
         .iter()
         .enumerate()
         .map(|(i, &ri)| {
-            let cells = l.rows[ri].cells(zone);
+            let mut cells = l.rows[ri].cells(zone, &s.names);
+            // A live row's duration is the time so far, ticking (`+` : it goes on).
+            if let (None, Some(start)) = (l.rows[ri].end(), l.rows[ri].start) {
+                cells.duration = format!(
+                    "+{}",
+                    crate::tui::row::duration((s.now - start).num_seconds())
+                );
+            }
             let sel = offset + i == l.cursor;
             let mark = if sel { "▶" } else { " " };
             let row = std::iter::once(Cell::from(mark)).chain(cols.iter().map(|c| {

@@ -271,6 +271,8 @@ fn the_api_log_lists_calls_with_status_and_correlation_id() {
             latency: std::time::Duration::from_millis(40 + n as u64),
             correlation_id: Some(format!("3f2a-{n}")),
             ratelimit: None,
+            pending: false,
+            seq: n as u64,
         };
     update(
         &mut s,
@@ -372,5 +374,234 @@ fn the_simulators_hostile_data_is_drawn_escaped() {
             "{l}"
         );
     }
+    insta::assert_snapshot!(t);
+}
+
+/// The simulator's voice day as a real org gives it: agents unnamed in analytics (only their
+/// user id), callers `external` with a number. The page asks for names once (one effect, each
+/// id once); before they come the list shows short ids, never blank; after, names, queues and
+/// callers.
+#[test]
+fn voice_rows_show_callers_and_agents_by_name_once_the_directory_answers() {
+    use crate::genesys::directory::{Kind, Names, short_id};
+    use crate::genesys::query::{Interval, Media};
+    use crate::paging::PageEvent;
+    use crate::sim::{Dataset, SimConfig};
+    use crate::tui::app::Init;
+    use crate::tui::event::Effect;
+    use crate::tui::fixtures::{init, screen_of};
+    let ds = Dataset::new(&SimConfig {
+        seed: 11,
+        conversations: 200,
+        days: 1,
+        until: now(),
+        ..SimConfig::default()
+    });
+    let mut s = screen_of(
+        Init {
+            media: Some(Media::Voice),
+            color: false,
+            ..init()
+        },
+        160,
+        40,
+    );
+    key(&mut s, KeyCode::Enter);
+    let ids = ds.matching(
+        &Interval::new(now() - Duration::days(1), now()),
+        Media::Voice,
+    );
+    assert!(ids.len() > 10);
+    let convs: Vec<_> = ids.iter().rev().map(|&i| ds.analytics(i)).collect();
+    // Analytics names no agent.
+    assert!(
+        convs
+            .iter()
+            .flat_map(|c| &c.participants)
+            .all(|p| { p.purpose.as_deref() != Some("agent") || p.participant_name.is_none() })
+    );
+    let query_id = s.query_seq;
+    let fx = update(
+        &mut s,
+        Event::Page(PageEvent::Page {
+            query_id,
+            page_number: 1,
+            total_hits: convs.len() as u64,
+            conversations: convs.clone(),
+        }),
+    );
+    let asked: Vec<(Kind, String)> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Names { ids } => Some(ids.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    let effects = fx
+        .iter()
+        .filter(|e| matches!(e, Effect::Names { .. }))
+        .count();
+    assert_eq!(effects, 1, "one look-up per page");
+    let unique: std::collections::HashSet<_> = asked.iter().collect();
+    assert_eq!(unique.len(), asked.len(), "each id asked once");
+    for k in [Kind::User, Kind::Queue, Kind::Wrapup] {
+        assert!(asked.iter().any(|(kk, _)| *kk == k), "{k:?} asked");
+    }
+    // Before the names: short ids in the Agent(s) column.
+    let t = text(&render(&s));
+    let first_agent = asked.iter().find(|(k, _)| *k == Kind::User).unwrap();
+    let _ = short_id(&first_agent.1);
+    // The names as the conversation API gives them (an independent source).
+    let mut names = Names::default();
+    for &i in &ids {
+        for p in ds.conversation(i, now()).participants {
+            if let (Some(u), Some(n)) = (&p.user_id, &p.name) {
+                names.insert(Kind::User, u.clone(), Some(n.clone()));
+            }
+            if let (Some(q), Some(n)) = (&p.queue_id, &p.queue_name) {
+                names.insert(Kind::Queue, q.clone(), Some(n.clone()));
+            }
+            let w = p.extra.get("wrapup");
+            if let (Some(c), Some(n)) = (
+                w.and_then(|w| w["code"].as_str()),
+                w.and_then(|w| w["name"].as_str()),
+            ) {
+                names.insert(Kind::Wrapup, c.to_string(), Some(n.to_string()));
+            }
+        }
+    }
+    update(
+        &mut s,
+        Event::Names {
+            names: names.clone(),
+            problem: None,
+        },
+    );
+    // The same page again (a refresh): nothing new to ask.
+    let fx = update(
+        &mut s,
+        Event::Page(PageEvent::Page {
+            query_id,
+            page_number: 1,
+            total_hits: convs.len() as u64,
+            conversations: convs.clone(),
+        }),
+    );
+    assert!(!fx.iter().any(|e| matches!(e, Effect::Names { .. })));
+    let after = text(&render(&s));
+    assert!(
+        after.contains("Queue") && after.contains("Agent(s)"),
+        "{after}"
+    );
+    let header = after
+        .lines()
+        .find(|l| l.contains("Conversation id"))
+        .unwrap();
+    assert!(
+        !header.contains("Media"),
+        "voice only: no Media column\n{after}"
+    );
+    // The newest row: its caller (the external's number) and its agent by name.
+    let newest = &convs[0];
+    let row = crate::tui::row::Row::new(newest.clone()).0;
+    let f = row.facts();
+    let caller = f.customer();
+    assert!(!caller.is_empty(), "a voice row shows its caller");
+    let shown_line = after
+        .lines()
+        .find(|l| l.contains('▶'))
+        .expect("the selected row");
+    assert!(
+        shown_line.contains(&caller[..caller.len().min(8)]),
+        "{shown_line}"
+    );
+    if let Some((Some(u), _)) = f.agents.first()
+        && let Some(n) = names.get(Kind::User, u)
+    {
+        assert!(shown_line.contains(&n[..n.len().min(6)]), "{shown_line}");
+    }
+    assert_ne!(t, after);
+    insta::assert_snapshot!(after);
+}
+
+/// A live row's duration is the time so far, and it moves with the clock; the screen ticks only
+/// while such a row is on screen.
+#[test]
+fn a_live_rows_duration_ticks() {
+    let mut s = full(160, 48);
+    assert!(s.live_on_screen());
+    let t = text(&render(&s));
+    // Started 12:25:00, now 12:30:00.
+    assert!(t.contains("+5m00s"), "{t}");
+    update(
+        &mut s,
+        Event::Tick {
+            now: now() + Duration::seconds(61),
+        },
+    );
+    let t = text(&render(&s));
+    assert!(t.contains("+6m01s"), "{t}");
+}
+
+#[test]
+fn at_80_columns_a_message_has_the_bottom_line_and_live_state_keeps_the_status_line() {
+    let mut s = watched(80, 24);
+    key(&mut s, KeyCode::Esc);
+    key(&mut s, KeyCode::Esc);
+    s.message = Some("wrote 63 conversations to convoscope-20261125-123000.ndjson".into());
+    let t = text(&render(&s));
+    let lines: Vec<&str> = t.lines().collect();
+    let (status, footer) = (lines[lines.len() - 2], lines[lines.len() - 1]);
+    assert!(
+        footer.contains("wrote 63 conversations to convoscope-20261125-123000.ndjson"),
+        "the path in full:\n{t}"
+    );
+    assert!(
+        status.contains("● LIVE"),
+        "lasting state in its place:\n{t}"
+    );
+    assert!(status.contains("✓ loaded"), "{t}");
+    insta::assert_snapshot!(t);
+}
+
+#[test]
+fn a_search_in_the_detail_pane_is_in_its_title_and_its_match_marked() {
+    let mut s = full(100, 40);
+    key(&mut s, KeyCode::Tab);
+    key(&mut s, KeyCode::Char('/'));
+    for c in "delivery".chars() {
+        key(&mut s, KeyCode::Char(c));
+    }
+    let buf = render(&s);
+    let t = text(&buf);
+    assert!(t.contains("/delivery  1/1"), "{t}");
+    insta::assert_snapshot!(t);
+}
+
+#[test]
+fn the_api_log_marks_the_selected_call_and_shows_a_pending_one_as_pending() {
+    let mut s = full(120, 30);
+    key(&mut s, KeyCode::Char('L'));
+    let call = |n: u64, pending: bool| crate::genesys::client::CallRecord {
+        at: now(),
+        method: "GET".into(),
+        path: format!("/api/v2/conversations/c{n}"),
+        status: (!pending).then_some(200),
+        error: None,
+        latency: std::time::Duration::from_millis(12),
+        correlation_id: (!pending).then(|| format!("corr-{n}")),
+        ratelimit: None,
+        pending,
+        seq: n,
+    };
+    update(&mut s, Event::ApiLog(vec![call(1, false), call(2, true)]));
+    let t = text(&render(&s));
+    let pending = t.lines().find(|l| l.contains("/c2")).unwrap();
+    assert!(
+        pending.contains("pending") && !pending.contains("200"),
+        "{t}"
+    );
+    assert!(pending.contains("▶"), "the newest is selected:\n{t}");
     insta::assert_snapshot!(t);
 }

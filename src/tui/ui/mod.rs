@@ -5,6 +5,7 @@ pub mod form;
 pub mod help;
 pub mod list;
 pub mod status;
+pub mod summary;
 pub mod theme;
 pub mod views;
 
@@ -27,7 +28,11 @@ pub fn draw(f: &mut Frame, s: &State) {
         list::draw(f, s, r, t);
     }
     if let Some(r) = a.detail {
-        detail::draw(f, s, r, t);
+        if s.summary.is_some() {
+            summary::draw(f, s, r, t);
+        } else {
+            detail::draw(f, s, r, t);
+        }
     }
     let over = a.overlay;
     if s.raw_json.is_some() {
@@ -55,3 +60,6 @@ mod tests;
 
 #[cfg(test)]
 mod live_tests;
+
+#[cfg(test)]
+mod anatomy_tests;

@@ -1,5 +1,6 @@
-//! The header (where we are connected), the status line (loading, waits, errors, messages) and
-//! the footer (the keys that work now, from the key table).
+//! The header (where we are connected), the status line (lasting state: loading, waits, errors,
+//! range notes, what is live) and the footer (the message of the moment, else the keys that
+//! work now, from the key table).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -53,9 +54,6 @@ pub fn status(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     if let Some(n) = &s.range_note {
         spans.push(Span::styled(format!(" · {n}"), t.dim()));
     }
-    if let Some(m) = &s.message {
-        spans.push(Span::styled(format!(" · {m}"), t.warn()));
-    }
     // The live part keeps at most three fifths of the line: what is loading matters too.
     let right = fit(&s.live_text(), area.width as usize * 3 / 5);
     let used: usize = spans.iter().map(|s| width(&s.content)).sum();
@@ -72,14 +70,32 @@ pub fn status(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+/// The footer: the message of the moment while there is one (the whole line is its own, so
+/// that an export's path is not cut), else the keys that work now.
 pub fn footer(f: &mut Frame, s: &State, area: Rect, t: Theme) {
+    if let Some(m) = &s.message {
+        let w = area.width as usize;
+        let line = if width(m) < w {
+            Line::from(vec![Span::raw(" "), Span::styled(m.clone(), t.warn())])
+        } else {
+            // Cut visibly, and say where the whole of it is.
+            let more = " (M: in full)";
+            Line::from(vec![
+                Span::raw(" "),
+                Span::styled(fit(m, w.saturating_sub(1 + more.len())), t.warn()),
+                Span::styled(more, t.dim()),
+            ])
+        };
+        f.render_widget(Paragraph::new(line), area);
+        return;
+    }
     let mut spans = vec![Span::raw(" ")];
     let mut used = 1;
     // Help first: whatever does not fit is in it.
     let mut shown: Vec<_> = s.keymap.active(s.mode()).filter(|b| b.footer).collect();
     shown.sort_by_key(|b| match b.action {
         keymap::Action::Help => 0,
-        keymap::Action::Quit => 1,
+        keymap::Action::Quit | keymap::Action::QuitNow => 1,
         _ => 2,
     });
     for b in shown {

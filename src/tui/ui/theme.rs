@@ -8,6 +8,7 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
+use crate::tui::detail::anatomy::Seg;
 use crate::tui::detail::document::Role;
 
 pub use crate::tui::palette::Palette;
@@ -142,6 +143,21 @@ impl Theme {
             light,
         )
     }
+    /// A segment of the timeline. Each kind also has its own symbol (`Seg::symbol`), so the
+    /// colour is a help, never the only cue; on a light background fewer colours are readable
+    /// and some kinds share one.
+    pub fn segment(self, seg: Seg) -> Style {
+        let (dark, light) = match seg {
+            Seg::Flow => (Color::Blue, Some(Color::Blue)),
+            Seg::Queue => (Color::Yellow, Some(Color::Magenta)),
+            Seg::Alert => (Color::Magenta, Some(Color::Red)),
+            Seg::Talk => (Color::Green, None),
+            Seg::Hold => (Color::Red, Some(Color::Red)),
+            Seg::WrapUp => (Color::Cyan, Some(Color::Blue)),
+            Seg::Other => (Color::DarkGray, None),
+        };
+        self.c(Style::default(), Some(dark), light)
+    }
     /// A watched attribute that appeared.
     pub fn added(self) -> Style {
         self.c(
@@ -238,6 +254,9 @@ mod tests {
             "customer", "external", "agent", "user", "acd", "workflow", "ivr",
         ] {
             v.push(t.tag(p));
+        }
+        for seg in Seg::ALL {
+            v.push(t.segment(seg));
         }
         v
     }

@@ -11,10 +11,45 @@ use super::theme::Theme;
 use crate::tui::app::State;
 use crate::tui::detail::document::role_symbol;
 use crate::tui::layout::centered;
-use crate::tui::layout::text::{fit, pad, wrap};
+use crate::tui::layout::text::{fit, pad, width, wrap};
 use crate::tui::raw_json::Tok;
 use crate::tui::sanitize::sanitize;
+use crate::tui::search::Search;
 use crate::tui::watch::{ChangeKind, WatchState};
+
+/// A search as shown: `/text  2/5`, within `w` columns; and the cursor's column in it.
+pub fn search_spans(f: &Search, w: usize, t: Theme) -> (Vec<Span<'static>>, u16) {
+    let count = f.count();
+    let (shown, cur) = visible(&f.input, w.saturating_sub(width(&count) + 4).max(4));
+    let spans = vec![
+        Span::styled("/", t.key()),
+        Span::raw(sanitize(&shown)),
+        Span::styled(format!("  {count} "), t.dim()),
+    ];
+    (spans, 1 + cur as u16)
+}
+
+/// Puts the search of a framed view in its title (its cursor there while typing).
+fn title_search(
+    f: &mut Frame,
+    s: &State,
+    title: &mut Vec<Span<'static>>,
+    search: &Search,
+    area: Rect,
+    t: Theme,
+) {
+    if !search.shown() {
+        return;
+    }
+    let used: usize = title.iter().map(|sp| width(&sp.content)).sum();
+    let room = (area.width as usize).saturating_sub(used + 4).clamp(10, 40);
+    let (spans, cur) = search_spans(search, room, t);
+    let x = area.x + 1 + used as u16 + cur;
+    title.extend(spans);
+    if search.typing && !s.help {
+        f.set_cursor_position(Position::new(x.min(area.right().saturating_sub(2)), area.y));
+    }
+}
 
 fn frame(title: Vec<Span<'static>>, t: Theme) -> Block<'static> {
     Block::default()
@@ -52,35 +87,22 @@ pub fn draw_raw_json(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     let inner = overlay(f, area, title, t);
     // The search line.
     let w = inner.width as usize;
-    let search = if r.searching || !r.search.value().is_empty() {
-        let (shown, cur) = visible(&r.search, w.saturating_sub(14));
-        let count = if r.matches.is_empty() {
-            if r.search.value().is_empty() {
-                String::new()
-            } else {
-                "  no match".into()
-            }
-        } else {
-            format!("  {}/{}", r.current + 1, r.matches.len())
-        };
-        if r.searching {
-            f.set_cursor_position(Position::new(inner.x + 1 + cur as u16, inner.y));
+    let search = if r.search.shown() {
+        let (spans, cur) = search_spans(&r.search, w, t);
+        if r.search.typing && !s.help {
+            f.set_cursor_position(Position::new(inner.x + cur, inner.y));
         }
-        Line::from(vec![
-            Span::styled("/", t.key()),
-            Span::raw(sanitize(&shown)),
-            Span::styled(count, t.dim()),
-        ])
+        Line::from(spans)
     } else {
         Line::styled(
             "/ search · n/N next/previous · y copies the JSON · Esc closes",
             t.dim(),
         )
     };
-    let current = r.matches.get(r.current).copied();
+    let current = r.search.line();
     let mut lines = vec![search];
     for (i, l) in r.lines.iter().enumerate().skip(scroll).take(rows) {
-        let hit = r.matches.binary_search(&i).is_ok();
+        let hit = r.search.matches.binary_search(&i).is_ok();
         let spans: Vec<Span> = l
             .parts
             .iter()
@@ -124,10 +146,12 @@ pub fn draw_timeline(f: &mut Frame, s: &State, area: Rect, t: Theme) {
         Some(WatchState::Stopped(why)) => format!("stopped: {why}"),
         None => "not watched".to_string(),
     };
-    let title = vec![
+    let mut title = vec![
         Span::styled(" Timeline ", t.title()),
         Span::styled(format!("{} · {n} changes · {state} ", v.id), t.dim()),
     ];
+    title_search(f, s, &mut title, &v.search, area, t);
+    let current = v.search.line();
     let inner = overlay(f, area, title, t);
     let w = inner.width as usize;
     let (time_w, who_w, key_w) = (8, 26.min(w / 4), 24.min(w / 4));
@@ -155,7 +179,7 @@ pub fn draw_timeline(f: &mut Frame, s: &State, area: Rect, t: Theme) {
             lines.push(Line::styled(hint, t.dim()));
         }
         Some(cs) => {
-            for c in cs.iter().skip(scroll).take(rows) {
+            for (i, c) in cs.iter().enumerate().skip(scroll).take(rows) {
                 let at = s.zone().format(c.at, "%H:%M:%S");
                 let who = format!("{} {} {}", role_symbol(&c.purpose), c.purpose, c.name);
                 let key = sanitize(&c.key);
@@ -182,7 +206,7 @@ pub fn draw_timeline(f: &mut Frame, s: &State, area: Rect, t: Theme) {
                 } else {
                     text
                 };
-                lines.push(Line::from(vec![
+                let mut line = Line::from(vec![
                     Span::styled(pad(&at, time_w), t.dim()),
                     Span::raw("  "),
                     Span::styled(pad(&who, who_w), t.tag(&c.purpose)),
@@ -192,7 +216,11 @@ pub fn draw_timeline(f: &mut Frame, s: &State, area: Rect, t: Theme) {
                     Span::styled(pad(&key, key_w), t.key()),
                     Span::raw("  "),
                     Span::raw(fit(&text, rest)),
-                ]));
+                ]);
+                if current == Some(i) {
+                    line = line.style(t.matched());
+                }
+                lines.push(line);
             }
         }
     }
@@ -202,8 +230,12 @@ pub fn draw_timeline(f: &mut Frame, s: &State, area: Rect, t: Theme) {
 pub fn draw_popup(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     let Some(p) = &s.popup else { return };
     let w = area.width.saturating_sub(4).max(10);
-    let text = sanitize(&p.text);
-    let body = wrap(&text, w.saturating_sub(2) as usize);
+    // Line breaks are the popup's own (the message log); what is between them is sanitised.
+    let body: Vec<String> = p
+        .text
+        .split('\n')
+        .flat_map(|l| wrap(&sanitize(l), w.saturating_sub(2) as usize))
+        .collect();
     let h = (body.len() as u16 + 3).min(area.height);
     let r = centered(area, w, h);
     let block = frame(
@@ -269,22 +301,24 @@ pub fn draw_api_log(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     let rows = s.layout.overlay_rows;
     let max = n.saturating_sub(rows.max(1));
     let scroll = if v.stick { max } else { v.scroll.min(max) };
-    let title = vec![
+    let mut title = vec![
         Span::styled(" API calls ", t.title()),
         Span::styled(
             format!("the last {n} (the log file has them all: convoscope info) "),
             t.dim(),
         ),
     ];
+    title_search(f, s, &mut title, &v.search, area, t);
+    let current = v.search.line();
     let inner = overlay(f, area, title, t);
     let w = inner.width as usize;
-    let (time_w, method_w, status_w, ms_w, cid_w) = (8, 6, 6, 7, 36.min(w / 4));
+    let (time_w, method_w, status_w, ms_w, cid_w) = (8, 6, 7, 7, 36.min(w / 4));
     // The rate budget as the answer's inin-ratelimit-* headers told it: spent/allowed, reset.
     let budget_w = 13;
-    let path_w = w.saturating_sub(time_w + method_w + status_w + ms_w + budget_w + cid_w + 12);
+    let path_w = w.saturating_sub(time_w + method_w + status_w + ms_w + budget_w + cid_w + 14);
     let mut lines = vec![Line::styled(
         format!(
-            "{}  {}  {}  {}  {}  {}  {}",
+            "  {}  {}  {}  {}  {}  {}  {}",
             pad("Time", time_w),
             pad("Method", method_w),
             pad("Path", path_w),
@@ -298,13 +332,17 @@ pub fn draw_api_log(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     if n == 0 {
         lines.push(Line::styled("No API call yet.", t.dim()));
     }
-    for c in v.records.iter().skip(scroll).take(rows) {
-        let (status, style) = match (c.status, &c.error) {
-            (Some(st), _) if st < 400 => (st.to_string(), t.ok()),
-            (Some(st), _) => (st.to_string(), t.error()),
-            (None, _) => ("error".to_string(), t.error()),
+    for (i, c) in v.records.iter().enumerate().skip(scroll).take(rows) {
+        let (status, style) = match (c.pending, c.status) {
+            // Sent, nothing back yet: never a status it did not get.
+            (true, _) => ("pending".to_string(), t.warn()),
+            (false, Some(st)) if st < 400 && c.error.is_none() => (st.to_string(), t.ok()),
+            (false, Some(st)) => (st.to_string(), t.error()),
+            (false, None) => ("error".to_string(), t.error()),
         };
+        let selected = i == v.selected;
         let mut spans = vec![
+            Span::styled(if selected { "▶ " } else { "  " }, t.title()),
             Span::styled(pad(&s.zone().format(c.at, "%H:%M:%S"), time_w), t.dim()),
             Span::raw("  "),
             Span::raw(pad(&sanitize(&c.method), method_w)),
@@ -333,7 +371,15 @@ pub fn draw_api_log(f: &mut Frame, s: &State, area: Rect, t: Theme) {
         if let Some(e) = &c.error {
             spans.push(Span::styled(format!("  {}", sanitize(e)), t.error()));
         }
-        lines.push(Line::from(spans));
+        let mut line = Line::from(spans);
+        if current == Some(i) {
+            line = line.style(t.matched());
+        } else if selected {
+            line = line.style(
+                ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::REVERSED),
+            );
+        }
+        lines.push(line);
     }
     f.render_widget(Paragraph::new(lines), inner);
 }
