@@ -496,9 +496,14 @@ async fn job_states_are_reported_and_a_job_past_its_deadline_gives_way_to_get_co
             _ => None,
         })
         .collect();
-    // PENDING shows when a poll falls in it.
+    // PENDING shows when a poll falls in it; QUEUED too (a loaded machine may poll first
+    // after it: the job above shows QUEUED for sure).
     states.retain(|s| *s != "PENDING");
-    assert_eq!(states, ["QUEUED", "FULFILLED"]);
+    states.dedup();
+    assert!(
+        states == ["QUEUED", "FULFILLED"] || states == ["FULFILLED"],
+        "{states:?}"
+    );
     assert_eq!((sim.stats().jobs_created, sim.stats().jobs_deleted), (1, 1));
 }
 

@@ -10,7 +10,7 @@ use tmux::{Launch, bin};
 fn the_detail_draws_the_timeline_and_s_sums_up_the_rows() {
     let t = Launch::new("anatomy", 160, 50, format!("{} --demo --utc", bin())).start();
     t.wait_for("Range · times in UTC");
-    t.keys(&["Enter"]);
+    // --demo loads at once and starts in the list.
     t.wait("the load to finish", |s| s.contains("✓ loaded"));
     // The selected conversation's anatomy, from the list's own record.
     let s = t.wait("the timeline", |s| {

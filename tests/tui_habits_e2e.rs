@@ -51,7 +51,7 @@ fn selected_id(t: &Tmux) -> String {
 
 #[test]
 fn a_paste_is_text_for_the_focused_field_never_keys() {
-    let t = demo("paste", 120, 40);
+    let t = demo("paste", 200, 40);
     // In the list, no text field has the keyboard: a paste holding q and : does nothing.
     paste(&t, "q\n:q\nq");
     t.wait_for("paste ignored");
