@@ -228,7 +228,7 @@ fn copy_in_a_tmux_that_would_block_it_says_not_copied() {
     assert_eq!(t.run(&["list-buffers"]), "");
     t.keys(&["Escape"]);
     // (A quick `Esc q` would arrive as Alt+q: wait for the popup to close first.)
-    t.wait("the popup to close", |s| !s.contains("select it by hand"));
+    t.wait("the popup to close", |s| !s.contains("by hand"));
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(), 0);
 }
