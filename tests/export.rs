@@ -51,19 +51,7 @@ fn expected_whole(sim: &Sim, media: Media) -> Vec<Value> {
     let now = chrono::Utc::now();
     ds.matching(&week(), media)
         .into_iter()
-        .map(|i| {
-            let mut c = ds.analytics_with_attributes(i, now);
-            let whole = ds.conversation(i, now);
-            for p in &mut c.participants {
-                let a = whole
-                    .participants
-                    .iter()
-                    .find(|w| w.id == p.participant_id)
-                    .map(|w| w.attributes.clone());
-                p.attributes = Some(a.unwrap_or_default());
-            }
-            serde_json::to_value(c).unwrap()
-        })
+        .map(|i| serde_json::to_value(ds.analytics_with_whole_attributes(i, now)).unwrap())
         .collect()
 }
 
@@ -949,17 +937,7 @@ async fn conversations_the_lake_lacks_go_straight_to_get_conversation() {
             .into_iter()
             .map(|i| {
                 // Whole: values a job cut are read again.
-                let now = chrono::Utc::now();
-                let mut c = ds.analytics_with_attributes(i, now);
-                let whole = ds.conversation(i, now);
-                for p in &mut c.participants {
-                    let a = whole
-                        .participants
-                        .iter()
-                        .find(|w| w.id == p.participant_id)
-                        .map(|w| w.attributes.clone());
-                    p.attributes = Some(a.unwrap_or_default());
-                }
+                let c = ds.analytics_with_whole_attributes(i, chrono::Utc::now());
                 serde_json::to_value(c).unwrap()
             })
             .collect()

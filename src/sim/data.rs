@@ -1772,6 +1772,27 @@ impl Dataset {
         self.render_analytics(&self.generate(i, true, now.timestamp_millis()), true)
     }
 
+    /// The analytics record with every participant's attributes whole, as GET conversation
+    /// gives them: what `convoscope export --attributes` delivers (values a job cut are read
+    /// again), the reference for round trips.
+    pub fn analytics_with_whole_attributes(
+        &self,
+        i: usize,
+        now: DateTime<Utc>,
+    ) -> AnalyticsConversation {
+        let mut c = self.analytics_with_attributes(i, now);
+        let whole = self.conversation(i, now);
+        for p in &mut c.participants {
+            let a = whole
+                .participants
+                .iter()
+                .find(|w| w.id == p.participant_id)
+                .map(|w| w.attributes.clone());
+            p.attributes = Some(a.unwrap_or_default());
+        }
+        c
+    }
+
     /// When conversation `i` ends (or ended), if it does: `conversationEnd` from `now` on.
     pub fn end_at(&self, i: usize) -> Option<DateTime<Utc>> {
         self.draw(i)

@@ -517,16 +517,7 @@ fn dump(cfg: &SimConfig) -> std::io::Result<()> {
     let now = Utc::now();
     let mut w = NdjsonWriter::new(std::io::BufWriter::new(std::io::stdout().lock()));
     for i in 0..ds.len() {
-        let mut c = ds.analytics_with_attributes(i, now);
-        let whole = ds.conversation(i, now);
-        for p in &mut c.participants {
-            let a = whole
-                .participants
-                .iter()
-                .find(|w| w.id == p.participant_id)
-                .map(|w| w.attributes.clone());
-            p.attributes = Some(a.unwrap_or_default());
-        }
+        let c = ds.analytics_with_whole_attributes(i, now);
         w.write(&c)?;
     }
     w.finish()
