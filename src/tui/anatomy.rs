@@ -381,16 +381,8 @@ fn read_time(s: &str) -> Option<i64> {
 struct Writer(Vec<u8>);
 
 impl Writer {
-    fn len(&mut self, mut n: usize) {
-        loop {
-            let low = (n & 0x7f) as u8;
-            n >>= 7;
-            if n == 0 {
-                self.0.push(low);
-                return;
-            }
-            self.0.push(low | 0x80);
-        }
+    fn len(&mut self, n: usize) {
+        super::row::put_len(&mut self.0, n);
     }
 
     fn signed(&mut self, v: i64) {
@@ -481,16 +473,7 @@ impl Reader<'_> {
     }
 
     fn len(&mut self) -> usize {
-        let mut n = 0usize;
-        let mut shift = 0;
-        loop {
-            let b = self.byte();
-            n |= usize::from(b & 0x7f) << shift;
-            if b & 0x80 == 0 {
-                return n;
-            }
-            shift += 7;
-        }
+        super::row::take_len(&mut self.0)
     }
 
     fn signed(&mut self) -> i64 {

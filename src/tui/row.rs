@@ -513,19 +513,40 @@ fn read_facts(r: &mut Reader) -> Facts {
     }
 }
 
+/// Appends `n` as LEB128 (7 bits a byte, the high bit says more follow): the lengths and counts
+/// of the packed forms (rows here, anatomies in `anatomy.rs`).
+pub(super) fn put_len(out: &mut Vec<u8>, mut n: usize) {
+    loop {
+        let low = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            out.push(low);
+            return;
+        }
+        out.push(low | 0x80);
+    }
+}
+
+/// Reads what [`put_len`] wrote from the front of `data`, moving past it.
+pub(super) fn take_len(data: &mut &[u8]) -> usize {
+    let mut n = 0;
+    let mut shift = 0;
+    loop {
+        let (&b, rest) = data.split_first().expect("a packed form is whole");
+        *data = rest;
+        n |= usize::from(b & 0x7f) << shift;
+        if b & 0x80 == 0 {
+            return n;
+        }
+        shift += 7;
+    }
+}
+
 struct Writer(Vec<u8>);
 
 impl Writer {
-    fn len(&mut self, mut n: usize) {
-        loop {
-            let low = (n & 0x7f) as u8;
-            n >>= 7;
-            if n == 0 {
-                self.0.push(low);
-                return;
-            }
-            self.0.push(low | 0x80);
-        }
+    fn len(&mut self, n: usize) {
+        put_len(&mut self.0, n);
     }
 
     fn text(&mut self, s: &str) {
@@ -576,16 +597,7 @@ impl<'a> Reader<'a> {
     }
 
     fn len(&mut self) -> usize {
-        let mut n = 0;
-        let mut shift = 0;
-        loop {
-            let b = self.byte();
-            n |= usize::from(b & 0x7f) << shift;
-            if b & 0x80 == 0 {
-                return n;
-            }
-            shift += 7;
-        }
+        take_len(&mut self.data)
     }
 
     fn value(&mut self) -> Option<Value<'a>> {
