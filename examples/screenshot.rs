@@ -91,34 +91,38 @@ fn key(code: KeyCode) -> Event {
     }
 }
 
-/// The browser after loading a day of Web Messaging conversations, with a row's attributes read.
-fn browser() -> Buffer {
-    let ds = Dataset::new(&SimConfig {
+/// The data set both pictures show.
+fn dataset() -> Dataset {
+    Dataset::new(&SimConfig {
         seed: 1,
         conversations: 2000,
         days: 7,
         until: now(),
         active: 3,
         ..SimConfig::default()
-    });
+    })
+}
+
+/// The screen from `from` to now over `media`, at `width` x `height`, in colour, times in UTC.
+fn sized(ds: &Dataset, from: &str, media: Media, width: u16, height: u16) -> State {
     let mut s = State::new(Init {
-        from: Some("2026-11-19".into()),
+        from: Some(from.into()),
         to: Some("now".into()),
-        media: Some(Media::Webmessaging),
+        media: Some(media),
         zone: Zone::Utc,
         zone_label: "UTC".into(),
         connection: "DEMO".into(),
         color: true,
         ..Default::default()
     });
-    drive(
-        &mut s,
-        &ds,
-        Event::Resize {
-            width: WIDTH,
-            height: HEIGHT,
-        },
-    );
+    drive(&mut s, ds, Event::Resize { width, height });
+    s
+}
+
+/// The browser after loading a day of Web Messaging conversations, with a row's attributes read.
+fn browser() -> Buffer {
+    let ds = dataset();
+    let mut s = sized(&ds, "2026-11-19", Media::Webmessaging, WIDTH, HEIGHT);
     drive(&mut s, &ds, Event::Submit { now: now() });
     for _ in 0..4 {
         drive(&mut s, &ds, key(KeyCode::Down));
@@ -133,32 +137,8 @@ fn browser() -> Buffer {
 fn timeline() -> Buffer {
     const W: u16 = 120;
     const H: u16 = 42;
-    let ds = Dataset::new(&SimConfig {
-        seed: 1,
-        conversations: 2000,
-        days: 7,
-        until: now(),
-        active: 3,
-        ..SimConfig::default()
-    });
-    let mut s = State::new(Init {
-        from: Some("2026-11-13".into()),
-        to: Some("now".into()),
-        media: Some(Media::Voice),
-        zone: Zone::Utc,
-        zone_label: "UTC".into(),
-        connection: "DEMO".into(),
-        color: true,
-        ..Default::default()
-    });
-    drive(
-        &mut s,
-        &ds,
-        Event::Resize {
-            width: W,
-            height: H,
-        },
-    );
+    let ds = dataset();
+    let mut s = sized(&ds, "2026-11-13", Media::Voice, W, H);
     drive(&mut s, &ds, Event::Submit { now: now() });
     // The newest ended call with an IVR, two agents (a transfer) and a hold.
     let id = s
