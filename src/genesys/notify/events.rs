@@ -68,6 +68,17 @@ pub struct DetailBody {
     pub disconnect_type: Option<String>,
     #[serde(default, deserialize_with = "lenient_string")]
     pub wrapup_code: Option<String>,
+    #[serde(default)]
+    pub wrapup_duration_ms: Option<i64>,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub session_id: Option<String>,
+    /// Upper-case in events (`MESSAGE`), lower-case in analytics records.
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub media_type: Option<String>,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub message_type: Option<String>,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub direction: Option<String>,
 }
 
 /// A detail event: which family (`customer`, `acd`, `user`; empty for attributes and

@@ -2,8 +2,10 @@
 //! subscribes (a watch, a live queue view), its WebSocket read in one background task.
 //!
 //! - A [`Subscription`] names topics; the task adds them to the channel (`PUT` of the whole set,
-//!   one request a change) and removes them when the subscription is dropped. Beyond the
-//!   channel's 1,000 topics a subscription is refused, never a second channel.
+//!   one request a change) and removes them when the subscription is dropped. Its topics may
+//!   change ([`Topics::set`], for a list whose rows come and go): the subscriber hears
+//!   [`Status::Live`] once the channel has the new set. Beyond the channel's 1,000 topics a
+//!   subscription (or its growth) is refused, never a second channel.
 //! - The socket is kept honest: a heartbeat (or anything) at least every `stale_after`, our own
 //!   ping when it has been quiet; a close, a `v2.system.socket_closing` warning, an expired
 //!   channel or token, or silence make it reconnect (a new channel when the old one is gone)
@@ -14,6 +16,7 @@
 
 pub mod events;
 pub mod live_queue;
+pub mod record;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -103,6 +106,11 @@ enum Cmd {
         tx: mpsc::Sender<Feed>,
     },
     Unsubscribe(u64),
+    /// The subscription's topics are now these.
+    Retopic {
+        id: u64,
+        topics: Vec<String>,
+    },
     Close(oneshot::Sender<()>),
 }
 
@@ -119,6 +127,35 @@ pub struct Subscription {
     pub rx: mpsc::Receiver<Feed>,
     id: u64,
     cmd: mpsc::UnboundedSender<Cmd>,
+}
+
+impl Subscription {
+    /// A handle that changes this subscription's topics (it does not keep it alive).
+    pub fn topics(&self) -> Topics {
+        Topics {
+            id: self.id,
+            cmd: self.cmd.clone(),
+        }
+    }
+}
+
+/// Changes a subscription's topics while it lives.
+#[derive(Clone)]
+pub struct Topics {
+    id: u64,
+    cmd: mpsc::UnboundedSender<Cmd>,
+}
+
+impl Topics {
+    /// The subscription follows `topics` from now on (one `PUT` of the channel's set when it
+    /// changes it); [`Status::Live`] says when the channel has them, [`Status::Refused`] that
+    /// they do not fit (the subscription then has none until push is tried again).
+    pub fn set(&self, topics: Vec<String>) {
+        let _ = self.cmd.send(Cmd::Retopic {
+            id: self.id,
+            topics,
+        });
+    }
 }
 
 impl Drop for Subscription {
@@ -177,6 +214,8 @@ struct Sub {
     state: SubState,
     /// It had a gap (a reconnect, or its queue was full): tell it `Resumed` when live.
     gap: Option<String>,
+    /// Its topics changed: tell it `Live` once the channel has them.
+    confirm: bool,
 }
 
 struct Hub {
@@ -271,10 +310,11 @@ impl Hub {
     fn refuse(&mut self, why: String, all: bool) {
         tracing::info!(%why, "push refused; polling");
         for s in self.subs.values_mut() {
-            if all || s.state == SubState::Pending {
+            if all || Self::refusable(s) {
                 if s.state == SubState::Active {
                     s.gap = Some(why.clone());
                 }
+                s.confirm = false;
                 s.state = SubState::Refused;
                 let _ = s.tx.try_send(Feed::Status(Status::Refused(why.clone())));
             }
@@ -360,11 +400,11 @@ impl Hub {
         }
         let wanted = self.wanted();
         if wanted.len() > MAX_TOPICS {
-            // Refuse the newest pending subscribers until the rest fit.
+            // Refuse the newest pending (or grown) subscribers until the rest fit.
             let mut pending: Vec<u64> = self
                 .subs
                 .iter()
-                .filter(|(_, s)| s.state == SubState::Pending)
+                .filter(|(_, s)| Self::refusable(s))
                 .map(|(k, _)| *k)
                 .collect();
             pending.sort_unstable_by(|a, b| b.cmp(a));
@@ -373,6 +413,12 @@ impl Hub {
                     break;
                 }
                 if let Some(s) = self.subs.get_mut(&k) {
+                    if s.state == SubState::Active {
+                        // Its old topics leave the channel with it: what they would have
+                        // said meanwhile is a gap.
+                        s.gap = Some(format!("a channel has at most {MAX_TOPICS} topics"));
+                    }
+                    s.confirm = false;
                     s.state = SubState::Refused;
                     let _ = s.tx.try_send(Feed::Status(Status::Refused(format!(
                         "a channel has at most {MAX_TOPICS} topics"
@@ -432,11 +478,18 @@ impl Hub {
         for s in self.subs.values_mut() {
             if s.state == SubState::Pending {
                 s.state = SubState::Active;
+                s.confirm = false;
                 let status = match s.gap.take() {
                     Some(why) => Status::Resumed(why),
                     None => Status::Live,
                 };
                 if s.tx.try_send(Feed::Status(status)).is_err() {
+                    s.gap = Some("events came faster than the screen read them".into());
+                }
+            } else if s.state == SubState::Active && s.confirm {
+                // The channel has its new topics.
+                s.confirm = false;
+                if s.tx.try_send(Feed::Status(Status::Live)).is_err() {
                     s.gap = Some("events came faster than the screen read them".into());
                 }
             }
@@ -446,7 +499,16 @@ impl Hub {
     }
 
     fn needs_work(&self) -> bool {
-        self.subs.values().any(|s| s.state == SubState::Pending) || self.wanted() != self.on_channel
+        self.subs
+            .values()
+            .any(|s| s.state == SubState::Pending || (s.confirm && s.state == SubState::Active))
+            || self.wanted() != self.on_channel
+    }
+
+    /// Whether a subscriber may be refused when the topics do not fit: those not on the
+    /// channel yet, and those whose topics just changed.
+    fn refusable(s: &Sub) -> bool {
+        s.state == SubState::Pending || (s.confirm && s.state == SubState::Active)
     }
 
     async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Cmd>) {
@@ -484,10 +546,17 @@ impl Hub {
                         } else {
                             SubState::Pending
                         };
-                        self.subs.insert(id, Sub { topics, tx, state, gap: None });
+                        self.subs.insert(id, Sub { topics, tx, state, gap: None, confirm: false });
                     }
                     Some(Cmd::Unsubscribe(id)) => {
                         self.subs.remove(&id);
+                    }
+                    Some(Cmd::Retopic { id, topics }) => {
+                        if let Some(s) = self.subs.get_mut(&id) {
+                            s.topics = topics;
+                            // A refused one hears again when push is tried again.
+                            s.confirm = s.state == SubState::Active;
+                        }
                     }
                     Some(Cmd::Close(done)) => {
                         self.shut().await;

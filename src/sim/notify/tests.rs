@@ -373,3 +373,101 @@ fn notification_flags_are_checked() {
             .contains("--ws-heartbeat")
     );
 }
+
+/// `F`'s rows kept by push: from the details query's record at `until`, the row events applied
+/// one by one (the record read again where an event says it cannot keep it) give, at every
+/// instant, what the details query answers then: the same end, participants, and segment ends
+/// and wrap-up codes, and who is still on. (A wrap-up still being entered shows in the details
+/// query as an open segment; no event tells of it before it is done: the tail query or a read
+/// brings it once the row ended.)
+#[test]
+fn row_events_keep_the_analytics_record_as_the_details_query_answers_it() {
+    use crate::genesys::notify::events::{DetailBody, DetailEvent, DetailKind};
+    use crate::genesys::notify::record::{self, Applied, ROW_KINDS};
+    let ds = live(20);
+    let (mut ended, mut reads, mut applied) = (0, 0, 0);
+    // What the row shows of a record: its end, the list's facts (customer, agents, queues,
+    // wrap-up codes), and who is still on.
+    let shown = |c: &crate::genesys::model::AnalyticsConversation| {
+        let mut on: Vec<(String, bool)> = c
+            .participants
+            .iter()
+            .map(|p| {
+                let open = p
+                    .sessions
+                    .iter()
+                    .flat_map(|s| s.extra["segments"].as_array().cloned().unwrap_or_default())
+                    .any(|s| s["segmentType"] != "wrapup" && s["segmentEnd"].is_null());
+                (p.participant_id.clone(), open)
+            })
+            .collect();
+        on.sort();
+        // A wrap-up still being entered: no event tells of it before it is done.
+        let mut done = c.clone();
+        for s in done
+            .participants
+            .iter_mut()
+            .flat_map(|p| p.sessions.iter_mut())
+        {
+            if let Some(Value::Array(segs)) = s.extra.get_mut("segments") {
+                segs.retain(|s| s["segmentType"] != "wrapup" || !s["segmentEnd"].is_null());
+            }
+        }
+        (
+            c.conversation_end.clone(),
+            crate::facts::Facts::of(&done),
+            on,
+        )
+    };
+    for i in (0..ds.len()).filter(|&i| ds.is_active(i)) {
+        let mut row = ds.analytics_at(i, at(ms(0)));
+        assert!(record::trackable(&row), "{i}: {row:?}");
+        let mut t = Tracker::new(&ds, i, ms(0));
+        while t.next().is_some_and(|n| n <= ms(2400)) {
+            let ch = t.advance(&ds, false).unwrap();
+            let mut read = false;
+            let mut over = false;
+            for (kind, body) in ch.detail.iter().filter(|(k, _)| ROW_KINDS.contains(k)) {
+                let (family, what) = kind.split_once('.').unwrap_or(("", kind));
+                let ev = DetailEvent {
+                    conversation_id: row.conversation_id.clone(),
+                    family: family.to_string(),
+                    kind: match what {
+                        "start" => DetailKind::Start,
+                        "end" => DetailKind::End,
+                        _ => DetailKind::Wrapup,
+                    },
+                    body: serde_json::from_value::<DetailBody>(body.clone()).unwrap(),
+                };
+                applied += 1;
+                match record::apply(&mut row, &ev) {
+                    Applied::Read => read = true,
+                    Applied::Ended => {
+                        ended += 1;
+                        over = true;
+                    }
+                    _ => {}
+                }
+            }
+            let now = ds.analytics_at(i, at(ch.time));
+            if read {
+                reads += 1;
+                row = now.clone();
+            }
+            assert_eq!(
+                shown(&row),
+                shown(&now),
+                "conversation {i} at {} after {:?}",
+                at(ch.time),
+                ch.detail.iter().map(|d| d.0).collect::<Vec<_>>()
+            );
+            if over {
+                // Its topics go: what comes after (the wrap-up) is the tail's or a read's.
+                break;
+            }
+        }
+    }
+    assert!(ended >= 10, "{ended} ended within 40 minutes");
+    assert!(reads >= 4, "{reads} reads (transfers)");
+    assert!(applied >= 40, "{applied} events");
+}
