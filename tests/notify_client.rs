@@ -317,3 +317,65 @@ async fn an_unknown_topic_is_refused_to_its_subscriber_only() {
     assert_eq!(ch[0].topics.len(), detail_topics(&id).len());
     notifier.close().await;
 }
+
+#[tokio::test]
+async fn a_subscriptions_topics_change_in_place_and_growth_past_the_limit_is_refused() {
+    use convoscope::genesys::notify::MAX_TOPICS;
+    use convoscope::genesys::notify::record::row_topics;
+    let (sim, client, notifier) = start(cfg(5), fast()).await;
+    let ds = sim.dataset();
+    let ids: Vec<String> = (0..ds.len()).map(|i| ds.conversation_id(i)).collect();
+    // A list's subscription starts with no topic and grows as rows come.
+    let mut list = notifier.subscribe(vec![]);
+    assert_eq!(status(&mut list, |_| true).await, Status::Live);
+    let topics = list.topics();
+    let before = api_requests(&sim).len();
+    topics.set(row_topics(&ids[0]));
+    assert_eq!(status(&mut list, |_| true).await, Status::Live);
+    let on = |sim: &Sim| {
+        let mut t = sim.notifications().channels()[0].topics.clone();
+        t.sort();
+        t
+    };
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    assert_eq!(on(&sim), sorted(row_topics(&ids[0])));
+    topics.set(row_topics(&ids[1]));
+    assert_eq!(status(&mut list, |_| true).await, Status::Live);
+    assert_eq!(on(&sim), sorted(row_topics(&ids[1])));
+    // One PUT a change, nothing else.
+    let calls = api_requests(&sim)[before..].to_vec();
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    assert!(calls.iter().all(|p| p.ends_with("/subscriptions")));
+
+    // Another subscriber fills the channel but for a few topics: the list cannot grow past.
+    let per = row_topics(&ids[0]).len();
+    let many: Vec<String> = ids[10..]
+        .iter()
+        .flat_map(|id| row_topics(id))
+        .take(MAX_TOPICS - 2 * per)
+        .collect();
+    let mut other = notifier.subscribe(many.clone());
+    assert_eq!(status(&mut other, |_| true).await, Status::Live);
+    topics.set(ids[..3].iter().flat_map(|id| row_topics(id)).collect());
+    let s = status(&mut list, |_| true).await;
+    assert!(
+        matches!(&s, Status::Refused(why) if why.contains("1000 topics")),
+        "{s:?}"
+    );
+    // Its old topics leave with it; the other's stay.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while on(&sim).len() != many.len() {
+        assert!(tokio::time::Instant::now() < deadline, "{}", on(&sim).len());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Room again: it comes back, told of the gap.
+    drop(other);
+    let s = status(&mut list, |s| !matches!(s, Status::Refused(_))).await;
+    assert!(matches!(s, Status::Resumed(_)), "{s:?}");
+    assert_eq!(on(&sim).len(), 3 * per);
+    notifier.close().await;
+    drop(client);
+}
