@@ -43,6 +43,7 @@ pub use super::event::{Effect, Event, Timer};
 
 mod actions;
 mod find;
+mod follow_push;
 mod live;
 mod messages;
 mod overlays;
@@ -50,8 +51,10 @@ mod paste;
 pub mod queue_live;
 mod status;
 
+pub use follow_push::{FOLLOW_TOPICS, FeedVia, FollowFeed, arrival_queues};
 pub use live::{
     AttrFetch, FOLLOW_OVERLAP, Follow, LastQuery, follow_interval, follow_plan, follow_tail,
+    tail_brings,
 };
 pub use messages::{Messages, Said};
 pub use overlays::{ApiLogView, Popup, RawJsonView, TimelineView, api_log_line};
@@ -462,6 +465,14 @@ pub fn update(s: &mut State, event: Event) -> Vec<Effect> {
         } => {
             s.now = at;
             queue_live::fed(s, generation, feed, at)
+        }
+        Event::FollowFed {
+            generation,
+            feed,
+            at,
+        } => {
+            s.now = at;
+            follow_push::fed(s, generation, feed, at)
         }
         Event::WatchSlow { generation, since } => {
             if let Some(w) = s
@@ -1116,6 +1127,7 @@ fn load(s: &mut State, scope: Scope) -> Vec<Effect> {
     }
     if let Some(f) = &mut s.follow {
         f.refreshing = false;
+        f.feed.forget_rows();
     }
     fx.push(start_query(s, scope, Rows::Replace, None));
     fx
@@ -1133,9 +1145,16 @@ fn on_page(s: &mut State, p: PageEvent) -> Vec<Effect> {
     match p {
         PageEvent::Page {
             total_hits,
-            conversations,
+            mut conversations,
             ..
         } => {
+            // A refresh's answer does not undo what events pushed since it was asked.
+            let asked = s
+                .follow
+                .as_ref()
+                .filter(|_| tail)
+                .and_then(|f| f.feed.asked_at);
+            follow_push::merge(s, &mut conversations, asked);
             s.list.total = total_hits;
             let ids: Vec<String> = conversations
                 .iter()

@@ -49,10 +49,12 @@ enum Slot {
     Push,
     /// The live queue view's subscription to its queues' topics.
     QueuePush,
+    /// The list refresh's (`F`) subscription to its rows' and queues' topics.
+    FollowPush,
 }
 
 // One past the last slot: the array of tasks has one place per slot.
-const SLOTS: usize = Slot::QueuePush as usize + 1;
+const SLOTS: usize = Slot::FollowPush as usize + 1;
 
 /// A task in flight, and how to stop it.
 enum Task {
@@ -85,6 +87,8 @@ pub(super) struct Runner {
     directory: Arc<Directory>,
     /// The process's notification channel, started when something first subscribes.
     notifier: Option<Notifier>,
+    /// Changes the topics of `F`'s subscription (in the `FollowPush` slot).
+    follow_topics: Option<notify::Topics>,
 }
 
 /// Sends `ev` after `delay`: timers report through the same channel as everything else, and a
@@ -147,6 +151,7 @@ impl Runner {
             suspend: false,
             concurrency,
             notifier: None,
+            follow_topics: None,
         }
     }
 
@@ -308,6 +313,31 @@ impl Runner {
                 })
             }
             Effect::StopQueuePush => self.stop(Slot::QueuePush),
+            Effect::FollowPush { topics, generation } => {
+                let notifier = self.notifier();
+                let sub = notifier.subscribe(topics);
+                self.follow_topics = Some(sub.topics());
+                self.start(Slot::FollowPush, |r| {
+                    Task::Handle(tokio::spawn(jobs::forward_push(
+                        sub,
+                        r.tx.clone(),
+                        move |feed, at| Event::FollowFed {
+                            generation,
+                            feed,
+                            at,
+                        },
+                    )))
+                })
+            }
+            Effect::FollowTopics { topics } => {
+                if let Some(t) = &self.follow_topics {
+                    t.set(topics);
+                }
+            }
+            Effect::StopFollowPush => {
+                self.follow_topics = None;
+                self.stop(Slot::FollowPush);
+            }
             Effect::FollowAfter { delay, generation } => {
                 // Not kept: a stale one is dropped by its generation.
                 after(&self.tx, delay, move || Event::FollowDue {

@@ -86,6 +86,13 @@ pub enum Event {
         feed: Feed,
         at: DateTime<Utc>,
     },
+    /// The list refresh's (`F`) feed of `generation`: its rows' detail events, its queues'
+    /// conversations, how it stands.
+    FollowFed {
+        generation: u64,
+        feed: Feed,
+        at: DateTime<Utc>,
+    },
     /// The live queue view's feed of `generation`.
     QueueFed {
         generation: u64,
@@ -271,6 +278,18 @@ pub enum Effect {
     },
     /// Stop following the queues.
     StopQueuePush,
+    /// Follow these topics for `F` on the process's channel (its rows' detail events, its
+    /// queues' conversations), answering with `Event::FollowFed` (replacing any previous one).
+    FollowPush {
+        topics: Vec<String>,
+        generation: u64,
+    },
+    /// `F`'s subscription follows these topics from now on (its rows came or went).
+    FollowTopics {
+        topics: Vec<String>,
+    },
+    /// Stop following `F`'s topics.
+    StopFollowPush,
     /// Send `Event::FollowDue { generation }` after `delay`.
     FollowAfter {
         delay: Duration,

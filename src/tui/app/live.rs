@@ -40,6 +40,8 @@ pub struct Follow {
     /// A refresh is loading.
     pub refreshing: bool,
     pub error: Option<String>,
+    /// How the rows are fed (push where it can, else polling).
+    pub feed: super::follow_push::FollowFeed,
 }
 
 /// How often the list refreshes: a whole range query, so less often than a watch.
@@ -436,11 +438,20 @@ fn end_text(s: &State, c: &Conversation, at: DateTime<Utc>) -> String {
     )
 }
 
-/// `F`: the list refreshes itself every few seconds (a relative range slides), or stops.
+/// Stops `F` (its topics leave the channel).
+pub(super) fn stop_follow(s: &mut State) -> Vec<Effect> {
+    match s.follow.take() {
+        Some(_) => vec![Effect::StopFollowPush],
+        None => vec![],
+    }
+}
+
+/// `F`: the list keeps itself current (its live rows by push where it can, new conversations
+/// every few seconds; a relative range slides), or stops.
 pub(super) fn toggle_follow(s: &mut State) -> Vec<Effect> {
-    if s.follow.take().is_some() {
+    if s.follow.is_some() {
         s.message = Some("list refresh off".into());
-        return vec![];
+        return stop_follow(s);
     }
     if s.last_query.is_none() {
         s.message = Some("load a range first (Enter in the form), then F keeps it current".into());
@@ -448,25 +459,31 @@ pub(super) fn toggle_follow(s: &mut State) -> Vec<Effect> {
     }
     let interval = follow_interval(s.watch_interval);
     let generation = next_seq(s);
+    let feed = super::follow_push::FollowFeed::new(next_seq(s));
     s.follow = Some(Follow {
         interval,
         generation,
         updated: None,
         refreshing: false,
         error: None,
+        feed,
     });
     s.message = Some(format!(
-        "the list refreshes every {} s (F stops it)",
+        "the list keeps current: live rows by push, new ones every {} s (F stops it)",
         interval.as_secs()
     ));
-    vec![Effect::FollowAfter {
+    let mut fx = vec![Effect::FollowAfter {
         delay: interval,
         generation,
-    }]
+    }];
+    fx.extend(super::follow_push::start(s));
+    fx
 }
 
-/// The list refresh timer went off: load the range again, read anew (a window relative to
-/// now slides), keeping the rows, the selection and the scroll.
+/// The list refresh timer went off: ask for the tail of the range (new conversations; the
+/// range read anew, a window relative to now slides) unless queues announce them, and
+/// multi-get the rows neither the tail nor push keeps (see `follow_push::ask`), keeping the
+/// rows, the selection and the scroll.
 pub(super) fn follow_due(s: &mut State, generation: u64, now: DateTime<Utc>) -> Vec<Effect> {
     let Some(f) = s.follow.as_ref().filter(|f| f.generation == generation) else {
         return vec![];
@@ -487,27 +504,48 @@ pub(super) fn follow_due(s: &mut State, generation: u64, now: DateTime<Utc>) -> 
     if let Some(lq) = &mut s.last_query {
         lq.scope = q.scope.with_interval(range);
     }
-    if let Some(f) = &mut s.follow {
-        f.refreshing = true;
+    let tail = follow_tail(range, s.list.rows.iter().filter_map(|r| r.start).max());
+    let brings: std::collections::HashSet<String> = s
+        .list
+        .rows
+        .iter()
+        .filter(|r| tail_brings(tail, r.start, r.end()))
+        .map(|r| r.id().to_string())
+        .collect();
+    let ask = super::follow_push::ask(s, now, |id| brings.contains(id));
+    let mut fx = Vec::new();
+    if ask.tail {
+        if let Some(f) = &mut s.follow {
+            f.refreshing = true;
+        }
+        let mut q = super::start_query(s, q.scope.with_interval(tail), super::Rows::Keep, None);
+        if let Effect::Query { follow, .. } = &mut q {
+            *follow = true;
+        }
+        fx.push(q);
     }
-    let (tail, ids) = follow_plan(
-        range,
-        s.list.rows.iter().map(|r| (r.id(), r.start, r.end())),
-    );
-    let mut fx = super::start_query(s, q.scope.with_interval(tail), super::Rows::Keep, None);
-    if let Effect::Query { follow, .. } = &mut fx {
-        *follow = true;
+    if !ask.ids.is_empty() {
+        fx.push(Effect::RefreshRows {
+            query_id: s.query_seq,
+            ids: ask.ids,
+        });
     }
-    let query_id = s.query_seq;
-    let mut fx = vec![fx];
-    if !ids.is_empty() {
-        fx.push(Effect::RefreshRows { query_id, ids });
+    if !ask.tail {
+        // Nothing to wait for: the next refresh is due an interval from now.
+        fx.push(Effect::FollowAfter {
+            delay: interval,
+            generation,
+        });
+        if let Some(f) = &mut s.follow {
+            f.updated = Some(now);
+        }
     }
     fx
 }
 
 /// The multi-get of a refresh answered: its rows replace theirs (a row the API no longer
-/// knows stays as it was); a failure is the refresh's error, the rows stay.
+/// knows stays as it was; one older than an event pushed since keeps what the event made); a
+/// failure is the refresh's error, the rows stay and are read again next time.
 pub(super) fn refreshed(
     s: &mut State,
     query_id: u64,
@@ -516,8 +554,13 @@ pub(super) fn refreshed(
     if query_id != s.list.query_id {
         return vec![];
     }
+    let (asked, reading) = match s.follow.as_mut() {
+        Some(f) => (f.feed.asked_at, std::mem::take(&mut f.feed.reading)),
+        None => (None, Vec::new()),
+    };
     match result {
-        Ok(convs) => {
+        Ok(mut convs) => {
+            super::follow_push::merge(s, &mut convs, asked);
             let ids: Vec<String> = convs.iter().map(|c| c.conversation_id.clone()).collect();
             s.list.add(convs);
             relearn(s, &ids);
@@ -525,14 +568,27 @@ pub(super) fn refreshed(
                 let range = q.scope.interval;
                 s.list.retain(|r| r.start.is_none_or(|t| range.contains(t)));
             }
+            super::follow_push::plan(s)
         }
         Err(e) => {
             if let Some(f) = &mut s.follow {
                 f.error = Some(sanitize(&e));
+                f.feed.stale.extend(reading);
             }
+            vec![]
         }
     }
-    vec![]
+}
+
+/// Whether the details query over `tail` answers with a conversation of this start and end:
+/// it overlaps the tail and started on a UTC day the tail touches.
+pub fn tail_brings(
+    tail: Interval,
+    start: Option<DateTime<Utc>>,
+    end: Option<DateTime<Utc>>,
+) -> bool {
+    start.is_some_and(|t| t.date_naive() >= tail.start.date_naive() && t < tail.end)
+        && end.is_none_or(|e| e >= tail.start)
 }
 
 /// What a refresh of `F` asks for, given the range and the rows (id, start, end): the tail of
@@ -544,9 +600,8 @@ pub fn follow_plan<'a>(
     rows: impl Iterator<Item = (&'a str, Option<DateTime<Utc>>, Option<DateTime<Utc>>)> + Clone,
 ) -> (Interval, Vec<String>) {
     let tail = follow_tail(range, rows.clone().filter_map(|r| r.1).max());
-    let tail_day = tail.start.date_naive();
     let ids = rows
-        .filter(|(_, start, end)| end.is_none() && start.is_some_and(|t| t.date_naive() < tail_day))
+        .filter(|(_, start, end)| end.is_none() && !tail_brings(tail, *start, *end))
         .map(|(id, ..)| id.to_string())
         .collect();
     (tail, ids)
@@ -602,6 +657,7 @@ pub(super) fn load_finished(s: &mut State, error: Option<String>) -> Vec<Effect>
     }
     if error.is_none() {
         fx.extend(super::queue_live::loaded(s));
+        fx.extend(super::follow_push::plan(s));
     }
     fx.extend(fetch_missing_attributes(s));
     fx

@@ -524,12 +524,19 @@ fn f_refreshes_the_list_keeping_the_selection_and_sliding_the_window() {
     let fx = key(&mut s, KeyCode::Char('F'));
     let g = s.follow.as_ref().unwrap().generation;
     let every = live::follow_interval(DEFAULT_WATCH_INTERVAL);
+    // The rows have ended: the subscription follows no row (and no queue) yet.
     assert_eq!(
         fx,
-        vec![Effect::FollowAfter {
-            delay: every,
-            generation: g
-        }]
+        vec![
+            Effect::FollowAfter {
+                delay: every,
+                generation: g
+            },
+            Effect::FollowPush {
+                topics: vec![],
+                generation: s.follow.as_ref().unwrap().feed.generation,
+            }
+        ]
     );
     // Ten minutes later the "-24h .. now" window has moved.
     let later = now() + Dur::minutes(10);

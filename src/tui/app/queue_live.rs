@@ -141,8 +141,9 @@ pub(super) fn fed(s: &mut State, generation: u64, feed: Feed, at: DateTime<Utc>)
         Feed::Status(Status::Live) => {
             let was = std::mem::replace(&mut v.feed, QueueFeed::Live);
             if matches!(was, QueueFeed::Refused(_)) {
-                s.follow = None;
-                return catch_up(s, "push is back");
+                let mut fx = super::live::stop_follow(s);
+                fx.extend(catch_up(s, "push is back"));
+                return fx;
             }
             vec![]
         }

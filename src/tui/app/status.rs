@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{AttrFetch, Follow, State};
+use super::{AttrFetch, FeedVia, Follow, State};
 use crate::tui::detail::document::SPINNER;
 use crate::tui::event::BudgetHold;
 use crate::tui::layout::text::fit;
@@ -129,8 +129,31 @@ impl State {
         }
     }
 
+    /// How `F` is fed: by push (new conversations from the queues' topics or the tail every
+    /// few seconds; live rows beyond the topic budget polled), or by polling and why.
     fn follow_text(&self, f: &Follow) -> String {
-        let mut p = format!("↻ list every {}s", f.interval.as_secs());
+        let every = f.interval.as_secs();
+        let feed = &f.feed;
+        let mut p = match &feed.via {
+            FeedVia::Push => {
+                let mut p = if feed.queues.is_empty() {
+                    format!("↻ list push · new every {every}s")
+                } else {
+                    "↻ list push (queues)".to_string()
+                };
+                if feed.overflow > 0 {
+                    p += &format!(" · {} live polled", feed.overflow);
+                }
+                p
+            }
+            FeedVia::Connecting => format!("↻ list every {every}s · connecting push"),
+            FeedVia::Stale { since, why } => format!(
+                "◌ list push stale since {} ({}) · polling every {every}s",
+                self.at(*since),
+                fit(why, 30)
+            ),
+            FeedVia::Poll(why) => format!("↻ list poll every {every}s ({})", fit(why, 30)),
+        };
         match (&f.error, f.updated) {
             (Some(e), _) => p += &format!(" · failed: {}", fit(e, 30)),
             (None, Some(u)) => p += &format!(" · updated {}", self.at(u)),
