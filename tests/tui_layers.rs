@@ -76,9 +76,13 @@ fn is_ui(file: &str) -> bool {
     file.starts_with("ui/")
 }
 
-/// Above everything: the loop owns the terminal; the fixtures serve tests; `mod.rs` declares.
+/// Above everything: the loop owns the terminal (`headless.rs` is the loop without one); the
+/// fixtures serve tests; `mod.rs` declares.
 fn is_top(file: &str) -> bool {
-    matches!(file, "event_loop.rs" | "fixtures.rs" | "mod.rs")
+    matches!(
+        file,
+        "event_loop.rs" | "headless.rs" | "fixtures.rs" | "mod.rs"
+    )
 }
 
 #[test]

@@ -81,6 +81,24 @@ impl Media {
         vec![json!({"type": "and", "predicates": preds})]
     }
 
+    /// Whether a record has a session of this media, as [`Media::predicates`] select it on the
+    /// API's side (for a record that did not come from a query: a queue's event).
+    pub fn admits(self, c: &super::model::AnalyticsConversation) -> bool {
+        let (media, message_type) = match self {
+            Media::Any => return true,
+            Media::Webmessaging => ("message", Some("webmessaging")),
+            Media::Message => ("message", None),
+            Media::Voice => ("voice", None),
+            Media::Chat => ("chat", None),
+            Media::Email => ("email", None),
+            Media::Callback => ("callback", None),
+        };
+        c.participants.iter().flat_map(|p| &p.sessions).any(|s| {
+            s.media_type.as_deref() == Some(media)
+                && message_type.is_none_or(|t| s.message_type.as_deref() == Some(t))
+        })
+    }
+
     /// The segment predicates that select this media, all of which must match (none for `Any`).
     pub fn predicates(self) -> Vec<Value> {
         let pred = |dim: &str, val: &str| json!({"type": "dimension", "dimension": dim, "operator": "matches", "value": val});

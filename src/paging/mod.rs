@@ -62,6 +62,10 @@ pub struct QueryOptions {
     /// others (which may wait behind the detail pane).
     pub first_priority: Priority,
     pub priority: Priority,
+    /// Deliver the conversations of a part's UTC days that overlap it but started before it
+    /// too (the API answers with them): a refresh's tail brings back the rows still going on.
+    /// Only for a range paged as one part, or whose parts do not share a UTC day.
+    pub overlapping: bool,
 }
 
 impl QueryOptions {
@@ -90,6 +94,7 @@ impl Default for QueryOptions {
             limiter: None,
             first_priority: Priority::Foreground,
             priority: Priority::Foreground,
+            overlapping: false,
         }
     }
 }

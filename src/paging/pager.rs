@@ -748,7 +748,8 @@ impl<'a, E: From<PageEvent> + Send> Pager<'a, E> {
                 continue;
             }
             let belongs = match c.start() {
-                Some(t) => part.contains(t),
+                // The API answers only with conversations started on the part's UTC days.
+                Some(t) => part.contains(t) || (self.opts.overlapping && t < part.start),
                 None => self
                     .state
                     .lock()

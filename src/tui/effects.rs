@@ -201,6 +201,9 @@ impl Runner {
                         Priority::Foreground
                     },
                     priority: Priority::Background,
+                    // A refresh's tail brings back the rows still going on (and those that
+                    // ended in it) as the API answers with them.
+                    overlapping: follow,
                     ..QueryOptions::default()
                 };
                 spawn_query(

@@ -122,16 +122,15 @@ impl FollowFeed {
 }
 
 /// The queues whose topics bring every new conversation of `scope`: it is narrowed to queues
-/// and nothing else a queue's conversation could fail (`live` and any media aside, which only
-/// a live conversation of any media passes).
+/// and to nothing a queue's event cannot tell (its media can: see `Media::admits`; `live` it
+/// is).
 pub fn arrival_queues(scope: &Scope) -> Vec<String> {
     let s = &scope.search;
     let only_queues = s.agents.is_empty()
         && s.wrapups.is_empty()
         && s.directions.is_empty()
         && s.addresses.is_empty()
-        && s.customers.is_empty()
-        && scope.media == crate::genesys::query::Media::Any;
+        && s.customers.is_empty();
     if only_queues {
         s.queues.iter().map(|e| e.id.clone()).collect()
     } else {
@@ -398,11 +397,11 @@ pub(super) fn fed(s: &mut State, generation: u64, feed: Feed, at: DateTime<Utc>)
             // A new conversation in a queue: shown at once as the event has it, its record
             // read with the next multi-get, its topics followed.
             let row = live_queue::to_analytics(&conversation);
-            let range = s.last_query.as_ref().map(|q| q.scope.interval);
-            if row
-                .start()
-                .is_some_and(|t| range.is_some_and(|r| !r.contains(t)))
-            {
+            let Some(scope) = s.last_query.as_ref().map(|q| &q.scope) else {
+                return vec![];
+            };
+            let range = scope.interval;
+            if !scope.media.admits(&row) || row.start().is_some_and(|t| !range.contains(t)) {
                 return vec![];
             }
             ff.events += 1;
