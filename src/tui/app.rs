@@ -1292,6 +1292,8 @@ fn on_mouse(s: &mut State, m: MouseEvent) -> Vec<Effect> {
 pub(crate) mod tests;
 
 #[cfg(test)]
+mod follow_push_tests;
+#[cfg(test)]
 mod habits_tests;
 #[cfg(test)]
 mod live_tests;

@@ -347,8 +347,8 @@ pub(super) fn fed(s: &mut State, generation: u64, feed: Feed, at: DateTime<Utc>)
             ..
         } => {
             let id = ev.conversation_id.clone();
-            if !ff.followed.contains(&id) {
-                // A late event of a row no longer followed.
+            if !ff.followed.contains(&id) || s.list.row(&id).is_none() {
+                // A late event of a row no longer followed (or gone from the range).
                 return vec![];
             }
             ff.events += 1;
@@ -397,11 +397,14 @@ pub(super) fn fed(s: &mut State, generation: u64, feed: Feed, at: DateTime<Utc>)
             // A new conversation in a queue: shown at once as the event has it, its record
             // read with the next multi-get, its topics followed.
             let row = live_queue::to_analytics(&conversation);
-            let Some(scope) = s.last_query.as_ref().map(|q| &q.scope) else {
+            let Some(q) = s.last_query.as_ref() else {
                 return vec![];
             };
-            let range = scope.interval;
-            if !scope.media.admits(&row) || row.start().is_some_and(|t| !range.contains(t)) {
+            // The range as it reads now (a window ending "now" has moved since the refresh).
+            let range = crate::tui::form::check(&q.from, &q.to, q.zone, at)
+                .0
+                .unwrap_or(q.scope.interval);
+            if !q.scope.media.admits(&row) || row.start().is_some_and(|t| !range.contains(t)) {
                 return vec![];
             }
             ff.events += 1;
