@@ -972,12 +972,22 @@ async fn a_body_larger_than_its_limit_is_refused_with_a_clear_error() {
 /// A stand-in for the details query with the real API's rule on which conversations an
 /// interval brings: those that overlap it and started on a UTC day it touches (daily indexes).
 async fn overlapping_api(convs: Vec<(String, i64, Option<i64>)>) -> String {
+    overlapping_api_counted(convs).await.0
+}
+
+/// [`overlapping_api`], and the number of pages it answered.
+async fn overlapping_api_counted(
+    convs: Vec<(String, i64, Option<i64>)>,
+) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
     use axum::routing::post;
     let convs = Arc::new(convs);
+    let asked = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = asked.clone();
     let app = axum::Router::new().route(
         "/api/v2/analytics/conversations/details/query",
         post(move |body: axum::body::Bytes| {
             let convs = convs.clone();
+            counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             async move {
                 let b: serde_json::Value = serde_json::from_slice(&body).unwrap();
                 let i = Interval::parse_api(b["interval"].as_str().unwrap()).unwrap();
@@ -1027,7 +1037,7 @@ async fn overlapping_api(convs: Vec<(String, i64, Option<i64>)>) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    url
+    (url, asked)
 }
 
 /// Issue 11.9: with the API's overlap rule, a part brings conversations of the same UTC day that
@@ -1109,6 +1119,77 @@ async fn overlapping_conversations_belong_to_the_part_they_start_in_and_progress
             .unwrap();
         assert_eq!(last_progress, (n, n), "{order:?}: progress ends at 100%");
     }
+}
+
+/// `F`'s tail (issues 14, 16): with `overlapping` it delivers the rows of its day still going on
+/// (or ended in it) that started before it, as the API answers with them; with `since` (fed by
+/// push) it stops at the first page that reaches past the new conversations.
+#[tokio::test]
+async fn a_refresh_tail_brings_back_the_rows_going_on_and_stops_where_asked() {
+    let m = 60_000i64;
+    let noon = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 10, 12, 0, 0)
+        .unwrap()
+        .timestamp_millis();
+    let mut convs: Vec<(String, i64, Option<i64>)> = vec![
+        ("ended-in-tail".into(), noon - 60 * m, Some(noon - 2 * m)),
+        ("ended-before".into(), noon - 60 * m, Some(noon - 20 * m)),
+    ];
+    // 60 rows going on since before the tail.
+    for k in 0..60i64 {
+        convs.push((format!("going-on{k:02}"), noon - 120 * m + k * m, None));
+    }
+    // 45 new ones in the last 10 minutes, and 100 more of the hour before, ended long since.
+    for k in 0..45i64 {
+        convs.push((format!("new{k:02}"), noon - 10 * m + k * 10_000, None));
+    }
+    for k in 0..100i64 {
+        convs.push((
+            format!("old{k:03}"),
+            noon - 70 * m + k * 1000,
+            Some(noon - 65 * m),
+        ));
+    }
+    let (url, asked) = overlapping_api_counted(convs).await;
+    let c = Arc::new(
+        convoscope::genesys::Client::new(convoscope::genesys::ClientConfig::new(
+            &url,
+            &url,
+            convoscope::genesys::Credentials::Token(convoscope::genesys::Secret::new("t")),
+        ))
+        .unwrap(),
+    );
+    let at = |ms: i64| chrono::TimeZone::timestamp_millis_opt(&chrono::Utc, ms).unwrap();
+    let tail = Interval::new(at(noon - 10 * m), at(noon));
+    let mut q = RangeQuery::new(tail, Media::Any);
+    q.opts.page_size = 20;
+    let limits = Limits::default();
+    // As before: only what started in the tail.
+    let plain = ids(&run_query(c.clone(), q.clone(), limits).await);
+    assert_eq!(plain.len(), 45);
+    // Overlapping: the rows going on and the one that ended in the tail come back too.
+    q.opts.overlapping = true;
+    let all = ids(&run_query(c.clone(), q.clone(), limits).await);
+    assert_eq!(all.len(), 45 + 60 + 1, "{all:?}");
+    assert!(all.contains(&"going-on00".to_string()) && all.contains(&"ended-in-tail".to_string()));
+    assert!(!all.contains(&"ended-before".to_string()));
+    // Since the tail's start, newest first: paging stops at the first page past the new ones
+    // (45 new, pages of 20: the third, with 15 older rows); the three after are not asked for.
+    q.opts.since = Some(tail.start);
+    let before = asked.load(std::sync::atomic::Ordering::Relaxed);
+    let events = run_query(c.clone(), q, limits).await;
+    assert_eq!(
+        asked.load(std::sync::atomic::Ordering::Relaxed) - before,
+        3,
+        "three pages asked for"
+    );
+    let got = ids(&events);
+    assert_eq!(got.len(), 60, "{got:?}");
+    assert_eq!(got.iter().filter(|id| id.starts_with("new")).count(), 45);
+    assert!(
+        matches!(events.last(), Some(PageEvent::Done { .. })),
+        "{:?}",
+        events.last()
+    );
 }
 
 /// Issue 14: paced by the answers' `inin-ratelimit-*` headers, the same query under the same

@@ -66,6 +66,10 @@ pub struct QueryOptions {
     /// too (the API answers with them): a refresh's tail brings back the rows still going on.
     /// Only for a range paged as one part, or whose parts do not share a UTC day.
     pub overlapping: bool,
+    /// Newest first, only the conversations started since this are wanted: paging stops after
+    /// the first page that reaches an older start (what is past it started before: a refresh
+    /// fed by push has those rows already). Nothing is counted missing then.
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl QueryOptions {
@@ -95,6 +99,7 @@ impl Default for QueryOptions {
             first_priority: Priority::Foreground,
             priority: Priority::Foreground,
             overlapping: false,
+            since: None,
         }
     }
 }

@@ -578,14 +578,24 @@ impl<'a, E: From<PageEvent> + Send> Pager<'a, E> {
             self.stayed_wrong(part, start_page, &f);
         }
         let delivered_before = self.state.lock().unwrap().at.loaded_in_part;
+        let past = self.past_since(&first);
         self.deliver(top, part, start_page, first, &mut seen)
             .await?;
+        if past {
+            return Ok(());
+        }
         let reachable = hits.min(max_results);
         let last = reachable.div_ceil(u64::from(size)) as u32;
         // The other pages, several at once, each in a task of its own, delivered in order.
+        // Pages that may not be wanted (`since`) are asked one after another.
+        let at_once = if self.opts.since.is_some() {
+            1
+        } else {
+            self.limiter.max()
+        };
         let mut pages = futures::stream::iter(start_page + 1..=last)
             .map(|n| self.spawn_fetch(part, size, n))
-            .buffered(self.limiter.max());
+            .buffered(at_once);
         while let Some((n, answer)) = pages.next().await {
             let (page, fault) = self
                 .checked(part, n, Some(hits), true, answer, &seen)
@@ -593,7 +603,11 @@ impl<'a, E: From<PageEvent> + Send> Pager<'a, E> {
             if let Some(f) = fault {
                 self.stayed_wrong(part, n, &f);
             }
+            let past = self.past_since(&page);
             self.deliver(top, part, n, page, &mut seen).await?;
+            if past {
+                return Ok(());
+            }
         }
         // Everything the API counted (and paging reaches) must have come, new arrivals aside.
         let expected = reachable.saturating_sub(u64::from(start_page - 1) * u64::from(size));
@@ -662,6 +676,18 @@ impl<'a, E: From<PageEvent> + Send> Pager<'a, E> {
             let answer = self.fetch(part, size, n).await;
             page = self.checked(part, n, None, false, answer, &seen).await?.0;
         }
+    }
+
+    /// Whether a page (newest first) reaches a start older than [`QueryOptions::since`]: the
+    /// pages after it hold nothing wanted.
+    fn past_since(&self, page: &Page) -> bool {
+        self.opts.since.is_some_and(|since| {
+            self.opts.order == Order::Desc
+                && page
+                    .conversations()
+                    .filter_map(|c| c.start())
+                    .any(|t| t < since)
+        })
     }
 
     /// Notes a page that stayed wrong after being asked again.

@@ -853,6 +853,7 @@ pub(super) fn start_query(
         order: s.list.order,
         resume,
         follow: false,
+        since: None,
     }
 }
 

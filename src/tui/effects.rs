@@ -187,6 +187,7 @@ impl Runner {
                 order,
                 resume,
                 follow,
+                since,
             } => self.start(Slot::Query, |r| {
                 let cancel = CancellationToken::new();
                 let opts = QueryOptions {
@@ -204,6 +205,7 @@ impl Runner {
                     // A refresh's tail brings back the rows still going on (and those that
                     // ended in it) as the API answers with them.
                     overlapping: follow,
+                    since,
                     ..QueryOptions::default()
                 };
                 spawn_query(

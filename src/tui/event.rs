@@ -196,8 +196,11 @@ pub enum Effect {
         /// Go on from where a failed run stood.
         resume: Option<Resume>,
         /// A refresh of `F`: background work in the rate budget (else the first page is what
-        /// the user waits for).
+        /// the user waits for); its tail brings back the rows still going on.
         follow: bool,
+        /// A refresh fed by push: only the conversations started since then are wanted (the
+        /// pages past them are not asked for).
+        since: Option<DateTime<Utc>>,
     },
     /// Read these rows again with the analytics multi-get (up to 100 ids a call), in the
     /// background: `Event::Refreshed` with `query_id`.

@@ -17,7 +17,7 @@
 //! - An answer asked before an event it has not seen never undoes the event: the row keeps
 //!   what the event made and is read again.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 
@@ -34,6 +34,11 @@ use crate::tui::sanitize::sanitize;
 /// The topics `F` may take of the channel's 1,000: room stays for a watch (9) and a live queue
 /// view.
 pub const FOLLOW_TOPICS: usize = 900;
+
+/// A row ended by push is read once more for its final record (the wrap-up, the metrics) with
+/// the next multi-get that goes anyway, or this long after its end at the latest: the
+/// wrap-up is usually entered by then, and ends cost no request of their own.
+pub const FINAL_READ_AFTER: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
 
 /// How `F`'s rows are fed.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,6 +81,9 @@ pub struct FollowFeed {
     pub kept: HashMap<String, Kept>,
     /// Rows to read with the next multi-get.
     pub stale: BTreeSet<String>,
+    /// Rows ended by push, and when: read for their final record with the next multi-get, or
+    /// [`FINAL_READ_AFTER`] after their end.
+    pub settle: BTreeMap<String, DateTime<Utc>>,
     /// The rows of the multi-get in flight (stale again if it fails).
     pub reading: Vec<String>,
     /// The next refresh reads every live row (after a gap, or push coming back).
@@ -99,6 +107,7 @@ impl FollowFeed {
             overflow: 0,
             kept: HashMap::new(),
             stale: BTreeSet::new(),
+            settle: BTreeMap::new(),
             reading: Vec::new(),
             catch_up: true,
             asked_at: None,
@@ -116,6 +125,7 @@ impl FollowFeed {
     pub fn forget_rows(&mut self) {
         self.kept.clear();
         self.stale.clear();
+        self.settle.clear();
         self.reading.clear();
         self.catch_up = true;
     }
@@ -228,6 +238,7 @@ pub(super) fn plan(s: &mut State) -> Vec<Effect> {
         in_list.contains(id) && (rows.contains(id) || k.conv.conversation_end.is_some())
     });
     feed.stale.retain(|id| in_list.contains(id));
+    feed.settle.retain(|id, _| in_list.contains(id));
     if rows == feed.followed && queues == feed.queues {
         return vec![];
     }
@@ -263,6 +274,7 @@ pub(super) fn merge(
             continue;
         }
         feed.stale.remove(&id);
+        feed.settle.remove(&id);
         if feed.followed.contains(&id) && c.conversation_end.is_none() && record::trackable(c) {
             feed.kept.insert(
                 id,
@@ -277,17 +289,26 @@ pub(super) fn merge(
     }
 }
 
-/// What a refresh asks for: the tail or not, and the rows to multi-get.
+/// What a refresh asks for: the tail or not (all of it, or only its new conversations), and
+/// the rows to multi-get.
 pub(super) struct Ask {
     pub tail: bool,
+    /// Only the conversations started in the tail are wanted (push has the others).
+    pub new_only: bool,
     pub ids: Vec<String>,
 }
 
-/// Decides a refresh, given which rows the tail would bring back (`brings`): polling (no push, or catching up) reads the tail and every live row the
+/// Decides a refresh, given which rows the whole tail would bring back (`brings`) and which
+/// started in it (`new`): polling (no push, or catching up) reads the tail and every live row the
 /// tail cannot bring back; push reads the tail only for new conversations (not when queues
 /// announce them), and multi-gets the rows events could not keep, the live rows not followed,
 /// and the rows newly followed.
-pub(super) fn ask(s: &mut State, now: DateTime<Utc>, brings: impl Fn(&str) -> bool) -> Ask {
+pub(super) fn ask(
+    s: &mut State,
+    now: DateTime<Utc>,
+    brings: impl Fn(&str) -> bool,
+    new: impl Fn(&str) -> bool,
+) -> Ask {
     let live: Vec<String> = s
         .list
         .rows
@@ -298,12 +319,16 @@ pub(super) fn ask(s: &mut State, now: DateTime<Utc>, brings: impl Fn(&str) -> bo
     let Some(f) = s.follow.as_mut() else {
         return Ask {
             tail: true,
+            new_only: false,
             ids: vec![],
         };
     };
     let feed = &mut f.feed;
     let push = feed.is_push();
     let tail = !push || feed.catch_up || feed.queues.is_empty();
+    // Fed by push, the tail is asked for new conversations only: the pages past them hold the
+    // rows still going on, which their events keep.
+    let new_only = push && !feed.catch_up;
     let mut ids: BTreeSet<String> = feed
         .stale
         .iter()
@@ -319,7 +344,15 @@ pub(super) fn ask(s: &mut State, now: DateTime<Utc>, brings: impl Fn(&str) -> bo
                 .cloned(),
         );
     }
-    let ids: Vec<String> = ids.into_iter().filter(|id| !(tail && brings(id))).collect();
+    let brought = |id: &String| tail && if new_only { new(id) } else { brings(id) };
+    ids.retain(|id| !brought(id));
+    // Rows ended by push ride along with a multi-get that goes anyway, or go after a while.
+    let settled = feed.settle.values().any(|&t| now - t >= FINAL_READ_AFTER);
+    if !push || feed.catch_up || !ids.is_empty() || settled {
+        ids.extend(feed.settle.keys().filter(|id| !brought(id)).cloned());
+        feed.settle.clear();
+    }
+    let ids: Vec<String> = ids.into_iter().collect();
     // Those the tail brings back stay stale until it does.
     feed.stale.retain(|id| !ids.contains(id));
     if push {
@@ -327,7 +360,11 @@ pub(super) fn ask(s: &mut State, now: DateTime<Utc>, brings: impl Fn(&str) -> bo
     }
     feed.asked_at = Some(now);
     feed.reading = ids.clone();
-    Ask { tail, ids }
+    Ask {
+        tail,
+        new_only,
+        ids,
+    }
 }
 
 /// `F`'s feed of `generation` spoke.
@@ -369,9 +406,9 @@ pub(super) fn fed(s: &mut State, generation: u64, feed: Feed, at: DateTime<Utc>)
                 }
                 Applied::Ended => {
                     ff.ended += 1;
-                    // Its final record (metrics, the wrap-up being entered) comes with the
-                    // tail, or the next multi-get.
-                    ff.stale.insert(id.clone());
+                    // Its final record (metrics, the wrap-up) comes with the tail, or a
+                    // multi-get later.
+                    ff.settle.insert(id.clone(), at);
                 }
                 _ => {}
             }

@@ -111,6 +111,14 @@ fn query_of(fx: &[Effect]) -> Option<(u64, crate::genesys::Scope)> {
     })
 }
 
+/// The `since` of a refresh's tail (`Some`: only its new conversations are asked for).
+fn since_of(fx: &[Effect]) -> Option<chrono::DateTime<chrono::Utc>> {
+    fx.iter().find_map(|e| match e {
+        Effect::Query { since, .. } => *since,
+        _ => None,
+    })
+}
+
 fn multi_get(fx: &[Effect]) -> Option<Vec<String>> {
     fx.iter().find_map(|e| match e {
         Effect::RefreshRows { ids, .. } => Some(ids.clone()),
@@ -157,6 +165,7 @@ fn live_and_caught_up() -> State {
     let fx = fed(&mut s, Feed::Status(Status::Live), 1);
     let (q, scope) = query_of(&fx).expect("a catch-up at once");
     assert_eq!(scope.interval.end, now() + Dur::seconds(1));
+    assert_eq!(since_of(&fx), None, "a catch-up reads the whole tail");
     assert_eq!(multi_get(&fx), None, "the tail brings them all back");
     answer(&mut s, q, rows);
     assert_eq!(feed(&s).kept.len(), 2);
@@ -187,7 +196,12 @@ fn a_row_ends_with_its_last_participants_end_event_and_leaves_the_channel() {
     // The next refresh asks for the tail (new conversations; it brings the ended row's
     // final record) and reads nothing else.
     let fx = due(&mut s, 10);
-    let (q, _) = query_of(&fx).expect("the tail");
+    let (q, tail) = query_of(&fx).expect("the tail");
+    assert_eq!(
+        since_of(&fx),
+        Some(tail.interval.start),
+        "its new conversations only"
+    );
     assert_eq!(multi_get(&fx), None);
     let mut done = rec(1, 20, true);
     done.conversation_end = Some(format_time(now() + Dur::seconds(6)));
@@ -200,6 +214,27 @@ fn a_row_ends_with_its_last_participants_end_event_and_leaves_the_channel() {
         "{fx:?}"
     );
     assert!(!feed(&s).kept.contains_key(id));
+}
+
+#[test]
+fn a_row_ended_by_push_is_read_once_more_a_minute_later_unless_something_brings_it() {
+    let mut s = live_and_caught_up();
+    fed(&mut s, event(1, "user", DetailKind::End, "1-agent0", 5), 5);
+    fed(
+        &mut s,
+        event(1, "customer", DetailKind::End, "1-cust", 6),
+        6,
+    );
+    // Refreshes whose tail does not bring it (it started before): no read of its own yet.
+    for t in [10, 20, 60] {
+        let fx = due(&mut s, t);
+        assert_eq!(multi_get(&fx), None, "at {t} s");
+        answer(&mut s, query_of(&fx).unwrap().0, vec![rec(0, 3, true)]);
+    }
+    // A minute after its end: its final record (the wrap-up entered since).
+    let fx = due(&mut s, 70);
+    assert_eq!(multi_get(&fx), Some(vec![IDS[1].to_string()]));
+    assert!(feed(&s).settle.is_empty());
 }
 
 #[test]

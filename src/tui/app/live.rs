@@ -505,22 +505,26 @@ pub(super) fn follow_due(s: &mut State, generation: u64, now: DateTime<Utc>) -> 
         lq.scope = q.scope.with_interval(range);
     }
     let tail = follow_tail(range, s.list.rows.iter().filter_map(|r| r.start).max());
-    let brings: std::collections::HashSet<String> = s
-        .list
-        .rows
-        .iter()
-        .filter(|r| tail_brings(tail, r.start, r.end()))
-        .map(|r| r.id().to_string())
-        .collect();
-    let ask = super::follow_push::ask(s, now, |id| brings.contains(id));
+    let ids = |keep: &dyn Fn(&crate::tui::list::Row) -> bool| {
+        s.list
+            .rows
+            .iter()
+            .filter(|r| keep(r))
+            .map(|r| r.id().to_string())
+            .collect::<std::collections::HashSet<String>>()
+    };
+    let brings = ids(&|r| tail_brings(tail, r.start, r.end()));
+    let new = ids(&|r| r.start.is_some_and(|t| tail.contains(t)));
+    let ask = super::follow_push::ask(s, now, |id| brings.contains(id), |id| new.contains(id));
     let mut fx = Vec::new();
     if ask.tail {
         if let Some(f) = &mut s.follow {
             f.refreshing = true;
         }
         let mut q = super::start_query(s, q.scope.with_interval(tail), super::Rows::Keep, None);
-        if let Effect::Query { follow, .. } = &mut q {
+        if let Effect::Query { follow, since, .. } = &mut q {
             *follow = true;
+            *since = ask.new_only.then_some(tail.start);
         }
         fx.push(q);
     }

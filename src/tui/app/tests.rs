@@ -32,6 +32,7 @@ fn enter_submits_the_prefilled_range_and_focuses_the_list() {
                 order: Order::Desc,
                 resume: None,
                 follow: false,
+                since: None,
             }
         ]
     );
