@@ -413,8 +413,9 @@ pub(super) fn fed(s: &mut State, generation: u64, feed: Feed, at: DateTime<Utc>)
                 _ => {}
             }
             s.list.add(vec![conv]);
-            super::live::relearn(s, &[id]);
-            vec![]
+            super::live::relearn(s, std::slice::from_ref(&id));
+            // Someone new is named (looked up once a session).
+            super::name_rows(s, &[id])
         }
         Feed::Event {
             message:
@@ -448,7 +449,9 @@ pub(super) fn fed(s: &mut State, generation: u64, feed: Feed, at: DateTime<Utc>)
             ff.arrived += 1;
             ff.stale.insert(conversation.id.clone());
             s.list.add(vec![row]);
-            plan(s)
+            let mut fx = super::name_rows(s, std::slice::from_ref(&conversation.id));
+            fx.extend(plan(s));
+            fx
         }
         Feed::Event { .. } => vec![],
         Feed::Status(Status::Live) => {

@@ -572,7 +572,10 @@ pub(super) fn refreshed(
                 let range = q.scope.interval;
                 s.list.retain(|r| r.start.is_none_or(|t| range.contains(t)));
             }
-            super::follow_push::plan(s)
+            // Agents who joined since are named.
+            let mut fx = super::name_rows(s, &ids);
+            fx.extend(super::follow_push::plan(s));
+            fx
         }
         Err(e) => {
             if let Some(f) = &mut s.follow {
