@@ -286,11 +286,16 @@ fn someone_joining_is_shown_at_once_and_read_with_the_next_multi_get() {
     let fx = due(&mut s, 10);
     assert_eq!(multi_get(&fx), None);
     answer(&mut s, query_of(&fx).unwrap().0, vec![rec(0, 3, true)]);
-    // A second agent joins the old row: on the row at once, by user id.
-    fed(
+    // A second agent joins the old row: on the row at once, by user id, looked up by name.
+    let fx = fed(
         &mut s,
         event(1, "user", DetailKind::Start, "1-agent1", 12),
         12,
+    );
+    assert!(
+        fx.iter().any(|e| matches!(e, Effect::Names { ids }
+            if ids.iter().any(|(_, id)| id == "user-9"))),
+        "{fx:?}"
     );
     let row = s.list.row(IDS[1]).unwrap();
     assert!(
