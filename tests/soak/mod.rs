@@ -240,8 +240,9 @@ pub async fn run(o: &Options) -> Report {
     let _ = start;
     let mut seen: BTreeSet<String> = listed(&h.state);
     let (mut lo, mut hi) = (seen.len(), seen.len());
-    let end = Instant::now() + o.span;
-    let mut next = Instant::now() + o.every;
+    let began = Instant::now();
+    let end = began + o.span;
+    let mut next = began + o.every;
     while next <= end {
         h.run_for(next, |s, _| {
             let l = listed(s);

@@ -81,6 +81,9 @@ pub struct FollowFeed {
     pub kept: HashMap<String, Kept>,
     /// Rows to read with the next multi-get.
     pub stale: BTreeSet<String>,
+    /// Rows an event came for before their record was kept (it could not be applied), and
+    /// when: an answer asked before then is read again.
+    pub missed: HashMap<String, DateTime<Utc>>,
     /// Rows ended by push, and when: read for their final record with the next multi-get, or
     /// [`FINAL_READ_AFTER`] after their end.
     pub settle: BTreeMap<String, DateTime<Utc>>,
@@ -107,6 +110,7 @@ impl FollowFeed {
             overflow: 0,
             kept: HashMap::new(),
             stale: BTreeSet::new(),
+            missed: HashMap::new(),
             settle: BTreeMap::new(),
             reading: Vec::new(),
             catch_up: true,
@@ -125,6 +129,7 @@ impl FollowFeed {
     pub fn forget_rows(&mut self) {
         self.kept.clear();
         self.stale.clear();
+        self.missed.clear();
         self.settle.clear();
         self.reading.clear();
         self.catch_up = true;
@@ -154,33 +159,35 @@ pub fn arrival_queues(scope: &Scope) -> Vec<String> {
 fn choose(s: &State) -> (BTreeSet<String>, usize) {
     let cap = FOLLOW_TOPICS / ROW_KINDS.len();
     let l = &s.list;
-    let shown: Vec<usize> = l
+    let shown: std::collections::HashSet<usize> = l
         .visible
         .iter()
         .skip(l.offset)
         .take(s.layout.list_rows.max(1))
         .copied()
         .collect();
-    let mut rest: Vec<usize> = (0..l.rows.len()).filter(|i| !shown.contains(i)).collect();
-    rest.sort_by_key(|&i| std::cmp::Reverse(l.rows[i].start));
+    // The live rows (a few hundred at most, of any number of rows): on screen first, then the
+    // newest.
+    let mut live: Vec<usize> = (0..l.rows.len())
+        .filter(|&i| l.rows[i].end().is_none())
+        .collect();
+    live.sort_by_key(|&i| (!shown.contains(&i), std::cmp::Reverse(l.rows[i].start)));
     let mut chosen = BTreeSet::new();
-    let mut live = 0;
-    for i in shown.into_iter().chain(rest) {
-        let row = &l.rows[i];
-        if row.end().is_some() {
-            continue;
+    for &i in &live {
+        if chosen.len() == cap {
+            break;
         }
-        live += 1;
+        let row = &l.rows[i];
         let id = row.id();
         let trackable = match s.follow.as_ref().and_then(|f| f.feed.kept.get(id)) {
             Some(k) => record::trackable(&k.conv),
             None => record::trackable(&row.conversation()),
         };
-        if trackable && chosen.len() < cap {
+        if trackable {
             chosen.insert(id.to_string());
         }
     }
-    let left = live - chosen.len();
+    let left = live.len() - chosen.len();
     (chosen, left)
 }
 
@@ -238,6 +245,7 @@ pub(super) fn plan(s: &mut State) -> Vec<Effect> {
         in_list.contains(id) && (rows.contains(id) || k.conv.conversation_end.is_some())
     });
     feed.stale.retain(|id| in_list.contains(id));
+    feed.missed.retain(|id, _| in_list.contains(id));
     feed.settle.retain(|id, _| in_list.contains(id));
     if rows == feed.followed && queues == feed.queues {
         return vec![];
@@ -273,7 +281,13 @@ pub(super) fn merge(
             feed.stale.insert(id);
             continue;
         }
-        feed.stale.remove(&id);
+        if asked.is_some_and(|a| feed.missed.get(&id).is_some_and(|&t| t > a)) {
+            // An event came after this was asked, before any record could take it.
+            feed.stale.insert(id.clone());
+        } else {
+            feed.missed.remove(&id);
+            feed.stale.remove(&id);
+        }
         feed.settle.remove(&id);
         if feed.followed.contains(&id) && c.conversation_end.is_none() && record::trackable(c) {
             feed.kept.insert(
@@ -391,6 +405,7 @@ pub(super) fn fed(s: &mut State, generation: u64, feed: Feed, at: DateTime<Utc>)
             ff.events += 1;
             let Some(k) = ff.kept.get_mut(&id) else {
                 // Not read since it is followed: the read says it.
+                ff.missed.insert(id.clone(), at);
                 ff.stale.insert(id);
                 return vec![];
             };

@@ -542,3 +542,21 @@ fn the_topic_budget_takes_the_rows_on_screen_first_and_the_rest_are_polled() {
         vec![Effect::StopFollowPush]
     );
 }
+
+#[test]
+fn an_event_before_a_rows_first_reading_has_it_read_again() {
+    let rows = vec![rec(0, 3, true), rec(1, 20, true)];
+    let (mut s, _) = following(rows.clone());
+    let fx = fed(&mut s, Feed::Status(Status::Live), 1);
+    let (q, _) = query_of(&fx).unwrap();
+    // The catch-up's tail is on its way; an agent of row 1 leaves meanwhile.
+    fed(&mut s, event(1, "user", DetailKind::End, "1-agent0", 2), 2);
+    assert!(feed(&s).stale.contains(IDS[1]));
+    // The tail, asked before, knows nothing of it: the row is read again.
+    answer(&mut s, q, rows);
+    assert!(feed(&s).stale.contains(IDS[1]));
+    let fx = due(&mut s, 10);
+    assert_eq!(multi_get(&fx), Some(vec![IDS[1].to_string()]));
+    // Row 0 had no such event: nothing to read.
+    assert!(!feed(&s).stale.contains(IDS[0]));
+}
