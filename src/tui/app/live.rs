@@ -535,7 +535,8 @@ pub(super) fn follow_due(s: &mut State, generation: u64, now: DateTime<Utc>) -> 
         });
     }
     if !ask.tail {
-        // Nothing to wait for: the next refresh is due an interval from now.
+        // Nothing to wait for: the next refresh is due an interval from now, and the topics
+        // of rows that ended or left go now.
         fx.push(Effect::FollowAfter {
             delay: interval,
             generation,
@@ -543,6 +544,7 @@ pub(super) fn follow_due(s: &mut State, generation: u64, now: DateTime<Utc>) -> 
         if let Some(f) = &mut s.follow {
             f.updated = Some(now);
         }
+        fx.extend(super::follow_push::plan(s));
     }
     fx
 }
