@@ -7,6 +7,7 @@ use std::sync::LazyLock;
 use std::sync::atomic::{AtomicIsize, Ordering};
 
 use chrono::{TimeZone, Utc};
+use convoscope::genesys::directory::Names;
 use convoscope::genesys::model::AnalyticsConversation;
 use convoscope::paging::PageEvent;
 use convoscope::sim::{Dataset, SimConfig};
@@ -226,7 +227,7 @@ fn merge_all(oldest_first: bool, pages: Vec<Vec<AnalyticsConversation>>) -> List
         list.toggle_order();
     }
     for page in pages {
-        list.add(page);
+        list.add(page, &Names::default());
     }
     list
 }

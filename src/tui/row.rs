@@ -46,6 +46,8 @@ pub mod tag {
     /// The start and duration as the list shows them.
     pub const SHOWN: u8 = 12;
     pub const ATTRIBUTE: u8 = 14;
+    /// A wrap-up code: its id, and its name once the directory gives it.
+    pub const WRAPUP: u8 = 15;
 }
 
 /// Appends a part of the filter's text: its tag, then `text` folded (case and accents off)
@@ -81,25 +83,34 @@ pub struct Row {
 
 impl Row {
     /// The row, and the folded text the filter searches in it (see [`tag`]), with times as
-    /// shown in UTC.
+    /// shown in UTC and no directory names.
     pub fn new(conv: AnalyticsConversation) -> (Row, String) {
-        Row::new_in(conv, Zone::Utc)
+        let (row, hay, _) = Row::new_in(conv, Zone::Utc, &Names::default());
+        (row, hay)
     }
 
-    /// The row, and the folded text the filter searches in it: id, names by role, purposes,
-    /// direction, media, addresses, the start and duration as the list shows them in `zone`,
-    /// attributes when known.
-    pub fn new_in(conv: AnalyticsConversation, zone: Zone) -> (Row, String) {
-        let mut hay = String::with_capacity(160);
+    /// The row, the folded text the filter searches in it, and what the columns show beyond
+    /// the participants ([`Facts`]: its [`ids`](Facts::ids) are what names arriving later
+    /// add to the text, see [`Row::name_parts`]).
+    ///
+    /// The text is what the list shows and a little more: the id; names by role (the
+    /// customer as the Customer column shows them, else its address; agents and queues by
+    /// their analytics names, and their user and queue ids with the directory's names known
+    /// in `names`); wrap-up code ids and names; purposes; direction; media; addresses; the
+    /// start and duration as the list shows them in `zone`; attributes when known.
+    pub fn new_in(conv: AnalyticsConversation, zone: Zone, names: &Names) -> (Row, String, Facts) {
+        let facts = Facts::of(&conv);
+        let mut hay = String::with_capacity(200);
         push_part(&mut hay, tag::ID, &conv.conversation_id);
         let mut pairs: Option<Vec<_>> = None;
         let mut direction = conv.originating_direction.as_deref();
         let mut media = None;
-        for p in &conv.participants {
+        let outside = crate::facts::outside(&conv);
+        for (k, p) in conv.participants.iter().enumerate() {
             if let Some(n) = p.participant_name.as_deref() {
                 let t = match p.purpose.as_deref() {
-                    Some("customer") => tag::CUSTOMER,
-                    Some("agent") => tag::AGENT,
+                    _ if outside == Some(k) => tag::CUSTOMER,
+                    Some("agent" | "user") => tag::AGENT,
                     Some("acd") => tag::QUEUE,
                     _ => tag::NAME,
                 };
@@ -124,6 +135,24 @@ impl Row {
                 pairs.get_or_insert_default().extend(lower_pairs(a));
             }
         }
+        // The Customer column shows the address when analytics has no name.
+        if facts.customer_name.is_none()
+            && let Some(a) = &facts.customer_address
+        {
+            push_part(&mut hay, tag::CUSTOMER, a);
+        }
+        for (kind, id) in facts.ids() {
+            push_part(&mut hay, id_tag(kind), id);
+        }
+        for (t, name) in directory_names(&facts, names) {
+            // Once: a queue's acd participant often has the directory's name already.
+            let mut part = String::new();
+            push_part(&mut part, t, name);
+            if !has_part(&hay, &part) {
+                hay.push(SEP);
+                hay.push_str(&part);
+            }
+        }
         if let Some(d) = direction {
             push_part(&mut hay, tag::DIRECTION, d);
         }
@@ -145,14 +174,13 @@ impl Row {
                 (None, Some(_)) => "?".into(),
             },
         );
-        let facts = Facts::of(&conv);
         let row = Row {
             start,
             data: encode(&conv, &facts),
             attrs: pairs.map(Vec::into_boxed_slice),
             anatomy: Packed::new(&conv),
         };
-        (row, hay)
+        (row, hay, facts)
     }
 
     pub fn id(&self) -> &str {
@@ -290,11 +318,21 @@ impl Row {
     /// The ids this row's cells name, by kind (for a bulk look-up).
     pub fn named_ids(&self) -> Vec<(Kind, String)> {
         let f = self.facts();
-        let users = f.agents.into_iter().filter_map(|(u, _)| u);
-        users
-            .map(|u| (Kind::User, u))
-            .chain(f.queues.into_iter().map(|q| (Kind::Queue, q)))
-            .chain(f.wrapups.into_iter().map(|w| (Kind::Wrapup, w)))
+        f.ids().map(|(k, id)| (k, id.to_string())).collect()
+    }
+
+    /// The parts of the filter's text (each after its separator) that the names in `names`
+    /// give this row's ids (agents by user id, queues, wrap-up codes): what to add to the
+    /// text when names arrive after the row was made.
+    pub fn name_parts(&self, names: &Names) -> Vec<String> {
+        let f = self.facts();
+        directory_names(&f, names)
+            .map(|(t, name)| {
+                let mut part = String::new();
+                push_part(&mut part, t, name);
+                part.insert(0, SEP);
+                part
+            })
             .collect()
     }
 
@@ -336,6 +374,29 @@ impl Row {
     fn reader(&self) -> Reader<'_> {
         Reader { data: &self.data }
     }
+}
+
+/// The tag of a directory id (and of its name) in the filter's text.
+fn id_tag(kind: Kind) -> u8 {
+    match kind {
+        Kind::User => tag::AGENT,
+        Kind::Queue => tag::QUEUE,
+        Kind::Wrapup => tag::WRAPUP,
+        // Not among a row's ids.
+        Kind::Division => tag::NAME,
+    }
+}
+
+/// The names `names` knows for the ids in `f`, with their tags.
+fn directory_names<'a>(f: &'a Facts, names: &'a Names) -> impl Iterator<Item = (u8, &'a str)> {
+    f.ids()
+        .filter_map(|(kind, id)| Some((id_tag(kind), names.get(kind, id)?)))
+}
+
+/// Whether `hay` has this part (as [`Row::name_parts`] makes them: a separator first) whole.
+pub fn has_part(hay: &str, part: &str) -> bool {
+    let part = part.strip_prefix(SEP).unwrap_or(part);
+    hay.split(SEP).any(|p| p == part)
 }
 
 /// Folded attribute pairs (case and accents off), for `attr:` terms.
