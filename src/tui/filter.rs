@@ -4,8 +4,8 @@
 //! - a word: anywhere in the row's text (id, names, purposes, direction, media, the duration
 //!   and start as shown, addresses, and attributes once known);
 //! - `queue:`, `agent:`, `wrapup:`, `customer:` (names as the list shows them, and the
-//!   directory ids behind them), `dir:`, `media:`, `address:`/`ani:`: in that part of the row
-//!   only; `live` alone is a conversation still going on;
+//!   directory ids behind them, whole or as shown), `dir:`, `media:`, `address:`/`ani:`: in
+//!   that part of the row only; `live` alone is a conversation still going on;
 //! - `dur>5m`, `dur<30s`: the duration of ended conversations; `date:2026-11-24`: the day it
 //!   started (in the zone shown);
 //! - `attr:KEY=VALUE` (equal), `attr:KEY~TEXT` (contains), `attr:KEY` (set);
@@ -21,6 +21,7 @@ use memchr::memmem::Finder;
 
 use super::row::{Pairs, Row, SEP, tag};
 use crate::fold::fold;
+use crate::genesys::directory::short_id;
 use crate::timespec::Zone;
 
 /// One attribute term.
@@ -277,10 +278,16 @@ fn fielded(name: &str, value: &str, zone: Zone) -> Result<Term, String> {
         return Err(format!("{name}: needs a value ({FIELDS})"));
     }
     let v = fold(value);
+    // A directory id typed whole (copied from the detail pane) is found by the 8 characters
+    // the list shows of it, which is what the row keeps.
+    let id = |v: String| match super::row::uuid(&v) {
+        Some(_) => short_id(&v).to_string(),
+        None => v,
+    };
     Ok(match name {
-        "queue" => Term::In(tag::QUEUE, v),
-        "agent" => Term::In(tag::AGENT, v),
-        "wrapup" => Term::In(tag::WRAPUP, v),
+        "queue" => Term::In(tag::QUEUE, id(v)),
+        "agent" => Term::In(tag::AGENT, id(v)),
+        "wrapup" => Term::In(tag::WRAPUP, id(v)),
         "customer" => Term::In(tag::CUSTOMER, v),
         "media" => Term::In(tag::MEDIA, v),
         "address" => Term::In(tag::ADDRESS, v),
@@ -477,7 +484,7 @@ mod tests {
     use crate::tui::fixtures::{
         AGENT_ANN, AGENT_BOB, BILLING, CODE_RESOLVED, conv, directory, voice_transfer,
     };
-    use crate::tui::row::has_part;
+    use crate::tui::row::{has_part, name_part};
     use chrono::TimeZone;
 
     fn p(s: &str) -> Filter {
@@ -648,7 +655,12 @@ mod tests {
         }
         // The short ids the list shows meanwhile are found.
         assert!(hits(&AGENT_ANN[..8], &r) && hits(&format!("wrapup:{}", &CODE_RESOLVED[..8]), &r));
-        let parts = r.0.name_parts(&directory());
+        let names = directory();
+        let parts: Vec<String> =
+            r.0.named_ids()
+                .into_iter()
+                .map(|(kind, id)| name_part(kind, names.get(kind, &id).unwrap()))
+                .collect();
         assert_eq!(
             parts.len(),
             6,

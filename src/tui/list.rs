@@ -4,6 +4,8 @@
 //! Rows are compact (see [`Row`]) and their display strings are made when drawn, for the rows
 //! on screen only: 100,000 rows stay small, and the list stays instant.
 
+use std::ops::Range;
+
 use chrono::{DateTime, Utc};
 
 use crate::genesys::model::{AnalyticsConversation, Attributes};
@@ -15,7 +17,8 @@ use super::filter::{Filter, Matcher};
 use super::haystack::Haystacks;
 use super::holders::Holders;
 pub use super::row::Row;
-use crate::genesys::directory::Names;
+use super::row::{SEP, has_part};
+use crate::genesys::directory::{Kind, Names};
 
 /// Where the loading of the current query stands.
 #[derive(Debug, Clone, PartialEq)]
@@ -218,10 +221,14 @@ impl List {
             let ok = matcher.matches(&hay, Some(&row));
             if let Some(i) = self.by_id.get(row.id(), &self.rows) {
                 let before = self.rows[i].named_ids();
-                let new = facts
-                    .ids()
-                    .filter(|&(k, id)| !before.iter().any(|(bk, b)| *bk == k && b == id));
-                self.holders.add(i, new);
+                let held = |k: Kind, id: &str| before.iter().any(|(bk, b)| *bk == k && b == id);
+                let gone = before
+                    .iter()
+                    .filter(|(k, id)| !facts.ids().any(|(fk, f)| fk == *k && f == id));
+                self.holders
+                    .remove(i, gone.map(|(k, id)| (*k, id.as_str())));
+                self.holders
+                    .add(i, facts.ids().filter(|&(k, id)| !held(k, id)));
                 self.rows[i] = row;
                 self.hays.set(i, &hay);
                 self.passes[i] = ok;
@@ -494,26 +501,59 @@ impl List {
     }
 
     /// Names arrived from the directory (`batch`: users, queues, wrap-up codes by id): the rows
-    /// that hold those ids (found by [`Holders`], not by a scan) get them in their filter text,
-    /// once each, and are tested again, so that `agent:gomez` finds the row the list shows as
-    /// "Gómez". Costs the rows named, plus one pass over the order when one of them comes or
-    /// goes.
+    /// that hold those ids (found by [`Holders`], not by a scan, and not read again) get them in
+    /// their filter text, once each, and are tested again, so that `agent:gomez` finds the row
+    /// the list shows as "Gómez". Costs the rows named, plus one pass over the order when one of
+    /// them comes or goes.
     pub fn learn_names(&mut self, batch: &Names) {
-        let m = self.filter.matcher();
-        let mut moved = false;
-        for i in self.holders.rows(batch) {
-            let more: String = {
-                let hay = self.hays.get(i);
-                self.rows[i]
-                    .name_parts(batch)
-                    .into_iter()
-                    .filter(|p| !super::row::has_part(hay, p))
-                    .collect()
+        // (row, part): each name's part made once, whatever the number of rows holding it.
+        let mut parts = Vec::new();
+        let mut adds: Vec<(u32, u32)> = Vec::new();
+        for (kind, id, name) in batch.iter() {
+            let Some(name) = name.filter(|n| !n.trim().is_empty()) else {
+                continue;
             };
-            if more.is_empty() {
+            let rows = self.holders.holding(kind, id);
+            if rows.is_empty() {
                 continue;
             }
-            self.hays.extend(i, &more);
+            let p = parts.len() as u32;
+            parts.push(super::row::name_part(kind, name));
+            adds.extend(rows.iter().map(|&r| (r, p)));
+        }
+        adds.sort_unstable();
+        // What each row gets, in one buffer: (row, where in `text`).
+        let mut text = String::new();
+        let mut more: Vec<(usize, Range<usize>)> = Vec::new();
+        let mut had = Vec::new();
+        for group in adds.chunk_by(|a, b| a.0 == b.0) {
+            let row = group[0].0 as usize;
+            // Which of the names the row has already (one sweep of its text for them all).
+            had.clear();
+            had.resize(group.len(), false);
+            for p in self.hays.get(row).split(SEP) {
+                for (k, &(_, n)) in group.iter().enumerate() {
+                    had[k] |= parts[n as usize][SEP.len_utf8()..] == *p;
+                }
+            }
+            let start = text.len();
+            for (k, &(_, n)) in group.iter().enumerate() {
+                let part = &parts[n as usize];
+                if !had[k] && !has_part(&text[start..], part) {
+                    text.push_str(part);
+                }
+            }
+            if text.len() > start {
+                more.push((row, start..text.len()));
+            }
+        }
+        self.hays.extend_many(&text, &more);
+        if self.filter.is_empty() {
+            return;
+        }
+        let m = self.filter.matcher();
+        let mut moved = false;
+        for (i, _) in more {
             let ok = passes(&m, &self.hays, &self.rows, i);
             if ok != self.passes[i] {
                 self.passes[i] = ok;
@@ -720,7 +760,9 @@ mod tests {
     #[test]
     fn names_that_arrive_extend_the_rows_holding_their_ids() {
         use crate::genesys::directory::Kind;
-        use crate::tui::fixtures::{AGENT_DEE, directory, messaging, voice_transfer};
+        use crate::tui::fixtures::{
+            AGENT_DEE, CODE_RESOLVED, directory, messaging, voice_transfer,
+        };
         let rows = || {
             vec![
                 voice_transfer("v1"),
@@ -742,7 +784,7 @@ mod tests {
         // A row that comes again has the names known, and is listed once per id.
         l.add(vec![voice_transfer("v1")], &names);
         assert_eq!(ids(&l), ["v1"]);
-        assert_eq!(l.holders.rows(&names), [0, 1]);
+        assert_eq!(l.holders.holding(Kind::Wrapup, CODE_RESOLVED), [0, 1]);
         // A negated term: rows leave as their names arrive.
         let mut l = List::default();
         l.reset(1);
@@ -762,6 +804,21 @@ mod tests {
         dee.insert(Kind::User, AGENT_DEE.into(), Some("Dee Dupré".into()));
         l.learn_names(&dee);
         assert_eq!(ids(&l), ["m1"]);
+        // A row replaced by a record without some of its ids (the second agent, in Billing,
+        // who wrapped up with Resolved): their names do not find it.
+        let mut l = List::default();
+        l.reset(1);
+        l.put(rows());
+        let mut v = voice_transfer("v1");
+        v.participants.truncate(4);
+        l.put(vec![v]);
+        l.learn_names(&names);
+        for f in ["queue:billing", "agent:muller", "wrapup:resolved"] {
+            l.set_filter(f);
+            assert_eq!(l.position("v1"), None, "{f}: {:?}", l.haystack("v1"));
+        }
+        l.set_filter("agent:gomez wrapup:transferred");
+        assert_eq!(ids(&l), ["v1"]);
         // Made with the names known: found at once.
         let mut l = List::default();
         l.reset(1);

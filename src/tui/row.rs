@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use chrono::{DateTime, TimeZone, Utc};
 
 use crate::facts::Facts;
-use crate::genesys::directory::{Kind, Names};
+use crate::genesys::directory::{Kind, Names, short_id};
 use crate::genesys::model::{
     AnalyticsConversation, AnalyticsParticipant, AnalyticsSession, Attributes, format_time,
     parse_time,
@@ -46,7 +46,7 @@ pub mod tag {
     /// The start and duration as the list shows them.
     pub const SHOWN: u8 = 12;
     pub const ATTRIBUTE: u8 = 14;
-    /// A wrap-up code: its id, and its name once the directory gives it.
+    /// A wrap-up code: its short id, and its name once the directory gives it.
     pub const WRAPUP: u8 = 15;
 }
 
@@ -126,7 +126,8 @@ impl Row {
                 direction = direction.or(s.direction.as_deref());
                 for k in ["ani", "dnis", "addressFrom", "addressTo"] {
                     if let Some(a) = s.extra.get(k).and_then(|v| v.as_str()) {
-                        push_part(&mut hay, tag::ADDRESS, a);
+                        // Once: every session of a call carries the same numbers.
+                        push_new_part(&mut hay, tag::ADDRESS, a);
                     }
                 }
             }
@@ -141,16 +142,15 @@ impl Row {
         {
             push_part(&mut hay, tag::CUSTOMER, a);
         }
+        // The ids as the list shows them unnamed (their first 8 characters: whole ids would make
+        // the text half as long again), and the names known.
         for (kind, id) in facts.ids() {
-            push_part(&mut hay, id_tag(kind), id);
+            push_part(&mut hay, id_tag(kind), short_id(id));
         }
-        for (t, name) in directory_names(&facts, names) {
-            // Once: a queue's acd participant often has the directory's name already.
-            let mut part = String::new();
-            push_part(&mut part, t, name);
-            if !has_part(&hay, &part) {
-                hay.push(SEP);
-                hay.push_str(&part);
+        for (kind, id) in facts.ids() {
+            if let Some(name) = names.get(kind, id) {
+                // Once: a queue's acd participant often has the directory's name already.
+                push_new_part(&mut hay, id_tag(kind), name);
             }
         }
         if let Some(d) = direction {
@@ -321,21 +321,6 @@ impl Row {
         f.ids().map(|(k, id)| (k, id.to_string())).collect()
     }
 
-    /// The parts of the filter's text (each after its separator) that the names in `names`
-    /// give this row's ids (agents by user id, queues, wrap-up codes): what to add to the
-    /// text when names arrive after the row was made.
-    pub fn name_parts(&self, names: &Names) -> Vec<String> {
-        let f = self.facts();
-        directory_names(&f, names)
-            .map(|(t, name)| {
-                let mut part = String::new();
-                push_part(&mut part, t, name);
-                part.insert(0, SEP);
-                part
-            })
-            .collect()
-    }
-
     /// The conversation's end, `None` while it goes on.
     pub fn end(&self) -> Option<DateTime<Utc>> {
         let mut r = self.reader();
@@ -376,6 +361,15 @@ impl Row {
     }
 }
 
+/// The part of the filter's text (after its separator) that names a directory id of `kind`:
+/// what names arriving after the row was made add to its text.
+pub fn name_part(kind: Kind, name: &str) -> String {
+    let mut part = String::new();
+    push_part(&mut part, id_tag(kind), name);
+    part.insert(0, SEP);
+    part
+}
+
 /// The tag of a directory id (and of its name) in the filter's text.
 fn id_tag(kind: Kind) -> u8 {
     match kind {
@@ -387,16 +381,21 @@ fn id_tag(kind: Kind) -> u8 {
     }
 }
 
-/// The names `names` knows for the ids in `f`, with their tags.
-fn directory_names<'a>(f: &'a Facts, names: &'a Names) -> impl Iterator<Item = (u8, &'a str)> {
-    f.ids()
-        .filter_map(|(kind, id)| Some((id_tag(kind), names.get(kind, id)?)))
-}
-
-/// Whether `hay` has this part (as [`Row::name_parts`] makes them: a separator first) whole.
+/// Whether `hay` has this part whole (as [`name_part`] makes them: a separator first).
 pub fn has_part(hay: &str, part: &str) -> bool {
     let part = part.strip_prefix(SEP).unwrap_or(part);
     hay.split(SEP).any(|p| p == part)
+}
+
+/// [`push_part`], unless `hay` has that part already.
+fn push_new_part(hay: &mut String, t: u8, text: &str) {
+    let len = hay.len();
+    push_part(hay, t, text);
+    let (before, part) = hay.split_at(len);
+    let part = part.strip_prefix(SEP).unwrap_or(part);
+    if len > 0 && has_part(before, part) {
+        hay.truncate(len);
+    }
 }
 
 /// Folded attribute pairs (case and accents off), for `attr:` terms.
