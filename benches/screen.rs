@@ -1,6 +1,7 @@
 //! Benchmarks of the screen with 100,000 conversations loaded: one frame, one filter keystroke,
-//! merging the pages as they arrive, turning the order around, the summary (`S`), and the memory a loaded
-//! conversation takes. Run with `cargo bench --bench screen`.
+//! merging the pages as they arrive, turning the order around, the summary (`S`), names arriving
+//! from the directory, and the memory a loaded conversation takes. Run with
+//! `cargo bench --bench screen`.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::LazyLock;
