@@ -90,14 +90,15 @@ impl Row {
     }
 
     /// The row, the folded text the filter searches in it, and what the columns show beyond
-    /// the participants ([`Facts`]: its [`ids`](Facts::ids) are what names arriving later
-    /// add to the text, see [`Row::name_parts`]).
+    /// the participants ([`Facts`]: its [`ids`](Facts::ids) are those that names arriving
+    /// later add to the text, see [`name_part`]).
     ///
     /// The text is what the list shows and a little more: the id; names by role (the
-    /// customer as the Customer column shows them, else its address; agents and queues by
-    /// their analytics names, and their user and queue ids with the directory's names known
-    /// in `names`); wrap-up code ids and names; purposes; direction; media; addresses; the
-    /// start and duration as the list shows them in `zone`; attributes when known.
+    /// customer by name as the Customer column shows it, else by address; agents and queues by
+    /// their analytics names); the agents' user ids, queue and wrap-up code ids as the list
+    /// shows them unnamed (8 characters), with the names `names` knows for them; purposes;
+    /// direction; media; addresses; the start and duration as the list shows them in `zone`;
+    /// attributes when known.
     pub fn new_in(conv: AnalyticsConversation, zone: Zone, names: &Names) -> (Row, String, Facts) {
         let facts = Facts::of(&conv);
         let mut hay = String::with_capacity(200);
