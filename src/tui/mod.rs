@@ -23,6 +23,7 @@ pub(crate) mod fixtures;
 pub mod form;
 pub mod haystack;
 pub mod headless;
+pub mod holders;
 mod jobs;
 pub mod keymap;
 pub mod layout;

@@ -427,7 +427,7 @@ pub(super) fn fed(s: &mut State, generation: u64, feed: Feed, at: DateTime<Utc>)
                 }
                 _ => {}
             }
-            s.list.add(vec![conv]);
+            s.list.add(vec![conv], &s.names);
             super::live::relearn(s, std::slice::from_ref(&id));
             // Someone new is named (looked up once a session).
             super::name_rows(s, &[id])
@@ -463,7 +463,7 @@ pub(super) fn fed(s: &mut State, generation: u64, feed: Feed, at: DateTime<Utc>)
             ff.events += 1;
             ff.arrived += 1;
             ff.stale.insert(conversation.id.clone());
-            s.list.add(vec![row]);
+            s.list.add(vec![row], &s.names);
             let mut fx = super::name_rows(s, std::slice::from_ref(&conversation.id));
             fx.extend(plan(s));
             fx

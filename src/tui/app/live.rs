@@ -568,7 +568,7 @@ pub(super) fn refreshed(
         Ok(mut convs) => {
             super::follow_push::merge(s, &mut convs, asked);
             let ids: Vec<String> = convs.iter().map(|c| c.conversation_id.clone()).collect();
-            s.list.add(convs);
+            s.list.add(convs, &s.names);
             relearn(s, &ids);
             if let Some(q) = &s.last_query {
                 let range = q.scope.interval;
