@@ -129,7 +129,10 @@ fn lower(v: &Option<String>) -> Option<String> {
 
 /// Applies one detail event to the record.
 pub fn apply(c: &mut AnalyticsConversation, ev: &DetailEvent) -> Applied {
-    if ev.conversation_id != c.conversation_id || c.conversation_end.is_some() {
+    // Over, a conversation only gets its wrap-ups (after-call work follows the end).
+    if ev.conversation_id != c.conversation_id
+        || (c.conversation_end.is_some() && ev.kind != DetailKind::Wrapup)
+    {
         return Applied::Nothing;
     }
     let (Some(at), Some(pid)) = (
@@ -211,10 +214,24 @@ pub fn apply(c: &mut AnalyticsConversation, ev: &DetailEvent) -> Applied {
             let had = segments(p).any(|s| {
                 is_wrapup(s)
                     && s.get("wrapUpCode").and_then(Value::as_str) == code.as_deref()
-                    && s.get("segmentEnd").is_some()
+                    && s.get("segmentEnd").is_some_and(|e| !e.is_null())
             });
             if had {
                 return Applied::Nothing;
+            }
+            // A wrap-up being entered when the record was read: it is done now.
+            for s in &mut p.sessions {
+                if let Some(segs) = segments_mut(s)
+                    && let Some(Value::Object(m)) = segs
+                        .iter_mut()
+                        .find(|s| is_wrapup(s) && s.get("segmentEnd").is_none_or(Value::is_null))
+                {
+                    m.insert("segmentEnd".into(), json!(format_time(at)));
+                    if let Some(code) = &code {
+                        m.insert("wrapUpCode".into(), json!(code));
+                    }
+                    return Applied::Changed;
+                }
             }
             let from = at - chrono::Duration::milliseconds(ev.body.wrapup_duration_ms.unwrap_or(0));
             let mut seg = Map::new();
@@ -386,6 +403,40 @@ mod tests {
         assert_eq!(
             c.conversation_end.as_deref(),
             Some("2026-12-06T03:01:40.000Z")
+        );
+    }
+
+    #[test]
+    fn a_wrap_up_after_the_end_lands_and_closes_the_one_being_entered() {
+        let mut c = rec();
+        apply(&mut c, &ev("user", DetailKind::End, "p3", 90));
+        apply(&mut c, &ev("customer", DetailKind::End, "p1", 90));
+        assert!(c.conversation_end.is_some());
+        let mut w = ev("", DetailKind::Wrapup, "p3", 120);
+        w.body.wrapup_code = Some("code-7".into());
+        w.body.wrapup_duration_ms = Some(30_000);
+        assert_eq!(apply(&mut c, &w), Applied::Changed);
+        assert_eq!(seg(&c, 2, 2)["wrapUpCode"], "code-7");
+        // Read while the agent was entering it: the open segment is closed, not doubled.
+        let mut c = rec();
+        c.conversation_end = Some("2026-12-06T03:01:30.000Z".into());
+        let open = json!({"segmentStart": "2026-12-06T03:01:30.000Z", "segmentType": "wrapup",
+            "wrapUpCode": "code-7"});
+        c.participants[2].sessions[0].extra["segments"]
+            .as_array_mut()
+            .unwrap()
+            .push(open);
+        assert_eq!(apply(&mut c, &w), Applied::Changed);
+        let segs = c.participants[2].sessions[0].extra["segments"]
+            .as_array()
+            .unwrap();
+        assert_eq!(segs.len(), 3);
+        assert_eq!(segs[2]["segmentEnd"], "2026-12-06T03:02:00.000Z");
+        assert_eq!(apply(&mut c, &w), Applied::Nothing);
+        // Anything else after the end: nothing.
+        assert_eq!(
+            apply(&mut c, &ev("user", DetailKind::Start, "p9", 130)),
+            Applied::Nothing
         );
     }
 

@@ -35,10 +35,14 @@ use crate::tui::sanitize::sanitize;
 /// view.
 pub const FOLLOW_TOPICS: usize = 900;
 
-/// A row ended by push is read once more for its final record (the wrap-up, the metrics) with
-/// the next multi-get that goes anyway, or this long after its end at the latest: the
-/// wrap-up is usually entered by then, and ends cost no request of their own.
-pub const FINAL_READ_AFTER: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
+/// A row ended by push is read once more for its final record (the metrics) with the next
+/// multi-get that goes anyway, or this long after its end at the latest: ends cost no request
+/// of their own, and one read takes the ends of two minutes.
+pub const FINAL_READ_AFTER: chrono::TimeDelta = chrono::TimeDelta::seconds(120);
+
+/// Topic changes that lose nothing by waiting (rows the tail reads anyway, rows that ended or
+/// left) go at most this often: one `PUT` takes them all.
+pub const TOPICS_EVERY: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
 
 /// How `F`'s rows are fed.
 #[derive(Debug, Clone, PartialEq)]
@@ -93,6 +97,8 @@ pub struct FollowFeed {
     pub catch_up: bool,
     /// When the latest refresh was asked: its answers do not know of later events.
     pub asked_at: Option<DateTime<Utc>>,
+    /// When the topics were last changed.
+    pub topics_at: Option<DateTime<Utc>>,
     /// Events applied, rows ended by one, new conversations announced by a queue.
     pub events: u64,
     pub ended: u64,
@@ -115,6 +121,7 @@ impl FollowFeed {
             reading: Vec::new(),
             catch_up: true,
             asked_at: None,
+            topics_at: None,
             events: 0,
             ended: 0,
             arrived: 0,
@@ -213,6 +220,7 @@ pub(super) fn start(s: &mut State) -> Vec<Effect> {
     f.feed.queues = queues;
     f.feed.overflow = overflow;
     f.feed.unconfirmed = rows.clone();
+    f.feed.topics_at = Some(s.now);
     let t = topics(&f.feed.queues, &rows);
     f.feed.followed = rows;
     vec![Effect::FollowPush {
@@ -221,8 +229,11 @@ pub(super) fn start(s: &mut State) -> Vec<Effect> {
     }]
 }
 
-/// Brings the topics to the rows as they are now (after a refresh, an arrival): one `PUT` when
-/// they changed, nothing otherwise.
+/// Brings the topics to the rows as they are now (after a refresh, an arrival), in one `PUT`:
+/// at once when a row needs them that nothing else reads (it started before the tail, or
+/// queues bring new conversations and there is no tail), else at most every [`TOPICS_EVERY`]
+/// (the tail reads its new rows meanwhile; rows that ended keep theirs a while, and get their
+/// wrap-ups by them).
 pub(super) fn plan(s: &mut State) -> Vec<Effect> {
     if s.follow.is_none() {
         return vec![];
@@ -234,27 +245,48 @@ pub(super) fn plan(s: &mut State) -> Vec<Effect> {
         .unwrap_or_default();
     let (rows, overflow) = choose(s);
     let in_list: BTreeSet<String> = s.list.rows.iter().map(|r| r.id().to_string()).collect();
+    // What the next tail reads again: the rows started since its start.
+    let tail_start = s.last_query.as_ref().map(|q| {
+        super::live::follow_tail(
+            q.scope.interval,
+            s.list.rows.iter().filter_map(|r| r.start).max(),
+        )
+        .start
+    });
+    let now = s.now;
     let Some(f) = s.follow.as_mut() else {
         return vec![];
     };
     let feed = &mut f.feed;
     feed.overflow = overflow;
-    // Records of rows that went (or stopped being followed) go, but an ended one stays until
-    // a refresh asked after its end brings it (an older answer must not bring it back to life).
-    feed.kept.retain(|id, k| {
-        in_list.contains(id) && (rows.contains(id) || k.conv.conversation_end.is_some())
-    });
     feed.stale.retain(|id| in_list.contains(id));
     feed.missed.retain(|id, _| in_list.contains(id));
     feed.settle.retain(|id, _| in_list.contains(id));
+    // The records of rows followed are kept (those ended too, while their topics stay: an
+    // answer asked before their end must not bring them back to life, and their wrap-ups come).
+    feed.kept
+        .retain(|id, _| in_list.contains(id) && feed.followed.contains(id));
     if rows == feed.followed && queues == feed.queues {
+        return vec![];
+    }
+    let unread = |id: &String| {
+        !feed.queues.is_empty()
+            || s.list
+                .row(id)
+                .is_none_or(|r| r.start.is_none_or(|t| tail_start.is_none_or(|a| t < a)))
+    };
+    let urgent = queues != feed.queues || rows.difference(&feed.followed).any(unread);
+    let due = feed.topics_at.is_none_or(|t| now - t >= TOPICS_EVERY);
+    if !urgent && !due {
         return vec![];
     }
     feed.unconfirmed
         .extend(rows.difference(&feed.followed).cloned());
     feed.unconfirmed.retain(|id| rows.contains(id));
     feed.followed = rows;
+    feed.kept.retain(|id, _| feed.followed.contains(id));
     feed.queues = queues;
+    feed.topics_at = Some(now);
     vec![Effect::FollowTopics {
         topics: topics(&feed.queues, &feed.followed),
     }]
@@ -289,7 +321,7 @@ pub(super) fn merge(
             feed.stale.remove(&id);
         }
         feed.settle.remove(&id);
-        if feed.followed.contains(&id) && c.conversation_end.is_none() && record::trackable(c) {
+        if feed.followed.contains(&id) && record::trackable(c) {
             feed.kept.insert(
                 id,
                 Kept {

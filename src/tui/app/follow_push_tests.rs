@@ -206,7 +206,27 @@ fn a_row_ends_with_its_last_participants_end_event_and_leaves_the_channel() {
     let mut done = rec(1, 20, true);
     done.conversation_end = Some(format_time(now() + Dur::seconds(6)));
     let fx = answer(&mut s, q, vec![rec(0, 3, true), done]);
-    // Its topics go; the other's stay.
+    // Its topics stay a while (a removal loses nothing by waiting): its wrap-up comes by them.
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::FollowTopics { .. })),
+        "{fx:?}"
+    );
+    let mut w = event(1, "", DetailKind::Wrapup, "1-agent0", 30);
+    if let Feed::Event {
+        message: Message::Detail(d),
+        ..
+    } = &mut w
+    {
+        d.body.wrapup_code = Some("code-3".into());
+    }
+    fed(&mut s, w, 30);
+    assert_eq!(s.list.row(id).unwrap().facts().wrapups, ["code-3"]);
+    // A minute after the last change, the next refresh takes them off, in one PUT.
+    let fx = due(&mut s, 60);
+    let fx = answer(&mut s, query_of(&fx).unwrap().0, vec![rec(0, 3, true)])
+        .into_iter()
+        .chain(fx)
+        .collect::<Vec<_>>();
     assert!(
         fx.contains(&Effect::FollowTopics {
             topics: row_topics(IDS[0])
@@ -217,7 +237,7 @@ fn a_row_ends_with_its_last_participants_end_event_and_leaves_the_channel() {
 }
 
 #[test]
-fn a_row_ended_by_push_is_read_once_more_a_minute_later_unless_something_brings_it() {
+fn a_row_ended_by_push_is_read_once_more_two_minutes_later_unless_something_brings_it() {
     let mut s = live_and_caught_up();
     fed(&mut s, event(1, "user", DetailKind::End, "1-agent0", 5), 5);
     fed(
@@ -226,13 +246,13 @@ fn a_row_ended_by_push_is_read_once_more_a_minute_later_unless_something_brings_
         6,
     );
     // Refreshes whose tail does not bring it (it started before): no read of its own yet.
-    for t in [10, 20, 60] {
+    for t in [10, 20, 60, 120] {
         let fx = due(&mut s, t);
         assert_eq!(multi_get(&fx), None, "at {t} s");
         answer(&mut s, query_of(&fx).unwrap().0, vec![rec(0, 3, true)]);
     }
-    // A minute after its end: its final record (the wrap-up entered since).
-    let fx = due(&mut s, 70);
+    // Two minutes after its end: its final record (the metrics).
+    let fx = due(&mut s, 130);
     assert_eq!(multi_get(&fx), Some(vec![IDS[1].to_string()]));
     assert!(feed(&s).settle.is_empty());
 }
