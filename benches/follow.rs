@@ -190,16 +190,19 @@ async fn follow(span: Duration, by_queue: bool, push: bool) {
         .count();
     let subs = calls
         .iter()
-        .filter(|p| p.ends_with("/subscriptions"))
+        .filter(|p| p.ends_with("/subscriptions") || p.ends_with("/notifications/channels"))
         .count();
+    // The detail pane reading the selected row, names looked up: the screen's, not F's.
     let others: Vec<&String> = calls
         .iter()
         .filter(|p| {
             !p.ends_with("/details/query")
                 && !p.ends_with("/analytics/conversations/details")
                 && !p.ends_with("/subscriptions")
+                && !p.ends_with("/notifications/channels")
         })
         .collect();
+    let of_f = tails + multi + subs;
     to_screen_ms.sort_by(f64::total_cmp);
     let q = |p: f64| {
         to_screen_ms
@@ -210,8 +213,8 @@ async fn follow(span: Duration, by_queue: bool, push: bool) {
     let f = h.state.follow.as_ref().unwrap();
     println!(
         "F on {} ({rows} rows, {live_at_start} going on), {}: {:.1} requests per 30 s \
-         ({tails} tail pages, {multi} multi-gets, {subs} subscription changes, others \
-         {others:?} in {} s); \
+         ({tails} tail pages, {multi} multi-gets, {subs} channel and topic changes in {} s; \
+         besides, the screen's {others:?}); \
          {} rows ended: end -> screen median {:.0} ms, max {:.0} ms; {} events, status: {}",
         query
             .as_deref()
@@ -221,7 +224,7 @@ async fn follow(span: Duration, by_queue: bool, push: bool) {
         } else {
             "by polling (topics refused)"
         },
-        per_30(calls.len()),
+        per_30(of_f),
         span.as_secs(),
         to_screen_ms.len(),
         q(0.5),
