@@ -395,7 +395,7 @@ impl Fetcher {
         {
             // Read to the end: the job is no longer needed (what was read stays, for the
             // batches to come).
-            held.job.delete().await;
+            held.job.delete(report).await;
         }
         if !missing.is_empty() {
             for (i, a) in get_many(
@@ -420,7 +420,7 @@ impl Fetcher {
     /// Deletes the job, if there is one still: its results are read, or no longer needed.
     pub async fn finish(&mut self) {
         if let Lake::Job(held) = std::mem::replace(&mut self.lake, Lake::Off) {
-            held.job.delete().await;
+            held.job.delete(&|_| {}).await;
         }
     }
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::export::{AttributeSource, Format};
+use crate::export::{AttributeSource, Format, Plan};
 use crate::genesys::Secret;
 use crate::genesys::query::Media;
 
@@ -275,8 +275,16 @@ pub struct ExportArgs {
     /// Start CSV output with a UTF-8 byte-order mark, so that Excel reads names right.
     #[arg(long)]
     pub bom: bool,
-    /// Where attributes come from: one async details job (falls back to GET conversation when
-    /// refused), or GET conversation for each conversation.
+    /// Where the conversations come from: auto (the data lake's async job for the part of the
+    /// range it holds, when that saves requests: more than 100 conversations there with
+    /// --attributes, 1,000 without; the details query for the rest), lake (the job whatever the
+    /// part's size), query (the details query for the whole range, as before the lake plan).
+    #[arg(long, value_enum, default_value_t = Plan::Auto)]
+    pub plan: Plan,
+    /// With the details query (--plan query, and the part the lake does not hold): attributes
+    /// from one async details job over the range (falls back to GET conversation when refused),
+    /// or from GET conversation for each conversation (then every conversation comes from the
+    /// details query: --plan query).
     #[arg(long, value_enum, default_value_t = AttributeSource::Jobs)]
     pub attributes_from: AttributeSource,
     /// Read times without an offset as UTC instead of local time.

@@ -250,9 +250,10 @@ impl Job {
         Ok(Some(page))
     }
 
-    /// Deletes the job now (once: a job deleted is not deleted again when dropped).
-    pub async fn delete(&self) {
-        self.cleanup.delete().await;
+    /// Deletes the job now (once: a job deleted is not deleted again when dropped), its waits
+    /// reported.
+    pub async fn delete(&self, report: &(dyn Fn(Report) + Sync)) {
+        self.cleanup.delete(report).await;
     }
 }
 
@@ -274,10 +275,15 @@ struct Cleanup {
 }
 
 impl Cleanup {
-    async fn delete(&self) {
+    async fn delete(&self, report: &(dyn Fn(Report) + Sync)) {
         let id = self.id.lock().unwrap().take();
         if let Some(id) = id {
-            match self.client.delete_job(&id, CallOpts::default()).await {
+            let waits = waits_to(report);
+            match self
+                .client
+                .delete_job(&id, CallOpts::observed(&waits))
+                .await
+            {
                 Ok(()) => tracing::info!(job = %id, "deleted the async job"),
                 Err(e) => tracing::warn!(job = %id, "could not delete the async job: {e}"),
             }

@@ -9,7 +9,7 @@
 use chrono::Duration;
 use serde_json::{Value, json};
 
-use super::query::{Interval, MAX_INTERVAL_DAYS, Media, Order, UNFILTERED_INTERVAL_DAYS};
+use super::query::{Interval, MAX_INTERVAL_DAYS, Media, Order, SortBy, UNFILTERED_INTERVAL_DAYS};
 use super::search::Resolved;
 
 /// The conversations to load: those of `interval` that match the filters.
@@ -118,10 +118,21 @@ impl Scope {
 
     /// The body of `POST /api/v2/analytics/conversations/details/query` for one page.
     pub fn query_body(&self, order: Order, page_size: u32, page_number: u32) -> Value {
+        self.query_body_sorted(SortBy::Start, order, page_size, page_number)
+    }
+
+    /// [`Scope::query_body`], sorted by `by`.
+    pub fn query_body_sorted(
+        &self,
+        by: SortBy,
+        order: Order,
+        page_size: u32,
+        page_number: u32,
+    ) -> Value {
         let mut b = json!({
             "interval": self.interval.to_api(),
             "order": order,
-            "orderBy": "conversationStart",
+            "orderBy": by.api(),
             "paging": {"pageSize": page_size, "pageNumber": page_number},
         });
         self.put_filters(&mut b);
