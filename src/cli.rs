@@ -275,10 +275,9 @@ pub struct ExportArgs {
     /// Start CSV output with a UTF-8 byte-order mark, so that Excel reads names right.
     #[arg(long)]
     pub bom: bool,
-    /// Where the conversations come from: auto (the data lake's async job for the part of the
-    /// range it holds, when that saves requests: more than 100 conversations there with
-    /// --attributes, 1,000 without; the details query for the rest), lake (the job whatever the
-    /// part's size), query (the details query for the whole range, as before the lake plan).
+    /// Where the conversations come from: the analytics data lake (one async job; it holds
+    /// conversations that ended a few hours ago or more) and the details query (the newer ones,
+    /// and those still going on).
     #[arg(long, value_enum, default_value_t = Plan::Auto)]
     pub plan: Plan,
     /// With the details query (--plan query, and the part the lake does not hold): attributes

@@ -76,6 +76,8 @@ pub struct Job {
     pages: u32,
     empty_in_a_row: u32,
     cursors: HashSet<String>,
+    /// The error that stopped the reading, if one did.
+    failure: Option<Error>,
     cleanup: Cleanup,
 }
 
@@ -110,6 +112,7 @@ impl Job {
             pages: 0,
             empty_in_a_row: 0,
             cursors: HashSet::new(),
+            failure: None,
         })
     }
 
@@ -120,6 +123,11 @@ impl Job {
     /// Results pages read so far.
     pub fn pages(&self) -> u32 {
         self.pages
+    }
+
+    /// The error that stopped the reading of its results, if one did.
+    pub fn failure(&self) -> Option<&Error> {
+        self.failure.as_ref()
     }
 
     /// Whether its results were read to the end (or given up on).
@@ -223,12 +231,15 @@ impl Job {
                 .await
             {
                 Ok(p) => break p,
-                Err(e) if tries < RESULT_PAGE_TRIES && !e.is_auth() => {
+                // The client has retried a network error already: the API is out of reach.
+                Err(e) if tries < RESULT_PAGE_TRIES && !e.is_auth() && !is_network(&e) => {
                     tracing::info!("a job results page failed ({e}); asking again");
                 }
                 Err(e) => {
                     self.done = true;
-                    return Err(format!("a page of its results failed ({e})"));
+                    let why = format!("a page of its results failed ({e})");
+                    self.failure = Some(e);
+                    return Err(why);
                 }
             }
         };
@@ -255,6 +266,11 @@ impl Job {
     pub async fn delete(&self, report: &(dyn Fn(Report) + Sync)) {
         self.cleanup.delete(report).await;
     }
+}
+
+/// A network error: the API out of reach (not an answer of it).
+pub fn is_network(e: &Error) -> bool {
+    matches!(e, Error::Network { .. })
 }
 
 /// Retry waits as reports.

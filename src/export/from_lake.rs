@@ -103,6 +103,10 @@ impl Exporter<'_> {
                 Ok(Some(p)) => p,
                 Ok(None) => break,
                 Err(why) => {
+                    // The API out of reach: the details query would be too.
+                    if let Some(e) = job.failure().filter(|e| lake::is_network(e)).cloned() {
+                        return Err(e);
+                    }
                     self.drop_job().await;
                     let why = format!("the async job's results stopped early ({why})");
                     return self.instead(part, why, written).await;

@@ -22,13 +22,14 @@ use crate::genesys::query::{Interval, MAX_PAGE_SIZE};
 /// Where an export's conversations come from (`--plan`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Plan {
-    /// The data lake for the part of the range it holds when that saves requests (see
-    /// [`worth_a_job`]), the details query for the rest.
+    /// The data lake's async job for the part of the range it holds when that saves requests
+    /// (more than 100 conversations there with --attributes, 1,000 without), the details query
+    /// for the rest.
     #[default]
     Auto,
-    /// The data lake for the part of the range it holds, whatever its size.
+    /// The data lake's async job for the part of the range it holds, whatever its size.
     Lake,
-    /// The details query for the whole range (attributes as `--attributes-from` says).
+    /// The details query for the whole range (attributes as --attributes-from says).
     Query,
 }
 
