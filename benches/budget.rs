@@ -3,9 +3,10 @@
 //!
 //! - export under a budget of 20 requests per 2 s: its time against the bound the budget allows
 //!   (requests made ÷ 20 × 2 s), and the 429s it drew;
-//! - export of 20,000 conversations with attributes under the default budget (300 a minute), as
-//!   before the lake plan (`--plan query`: the details query, one job for the attributes) and
-//!   now (`--plan auto`: the job's results are the records): time against the bound, 429s;
+//! - export under the default budget (300 a minute), 20,000 conversations with attributes and
+//!   100,000 without, as before the lake plan (`--plan query`: the details query, one job for
+//!   the attributes) and now (`--plan auto`: the job's results are the records): time against
+//!   the bound, 429s;
 //! - `F` on a 20,000-conversation day (a 12-hour range): requests per 30 s, re-running the
 //!   range as before, and asking for the tail plus the multi-get as now;
 //! - API calls per 100,000 conversations exported, with attributes and without, the range
@@ -210,13 +211,13 @@ fn follow_refresh_20000_day(bencher: Bencher) {
     });
 }
 
-/// The same export, before the lake plan and now, under the default budget (300 requests a
-/// minute): 20,000 conversations with attributes, the range in the lake.
-#[divan::bench(sample_count = 1, sample_size = 1)]
-fn export_default_budget_20000_with_attributes(bencher: Bencher) {
+/// The same export, before the lake plan (`--plan query`) and now (`--plan auto`), under the
+/// default budget (300 requests a minute), the range in the lake: time against the bound the
+/// budget allows (requests ÷ 300 × 60 s), and the 429s drawn.
+fn default_budget(bencher: Bencher, conversations: usize, attributes: bool) {
     let sim = start(SimConfig {
         seed: 11,
-        conversations: 20_000,
+        conversations,
         days: 7,
         until: UNTIL(),
         ..SimConfig::default()
@@ -229,7 +230,7 @@ fn export_default_budget_20000_with_attributes(bencher: Bencher) {
         for plan in [Plan::Query, Plan::Auto] {
             let client = client_of(&sim);
             let mut opts = ExportOptions::new(scope.clone());
-            opts.attributes = true;
+            opts.attributes = attributes;
             opts.plan = plan;
             let before = sim.stats();
             let t = Instant::now();
@@ -241,18 +242,30 @@ fn export_default_budget_20000_with_attributes(bencher: Bencher) {
             let counted = o.api.requests;
             let bound = counted as f64 / 300.0 * 60.0;
             println!(
-                "export --attributes --plan {} of {} under 300 requests / 60 s: {took:.1} s for \
-                 {counted} requests: bound {bound:.1} s, ratio {:.2}; 429s {} (client saw {}); \
-                 {}",
+                "export{} --plan {} of {} under 300 requests / 60 s: {took:.1} s for {counted} \
+                 requests: bound {bound:.1} s, ratio {:.2}; 429s {} (client saw {}); {}",
+                if attributes { " --attributes" } else { "" },
                 plan.name(),
                 o.written,
                 took / bound,
                 after.rate_limited - before.rate_limited,
                 o.api.rate_limited,
-                export::cost_summary(&o, true),
+                export::cost_summary(&o, attributes),
             );
         }
     });
+}
+
+/// 20,000 conversations with attributes.
+#[divan::bench(sample_count = 1, sample_size = 1)]
+fn export_default_budget_20000_with_attributes(bencher: Bencher) {
+    default_budget(bencher, 20_000, true);
+}
+
+/// 100,000 conversations without attributes: about 3 minutes before, seconds now.
+#[divan::bench(sample_count = 1, sample_size = 1)]
+fn export_default_budget_100000(bencher: Bencher) {
+    default_budget(bencher, 100_000, false);
 }
 
 /// The simulator of the calls per 100,000: a week of 100,000 conversations ending an hour ago,

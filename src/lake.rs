@@ -78,7 +78,7 @@ pub struct Job {
     cursors: HashSet<String>,
     /// The error that stopped the reading, if one did.
     failure: Option<Error>,
-    cleanup: Cleanup,
+    cleanup: Arc<Cleanup>,
 }
 
 impl Job {
@@ -98,10 +98,10 @@ impl Job {
             )
             .await?;
         Ok(Job {
-            cleanup: Cleanup {
+            cleanup: Arc::new(Cleanup {
                 client: client.clone(),
                 id: std::sync::Mutex::new(Some(created.job_id.clone())),
-            },
+            }),
             id: created.job_id,
             created: tokio::time::Instant::now(),
             state: String::new(),
@@ -266,6 +266,22 @@ impl Job {
     pub async fn delete(&self, report: &(dyn Fn(Report) + Sync)) {
         self.cleanup.delete(report).await;
     }
+
+    /// What deletes the job from elsewhere (the job itself may be in work that is dropped).
+    pub fn deleter(&self) -> Deleter {
+        Deleter(self.cleanup.clone())
+    }
+}
+
+/// Deletes a job, once, from wherever it is kept; when the job and every deleter are dropped
+/// undeleted, the job is deleted in the background.
+#[derive(Clone)]
+pub struct Deleter(Arc<Cleanup>);
+
+impl Deleter {
+    pub async fn delete(&self, report: &(dyn Fn(Report) + Sync)) {
+        self.0.delete(report).await;
+    }
 }
 
 /// A network error: the API out of reach (not an answer of it).
@@ -283,8 +299,8 @@ pub fn waits_to(report: &(dyn Fn(Report) + Sync)) -> impl Fn(&Wait) + Send + Syn
     }
 }
 
-/// A job's deletion: now, or in the background when the job is dropped undeleted (work that
-/// was interrupted).
+/// A job's deletion: now, or in the background when the job (and its deleters) are dropped
+/// undeleted (work that was interrupted).
 struct Cleanup {
     client: Arc<Client>,
     id: std::sync::Mutex<Option<String>>,

@@ -21,7 +21,7 @@ use crate::genesys::Error;
 use crate::genesys::budget::Priority;
 use crate::genesys::client::{CallOpts, MAX_MULTI_GET};
 use crate::genesys::model::{AnalyticsConversation, parse_time};
-use crate::genesys::records::Record;
+use crate::genesys::records::{Page, Record};
 use crate::lake;
 use crate::paging::check::IdSet;
 
@@ -31,6 +31,16 @@ use super::{Exporter, PartReport, Progress, Source, reports, set_attributes, sho
 /// The most places named when records of the job could not be read.
 const PLACES_SHOWN: usize = 5;
 
+/// What the lake's part keeps between the job's results pages.
+struct Merge {
+    /// The part's conversations the lake lacks not written yet, by start.
+    lacking: VecDeque<AnalyticsConversation>,
+    /// What was written of the part: a fallback skips it.
+    written: IdSet,
+    /// Records of the job that could not be read at all.
+    unreadable: Vec<String>,
+}
+
 impl Exporter<'_> {
     /// The lake's part: `found` are its conversations the lake lacks.
     pub(super) async fn lake_part(
@@ -39,33 +49,32 @@ impl Exporter<'_> {
         found: sweep::Found,
     ) -> Result<(), Error> {
         let report = reports(self.progress);
+        let client = self.client.clone();
         let scope = self.opts.scope.with_interval(part.interval);
-        match lake::Job::create(&self.client, &scope, Priority::Foreground, &report).await {
-            Ok(job) => self.job = Some(job),
+        let mut job = match lake::Job::create(&client, &scope, Priority::Foreground, &report).await
+        {
+            Ok(job) => job,
             Err(e) => {
                 let why = format!("the async job was refused: {e}");
                 return self.instead(part, why, IdSet::default()).await;
             }
-        }
+        };
+        // Deleted from here however the export ends (the job itself is in this future).
+        self.job = Some(job.deleter());
         for w in found.warnings {
             (self.progress)(Progress::Note(w));
         }
         // Their attributes while the job runs.
         let mut lacking = found.conversations;
         self.with_attributes(&mut lacking).await?;
-        let mut lacking = VecDeque::from(lacking);
-        let fulfilled = match &mut self.job {
-            Some(job) => {
-                job.fulfilled(
-                    &self.client,
-                    self.opts.job_deadline,
-                    Priority::Foreground,
-                    &report,
-                )
-                .await
-            }
-            None => Err("the async job is gone".into()),
-        };
+        let fulfilled = job
+            .fulfilled(
+                &client,
+                self.opts.job_deadline,
+                Priority::Foreground,
+                &report,
+            )
+            .await;
         if let Err(why) = fulfilled {
             self.drop_job().await;
             return self.instead(part, why, IdSet::default()).await;
@@ -79,18 +88,16 @@ impl Exporter<'_> {
             },
             written: 0,
         });
-        // What was written of the part: a fallback skips it.
-        let mut written = IdSet::default();
-        let mut unreadable: Vec<String> = Vec::new();
-        while let Some(job) = &mut self.job {
-            let next = job
-                .next_page(
-                    &self.client,
-                    lake::JOB_PAGE_SIZE,
-                    Priority::Foreground,
-                    &report,
-                )
-                .await;
+        let mut merge = Merge {
+            lacking: VecDeque::from(lacking),
+            written: IdSet::default(),
+            unreadable: Vec::new(),
+        };
+        let size = lake::JOB_PAGE_SIZE;
+        let mut next = job
+            .next_page(&client, size, Priority::Foreground, &report)
+            .await;
+        loop {
             let pages = job.pages();
             if let Some(PartReport {
                 source: Source::Lake { pages: p, .. },
@@ -109,7 +116,7 @@ impl Exporter<'_> {
                     }
                     self.drop_job().await;
                     let why = format!("the async job's results stopped early ({why})");
-                    return self.instead(part, why, written).await;
+                    return self.instead(part, why, merge.written).await;
                 }
             };
             if pages == 1
@@ -123,76 +130,27 @@ impl Exporter<'_> {
                     short_time(a),
                     short_time(part.available)
                 );
-                return self.instead(part, why, written).await;
+                return self.instead(part, why, merge.written).await;
             }
-            let mut batch = Vec::with_capacity(page.len());
-            let mut again = Vec::new();
-            for r in page.records {
-                match r {
-                    Record::Conversation(c) => {
-                        if part.holds(c.start(), c.end()) {
-                            batch.push(c);
-                        }
-                    }
-                    Record::Kept { conversation, why } => {
-                        let c = conversation;
-                        if c.start().is_none() || part.holds(c.start(), c.end()) {
-                            again.push((c, why));
-                        }
-                    }
-                    Record::Unreadable { at, why } => unreadable.push(format!(
-                        "record {} of results page {pages} of the async job could not be read \
-                         at all ({why})",
-                        at + 1
-                    )),
-                }
-            }
-            batch.retain(|c| !written.contains(&c.conversation_id));
-            match &mut self.fetcher {
-                Some(f) => {
-                    let attrs = f.from_results(&batch, &report).await?;
-                    for (c, a) in batch.iter_mut().zip(attrs) {
-                        set_attributes(c, a);
-                    }
-                }
-                None => {
-                    for p in batch.iter_mut().flat_map(|c| c.participants.iter_mut()) {
-                        p.attributes = None;
-                    }
-                }
-            }
-            if !again.is_empty() {
-                batch.extend(self.read_again(again, &part).await?);
-                batch.sort_by_key(|c| c.start());
-            }
-            // In start order: those the lake lacks that start before each of the job's.
-            let mut merged = Vec::with_capacity(batch.len());
-            let mut going_on = 0;
-            for c in batch {
-                while lacking.front().is_some_and(|l| l.start() < c.start()) {
-                    let l = lacking.pop_front().expect("looked at");
-                    if written.insert(&l.conversation_id) {
-                        going_on += 1;
-                        merged.push(l);
-                    }
-                }
-                if written.insert(&c.conversation_id) {
-                    merged.push(c);
-                }
-            }
-            self.write_lake(&merged, going_on).await?;
+            // The next page comes while this one is completed and written.
+            let (fetched, done) = tokio::join!(
+                job.next_page(&client, size, Priority::Foreground, &report),
+                self.take_page(page, &part, &mut merge),
+            );
+            done?;
+            next = fetched;
         }
-        let rest: Vec<AnalyticsConversation> = lacking
+        let rest: Vec<AnalyticsConversation> = std::mem::take(&mut merge.lacking)
             .into_iter()
-            .filter(|l| written.insert(&l.conversation_id))
+            .filter(|l| merge.written.insert(&l.conversation_id))
             .collect();
         self.write_lake(&rest, rest.len() as u64).await?;
         self.drop_job().await;
-        if !unreadable.is_empty() {
-            let n = unreadable.len();
+        if !merge.unreadable.is_empty() {
+            let n = merge.unreadable.len();
             let more = n.saturating_sub(PLACES_SHOWN);
-            unreadable.truncate(PLACES_SHOWN);
-            let mut detail = unreadable.join("; ");
+            merge.unreadable.truncate(PLACES_SHOWN);
+            let mut detail = merge.unreadable.join("; ");
             if more > 0 {
                 detail.push_str(&format!("; and {more} more"));
             }
@@ -202,6 +160,74 @@ impl Exporter<'_> {
             });
         }
         Ok(())
+    }
+
+    /// One page of the job's results: the part's conversations completed (attributes as the job
+    /// gave them, read again where it cut them, or none), merged by start with those the lake
+    /// lacks, and written.
+    async fn take_page(
+        &mut self,
+        page: Page,
+        part: &LakePart,
+        merge: &mut Merge,
+    ) -> Result<(), Error> {
+        let report = reports(self.progress);
+        let mut batch = Vec::with_capacity(page.len());
+        let mut again = Vec::new();
+        for r in page.records {
+            match r {
+                Record::Conversation(c) => {
+                    if part.holds(c.start(), c.end()) {
+                        batch.push(c);
+                    }
+                }
+                Record::Kept { conversation, why } => {
+                    let c = conversation;
+                    if c.start().is_none() || part.holds(c.start(), c.end()) {
+                        again.push((c, why));
+                    }
+                }
+                Record::Unreadable { at, why } => merge.unreadable.push(format!(
+                    "record {} of a results page of the async job could not be read at all \
+                     ({why})",
+                    at + 1
+                )),
+            }
+        }
+        batch.retain(|c| !merge.written.contains(&c.conversation_id));
+        match &mut self.fetcher {
+            Some(f) => {
+                let attrs = f.from_results(&batch, &report).await?;
+                for (c, a) in batch.iter_mut().zip(attrs) {
+                    set_attributes(c, a);
+                }
+            }
+            None => {
+                for p in batch.iter_mut().flat_map(|c| c.participants.iter_mut()) {
+                    p.attributes = None;
+                }
+            }
+        }
+        if !again.is_empty() {
+            batch.extend(self.read_again(again, part).await?);
+            batch.sort_by_key(|c| c.start());
+        }
+        // In start order: those the lake lacks that start before each of the job's.
+        let mut merged = Vec::with_capacity(batch.len());
+        let mut going_on = 0;
+        for c in batch {
+            while merge.lacking.front().is_some_and(|l| l.start() < c.start()) {
+                let l = merge.lacking.pop_front().expect("looked at");
+                if merge.written.insert(&l.conversation_id) {
+                    going_on += 1;
+                    merged.push(l);
+                }
+            }
+            if merge.written.insert(&c.conversation_id) {
+                merged.push(c);
+            }
+        }
+        self.write_lake(&merged, going_on).await
     }
 
     /// Writes conversations of the lake's part (`going_on` of them from the details query).

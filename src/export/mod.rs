@@ -413,8 +413,8 @@ struct Exporter<'a> {
     /// Conversations handed to the writer.
     written: u64,
     parts: Vec<PartReport>,
-    /// The lake's async job while it is read.
-    job: Option<lake::Job>,
+    /// What deletes the lake's async job while it is read.
+    job: Option<lake::Deleter>,
     /// Parts that lacked conversations the API counted: the export goes on with the rest and
     /// fails at the end.
     incomplete: Vec<Error>,
