@@ -1,12 +1,14 @@
 //! Benchmarks of the screen with 100,000 conversations loaded: one frame, one filter keystroke,
-//! merging the pages as they arrive, turning the order around, the summary (`S`), and the memory a loaded
-//! conversation takes. Run with `cargo bench --bench screen`.
+//! merging the pages as they arrive, turning the order around, the summary (`S`), names arriving
+//! from the directory, and the memory a loaded conversation takes. Run with
+//! `cargo bench --bench screen`.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::LazyLock;
 use std::sync::atomic::{AtomicIsize, Ordering};
 
 use chrono::{TimeZone, Utc};
+use convoscope::genesys::directory::Names;
 use convoscope::genesys::model::AnalyticsConversation;
 use convoscope::paging::PageEvent;
 use convoscope::sim::{Dataset, SimConfig};
@@ -143,7 +145,51 @@ fn main() {
         (after - before) as f64 / 1e6
     );
     drop(s);
+    // 9. What a names batch touches (its time is `names_batch_100`).
+    let s = loaded();
+    let batch = names_batch(&s);
+    let before: Vec<String> = ids(&s)
+        .map(|id| s.list.haystack(&id).unwrap().to_string())
+        .collect();
+    let mut after = s.clone();
+    update(
+        &mut after,
+        Event::Names {
+            names: batch.clone(),
+            problem: None,
+        },
+    );
+    let touched = ids(&after)
+        .zip(&before)
+        .filter(|(id, b)| after.list.haystack(id).unwrap() != b.as_str())
+        .count();
+    println!(
+        "names batch: {} ids named, {touched} of {} rows' filter text extended",
+        batch.len(),
+        s.list.rows.len()
+    );
+    drop((s, after));
     divan::main();
+}
+
+fn ids(s: &State) -> impl Iterator<Item = String> + '_ {
+    s.list.rows.iter().map(|r| r.id().to_string())
+}
+
+/// One directory answer of 100 names, for the first 100 ids the loaded rows hold (users,
+/// queues and wrap-up codes, as they come: every queue and wrap-up code of the simulator is
+/// among them, so nearly every row holds one).
+fn names_batch(s: &State) -> Names {
+    let mut batch = Names::default();
+    for r in &s.list.rows {
+        for (kind, id) in r.named_ids() {
+            if batch.len() < 100 && !batch.knows(kind, &id) {
+                let name = format!("Náme {}", batch.len());
+                batch.insert(kind, id, Some(name));
+            }
+        }
+    }
+    batch
 }
 
 /// Benchmark 2, one frame (list + detail with its attributes) with 100,000 conversations
@@ -226,7 +272,7 @@ fn merge_all(oldest_first: bool, pages: Vec<Vec<AnalyticsConversation>>) -> List
         list.toggle_order();
     }
     for page in pages {
-        list.add(page);
+        list.add(page, &Names::default());
     }
     list
 }
@@ -271,4 +317,28 @@ fn summary_follows_a_keystroke_100k(bencher: Bencher) {
     bencher
         .with_inputs(|| s.clone())
         .bench_local_refs(|s| update(s, key('n')));
+}
+
+/// Benchmark 9, a directory answer of 100 names arriving over 10,000 and 100,000 loaded rows
+/// (a filter typed): the rows holding those ids, found through the index, get the names in
+/// their filter text and are tested again. Linear in the rows named, never rows x names.
+#[divan::bench(args = [10_000, 100_000], sample_count = 10, sample_size = 1)]
+fn names_batch_100(bencher: Bencher, rows: usize) {
+    let mut s = loaded_n(rows);
+    update(&mut s, key('/'));
+    for c in "agent:n".chars() {
+        update(&mut s, key(c));
+    }
+    let batch = names_batch(&s);
+    bencher
+        .with_inputs(|| (s.clone(), batch.clone()))
+        .bench_local_refs(|(s, names)| {
+            update(
+                s,
+                Event::Names {
+                    names: std::mem::take(names),
+                    problem: None,
+                },
+            )
+        });
 }

@@ -32,11 +32,7 @@ impl Facts {
     pub fn of(c: &AnalyticsConversation) -> Facts {
         let mut f = Facts::default();
         let purpose = |p: &AnalyticsParticipant, w: &str| p.purpose.as_deref() == Some(w);
-        let outside = c
-            .participants
-            .iter()
-            .find(|p| purpose(p, "customer"))
-            .or_else(|| c.participants.iter().find(|p| purpose(p, "external")));
+        let outside = outside(c).map(|i| &c.participants[i]);
         let outbound = c.originating_direction.as_deref() == Some("outbound")
             || (c.originating_direction.is_none()
                 && c.participants
@@ -97,6 +93,15 @@ impl Facts {
         f
     }
 
+    /// The directory ids it holds, by kind: agents' user ids, queues, wrap-up codes.
+    pub fn ids(&self) -> impl Iterator<Item = (Kind, &str)> {
+        let users = self.agents.iter().filter_map(|(u, _)| u.as_deref());
+        users
+            .map(|u| (Kind::User, u))
+            .chain(self.queues.iter().map(|q| (Kind::Queue, q.as_str())))
+            .chain(self.wrapups.iter().map(|w| (Kind::Wrapup, w.as_str())))
+    }
+
     /// The customer's name, else their address.
     pub fn customer(&self) -> String {
         self.customer_name
@@ -141,6 +146,17 @@ impl Facts {
             .collect::<Vec<_>>()
             .join(", ")
     }
+}
+
+/// Which participant is the customer: whoever is on the outside, the participant of purpose
+/// `customer`, else `external`.
+pub fn outside(c: &AnalyticsConversation) -> Option<usize> {
+    let purpose = |w: &str| {
+        c.participants
+            .iter()
+            .position(|p| p.purpose.as_deref() == Some(w))
+    };
+    purpose("customer").or_else(|| purpose("external"))
 }
 
 /// An address as people read it: `tel:+4930…` is `+4930…`.

@@ -369,3 +369,114 @@ fn a_query_that_cannot_be_read_stops_before_the_screen() {
     );
     assert_eq!(t.wait_exit(), 2);
 }
+
+/// The text of a column in `line`, by where its title is in the list's `header` (characters,
+/// not bytes: the cells hold names with accents).
+fn cell(header: &str, line: &str, title: &str, next: &str) -> String {
+    let h: Vec<char> = header.chars().collect();
+    let at = |t: &str| {
+        let t: Vec<char> = t.chars().collect();
+        h.windows(t.len()).position(|w| w == t.as_slice())
+    };
+    let (Some(a), Some(b)) = (at(title), at(next)) else {
+        panic!("no {title} or {next} in {header}");
+    };
+    let l: Vec<char> = line.chars().collect();
+    l[a.min(l.len())..b.min(l.len())]
+        .iter()
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+/// The names the list shows for agents, queues and wrap-up codes come from the directory after
+/// the rows; the filter finds the rows by them (`agent:`, `queue:`, `wrapup:`), as shown.
+#[test]
+fn the_filter_finds_rows_by_the_names_the_list_shows() {
+    let t = open(Launch::new(
+        "names",
+        250,
+        40,
+        format!("{} --media voice", demo()),
+    ));
+    t.wait("the load to finish", |s| s.contains("✓ loaded"));
+    t.keys(&["z"]);
+    let header_of = |s: &str| {
+        s.lines()
+            .find(|l| l.contains("Wrap-up"))
+            .map(str::to_string)
+    };
+    // Names read: the selected row's agent, queue and wrap-up code are names, not short ids.
+    let named = |s: &str| {
+        let (Some(h), Some(l)) = (header_of(s), selected_line(s)) else {
+            return None;
+        };
+        let agent = cell(&h, &l, "Agent(s)", "Conversation id");
+        let queue = cell(&h, &l, "Queue", "Wrap-up");
+        let wrapup = cell(&h, &l, "Wrap-up", "Customer");
+        let id_like = |c: &str| c.is_empty() || c.chars().take(8).all(|c| c.is_ascii_hexdigit());
+        // Whole names only (not cut with …), the first of each.
+        let first = |c: &str| c.split(", ").next().unwrap_or("").to_string();
+        let (a, q, w) = (first(&agent), first(&queue), first(&wrapup));
+        (![&a, &q, &w].iter().any(|c| id_like(c) || c.contains('…'))).then_some((a, q, w))
+    };
+    // Down the list until a row shows all three (some calls are never answered or wrapped up).
+    let mut found = None;
+    for _ in 0..40 {
+        let s = t.screen();
+        if let Some(n) = named(&s) {
+            found = Some(n);
+            break;
+        }
+        let before = selected_line(&s);
+        t.keys(&["j"]);
+        t.wait("the selection to move", |s| selected_line(s) != before);
+    }
+    let (agent, queue, wrapup) = found.unwrap_or_else(|| panic!("no named row:\n{}", t.screen()));
+    for (filter, title, next, name) in [
+        (
+            format!("agent:\"{agent}\""),
+            "Agent(s)",
+            "Conversation id",
+            &agent,
+        ),
+        (format!("queue:\"{queue}\""), "Queue", "Wrap-up", &queue),
+        (
+            format!("wrapup:\"{wrapup}\""),
+            "Wrap-up",
+            "Customer",
+            &wrapup,
+        ),
+    ] {
+        t.keys(&["/"]);
+        t.wait_for("/▏");
+        t.type_text(&filter);
+        t.keys(&["Enter"]);
+        let s = t.wait("the filter applied", |s| {
+            s.contains(&format!("/{filter} ")) && selected_line(s).is_some()
+        });
+        // Every row shown has the name in that column (those on screen; cut ones aside).
+        let h = header_of(&s).unwrap();
+        let rows: Vec<String> = s
+            .lines()
+            .skip_while(|l| !l.contains("Wrap-up"))
+            .skip(1)
+            .take_while(|l| l.starts_with('│'))
+            .filter(|l| l.contains(':'))
+            .map(|l| cell(&h, l, title, next))
+            .collect();
+        assert!(!rows.is_empty(), "{filter}:\n{s}");
+        for c in &rows {
+            assert!(
+                c.contains(name.as_str()) || c.contains('…'),
+                "{filter}: {c:?}\n{s}"
+            );
+        }
+        eprintln!("{filter}: {} rows shown", rows.len());
+        t.keys(&["Escape"]);
+        t.wait("the filter to clear", |s| !s.contains(&filter));
+    }
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), 0);
+    t.assert_restored();
+}

@@ -521,6 +521,8 @@ pub fn update(s: &mut State, event: Event) -> Vec<Effect> {
             vec![]
         }
         Event::Names { names, problem } => {
+            // What the list shows by these names, the filter finds by them.
+            s.list.learn_names(&names);
             s.names.merge(names);
             // Names change what the name columns sort by.
             if matches!(s.list.sort, Sort::Text(_)) {
@@ -1141,7 +1143,7 @@ fn on_page(s: &mut State, p: PageEvent) -> Vec<Effect> {
                 .iter()
                 .map(|c| c.conversation_id.clone())
                 .collect();
-            s.list.add(conversations);
+            s.list.add(conversations, &s.names);
             // Rows replaced by a refresh keep the attributes already known.
             live::relearn(s, &ids);
             s.list.loaded = s.list.loaded.max(s.list.rows.len() as u64);

@@ -3,8 +3,9 @@
 //!
 //! - a word: anywhere in the row's text (id, names, purposes, direction, media, the duration
 //!   and start as shown, addresses, and attributes once known);
-//! - `queue:`, `agent:`, `customer:` (names), `dir:`, `media:`, `address:`/`ani:`: in that part
-//!   of the row only; `live` alone is a conversation still going on;
+//! - `queue:`, `agent:`, `wrapup:`, `customer:` (names as the list shows them, and the
+//!   directory ids behind them, whole or as shown), `dir:`, `media:`, `address:`/`ani:`: in
+//!   that part of the row only; `live` alone is a conversation still going on;
 //! - `dur>5m`, `dur<30s`: the duration of ended conversations; `date:2026-11-24`: the day it
 //!   started (in the zone shown);
 //! - `attr:KEY=VALUE` (equal), `attr:KEY~TEXT` (contains), `attr:KEY` (set);
@@ -20,6 +21,7 @@ use memchr::memmem::Finder;
 
 use super::row::{Pairs, Row, SEP, tag};
 use crate::fold::fold;
+use crate::genesys::directory::short_id;
 use crate::timespec::Zone;
 
 /// One attribute term.
@@ -75,8 +77,8 @@ pub struct Filter {
 }
 
 /// The fields there are, for errors.
-pub const FIELDS: &str = "queue:, agent:, customer:, dir:, media:, address:, attr:KEY=VALUE, \
-    dur>5m, dur<30s, date:YYYY-MM-DD, live; -term for not, a|b for either";
+pub const FIELDS: &str = "queue:, agent:, wrapup:, customer:, dir:, media:, address:, \
+    attr:KEY=VALUE, dur>5m, dur<30s, date:YYYY-MM-DD, live; -term for not, a|b for either";
 
 impl Filter {
     /// Parses what the user typed (dates read in `zone`). An error says which term is wrong.
@@ -245,15 +247,9 @@ fn term<'a>(
                 "dir" | "direction" => "dir",
                 "media" | "type" => "media",
                 "address" | "ani" | "addr" | "phone" | "email" => "address",
+                "wrapup" | "wrap" => "wrapup",
                 "attr" => "attr",
                 "date" => "date",
-                "wrapup" => {
-                    return Err(
-                        "wrap-up codes are not in the loaded rows: search for them with the \
-                         form's Query field (wrapup:NAME)"
-                            .into(),
-                    );
-                }
                 "live" => {
                     return Err("live takes no value: write live alone".into());
                 }
@@ -282,9 +278,16 @@ fn fielded(name: &str, value: &str, zone: Zone) -> Result<Term, String> {
         return Err(format!("{name}: needs a value ({FIELDS})"));
     }
     let v = fold(value);
+    // A directory id typed whole (copied from the detail pane) is found by the 8 characters
+    // the list shows of it, which is what the row keeps.
+    let id = |v: String| match super::row::uuid(&v) {
+        Some(_) => short_id(&v).to_string(),
+        None => v,
+    };
     Ok(match name {
-        "queue" => Term::In(tag::QUEUE, v),
-        "agent" => Term::In(tag::AGENT, v),
+        "queue" => Term::In(tag::QUEUE, id(v)),
+        "agent" => Term::In(tag::AGENT, id(v)),
+        "wrapup" => Term::In(tag::WRAPUP, id(v)),
         "customer" => Term::In(tag::CUSTOMER, v),
         "media" => Term::In(tag::MEDIA, v),
         "address" => Term::In(tag::ADDRESS, v),
@@ -338,6 +341,9 @@ fn attr(rest: &str) -> Result<Term, String> {
 
 /// `45s`, `5m`, `1h30m`, `2d`, or a number of seconds.
 fn duration(s: &str) -> Option<i64> {
+    if s.is_empty() {
+        return None;
+    }
     if let Ok(n) = s.parse::<i64>() {
         return Some(n);
     }
@@ -473,7 +479,12 @@ fn split(input: &str) -> Vec<(String, bool)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tui::fixtures::conv;
+    use crate::genesys::directory::Names;
+    use crate::tui::columns::COLUMNS;
+    use crate::tui::fixtures::{
+        AGENT_ANN, AGENT_BOB, BILLING, CODE_RESOLVED, conv, directory, voice_transfer,
+    };
+    use crate::tui::row::{has_part, name_part};
     use chrono::TimeZone;
 
     fn p(s: &str) -> Filter {
@@ -544,6 +555,145 @@ mod tests {
         assert!(hits("date:2026-11-24", &r) && !hits("date:2026-11-25", &r));
     }
 
+    /// A transferred voice call as the list shows it once the directory named its ids: the
+    /// caller (external), the queues (one only by `queueId`), the agents (only by `userId`),
+    /// the wrap-up codes, the numbers.
+    fn named_call(names: &Names) -> (Row, String) {
+        let mut c = voice_transfer("v1");
+        let s = &mut c.participants[0].sessions[0].extra;
+        s.insert("ani".into(), "tel:+15551230001".into());
+        s.insert("dnis".into(), "tel:+18005550100".into());
+        let (row, hay, _) = Row::new_in(c, Zone::Utc, names);
+        (row, hay)
+    }
+
+    #[test]
+    fn every_column_shown_is_found_by_its_words() {
+        let names = directory();
+        let r = named_call(&names);
+        let cells = r.0.cells(Zone::Utc, &names);
+        for (i, col) in COLUMNS.iter().enumerate() {
+            let shown = (col.cell)(&r.0, &cells, u16::MAX);
+            assert!(!shown.is_empty(), "{}", col.title);
+            let words = shown
+                .split(|c: char| c.is_whitespace() || c == ',' || c == '→')
+                .filter(|w| !w.is_empty());
+            for w in words {
+                let quoted = format!("\"{w}\"");
+                assert!(
+                    hits(&quoted, &r),
+                    "column {i} {}: {w} of {shown:?}",
+                    col.title
+                );
+            }
+            // The whole cell too, as shown, when it shows one thing.
+            if !shown.contains(['"', '→', ',']) {
+                assert!(hits(&format!("\"{shown}\""), &r), "{shown:?} in {:?}", r.1);
+            }
+        }
+        assert_eq!(cells.queue, "Support - Tier 1, Billing");
+        assert_eq!(cells.wrapup, "Transferred, Resolved - Sold");
+        assert_eq!(cells.agents, "Ana Gómez, Jürgen Müller");
+        assert_eq!(cells.customer, "Ann Lee");
+    }
+
+    #[test]
+    fn directory_names_and_ids_are_found_by_their_fields() {
+        let r = named_call(&directory());
+        for yes in [
+            "queue:billing",
+            "queue:\"tier 1\"",
+            "queue:sales|billing",
+            "-queue:sales",
+            "agent:gomez",
+            "agent:MULLER",
+            "wrapup:sold",
+            "wrapup:transferred",
+            "wrap:sold",
+            "-wrapup:escalated",
+            "customer:\"ann lee\"",
+            "address:+1555",
+            "address:+1800",
+            "voice",
+            "inbound",
+            "dir:in",
+            "12m30s",
+            "2026-11-24",
+            "dur>12m",
+            "date:2026-11-24",
+            "gomez muller sold billing",
+        ] {
+            assert!(hits(yes, &r), "{yes} in {:?}", r.1);
+        }
+        // The ids behind the names: whole, or as the list shows an unnamed one (8 characters).
+        for id in [CODE_RESOLVED, &CODE_RESOLVED[..8]] {
+            assert!(hits(&format!("wrapup:{id}"), &r), "{id}");
+        }
+        assert!(hits(&format!("queue:{BILLING}"), &r));
+        assert!(hits(&format!("agent:{}", &AGENT_BOB[..8]), &r));
+        for no in [
+            "queue:sales",
+            "-queue:billing",
+            "agent:\"ann lee\"",
+            "customer:gomez",
+            "wrapup:billing",
+            "queue:sold",
+            "outbound",
+            "live",
+            "chat|email",
+        ] {
+            assert!(!hits(no, &r), "{no} in {:?}", r.1);
+        }
+    }
+
+    #[test]
+    fn names_learnt_after_the_row_make_it_findable() {
+        let (unnamed, mut hay) = named_call(&Names::default());
+        let r = (unnamed, hay.clone());
+        for term in ["agent:gomez", "queue:billing", "wrapup:sold", "sold"] {
+            assert!(!hits(term, &r), "{term} before the names");
+        }
+        // The short ids the list shows meanwhile are found.
+        assert!(hits(&AGENT_ANN[..8], &r) && hits(&format!("wrapup:{}", &CODE_RESOLVED[..8]), &r));
+        let names = directory();
+        let parts: Vec<String> =
+            r.0.named_ids()
+                .into_iter()
+                .map(|(kind, id)| name_part(kind, names.get(kind, &id).unwrap()))
+                .collect();
+        assert_eq!(
+            parts.len(),
+            6,
+            "two agents, two queues, two codes: {parts:?}"
+        );
+        assert!(parts.iter().all(|p| p.starts_with(SEP)));
+        // Tier 1 was named by its acd participant already.
+        let new: Vec<_> = parts.iter().filter(|p| !has_part(&hay, p)).collect();
+        assert_eq!(new.len(), 5, "{new:?}");
+        for p in new {
+            hay.push_str(p);
+            assert!(has_part(&hay, p));
+        }
+        let r = (r.0, hay);
+        for term in [
+            "agent:gomez",
+            "queue:billing",
+            "wrapup:sold",
+            "sold",
+            "-agent:x",
+        ] {
+            assert!(hits(term, &r), "{term} after the names");
+        }
+        // A name that only starts another part is not that part.
+        assert!(!has_part(&r.1, "\u{1f}\u{f}resolved"));
+        // An external party who is not the customer is no customer.
+        let mut c = voice_transfer("v2");
+        c.participants[1].purpose = Some("external".into());
+        let r = row(c);
+        assert!(hits("customer:ann", &r) && !hits("customer:\"main ivr\"", &r));
+        assert!(hits("\"main ivr\"", &r));
+    }
+
     #[test]
     fn not_and_either() {
         let r = row(conv("c1", 5, "Ann", "Bob"));
@@ -571,12 +721,13 @@ mod tests {
         assert!(err("attr:").contains("name the attribute"));
         assert!(err("attr:=x").contains("name the attribute"));
         assert!(err("dur>5x").contains("cannot read '5x'"));
+        assert!(err("dur>").contains("cannot read ''"));
+        assert!(err("dur<=").contains("cannot read '='"));
         assert!(err("dur:5m").contains("dur>5m"));
         assert!(err("date:yesterdayish").contains("YYYY-MM-DD"));
         assert!(err("dir:up").contains("dir:inbound"));
         assert!(err("queue:").contains("needs a value"));
         assert!(err("a||b").contains("empty alternative"));
-        assert!(err("wrapup:sold").contains("Query field"));
         // Times, ids and quoted words are words.
         assert_eq!(p("08:05").clauses[0].any, [Term::Word("08:05".into())]);
         assert_eq!(

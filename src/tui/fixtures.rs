@@ -293,6 +293,27 @@ pub const AGENT_DEE: &str = "d6b4f6a8-0004-4b2b-9c3c-0000000000d4";
 pub const CODE_TRANSFERRED: &str = "e5c5a7b9-0005-4d4d-8e8e-0000000000e5";
 pub const CODE_RESOLVED: &str = "f4d6b8ca-0006-4d4d-8e8e-0000000000f6";
 
+/// What the directory calls the ids of the anatomy fixtures (analytics names none of the
+/// agents, and only the queues that have an `acd` participant).
+pub fn directory() -> crate::genesys::directory::Names {
+    use crate::genesys::directory::Kind;
+    let mut n = crate::genesys::directory::Names::default();
+    for (kind, id, name) in [
+        (Kind::User, AGENT_ANN, "Ana Gómez"),
+        (Kind::User, AGENT_BOB, "Jürgen Müller"),
+        (Kind::User, AGENT_CY, "Cy Young"),
+        (Kind::User, AGENT_DEE, "Dee Dupré"),
+        (Kind::Queue, TIER1, "Support - Tier 1"),
+        (Kind::Queue, BILLING, "Billing"),
+        (Kind::Queue, SALES, "Sales"),
+        (Kind::Wrapup, CODE_TRANSFERRED, "Transferred"),
+        (Kind::Wrapup, CODE_RESOLVED, "Resolved - Sold"),
+    ] {
+        n.insert(kind, id.into(), Some(name.into()));
+    }
+    n
+}
+
 /// An inbound voice call on 2026-11-24, 14:00:00 to 14:12:30 UTC: the caller (external,
 /// "Ann Lee") goes through the IVR to Support - Tier 1, waits 1m30s, talks to an agent (known by
 /// user id only) who holds the caller 45 s and transfers to a second agent in Billing, who

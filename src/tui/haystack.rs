@@ -48,6 +48,34 @@ impl Haystacks {
         self.collect_garbage();
     }
 
+    /// Appends to many rows' text at once (names learnt): `more` is, by ascending row, where
+    /// in `text` what each gets is. When that is a good share of the rows, the buffer is made
+    /// again once, in row order, rather than each row moved to its end (and the buffer
+    /// collected as often).
+    pub fn extend_many(&mut self, text: &str, more: &[(usize, Range<usize>)]) {
+        if more.len() * 8 < self.spans.len() {
+            for (row, span) in more {
+                self.extend(*row, &text[span.clone()]);
+            }
+            return;
+        }
+        let mut new = Haystacks {
+            text: String::with_capacity(self.text.len() - self.garbage + text.len()),
+            spans: Vec::with_capacity(self.spans.len()),
+            garbage: 0,
+        };
+        let mut more = more.iter().peekable();
+        for i in 0..self.spans.len() {
+            let start = new.text.len();
+            new.text.push_str(self.get(i));
+            while let Some((_, span)) = more.next_if(|(row, _)| *row == i) {
+                new.text.push_str(&text[span.clone()]);
+            }
+            new.spans.push(start..new.text.len());
+        }
+        *self = new;
+    }
+
     /// Keeps the rows `keep` accepts (by index), in order, like `Vec::retain` on the rows.
     pub fn retain(&mut self, keep: impl Fn(usize) -> bool) {
         let kept = (0..self.spans.len()).filter(|&i| keep(i));
@@ -104,8 +132,17 @@ mod tests {
         }
         assert_eq!(h.get(1), "999");
         assert_eq!(h.get(0).len(), 1002);
+        // Many rows at once: the buffer made again, nothing else changes.
+        let before = all(&h).iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        h.extend_many("!?", &[(0, 0..1), (2, 1..2)]);
+        assert_eq!(h.get(0), format!("{}!", before[0]));
+        assert_eq!(h.get(1), before[1]);
+        assert_eq!(h.get(2), "ccc+?");
+        assert_eq!(h.garbage, 0);
+        h.extend_many("#", &[(1, 0..1)]);
+        assert_eq!(h.get(1), "999#");
         h.retain(|i| i != 1);
-        assert_eq!(all(&h)[1], "ccc+");
+        assert_eq!(all(&h)[1], "ccc+?");
         assert_eq!(h.garbage, 0);
         h.clear();
         assert!(all(&h).is_empty());

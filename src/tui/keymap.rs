@@ -360,7 +360,7 @@ const DEFAULTS: &[DefaultBinding] = &[
     bind(NAV,            &[HOME, c('g')],      A::First,        "first",       "First row / top"),
     bind(NAV,            &[END, c('G')],       A::Last,         "last",        "Last row / bottom"),
     bind(&[List],        &[ENTER],             A::OpenDetail,   "detail",      "Open the row's detail"),
-    foot(&[List, Summary], &[c('/')],          A::Filter,       "filter",      "Filter (words, attr:k=v)"),
+    foot(&[List, Summary], &[c('/')],          A::Filter,       "filter",      "Filter: words, field:value"),
     foot(&[Detail],      &[ENTER],             A::Unfold,       "unfold",      "Show a long value whole"),
     foot(&[List, Detail, Summary], &[c('S')],  A::Summary,      "summary",     "Summary (again: grouping)"),
     bind(&[Summary],     &[RIGHT, c('l')],     A::SummaryNextKey, "key",       "Next attribute to count"),

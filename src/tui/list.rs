@@ -4,6 +4,8 @@
 //! Rows are compact (see [`Row`]) and their display strings are made when drawn, for the rows
 //! on screen only: 100,000 rows stay small, and the list stays instant.
 
+use std::ops::Range;
+
 use chrono::{DateTime, Utc};
 
 use crate::genesys::model::{AnalyticsConversation, Attributes};
@@ -13,8 +15,10 @@ use super::by_id::ById;
 use super::columns::{Sort, SortKey};
 use super::filter::{Filter, Matcher};
 use super::haystack::Haystacks;
+use super::holders::Holders;
 pub use super::row::Row;
-use crate::genesys::directory::Names;
+use super::row::{SEP, has_part};
+use crate::genesys::directory::{Kind, Names};
 
 /// Where the loading of the current query stands.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,6 +46,8 @@ pub struct List {
     /// What the filter searches in each row, by row index.
     hays: Haystacks,
     by_id: ById,
+    /// The rows holding each directory id: names arriving extend their text.
+    holders: Holders,
     /// Indices into `rows`, sorted by start in `order`.
     sorted: Vec<usize>,
     /// For each row, its position in `sorted`.
@@ -84,6 +90,7 @@ impl Default for List {
             rows: Vec::new(),
             hays: Haystacks::default(),
             by_id: ById::default(),
+            holders: Holders::default(),
             sorted: Vec::new(),
             rank: Vec::new(),
             passes: Vec::new(),
@@ -122,6 +129,7 @@ impl List {
         self.rows.clear();
         self.hays.clear();
         self.by_id.clear();
+        self.holders.clear();
         self.sorted.clear();
         self.keys.clear();
         self.rank.clear();
@@ -200,17 +208,27 @@ impl List {
         .then(a.cmp(&b))
     }
 
-    /// Merges a page. Rows already present (the same id) are replaced. Pages usually arrive in
-    /// display order and are appended; otherwise the page is merged into the order in one
-    /// pass over integers.
-    pub fn add(&mut self, convs: Vec<AnalyticsConversation>) {
+    /// Merges a page; the rows' filter text has the names of their agents, queues and wrap-up
+    /// codes that `names` knows (later ones come through [`List::learn_names`]). Rows already
+    /// present (the same id) are replaced. Pages usually arrive in display order and are
+    /// appended; otherwise the page is merged into the order in one pass over integers.
+    pub fn add(&mut self, convs: Vec<AnalyticsConversation>, names: &Names) {
         let mut fresh = Vec::with_capacity(convs.len());
         let mut replaced = false;
         let matcher = self.filter.matcher();
         for conv in convs {
-            let (row, hay) = Row::new_in(conv, self.zone);
+            let (row, hay, facts) = Row::new_in(conv, self.zone, names);
             let ok = matcher.matches(&hay, Some(&row));
             if let Some(i) = self.by_id.get(row.id(), &self.rows) {
+                let before = self.rows[i].named_ids();
+                let held = |k: Kind, id: &str| before.iter().any(|(bk, b)| *bk == k && b == id);
+                let gone = before
+                    .iter()
+                    .filter(|(k, id)| !facts.ids().any(|(fk, f)| fk == *k && f == id));
+                self.holders
+                    .remove(i, gone.map(|(k, id)| (*k, id.as_str())));
+                self.holders
+                    .add(i, facts.ids().filter(|&(k, id)| !held(k, id)));
                 self.rows[i] = row;
                 self.hays.set(i, &hay);
                 self.passes[i] = ok;
@@ -220,6 +238,7 @@ impl List {
             }
             let i = self.rows.len();
             self.by_id.insert(row.id(), i);
+            self.holders.add(i, facts.ids());
             self.rows.push(row);
             self.hays.push(&hay);
             self.passes.push(ok);
@@ -353,6 +372,10 @@ impl List {
             .filter_map(|(r, &k)| k.then_some(r))
             .collect();
         self.by_id.rebuild(&self.rows);
+        self.holders.clear();
+        for (i, r) in self.rows.iter().enumerate() {
+            self.holders.add(i, r.facts().ids());
+        }
         let m = self.filter.matcher();
         let (hays, rows) = (&self.hays, &self.rows);
         self.passes = (0..rows.len()).map(|i| passes(&m, hays, rows, i)).collect();
@@ -477,6 +500,71 @@ impl List {
         true
     }
 
+    /// Names arrived from the directory (`batch`: users, queues, wrap-up codes by id): the rows
+    /// that hold those ids (found by [`Holders`], not by a scan, and not read again) get them in
+    /// their filter text, once each, and are tested again, so that `agent:gomez` finds the row
+    /// the list shows as "Gómez". Costs the rows named, plus one pass over the order when one of
+    /// them comes or goes.
+    pub fn learn_names(&mut self, batch: &Names) {
+        // (row, part): each name's part made once, whatever the number of rows holding it.
+        let mut parts = Vec::new();
+        let mut adds: Vec<(u32, u32)> = Vec::new();
+        for (kind, id, name) in batch.iter() {
+            let Some(name) = name.filter(|n| !n.trim().is_empty()) else {
+                continue;
+            };
+            let rows = self.holders.holding(kind, id);
+            if rows.is_empty() {
+                continue;
+            }
+            let p = parts.len() as u32;
+            parts.push(super::row::name_part(kind, name));
+            adds.extend(rows.iter().map(|&r| (r, p)));
+        }
+        adds.sort_unstable();
+        // What each row gets, in one buffer: (row, where in `text`).
+        let mut text = String::new();
+        let mut more: Vec<(usize, Range<usize>)> = Vec::new();
+        let mut had = Vec::new();
+        for group in adds.chunk_by(|a, b| a.0 == b.0) {
+            let row = group[0].0 as usize;
+            // Which of the names the row has already (one sweep of its text for them all).
+            had.clear();
+            had.resize(group.len(), false);
+            for p in self.hays.get(row).split(SEP) {
+                for (k, &(_, n)) in group.iter().enumerate() {
+                    had[k] |= parts[n as usize][SEP.len_utf8()..] == *p;
+                }
+            }
+            let start = text.len();
+            for (k, &(_, n)) in group.iter().enumerate() {
+                let part = &parts[n as usize];
+                if !had[k] && !has_part(&text[start..], part) {
+                    text.push_str(part);
+                }
+            }
+            if text.len() > start {
+                more.push((row, start..text.len()));
+            }
+        }
+        self.hays.extend_many(&text, &more);
+        if self.filter.is_empty() {
+            return;
+        }
+        let m = self.filter.matcher();
+        let mut moved = false;
+        for (i, _) in more {
+            let ok = passes(&m, &self.hays, &self.rows, i);
+            if ok != self.passes[i] {
+                self.passes[i] = ok;
+                moved = true;
+            }
+        }
+        if moved {
+            self.revisible();
+        }
+    }
+
     /// Re-tests one row against the filter (its text changed), keeping the display order.
     pub fn refilter_row(&mut self, id: &str) {
         let Some(i) = self.index(id) else { return };
@@ -517,6 +605,13 @@ mod tests {
     use crate::tui::fixtures::conv;
     use chrono::TimeZone;
 
+    impl List {
+        /// Adds a page with no directory names known.
+        fn put(&mut self, convs: Vec<AnalyticsConversation>) {
+            self.add(convs, &Names::default());
+        }
+    }
+
     fn ids(l: &List) -> Vec<&str> {
         l.visible.iter().map(|&i| l.rows[i].id()).collect()
     }
@@ -525,11 +620,11 @@ mod tests {
     fn pages_merge_in_order_and_duplicates_replace() {
         let mut l = List::default();
         l.reset(1);
-        l.add(vec![conv("c", 30, "x", "y"), conv("b", 20, "x", "y")]);
-        l.add(vec![conv("a", 10, "x", "y")]);
+        l.put(vec![conv("c", 30, "x", "y"), conv("b", 20, "x", "y")]);
+        l.put(vec![conv("a", 10, "x", "y")]);
         assert_eq!(ids(&l), ["c", "b", "a"]);
         // Out of order and a duplicate: sorted, not doubled.
-        l.add(vec![conv("d", 25, "x", "y"), conv("a", 10, "new", "y")]);
+        l.put(vec![conv("d", 25, "x", "y"), conv("a", 10, "new", "y")]);
         assert_eq!(ids(&l), ["c", "d", "b", "a"]);
         assert_eq!(
             l.row("a")
@@ -544,10 +639,10 @@ mod tests {
     fn first_row_is_selected_on_arrival_and_kept_by_id() {
         let mut l = List::default();
         l.reset(1);
-        l.add(vec![conv("b", 20, "x", "y")]);
+        l.put(vec![conv("b", 20, "x", "y")]);
         assert_eq!(l.selected.as_deref(), Some("b"));
         // A newer row arrives above: the selection stays on b, the cursor moves.
-        l.add(vec![conv("c", 30, "x", "y")]);
+        l.put(vec![conv("c", 30, "x", "y")]);
         assert_eq!(l.selected.as_deref(), Some("b"));
         assert_eq!(l.cursor, 1);
     }
@@ -556,7 +651,7 @@ mod tests {
     fn a_malformed_filter_keeps_the_one_before_and_says_why() {
         let mut l = List::default();
         l.reset(1);
-        l.add(vec![conv("c", 30, "Ann", "y"), conv("b", 20, "Bea", "y")]);
+        l.put(vec![conv("c", 30, "Ann", "y"), conv("b", 20, "Bea", "y")]);
         l.set_filter("ann");
         assert_eq!(ids(&l), ["c"]);
         l.set_filter("ann colour:red");
@@ -580,7 +675,7 @@ mod tests {
     fn filter_matches_ids_names_purposes_and_known_attributes() {
         let mut l = List::default();
         l.reset(1);
-        l.add(vec![
+        l.put(vec![
             conv("c-1", 30, "Jane", "Bob"),
             conv("c-2", 20, "Ann", "Carl"),
             conv("c-3", 10, "Zed", "Bob"),
@@ -603,7 +698,7 @@ mod tests {
     fn selection_survives_filter_changes() {
         let mut l = List::default();
         l.reset(1);
-        l.add(vec![
+        l.put(vec![
             conv("c-1", 30, "Jane", "Bob"),
             conv("c-2", 20, "Ann", "Carl"),
             conv("c-3", 10, "Zed", "Bob"),
@@ -624,7 +719,7 @@ mod tests {
     fn sort_toggles_and_keeps_the_selection() {
         let mut l = List::default();
         l.reset(1);
-        l.add(vec![
+        l.put(vec![
             conv("c", 30, "x", "y"),
             conv("b", 20, "x", "y"),
             conv("a", 10, "x", "y"),
@@ -635,7 +730,7 @@ mod tests {
         assert_eq!(l.selected.as_deref(), Some("c"));
         assert_eq!(l.cursor, 2);
         // Pages arriving newest-first into an oldest-first list still sort.
-        l.add(vec![conv("z", 40, "x", "y")]);
+        l.put(vec![conv("z", 40, "x", "y")]);
         assert_eq!(ids(&l), ["a", "b", "c", "z"]);
     }
 
@@ -643,7 +738,7 @@ mod tests {
     fn movement_clamps_and_scrolls() {
         let mut l = List::default();
         l.reset(1);
-        l.add(
+        l.put(
             (0..50)
                 .map(|i| conv(&format!("c{i:02}"), 59 - i, "x", "y"))
                 .collect(),
@@ -657,6 +752,79 @@ mod tests {
         l.select_at(3);
         l.scroll_into_view(10);
         assert_eq!(l.offset, 3);
+    }
+
+    /// Names arriving after the rows (as the directory answers after each page) make the rows
+    /// holding those ids findable by them, once each; rows made when names are known have
+    /// them at once; replaced and cut rows keep the index right.
+    #[test]
+    fn names_that_arrive_extend_the_rows_holding_their_ids() {
+        use crate::genesys::directory::Kind;
+        use crate::tui::fixtures::{
+            AGENT_DEE, CODE_RESOLVED, directory, messaging, voice_transfer,
+        };
+        let rows = || {
+            vec![
+                voice_transfer("v1"),
+                messaging("m1"),
+                conv("c1", 5, "Ann", "Bob"),
+            ]
+        };
+        let names = directory();
+        let mut l = List::default();
+        l.reset(1);
+        l.put(rows());
+        l.set_filter("agent:gomez");
+        assert!(ids(&l).is_empty());
+        l.learn_names(&names);
+        assert_eq!(ids(&l), ["v1"]);
+        let hay = l.haystack("v1").unwrap().to_string();
+        l.learn_names(&names);
+        assert_eq!(l.haystack("v1").unwrap(), hay, "nothing twice");
+        // A row that comes again has the names known, and is listed once per id.
+        l.add(vec![voice_transfer("v1")], &names);
+        assert_eq!(ids(&l), ["v1"]);
+        assert_eq!(l.holders.holding(Kind::Wrapup, CODE_RESOLVED), [0, 1]);
+        // A negated term: rows leave as their names arrive.
+        let mut l = List::default();
+        l.reset(1);
+        l.put(rows());
+        l.set_filter("-wrapup:sold");
+        assert_eq!(ids(&l), ["v1", "m1", "c1"]);
+        l.learn_names(&names);
+        assert_eq!(ids(&l), ["c1"]);
+        // Rows cut: the index follows them.
+        let mut l = List::default();
+        l.reset(1);
+        l.put(rows());
+        l.retain(|r| r.id() != "v1");
+        l.set_filter("agent:dupre");
+        assert!(ids(&l).is_empty());
+        let mut dee = Names::default();
+        dee.insert(Kind::User, AGENT_DEE.into(), Some("Dee Dupré".into()));
+        l.learn_names(&dee);
+        assert_eq!(ids(&l), ["m1"]);
+        // A row replaced by a record without some of its ids (the second agent, in Billing,
+        // who wrapped up with Resolved): their names do not find it.
+        let mut l = List::default();
+        l.reset(1);
+        l.put(rows());
+        let mut v = voice_transfer("v1");
+        v.participants.truncate(4);
+        l.put(vec![v]);
+        l.learn_names(&names);
+        for f in ["queue:billing", "agent:muller", "wrapup:resolved"] {
+            l.set_filter(f);
+            assert_eq!(l.position("v1"), None, "{f}: {:?}", l.haystack("v1"));
+        }
+        l.set_filter("agent:gomez wrapup:transferred");
+        assert_eq!(ids(&l), ["v1"]);
+        // Made with the names known: found at once.
+        let mut l = List::default();
+        l.reset(1);
+        l.add(rows(), &names);
+        l.set_filter("queue:billing wrapup:transferred agent:muller");
+        assert_eq!(ids(&l), ["v1"]);
     }
 
     thread_local! {
@@ -692,7 +860,7 @@ mod tests {
                 })
                 .collect();
             comparisons();
-            l.add(convs);
+            l.put(convs);
             per_page.push(comparisons());
         }
         (l, per_page)

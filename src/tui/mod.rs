@@ -22,6 +22,7 @@ pub mod filter;
 pub(crate) mod fixtures;
 pub mod form;
 pub mod haystack;
+pub mod holders;
 mod jobs;
 pub mod keymap;
 pub mod layout;

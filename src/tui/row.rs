@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use chrono::{DateTime, TimeZone, Utc};
 
 use crate::facts::Facts;
-use crate::genesys::directory::{Kind, Names};
+use crate::genesys::directory::{Kind, Names, short_id};
 use crate::genesys::model::{
     AnalyticsConversation, AnalyticsParticipant, AnalyticsSession, Attributes, format_time,
     parse_time,
@@ -46,6 +46,8 @@ pub mod tag {
     /// The start and duration as the list shows them.
     pub const SHOWN: u8 = 12;
     pub const ATTRIBUTE: u8 = 14;
+    /// A wrap-up code: its short id, and its name once the directory gives it.
+    pub const WRAPUP: u8 = 15;
 }
 
 /// Appends a part of the filter's text: its tag, then `text` folded (case and accents off)
@@ -81,25 +83,35 @@ pub struct Row {
 
 impl Row {
     /// The row, and the folded text the filter searches in it (see [`tag`]), with times as
-    /// shown in UTC.
+    /// shown in UTC and no directory names.
     pub fn new(conv: AnalyticsConversation) -> (Row, String) {
-        Row::new_in(conv, Zone::Utc)
+        let (row, hay, _) = Row::new_in(conv, Zone::Utc, &Names::default());
+        (row, hay)
     }
 
-    /// The row, and the folded text the filter searches in it: id, names by role, purposes,
-    /// direction, media, addresses, the start and duration as the list shows them in `zone`,
+    /// The row, the folded text the filter searches in it, and what the columns show beyond
+    /// the participants ([`Facts`]: its [`ids`](Facts::ids) are those that names arriving
+    /// later add to the text, see [`name_part`]).
+    ///
+    /// The text is what the list shows and a little more: the id; names by role (the
+    /// customer by name as the Customer column shows it, else by address; agents and queues by
+    /// their analytics names); the agents' user ids, queue and wrap-up code ids as the list
+    /// shows them unnamed (8 characters), with the names `names` knows for them; purposes;
+    /// direction; media; addresses; the start and duration as the list shows them in `zone`;
     /// attributes when known.
-    pub fn new_in(conv: AnalyticsConversation, zone: Zone) -> (Row, String) {
-        let mut hay = String::with_capacity(160);
+    pub fn new_in(conv: AnalyticsConversation, zone: Zone, names: &Names) -> (Row, String, Facts) {
+        let facts = Facts::of(&conv);
+        let mut hay = String::with_capacity(200);
         push_part(&mut hay, tag::ID, &conv.conversation_id);
         let mut pairs: Option<Vec<_>> = None;
         let mut direction = conv.originating_direction.as_deref();
         let mut media = None;
-        for p in &conv.participants {
+        let outside = crate::facts::outside(&conv);
+        for (k, p) in conv.participants.iter().enumerate() {
             if let Some(n) = p.participant_name.as_deref() {
                 let t = match p.purpose.as_deref() {
-                    Some("customer") => tag::CUSTOMER,
-                    Some("agent") => tag::AGENT,
+                    _ if outside == Some(k) => tag::CUSTOMER,
+                    Some("agent" | "user") => tag::AGENT,
                     Some("acd") => tag::QUEUE,
                     _ => tag::NAME,
                 };
@@ -115,13 +127,31 @@ impl Row {
                 direction = direction.or(s.direction.as_deref());
                 for k in ["ani", "dnis", "addressFrom", "addressTo"] {
                     if let Some(a) = s.extra.get(k).and_then(|v| v.as_str()) {
-                        push_part(&mut hay, tag::ADDRESS, a);
+                        // Once: every session of a call carries the same numbers.
+                        push_new_part(&mut hay, tag::ADDRESS, a);
                     }
                 }
             }
             if let Some(a) = &p.attributes {
                 push_attributes(&mut hay, a);
                 pairs.get_or_insert_default().extend(lower_pairs(a));
+            }
+        }
+        // The Customer column shows the address when analytics has no name.
+        if facts.customer_name.is_none()
+            && let Some(a) = &facts.customer_address
+        {
+            push_part(&mut hay, tag::CUSTOMER, a);
+        }
+        // The ids as the list shows them unnamed (their first 8 characters: whole ids would make
+        // the text half as long again), and the names known.
+        for (kind, id) in facts.ids() {
+            push_part(&mut hay, id_tag(kind), short_id(id));
+        }
+        for (kind, id) in facts.ids() {
+            if let Some(name) = names.get(kind, id) {
+                // Once: a queue's acd participant often has the directory's name already.
+                push_new_part(&mut hay, id_tag(kind), name);
             }
         }
         if let Some(d) = direction {
@@ -145,14 +175,13 @@ impl Row {
                 (None, Some(_)) => "?".into(),
             },
         );
-        let facts = Facts::of(&conv);
         let row = Row {
             start,
             data: encode(&conv, &facts),
             attrs: pairs.map(Vec::into_boxed_slice),
             anatomy: Packed::new(&conv),
         };
-        (row, hay)
+        (row, hay, facts)
     }
 
     pub fn id(&self) -> &str {
@@ -290,12 +319,7 @@ impl Row {
     /// The ids this row's cells name, by kind (for a bulk look-up).
     pub fn named_ids(&self) -> Vec<(Kind, String)> {
         let f = self.facts();
-        let users = f.agents.into_iter().filter_map(|(u, _)| u);
-        users
-            .map(|u| (Kind::User, u))
-            .chain(f.queues.into_iter().map(|q| (Kind::Queue, q)))
-            .chain(f.wrapups.into_iter().map(|w| (Kind::Wrapup, w)))
-            .collect()
+        f.ids().map(|(k, id)| (k, id.to_string())).collect()
     }
 
     /// The conversation's end, `None` while it goes on.
@@ -335,6 +359,43 @@ impl Row {
 
     fn reader(&self) -> Reader<'_> {
         Reader { data: &self.data }
+    }
+}
+
+/// The part of the filter's text (after its separator) that names a directory id of `kind`:
+/// what names arriving after the row was made add to its text.
+pub fn name_part(kind: Kind, name: &str) -> String {
+    let mut part = String::new();
+    push_part(&mut part, id_tag(kind), name);
+    part.insert(0, SEP);
+    part
+}
+
+/// The tag of a directory id (and of its name) in the filter's text.
+fn id_tag(kind: Kind) -> u8 {
+    match kind {
+        Kind::User => tag::AGENT,
+        Kind::Queue => tag::QUEUE,
+        Kind::Wrapup => tag::WRAPUP,
+        // Not among a row's ids.
+        Kind::Division => tag::NAME,
+    }
+}
+
+/// Whether `hay` has this part whole (as [`name_part`] makes them: a separator first).
+pub fn has_part(hay: &str, part: &str) -> bool {
+    let part = part.strip_prefix(SEP).unwrap_or(part);
+    hay.split(SEP).any(|p| p == part)
+}
+
+/// [`push_part`], unless `hay` has that part already.
+fn push_new_part(hay: &mut String, t: u8, text: &str) {
+    let len = hay.len();
+    push_part(hay, t, text);
+    let (before, part) = hay.split_at(len);
+    let part = part.strip_prefix(SEP).unwrap_or(part);
+    if len > 0 && has_part(before, part) {
+        hay.truncate(len);
     }
 }
 

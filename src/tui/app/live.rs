@@ -519,7 +519,7 @@ pub(super) fn refreshed(
     match result {
         Ok(convs) => {
             let ids: Vec<String> = convs.iter().map(|c| c.conversation_id.clone()).collect();
-            s.list.add(convs);
+            s.list.add(convs, &s.names);
             relearn(s, &ids);
             if let Some(q) = &s.last_query {
                 let range = q.scope.interval;

@@ -129,7 +129,7 @@ pub(super) fn fed(s: &mut State, generation: u64, feed: Feed, at: DateTime<Utc>)
             match v.set.apply(&queue_id, &conversation) {
                 Change::Upsert(row) => {
                     let id = row.conversation_id.clone();
-                    s.list.add(vec![*row]);
+                    s.list.add(vec![*row], &s.names);
                     super::live::relearn(s, &[id]);
                 }
                 Change::Remove(id) => s.list.retain(|r| r.id() != id),

@@ -7,9 +7,10 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::theme::Theme;
 use crate::tui::app::State;
+use crate::tui::filter::FIELDS;
 use crate::tui::keymap::Mode;
 use crate::tui::layout::centered;
-use crate::tui::layout::text::{fit, pad, width};
+use crate::tui::layout::text::{fit, pad, width, wrap};
 
 pub fn draw(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     let mode = s.base_mode();
@@ -39,7 +40,14 @@ pub fn draw(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     } else {
         area.width.saturating_sub(2).min(140)
     };
-    let h = (per_col as u16 + 4).min(area.height);
+    // While typing a filter: what it can say, under the keys.
+    let terms = if mode == Mode::Filter {
+        wrap(&format!("Terms: {FIELDS}"), (w as usize).saturating_sub(2))
+    } else {
+        Vec::new()
+    };
+    let extra = if terms.is_empty() { 0 } else { terms.len() + 1 };
+    let h = (per_col as u16 + 4 + extra as u16).min(area.height);
     let r = centered(area, w, h);
     let col_w = (w as usize).saturating_sub(2) / columns;
     let text_w = col_w.saturating_sub(key_w + 2);
@@ -55,6 +63,10 @@ pub fn draw(f: &mut Frame, s: &State, area: Rect, t: Theme) {
             }
         }
         lines.push(Line::from(spans));
+    }
+    if !terms.is_empty() {
+        lines.push(Line::raw(""));
+        lines.extend(terms.into_iter().map(|l| Line::styled(l, t.dim())));
     }
     f.render_widget(Clear, r);
     f.render_widget(

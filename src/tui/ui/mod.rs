@@ -63,3 +63,6 @@ mod live_tests;
 
 #[cfg(test)]
 mod anatomy_tests;
+
+#[cfg(test)]
+mod filter_tests;
