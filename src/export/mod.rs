@@ -747,3 +747,49 @@ fn set_attributes(c: &mut AnalyticsConversation, a: Attrs) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn the_summary_says_which_part_came_from_where() {
+        let t = |d, h, m, s| Utc.with_ymd_and_hms(2026, 11, d, h, m, s).unwrap();
+        let parts = vec![
+            PartReport {
+                interval: Interval::new(t(1, 0, 0, 0), t(28, 18, 0, 0)),
+                source: Source::Lake {
+                    pages: 84,
+                    available: t(28, 18, 0, 0),
+                    going_on: 12,
+                },
+                written: 83_412,
+            },
+            PartReport {
+                interval: Interval::new(t(28, 18, 0, 0), t(29, 0, 0, 0)),
+                source: Source::Query,
+                written: 3_120,
+            },
+        ];
+        assert_eq!(
+            parts_summary(&parts).unwrap(),
+            "2026-11-01 → 2026-11-28 18:00 from the data lake (1 job, 84 result pages): 83,412 \
+             conversations (12 going on at 2026-11-28 18:00, from the details query); \
+             2026-11-28 18:00 → 2026-11-29 from the details query: 3,120 conversations (UTC)"
+        );
+        let instead = [PartReport {
+            interval: Interval::new(t(1, 0, 0, 0), t(2, 7, 30, 5)),
+            source: Source::Instead {
+                why: "the async details job FAILED".into(),
+            },
+            written: 1,
+        }];
+        assert_eq!(
+            parts_summary(&instead).unwrap(),
+            "2026-11-01 → 2026-11-02 07:30:05 from the details query instead of the data lake \
+             (the async details job FAILED): 1 conversation (UTC)"
+        );
+        assert_eq!(parts_summary(&[]), None);
+    }
+}

@@ -313,6 +313,40 @@ mod tests {
         assert_eq!(c["clauses"][0]["predicates"][0]["value"], "Ann Lee");
     }
 
+    /// The job's body has the query's filters, and only fields of the SDK's
+    /// `AsyncConversationQuery` (its `attributeMap`, PureCloudPlatformClientV2 269).
+    #[test]
+    fn the_job_body_has_the_query_filters_and_only_async_conversation_query_fields() {
+        const ASYNC_CONVERSATION_QUERY: [&str; 10] = [
+            "conversationFilters",
+            "segmentFilters",
+            "evaluationFilters",
+            "surveyFilters",
+            "resolutionFilters",
+            "order",
+            "orderBy",
+            "interval",
+            "limit",
+            "startOfDayIntervalMatching",
+        ];
+        let s = searched(r#"queue:A agent:Bob dir:outbound ani:+15550100 live"#);
+        let job = s.job_body(Order::Asc);
+        let query = s.query_body(Order::Asc, 100, 1);
+        for key in job.as_object().unwrap().keys() {
+            assert!(ASYNC_CONVERSATION_QUERY.contains(&key.as_str()), "{key}");
+        }
+        assert_eq!(job["segmentFilters"], query["segmentFilters"]);
+        assert_eq!(job["conversationFilters"], query["conversationFilters"]);
+        assert_eq!(job["interval"], query["interval"]);
+        assert_eq!(job["orderBy"], "conversationStart");
+        // Sorted by end (the sweep of conversations going on at the lake's date): the same
+        // filters.
+        let by_end = s.query_body_sorted(SortBy::End, Order::Desc, 100, 1);
+        assert_eq!(by_end["orderBy"], "conversationEnd");
+        assert_eq!(by_end["order"], "desc");
+        assert_eq!(by_end["segmentFilters"], query["segmentFilters"]);
+    }
+
     /// Every body a search can build is one the API accepts: the simulator's parser follows the
     /// SDK's filter grammar and enums (`tests/sdk/sdk_check.py` checks them against the SDK).
     #[test]
