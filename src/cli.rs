@@ -300,6 +300,10 @@ pub struct ExportArgs {
     /// Output file (default: standard output).
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Say on stderr what was exported, where it came from and what it cost, also when stderr is
+    /// not a terminal (a cron job's log); on a terminal it is always said.
+    #[arg(long)]
+    pub summary: bool,
 }
 
 #[cfg(test)]

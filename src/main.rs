@@ -453,7 +453,7 @@ async fn export_cmd(settings: &Settings, args: ExportArgs) -> u8 {
     if let Some(sim) = sim {
         sim.stop().await;
     }
-    finish_export(dest, done, &signals, tty)
+    finish_export(dest, done, &signals, tty || args.summary)
 }
 
 /// How an export ended, as far as its output is concerned.
@@ -469,7 +469,8 @@ struct Finished {
 /// Puts the output in place (or keeps what was written as `.partial`), says what happened, and
 /// gives the exit code: 0 done (or the reader closed the pipe, as grep does), 2 to 4 for the
 /// error, 128 + the signal when one stopped the export.
-fn finish_export(dest: Option<Output>, done: Finished, signals: &Signals, tty: bool) -> u8 {
+/// `summary`: say what was exported and what it cost (on a terminal, or asked with --summary).
+fn finish_export(dest: Option<Output>, done: Finished, signals: &Signals, summary: bool) -> u8 {
     let n = done.delivered.conversations;
     let convs = match n {
         1 => "1 conversation".to_string(),
@@ -520,7 +521,7 @@ fn finish_export(dest: Option<Output>, done: Finished, signals: &Signals, tty: b
     };
     match error {
         None => {
-            if tty {
+            if summary {
                 say(&format!("exported {convs} {}\n", sanitize(&whereto)));
                 if let Some(c) = &done.cost {
                     say(&format!("convoscope: {c}\n"));

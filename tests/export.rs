@@ -255,6 +255,34 @@ async fn the_binary_exports_to_stdout_and_exits_zero() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn summary_says_off_a_terminal_what_was_exported_from_where_and_its_cost() {
+    let sim = sim(config(300)).await;
+    let out = run_binary(
+        &sim,
+        &[
+            "--from",
+            "2026-11-13T00:00:00Z",
+            "--to",
+            "2026-11-20T00:00:00Z",
+            "--summary",
+        ],
+    )
+    .await;
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let n = String::from_utf8(out.stdout).unwrap().lines().count();
+    assert!(n > 0);
+    // The count said is the count written; where from and the cost follow, with no terminal codes.
+    assert!(
+        err.contains(&format!("exported {n} conversations")),
+        "{err}"
+    );
+    assert!(err.contains("from the "), "{err}");
+    assert!(err.contains("API request(s), 0 answered 429"), "{err}");
+    assert!(!err.contains('\x1b'), "{err:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_binary_exit_codes_say_what_failed() {
     let sim = sim(config(10)).await;
     // Usage: a bad date.
