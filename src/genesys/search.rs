@@ -146,11 +146,21 @@ impl Query {
     pub fn parse(input: &str) -> Result<Query, QueryError> {
         let mut q = Query::default();
         for word in split(input)? {
+            if word.text.len() > 1 && word.text.starts_with('-') {
+                return Err(err(format!(
+                    "the API cannot filter on a negation ('{}'): use the list's local filter \
+                     (/) with {} after loading (the query fields are {FIELDS})",
+                    word.text, word.text
+                )));
+            }
             let Some((name, value)) = word.text.split_once(':') else {
                 let lower = word.text.to_lowercase();
                 if lower == "live" {
                     q.add(Field::Live, String::new());
                     continue;
+                }
+                if lower.starts_with("dur>") || lower.starts_with("dur<") {
+                    return Err(unknown_field("dur", &word.text[3..]));
                 }
                 if matches!(lower.as_str(), "inbound" | "outbound") {
                     return Err(err(format!(
@@ -169,29 +179,36 @@ impl Query {
                 Some(f) => f,
                 None => return Err(unknown_field(&lname, value)),
             };
-            let value = value.trim();
-            match field {
-                Field::Live => {
-                    if !value.is_empty() {
-                        return Err(err(format!(
-                            "live takes no value: write live alone (not live:{value})"
-                        )));
-                    }
-                    q.add(Field::Live, String::new());
+            if field == Field::Live {
+                if !value.trim().is_empty() {
+                    return Err(err(format!(
+                        "live takes no value: write live alone (not live:{})",
+                        value.trim()
+                    )));
                 }
-                Field::Dir => {
-                    let d = parse_direction(value)?;
-                    q.add(Field::Dir, d.name().to_string());
-                }
-                _ => {
-                    if value.is_empty() {
-                        return Err(err(format!(
-                            "{}: needs a value ({}:\"a name with spaces\")",
-                            field.name(),
-                            field.name()
-                        )));
+                q.add(Field::Live, String::new());
+                continue;
+            }
+            // `a|b`: either value (as the same field twice), as in the list's filter.
+            let at = name.len() + 1;
+            for value in word.alternatives(at) {
+                let value = value.trim();
+                match field {
+                    Field::Dir => {
+                        let d = parse_direction(value)?;
+                        q.add(Field::Dir, d.name().to_string());
                     }
-                    q.add(field, value.to_string());
+                    _ => {
+                        if value.is_empty() {
+                            return Err(err(format!(
+                                "{}: needs a value ({}:\"a name with spaces\", {}:a|b for either)",
+                                field.name(),
+                                field.name(),
+                                field.name()
+                            )));
+                        }
+                        q.add(field, value.to_string());
+                    }
                 }
             }
         }
@@ -261,7 +278,24 @@ fn unknown_field(name: &str, value: &str) -> QueryError {
                 if value.is_empty() { "KEY=VALUE" } else { value }
             ),
         ),
-        "dur" | "duration" | "date" => local("that here", format!("{name}:{value}")),
+        "dur" | "duration" => local(
+            "durations",
+            if value.starts_with(['>', '<']) {
+                format!("dur{value}")
+            } else {
+                "dur>5m or dur<30s".into()
+            },
+        ),
+        "date" | "day" => err(format!(
+            "a day is the range, not a query term: put it in From and To (--from {v} --to {v} \
+             is that whole day); the list's local filter (/) also takes date:{v} (the query \
+             fields are {FIELDS})",
+            v = if value.is_empty() {
+                "2026-11-24"
+            } else {
+                value
+            }
+        )),
         "media" | "type" => err(format!(
             "the media is chosen in the Media field (or --media), not in the query (the query \
              fields are {FIELDS})"
@@ -273,6 +307,23 @@ fn unknown_field(name: &str, value: &str) -> QueryError {
 
 struct Word {
     text: String,
+    /// Where `|` stood outside quotes (byte offsets in `text`): between alternatives.
+    bars: Vec<usize>,
+}
+
+impl Word {
+    /// The alternatives of the text from byte `from` on, split at the `|` typed outside quotes
+    /// (a quoted `|` is part of a name).
+    fn alternatives(&self, from: usize) -> Vec<&str> {
+        let mut out = Vec::new();
+        let mut start = from;
+        for &b in self.bars.iter().filter(|&&b| b >= from) {
+            out.push(&self.text[start..b]);
+            start = b + 1;
+        }
+        out.push(&self.text[start..]);
+        out
+    }
 }
 
 /// Splits at whitespace outside double quotes; the quotes are dropped. An unclosed quote is an
@@ -280,6 +331,7 @@ struct Word {
 fn split(input: &str) -> Result<Vec<Word>, QueryError> {
     let mut out = Vec::new();
     let mut cur = String::new();
+    let mut bars = Vec::new();
     let mut quoted = false;
     for c in input.chars() {
         match c {
@@ -288,10 +340,16 @@ fn split(input: &str) -> Result<Vec<Word>, QueryError> {
                 if !cur.is_empty() {
                     out.push(Word {
                         text: std::mem::take(&mut cur),
+                        bars: std::mem::take(&mut bars),
                     });
                 }
             }
-            c => cur.push(c),
+            c => {
+                if c == '|' && !quoted {
+                    bars.push(cur.len());
+                }
+                cur.push(c);
+            }
         }
     }
     if quoted {
@@ -300,7 +358,7 @@ fn split(input: &str) -> Result<Vec<Word>, QueryError> {
         ));
     }
     if !cur.is_empty() {
-        out.push(Word { text: cur });
+        out.push(Word { text: cur, bars });
     }
     Ok(out)
 }
@@ -322,7 +380,17 @@ pub fn completing(input: &str) -> Option<(Directory, usize, String)> {
     let term = &input[start..];
     let (name, value) = term.split_once(':')?;
     let dir = Field::from_name(&name.trim_start_matches('"').to_lowercase())?.directory()?;
-    Some((dir, start + name.len() + 1, value.replace('"', "")))
+    // In `queue:Sales|Bil`, the alternative being typed.
+    let mut at = start + name.len() + 1;
+    let mut quoted = false;
+    for (i, c) in value.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '|' if !quoted => at = start + name.len() + 1 + i + 1,
+            _ => {}
+        }
+    }
+    Some((dir, at, input[at..].replace('"', "")))
 }
 
 /// `input` with the value of its last term (from `at`) replaced by `name`, quoted when it has
@@ -603,7 +671,38 @@ mod tests {
         );
         assert!(m.contains("local filter"), "{m}");
         assert!(e("dur:5m").contains("local filter"));
+        let m = e("date:2026-11-28");
+        assert!(
+            m.contains("--from 2026-11-28 --to 2026-11-28") && m.contains("date:2026-11-28"),
+            "{m}"
+        );
         assert!(e("media:voice").contains("Media field"));
+    }
+
+    #[test]
+    fn a_bar_is_an_or_of_the_field_and_a_quoted_bar_is_part_of_a_name() {
+        assert_eq!(q("queue:Sales|Billing"), q("queue:Sales queue:Billing"));
+        assert_eq!(
+            q(r#"queue:"Support - Tier 1"|Sales agent:Bob"#).terms[0].values,
+            ["Support - Tier 1", "Sales"]
+        );
+        assert_eq!(q(r#"queue:"A|B""#).terms[0].values, ["A|B"]);
+        assert_eq!(q("dir:in|out").terms[0].values, ["inbound", "outbound"]);
+        assert!(e("queue:Sales|").contains("needs a value"));
+        assert!(e("dir:in|sideways").contains("not a direction"));
+    }
+
+    #[test]
+    fn negations_and_durations_point_to_the_local_filter() {
+        let m = e("-queue:Sales");
+        assert!(
+            m.contains("cannot filter on a negation")
+                && m.contains("local filter (/) with -queue:Sales"),
+            "{m}"
+        );
+        let m = e("dur>5m");
+        assert!(m.contains("local filter") && m.contains("dur>5m"), "{m}");
+        assert!(e("DUR<30s").contains("local filter"));
     }
 
     #[test]
@@ -698,6 +797,14 @@ mod tests {
         assert_eq!(
             completing("wrapup:"),
             Some((Directory::WrapupCodes, 7, String::new()))
+        );
+        assert_eq!(
+            completing("queue:Sales|Bil"),
+            Some((Directory::Queues, 12, "Bil".into()))
+        );
+        assert_eq!(
+            completing(r#"queue:"A|B"|Sup"#),
+            Some((Directory::Queues, 12, "Sup".into()))
         );
         assert_eq!(completing("dir:in"), None);
         assert_eq!(completing("queue:Sales "), None);
