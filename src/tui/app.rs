@@ -138,6 +138,8 @@ pub struct State {
     pub seq: u64,
     /// The list's columns, in order (indexes into `columns::COLUMNS`; empty: all).
     pub columns: Vec<usize>,
+    /// The widest cell of each column among the rows drawn: the widths aimed for.
+    pub seen: crate::tui::columns::Seen,
     /// Names of users, queues and wrap-up codes read so far (drawing shows ids by them).
     pub names: Names,
     /// Ids already asked to be named (each is asked once a session).
@@ -242,6 +244,7 @@ impl State {
             clip_target: init.clip_target.unwrap_or(Target::Plain),
             seq: 0,
             columns: init.columns.clone(),
+            seen: Default::default(),
             names: Names::default(),
             names_asked: HashSet::new(),
             org: None,
@@ -269,6 +272,7 @@ impl State {
                 .as_ref()
                 .map_or(self.form.media, |q| q.scope.media),
             columns: &self.columns,
+            seen: &self.seen.widths,
         }
     }
 
@@ -551,10 +555,15 @@ pub fn update(s: &mut State, event: Event) -> Vec<Effect> {
 fn settle(s: &mut State) -> Vec<Effect> {
     s.layout = Layout::new(&s.shape());
     s.list.scroll_into_view(s.layout.list_rows);
+    // The columns follow the widest cells in view: measured once the scroll is known, and
+    // placed again when one is wider than any seen (rarely: widths only grow within a load).
+    let zone = s.zone();
+    if s.layout.list.is_some() && s.seen.measure(&s.list, s.layout.list_rows, zone, &s.names) {
+        s.layout = Layout::new(&s.shape());
+    }
     let subject = s.subject().map(str::to_string);
     let fx = s.detail.select(subject.as_deref());
     s.detail.document = s.document();
-    let zone = s.zone();
     if let Some(v) = &mut s.summary {
         v.refresh(&s.list, &s.names, zone);
     }

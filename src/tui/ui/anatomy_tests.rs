@@ -588,7 +588,7 @@ fn the_summary_by_attribute_counts_loaded_rows_and_says_so() {
         key(&mut s, KeyCode::Char('S'));
     }
     let t = text(&render(&s));
-    assert!(t.contains("By attribute tier"), "{t}");
+    assert!(t.contains("By attribute Tier"), "{t}");
     assert!(
         t.lines().any(|l| l.contains("Gold") && l.contains('█')),
         "{t}"
