@@ -232,6 +232,46 @@ async fn names_that_match_nothing_or_several_are_errors_with_the_close_ones() {
     );
     let e = searched(&sim, "agent:Zzyzx").await.unwrap_err().to_string();
     assert!(e.contains("no agent is named 'Zzyzx'"), "{e}");
+    // Two users of one name (the directory has some): the error says how to pick one, and
+    // the short id it gives picks it.
+    let dir = directory::Directory::new(client(&sim), None);
+    let users = dir.names(Kind::User).await.unwrap();
+    let (a, b) = users
+        .entities
+        .windows(2)
+        .find(|w| w[0].name == w[1].name)
+        .map(|w| (w[0].clone(), w[1].clone()))
+        .expect("namesakes in the simulator's directory");
+    let e = searched(&sim, &format!("agent:\"{}\"", a.name))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("2 agents have it") && e.contains(&format!("agent:{}", &b.id[..8])),
+        "{e}"
+    );
+    let scope = searched(&sim, &format!("agent:{}", &b.id[..8]))
+        .await
+        .unwrap();
+    assert_eq!(scope.search.agents.len(), 1);
+    assert_eq!(scope.search.agents[0].id, b.id);
+    // A last name alone, when one user has it.
+    let last = users
+        .entities
+        .iter()
+        .filter_map(|e| e.name.rsplit(' ').next())
+        .find(|l| {
+            users
+                .entities
+                .iter()
+                .filter(|e| e.name.ends_with(&format!(" {l}")))
+                .count()
+                == 1
+                && l.len() > 3
+        });
+    let last = last.expect("a last name only one user has");
+    let scope = searched(&sim, &format!("agent:{last}")).await.unwrap();
+    assert!(scope.search.agents[0].name.ends_with(last), "{last}");
 }
 
 /// Runs the real binary's export against the simulator.

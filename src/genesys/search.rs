@@ -86,6 +86,15 @@ pub enum Directory {
 }
 
 impl Directory {
+    /// The query field that names it.
+    pub fn field(self) -> &'static str {
+        match self {
+            Directory::Queues => "queue",
+            Directory::Users => "agent",
+            Directory::WrapupCodes => "wrapup",
+        }
+    }
+
     pub fn noun(self) -> &'static str {
         match self {
             Directory::Queues => "queue",
@@ -483,7 +492,12 @@ pub fn resolve(
     Ok(r)
 }
 
-/// The one entry `name` designates among `candidates`.
+/// The one entry `name` designates among `candidates`: the one of that name (ignoring case and
+/// accents); else the one whose id it is (whole, or its first 8 characters or more, as the list
+/// shows an id it cannot name: the way to pick one of two namesakes); else the one whose name
+/// starts with it; else the one with a word that starts with it (`gomez` for "Elena Gómez",
+/// `tier 1` for "Support - Tier 1"). Several are an error that lists them (with their short ids
+/// when names repeat); none, an error listing the closest names.
 pub fn pick(dir: Directory, name: &str, candidates: &[Entity]) -> Result<Entity, QueryError> {
     let key = fold(name);
     let exact: Vec<&Entity> = candidates.iter().filter(|e| fold(&e.name) == key).collect();
@@ -491,23 +505,45 @@ pub fn pick(dir: Directory, name: &str, candidates: &[Entity]) -> Result<Entity,
         [one] => return Ok((*one).clone()),
         [] => {}
         many => {
+            let f = dir.field();
+            let ids: Vec<&str> = many.iter().map(|e| short(&e.id)).collect();
             return Err(err(format!(
-                "{} name '{name}' is ambiguous: {} {}s have it (ids {})",
+                "{} name '{name}' is ambiguous: {} {}s have it; give one by its id ({}), or \
+                 all of them ({f}:{})",
                 dir.noun(),
                 many.len(),
                 dir.noun(),
-                many.iter()
-                    .map(|e| e.id.as_str())
+                ids.iter()
+                    .map(|i| format!("{f}:{i}"))
                     .collect::<Vec<_>>()
-                    .join(", ")
+                    .join(" or "),
+                ids.join("|"),
             )));
         }
     }
-    let prefix: Vec<&Entity> = candidates
+    let id = name.trim().to_ascii_lowercase();
+    if id.len() >= 8 && id.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+        let by_id: Vec<&Entity> = candidates
+            .iter()
+            .filter(|e| e.id.to_ascii_lowercase().starts_with(&id))
+            .collect();
+        if let [one] = by_id.as_slice() {
+            return Ok((*one).clone());
+        }
+    }
+    let mut how = "starts";
+    let mut found: Vec<&Entity> = candidates
         .iter()
         .filter(|e| fold(&e.name).starts_with(&key))
         .collect();
-    match prefix.as_slice() {
+    if found.is_empty() {
+        how = "is the start of a word of";
+        found = candidates
+            .iter()
+            .filter(|e| word_starts(&fold(&e.name), &key))
+            .collect();
+    }
+    match found.as_slice() {
         [one] => Ok((*one).clone()),
         [] => {
             let close = closest(&key, candidates, 5);
@@ -521,30 +557,52 @@ pub fn pick(dir: Directory, name: &str, candidates: &[Entity]) -> Result<Entity,
                 )
             }))
         }
-        many => {
-            let names: Vec<&str> = many.iter().take(8).map(|e| e.name.as_str()).collect();
-            Err(err(format!(
-                "{} name '{name}' is ambiguous: it starts {} names ({}{}); quote the whole name",
-                dir.noun(),
-                many.len(),
-                quote_list(&names),
-                if many.len() > 8 { ", …" } else { "" }
-            )))
-        }
+        many => Err(err(format!(
+            "{} name '{name}' is ambiguous: it {how} {} names ({}{}); quote the whole name",
+            dir.noun(),
+            many.len(),
+            quote_list(&many[..many.len().min(8)]),
+            if many.len() > 8 { ", …" } else { "" }
+        ))),
     }
 }
 
-fn quote_list(names: &[&str]) -> String {
-    names
+/// Whether a word of `name` (both folded) starts with `key`: at its start, or after a character
+/// that is not a letter or digit.
+pub fn word_starts(name: &str, key: &str) -> bool {
+    let mut at_word = true;
+    for (i, c) in name.char_indices() {
+        if at_word && name[i..].starts_with(key) {
+            return true;
+        }
+        at_word = !c.is_alphanumeric();
+    }
+    false
+}
+
+/// An id's first 8 characters, as the list shows ids it cannot name.
+fn short(id: &str) -> &str {
+    id.get(..8).unwrap_or(id)
+}
+
+/// The entries' names, quoted; a name several of them have gets its short id.
+fn quote_list(entries: &[&Entity]) -> String {
+    entries
         .iter()
-        .map(|n| format!("\"{n}\""))
+        .map(|e| {
+            if entries.iter().filter(|o| o.name == e.name).count() > 1 {
+                format!("\"{}\" ({})", e.name, short(&e.id))
+            } else {
+                format!("\"{}\"", e.name)
+            }
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
 
-/// The `n` names closest to `key` (folded), by edit distance, then those containing it.
-fn closest<'a>(key: &str, candidates: &'a [Entity], n: usize) -> Vec<&'a str> {
-    let mut scored: Vec<(usize, &str)> = candidates
+/// The `n` entries closest to `key` (folded), by edit distance, then those containing it.
+fn closest<'a>(key: &str, candidates: &'a [Entity], n: usize) -> Vec<&'a Entity> {
+    let mut scored: Vec<(usize, &str, &Entity)> = candidates
         .iter()
         .map(|e| {
             let f = fold(&e.name);
@@ -553,16 +611,16 @@ fn closest<'a>(key: &str, candidates: &'a [Entity], n: usize) -> Vec<&'a str> {
             } else {
                 distance(key, &f)
             };
-            (d, e.name.as_str())
+            (d, e.name.as_str(), e)
         })
         .collect();
-    scored.sort();
+    scored.sort_by(|a, b| (a.0, a.1, &a.2.id).cmp(&(b.0, b.1, &b.2.id)));
     // Only names reasonably near: within half the typed length (at least 3 edits).
     let limit = (key.chars().count() / 2).max(3);
     scored
         .into_iter()
-        .filter(|(d, _)| *d <= limit)
-        .map(|(_, s)| s)
+        .filter(|(d, _, _)| *d <= limit)
+        .map(|(_, _, e)| e)
         .take(n)
         .collect()
 }
@@ -745,7 +803,12 @@ mod tests {
             "{m}"
         );
         let m = p("dup").unwrap_err().0;
-        assert!(m.contains("ambiguous") && m.contains("q5, q6"), "{m}");
+        assert!(
+            m.contains("ambiguous")
+                && m.contains("queue:q5 or queue:q6")
+                && m.contains("queue:q5|q6"),
+            "{m}"
+        );
         let m = p("Suport - Tier 1").unwrap_err().0;
         assert!(
             m.contains("no queue is named 'Suport - Tier 1'")
@@ -754,6 +817,50 @@ mod tests {
         );
         let m = p("zzzzzzzzzzzzzzzzzzzz").unwrap_err().0;
         assert_eq!(m, "no queue is named 'zzzzzzzzzzzzzzzzzzzz'");
+    }
+
+    #[test]
+    fn a_word_of_the_name_or_the_id_picks_one_and_namesakes_are_told_apart() {
+        let d: Vec<Entity> = [
+            ("88180d85-2d3a-469b-bc39-95e3fa608eb0", "Farid Andersen"),
+            ("94e82224-a433-44ae-9568-a3bc0191c3b7", "Farid Andersen"),
+            ("24c2e21c-2bf5-4566-a40a-f17b293e6909", "Elena Gómez"),
+            ("c2c6aa5d-3a1a-4f37-a554-9c49160742d6", "Jonas Gómez"),
+            ("5f9a440f-bac7-46fb-a0ab-9dd9aa5ba0a0", "Farid Ito"),
+        ]
+        .iter()
+        .map(|(i, n)| Entity {
+            id: i.to_string(),
+            name: n.to_string(),
+        })
+        .collect();
+        let p = |n: &str| pick(Directory::Users, n, &d);
+        // A last name, accents ignored.
+        assert_eq!(p("ito").unwrap().name, "Farid Ito");
+        let m = p("gomez").unwrap_err().0;
+        assert!(
+            m.contains("is the start of a word of 2 names")
+                && m.contains("\"Elena Gómez\", \"Jonas Gómez\""),
+            "{m}"
+        );
+        // Namesakes: the error says how to pick one, and the id does.
+        let m = p("farid andersen").unwrap_err().0;
+        assert!(
+            m.contains("2 agents have it")
+                && m.contains("agent:88180d85 or agent:94e82224")
+                && m.contains("agent:88180d85|94e82224"),
+            "{m}"
+        );
+        assert_eq!(p("94e82224").unwrap().id, d[1].id);
+        assert_eq!(p(&d[0].id.to_uppercase()).unwrap().id, d[0].id);
+        // Lists of names tell namesakes apart by their short ids.
+        let m = p("farid").unwrap_err().0;
+        assert!(
+            m.contains("\"Farid Andersen\" (88180d85), \"Farid Andersen\" (94e82224)"),
+            "{m}"
+        );
+        // Too short to be an id: a name.
+        assert!(p("88180d").is_err());
     }
 
     #[test]

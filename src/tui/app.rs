@@ -1058,6 +1058,7 @@ fn on_completed(s: &mut State, id: u64, at: usize, result: Result<Vec<String>, S
         [one] => crate::genesys::search::complete_with(&text, at, one, true),
         many => {
             let common = common_prefix(many);
+            let typed = s.form.query.value()[at..].replace('"', "");
             let shown: Vec<String> = many
                 .iter()
                 .take(6)
@@ -1069,6 +1070,12 @@ fn on_completed(s: &mut State, id: u64, at: usize, result: Result<Vec<String>, S
                 shown.join(", "),
                 if many.len() > 6 { ", …" } else { "" }
             ));
+            // Names found by a word (`gom`: Elena Gómez, Jonas Gómez) may share no start
+            // longer than what was typed: it is kept, and the footer lists them.
+            let fold = crate::genesys::search::fold;
+            if !fold(&common).starts_with(&fold(&typed)) || common.is_empty() {
+                return;
+            }
             crate::genesys::search::complete_with(&text, at, &common, false)
         }
     };

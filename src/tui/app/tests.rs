@@ -838,3 +838,39 @@ fn tab_completes_a_name_in_the_query_field() {
     assert!(key(&mut s, KeyCode::Tab).is_empty());
     assert_eq!(s.focus, Focus::List);
 }
+
+#[test]
+fn tab_on_a_last_name_lists_the_names_or_puts_in_the_one() {
+    let mut s = state();
+    for _ in 0..3 {
+        key(&mut s, KeyCode::Tab);
+    }
+    typ(&mut s, "agent:gom");
+    let fx = key(&mut s, KeyCode::Tab);
+    let [Effect::Complete { id, at, .. }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    let (id, at) = (*id, *at);
+    let names = |v: &[&str]| Ok(v.iter().map(|n| n.to_string()).collect());
+    // Found by a word: no common start; what was typed stays, the footer lists them.
+    update(
+        &mut s,
+        Event::Completed {
+            id,
+            at,
+            result: names(&["Elena Gómez", "Jonas Gómez"]),
+        },
+    );
+    assert_eq!(s.form.query.value(), "agent:gom");
+    let m = s.message.clone().unwrap();
+    assert!(m.contains("2 names: Elena Gómez, Jonas Gómez"), "{m}");
+    update(
+        &mut s,
+        Event::Completed {
+            id,
+            at,
+            result: names(&["Elena Gómez"]),
+        },
+    );
+    assert_eq!(s.form.query.value(), r#"agent:"Elena Gómez" "#);
+}
