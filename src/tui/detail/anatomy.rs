@@ -97,6 +97,9 @@ impl Seg {
 pub struct Parts<'a> {
     /// The record's participants (names, purposes, user ids), in order.
     pub participants: &'a [AnalyticsParticipant],
+    /// The customer (who is on the outside: `facts::outside`) by index, with their address
+    /// (the caller's number on an inbound call), to name them when they have no name.
+    pub outside: Option<(usize, String)>,
     /// Their segments and metrics, in the same order.
     pub lanes: &'a [Lane],
     pub start: Option<DateTime<Utc>>,
@@ -122,6 +125,10 @@ impl Parts<'_> {
             .or_else(|| {
                 let u = p.user_id.as_deref()?;
                 Some(sanitize(self.names.user(u).unwrap_or(&short_id(u))))
+            })
+            .or_else(|| {
+                let (o, a) = self.outside.as_ref()?;
+                (*o == i).then(|| sanitize(a))
             })
             .or_else(|| {
                 let q = self.lanes.get(i)?.queues().first().copied()?;
