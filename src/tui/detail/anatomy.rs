@@ -629,12 +629,26 @@ fn metrics(b: &mut Document, p: &Parts, w: usize) {
     let cols: Vec<usize> = (0..METRICS.len())
         .filter(|&c| rows.iter().any(|(_, v)| v[c].is_some()))
         .collect();
-    section(
-        b,
-        "Metrics",
-        "  (ACW: after-call work; handle: talk + hold + ACW)".into(),
-        w,
-    );
+    // What the headings shown need said: messaging has no talk time (the agent is answered,
+    // then writes), so its handle time is said otherwise.
+    let shown = |name: &str| cols.iter().any(|&c| METRICS[c].0 == name);
+    let mut notes = Vec::new();
+    if shown("tAcw") {
+        notes.push("ACW: after-call work");
+    }
+    if shown("tHandle") {
+        notes.push(if shown("tTalk") {
+            "handle: talk + hold + ACW"
+        } else {
+            "handle: from answer to the end of ACW"
+        });
+    }
+    let note = if notes.is_empty() {
+        String::new()
+    } else {
+        format!("  ({})", notes.join("; "))
+    };
+    section(b, "Metrics", note, w);
     let whos: Vec<String> = rows.iter().map(|(i, _)| p.who(*i)).collect();
     let lw = whos
         .iter()
