@@ -1081,6 +1081,8 @@ fn on_completed(s: &mut State, id: u64, at: usize, result: Result<Vec<String>, S
     };
     // Names come from the API: only what sanitising leaves goes into the field.
     s.form.query = Input::new(super::sanitize::sanitize(&new));
+    // A completion may close the quote that was open while typing.
+    s.form.recheck_query();
 }
 
 /// The longest start all `names` share (by characters, case as in the first).

@@ -110,6 +110,12 @@ impl Form {
         result.filter(|_| ok)
     }
 
+    /// Checks the query again (after it was changed other than by typing: a completion), so
+    /// that its mark says what it holds now.
+    pub fn recheck_query(&mut self) {
+        self.problems.query = Query::parse(self.query.value()).err().map(|e| e.0);
+    }
+
     /// The query as typed, parsed (an empty one when it does not parse: [`Form::validate`]
     /// reports that).
     pub fn query(&self) -> Query {

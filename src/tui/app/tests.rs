@@ -825,6 +825,9 @@ fn tab_completes_a_name_in_the_query_field() {
     );
     assert_eq!(s.form.query.value(), r#"live queue:"Support - Tier "#);
     assert!(s.message.as_deref().unwrap().contains("2 names"));
+    // Half a quoted name: the field says so until it is closed.
+    typ(&mut s, "1");
+    assert!(s.form.problems.query.is_some());
     update(
         &mut s,
         Event::Completed {
@@ -834,6 +837,10 @@ fn tab_completes_a_name_in_the_query_field() {
         },
     );
     assert_eq!(s.form.query.value(), r#"live queue:"Support - Tier 1" "#);
+    assert_eq!(
+        s.form.problems.query, None,
+        "the completion closed the quote"
+    );
     // Nothing to complete: Tab moves on.
     assert!(key(&mut s, KeyCode::Tab).is_empty());
     assert_eq!(s.focus, Focus::List);
