@@ -547,15 +547,25 @@ pub fn pick(dir: Directory, name: &str, candidates: &[Entity]) -> Result<Entity,
         [one] => Ok((*one).clone()),
         [] => {
             let close = closest(&key, candidates, 5);
-            Err(err(if close.is_empty() {
-                format!("no {} is named '{name}'", dir.noun())
-            } else {
-                format!(
-                    "no {} is named '{name}'; the closest: {}",
-                    dir.noun(),
-                    quote_list(&close)
-                )
-            }))
+            Err(err(
+                if close.is_empty() && (1..=12).contains(&candidates.len()) {
+                    // Nothing near, and few there are: all of them.
+                    let all: Vec<&Entity> = candidates.iter().collect();
+                    format!(
+                        "no {} is named '{name}'; there are {}",
+                        dir.noun(),
+                        quote_list(&all)
+                    )
+                } else if close.is_empty() {
+                    format!("no {} is named '{name}'", dir.noun())
+                } else {
+                    format!(
+                        "no {} is named '{name}'; the closest: {}",
+                        dir.noun(),
+                        quote_list(&close)
+                    )
+                },
+            ))
         }
         many => Err(err(format!(
             "{} name '{name}' is ambiguous: it {how} {} names ({}{}); quote the whole name",
@@ -585,12 +595,18 @@ fn short(id: &str) -> &str {
     id.get(..8).unwrap_or(id)
 }
 
-/// The entries' names, quoted; a name several of them have gets its short id.
+/// The entries' names, quoted; a name several of them have (ignoring case and accents) gets
+/// its short id.
 fn quote_list(entries: &[&Entity]) -> String {
     entries
         .iter()
         .map(|e| {
-            if entries.iter().filter(|o| o.name == e.name).count() > 1 {
+            if entries
+                .iter()
+                .filter(|o| fold(&o.name) == fold(&e.name))
+                .count()
+                > 1
+            {
                 format!("\"{}\" ({})", e.name, short(&e.id))
             } else {
                 format!("\"{}\"", e.name)
@@ -816,7 +832,22 @@ mod tests {
             "{m}"
         );
         let m = p("zzzzzzzzzzzzzzzzzzzz").unwrap_err().0;
-        assert_eq!(m, "no queue is named 'zzzzzzzzzzzzzzzzzzzz'");
+        assert!(
+            m.starts_with(
+                "no queue is named 'zzzzzzzzzzzzzzzzzzzz'; there are \"Support - Tier 1\", "
+            ) && m.contains("\"dup\" (q5), \"Dup\" (q6)"),
+            "{m}"
+        );
+        let many: Vec<Entity> = (0..13)
+            .map(|i| Entity {
+                id: format!("q{i}"),
+                name: format!("Queue {i}"),
+            })
+            .collect();
+        let m = pick(Directory::Queues, "zzzzzzzzzzzz", &many)
+            .unwrap_err()
+            .0;
+        assert_eq!(m, "no queue is named 'zzzzzzzzzzzz'");
     }
 
     #[test]
