@@ -3,16 +3,20 @@
 //!
 //! - export under a budget of 20 requests per 2 s: its time against the bound the budget allows
 //!   (requests made ÷ 20 × 2 s), and the 429s it drew;
+//! - export under the default budget (300 a minute), 20,000 conversations with attributes and
+//!   100,000 without, as before the lake plan (`--plan query`: the details query, one job for
+//!   the attributes) and now (`--plan auto`: the job's results are the records): time against
+//!   the bound, 429s;
 //! - `F` on a 20,000-conversation day (a 12-hour range): requests per 30 s, re-running the
 //!   range as before, and asking for the tail plus the multi-get as now;
-//! - API calls per 100,000 conversations exported with attributes, the range covered by the data
-//!   lake and not (from a run of 5,000: the counts scale with the conversations).
+//! - API calls per 100,000 conversations exported, with attributes and without, the range
+//!   covered by the data lake (before and now) and not.
 
 use std::sync::{Arc, LazyLock};
 use std::time::Instant;
 
 use chrono::{Duration, TimeZone, Utc};
-use convoscope::export::{self, ExportOptions, NdjsonWriter};
+use convoscope::export::{self, ExportOptions, NdjsonWriter, Plan};
 use convoscope::genesys::client::{CallOpts, MAX_MULTI_GET};
 use convoscope::genesys::model::AnalyticsConversation;
 use convoscope::genesys::query::{Interval, Media, Order};
@@ -76,6 +80,8 @@ static PACED: LazyLock<Sim> = LazyLock::new(|| {
     })
 });
 
+static PACED_CLIENT: LazyLock<Arc<Client>> = LazyLock::new(|| client_of(&PACED));
+
 fn paced_export(bencher: Bencher, attributes: bool) {
     let sim = &*PACED;
     let scope = Scope::new(
@@ -83,10 +89,13 @@ fn paced_export(bencher: Bencher, attributes: bool) {
         Media::Any,
     );
     bencher.bench(|| {
-        let client = client_of(sim);
+        // One client for every sample, as one process: a fresh one would not know what the
+        // samples before spent of the window (another process's spending, answered by 429s).
+        let client = PACED_CLIENT.clone();
         let mut opts = ExportOptions::new(scope.clone());
         opts.attributes = attributes;
         let before = sim.stats();
+        let spent = client.budget().snapshot();
         let t = Instant::now();
         let mut w = NdjsonWriter::new(std::io::sink());
         let o = RT.block_on(export::run(client, &opts, &mut w, &|_| {}));
@@ -94,8 +103,9 @@ fn paced_export(bencher: Bencher, attributes: bool) {
         assert!(o.error.is_none(), "{:?}", o.error);
         let after = sim.stats();
         let requests = after.requests - before.requests;
-        // The token request is not counted against the budget.
-        let counted = o.api.requests;
+        // This sample's (the client's figures add up). The token request is not counted
+        // against the budget.
+        let counted = o.api.requests - spent.requests;
         let bound = counted as f64 / 20.0 * 2.0;
         println!(
             "export of {} (attributes: {attributes}) under 20 requests / 2 s: {took:.2} s for \
@@ -104,8 +114,8 @@ fn paced_export(bencher: Bencher, attributes: bool) {
             o.written,
             took / bound,
             after.rate_limited - before.rate_limited,
-            o.api.rate_limited,
-            o.api.waited.as_secs_f64(),
+            o.api.rate_limited - spent.rate_limited,
+            (o.api.waited - spent.waited).as_secs_f64(),
         );
     });
 }
@@ -207,46 +217,151 @@ fn follow_refresh_20000_day(bencher: Bencher) {
     });
 }
 
-/// Calls per 100,000 conversations exported with attributes, counted on 5,000 (the counts
-/// scale with the conversations: pages of 100, job results of 1,000, one GET each off the lake).
-fn calls_with_attributes(bencher: Bencher, lake: bool) {
+/// The same export, before the lake plan (`--plan query`) and now (`--plan auto`), under the
+/// default budget (300 requests a minute), the range in the lake: time against the bound the
+/// budget allows (requests ÷ 300 × 60 s), and the 429s drawn.
+fn default_budget(bencher: Bencher, conversations: usize, attributes: bool) {
+    let sim = start(SimConfig {
+        seed: 11,
+        conversations,
+        days: 7,
+        until: UNTIL(),
+        ..SimConfig::default()
+    });
+    let scope = Scope::new(
+        Interval::new(UNTIL() - Duration::days(7), UNTIL()),
+        Media::Any,
+    );
+    bencher.bench(|| {
+        for plan in [Plan::Query, Plan::Auto] {
+            let client = client_of(&sim);
+            let mut opts = ExportOptions::new(scope.clone());
+            opts.attributes = attributes;
+            opts.plan = plan;
+            let before = sim.stats();
+            let t = Instant::now();
+            let mut w = NdjsonWriter::new(std::io::sink());
+            let o = RT.block_on(export::run(client, &opts, &mut w, &|_| {}));
+            let took = t.elapsed().as_secs_f64();
+            assert!(o.error.is_none(), "{:?}", o.error);
+            let after = sim.stats();
+            let counted = o.api.requests;
+            let bound = counted as f64 / 300.0 * 60.0;
+            println!(
+                "export{} --plan {} of {} under 300 requests / 60 s: {took:.1} s for {counted} \
+                 requests: bound {bound:.1} s, ratio {:.2}; 429s {} (client saw {}); {}",
+                if attributes { " --attributes" } else { "" },
+                plan.name(),
+                o.written,
+                took / bound,
+                after.rate_limited - before.rate_limited,
+                o.api.rate_limited,
+                export::cost_summary(&o, attributes),
+            );
+        }
+    });
+}
+
+/// 20,000 conversations with attributes.
+#[divan::bench(sample_count = 1, sample_size = 1)]
+fn export_default_budget_20000_with_attributes(bencher: Bencher) {
+    default_budget(bencher, 20_000, true);
+}
+
+/// 100,000 conversations without attributes: about 3 minutes before, seconds now.
+#[divan::bench(sample_count = 1, sample_size = 1)]
+fn export_default_budget_100000(bencher: Bencher) {
+    default_budget(bencher, 100_000, false);
+}
+
+/// The simulator of the calls per 100,000: a week of 100,000 conversations ending an hour ago,
+/// the lake covering it or not.
+fn hundred_thousand(lake: bool) -> (Sim, Scope) {
     let until = Utc::now() - Duration::hours(1);
     let sim = start(SimConfig {
         seed: 7,
-        conversations: 5_000,
-        days: 2,
+        conversations: 100_000,
+        days: 7,
         until,
         rate_limit: 0,
         // Not covered: the lake lags more than the range is old.
         data_lag: if lake { 0 } else { 10 * 86_400 },
         ..SimConfig::default()
     });
-    let scope = Scope::new(Interval::new(until - Duration::days(2), until), Media::Any);
+    let scope = Scope::new(Interval::new(until - Duration::days(7), until), Media::Any);
+    (sim, scope)
+}
+
+/// Calls for 100,000 conversations exported (counted by the simulator), by plan.
+fn calls_per_100k(bencher: Bencher, lake: bool, attributes: bool) {
+    let (sim, scope) = hundred_thousand(lake);
+    let plans: &[Plan] = if lake {
+        &[Plan::Query, Plan::Auto]
+    } else {
+        &[Plan::Auto]
+    };
     bencher.bench(|| {
-        let client = client_of(&sim);
-        let mut opts = ExportOptions::new(scope.clone());
-        opts.attributes = true;
-        let before = sim.stats().requests;
-        let mut w = NdjsonWriter::new(std::io::sink());
-        let o = RT.block_on(export::run(client, &opts, &mut w, &|_| {}));
-        assert!(o.error.is_none(), "{:?}", o.error);
-        let calls = sim.stats().requests - before;
-        println!(
-            "export --attributes of {} conversations, lake covers the range: {lake}: {calls} \
-             calls ({} per 100,000); {}",
-            o.written,
-            calls * 100_000 / o.written.max(1),
-            export::cost_summary(&o, true),
-        );
+        for &plan in plans {
+            let client = client_of(&sim);
+            let mut opts = ExportOptions::new(scope.clone());
+            opts.attributes = attributes;
+            opts.plan = plan;
+            let before = sim.requests().len();
+            let t = Instant::now();
+            let mut w = NdjsonWriter::new(std::io::sink());
+            let o = RT.block_on(export::run(client, &opts, &mut w, &|_| {}));
+            let took = t.elapsed().as_secs_f64();
+            assert!(o.error.is_none(), "{:?}", o.error);
+            // The token's request is not the budget's.
+            let calls = o.api.requests + 1;
+            let log = sim.requests();
+            // The simulator remembers the last 20,000 requests: by endpoint when they fit.
+            let by_endpoint = if log.len() as u64 == before as u64 + calls {
+                let asked = &log[before..];
+                let of = |f: &dyn Fn(&str) -> bool| asked.iter().filter(|r| f(&r.path)).count();
+                let query = of(&|p| p.ends_with("/details/query"));
+                let results = of(&|p| p.ends_with("/results"));
+                let gets = of(&|p| p.starts_with("/api/v2/conversations/"));
+                let other = asked.len() - query - results - gets;
+                format!(
+                    "{query} details query, {results} job results, {gets} GET conversation, \
+                     {other} other (token, availability, job create/poll/delete)"
+                )
+            } else {
+                format!(
+                    "{} GET conversation, {} other",
+                    o.attributes.from_get,
+                    calls - o.attributes.from_get
+                )
+            };
+            println!(
+                "export{} --plan {} of {} conversations, lake covers the range: {lake}: \
+                 {calls} calls ({} per 100,000): {by_endpoint}; {took:.1} s",
+                if attributes { " --attributes" } else { "" },
+                plan.name(),
+                o.written,
+                calls * 100_000 / o.written.max(1),
+            );
+        }
     });
 }
 
 #[divan::bench(sample_count = 1, sample_size = 1)]
 fn calls_per_100k_with_attributes_lake_covered(bencher: Bencher) {
-    calls_with_attributes(bencher, true);
+    calls_per_100k(bencher, true, true);
 }
 
 #[divan::bench(sample_count = 1, sample_size = 1)]
 fn calls_per_100k_with_attributes_lake_not_covered(bencher: Bencher) {
-    calls_with_attributes(bencher, false);
+    calls_per_100k(bencher, false, true);
+}
+
+#[divan::bench(sample_count = 1, sample_size = 1)]
+fn calls_per_100k_without_attributes_lake_covered(bencher: Bencher) {
+    calls_per_100k(bencher, true, false);
+}
+
+#[divan::bench(sample_count = 1, sample_size = 1)]
+fn calls_per_100k_without_attributes_lake_not_covered(bencher: Bencher) {
+    calls_per_100k(bencher, false, false);
 }

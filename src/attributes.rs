@@ -27,11 +27,13 @@ use futures::StreamExt;
 use crate::genesys::budget::Priority;
 use crate::genesys::client::CallOpts;
 use crate::genesys::limiter::{Limiter, MAX_CONCURRENCY};
-use crate::genesys::model::{AnalyticsConversation, Attributes, parse_time};
-use crate::genesys::query::{Interval, Order};
+use crate::genesys::model::{AnalyticsConversation, Attributes};
+use crate::genesys::query::Interval;
 use crate::genesys::records::Record;
-use crate::genesys::retry::Wait;
 use crate::genesys::{Client, Error, Scope};
+use crate::lake::{self, waits_to};
+
+pub use crate::lake::{JOB_PAGE_SIZE, Report};
 
 /// Where participant attributes come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -46,15 +48,6 @@ pub enum AttributeSource {
 /// The length at which a job has cut a key or value (developer center: "The keys and values of
 /// the attributes are truncated to 1024 characters").
 pub const JOB_CUT: usize = 1024;
-
-/// Results read per job results page.
-pub const JOB_PAGE_SIZE: u32 = 1000;
-
-/// The most job results pages read (400,000 results at 1,000 a page, the most reported).
-const MAX_JOB_PAGES: u32 = 400;
-
-/// How many times a failed results page is asked again from its cursor.
-const RESULT_PAGE_TRIES: u32 = 3;
 
 /// How many conversations whose attributes are gone are named one by one.
 const NOT_FOUND_NAMED: u64 = 5;
@@ -120,17 +113,6 @@ impl From<&AnalyticsConversation> for Wanted {
     }
 }
 
-/// What the fetcher reports as it goes.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Report {
-    /// The async job's state, each time it changes (QUEUED, PENDING, FULFILLED, ...).
-    Job { state: String },
-    /// Waiting before a retry (a 429, a server error).
-    Waiting { seconds: u64, reason: String },
-    /// Something to tell the user (a fallback, a conversation whose attributes are gone).
-    Note(String),
-}
-
 /// What the fetcher did, for the summary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Counts {
@@ -152,7 +134,6 @@ pub struct Fetcher {
     opts: Options,
     limiter: Arc<Limiter>,
     lake: Lake,
-    cleanup: Arc<JobCleanup>,
     counts: Counts,
 }
 
@@ -162,29 +143,20 @@ enum Lake {
     Unasked,
     /// No job: every conversation comes from GET conversation.
     Off,
-    Job(Box<Job>),
+    Job(Box<Held>),
 }
 
-struct Job {
-    id: String,
+/// The async job, and what of its results was read.
+struct Held {
+    job: lake::Job,
     /// Conversations that ended before this are in the lake.
     available: DateTime<Utc>,
-    created: tokio::time::Instant,
-    state: String,
-    fulfilled: bool,
     reader: Reader,
 }
 
 /// Reads a job's results on demand, keeping a bounded window of them.
 #[derive(Default)]
 struct Reader {
-    cursor: Option<String>,
-    /// Read to the end (or given up on).
-    done: bool,
-    pages: u32,
-    /// Results pages in a row with a cursor but no conversation.
-    empty_in_a_row: u32,
-    cursors: HashSet<String>,
     /// The start of the last conversation read.
     last_start: Option<DateTime<Utc>>,
     /// Conversations read and not yet served: start, and attributes (`None`: cut by the job).
@@ -204,7 +176,6 @@ impl Fetcher {
             None => Lake::Off,
         };
         Fetcher {
-            cleanup: Arc::new(JobCleanup::new(client.clone())),
             client,
             job,
             opts,
@@ -227,15 +198,13 @@ impl Fetcher {
             return;
         }
         self.lake = Lake::Off;
-        let waits = waits_to(report);
-        let opts = CallOpts::observed(&waits).with_priority(self.opts.priority);
         let off = |e: &Error| {
             report(Report::Note(format!(
                 "attributes from GET conversation instead of an async job: {e}"
             )))
         };
-        let available = match self.client.availability(opts).await {
-            Ok(a) => a.data_availability_date.as_deref().and_then(parse_time),
+        let available = match lake::availability(&self.client, self.opts.priority, report).await {
+            Ok(a) => a,
             Err(e) => {
                 off(&e);
                 return;
@@ -259,20 +228,86 @@ impl Fetcher {
             )));
             return;
         }
-        let lake = scope.with_interval(Interval::new(range.start, range.end.min(available)));
-        match self.client.create_job(&lake, Order::Asc, opts).await {
-            Ok(created) => {
-                self.cleanup.created(&created.job_id);
-                self.lake = Lake::Job(Box::new(Job {
-                    id: created.job_id,
+        let part = scope.with_interval(Interval::new(range.start, range.end.min(available)));
+        match lake::Job::create(&self.client, &part, self.opts.priority, report).await {
+            Ok(job) => {
+                self.lake = Lake::Job(Box::new(Held {
+                    job,
                     available,
-                    created: tokio::time::Instant::now(),
-                    state: String::new(),
-                    fulfilled: false,
                     reader: Reader::default(),
                 }));
             }
             Err(e) => off(&e),
+        }
+    }
+
+    /// Conversations as a job's results carry them (export's lake plan): the attributes of
+    /// each, in order, as the job gave them, or, where the job cut a key or value, read again
+    /// whole with GET conversation. Stops at the first error that retries could not fix.
+    pub async fn from_results(
+        &mut self,
+        convs: &[AnalyticsConversation],
+        report: &(dyn Fn(Report) + Sync),
+    ) -> Result<Vec<Attrs>, Error> {
+        let batch: Vec<Wanted> = convs.iter().map(Wanted::from).collect();
+        let mut out: Vec<Option<Attrs>> = Vec::with_capacity(convs.len());
+        let mut cut = Vec::new();
+        for (i, c) in convs.iter().enumerate() {
+            match attributes_of(c) {
+                Some(by) => out.push(Some(Attrs::Found(by))),
+                None => {
+                    cut.push(i);
+                    out.push(None);
+                }
+            }
+        }
+        self.counts.from_job += (convs.len() - cut.len()) as u64;
+        self.counts.cut += cut.len() as u64;
+        self.counts.from_get += cut.len() as u64;
+        if !cut.is_empty() {
+            for (i, a) in get_many(
+                &self.client,
+                &self.limiter,
+                &self.opts,
+                &batch,
+                &cut,
+                report,
+            )
+            .await?
+            {
+                out[i] = Some(a);
+            }
+        }
+        let out: Vec<Attrs> = out.into_iter().map(Option::unwrap_or_default).collect();
+        self.tally_not_found(&batch, &out, report);
+        Ok(out)
+    }
+
+    /// Counts the conversations whose attributes are gone, naming the first few.
+    fn tally_not_found(
+        &mut self,
+        batch: &[Wanted],
+        out: &[Attrs],
+        report: &(dyn Fn(Report) + Sync),
+    ) {
+        for (w, a) in batch.iter().zip(out) {
+            if *a != Attrs::NotFound {
+                continue;
+            }
+            self.counts.not_found += 1;
+            // The first few by name; the summary counts them all.
+            if self.counts.not_found <= NOT_FOUND_NAMED {
+                report(Report::Note(format!(
+                    "conversation {}: its attributes cannot be read (GET conversation: not found; \
+                     the conversations API no longer keeps it)",
+                    w.id
+                )));
+            } else if self.counts.not_found == NOT_FOUND_NAMED + 1 {
+                report(Report::Note(
+                    "more conversations whose attributes cannot be read: the summary counts them"
+                        .into(),
+                ));
+            }
         }
     }
 
@@ -338,8 +373,7 @@ impl Fetcher {
                     report(Report::Note(format!(
                         "attributes from GET conversation instead of the async job: {why}"
                     )));
-                    self.lake = Lake::Off;
-                    self.cleanup.delete().await;
+                    self.finish().await;
                 }
                 if let Some(why) = stopped {
                     report(Report::Note(format!(
@@ -356,12 +390,12 @@ impl Fetcher {
                 "{cut} conversation(s) with attributes the job cut at {JOB_CUT} characters: read again whole"
             );
         }
-        if let Lake::Job(job) = &self.lake
-            && job.reader.done
+        if let Lake::Job(held) = &self.lake
+            && held.job.finished()
         {
             // Read to the end: the job is no longer needed (what was read stays, for the
             // batches to come).
-            self.cleanup.delete().await;
+            held.job.delete(report).await;
         }
         if !missing.is_empty() {
             for (i, a) in get_many(
@@ -378,33 +412,16 @@ impl Fetcher {
             }
         }
         let out: Vec<Attrs> = out.into_iter().map(Option::unwrap_or_default).collect();
-        for (w, a) in batch.iter().zip(&out) {
-            if *a != Attrs::NotFound {
-                continue;
-            }
-            self.counts.not_found += 1;
-            // The first few by name; the summary counts them all.
-            if self.counts.not_found <= NOT_FOUND_NAMED {
-                report(Report::Note(format!(
-                    "conversation {}: its attributes cannot be read (GET conversation: not found; \
-                     the conversations API no longer keeps it)",
-                    w.id
-                )));
-            } else if self.counts.not_found == NOT_FOUND_NAMED + 1 {
-                report(Report::Note(
-                    "more conversations whose attributes cannot be read: the summary counts them"
-                        .into(),
-                ));
-            }
-        }
+        self.tally_not_found(batch, &out, report);
         self.counts.from_get += (now.len() + missing.len()) as u64;
         Ok(out)
     }
 
     /// Deletes the job, if there is one still: its results are read, or no longer needed.
     pub async fn finish(&mut self) {
-        self.lake = Lake::Off;
-        self.cleanup.delete().await;
+        if let Lake::Job(held) = std::mem::replace(&mut self.lake, Lake::Off) {
+            held.job.delete(&|_| {}).await;
+        }
     }
 }
 
@@ -423,7 +440,7 @@ struct Served {
     stopped: Option<String>,
 }
 
-impl Job {
+impl Held {
     /// Waits for the job (within the deadline), then reads its results until they pass the
     /// batch's latest start; what it holds of `which`.
     async fn serve(
@@ -442,7 +459,11 @@ impl Job {
                 stopped: None,
             };
         }
-        if let Err(why) = self.fulfilled(client, opts, report).await {
+        if let Err(why) = self
+            .job
+            .fulfilled(client, opts.job_deadline, opts.priority, report)
+            .await
+        {
             return Served {
                 found,
                 failed: Some(why),
@@ -453,7 +474,7 @@ impl Job {
         let latest = which.iter().filter_map(|&i| batch[i].start).max();
         let stopped = self
             .reader
-            .read_until(client, &self.id, opts, latest, &wanted, report)
+            .read_until(&mut self.job, client, opts, latest, &wanted, report)
             .await
             .err();
         for id in &wanted {
@@ -473,65 +494,6 @@ impl Job {
             stopped,
         }
     }
-
-    /// Polls the job's state until FULFILLED; `Err` says why it is given up.
-    async fn fulfilled(
-        &mut self,
-        client: &Client,
-        opts: &Options,
-        report: &(dyn Fn(Report) + Sync),
-    ) -> Result<(), String> {
-        if self.fulfilled {
-            return Ok(());
-        }
-        let waits = waits_to(report);
-        let deadline = self.created + opts.job_deadline;
-        let mut delay = Duration::from_millis(200);
-        loop {
-            let poll = client.job_status(
-                &self.id,
-                CallOpts::observed(&waits).with_priority(opts.priority),
-            );
-            let st = match tokio::time::timeout_at(deadline, poll).await {
-                Err(_) => {
-                    return Err(format!(
-                        "the async details job was not FULFILLED after {} s; given up (and \
-                         deleted)",
-                        opts.job_deadline.as_secs()
-                    ));
-                }
-                Ok(Err(e)) => return Err(e.to_string()),
-                Ok(Ok(st)) => st,
-            };
-            if st.state != self.state {
-                self.state = st.state.clone();
-                report(Report::Job {
-                    state: st.state.clone(),
-                });
-            }
-            match st.state.as_str() {
-                "FULFILLED" => {
-                    self.fulfilled = true;
-                    return Ok(());
-                }
-                "FAILED" | "CANCELLED" | "EXPIRED" => {
-                    return Err(Error::Job {
-                        state: st.state,
-                        message: st.error_message.unwrap_or_default(),
-                    }
-                    .to_string());
-                }
-                _ => {
-                    if tokio::time::Instant::now() + delay >= deadline {
-                        tokio::time::sleep_until(deadline).await;
-                    } else {
-                        tokio::time::sleep(delay).await;
-                    }
-                    delay = (delay * 2).min(Duration::from_secs(5));
-                }
-            }
-        }
-    }
 }
 
 impl Reader {
@@ -540,51 +502,23 @@ impl Reader {
     /// reading stopped early; what was read stays.
     async fn read_until(
         &mut self,
+        job: &mut lake::Job,
         client: &Client,
-        job: &str,
         opts: &Options,
         latest: Option<DateTime<Utc>>,
         wanted: &HashSet<&str>,
         report: &(dyn Fn(Report) + Sync),
     ) -> Result<(), String> {
-        let waits = waits_to(report);
-        while !self.done && (latest.is_none() || self.last_start.is_none_or(|s| Some(s) <= latest))
-        {
-            if self.pages >= MAX_JOB_PAGES {
-                self.done = true;
-                return Err(format!(
-                    "its results did not end after {MAX_JOB_PAGES} pages; reading stopped"
-                ));
-            }
-            let mut tries = 0;
-            let page = loop {
-                tries += 1;
-                // From the same cursor: what was read is kept.
-                match client
-                    .job_results(
-                        job,
-                        self.cursor.as_deref(),
-                        opts.job_page_size,
-                        CallOpts::observed(&waits).with_priority(opts.priority),
-                    )
-                    .await
-                {
-                    Ok(p) => break p,
-                    Err(e) if tries < RESULT_PAGE_TRIES && !e.is_auth() => {
-                        tracing::info!("a job results page failed ({e}); asking again");
-                    }
-                    Err(e) => {
-                        self.done = true;
-                        return Err(format!("a page of its results failed ({e})"));
-                    }
-                }
+        while latest.is_none() || self.last_start.is_none_or(|s| Some(s) <= latest) {
+            let Some(page) = job
+                .next_page(client, opts.job_page_size, opts.priority, report)
+                .await?
+            else {
+                break;
             };
-            self.pages += 1;
-            let mut any = false;
             for r in page.records {
                 // Records the model cannot hold come from GET conversation instead.
                 let Record::Conversation(c) = r else { continue };
-                any = true;
                 let start = c.start();
                 if start.is_some() {
                     self.last_start = start.max(self.last_start);
@@ -595,21 +529,6 @@ impl Reader {
                 if keep {
                     let attrs = attributes_of(&c);
                     self.window.insert(c.conversation_id, (start, attrs));
-                }
-            }
-            match page.cursor {
-                None => self.done = true,
-                Some(c) => {
-                    if !self.cursors.insert(c.clone()) {
-                        self.done = true;
-                        return Err("its results came back to a cursor read before".into());
-                    }
-                    self.empty_in_a_row = if any { 0 } else { self.empty_in_a_row + 1 };
-                    if self.empty_in_a_row >= 3 {
-                        self.done = true;
-                        return Err("its results went on with empty pages".into());
-                    }
-                    self.cursor = Some(c);
                 }
             }
         }
@@ -665,58 +584,4 @@ async fn get_many(
         out.push((i, r?));
     }
     Ok(out)
-}
-
-/// Retry waits as reports.
-fn waits_to(report: &(dyn Fn(Report) + Sync)) -> impl Fn(&Wait) + Send + Sync + '_ {
-    move |w: &Wait| {
-        report(Report::Waiting {
-            seconds: w.delay.as_secs_f64().ceil() as u64,
-            reason: w.reason.to_string(),
-        })
-    }
-}
-
-/// The async job a fetcher created: deleted once read, when given up, or in the background
-/// when the fetcher is dropped (an export interrupted).
-struct JobCleanup {
-    client: Arc<Client>,
-    id: std::sync::Mutex<Option<String>>,
-}
-
-impl JobCleanup {
-    fn new(client: Arc<Client>) -> Self {
-        JobCleanup {
-            client,
-            id: std::sync::Mutex::new(None),
-        }
-    }
-
-    fn created(&self, id: &str) {
-        *self.id.lock().unwrap() = Some(id.to_string());
-    }
-
-    async fn delete(&self) {
-        let id = self.id.lock().unwrap().take();
-        if let Some(id) = id {
-            match self.client.delete_job(&id, CallOpts::default()).await {
-                Ok(()) => tracing::info!(job = %id, "deleted the async job"),
-                Err(e) => tracing::warn!(job = %id, "could not delete the async job: {e}"),
-            }
-        }
-    }
-}
-
-impl Drop for JobCleanup {
-    fn drop(&mut self) {
-        let id = self.id.lock().unwrap().take();
-        if let (Some(id), Ok(rt)) = (id, tokio::runtime::Handle::try_current()) {
-            let client = self.client.clone();
-            rt.spawn(async move {
-                if let Err(e) = client.delete_job(&id, CallOpts::default()).await {
-                    tracing::warn!(job = %id, "could not delete the async job: {e}");
-                }
-            });
-        }
-    }
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::export::{AttributeSource, Format};
+use crate::export::{AttributeSource, Format, Plan};
 use crate::genesys::Secret;
 use crate::genesys::query::Media;
 
@@ -276,8 +276,15 @@ pub struct ExportArgs {
     /// Start CSV output with a UTF-8 byte-order mark, so that Excel reads names right.
     #[arg(long)]
     pub bom: bool,
-    /// Where attributes come from: one async details job (falls back to GET conversation when
-    /// refused), or GET conversation for each conversation.
+    /// Where the conversations come from: the analytics data lake (one async job; it holds
+    /// conversations that ended a few hours ago or more) and the details query (the newer ones,
+    /// and those still going on).
+    #[arg(long, value_enum, default_value_t = Plan::Auto)]
+    pub plan: Plan,
+    /// With the details query (--plan query, and the part the lake does not hold): attributes
+    /// from one async details job over the range (falls back to GET conversation when refused),
+    /// or from GET conversation for each conversation (then every conversation comes from the
+    /// details query: --plan query).
     #[arg(long, value_enum, default_value_t = AttributeSource::Jobs)]
     pub attributes_from: AttributeSource,
     /// Read times without an offset as UTC instead of local time.
@@ -294,6 +301,10 @@ pub struct ExportArgs {
     /// Output file (default: standard output).
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Say on stderr what was exported, where it came from and what it cost, also when stderr is
+    /// not a terminal (a cron job's log); on a terminal it is always said.
+    #[arg(long)]
+    pub summary: bool,
 }
 
 #[cfg(test)]

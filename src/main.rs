@@ -317,6 +317,16 @@ async fn export_cmd(settings: &Settings, args: ExportArgs) -> u8 {
         Ok(q) => q,
         Err(e) => return fail(&format!("--query: {e}"), 2),
     };
+    if args.plan == export::Plan::Lake
+        && args.attributes_from == export::AttributeSource::Conversations
+        && (args.attributes || !args.attrs.is_empty())
+    {
+        return fail(
+            &"--plan lake reads attributes from the data lake's job; --attributes-from \
+              conversations (GET conversation for every conversation) goes with --plan query",
+            2,
+        );
+    }
     // An output that cannot be written is a usage error, said before any request.
     // `-o -` is stdout, as for most tools.
     let file = args
@@ -373,14 +383,16 @@ async fn export_cmd(settings: &Settings, args: ExportArgs) -> u8 {
     opts.attributes =
         args.attributes || !args.attrs.is_empty() || args.format == Format::CsvAttributes;
     opts.attributes_from = args.attributes_from;
+    opts.plan = args.plan;
     opts.concurrency = settings.concurrency();
 
     let tty = std::io::stderr().is_terminal();
     let progress = move |p: Progress| match p {
         Progress::Written { written, total } if tty => {
-            say(&format!(
-                "\r\x1b[2Kexported {written} of {total} conversations"
-            ));
+            say(&match total {
+                Some(total) => format!("\r\x1b[2Kexported {written} of {total} conversations"),
+                None => format!("\r\x1b[2Kexported {written} conversations (data lake)"),
+            });
         }
         Progress::Waiting { seconds, reason } if tty => {
             say(&format!(
@@ -389,10 +401,7 @@ async fn export_cmd(settings: &Settings, args: ExportArgs) -> u8 {
             ));
         }
         Progress::Job { state } if tty => {
-            say(&format!(
-                "\r\x1b[2Kattributes: async details job {}",
-                sanitize(&state)
-            ));
+            say(&format!("\r\x1b[2Kasync details job {}", sanitize(&state)));
         }
         Progress::Note(n) => say(&format!(
             "{}convoscope: {}\n",
@@ -445,7 +454,7 @@ async fn export_cmd(settings: &Settings, args: ExportArgs) -> u8 {
     if let Some(sim) = sim {
         sim.stop().await;
     }
-    finish_export(dest, done, &signals, tty)
+    finish_export(dest, done, &signals, tty || args.summary)
 }
 
 /// How an export ended, as far as its output is concerned.
@@ -461,7 +470,8 @@ struct Finished {
 /// Puts the output in place (or keeps what was written as `.partial`), says what happened, and
 /// gives the exit code: 0 done (or the reader closed the pipe, as grep does), 2 to 4 for the
 /// error, 128 + the signal when one stopped the export.
-fn finish_export(dest: Option<Output>, done: Finished, signals: &Signals, tty: bool) -> u8 {
+/// `summary`: say what was exported and what it cost (on a terminal, or asked with --summary).
+fn finish_export(dest: Option<Output>, done: Finished, signals: &Signals, summary: bool) -> u8 {
     let n = done.delivered.conversations;
     let convs = match n {
         1 => "1 conversation".to_string(),
@@ -512,7 +522,7 @@ fn finish_export(dest: Option<Output>, done: Finished, signals: &Signals, tty: b
     };
     match error {
         None => {
-            if tty {
+            if summary {
                 say(&format!("exported {convs} {}\n", sanitize(&whereto)));
                 if let Some(c) = &done.cost {
                     say(&format!("convoscope: {c}\n"));

@@ -255,6 +255,34 @@ async fn the_binary_exports_to_stdout_and_exits_zero() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn summary_says_off_a_terminal_what_was_exported_from_where_and_its_cost() {
+    let sim = sim(config(300)).await;
+    let out = run_binary(
+        &sim,
+        &[
+            "--from",
+            "2026-11-13T00:00:00Z",
+            "--to",
+            "2026-11-20T00:00:00Z",
+            "--summary",
+        ],
+    )
+    .await;
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let n = String::from_utf8(out.stdout).unwrap().lines().count();
+    assert!(n > 0);
+    // The count said is the count written; where from and the cost follow, with no terminal codes.
+    assert!(
+        err.contains(&format!("exported {n} conversations")),
+        "{err}"
+    );
+    assert!(err.contains("from the "), "{err}");
+    assert!(err.contains("API request(s), 0 answered 429"), "{err}");
+    assert!(!err.contains('\x1b'), "{err:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_binary_exit_codes_say_what_failed() {
     let sim = sim(config(10)).await;
     // Usage: a bad date.
@@ -733,6 +761,8 @@ async fn records_that_cannot_be_decoded_are_written_as_the_api_sent_them() {
     for attributes in [false, true] {
         let mut opts = ExportOptions::new(Scope::new(week(), Media::Any));
         opts.attributes = attributes;
+        // The details query's records (the lake's: tests/export_lake.rs).
+        opts.plan = export::Plan::Query;
         let mut buf = Vec::new();
         let reports = std::sync::Mutex::new(Vec::new());
         let outcome = {
@@ -841,21 +871,29 @@ async fn attributes_the_job_cut_are_read_again_whole() {
     let mut cfg = config(80);
     cfg.hostile = true;
     let sim = sim(cfg).await;
-    let mut opts = ExportOptions::new(Scope::new(week(), Media::Any));
-    opts.attributes = true;
-    let (lines, outcome, reports) = export_reporting(client(&sim), &opts).await;
-    assert!(outcome.error.is_none(), "{:?}", outcome.error);
-    assert_eq!(lines, expected(&sim, Media::Any, true));
-    let cut = outcome.attributes.cut;
-    assert!(cut > 0, "{:?}", outcome.attributes);
-    assert_eq!(answered(&sim, GET_CONVERSATION, "").len() as u64, cut);
-    // Routine on a real org: no warning for it.
-    assert!(
-        !reports
-            .iter()
-            .any(|p| matches!(p, export::Progress::Note(n) if n.contains("1024 characters"))),
-        "{reports:?}"
-    );
+    // The job's results as the records (the lake plan), and the job for attributes alone (the
+    // details query's records).
+    for plan in [export::Plan::Lake, export::Plan::Query] {
+        let gets_before = answered(&sim, GET_CONVERSATION, "").len() as u64;
+        let mut opts = ExportOptions::new(Scope::new(week(), Media::Any));
+        opts.attributes = true;
+        opts.plan = plan;
+        let (lines, outcome, reports) = export_reporting(client(&sim), &opts).await;
+        assert!(outcome.error.is_none(), "{plan:?}: {:?}", outcome.error);
+        assert_eq!(lines, expected(&sim, Media::Any, true), "{plan:?}");
+        let cut = outcome.attributes.cut;
+        assert!(cut > 0, "{plan:?}: {:?}", outcome.attributes);
+        let gets = answered(&sim, GET_CONVERSATION, "").len() as u64 - gets_before;
+        assert_eq!(gets, cut, "{plan:?}");
+        assert_eq!(outcome.attributes.from_job + cut, lines.len() as u64);
+        // Routine on a real org: no warning for it.
+        assert!(
+            !reports
+                .iter()
+                .any(|p| matches!(p, export::Progress::Note(n) if n.contains("1024 characters"))),
+            "{reports:?}"
+        );
+    }
 }
 
 /// Issue 11.10: GET conversation answering 404 (older than the conversations API keeps) is
@@ -961,10 +999,12 @@ async fn conversations_the_lake_lacks_go_straight_to_get_conversation() {
         ),
         "{reports:?}"
     );
-    // The last ten hours: a job for the older part, GET conversation for the rest.
+    // The last ten hours from the details query (the lake plan: tests/export_lake.rs): a job
+    // for the attributes of the older part, GET conversation for the rest.
     let range = Interval::new(now - Span::hours(10), now);
     let mut opts = ExportOptions::new(Scope::new(range, Media::Any));
     opts.attributes = true;
+    opts.plan = export::Plan::Query;
     let before = chrono::Utc::now() - Span::hours(3);
     let gets_before = answered(&sim, GET_CONVERSATION, "").len();
     let (lines, outcome, _) = export_reporting(client(&sim), &opts).await;

@@ -176,9 +176,14 @@ async fn a_signal_ends_an_export_with_whole_records_the_file_kept_and_the_job_de
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_and_sighup_leave_stdout_with_whole_records_counted() {
-    for (sig, code) in [(libc::SIGINT, 130), (libc::SIGHUP, 129)] {
+    // The details query's pages, and the data lake's job results (1,000 a page).
+    for (sig, code, plan) in [
+        (libc::SIGINT, 130, "query"),
+        (libc::SIGHUP, 129, "query"),
+        (libc::SIGINT, 130, "lake"),
+    ] {
         let sim = sim(slow_sim_config()).await;
-        let mut child = export_cmd(&sim, &[])
+        let mut child = export_cmd(&sim, &["--plan", plan])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -189,7 +194,19 @@ async fn ctrl_c_and_sighup_leave_stdout_with_whole_records_counted() {
             stdout.read_to_string(&mut s).unwrap();
             s
         });
-        until("a few pages", || sim.stats().requests > 6).await;
+        if plan == "query" {
+            until("a few pages", || sim.stats().requests > 6).await;
+        } else {
+            // The second results page asked: the first was written.
+            until("a results page written", || {
+                sim.requests()
+                    .iter()
+                    .filter(|r| r.path.ends_with("/results"))
+                    .count()
+                    >= 2
+            })
+            .await;
+        }
         kill(&child, sig);
         let (status, err) = wait(child).await;
         let text = reader.join().unwrap();

@@ -19,7 +19,7 @@ use super::model::{
     DirectoryPage, JobCreated, JobStatus, OAuthErrorBody, Organization, Queue, QueueListing,
     TokenResponse, lenient_attributes,
 };
-use super::query::{DetailsQuery, Order};
+use super::query::{DetailsQuery, Order, SortBy};
 use super::records::{self, Page};
 use super::redact::{Redactor, redact_url};
 use super::retry::{RetryPolicy, Wait, WaitReason, jitter};
@@ -649,7 +649,19 @@ impl Client {
 
     /// One page of the details query, decoded record by record (see [`records`]).
     pub async fn query_page(&self, q: &DetailsQuery, opts: CallOpts<'_>) -> Result<Page> {
-        let body = q.body();
+        self.query_page_sorted(q, SortBy::Start, opts).await
+    }
+
+    /// [`Client::query_page`], sorted by `by` (`q.order` says which way).
+    pub async fn query_page_sorted(
+        &self,
+        q: &DetailsQuery,
+        by: SortBy,
+        opts: CallOpts<'_>,
+    ) -> Result<Page> {
+        let body = q
+            .scope
+            .query_body_sorted(by, q.order, q.page_size, q.page_number);
         let what = format!("page {} of the conversation query", q.page_number);
         let text = self
             .call(

@@ -136,6 +136,25 @@ pub enum Order {
     Desc,
 }
 
+/// What the details query sorts by (`orderBy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortBy {
+    #[default]
+    Start,
+    /// `conversationEnd`: the conversations that ended last first, in descending order.
+    End,
+}
+
+impl SortBy {
+    /// The API's name.
+    pub fn api(self) -> &'static str {
+        match self {
+            SortBy::Start => "conversationStart",
+            SortBy::End => "conversationEnd",
+        }
+    }
+}
+
 /// A half-open time range `[start, end)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Interval {

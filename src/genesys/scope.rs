@@ -9,7 +9,7 @@
 use chrono::Duration;
 use serde_json::{Value, json};
 
-use super::query::{Interval, MAX_INTERVAL_DAYS, Media, Order, UNFILTERED_INTERVAL_DAYS};
+use super::query::{Interval, MAX_INTERVAL_DAYS, Media, Order, SortBy, UNFILTERED_INTERVAL_DAYS};
 use super::search::Resolved;
 
 /// The conversations to load: those of `interval` that match the filters.
@@ -125,10 +125,21 @@ impl Scope {
 
     /// The body of `POST /api/v2/analytics/conversations/details/query` for one page.
     pub fn query_body(&self, order: Order, page_size: u32, page_number: u32) -> Value {
+        self.query_body_sorted(SortBy::Start, order, page_size, page_number)
+    }
+
+    /// [`Scope::query_body`], sorted by `by`.
+    pub fn query_body_sorted(
+        &self,
+        by: SortBy,
+        order: Order,
+        page_size: u32,
+        page_number: u32,
+    ) -> Value {
         let mut b = json!({
             "interval": self.interval.to_api(),
             "order": order,
-            "orderBy": "conversationStart",
+            "orderBy": by.api(),
             "paging": {"pageSize": page_size, "pageNumber": page_number},
         });
         self.put_filters(&mut b);
@@ -312,6 +323,40 @@ mod tests {
             "participantName"
         );
         assert_eq!(c["clauses"][1]["predicates"][0]["value"], "Ann Lee");
+    }
+
+    /// The job's body has the query's filters, and only fields of the SDK's
+    /// `AsyncConversationQuery` (its `attributeMap`, PureCloudPlatformClientV2 269).
+    #[test]
+    fn the_job_body_has_the_query_filters_and_only_async_conversation_query_fields() {
+        const ASYNC_CONVERSATION_QUERY: [&str; 10] = [
+            "conversationFilters",
+            "segmentFilters",
+            "evaluationFilters",
+            "surveyFilters",
+            "resolutionFilters",
+            "order",
+            "orderBy",
+            "interval",
+            "limit",
+            "startOfDayIntervalMatching",
+        ];
+        let s = searched(r#"queue:A agent:Bob dir:outbound ani:+15550100 live"#);
+        let job = s.job_body(Order::Asc);
+        let query = s.query_body(Order::Asc, 100, 1);
+        for key in job.as_object().unwrap().keys() {
+            assert!(ASYNC_CONVERSATION_QUERY.contains(&key.as_str()), "{key}");
+        }
+        assert_eq!(job["segmentFilters"], query["segmentFilters"]);
+        assert_eq!(job["conversationFilters"], query["conversationFilters"]);
+        assert_eq!(job["interval"], query["interval"]);
+        assert_eq!(job["orderBy"], "conversationStart");
+        // Sorted by end (the sweep of conversations going on at the lake's date): the same
+        // filters.
+        let by_end = s.query_body_sorted(SortBy::End, Order::Desc, 100, 1);
+        assert_eq!(by_end["orderBy"], "conversationEnd");
+        assert_eq!(by_end["order"], "desc");
+        assert_eq!(by_end["segmentFilters"], query["segmentFilters"]);
     }
 
     /// Every body a search can build is one the API accepts: the simulator's parser follows the

@@ -10,7 +10,7 @@ use crate::genesys::records::Page;
 /// Conversation ids seen, as 64-bit hashes: a part's set stays small (about 16 bytes an id,
 /// for up to the 100,000 paging reaches) whatever the ids look like.
 #[derive(Debug, Default)]
-pub(super) struct IdSet(HashSet<u64>);
+pub(crate) struct IdSet(HashSet<u64>);
 
 impl IdSet {
     fn key(id: &str) -> u64 {
@@ -21,22 +21,22 @@ impl IdSet {
     }
 
     /// Adds `id`; false when it was there already.
-    pub(super) fn insert(&mut self, id: &str) -> bool {
+    pub(crate) fn insert(&mut self, id: &str) -> bool {
         self.0.insert(Self::key(id))
     }
 
-    pub(super) fn contains(&self, id: &str) -> bool {
+    pub(crate) fn contains(&self, id: &str) -> bool {
         self.0.contains(&Self::key(id))
     }
 
-    pub(super) fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.0.len()
     }
 }
 
 /// What is wrong with a page.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) enum Fault {
+pub(crate) enum Fault {
     /// No `totalHits`: nothing to check the page against.
     NoTotal,
     /// Fewer records than the page must hold (none at all: empty).
@@ -62,7 +62,7 @@ impl fmt::Display for Fault {
 /// What is wrong with `page`, which must hold `want` records (`None`: any number), given the
 /// conversations `seen` before it: `Ok(None)` when nothing is. An error other than a page that
 /// cannot be read is the caller's to handle.
-pub(super) fn fault(
+pub(crate) fn fault(
     page: &Result<Page, Error>,
     want: Option<usize>,
     seen: &IdSet,

@@ -26,7 +26,7 @@
 //! A failed query says where it stood ([`Resume`]); started again with it, it goes on from the
 //! page that failed.
 
-mod check;
+pub(crate) mod check;
 mod pager;
 
 use crate::genesys::budget::Priority;

@@ -606,8 +606,8 @@ fn attribute(
     lines
 }
 
-/// `20000` -> `20,000`.
-fn thousands(n: usize) -> String {
+/// `20000` -> `20,000` (also export's summary).
+pub fn thousands(n: usize) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
