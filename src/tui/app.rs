@@ -558,7 +558,7 @@ fn settle(s: &mut State) -> Vec<Effect> {
     // The columns follow the widest cells in view: measured once the scroll is known, and
     // placed again when one is wider than any seen (rarely: widths only grow within a load).
     let zone = s.zone();
-    if s.layout.list.is_some() && s.seen.measure(&s.list, s.layout.list_rows, zone, &s.names) {
+    if s.seen.measure(&s.list, s.layout.list_rows, zone, &s.names) {
         s.layout = Layout::new(&s.shape());
     }
     let subject = s.subject().map(str::to_string);

@@ -246,8 +246,6 @@ const SLACK: u16 = 2;
 pub struct Seen {
     /// By index into [`COLUMNS`]: the widest cell (its title at least); 0: none seen yet.
     pub widths: Vec<u16>,
-    /// The load these were seen in ([`List::query_id`]): a new one starts over.
-    query_id: u64,
     /// What was measured last (the rows in view, the list's revision, the names known), so
     /// that an unchanged screen is not measured again.
     measured: Option<(Vec<usize>, u64, u64)>,
@@ -255,14 +253,14 @@ pub struct Seen {
 
 impl Seen {
     /// Measures the rows `list` has in view (`height` rows from its scroll offset); whether a
-    /// width changed.
+    /// width changed. A list without rows (a new load begins) starts over; a refresh of the
+    /// same range (`F`), whose rows stay, does not.
     pub fn measure(&mut self, list: &List, height: usize, zone: Zone, names: &Names) -> bool {
         let mut changed = false;
-        if self.query_id != list.query_id || self.widths.len() != COLUMNS.len() {
+        if list.rows.is_empty() || self.widths.len() != COLUMNS.len() {
             changed = self.widths.iter().any(|&w| w > 0);
             *self = Seen {
                 widths: vec![0; COLUMNS.len()],
-                query_id: list.query_id,
                 measured: None,
             };
         }
@@ -667,8 +665,12 @@ mod tests {
         list.offset = 1;
         assert!(!seen.measure(&list, 1, Zone::Utc, &names));
         assert_eq!(seen.widths[customer], 33);
+        // A refresh of the range (`F`: the rows stay) keeps them.
+        list.begin_refresh(2);
+        assert!(!seen.measure(&list, 1, Zone::Utc, &names));
+        assert_eq!(seen.widths[customer], 33);
         // A new load starts over.
-        list.reset(2);
+        list.reset(3);
         assert!(seen.measure(&list, 1, Zone::Utc, &names));
         assert!(seen.widths.iter().all(|&w| w == 0));
     }
