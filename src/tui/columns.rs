@@ -129,6 +129,18 @@ impl Column {
     }
 }
 
+impl Column {
+    /// The column's heading in `width` cells: the id's short form is headed "Id" (not
+    /// "Convers…").
+    pub fn heading(&self, width: u16) -> &'static str {
+        if self.title == "Conversation id" && (width as usize) < self.title.len() {
+            "Id"
+        } else {
+            self.title
+        }
+    }
+}
+
 /// A full conversation id (a UUID).
 const UUID: u16 = 36;
 
@@ -619,6 +631,11 @@ mod tests {
         ] {
             assert!(width_of(&cols, t).unwrap() >= at_least, "{t}: {cols:?}");
         }
+        let id = COLUMNS
+            .iter()
+            .find(|c| c.title == "Conversation id")
+            .unwrap();
+        assert_eq!((id.heading(8), id.heading(36)), ("Id", "Conversation id"));
         // A width between the two forms would show no more than the short one.
         for w in 40..=250 {
             for c in allocate(w, Media::Voice, &[], &seen) {
