@@ -1004,7 +1004,7 @@ fn submit(s: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
     if query.is_empty() {
         return load(s, scope);
     }
-    s.message = Some("looking up the query's names…".into());
+    s.message = Some(LOOKING_UP.into());
     vec![
         Effect::CancelQuery,
         Effect::Resolve {
@@ -1100,11 +1100,14 @@ fn common_prefix(names: &[String]) -> String {
 }
 
 /// The query's names are known (or not): load, or say which name is wrong at the Query field.
+/// Said while the query's names are looked up; it goes when they are.
+const LOOKING_UP: &str = "looking up the query's names…";
+
 fn on_resolved(s: &mut State, id: u64, result: Result<Scope, String>) -> Vec<Effect> {
     if id != s.resolving {
         return vec![];
     }
-    s.message = None;
+    s.messages.withdraw = Some(LOOKING_UP.into());
     match result {
         Ok(scope) => load(s, scope),
         Err(e) => {

@@ -738,6 +738,7 @@ fn a_query_with_names_is_looked_up_before_it_loads() {
         s.list.query_id, 0,
         "nothing loads before the names are known"
     );
+    assert_eq!(s.message.as_deref(), Some("looking up the query's names…"));
     // An older look-up's answer is dropped.
     assert!(
         update(
@@ -763,6 +764,10 @@ fn a_query_with_names_is_looked_up_before_it_loads() {
         s.form.problems.query.as_deref(),
         Some("no queue is named 'X\\e[2J'")
     );
+    // The look-up is over: its message goes at once (not when it would fade).
+    assert_eq!(s.message, None);
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(s.message.as_deref(), Some("looking up the query's names…"));
     // Known: the scope with the search in it loads.
     let search = Resolved {
         text: text.clone(),
@@ -773,6 +778,7 @@ fn a_query_with_names_is_looked_up_before_it_loads() {
         live: true,
         ..Default::default()
     };
+    let id = s.resolving;
     let fx = update(
         &mut s,
         Event::Resolved {
@@ -780,6 +786,7 @@ fn a_query_with_names_is_looked_up_before_it_loads() {
             result: Ok(scope.clone().with_search(search.clone())),
         },
     );
+    assert_eq!(s.message, None);
     let Some(Effect::Query { scope: loaded, .. }) = fx.last() else {
         panic!("{fx:?}")
     };
