@@ -7,7 +7,8 @@
 //!
 //! The state is built as the program builds it, without a network or a terminal: the simulator's
 //! data set (fixed seed and end), a submitted range whose pages go through `tui::app::update`, a
-//! row selected, and its conversation (`Dataset::conversation`) delivered as the fetch's answer.
+//! row selected, its conversation (`Dataset::conversation`) delivered as the fetch's answer, and
+//! the ids named as the directories name them (`Dataset::directory_name`).
 //! The frame is drawn by `tui::ui::draw` into ratatui's `TestBackend`, 160x45, and every cell is
 //! written out with its colours and modifiers.
 
@@ -15,6 +16,7 @@ use std::collections::VecDeque;
 use std::fmt::Write;
 
 use chrono::{DateTime, TimeZone, Utc};
+use convoscope::genesys::directory::Names;
 use convoscope::genesys::query::{Media, Order};
 use convoscope::paging::PageEvent;
 use convoscope::sim::{Dataset, SimConfig};
@@ -65,6 +67,18 @@ fn drive(s: &mut State, ds: &Dataset, ev: Event) {
                         query_id,
                         loaded: total,
                     }));
+                }
+                // The directories' names, as the simulator's routes give them.
+                Effect::Names { ids } => {
+                    let mut names = Names::default();
+                    for (kind, id) in ids {
+                        let name = ds.directory_name(kind, &id).map(str::to_string);
+                        names.insert(kind, id, name);
+                    }
+                    queue.push_back(Event::Names {
+                        names,
+                        problem: None,
+                    });
                 }
                 Effect::Debounce { generation } => {
                     queue.push_back(Event::Debounced { generation });
@@ -133,14 +147,14 @@ fn browser() -> Buffer {
 }
 
 /// The detail pane, zoomed, of a voice call of the same data set that was transferred and had
-/// a hold: its timeline, transfers, wrap-ups and metrics (`--timeline`).
+/// a hold: its timeline, transfers, wrap-ups (by name, with a note) and metrics (`--timeline`).
 fn timeline() -> Buffer {
     const W: u16 = 120;
     const H: u16 = 42;
     let ds = dataset();
     let mut s = sized(&ds, "2026-11-13", Media::Voice, W, H);
     drive(&mut s, &ds, Event::Submit { now: now() });
-    // The newest ended call with an IVR, two agents (a transfer) and a hold.
+    // The newest ended call with an IVR, two agents (a transfer), a hold and a wrap-up note.
     let id = s
         .list
         .visible
@@ -155,10 +169,14 @@ fn timeline() -> Buffer {
                 .filter(|p| p.purpose.as_deref() == Some("agent"))
                 .count();
             let typ = |t: &str| lanes.iter().flat_map(|l| &l.segments).any(|x| x.typ == t);
-            c.conversation_end.is_some() && agents == 2 && typ("hold") && typ("ivr")
+            let note = lanes
+                .iter()
+                .flat_map(|l| &l.segments)
+                .any(|x| x.wrap_up_note.is_some());
+            c.conversation_end.is_some() && agents == 2 && typ("hold") && typ("ivr") && note
         })
         .map(|r| r.id().to_string())
-        .expect("a transferred call with a hold in the data set");
+        .expect("a transferred call with a hold and a note in the data set");
     let pos = s.list.position(&id).expect("shown");
     s.list.select_at(pos);
     drive(&mut s, &ds, key(KeyCode::Tab));

@@ -262,7 +262,8 @@ pub struct ExportArgs {
     #[arg(long, value_name = "QUERY", allow_hyphen_values = true)]
     pub query: Option<String>,
     /// Output format: ndjson (every field), csv (one row per conversation: queue, wrap-up,
-    /// agents, customer by name), csv-attributes (one row per participant attribute).
+    /// agents, customer by name), csv-attributes (one row per participant attribute; reads the
+    /// attributes, as --attributes does).
     #[arg(long, value_enum, default_value_t = Format::Ndjson)]
     pub format: Format,
     /// Include each participant's attributes.

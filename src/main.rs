@@ -7,7 +7,7 @@ use clap::FromArgMatches;
 
 use convoscope::cli::{Cli, Command, ExportArgs};
 use convoscope::connect::{Connection, connect_unchecked, connect_with};
-use convoscope::export::{self, Delivered, ExportOptions, Progress};
+use convoscope::export::{self, Delivered, ExportOptions, Format, Progress};
 use convoscope::genesys::Error;
 use convoscope::output::{self, Output};
 use convoscope::settings::{self, Given, Paths, Settings, Source};
@@ -379,8 +379,9 @@ async fn export_cmd(settings: &Settings, args: ExportArgs) -> u8 {
         convoscope::genesys::Scope::new(interval, settings.export_media()).with_search(search),
     );
     opts.format = args.format;
-    // An attribute column needs the attributes.
-    opts.attributes = args.attributes || !args.attrs.is_empty();
+    // An attribute column needs the attributes, and a row per attribute is nothing without.
+    opts.attributes =
+        args.attributes || !args.attrs.is_empty() || args.format == Format::CsvAttributes;
     opts.attributes_from = args.attributes_from;
     opts.plan = args.plan;
     opts.concurrency = settings.concurrency();

@@ -1141,3 +1141,32 @@ async fn csv_has_one_row_per_conversation_with_names_not_ids() {
     assert!(calls("/api/v2/routing/queues") <= 2);
     assert!(calls("/api/v2/routing/wrapupcodes") <= 2);
 }
+
+/// `--format csv-attributes` is a row per attribute: it reads them without `--attributes` (a
+/// file of participants without their attributes is not what anyone asks it for).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn csv_attributes_reads_the_attributes_it_is_made_of() {
+    let sim = sim(config(30)).await;
+    let url = sim.url();
+    let mut cmd = convoscope();
+    cmd.arg("export")
+        .args(["--api-url", &url, "--client-id", "demo"])
+        .env("GENESYSCLOUD_OAUTHCLIENT_SECRET", "demo")
+        .args(["--from", "-30d", "--to", "now", "--utc"])
+        .args(["--format", "csv-attributes"]);
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut r = csv::Reader::from_reader(&out.stdout[..]);
+    let keys: Vec<String> = r.records().map(|r| r.unwrap()[11].to_string()).collect();
+    assert!(!keys.is_empty());
+    assert!(
+        keys.iter().filter(|k| !k.is_empty()).count() > keys.len() / 2,
+        "most rows carry an attribute: {keys:?}"
+    );
+}

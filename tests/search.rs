@@ -171,13 +171,21 @@ async fn addresses_and_customers_are_found_as_typed() {
         let text = c.to_string();
         assert!(text.contains(&number), "{text}");
     }
-    // A customer by name.
-    let name = all
-        .iter()
-        .flat_map(|c| c["participants"].as_array().unwrap())
-        .find(|p| p["purpose"] == "customer" && p["participantName"].is_string())
-        .map(|p| p["participantName"].as_str().unwrap().to_string())
-        .unwrap();
+    // A customer by name: whoever is on the outside, as the Customer column shows it, so a
+    // caller of purpose `external` (most voice callers) as well as a `customer`. The name is
+    // one the data set has with both purposes.
+    let outside = |purpose: &str| -> BTreeSet<String> {
+        all.iter()
+            .flat_map(|c| c["participants"].as_array().unwrap())
+            .filter(|p| p["purpose"] == purpose)
+            .filter_map(|p| p["participantName"].as_str().map(str::to_string))
+            .collect()
+    };
+    let name = outside("customer")
+        .intersection(&outside("external"))
+        .next()
+        .cloned()
+        .expect("a name both a customer and an external caller have");
     let got = export_scope(
         &sim,
         searched(&sim, &format!("customer:\"{name}\""))
@@ -186,13 +194,20 @@ async fn addresses_and_customers_are_found_as_typed() {
     )
     .await;
     let want = expected(&all, |c| {
+        c["participants"].as_array().unwrap().iter().any(|p| {
+            (p["purpose"] == "customer" || p["purpose"] == "external")
+                && p["participantName"] == name.as_str()
+        })
+    });
+    let external = expected(&all, |c| {
         c["participants"]
             .as_array()
             .unwrap()
             .iter()
-            .any(|p| p["purpose"] == "customer" && p["participantName"] == name.as_str())
+            .any(|p| p["purpose"] == "external" && p["participantName"] == name.as_str())
     });
-    assert!(!want.is_empty());
+    assert!(!external.is_empty());
+    assert!(want.is_superset(&external));
     assert_eq!(ids(&got), want);
 }
 
@@ -217,6 +232,46 @@ async fn names_that_match_nothing_or_several_are_errors_with_the_close_ones() {
     );
     let e = searched(&sim, "agent:Zzyzx").await.unwrap_err().to_string();
     assert!(e.contains("no agent is named 'Zzyzx'"), "{e}");
+    // Two users of one name (the directory has some): the error says how to pick one, and
+    // the short id it gives picks it.
+    let dir = directory::Directory::new(client(&sim), None);
+    let users = dir.names(Kind::User).await.unwrap();
+    let (a, b) = users
+        .entities
+        .windows(2)
+        .find(|w| w[0].name == w[1].name)
+        .map(|w| (w[0].clone(), w[1].clone()))
+        .expect("namesakes in the simulator's directory");
+    let e = searched(&sim, &format!("agent:\"{}\"", a.name))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("2 agents have it") && e.contains(&format!("agent:{}", &b.id[..8])),
+        "{e}"
+    );
+    let scope = searched(&sim, &format!("agent:{}", &b.id[..8]))
+        .await
+        .unwrap();
+    assert_eq!(scope.search.agents.len(), 1);
+    assert_eq!(scope.search.agents[0].id, b.id);
+    // A last name alone, when one user has it.
+    let last = users
+        .entities
+        .iter()
+        .filter_map(|e| e.name.rsplit(' ').next())
+        .find(|l| {
+            users
+                .entities
+                .iter()
+                .filter(|e| e.name.ends_with(&format!(" {l}")))
+                .count()
+                == 1
+                && l.len() > 3
+        });
+    let last = last.expect("a last name only one user has");
+    let scope = searched(&sim, &format!("agent:{last}")).await.unwrap();
+    assert!(scope.search.agents[0].name.ends_with(last), "{last}");
 }
 
 /// Runs the real binary's export against the simulator.

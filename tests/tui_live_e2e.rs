@@ -21,13 +21,14 @@ fn selected(screen: &str) -> Option<&str> {
     screen.lines().find(|l| l.contains('▶') && l.contains("│▶"))
 }
 
-/// The conversation id at the end of a list row.
-fn row_id(line: &str) -> String {
-    line.trim_end_matches('│')
-        .split_whitespace()
-        .last()
-        .unwrap()
-        .to_string()
+/// The selected conversation's id, whole, from the detail pane's first line (the list may show
+/// only its first 8 characters when names need the room).
+fn detail_id(screen: &str) -> Option<String> {
+    screen.lines().find_map(|l| {
+        let at = l.find("Conversation ")? + "Conversation ".len();
+        let id = l[at..].split_whitespace().next()?;
+        (id.len() == 36).then(|| id.to_string())
+    })
 }
 
 #[test]
@@ -44,7 +45,7 @@ fn watching_a_live_conversation_shows_its_changes_and_the_timeline() {
                 .is_some_and(|d| d.starts_with('+'))
         })
     });
-    let id = row_id(selected(&s).unwrap());
+    let id = detail_id(&s).unwrap_or_else(|| panic!("no id in the detail pane:\n{s}"));
     t.keys(&["Tab"]);
     t.wait_for("attributes as read at");
     t.keys(&["w"]);
@@ -79,8 +80,10 @@ fn watching_a_live_conversation_shows_its_changes_and_the_timeline() {
 fn copy_reaches_the_terminal_clipboard_and_raw_json_opens() {
     let t = start("copy", "");
     t.wait_for("Range · times in UTC");
-    let s = t.wait("a selected row", |s| selected(s).is_some());
-    let id = row_id(selected(&s).unwrap());
+    let s = t.wait("a selected row", |s| {
+        selected(s).is_some() && detail_id(s).is_some()
+    });
+    let id = detail_id(&s).unwrap();
     t.keys(&["y"]);
     t.wait_for("copied the conversation id");
     let start = Instant::now();

@@ -426,19 +426,32 @@ impl Directory {
         Ok(matches(&listing.entities, typed))
     }
 
-    /// Names of `kind` that start with `prefix` (ignoring case and accents), for completion:
-    /// from the cached listing (read once).
+    /// Names of `kind` that start with `prefix` (ignoring case and accents), else those with a
+    /// word that starts with it (`gom` for "Elena Gómez"), for completion: from the cached
+    /// listing (read once).
     pub async fn complete(&self, kind: Kind, prefix: &str) -> Result<Vec<String>> {
         let listing = self.names(kind).await?;
-        let p = fold(prefix);
-        let mut out: Vec<String> = listing
-            .entities
+        Ok(completions(&listing.entities, prefix))
+    }
+}
+
+/// The names that complete `prefix` (see [`Directory::complete`]), each once.
+pub fn completions(entities: &[Named], prefix: &str) -> Vec<String> {
+    let p = fold(prefix);
+    let named = |keep: &dyn Fn(&str) -> bool| {
+        let mut out: Vec<String> = entities
             .iter()
-            .filter(|e| fold(&e.name).starts_with(&p))
+            .filter(|e| keep(&fold(&e.name)))
             .map(|e| e.name.clone())
             .collect();
         out.dedup();
-        Ok(out)
+        out
+    };
+    let out = named(&|n| n.starts_with(&p));
+    if out.is_empty() {
+        named(&|n| super::search::word_starts(n, &p))
+    } else {
+        out
     }
 }
 
@@ -548,6 +561,20 @@ fn distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn completions_start_the_name_else_a_word_of_it_each_once() {
+        let e = named(&[
+            ("1", "Elena Gómez"),
+            ("2", "Farid Andersen"),
+            ("3", "Farid Andersen"),
+            ("4", "Jonas Gómez"),
+        ]);
+        assert_eq!(completions(&e, "far"), ["Farid Andersen"]);
+        assert_eq!(completions(&e, "gom"), ["Elena Gómez", "Jonas Gómez"]);
+        assert_eq!(completions(&e, "ELENA g"), ["Elena Gómez"]);
+        assert!(completions(&e, "zz").is_empty());
+    }
 
     fn named(list: &[(&str, &str)]) -> Vec<Named> {
         list.iter()

@@ -69,14 +69,21 @@ impl Scope {
             out.push(json!({"type": "or", "predicates": preds}));
         }
         if !s.customers.is_empty() {
-            // The customer's participant by its name: both on the same segment.
+            // The customer's participant by its name, both on the same segment. The customer
+            // is whoever is on the outside, as the Customer column shows it (`facts::outside`):
+            // purpose `customer`, or `external` (most callers in voice data).
             out.push(json!({
                 "type": "and",
-                "predicates": [matches("purpose", "customer")],
-                "clauses": [{
-                    "type": "or",
-                    "predicates": s.customers.iter().map(|n| matches("participantName", n)).collect::<Vec<_>>(),
-                }],
+                "clauses": [
+                    {
+                        "type": "or",
+                        "predicates": [matches("purpose", "customer"), matches("purpose", "external")],
+                    },
+                    {
+                        "type": "or",
+                        "predicates": s.customers.iter().map(|n| matches("participantName", n)).collect::<Vec<_>>(),
+                    },
+                ],
             }));
         }
         out
@@ -309,8 +316,13 @@ mod tests {
         assert!(!values.contains(&"tel:jane@example.com"));
         assert_eq!(address_forms("tel:+1555"), ["tel:+1555", "+1555"]);
         let c = &searched(r#"customer:"Ann Lee""#).segment_filters()[1];
-        assert_eq!(c["predicates"][0]["value"], "customer");
-        assert_eq!(c["clauses"][0]["predicates"][0]["value"], "Ann Lee");
+        assert_eq!(c["clauses"][0]["predicates"][0]["value"], "customer");
+        assert_eq!(c["clauses"][0]["predicates"][1]["value"], "external");
+        assert_eq!(
+            c["clauses"][1]["predicates"][0]["dimension"],
+            "participantName"
+        );
+        assert_eq!(c["clauses"][1]["predicates"][0]["value"], "Ann Lee");
     }
 
     /// The job's body has the query's filters, and only fields of the SDK's

@@ -86,6 +86,15 @@ pub enum Directory {
 }
 
 impl Directory {
+    /// The query field that names it.
+    pub fn field(self) -> &'static str {
+        match self {
+            Directory::Queues => "queue",
+            Directory::Users => "agent",
+            Directory::WrapupCodes => "wrapup",
+        }
+    }
+
     pub fn noun(self) -> &'static str {
         match self {
             Directory::Queues => "queue",
@@ -146,11 +155,21 @@ impl Query {
     pub fn parse(input: &str) -> Result<Query, QueryError> {
         let mut q = Query::default();
         for word in split(input)? {
+            if word.text.len() > 1 && word.text.starts_with('-') {
+                return Err(err(format!(
+                    "the API cannot filter on a negation ('{}'): use the list's local filter \
+                     (/) with {} after loading (the query fields are {FIELDS})",
+                    word.text, word.text
+                )));
+            }
             let Some((name, value)) = word.text.split_once(':') else {
                 let lower = word.text.to_lowercase();
                 if lower == "live" {
                     q.add(Field::Live, String::new());
                     continue;
+                }
+                if lower.starts_with("dur>") || lower.starts_with("dur<") {
+                    return Err(unknown_field("dur", &word.text[3..]));
                 }
                 if matches!(lower.as_str(), "inbound" | "outbound") {
                     return Err(err(format!(
@@ -169,29 +188,36 @@ impl Query {
                 Some(f) => f,
                 None => return Err(unknown_field(&lname, value)),
             };
-            let value = value.trim();
-            match field {
-                Field::Live => {
-                    if !value.is_empty() {
-                        return Err(err(format!(
-                            "live takes no value: write live alone (not live:{value})"
-                        )));
-                    }
-                    q.add(Field::Live, String::new());
+            if field == Field::Live {
+                if !value.trim().is_empty() {
+                    return Err(err(format!(
+                        "live takes no value: write live alone (not live:{})",
+                        value.trim()
+                    )));
                 }
-                Field::Dir => {
-                    let d = parse_direction(value)?;
-                    q.add(Field::Dir, d.name().to_string());
-                }
-                _ => {
-                    if value.is_empty() {
-                        return Err(err(format!(
-                            "{}: needs a value ({}:\"a name with spaces\")",
-                            field.name(),
-                            field.name()
-                        )));
+                q.add(Field::Live, String::new());
+                continue;
+            }
+            // `a|b`: either value (as the same field twice), as in the list's filter.
+            let at = name.len() + 1;
+            for value in word.alternatives(at) {
+                let value = value.trim();
+                match field {
+                    Field::Dir => {
+                        let d = parse_direction(value)?;
+                        q.add(Field::Dir, d.name().to_string());
                     }
-                    q.add(field, value.to_string());
+                    _ => {
+                        if value.is_empty() {
+                            return Err(err(format!(
+                                "{}: needs a value ({}:\"a name with spaces\", {}:a|b for either)",
+                                field.name(),
+                                field.name(),
+                                field.name()
+                            )));
+                        }
+                        q.add(field, value.to_string());
+                    }
                 }
             }
         }
@@ -261,7 +287,24 @@ fn unknown_field(name: &str, value: &str) -> QueryError {
                 if value.is_empty() { "KEY=VALUE" } else { value }
             ),
         ),
-        "dur" | "duration" | "date" => local("that here", format!("{name}:{value}")),
+        "dur" | "duration" => local(
+            "durations",
+            if value.starts_with(['>', '<']) {
+                format!("dur{value}")
+            } else {
+                "dur>5m or dur<30s".into()
+            },
+        ),
+        "date" | "day" => err(format!(
+            "a day is the range, not a query term: put it in From and To (--from {v} --to {v} \
+             is that whole day); the list's local filter (/) also takes date:{v} (the query \
+             fields are {FIELDS})",
+            v = if value.is_empty() {
+                "2026-11-24"
+            } else {
+                value
+            }
+        )),
         "media" | "type" => err(format!(
             "the media is chosen in the Media field (or --media), not in the query (the query \
              fields are {FIELDS})"
@@ -273,6 +316,23 @@ fn unknown_field(name: &str, value: &str) -> QueryError {
 
 struct Word {
     text: String,
+    /// Where `|` stood outside quotes (byte offsets in `text`): between alternatives.
+    bars: Vec<usize>,
+}
+
+impl Word {
+    /// The alternatives of the text from byte `from` on, split at the `|` typed outside quotes
+    /// (a quoted `|` is part of a name).
+    fn alternatives(&self, from: usize) -> Vec<&str> {
+        let mut out = Vec::new();
+        let mut start = from;
+        for &b in self.bars.iter().filter(|&&b| b >= from) {
+            out.push(&self.text[start..b]);
+            start = b + 1;
+        }
+        out.push(&self.text[start..]);
+        out
+    }
 }
 
 /// Splits at whitespace outside double quotes; the quotes are dropped. An unclosed quote is an
@@ -280,6 +340,7 @@ struct Word {
 fn split(input: &str) -> Result<Vec<Word>, QueryError> {
     let mut out = Vec::new();
     let mut cur = String::new();
+    let mut bars = Vec::new();
     let mut quoted = false;
     for c in input.chars() {
         match c {
@@ -288,10 +349,16 @@ fn split(input: &str) -> Result<Vec<Word>, QueryError> {
                 if !cur.is_empty() {
                     out.push(Word {
                         text: std::mem::take(&mut cur),
+                        bars: std::mem::take(&mut bars),
                     });
                 }
             }
-            c => cur.push(c),
+            c => {
+                if c == '|' && !quoted {
+                    bars.push(cur.len());
+                }
+                cur.push(c);
+            }
         }
     }
     if quoted {
@@ -300,7 +367,7 @@ fn split(input: &str) -> Result<Vec<Word>, QueryError> {
         ));
     }
     if !cur.is_empty() {
-        out.push(Word { text: cur });
+        out.push(Word { text: cur, bars });
     }
     Ok(out)
 }
@@ -322,7 +389,17 @@ pub fn completing(input: &str) -> Option<(Directory, usize, String)> {
     let term = &input[start..];
     let (name, value) = term.split_once(':')?;
     let dir = Field::from_name(&name.trim_start_matches('"').to_lowercase())?.directory()?;
-    Some((dir, start + name.len() + 1, value.replace('"', "")))
+    // In `queue:Sales|Bil`, the alternative being typed.
+    let mut at = start + name.len() + 1;
+    let mut quoted = false;
+    for (i, c) in value.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '|' if !quoted => at = start + name.len() + 1 + i + 1,
+            _ => {}
+        }
+    }
+    Some((dir, at, input[at..].replace('"', "")))
 }
 
 /// `input` with the value of its last term (from `at`) replaced by `name`, quoted when it has
@@ -415,7 +492,12 @@ pub fn resolve(
     Ok(r)
 }
 
-/// The one entry `name` designates among `candidates`.
+/// The one entry `name` designates among `candidates`: the one of that name (ignoring case and
+/// accents); else the one whose id it is (whole, or its first 8 characters or more, as the list
+/// shows an id it cannot name: the way to pick one of two namesakes); else the one whose name
+/// starts with it; else the one with a word that starts with it (`gomez` for "Elena Gómez",
+/// `tier 1` for "Support - Tier 1"). Several are an error that lists them (with their short ids
+/// when names repeat); none, an error listing the closest names.
 pub fn pick(dir: Directory, name: &str, candidates: &[Entity]) -> Result<Entity, QueryError> {
     let key = fold(name);
     let exact: Vec<&Entity> = candidates.iter().filter(|e| fold(&e.name) == key).collect();
@@ -423,60 +505,120 @@ pub fn pick(dir: Directory, name: &str, candidates: &[Entity]) -> Result<Entity,
         [one] => return Ok((*one).clone()),
         [] => {}
         many => {
+            let f = dir.field();
+            let ids: Vec<&str> = many.iter().map(|e| short(&e.id)).collect();
             return Err(err(format!(
-                "{} name '{name}' is ambiguous: {} {}s have it (ids {})",
+                "{} name '{name}' is ambiguous: {} {}s have it; give one by its id ({}), or \
+                 all of them ({f}:{})",
                 dir.noun(),
                 many.len(),
                 dir.noun(),
-                many.iter()
-                    .map(|e| e.id.as_str())
+                ids.iter()
+                    .map(|i| format!("{f}:{i}"))
                     .collect::<Vec<_>>()
-                    .join(", ")
+                    .join(" or "),
+                ids.join("|"),
             )));
         }
     }
-    let prefix: Vec<&Entity> = candidates
+    let id = name.trim().to_ascii_lowercase();
+    if id.len() >= 8 && id.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+        let by_id: Vec<&Entity> = candidates
+            .iter()
+            .filter(|e| e.id.to_ascii_lowercase().starts_with(&id))
+            .collect();
+        if let [one] = by_id.as_slice() {
+            return Ok((*one).clone());
+        }
+    }
+    let mut how = "starts";
+    let mut found: Vec<&Entity> = candidates
         .iter()
         .filter(|e| fold(&e.name).starts_with(&key))
         .collect();
-    match prefix.as_slice() {
+    if found.is_empty() {
+        how = "is the start of a word of";
+        found = candidates
+            .iter()
+            .filter(|e| word_starts(&fold(&e.name), &key))
+            .collect();
+    }
+    match found.as_slice() {
         [one] => Ok((*one).clone()),
         [] => {
             let close = closest(&key, candidates, 5);
-            Err(err(if close.is_empty() {
-                format!("no {} is named '{name}'", dir.noun())
-            } else {
-                format!(
-                    "no {} is named '{name}'; the closest: {}",
-                    dir.noun(),
-                    quote_list(&close)
-                )
-            }))
+            Err(err(
+                if close.is_empty() && (1..=12).contains(&candidates.len()) {
+                    // Nothing near, and few there are: all of them.
+                    let all: Vec<&Entity> = candidates.iter().collect();
+                    format!(
+                        "no {} is named '{name}'; there are {}",
+                        dir.noun(),
+                        quote_list(&all)
+                    )
+                } else if close.is_empty() {
+                    format!("no {} is named '{name}'", dir.noun())
+                } else {
+                    format!(
+                        "no {} is named '{name}'; the closest: {}",
+                        dir.noun(),
+                        quote_list(&close)
+                    )
+                },
+            ))
         }
-        many => {
-            let names: Vec<&str> = many.iter().take(8).map(|e| e.name.as_str()).collect();
-            Err(err(format!(
-                "{} name '{name}' is ambiguous: it starts {} names ({}{}); quote the whole name",
-                dir.noun(),
-                many.len(),
-                quote_list(&names),
-                if many.len() > 8 { ", …" } else { "" }
-            )))
-        }
+        many => Err(err(format!(
+            "{} name '{name}' is ambiguous: it {how} {} names ({}{}); quote the whole name",
+            dir.noun(),
+            many.len(),
+            quote_list(&many[..many.len().min(8)]),
+            if many.len() > 8 { ", …" } else { "" }
+        ))),
     }
 }
 
-fn quote_list(names: &[&str]) -> String {
-    names
+/// Whether a word of `name` (both folded) starts with `key`: at its start, or after a character
+/// that is not a letter or digit.
+pub fn word_starts(name: &str, key: &str) -> bool {
+    let mut at_word = true;
+    for (i, c) in name.char_indices() {
+        if at_word && name[i..].starts_with(key) {
+            return true;
+        }
+        at_word = !c.is_alphanumeric();
+    }
+    false
+}
+
+/// An id's first 8 characters, as the list shows ids it cannot name.
+fn short(id: &str) -> &str {
+    id.get(..8).unwrap_or(id)
+}
+
+/// The entries' names, quoted; a name several of them have (ignoring case and accents) gets
+/// its short id.
+fn quote_list(entries: &[&Entity]) -> String {
+    entries
         .iter()
-        .map(|n| format!("\"{n}\""))
+        .map(|e| {
+            if entries
+                .iter()
+                .filter(|o| fold(&o.name) == fold(&e.name))
+                .count()
+                > 1
+            {
+                format!("\"{}\" ({})", e.name, short(&e.id))
+            } else {
+                format!("\"{}\"", e.name)
+            }
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
 
-/// The `n` names closest to `key` (folded), by edit distance, then those containing it.
-fn closest<'a>(key: &str, candidates: &'a [Entity], n: usize) -> Vec<&'a str> {
-    let mut scored: Vec<(usize, &str)> = candidates
+/// The `n` entries closest to `key` (folded), by edit distance, then those containing it.
+fn closest<'a>(key: &str, candidates: &'a [Entity], n: usize) -> Vec<&'a Entity> {
+    let mut scored: Vec<(usize, &str, &Entity)> = candidates
         .iter()
         .map(|e| {
             let f = fold(&e.name);
@@ -485,16 +627,16 @@ fn closest<'a>(key: &str, candidates: &'a [Entity], n: usize) -> Vec<&'a str> {
             } else {
                 distance(key, &f)
             };
-            (d, e.name.as_str())
+            (d, e.name.as_str(), e)
         })
         .collect();
-    scored.sort();
+    scored.sort_by(|a, b| (a.0, a.1, &a.2.id).cmp(&(b.0, b.1, &b.2.id)));
     // Only names reasonably near: within half the typed length (at least 3 edits).
     let limit = (key.chars().count() / 2).max(3);
     scored
         .into_iter()
-        .filter(|(d, _)| *d <= limit)
-        .map(|(_, s)| s)
+        .filter(|(d, _, _)| *d <= limit)
+        .map(|(_, _, e)| e)
         .take(n)
         .collect()
 }
@@ -603,7 +745,38 @@ mod tests {
         );
         assert!(m.contains("local filter"), "{m}");
         assert!(e("dur:5m").contains("local filter"));
+        let m = e("date:2026-11-28");
+        assert!(
+            m.contains("--from 2026-11-28 --to 2026-11-28") && m.contains("date:2026-11-28"),
+            "{m}"
+        );
         assert!(e("media:voice").contains("Media field"));
+    }
+
+    #[test]
+    fn a_bar_is_an_or_of_the_field_and_a_quoted_bar_is_part_of_a_name() {
+        assert_eq!(q("queue:Sales|Billing"), q("queue:Sales queue:Billing"));
+        assert_eq!(
+            q(r#"queue:"Support - Tier 1"|Sales agent:Bob"#).terms[0].values,
+            ["Support - Tier 1", "Sales"]
+        );
+        assert_eq!(q(r#"queue:"A|B""#).terms[0].values, ["A|B"]);
+        assert_eq!(q("dir:in|out").terms[0].values, ["inbound", "outbound"]);
+        assert!(e("queue:Sales|").contains("needs a value"));
+        assert!(e("dir:in|sideways").contains("not a direction"));
+    }
+
+    #[test]
+    fn negations_and_durations_point_to_the_local_filter() {
+        let m = e("-queue:Sales");
+        assert!(
+            m.contains("cannot filter on a negation")
+                && m.contains("local filter (/) with -queue:Sales"),
+            "{m}"
+        );
+        let m = e("dur>5m");
+        assert!(m.contains("local filter") && m.contains("dur>5m"), "{m}");
+        assert!(e("DUR<30s").contains("local filter"));
     }
 
     #[test]
@@ -646,7 +819,12 @@ mod tests {
             "{m}"
         );
         let m = p("dup").unwrap_err().0;
-        assert!(m.contains("ambiguous") && m.contains("q5, q6"), "{m}");
+        assert!(
+            m.contains("ambiguous")
+                && m.contains("queue:q5 or queue:q6")
+                && m.contains("queue:q5|q6"),
+            "{m}"
+        );
         let m = p("Suport - Tier 1").unwrap_err().0;
         assert!(
             m.contains("no queue is named 'Suport - Tier 1'")
@@ -654,7 +832,66 @@ mod tests {
             "{m}"
         );
         let m = p("zzzzzzzzzzzzzzzzzzzz").unwrap_err().0;
-        assert_eq!(m, "no queue is named 'zzzzzzzzzzzzzzzzzzzz'");
+        assert!(
+            m.starts_with(
+                "no queue is named 'zzzzzzzzzzzzzzzzzzzz'; there are \"Support - Tier 1\", "
+            ) && m.contains("\"dup\" (q5), \"Dup\" (q6)"),
+            "{m}"
+        );
+        let many: Vec<Entity> = (0..13)
+            .map(|i| Entity {
+                id: format!("q{i}"),
+                name: format!("Queue {i}"),
+            })
+            .collect();
+        let m = pick(Directory::Queues, "zzzzzzzzzzzz", &many)
+            .unwrap_err()
+            .0;
+        assert_eq!(m, "no queue is named 'zzzzzzzzzzzz'");
+    }
+
+    #[test]
+    fn a_word_of_the_name_or_the_id_picks_one_and_namesakes_are_told_apart() {
+        let d: Vec<Entity> = [
+            ("88180d85-2d3a-469b-bc39-95e3fa608eb0", "Farid Andersen"),
+            ("94e82224-a433-44ae-9568-a3bc0191c3b7", "Farid Andersen"),
+            ("24c2e21c-2bf5-4566-a40a-f17b293e6909", "Elena Gómez"),
+            ("c2c6aa5d-3a1a-4f37-a554-9c49160742d6", "Jonas Gómez"),
+            ("5f9a440f-bac7-46fb-a0ab-9dd9aa5ba0a0", "Farid Ito"),
+        ]
+        .iter()
+        .map(|(i, n)| Entity {
+            id: i.to_string(),
+            name: n.to_string(),
+        })
+        .collect();
+        let p = |n: &str| pick(Directory::Users, n, &d);
+        // A last name, accents ignored.
+        assert_eq!(p("ito").unwrap().name, "Farid Ito");
+        let m = p("gomez").unwrap_err().0;
+        assert!(
+            m.contains("is the start of a word of 2 names")
+                && m.contains("\"Elena Gómez\", \"Jonas Gómez\""),
+            "{m}"
+        );
+        // Namesakes: the error says how to pick one, and the id does.
+        let m = p("farid andersen").unwrap_err().0;
+        assert!(
+            m.contains("2 agents have it")
+                && m.contains("agent:88180d85 or agent:94e82224")
+                && m.contains("agent:88180d85|94e82224"),
+            "{m}"
+        );
+        assert_eq!(p("94e82224").unwrap().id, d[1].id);
+        assert_eq!(p(&d[0].id.to_uppercase()).unwrap().id, d[0].id);
+        // Lists of names tell namesakes apart by their short ids.
+        let m = p("farid").unwrap_err().0;
+        assert!(
+            m.contains("\"Farid Andersen\" (88180d85), \"Farid Andersen\" (94e82224)"),
+            "{m}"
+        );
+        // Too short to be an id: a name.
+        assert!(p("88180d").is_err());
     }
 
     #[test]
@@ -698,6 +935,14 @@ mod tests {
         assert_eq!(
             completing("wrapup:"),
             Some((Directory::WrapupCodes, 7, String::new()))
+        );
+        assert_eq!(
+            completing("queue:Sales|Bil"),
+            Some((Directory::Queues, 12, "Bil".into()))
+        );
+        assert_eq!(
+            completing(r#"queue:"A|B"|Sup"#),
+            Some((Directory::Queues, 12, "Sup".into()))
         );
         assert_eq!(completing("dir:in"), None);
         assert_eq!(completing("queue:Sales "), None);

@@ -1748,6 +1748,22 @@ impl Dataset {
     }
 
     /// Whether `id` is one of the simulator's queues.
+    /// The directory's name for `id` (users, deleted ones too, as `state=any` asks), as the
+    /// directory routes serve it: for pictures drawn without a server (`examples/screenshot.rs`).
+    pub fn directory_name(&self, kind: crate::genesys::directory::Kind, id: &str) -> Option<&str> {
+        use crate::genesys::directory::Kind;
+        let pairs: Vec<(&str, &str)> = match kind {
+            Kind::User => self.users.iter().map(|u| (&*u.id, &*u.name)).collect(),
+            Kind::Queue => self.queues.iter().map(|q| (&*q.id, &*q.name)).collect(),
+            Kind::Wrapup => self.wrapups.iter().map(|w| (&*w.id, &*w.name)).collect(),
+            Kind::Division => self.divisions.iter().map(|d| (&*d.id, &*d.name)).collect(),
+        };
+        pairs
+            .into_iter()
+            .find(|(i, _)| i.eq_ignore_ascii_case(id))
+            .map(|(_, n)| n)
+    }
+
     pub fn has_queue(&self, id: &str) -> bool {
         self.queues.iter().any(|q| q.id == id)
     }

@@ -141,6 +141,8 @@ pub struct State {
     pub seq: u64,
     /// The list's columns, in order (indexes into `columns::COLUMNS`; empty: all).
     pub columns: Vec<usize>,
+    /// The widest cell of each column among the rows drawn: the widths aimed for.
+    pub seen: crate::tui::columns::Seen,
     /// Names of users, queues and wrap-up codes read so far (drawing shows ids by them).
     pub names: Names,
     /// Ids already asked to be named (each is asked once a session).
@@ -245,6 +247,7 @@ impl State {
             clip_target: init.clip_target.unwrap_or(Target::Plain),
             seq: 0,
             columns: init.columns.clone(),
+            seen: Default::default(),
             names: Names::default(),
             names_asked: HashSet::new(),
             org: None,
@@ -272,6 +275,7 @@ impl State {
                 .as_ref()
                 .map_or(self.form.media, |q| q.scope.media),
             columns: &self.columns,
+            seen: &self.seen.widths,
         }
     }
 
@@ -562,10 +566,15 @@ pub fn update(s: &mut State, event: Event) -> Vec<Effect> {
 fn settle(s: &mut State) -> Vec<Effect> {
     s.layout = Layout::new(&s.shape());
     s.list.scroll_into_view(s.layout.list_rows);
+    // The columns follow the widest cells in view: measured once the scroll is known, and
+    // placed again when one is wider than any seen (rarely: widths only grow within a load).
+    let zone = s.zone();
+    if s.seen.measure(&s.list, s.layout.list_rows, zone, &s.names) {
+        s.layout = Layout::new(&s.shape());
+    }
     let subject = s.subject().map(str::to_string);
     let fx = s.detail.select(subject.as_deref());
     s.detail.document = s.document();
-    let zone = s.zone();
     if let Some(v) = &mut s.summary {
         v.refresh(&s.list, &s.names, zone);
     }
@@ -1007,7 +1016,7 @@ fn submit(s: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
     if query.is_empty() {
         return load(s, scope);
     }
-    s.message = Some("looking up the query's names…".into());
+    s.message = Some(LOOKING_UP.into());
     vec![
         Effect::CancelQuery,
         Effect::Resolve {
@@ -1061,6 +1070,7 @@ fn on_completed(s: &mut State, id: u64, at: usize, result: Result<Vec<String>, S
         [one] => crate::genesys::search::complete_with(&text, at, one, true),
         many => {
             let common = common_prefix(many);
+            let typed = s.form.query.value()[at..].replace('"', "");
             let shown: Vec<String> = many
                 .iter()
                 .take(6)
@@ -1072,11 +1082,19 @@ fn on_completed(s: &mut State, id: u64, at: usize, result: Result<Vec<String>, S
                 shown.join(", "),
                 if many.len() > 6 { ", …" } else { "" }
             ));
+            // Names found by a word (`gom`: Elena Gómez, Jonas Gómez) may share no start
+            // longer than what was typed: it is kept, and the footer lists them.
+            let fold = crate::genesys::search::fold;
+            if !fold(&common).starts_with(&fold(&typed)) || common.is_empty() {
+                return;
+            }
             crate::genesys::search::complete_with(&text, at, &common, false)
         }
     };
     // Names come from the API: only what sanitising leaves goes into the field.
     s.form.query = Input::new(super::sanitize::sanitize(&new));
+    // A completion may close the quote that was open while typing.
+    s.form.recheck_query();
 }
 
 /// The longest start all `names` share (by characters, case as in the first).
@@ -1094,11 +1112,14 @@ fn common_prefix(names: &[String]) -> String {
 }
 
 /// The query's names are known (or not): load, or say which name is wrong at the Query field.
+/// Said while the query's names are looked up; it goes when they are.
+const LOOKING_UP: &str = "looking up the query's names…";
+
 fn on_resolved(s: &mut State, id: u64, result: Result<Scope, String>) -> Vec<Effect> {
     if id != s.resolving {
         return vec![];
     }
-    s.message = None;
+    s.messages.withdraw = Some(LOOKING_UP.into());
     match result {
         Ok(scope) => load(s, scope),
         Err(e) => {

@@ -101,8 +101,19 @@ impl Form {
         problems.query = Query::parse(self.query.value()).err().map(|e| e.0);
         let ok = problems.query.is_none();
         self.problems = problems;
-        self.note = result.and_then(long_range_note);
+        self.note = result.and_then(|i| {
+            long_range_note(i).or_else(|| {
+                let days = timespec::is_day(self.from.value()) || timespec::is_day(self.to.value());
+                days.then(|| day_note(i, self.zone, now))
+            })
+        });
         result.filter(|_| ok)
+    }
+
+    /// Checks the query again (after it was changed other than by typing: a completion), so
+    /// that its mark says what it holds now.
+    pub fn recheck_query(&mut self) {
+        self.problems.query = Query::parse(self.query.value()).err().map(|e| e.0);
     }
 
     /// The query as typed, parsed (an empty one when it does not parse: [`Form::validate`]
@@ -136,6 +147,21 @@ pub fn check(from: &str, to: &str, zone: Zone, now: DateTime<Utc>) -> (Option<In
     } else {
         (None, p)
     }
+}
+
+/// A range given in days (`2026-11-28`, `today`, `yesterday`): the times it stands for, so that
+/// "a day as To is through its end" is seen, not guessed.
+fn day_note(i: Interval, zone: Zone, now: DateTime<Utc>) -> String {
+    let at = |t: DateTime<Utc>| zone.format(t, "%Y-%m-%d %H:%M");
+    let end = if i.end == now {
+        "now".to_string()
+    } else {
+        at(i.end)
+    };
+    format!(
+        "loads {} to {end}: whole days (a day as To is through its end, today up to now)",
+        at(i.start)
+    )
 }
 
 /// Ranges longer than one query may cover are allowed: the client splits them. Say so.
@@ -213,6 +239,31 @@ mod tests {
         );
         assert_eq!(ok("-2h", "now").start, t(25, 10, 30));
         assert_eq!(ok("-7d", "-30m").end, t(25, 12, 0));
+    }
+
+    #[test]
+    fn a_range_in_days_says_the_times_it_stands_for() {
+        let mut f = Form::new(Some("yesterday"), Some("yesterday"), None, Zone::Utc);
+        assert!(f.validate(now()).is_some());
+        assert_eq!(
+            f.note.as_deref(),
+            Some(
+                "loads 2026-11-24 00:00 to 2026-11-25 00:00: whole days (a day as To is through \
+                 its end, today up to now)"
+            )
+        );
+        f.to = Input::new("today".into());
+        f.validate(now());
+        assert!(
+            f.note.as_deref().unwrap().contains("to now"),
+            "{:?}",
+            f.note
+        );
+        // Times, not days: no note (the hint stays).
+        f.from = Input::new("-2h".into());
+        f.to = Input::new("now".into());
+        f.validate(now());
+        assert_eq!(f.note, None);
     }
 
     #[test]

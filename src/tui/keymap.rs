@@ -382,7 +382,7 @@ const DEFAULTS: &[DefaultBinding] = &[
     foot(&[Filter],      &[ENTER, DOWN],       A::FilterDone,   "keep filter", "Keep filter, back to list"),
     foot(&[List],        &[c('s')],            A::ToggleSort,   "order",       "Reverse the sort order"),
     foot(&[List],        &[c('<')],            A::SortLeft,     "sort col",    "Sort by the column left"),
-    bind(&[List],        &[c('>')],            A::SortRight,    "sort col",    "Sort by the column right"),
+    foot(&[List],        &[c('>')],            A::SortRight,    "sort col",    "Sort by the column right"),
     foot(SCROLL,         &[c('r')],            A::Refetch,      "refetch",     "Refetch / resume a load"),
     foot(SCROLL,         &[c('z')],            A::Zoom,         "zoom",        "Zoom the focused pane"),
     bind(COMMAND,        &[c('m')],            A::ToggleMouse,  "mouse",       "Mouse on/off"),

@@ -78,8 +78,10 @@ pub struct Summary {
     pub multi: bool,
     /// Attribute keys known among the rows shown (lower case), for the attribute grouping.
     pub keys: Vec<String>,
-    /// The key counted by, when the grouping is by attribute.
+    /// The key counted by, when the grouping is by attribute (lower case).
     pub key: Option<String>,
+    /// That key as the API spells it (`ivr.accountNumber`), for the title.
+    pub key_shown: Option<String>,
     /// Rows shown whose attributes are not loaded (an attribute grouping cannot count them).
     pub unloaded: usize,
 }
@@ -113,6 +115,8 @@ struct Groups {
     rows: Vec<Option<Box<[u32]>>>,
     /// Per row: its duration in seconds, [`LIVE`] while it goes on, [`UNKNOWN`] without a start.
     secs: Vec<i64>,
+    /// The attribute key as first seen in a row (its case as received).
+    key_shown: Option<String>,
 }
 
 const LIVE: i64 = -1;
@@ -228,7 +232,14 @@ impl SummaryView {
         }
         let fresh = self.groups.rows.len() < list.rows.len();
         for i in self.groups.rows.len()..list.rows.len() {
-            let g = groups_of(&list.rows[i], self.grouping, key.as_deref(), names, zone);
+            let g = groups_of(
+                &list.rows[i],
+                self.grouping,
+                key.as_deref(),
+                names,
+                zone,
+                &mut self.groups.key_shown,
+            );
             let g = g.map(|labels| {
                 labels
                     .into_iter()
@@ -242,6 +253,7 @@ impl SummaryView {
             return;
         }
         self.summary = count(list, &self.groups, self.grouping, key, &self.summary.keys);
+        self.summary.key_shown = self.groups.key_shown.clone();
         self.counted = Some(list.visible.clone());
     }
 }
@@ -273,6 +285,7 @@ fn groups_of(
     key: Option<&str>,
     names: &dyn Names,
     zone: Zone,
+    key_shown: &mut Option<String>,
 ) -> Option<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
     let mut add = |s: String| {
@@ -291,15 +304,20 @@ fn groups_of(
             let pairs = row.attrs.as_ref()?;
             // The value as received (the pairs are lower-cased for matching).
             let c = row.conversation();
+            let mut found = false;
             for p in &c.participants {
                 for (k, v) in p.attributes.iter().flatten() {
                     if k.to_lowercase() == key {
+                        found = true;
+                        if key_shown.is_none() {
+                            *key_shown = Some(sanitize(k));
+                        }
                         add(sanitize(v));
                     }
                 }
             }
             // (A key the pairs have but no participant any more: set, empty.)
-            if pairs.iter().any(|(k, _)| &**k == key) {
+            if !found && pairs.iter().any(|(k, _)| &**k == key) {
                 add(String::new());
             }
         }
@@ -446,6 +464,7 @@ fn count(
         multi,
         keys: keys.to_vec(),
         key,
+        key_shown: None,
         unloaded: if grouping == Grouping::Attribute {
             unloaded
         } else {
@@ -503,6 +522,40 @@ mod tests {
         assert_eq!(median(vec![5]), Some(5));
         assert_eq!(median(vec![9, 1, 5]), Some(5));
         assert_eq!(median(vec![10, 1, 4, 20]), Some(7));
+    }
+
+    /// Three rows, two with their attributes read: each counts once, under its value, and the
+    /// key is titled as the API spells it.
+    #[test]
+    fn by_attribute_each_row_counts_once_under_its_value() {
+        use crate::genesys::model::Attributes;
+        use crate::tui::fixtures::conv;
+        let mut list = List::default();
+        list.add(
+            vec![
+                conv("a", 1, "Ann", "Bob"),
+                conv("b", 2, "Cy", "Bob"),
+                conv("c", 3, "Di", "Bob"),
+            ],
+            &Default::default(),
+        );
+        let attrs =
+            |v: &str| -> Attributes { [("ivr.accountNumber".to_string(), v.to_string())].into() };
+        list.learn_attributes("a", &[("a-p1".into(), attrs("1001"))]);
+        list.learn_attributes("b", &[("b-p1".into(), attrs("1001"))]);
+        let mut v = SummaryView::new();
+        v.step_key(true);
+        v.refresh(&list, &crate::tui::anatomy::NoNames, Zone::Utc);
+        let s = &v.summary;
+        assert_eq!(s.key.as_deref(), Some("ivr.accountnumber"));
+        assert_eq!(s.key_shown.as_deref(), Some("ivr.accountNumber"));
+        let bars: Vec<(&str, usize)> = s.bars.iter().map(|b| (b.label.as_str(), b.count)).collect();
+        assert_eq!(
+            bars,
+            [("1001", 2)],
+            "no (empty) bar for rows that have the key"
+        );
+        assert_eq!(s.unloaded, 1);
     }
 
     #[test]

@@ -32,13 +32,17 @@ pub struct Messages {
     /// The number of the message shown (its fade timer carries it).
     pub seq: u64,
     pub log: VecDeque<Said>,
+    /// A message of this text, if shown, goes after this event (it said work was under way,
+    /// and the work is done).
+    pub withdraw: Option<String>,
 }
 
 /// After an event: a message set by it is new (stamped, logged, fading later); else the one
 /// shown before stays.
 pub(super) fn settle(s: &mut State, before: Option<String>) -> Vec<Effect> {
+    let withdraw = s.messages.withdraw.take();
     let Some(text) = s.message.clone() else {
-        s.message = before;
+        s.message = before.filter(|b| Some(b) != withdraw.as_ref());
         return vec![];
     };
     let m = &mut s.messages;

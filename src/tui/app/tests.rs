@@ -739,6 +739,7 @@ fn a_query_with_names_is_looked_up_before_it_loads() {
         s.list.query_id, 0,
         "nothing loads before the names are known"
     );
+    assert_eq!(s.message.as_deref(), Some("looking up the query's names…"));
     // An older look-up's answer is dropped.
     assert!(
         update(
@@ -764,6 +765,10 @@ fn a_query_with_names_is_looked_up_before_it_loads() {
         s.form.problems.query.as_deref(),
         Some("no queue is named 'X\\e[2J'")
     );
+    // The look-up is over: its message goes at once (not when it would fade).
+    assert_eq!(s.message, None);
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(s.message.as_deref(), Some("looking up the query's names…"));
     // Known: the scope with the search in it loads.
     let search = Resolved {
         text: text.clone(),
@@ -774,6 +779,7 @@ fn a_query_with_names_is_looked_up_before_it_loads() {
         live: true,
         ..Default::default()
     };
+    let id = s.resolving;
     let fx = update(
         &mut s,
         Event::Resolved {
@@ -781,6 +787,7 @@ fn a_query_with_names_is_looked_up_before_it_loads() {
             result: Ok(scope.clone().with_search(search.clone())),
         },
     );
+    assert_eq!(s.message, None);
     let Some(Effect::Query { scope: loaded, .. }) = fx.last() else {
         panic!("{fx:?}")
     };
@@ -826,6 +833,9 @@ fn tab_completes_a_name_in_the_query_field() {
     );
     assert_eq!(s.form.query.value(), r#"live queue:"Support - Tier "#);
     assert!(s.message.as_deref().unwrap().contains("2 names"));
+    // Half a quoted name: the field says so until it is closed.
+    typ(&mut s, "1");
+    assert!(s.form.problems.query.is_some());
     update(
         &mut s,
         Event::Completed {
@@ -835,7 +845,47 @@ fn tab_completes_a_name_in_the_query_field() {
         },
     );
     assert_eq!(s.form.query.value(), r#"live queue:"Support - Tier 1" "#);
+    assert_eq!(
+        s.form.problems.query, None,
+        "the completion closed the quote"
+    );
     // Nothing to complete: Tab moves on.
     assert!(key(&mut s, KeyCode::Tab).is_empty());
     assert_eq!(s.focus, Focus::List);
+}
+
+#[test]
+fn tab_on_a_last_name_lists_the_names_or_puts_in_the_one() {
+    let mut s = state();
+    for _ in 0..3 {
+        key(&mut s, KeyCode::Tab);
+    }
+    typ(&mut s, "agent:gom");
+    let fx = key(&mut s, KeyCode::Tab);
+    let [Effect::Complete { id, at, .. }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    let (id, at) = (*id, *at);
+    let names = |v: &[&str]| Ok(v.iter().map(|n| n.to_string()).collect());
+    // Found by a word: no common start; what was typed stays, the footer lists them.
+    update(
+        &mut s,
+        Event::Completed {
+            id,
+            at,
+            result: names(&["Elena Gómez", "Jonas Gómez"]),
+        },
+    );
+    assert_eq!(s.form.query.value(), "agent:gom");
+    let m = s.message.clone().unwrap();
+    assert!(m.contains("2 names: Elena Gómez, Jonas Gómez"), "{m}");
+    update(
+        &mut s,
+        Event::Completed {
+            id,
+            at,
+            result: names(&["Elena Gómez"]),
+        },
+    );
+    assert_eq!(s.form.query.value(), r#"agent:"Elena Gómez" "#);
 }

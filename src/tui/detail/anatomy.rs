@@ -97,6 +97,9 @@ impl Seg {
 pub struct Parts<'a> {
     /// The record's participants (names, purposes, user ids), in order.
     pub participants: &'a [AnalyticsParticipant],
+    /// The customer (who is on the outside: `facts::outside`) by index, with their address
+    /// (the caller's number on an inbound call), to name them when they have no name.
+    pub outside: Option<(usize, String)>,
     /// Their segments and metrics, in the same order.
     pub lanes: &'a [Lane],
     pub start: Option<DateTime<Utc>>,
@@ -122,6 +125,10 @@ impl Parts<'_> {
             .or_else(|| {
                 let u = p.user_id.as_deref()?;
                 Some(sanitize(self.names.user(u).unwrap_or(&short_id(u))))
+            })
+            .or_else(|| {
+                let (o, a) = self.outside.as_ref()?;
+                (*o == i).then(|| sanitize(a))
             })
             .or_else(|| {
                 let q = self.lanes.get(i)?.queues().first().copied()?;
@@ -622,12 +629,26 @@ fn metrics(b: &mut Document, p: &Parts, w: usize) {
     let cols: Vec<usize> = (0..METRICS.len())
         .filter(|&c| rows.iter().any(|(_, v)| v[c].is_some()))
         .collect();
-    section(
-        b,
-        "Metrics",
-        "  (ACW: after-call work; handle: talk + hold + ACW)".into(),
-        w,
-    );
+    // What the headings shown need said: messaging has no talk time (the agent is answered,
+    // then writes), so its handle time is said otherwise.
+    let shown = |name: &str| cols.iter().any(|&c| METRICS[c].0 == name);
+    let mut notes = Vec::new();
+    if shown("tAcw") {
+        notes.push("ACW: after-call work");
+    }
+    if shown("tHandle") {
+        notes.push(if shown("tTalk") {
+            "handle: talk + hold + ACW"
+        } else {
+            "handle: from answer to the end of ACW"
+        });
+    }
+    let note = if notes.is_empty() {
+        String::new()
+    } else {
+        format!("  ({})", notes.join("; "))
+    };
+    section(b, "Metrics", note, w);
     let whos: Vec<String> = rows.iter().map(|(i, _)| p.who(*i)).collect();
     let lw = whos
         .iter()

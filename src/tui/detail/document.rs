@@ -253,8 +253,11 @@ pub fn build(src: &Source, w: usize) -> Document {
     {
         b.text("", Kind::Plain);
         let lanes = row.anatomy.unpack();
+        let outside =
+            crate::facts::outside(rec).and_then(|i| Some((i, row.facts().customer_address?)));
         let parts = Parts {
             participants: &rec.participants,
+            outside,
             lanes: &lanes,
             start: rec.start(),
             end: rec.end(),

@@ -128,7 +128,7 @@ pub fn messages(form: &Form, width: u16) -> Vec<(String, bool)> {
         let hint = match &form.note {
             Some(n) => format!(" ℹ {n}"),
             None => {
-                " e.g. 2026-11-24 08:00, -2h, yesterday, now · a day as To is through its end · \
+                " e.g. -2h, 2026-11-24 08:00 · a day (2026-11-24, yesterday, today) is whole · \
                  Query: queue:NAME agent:NAME dir:inbound live · Enter loads"
                     .into()
             }

@@ -29,6 +29,8 @@ pub struct Shape<'a> {
     pub media: Media,
     /// The user's columns, in order (empty: all).
     pub columns: &'a [usize],
+    /// The widest cell seen in each column (`columns::Seen`): the widths aimed for.
+    pub seen: &'a [u16],
 }
 
 /// The screen's areas and the sizes derived from them.
@@ -114,7 +116,9 @@ impl Layout {
             overlay,
             toggled: list.is_none() || detail.is_none(),
             list_rows,
-            columns: list.map_or_else(Vec::new, |r| columns::allocate(r.width, s.media, s.columns)),
+            columns: list.map_or_else(Vec::new, |r| {
+                columns::allocate(r.width, s.media, s.columns, s.seen)
+            }),
             overlay_rows: overlay.height.saturating_sub(3) as usize,
             detail_text,
         }

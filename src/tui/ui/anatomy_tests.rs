@@ -182,6 +182,38 @@ fn a_transferred_voice_call_reads_from_its_anatomy() {
     );
 }
 
+/// Most callers in real voice data have no name: their lane and the ending are their number,
+/// as the Customer column shows it, not the word "external".
+#[test]
+fn an_unnamed_caller_is_their_number() {
+    let mut c = voice_transfer(IDS[0]);
+    c.participants[0].participant_name = None;
+    c.participants[0].sessions[0]
+        .extra
+        .insert("ani".into(), "tel:+15550102030".into());
+    let s = {
+        let mut s = screen(200, 50, false);
+        key(&mut s, KeyCode::Enter);
+        update(
+            &mut s,
+            Event::Page(PageEvent::Page {
+                query_id: 1,
+                page_number: 1,
+                total_hits: 1,
+                conversations: vec![c],
+            }),
+        );
+        key(&mut s, KeyCode::Tab);
+        key(&mut s, KeyCode::Char('z'));
+        s
+    };
+    let t = text(&render(&s));
+    assert!(t.contains("↗ +15550102030 "), "{t}");
+    assert!(t.contains("ended  ↗ +15550102030 endpoint"), "{t}");
+    let timeline = &t[t.find("Timeline").unwrap()..];
+    assert!(!timeline.contains("↗ external"), "{t}");
+}
+
 #[test]
 fn a_messaging_conversation_reads_from_its_anatomy() {
     let s = anatomy_screen(200, 50, true, 1);
@@ -588,7 +620,7 @@ fn the_summary_by_attribute_counts_loaded_rows_and_says_so() {
         key(&mut s, KeyCode::Char('S'));
     }
     let t = text(&render(&s));
-    assert!(t.contains("By attribute tier"), "{t}");
+    assert!(t.contains("By attribute Tier"), "{t}");
     assert!(
         t.lines().any(|l| l.contains("Gold") && l.contains('█')),
         "{t}"

@@ -103,7 +103,7 @@ pub fn draw(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     let header = Row::new(
         std::iter::once(Cell::from("")).chain(
             cols.iter()
-                .map(|c| Cell::from(fit(c.column().title, c.width as usize))),
+                .map(|c| Cell::from(fit(c.column().heading(c.width), c.width as usize))),
         ),
     )
     .style(t.title());

@@ -98,9 +98,19 @@ pub fn footer(f: &mut Frame, s: &State, area: Rect, t: Theme) {
         keymap::Action::Quit | keymap::Action::QuitNow => 1,
         _ => 2,
     });
+    // Neighbours that do the same in two directions share a hint: `</> sort col`.
+    let mut hints: Vec<(String, &str)> = Vec::new();
     for b in shown {
-        let k = b.keys_label();
-        let need = width(&k) + 1 + width(b.short) + 2;
+        match hints.last_mut() {
+            Some((k, short)) if *short == b.short => {
+                k.push('/');
+                k.push_str(&b.keys_label());
+            }
+            _ => hints.push((b.keys_label(), b.short)),
+        }
+    }
+    for (k, short) in hints {
+        let need = width(&k) + 1 + width(short) + 2;
         if used + need > area.width as usize {
             // The rest is in the help overlay; say there is more.
             spans.push(Span::styled("…", t.dim()));
@@ -108,7 +118,7 @@ pub fn footer(f: &mut Frame, s: &State, area: Rect, t: Theme) {
         }
         used += need;
         spans.push(Span::styled(k, t.key()));
-        spans.push(Span::styled(format!(" {}  ", b.short), t.dim()));
+        spans.push(Span::styled(format!(" {short}  "), t.dim()));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }

@@ -44,7 +44,7 @@ fn head(v: &SummaryView, focused: bool, t: Theme, w: usize) -> Vec<Line<'static>
     };
     // Esc closes it where it has the keys; from the list, S after the last grouping does.
     let close = if focused { " · Esc closes" } else { "" };
-    let by = match (v.grouping, &s.key) {
+    let by = match (v.grouping, s.key_shown.as_ref().or(s.key.as_ref())) {
         (Grouping::Attribute, Some(k)) => format!("attribute {k}"),
         (Grouping::Attribute, None) => "attribute (none loaded)".into(),
         (g, _) => g.title().to_string(),

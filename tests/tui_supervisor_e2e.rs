@@ -1,0 +1,169 @@
+//! End to end in tmux, what a supervisor sees of the list and the Query field in the real binary
+//! on the embedded simulator: widths that follow the names shown (measured on the rows drawn,
+//! which only the running program has), and Tab completion from the directories (a background
+//! job answering through the event loop). Every wait polls the screen for a marker.
+
+mod tmux;
+
+use tmux::{Launch, Tmux, bin};
+use unicode_width::UnicodeWidthChar;
+
+fn demo(args: &str) -> String {
+    format!("{} --demo --utc {args}", bin())
+}
+
+fn open(launch: Launch) -> Tmux {
+    let t = launch.start();
+    let s = t.wait("the load or an exit", |s| {
+        s.contains("✓ loaded") || s.contains(tmux::EXITED)
+    });
+    assert!(s.contains("✓ loaded"), "the list never loaded:\n{s}");
+    t
+}
+
+/// A screen line as terminal cells: a wide character takes two (its second one is `\0`), so
+/// that columns line up as drawn.
+fn cells(line: &str) -> Vec<char> {
+    let mut out = Vec::new();
+    for c in line.chars() {
+        out.push(c);
+        if c.width().unwrap_or(0) == 2 {
+            out.push('\0');
+        }
+    }
+    out
+}
+
+/// The count in the list's title.
+fn loaded_count(screen: &str) -> usize {
+    let at = screen.find("Conversations ").expect("the list's title") + "Conversations ".len();
+    screen[at..]
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("a count")
+}
+
+/// Where each title starts in the list's header (in cells).
+fn starts(header: &[char], titles: &[&str]) -> Vec<usize> {
+    titles
+        .iter()
+        .map(|t| {
+            let t: Vec<char> = t.chars().collect();
+            header
+                .windows(t.len())
+                .position(|w| w == t.as_slice())
+                .unwrap_or_else(|| panic!("no {t:?} in the header"))
+        })
+        .collect()
+}
+
+/// At 250 columns the names are whole (nothing cut with …), and no column is wider than its
+/// widest cell and a little room: the width left over is not blank space between columns.
+#[test]
+fn at_250_columns_names_are_whole_and_columns_as_wide_as_their_cells() {
+    let t = open(Launch::new(
+        "wide",
+        250,
+        40,
+        demo("--media voice --from -2d"),
+    ));
+    let s = t.screen();
+    let titles = [
+        "Start",
+        "Dur",
+        "Dir",
+        "Queue",
+        "Wrap-up",
+        "Customer",
+        "Address",
+        "Agent(s)",
+        "Conversation id",
+    ];
+    let lines: Vec<&str> = s.lines().collect();
+    let h = lines
+        .iter()
+        .position(|l| l.contains("Wrap-up") && l.contains("Agent(s)"))
+        .unwrap_or_else(|| panic!("no header:\n{s}"));
+    let header = cells(lines[h]);
+    let at = starts(&header, &titles);
+    let rows: Vec<Vec<char>> = lines[h + 1..]
+        .iter()
+        .take_while(|l| !l.starts_with('└'))
+        .filter(|l| l.contains(':'))
+        .map(|l| cells(l))
+        .collect();
+    assert!(rows.len() > 5, "{s}");
+    for k in 0..titles.len() - 1 {
+        // Start, Dur and Dir have fixed widths (a duration ticks up to `+59m59s`).
+        let fixed = k < 3;
+        // The widest text in the column, its title included.
+        let mut widest = titles[k].chars().count();
+        for r in &rows {
+            let cell: String = r[at[k]..at[k + 1].min(r.len())].iter().collect();
+            let text = cell.trim_end_matches([' ', '\0']);
+            assert!(!text.contains('…'), "{}: {text:?} cut\n{s}", titles[k]);
+            widest = widest.max(text.chars().count());
+        }
+        // The column's width, less its widest text: the room given to each gap, at most.
+        let blank = at[k + 1] - at[k] - widest;
+        assert!(
+            fixed || blank <= 3,
+            "{} leaves {blank} blank cells before {}\n{s}",
+            titles[k],
+            titles[k + 1]
+        );
+    }
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), 0);
+    t.assert_restored();
+}
+
+/// Tab in the Query field completes a queue from the directory, lists the agents a last name
+/// finds, and the completed query loads that queue's conversations.
+#[test]
+fn tab_completes_names_in_the_query_field_and_the_query_loads_them() {
+    let t = open(Launch::new("complete", 160, 40, demo("--media any")));
+    let all = loaded_count(&t.screen());
+    t.keys(&["BTab"]);
+    t.wait("the Query field focused", |s| s.contains("▸Query"));
+    t.type_text("queue:retenc");
+    t.keys(&["Tab"]);
+    t.wait_for(r#"queue:"Retención España" "#);
+    t.type_text("agent:gom");
+    t.keys(&["Tab"]);
+    let s = t.wait("the names a last name finds", |s| {
+        s.contains("names: ") && s.contains("Gómez")
+    });
+    assert!(s.contains("agent:gom"), "what was typed stays:\n{s}");
+    for _ in 0.."agent:gom".len() {
+        t.keys(&["BSpace"]);
+    }
+    t.keys(&["Enter"]);
+    let s = t.wait("the queue's conversations", |s| {
+        s.contains("✓ loaded") && loaded_count(s) != all
+    });
+    assert!(loaded_count(&s) < all, "{s}");
+    let lines: Vec<&str> = s.lines().collect();
+    let h = lines
+        .iter()
+        .position(|l| l.contains("Queue") && l.contains("Customer"))
+        .unwrap_or_else(|| panic!("no header:\n{s}"));
+    let header = cells(lines[h]);
+    let at = starts(&header, &["Queue", "Wrap-up"]);
+    let queues: Vec<String> = lines[h + 1..]
+        .iter()
+        .take_while(|l| !l.starts_with('└'))
+        .filter(|l| l.contains(':'))
+        .map(|l| cells(l)[at[0]..at[1]].iter().collect::<String>())
+        .collect();
+    assert!(!queues.is_empty(), "{s}");
+    // Each row went through that queue (a cell cut short may show another queue first).
+    for q in &queues {
+        assert!(q.contains("Retención") || q.contains('…'), "{q:?}\n{s}");
+    }
+    assert!(queues.iter().any(|q| q.contains("Retención España")), "{s}");
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), 0);
+    t.assert_restored();
+}
