@@ -331,6 +331,37 @@ fn someone_joining_is_shown_at_once_and_read_with_the_next_multi_get() {
     assert_eq!(multi_get(&fx), Some(vec![IDS[1].to_string()]));
 }
 
+/// With `live` in the query the tail brings back only what is still going on: polling reads
+/// every live row with the multi-get, or a row that ended would never be seen to end.
+#[test]
+fn a_live_only_query_polls_every_live_row_with_the_multi_get() {
+    let (mut s, _) = following(vec![rec(0, 3, true), rec(1, 14 * 60, true)]);
+    s.last_query.as_mut().unwrap().scope.search.live = true;
+    fed(
+        &mut s,
+        Feed::Status(Status::Refused("topics refused: 403".into())),
+        1,
+    );
+    let fx = due(&mut s, 10);
+    let (q, scope) = query_of(&fx).expect("the tail, for new conversations");
+    assert!(scope.search.live);
+    let mut ids = multi_get(&fx).expect("a multi-get");
+    ids.sort();
+    assert_eq!(ids, [IDS[0].to_string(), IDS[1].to_string()]);
+    // The tail answers without the row that ended; the multi-get says it ended.
+    answer(&mut s, q, vec![]);
+    let query_id = s.list.query_id;
+    update(
+        &mut s,
+        Event::Refreshed {
+            query_id,
+            result: Ok(vec![rec(0, 3, false), rec(1, 14 * 60, true)]),
+        },
+    );
+    let ended = s.list.rows.iter().find(|r| r.id() == IDS[0]).unwrap();
+    assert!(ended.end().is_some(), "the row that ended shows it");
+}
+
 #[test]
 fn refused_topics_poll_and_push_comes_back_with_a_catch_up() {
     let (mut s, _) = following(vec![rec(0, 3, true), rec(1, 14 * 60, true)]);

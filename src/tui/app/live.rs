@@ -513,7 +513,10 @@ pub(super) fn follow_due(s: &mut State, generation: u64, now: DateTime<Utc>) -> 
             .map(|r| r.id().to_string())
             .collect::<std::collections::HashSet<String>>()
     };
-    let brings = ids(&|r| tail_brings(tail, r.start, r.end()));
+    // With `live` in the query the tail answers only with what is still going on: a row that
+    // ended is never brought back by it, so every live row is the multi-get's.
+    let live_only = q.scope.search.live;
+    let brings = ids(&|r| !live_only && tail_brings(tail, r.start, r.end()));
     let new = ids(&|r| r.start.is_some_and(|t| tail.contains(t)));
     let ask = super::follow_push::ask(s, now, |id| brings.contains(id), |id| new.contains(id));
     let mut fx = Vec::new();
