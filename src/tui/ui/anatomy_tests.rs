@@ -13,7 +13,7 @@ use crate::genesys::model::{AnalyticsConversation, Conversation, ConversationPar
 use crate::paging::PageEvent;
 use crate::tui::app::{Event, State, update};
 use crate::tui::detail::{Fresh, Item};
-use crate::tui::fixtures::{IDS, key, messaging, now, screen, typ, voice_transfer};
+use crate::tui::fixtures::{IDS, key, messaging, now, page, screen, typ, voice_transfer};
 
 /// GET conversation's view of an analytics record: the same participants, named, with `attrs`
 /// on the first.
@@ -50,15 +50,7 @@ fn anatomy_screen(width: u16, height: u16, color: bool, row: usize) -> State {
     let mut s = screen(width, height, color);
     key(&mut s, KeyCode::Enter);
     let convs = vec![voice_transfer(IDS[0]), messaging(IDS[1])];
-    update(
-        &mut s,
-        Event::Page(PageEvent::Page {
-            query_id: 1,
-            page_number: 1,
-            total_hits: 2,
-            conversations: convs.clone(),
-        }),
-    );
+    update(&mut s, page(1, 2, convs.clone()));
     update(
         &mut s,
         Event::Page(PageEvent::Done {
@@ -194,15 +186,7 @@ fn an_unnamed_caller_is_their_number() {
     let s = {
         let mut s = screen(200, 50, false);
         key(&mut s, KeyCode::Enter);
-        update(
-            &mut s,
-            Event::Page(PageEvent::Page {
-                query_id: 1,
-                page_number: 1,
-                total_hits: 1,
-                conversations: vec![c],
-            }),
-        );
+        update(&mut s, page(1, 1, vec![c]));
         key(&mut s, KeyCode::Tab);
         key(&mut s, KeyCode::Char('z'));
         s
@@ -445,15 +429,7 @@ fn every_simulated_conversation_has_a_timeline_at_every_width() {
     for (w, h) in [(60, 40), (80, 50), (200, 60)] {
         let mut s = screen(w, h, true);
         key(&mut s, KeyCode::Enter);
-        update(
-            &mut s,
-            Event::Page(PageEvent::Page {
-                query_id: 1,
-                page_number: 1,
-                total_hits: 120,
-                conversations: convs.clone(),
-            }),
-        );
+        update(&mut s, page(1, 120, convs.clone()));
         for i in 0..120 {
             let doc = &s.detail.document;
             let lines: Vec<String> = doc
@@ -491,12 +467,11 @@ fn summary_screen(width: u16, height: u16) -> State {
     live.conversation_end = None;
     update(
         &mut s,
-        Event::Page(PageEvent::Page {
-            query_id: 1,
-            page_number: 1,
-            total_hits: 4,
-            conversations: vec![voice_transfer(IDS[0]), messaging(IDS[1]), third, live],
-        }),
+        page(
+            1,
+            4,
+            vec![voice_transfer(IDS[0]), messaging(IDS[1]), third, live],
+        ),
     );
     key(&mut s, KeyCode::Char('S'));
     s

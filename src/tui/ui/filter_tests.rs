@@ -10,7 +10,7 @@ use crate::genesys::directory::{Kind, Names};
 use crate::paging::PageEvent;
 use crate::tui::app::{Event, State, update};
 use crate::tui::columns::COLUMNS;
-use crate::tui::fixtures::{IDS, directory, key, messaging, screen, typ, voice_transfer};
+use crate::tui::fixtures::{IDS, directory, key, messaging, page, screen, typ, voice_transfer};
 
 /// The transferred voice call (IDS[0]) and the messaging conversation (IDS[1]) loaded, their
 /// names not known yet: agents show as short ids, Billing too (no acd participant names it).
@@ -19,12 +19,7 @@ fn loaded(width: u16) -> State {
     key(&mut s, KeyCode::Enter);
     update(
         &mut s,
-        Event::Page(PageEvent::Page {
-            query_id: 1,
-            page_number: 1,
-            total_hits: 2,
-            conversations: vec![voice_transfer(IDS[0]), messaging(IDS[1])],
-        }),
+        page(1, 2, vec![voice_transfer(IDS[0]), messaging(IDS[1])]),
     );
     update(
         &mut s,
@@ -173,15 +168,7 @@ fn every_word_of_every_column_shown_finds_its_row() {
     let mut s = screen(250, 30, false);
     key(&mut s, KeyCode::Enter);
     let convs: Vec<_> = (0..ds.len()).map(|i| ds.analytics_at(i, now)).collect();
-    update(
-        &mut s,
-        Event::Page(PageEvent::Page {
-            query_id: 1,
-            page_number: 1,
-            total_hits: convs.len() as u64,
-            conversations: convs,
-        }),
-    );
+    update(&mut s, page(1, convs.len() as u64, convs));
     let mut dir = Names::default();
     for u in &ds.users {
         dir.insert(Kind::User, u.id.clone(), Some(u.name.clone()));

@@ -11,7 +11,7 @@ use crate::genesys::Error;
 use crate::genesys::model::{AnalyticsConversation, Conversation, ConversationParticipant};
 use crate::paging::PageEvent;
 use crate::tui::app::{Event, State, update};
-use crate::tui::fixtures::{IDS, conversation as conv, key, now, screen};
+use crate::tui::fixtures::{IDS, conversation as conv, key, now, page, screen};
 
 pub(super) fn render(s: &State) -> Buffer {
     let mut t = Terminal::new(TestBackend::new(s.width, s.height)).unwrap();
@@ -99,15 +99,7 @@ pub(super) fn live() -> Conversation {
 fn loading(width: u16, height: u16) -> State {
     let mut s = screen(width, height, true);
     key(&mut s, KeyCode::Enter);
-    update(
-        &mut s,
-        Event::Page(PageEvent::Page {
-            query_id: 1,
-            page_number: 1,
-            total_hits: 840,
-            conversations: convs(),
-        }),
-    );
+    update(&mut s, page(1, 840, convs()));
     update(
         &mut s,
         Event::Page(PageEvent::Progress {
@@ -395,15 +387,7 @@ fn hostile_text_never_reaches_the_terminal() {
     for (w, h) in [(160, 48), (80, 24)] {
         let mut s = screen(w, h, true);
         key(&mut s, KeyCode::Enter);
-        update(
-            &mut s,
-            Event::Page(PageEvent::Page {
-                query_id: 1,
-                page_number: 1,
-                total_hits: 4,
-                conversations: convs.clone(),
-            }),
-        );
+        update(&mut s, page(1, 4, convs.clone()));
         key(&mut s, KeyCode::Down);
         let generation = s.detail.generation;
         update(&mut s, Event::Debounced { generation });
