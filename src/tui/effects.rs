@@ -284,55 +284,43 @@ impl Runner {
             }
             Effect::WatchPush { id, generation } => {
                 let notifier = self.notifier();
-                self.start(Slot::Push, |r| {
-                    let sub = notifier.subscribe(notify::events::detail_topics(&id));
-                    Task::Handle(tokio::spawn(jobs::forward_push(
-                        sub,
-                        r.tx.clone(),
-                        move |feed, at| Event::Pushed {
-                            generation,
-                            feed,
-                            at,
-                        },
-                    )))
-                })
+                self.forward(
+                    Slot::Push,
+                    || notifier.subscribe(notify::events::detail_topics(&id)),
+                    move |feed, at| Event::Pushed {
+                        generation,
+                        feed,
+                        at,
+                    },
+                );
             }
             Effect::StopPush => self.stop(Slot::Push),
             Effect::QueuePush { queues, generation } => {
                 let notifier = self.notifier();
-                self.start(Slot::QueuePush, |r| {
-                    let topics = queues
-                        .iter()
-                        .map(|q| notify::events::queue_topic(q))
-                        .collect();
-                    let sub = notifier.subscribe(topics);
-                    Task::Handle(tokio::spawn(jobs::forward_push(
-                        sub,
-                        r.tx.clone(),
-                        move |feed, at| Event::QueueFed {
-                            generation,
-                            feed,
-                            at,
-                        },
-                    )))
-                })
+                let topics = queues.iter().map(|q| notify::events::queue_topic(q));
+                self.forward(
+                    Slot::QueuePush,
+                    || notifier.subscribe(topics.collect()),
+                    move |feed, at| Event::QueueFed {
+                        generation,
+                        feed,
+                        at,
+                    },
+                );
             }
             Effect::StopQueuePush => self.stop(Slot::QueuePush),
             Effect::FollowPush { topics, generation } => {
-                let notifier = self.notifier();
-                let sub = notifier.subscribe(topics);
+                let sub = self.notifier().subscribe(topics);
                 self.follow_topics = Some(sub.topics());
-                self.start(Slot::FollowPush, |r| {
-                    Task::Handle(tokio::spawn(jobs::forward_push(
-                        sub,
-                        r.tx.clone(),
-                        move |feed, at| Event::FollowFed {
-                            generation,
-                            feed,
-                            at,
-                        },
-                    )))
-                })
+                self.forward(
+                    Slot::FollowPush,
+                    || sub,
+                    move |feed, at| Event::FollowFed {
+                        generation,
+                        feed,
+                        at,
+                    },
+                );
             }
             Effect::FollowTopics { topics } => {
                 if let Some(t) = &self.follow_topics {
@@ -479,6 +467,23 @@ impl Runner {
         self.stop(slot);
         let task = make(self);
         self.tasks[slot as usize] = Some(task);
+    }
+
+    /// Runs a notification feed in `slot` (after the slot's task before it stops): the
+    /// subscription `subscribe` makes, forwarded to the screen as `event`.
+    fn forward(
+        &mut self,
+        slot: Slot,
+        subscribe: impl FnOnce() -> notify::Subscription,
+        event: impl Fn(notify::Feed, chrono::DateTime<Utc>) -> Event + Send + 'static,
+    ) {
+        self.start(slot, |r| {
+            Task::Handle(tokio::spawn(jobs::forward_push(
+                subscribe(),
+                r.tx.clone(),
+                event,
+            )))
+        })
     }
 
     fn stop(&mut self, slot: Slot) {
