@@ -317,15 +317,6 @@ fn the_browser_without_a_terminal_says_to_use_export() {
 }
 
 /// The number of conversations the list's title gives ("Conversations 86 · ...").
-fn loaded_count(screen: &str) -> usize {
-    let at = screen.find("Conversations ").expect("the list's title") + "Conversations ".len();
-    screen[at..]
-        .split(|c: char| !c.is_ascii_digit())
-        .next()
-        .and_then(|n| n.parse().ok())
-        .expect("a count")
-}
-
 #[test]
 fn a_query_from_the_command_line_loads_only_its_queue() {
     let cmd = format!(
@@ -337,8 +328,7 @@ fn a_query_from_the_command_line_loads_only_its_queue() {
     let s = t.wait_for("Support - Tier 1");
     assert!(s.contains("Query"), "the Query field is prefilled:\n{s}");
     // A range on the command line loads at once, the list focused.
-    let s = t.wait("the load to finish", |s| s.contains("✓ loaded"));
-    let queue = loaded_count(&s);
+    let (queue, s) = t.wait_loaded(None);
     assert!(queue > 0, "{s}");
     // The same range without the query: more conversations (the query went to the server;
     // tests/search.rs checks that exactly that queue's come back).
@@ -349,10 +339,8 @@ fn a_query_from_the_command_line_loads_only_its_queue() {
         t.keys(&["BSpace"]);
     }
     t.keys(&["Enter"]);
-    let s = t.wait("the unfiltered load", |s| {
-        s.contains("✓ loaded") && loaded_count(s) != queue
-    });
-    assert!(loaded_count(&s) > queue, "{s}");
+    let (all, s) = t.wait_loaded(Some(queue));
+    assert!(all > queue, "{s}");
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(), 0);
     t.assert_restored();

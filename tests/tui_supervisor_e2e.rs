@@ -35,15 +35,6 @@ fn cells(line: &str) -> Vec<char> {
 }
 
 /// The count in the list's title.
-fn loaded_count(screen: &str) -> usize {
-    let at = screen.find("Conversations ").expect("the list's title") + "Conversations ".len();
-    screen[at..]
-        .split(|c: char| !c.is_ascii_digit())
-        .next()
-        .and_then(|n| n.parse().ok())
-        .expect("a count")
-}
-
 /// Where each title starts in the list's header (in cells).
 fn starts(header: &[char], titles: &[&str]) -> Vec<usize> {
     titles
@@ -124,7 +115,7 @@ fn at_250_columns_names_are_whole_and_columns_as_wide_as_their_cells() {
 #[test]
 fn tab_completes_names_in_the_query_field_and_the_query_loads_them() {
     let t = open(Launch::new("complete", 160, 40, demo("--media any")));
-    let all = loaded_count(&t.screen());
+    let (all, _) = t.wait_loaded(None);
     t.keys(&["BTab"]);
     t.wait("the Query field focused", |s| s.contains("▸Query"));
     t.type_text("queue:retenc");
@@ -140,10 +131,8 @@ fn tab_completes_names_in_the_query_field_and_the_query_loads_them() {
         t.keys(&["BSpace"]);
     }
     t.keys(&["Enter"]);
-    let s = t.wait("the queue's conversations", |s| {
-        s.contains("✓ loaded") && loaded_count(s) != all
-    });
-    assert!(loaded_count(&s) < all, "{s}");
+    let (queue, s) = t.wait_loaded(Some(all));
+    assert!(queue < all, "{s}");
     let lines: Vec<&str> = s.lines().collect();
     let h = lines
         .iter()

@@ -20,7 +20,7 @@ use super::effects::Runner;
 use super::event::Event;
 use super::keymap::Keymap;
 use super::terminal::{
-    DEBUG_PANIC_MESSAGE, Ended, Guard, SCREEN_ACTIVE, Sig, Signals, enter_modes, leave_modes,
+    DEBUG_PANIC_MESSAGE, Ended, Guard, SCREEN_ACTIVE, Sig, Signals, draw, enter_modes, leave_modes,
     repaint, suspend,
 };
 use super::{BrowseOptions, clipboard, jobs, ui};
@@ -64,7 +64,7 @@ pub async fn run(
         runner.run(fx)?;
     }
     // Draw before any data arrives, so the screen never looks hung.
-    terminal.draw(|f| ui::draw(f, &state))?;
+    draw(&mut terminal, |f| ui::draw(f, &state))?;
     if debug_panic {
         panic!("{DEBUG_PANIC_MESSAGE}");
     }
@@ -126,7 +126,7 @@ pub async fn run(
             dirty = true;
         }
         if dirty && !state.quit {
-            terminal.draw(|f| ui::draw(f, &state))?;
+            draw(&mut terminal, |f| ui::draw(f, &state))?;
         }
     }
     // The notification channel's topics go, its socket closes (a few seconds at most).

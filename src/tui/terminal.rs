@@ -7,7 +7,7 @@ use ratatui::crossterm::cursor::Show;
 use ratatui::crossterm::event::{
     DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
 };
-use ratatui::crossterm::execute;
+use ratatui::crossterm::{execute, queue};
 
 /// The message of the test hook's panic (env `CONVOSCOPE_DEBUG_PANIC`).
 pub const DEBUG_PANIC_MESSAGE: &str = "forced panic for tests (CONVOSCOPE_DEBUG_PANIC is set)";
@@ -51,6 +51,21 @@ pub(super) fn repaint(terminal: &mut ratatui::DefaultTerminal) -> std::io::Resul
     execute!(stdout(), Clear(ClearType::All))?;
     *terminal = ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(stdout()))?;
     Ok(())
+}
+
+/// Draws one frame inside a synchronized update (DEC mode 2026): a terminal or multiplexer that
+/// knows the mode shows the whole frame at once, never half of it (over SSH a frame takes several
+/// writes); one that does not ignores the two sequences.
+pub(super) fn draw(
+    terminal: &mut ratatui::DefaultTerminal,
+    frame: impl FnOnce(&mut ratatui::Frame),
+) -> std::io::Result<()> {
+    use ratatui::crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+    queue!(stdout(), BeginSynchronizedUpdate)?;
+    let drawn = terminal.draw(frame).map(|_| ());
+    // Ended whatever the draw did, or the terminal would hold every later frame back.
+    execute!(stdout(), EndSynchronizedUpdate)?;
+    drawn
 }
 
 /// Ctrl-Z: restore the terminal, stop until the shell's `fg`, then take the terminal back (the

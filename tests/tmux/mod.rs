@@ -211,6 +211,16 @@ impl Tmux {
         }
     }
 
+    /// Waits for a finished load whose count is not `not` and returns it with the screen: the
+    /// status says `✓ loaded N of N` and the list's title says the same N. A frame caught while
+    /// it is being written (old status, new title) matches neither, so it is never taken.
+    pub fn wait_loaded(&self, not: Option<usize>) -> (usize, String) {
+        let s = self.wait("a finished load", |s| {
+            loaded(s).is_some_and(|n| Some(n) != not)
+        });
+        (loaded(&s).expect("checked"), s)
+    }
+
     pub fn wait_for(&self, marker: &str) -> String {
         self.wait(marker, |s| s.contains(marker))
     }
@@ -384,4 +394,18 @@ pub fn scratch(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// The count of a finished load on `screen`: the status's `✓ loaded N of N` when the list's
+/// title (`Conversations N`) agrees and nothing is loading.
+pub fn loaded(screen: &str) -> Option<usize> {
+    fn number(s: &str) -> Option<usize> {
+        s.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
+    }
+    let after = |marker: &str| screen.find(marker).map(|at| &screen[at + marker.len()..]);
+    let status = after("✓ loaded ")?;
+    let loaded = number(status)?;
+    let total = number(status.split_once(" of ")?.1)?;
+    let title = number(after("Conversations ")?)?;
+    (loaded == total && title == loaded && !screen.contains("Loading…")).then_some(loaded)
 }
