@@ -4,7 +4,7 @@
 //! that talks to the network is an [`Effect`] the event loop carries out.
 
 use chrono::{DateTime, Utc};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::genesys::directory::{Kind as DirKind, Names};
@@ -155,6 +155,9 @@ pub struct State {
     pub live_queues: bool,
     /// The live queue view, while its scope is loaded.
     pub queue_view: Option<queue_live::QueueView>,
+    /// The whole records of a `queue:… live` load's pages (the list keeps rows packed, without
+    /// their segments): what the view's events update.
+    pub queue_records: HashMap<String, crate::genesys::model::AnalyticsConversation>,
     /// The summary of the rows shown (`S`), in the detail pane's place.
     pub summary: Option<SummaryView>,
     /// Logging in at start: the status line says "connecting to HOST…" meanwhile (keys work).
@@ -254,6 +257,7 @@ impl State {
             api_log: None,
             live_queues: init.live_queues,
             queue_view: None,
+            queue_records: HashMap::new(),
             summary: None,
             connecting: init.connecting,
             failed: None,
@@ -1179,6 +1183,7 @@ fn on_page(s: &mut State, p: PageEvent) -> Vec<Effect> {
                 .filter(|_| tail)
                 .and_then(|f| f.feed.asked_at);
             follow_push::merge(s, &mut conversations, asked);
+            queue_live::page(s, &conversations);
             s.list.total = total_hits;
             let ids: Vec<String> = conversations
                 .iter()

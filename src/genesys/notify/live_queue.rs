@@ -87,12 +87,13 @@ pub fn to_analytics(c: &Conversation) -> AnalyticsConversation {
                     if direction.is_none() && p.purpose.as_deref() == Some("customer") {
                         direction = dir.clone();
                     }
+                    let extra = session_extra(p, m, dir.as_deref());
                     AnalyticsSession {
                         session_id: text(m, "id"),
                         media_type: Some(kind.to_string()),
                         message_type: (kind == "message").then(|| text(m, "type")).flatten(),
                         direction: dir,
-                        extra: Default::default(),
+                        extra,
                     }
                 })
                 .collect();
@@ -121,6 +122,114 @@ pub fn to_analytics(c: &Conversation) -> AnalyticsConversation {
         participants,
         extra: Default::default(),
     }
+}
+
+/// What the analytics record would say of one media item so far, from what the event shows:
+/// its segment (the queue it is in, since when, how it ended: the Queue column and the detail's
+/// anatomy read it) and its addresses (the Customer and Address columns).
+fn session_extra(
+    p: &crate::genesys::model::ConversationParticipant,
+    m: &Value,
+    direction: Option<&str>,
+) -> serde_json::Map<String, Value> {
+    let mut x = serde_json::Map::new();
+    let mut seg = serde_json::Map::new();
+    let start = text(m, "connectedTime")
+        .or_else(|| text(m, "startAlertingTime"))
+        .or_else(|| p.connected_time.clone())
+        .or_else(|| p.start_time.clone());
+    if let Some(t) = start {
+        seg.insert("segmentStart".into(), t.into());
+    }
+    if let Some(t) = text(m, "disconnectedTime") {
+        seg.insert("segmentEnd".into(), t.into());
+    }
+    if !seg.is_empty() || p.queue_id.is_some() {
+        let alerting = m.get("state").and_then(Value::as_str) == Some("alerting");
+        seg.insert(
+            "segmentType".into(),
+            if alerting { "alert" } else { "interact" }.into(),
+        );
+        if let Some(q) = &p.queue_id {
+            seg.insert("queueId".into(), q.clone().into());
+        }
+        if let Some(d) = text(m, "disconnectType") {
+            seg.insert("disconnectType".into(), d.into());
+        }
+        x.insert("segments".into(), Value::Array(vec![Value::Object(seg)]));
+    }
+    let address = |k: &str| {
+        m.get(k)
+            .and_then(|a| a.get("addressNormalized"))
+            .and_then(Value::as_str)
+            .filter(|a| !a.is_empty())
+    };
+    for (from, to) in [("fromAddress", "addressFrom"), ("toAddress", "addressTo")] {
+        if let Some(a) = address(from) {
+            x.insert(to.into(), a.into());
+        }
+    }
+    // A call: the outside party's own address is the caller (inbound) or the called (outbound).
+    let outside = matches!(p.purpose.as_deref(), Some("customer" | "external"));
+    if outside
+        && !x.contains_key("addressFrom")
+        && !x.contains_key("addressTo")
+        && let Some(a) = p.address.as_deref().filter(|a| !a.is_empty())
+    {
+        let key = if direction == Some("outbound") {
+            "dnis"
+        } else {
+            "ani"
+        };
+        x.insert(key.into(), a.into());
+    }
+    x
+}
+
+/// The row after an event: what the event shows now, over what was known of it. A session
+/// the row already had keeps its analytics detail (segments, metrics, addresses: the details
+/// query's, not rebuilt from the event), and a participant the event no longer shows (it left
+/// a while ago) stays, as it does in the analytics record.
+fn merge(mut row: AnalyticsConversation, old: &AnalyticsConversation) -> AnalyticsConversation {
+    // The details query knows the real start and direction; the event only what it shows now.
+    row.conversation_start = old.conversation_start.clone().or(row.conversation_start);
+    row.originating_direction = old
+        .originating_direction
+        .clone()
+        .or(row.originating_direction);
+    for p in &mut row.participants {
+        let Some(o) = old
+            .participants
+            .iter()
+            .find(|o| o.participant_id == p.participant_id)
+        else {
+            continue;
+        };
+        if p.attributes.is_none() {
+            p.attributes = o.attributes.clone();
+        }
+        for s in &mut p.sessions {
+            if let Some(os) = o
+                .sessions
+                .iter()
+                .find(|os| os.session_id.is_some() && os.session_id == s.session_id)
+            {
+                s.extra = os.extra.clone();
+            }
+        }
+    }
+    let gone: Vec<_> = old
+        .participants
+        .iter()
+        .filter(|o| {
+            !row.participants
+                .iter()
+                .any(|p| p.participant_id == o.participant_id)
+        })
+        .cloned()
+        .collect();
+    row.participants.extend(gone);
+    row
 }
 
 /// What one event does to the list.
@@ -173,23 +282,7 @@ impl LiveQueues {
         }
         let mut row = to_analytics(c);
         if let Some(old) = self.rows.get(&c.id) {
-            // The details query knows the real start and direction; the event only what it
-            // shows now (participants that left may be gone from it).
-            row.conversation_start = old.conversation_start.clone().or(row.conversation_start);
-            row.originating_direction = old
-                .originating_direction
-                .clone()
-                .or(row.originating_direction);
-            for p in &mut row.participants {
-                if p.attributes.is_none()
-                    && let Some(o) = old
-                        .participants
-                        .iter()
-                        .find(|o| o.participant_id == p.participant_id)
-                {
-                    p.attributes = o.attributes.clone();
-                }
-            }
+            row = merge(row, old);
         }
         self.rows.insert(c.id.clone(), row.clone());
         Change::Upsert(Box::new(row))
@@ -249,6 +342,103 @@ mod tests {
         assert_eq!(cells.customer, "Ann");
         assert_eq!(cells.media, "message/webmessaging");
         assert_eq!(cells.duration, "live");
+    }
+
+    /// The cells the list shows for `a`, the queue `q1` named "Support".
+    fn cells(a: AnalyticsConversation) -> crate::tui::row::Cells {
+        let mut names = crate::genesys::directory::Names::default();
+        names.insert(
+            crate::genesys::directory::Kind::Queue,
+            "q1".into(),
+            Some("Support".into()),
+        );
+        let (row, _) = crate::tui::row::Row::new(a);
+        row.cells(crate::timespec::Zone::Utc, &names)
+    }
+
+    #[test]
+    fn a_conversation_new_to_the_list_shows_its_queue_and_addresses() {
+        let mut c = waiting("c1");
+        c.participants[0].extra.insert(
+            "messages".into(),
+            serde_json::json!([{"id": "m1", "state": "connected", "direction": "inbound",
+                "type": "sms", "connectedTime": "2026-12-06T03:00:00.000Z",
+                "fromAddress": {"addressNormalized": "+15551234"},
+                "toAddress": {"addressNormalized": "+18005550100"}}]),
+        );
+        let a = to_analytics(&c);
+        let cells = cells(a.clone());
+        assert_eq!(cells.queue, "Support");
+        assert_eq!(cells.address, "+15551234 → +18005550100");
+        // The acd participant's segment: in the queue since it connected, still going on.
+        let seg = &a.participants[1].sessions[0].extra["segments"][0];
+        assert_eq!(seg["queueId"], "q1");
+        assert_eq!(seg["segmentType"], "interact");
+        assert_eq!(seg["segmentStart"], "2026-12-06T03:00:05.000Z");
+        assert!(seg.get("segmentEnd").is_none());
+        // A call's outside party: its own address is the caller.
+        let call: Conversation = conv(serde_json::json!({"id": "c2", "participants": [
+            {"id": "p1", "purpose": "external", "address": "tel:+34911", "name": "Ana",
+             "calls": [{"id": "s1", "state": "connected", "direction": "inbound",
+                        "connectedTime": "2026-12-06T03:00:00.000Z"}]},
+        ]}));
+        let a = to_analytics(&call);
+        assert_eq!(a.participants[0].sessions[0].extra["ani"], "tel:+34911");
+    }
+
+    #[test]
+    fn an_event_keeps_what_the_details_query_said_of_the_row() {
+        let mut s = LiveQueues::new(vec!["q1".into()]);
+        // The details query's row: the customer's session with its address, the IVR that
+        // left (the event no longer shows it), the acd participant's real segment.
+        let seeded: AnalyticsConversation = serde_json::from_value(serde_json::json!({
+            "conversationId": "c1",
+            "conversationStart": "2026-12-06T02:59:00.000Z",
+            "participants": [
+                {"participantId": "p1", "purpose": "customer", "participantName": "Ann",
+                 "sessions": [{"sessionId": "m1", "mediaType": "message",
+                    "addressFrom": "+15551234", "segments": [{"segmentType": "interact",
+                    "segmentStart": "2026-12-06T02:59:00.000Z"}]}]},
+                {"participantId": "p0", "purpose": "ivr", "participantName": "Main IVR",
+                 "sessions": [{"sessionId": "i1", "mediaType": "message", "segments": [
+                    {"segmentType": "ivr", "segmentStart": "2026-12-06T02:59:00.000Z",
+                     "segmentEnd": "2026-12-06T03:00:05.000Z"}]}]},
+                {"participantId": "p2", "purpose": "acd", "participantName": "Support",
+                 "sessions": [{"sessionId": "m2", "mediaType": "message", "segments": [
+                    {"segmentType": "interact", "queueId": "q1",
+                     "segmentStart": "2026-12-06T03:00:05.000Z"}]}]},
+            ]
+        }))
+        .unwrap();
+        s.seed([seeded.clone()]);
+        let Change::Upsert(row) = s.apply("q1", &waiting("c1")) else {
+            panic!()
+        };
+        assert_eq!(
+            row.conversation_start.as_deref(),
+            Some("2026-12-06T02:59:00.000Z")
+        );
+        let p = |id: &str| row.participants.iter().find(|p| p.participant_id == id);
+        assert_eq!(
+            p("p1").unwrap().sessions[0].extra,
+            seeded.participants[0].sessions[0].extra
+        );
+        assert_eq!(
+            p("p2").unwrap().sessions[0].extra,
+            seeded.participants[2].sessions[0].extra
+        );
+        assert!(
+            p("p0").is_some(),
+            "the IVR that left stays, as in analytics"
+        );
+        let cells = cells(*row.clone());
+        assert_eq!(cells.queue, "Support");
+        assert_eq!(cells.address, "+15551234");
+        // The next event keeps it too (the row the set holds is the merged one).
+        let Change::Upsert(again) = s.apply("q1", &waiting("c1")) else {
+            panic!()
+        };
+        assert_eq!(again, row);
     }
 
     #[test]

@@ -62,10 +62,25 @@ fn is_queue_live(scope: &Scope) -> bool {
 
 /// A load is starting: a scope the view does not follow ends the feed.
 pub(super) fn loading(s: &mut State, scope: &Scope) -> Vec<Effect> {
+    s.queue_records.clear();
     if !is_queue_live(scope) && s.queue_view.take().is_some() {
         return vec![Effect::StopQueuePush];
     }
     vec![]
+}
+
+/// A page of a `queue:… live` load: its records are kept whole (their segments and addresses
+/// are what the queue events cannot say).
+pub(super) fn page(s: &mut State, convs: &[crate::genesys::model::AnalyticsConversation]) {
+    if s.live_queues
+        && s.last_query
+            .as_ref()
+            .is_some_and(|q| is_queue_live(&q.scope))
+    {
+        for c in convs {
+            s.queue_records.insert(c.conversation_id.clone(), c.clone());
+        }
+    }
 }
 
 /// A load finished without error: the first page (or a catch-up) seeds the view, and the
@@ -81,7 +96,14 @@ pub(super) fn loaded(s: &mut State) -> Vec<Effect> {
         return vec![];
     }
     let ids: Vec<String> = scope.search.queues.iter().map(|e| e.id.clone()).collect();
-    let rows = s.list.rows.iter().map(|r| r.conversation());
+    // The pages' whole records where kept, else what the row keeps.
+    let mut records = std::mem::take(&mut s.queue_records);
+    let rows: Vec<_> = s
+        .list
+        .rows
+        .iter()
+        .map(|r| records.remove(r.id()).unwrap_or_else(|| r.conversation()))
+        .collect();
     if let Some(v) = s.queue_view.as_mut().filter(|v| v.set.queues == ids) {
         v.set.seed(rows);
         v.catching_up = false;

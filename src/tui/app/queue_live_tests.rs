@@ -245,3 +245,76 @@ fn gaps_catch_up_refusals_poll_and_another_query_ends_the_feed() {
     assert!(s.queue_view.is_none());
     assert!(!screen(&s).contains("LIVE"));
 }
+
+#[test]
+fn an_event_keeps_the_queue_and_address_the_first_page_gave() {
+    let mut s = screen_of(
+        Init {
+            live_queues: true,
+            ..init()
+        },
+        140,
+        30,
+    );
+    s.names.insert(
+        crate::genesys::directory::Kind::Queue,
+        "q1".into(),
+        Some("Support - Tier 1".into()),
+    );
+    let fx = update(
+        &mut s,
+        Event::Resolved {
+            id: 0,
+            result: Ok(queue_scope()),
+        },
+    );
+    let qid = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::Query { query_id, .. } => Some(*query_id),
+            _ => None,
+        })
+        .unwrap();
+    // The details query's record: the customer's session with its address, the acd
+    // participant's segment naming the queue (the list's row keeps neither whole).
+    let mut c = going_on("c1", 1);
+    c.participants[0].sessions[0].session_id = Some("m1".into());
+    c.participants[0].sessions[0]
+        .extra
+        .insert("addressFrom".into(), "+15551234".into());
+    c.participants[1].purpose = Some("acd".into());
+    c.participants[1].sessions[0].session_id = Some("m2".into());
+    c.participants[1].sessions[0].extra.insert(
+        "segments".into(),
+        serde_json::json!([{"segmentType": "interact", "queueId": "q1",
+                            "segmentStart": "2026-11-24T08:01:00.000Z"}]),
+    );
+    update(&mut s, page(qid, 1, vec![c]));
+    update(
+        &mut s,
+        Event::Page(PageEvent::Done {
+            query_id: qid,
+            loaded: 1,
+        }),
+    );
+    let g = s.queue_view.as_ref().unwrap().generation;
+    let cells = |s: &State| s.list.rows[0].cells(s.zone(), &s.names);
+    assert_eq!(cells(&s).queue, "Support - Tier 1");
+    // An agent answers: the event has the sessions (same ids), not their segments.
+    fed(
+        &mut s,
+        g,
+        event(serde_json::json!({"id": "c1", "participants": [
+            {"id": "c1-p1", "purpose": "customer", "name": "Ann",
+             "messages": [{"id": "m1", "state": "connected", "direction": "inbound",
+                           "type": "webmessaging"}]},
+            {"id": "c1-p2", "purpose": "acd", "name": "Support - Tier 1", "queueId": "q1",
+             "messages": [{"id": "m2", "state": "connected"}]},
+            {"id": "c1-p4", "purpose": "agent", "name": "Yuri", "userId": "u9", "queueId": "q1",
+             "messages": [{"id": "m4", "state": "connected"}]}]})),
+    );
+    let c = cells(&s);
+    assert_eq!(c.queue, "Support - Tier 1", "{c:?}");
+    assert_eq!(c.address, "+15551234", "{c:?}");
+    assert!(c.agents.contains("Yuri"), "{c:?}");
+}
