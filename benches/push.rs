@@ -127,7 +127,8 @@ async fn a_minute_of_watching(span: Duration) {
     let notifier = Notifier::start(client.clone(), NotifierConfig::default());
     let (mut s, generation) = watching(&id);
     let mut sub = notifier.subscribe(detail_topics(&id));
-    let mut pending = read(&mut s, &client, &id, generation).await;
+    // The state asks for its read once the channel has the topics (`Status::Live`).
+    let mut pending: Vec<Effect> = Vec::new();
     let mut to_state_ms: Vec<f64> = Vec::new();
     let until = tokio::time::Instant::now() + span;
     while let Ok(Some(feed)) = tokio::time::timeout_at(until, sub.rx.recv()).await {

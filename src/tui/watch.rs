@@ -213,6 +213,36 @@ pub fn apply(conv: &mut Conversation, ev: &DetailEvent) -> (Vec<Change>, bool) {
     (out, known.is_none())
 }
 
+/// A read asked at `asked` over what the watch knows (`known`, events applied): the
+/// participants an event changed since the read was asked keep what the event made (every later
+/// change comes as an event too), an end is never undone, and nobody known goes missing (GET
+/// conversation keeps every participant). So an answer older than an event never shows that
+/// event undone. Whether it changed anything.
+pub fn keep_pushed(
+    read: &mut Conversation,
+    known: &Conversation,
+    asked: DateTime<Utc>,
+    touched: &HashMap<String, DateTime<Utc>>,
+) -> bool {
+    let mut changed = false;
+    for k in &known.participants {
+        let Some(r) = read.participants.iter_mut().find(|r| r.id == k.id) else {
+            read.participants.push(k.clone());
+            changed = true;
+            continue;
+        };
+        if touched.get(&k.id).is_some_and(|t| *t >= asked) && r.attributes != k.attributes {
+            r.attributes = k.attributes.clone();
+            changed = true;
+        }
+        if r.end_time.is_none() && k.end_time.is_some() {
+            r.end_time = k.end_time.clone();
+            changed = true;
+        }
+    }
+    changed
+}
+
 /// Whether the conversation is over: it has an end, or every participant has left.
 pub fn ended(c: &Conversation) -> bool {
     c.end_time.is_some()
@@ -311,6 +341,17 @@ pub struct Watch {
     pub alive: Option<DateTime<Utc>>,
     /// The read in flight is a catch-up after a gap: what it finds changed while reconnecting.
     pub catching_up: bool,
+    /// A read is owed (the baseline, or a catch-up: `true`) once the channel has the topics,
+    /// so that nothing changes unseen between the read and the subscription.
+    pub owed: Option<bool>,
+    /// The baseline was read before the channel had the topics (it was slow): read once more
+    /// when it has them.
+    pub read_early: bool,
+    /// When the read in flight was asked.
+    pub asked: Option<DateTime<Utc>>,
+    /// When an event last set each participant's attributes: a read asked before then does not
+    /// undo what the event made.
+    pub touched: HashMap<String, DateTime<Utc>>,
 }
 
 impl Watch {
@@ -328,6 +369,10 @@ impl Watch {
             stale_since: None,
             alive: None,
             catching_up: false,
+            owed: Some(false),
+            read_early: false,
+            asked: None,
+            touched: HashMap::new(),
         }
     }
 

@@ -10,7 +10,7 @@ use crate::attributes::Wanted;
 use crate::genesys::Error;
 use crate::genesys::Scope;
 use crate::genesys::model::{Attributes, Conversation};
-use crate::genesys::notify::{Feed, Message, Status};
+use crate::genesys::notify::{DetailKind, Feed, Message, Status};
 use crate::genesys::query::Interval;
 use crate::timespec::Zone;
 use crate::tui::detail::{Fresh, Snapshot};
@@ -160,18 +160,19 @@ pub(super) fn toggle_watch(s: &mut State) -> Vec<Effect> {
             return vec![Effect::CancelWatch, Effect::StopPush];
         }
         w.state = WatchState::Live;
-        w.busy = true;
+        w.busy = false;
         w.backoff = None;
         w.via = Via::Connecting;
         w.stale_since = None;
-        // What changed while paused is found by this read.
-        w.catching_up = true;
+        // What changed while paused is found by the read once the channel has the topics.
+        w.owed = Some(true);
+        w.read_early = false;
+        w.catching_up = false;
         s.message = Some("watching again".into());
         return start_watch(id, generation);
     }
     let mut w = Watch::new(&id, s.watch_interval);
     w.generation = generation;
-    w.busy = true;
     s.message = Some(format!(
         "watching: changes are pushed as they happen, marked for {} s; t lists them all",
         watch::MARK_FOR.as_secs()
@@ -180,26 +181,54 @@ pub(super) fn toggle_watch(s: &mut State) -> Vec<Effect> {
     start_watch(id, generation)
 }
 
+/// How long the baseline read waits for the channel to take the topics before it goes
+/// anyway (then it is read once more when the channel has them).
+pub const SUBSCRIBE_GRACE: Duration = Duration::from_secs(3);
+
+/// Subscribes first; the conversation is read once the channel has its topics (so nothing
+/// changes unseen in between), or after [`SUBSCRIBE_GRACE`].
 fn start_watch(id: String, generation: u64) -> Vec<Effect> {
     vec![
         Effect::CancelWatch,
-        Effect::WatchFetch {
-            id: id.clone(),
+        Effect::WatchPush { id, generation },
+        Effect::WatchAfter {
+            delay: SUBSCRIBE_GRACE,
             generation,
         },
-        Effect::WatchPush { id, generation },
     ]
 }
 
-/// The watch's timer went off: refetch, unless paused, moved on, fed by push, or still waiting.
+/// Asks for the watch's read (a catch-up after a gap when `gap`).
+fn ask_read(w: &mut Watch, gap: bool, now: DateTime<Utc>) -> Vec<Effect> {
+    w.busy = true;
+    w.catching_up = gap;
+    w.asked = Some(now);
+    w.owed = None;
+    if w.via != Via::Connecting {
+        w.read_early = false;
+    }
+    vec![Effect::WatchFetch {
+        id: w.id.clone(),
+        generation: w.generation,
+    }]
+}
+
+/// The watch's timer went off: refetch when polling or when a read is owed (the channel is
+/// slow to take the topics, or a read failed), unless paused, moved on, or still waiting.
 pub(super) fn watch_due(s: &mut State, generation: u64) -> Vec<Effect> {
+    let now = s.now;
     match &mut s.watch {
-        Some(w) if w.generation == generation && w.is_live() && !w.busy && w.polls() => {
-            w.busy = true;
-            vec![Effect::WatchFetch {
-                id: w.id.clone(),
-                generation,
-            }]
+        Some(w)
+            if w.generation == generation
+                && w.is_live()
+                && !w.busy
+                && (w.polls() || w.owed.is_some()) =>
+        {
+            if w.via == Via::Connecting {
+                w.read_early = true;
+            }
+            let gap = w.owed.unwrap_or(false);
+            ask_read(w, gap, now)
         }
         _ => vec![],
     }
@@ -222,7 +251,15 @@ pub(super) fn watched(
     let gap = current && s.watch.as_ref().is_some_and(|w| w.catching_up);
     let mut ended = None;
     let outcome = match result {
-        Ok(f) => {
+        Ok(mut f) => {
+            if current
+                && let Some(w) = s.watch.as_ref()
+                && let Some(asked) = w.asked
+                && let Some(known) = s.detail.snapshot(id)
+                && watch::keep_pushed(&mut f.conv, &known.conv, asked, &w.touched)
+            {
+                f.raw = serde_json::to_string(&f.conv).unwrap_or_default();
+            }
             if watch::ended(&f.conv) {
                 ended = Some(end_text(s, &f.conv, at));
             }
@@ -257,6 +294,12 @@ pub(super) fn watched(
                 w.stale_since = None;
                 return vec![Effect::StopPush];
             }
+            if w.via == Via::Push
+                && let Some(gap) = w.owed
+            {
+                // Asked for while this read was in flight (asked before it was needed).
+                return ask_read(w, gap, at);
+            }
         }
         Err(Error::NotFound { .. }) => {
             let why = "the conversation is gone (404)".to_string();
@@ -274,7 +317,7 @@ pub(super) fn watched(
             if !w.polls() {
                 // Fed by push, a failed read is tried again after the backoff all the same:
                 // the baseline (or the catch-up) is needed.
-                w.catching_up |= gap;
+                w.owed = Some(w.owed.unwrap_or(false) | gap);
                 return vec![Effect::WatchAfter {
                     delay: w.next_delay(),
                     generation: w.generation,
@@ -305,16 +348,11 @@ pub(super) fn pushed(s: &mut State, generation: u64, feed: Feed, at: DateTime<Ut
     let id = w.id.clone();
     let read = |w: &mut Watch, gap: bool| {
         if w.busy {
-            // The read in flight catches up as well.
-            w.catching_up |= gap;
+            // The read in flight was asked before this was known: one more when it answers.
+            w.owed = Some(w.owed.unwrap_or(false) | gap);
             return vec![];
         }
-        w.busy = true;
-        w.catching_up = gap;
-        vec![Effect::WatchFetch {
-            id: w.id.clone(),
-            generation,
-        }]
+        ask_read(w, gap, at)
     };
     match feed {
         Feed::Status(Status::Live) => {
@@ -327,6 +365,14 @@ pub(super) fn pushed(s: &mut State, generation: u64, feed: Feed, at: DateTime<Ut
                 // Between the last poll and now, something may have changed.
                 return read(w, true);
             }
+            if let Some(gap) = w.owed {
+                // The channel has the topics: the baseline now misses nothing.
+                return read(w, gap);
+            }
+            if std::mem::take(&mut w.read_early) {
+                // Read before the channel had the topics: what changed in between.
+                return read(w, true);
+            }
             vec![]
         }
         Feed::Status(Status::Resumed(why)) => {
@@ -334,6 +380,7 @@ pub(super) fn pushed(s: &mut State, generation: u64, feed: Feed, at: DateTime<Ut
             w.stale_since = None;
             w.alive = Some(at);
             w.error = None;
+            w.read_early = false;
             s.message = Some(format!(
                 "reconnected ({}): reading the conversation once to catch up",
                 fit(&sanitize(&why), 60)
@@ -357,12 +404,14 @@ pub(super) fn pushed(s: &mut State, generation: u64, feed: Feed, at: DateTime<Ut
             let why = sanitize(&why);
             w.via = Via::Poll(why.clone());
             w.stale_since = None;
+            w.read_early = false;
             s.message = Some(format!(
                 "push refused ({}): polling every {} s",
                 fit(&why, 60),
                 w.interval.as_secs()
             ));
-            let fx = read(w, was_push);
+            let gap = was_push || w.owed.unwrap_or(false);
+            let fx = read(w, gap);
             if fx.is_empty() && !w.busy {
                 return vec![Effect::WatchAfter {
                     delay: w.next_delay(),
@@ -378,6 +427,11 @@ pub(super) fn pushed(s: &mut State, generation: u64, feed: Feed, at: DateTime<Ut
             w.alive = Some(at);
             if ev.conversation_id != id {
                 return vec![];
+            }
+            if ev.kind == DetailKind::Attributes
+                && let Some(pid) = &ev.body.participant_id
+            {
+                w.touched.insert(pid.clone(), at);
             }
             let Some(snap) = s.detail.snapshot(&id).cloned() else {
                 // No baseline yet: the read in flight will show it.

@@ -68,18 +68,18 @@ fn w_watches_the_conversation_shown_and_records_each_change() {
         fx,
         vec![
             Effect::CancelWatch,
-            Effect::WatchFetch {
+            Effect::WatchPush {
                 id: "c1".into(),
                 generation
             },
-            Effect::WatchPush {
-                id: "c1".into(),
+            Effect::WatchAfter {
+                delay: super::live::SUBSCRIBE_GRACE,
                 generation
             }
         ]
     );
     assert!(s.watch.as_ref().unwrap().is_live());
-    // Push is refused (the push tests cover it fed by push): the watch polls.
+    // Push is refused (the push tests cover it fed by push): the watch reads, then polls.
     let fx = update(
         &mut s,
         Event::Pushed {
@@ -90,7 +90,13 @@ fn w_watches_the_conversation_shown_and_records_each_change() {
             at: now(),
         },
     );
-    assert!(fx.is_empty(), "the baseline read is in flight: {fx:?}");
+    assert_eq!(
+        fx,
+        vec![Effect::WatchFetch {
+            id: "c1".into(),
+            generation
+        }]
+    );
     // The first answer: "a" changed since the detail read it, "b" appeared.
     let fx = watched(&mut s, live("c1", &[("a", "2"), ("b", "x")]), 2);
     assert_eq!(
@@ -169,7 +175,7 @@ fn w_again_pauses_and_then_resumes() {
         .is_empty()
     );
     let fx = key(&mut s, KeyCode::Char('w'));
-    assert!(matches!(fx[1], Effect::WatchFetch { .. }));
+    assert!(matches!(fx[1], Effect::WatchPush { .. }), "{fx:?}");
     assert!(s.watch.as_ref().unwrap().is_live());
     // Paused, nothing ticks: watching costs nothing when off.
     key(&mut s, KeyCode::Char('w'));

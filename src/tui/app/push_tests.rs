@@ -25,16 +25,17 @@ fn watching() -> State {
     );
     let fx = key(&mut s, KeyCode::Char('w'));
     let g = gen_of(&s);
+    // Subscribed first: the read waits for the channel to have the topics (or the grace).
     assert_eq!(
         fx,
         vec![
             Effect::CancelWatch,
-            Effect::WatchFetch {
+            Effect::WatchPush {
                 id: "c1".into(),
                 generation: g
             },
-            Effect::WatchPush {
-                id: "c1".into(),
+            Effect::WatchAfter {
+                delay: super::live::SUBSCRIBE_GRACE,
                 generation: g
             },
         ]
@@ -44,9 +45,21 @@ fn watching() -> State {
         "{}",
         s.live_text()
     );
+    assert_eq!(
+        push(&mut s, Feed::Status(Status::Live), 0),
+        vec![Effect::WatchFetch {
+            id: "c1".into(),
+            generation: g
+        }]
+    );
     let fx = read(&mut s, live("c1", &[("page", "/")]), 0);
     assert!(fx.is_empty(), "no polling timer while push comes: {fx:?}");
-    assert!(push(&mut s, Feed::Status(Status::Live), 0).is_empty());
+    // The grace timer, late: nothing more to read.
+    let due = Event::WatchDue {
+        generation: g,
+        now: now() + Dur::seconds(3),
+    };
+    assert!(update(&mut s, due).is_empty());
     s
 }
 
@@ -374,4 +387,150 @@ fn pausing_unsubscribes_and_late_events_are_dropped() {
         id: "c1".into(),
         generation: gen_of(&s)
     }));
+}
+
+#[test]
+fn a_slow_channel_does_not_hold_the_baseline_and_is_caught_up_with_once_it_has_the_topics() {
+    let mut s = state();
+    key(&mut s, KeyCode::Enter);
+    update(&mut s, page(1, 1, vec![conv("c1", 10, "Jane", "Bob")]));
+    let fx = key(&mut s, KeyCode::Char('w'));
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::WatchFetch { .. })),
+        "not read before the channel has the topics: {fx:?}"
+    );
+    let g = gen_of(&s);
+    // The channel is slow: after the grace the baseline is read all the same.
+    let due = |s: &mut State, secs| {
+        update(
+            s,
+            Event::WatchDue {
+                generation: g,
+                now: now() + Dur::seconds(secs),
+            },
+        )
+    };
+    assert_eq!(
+        due(&mut s, 3),
+        vec![Effect::WatchFetch {
+            id: "c1".into(),
+            generation: g
+        }]
+    );
+    assert!(read(&mut s, live("c1", &[("page", "/")]), 4).is_empty());
+    assert!(due(&mut s, 5).is_empty(), "nothing polls while push comes");
+    // The channel has them at last: what changed since that read is read once, and marked.
+    let fx = push(&mut s, Feed::Status(Status::Live), 9);
+    assert_eq!(fx.len(), 1, "{fx:?}");
+    assert!(read(&mut s, live("c1", &[("page", "/b")]), 10).is_empty());
+    let got = kinds(&s);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(
+        got[0].3,
+        "found by a read: marked as changed while reconnecting"
+    );
+    assert!(due(&mut s, 12).is_empty());
+    assert_eq!(s.watch.as_ref().unwrap().via, Via::Push);
+}
+
+#[test]
+fn a_read_asked_before_an_event_never_undoes_it() {
+    let mut s = watching();
+    // A reconnect: the catch-up read is asked at 42 s...
+    let fx = push(
+        &mut s,
+        Feed::Status(Status::Resumed("the WebSocket failed".into())),
+        42,
+    );
+    assert_eq!(fx.len(), 1);
+    // ...an event comes while it is in flight...
+    push(
+        &mut s,
+        event(
+            "",
+            DetailKind::Attributes,
+            "c1-p1",
+            42_300,
+            &[("page", "/y")],
+        ),
+        42,
+    );
+    // ...and the answer was made before that event: it still says "/".
+    assert!(read(&mut s, live("c1", &[("page", "/")]), 43).is_empty());
+    let snap = s.detail.snapshot("c1").unwrap();
+    assert_eq!(snap.conv.participants[0].attributes["page"], "/y");
+    let got = kinds(&s);
+    assert_eq!(
+        got.iter().map(|k| k.1.clone()).collect::<Vec<_>>(),
+        vec![ChangeKind::Changed {
+            old: "/".into(),
+            new: "/y".into()
+        }],
+        "no change back to the older value: {got:?}"
+    );
+    // A participant that joined by an event is not lost by an older answer either.
+    push(
+        &mut s,
+        event("user", DetailKind::Start, "ag", 44_000, &[]),
+        44,
+    );
+    let fx = read(&mut s, live("c1", &[("page", "/y")]), 45);
+    assert!(fx.is_empty(), "{fx:?}");
+    let snap = s.detail.snapshot("c1").unwrap();
+    assert!(snap.conv.participants.iter().any(|p| p.id == "ag"));
+}
+
+#[test]
+fn a_failed_read_under_push_is_tried_again_and_a_join_during_a_read_reads_once_more() {
+    let mut s = watching();
+    let g = gen_of(&s);
+    // A reconnect's catch-up read fails: tried again after the backoff.
+    push(&mut s, Feed::Status(Status::Resumed("cut".into())), 10);
+    let fx = update(
+        &mut s,
+        Event::Watched {
+            id: "c1".into(),
+            generation: g,
+            result: Err(crate::genesys::Error::Server {
+                status: 503,
+                message: "unavailable".into(),
+                context_id: None,
+            }),
+            at: now() + Dur::seconds(11),
+        },
+    );
+    assert!(
+        matches!(fx.as_slice(), [Effect::WatchAfter { .. }]),
+        "{fx:?}"
+    );
+    let fx = update(
+        &mut s,
+        Event::WatchDue {
+            generation: g,
+            now: now() + Dur::seconds(15),
+        },
+    );
+    assert_eq!(
+        fx,
+        vec![Effect::WatchFetch {
+            id: "c1".into(),
+            generation: g
+        }]
+    );
+    // While it is in flight an agent joins: that read may not name them, one more will.
+    let fx = push(
+        &mut s,
+        event("user", DetailKind::Start, "ag", 15_500, &[]),
+        16,
+    );
+    assert!(fx.is_empty(), "{fx:?}");
+    let fx = read(&mut s, live("c1", &[("page", "/")]), 17);
+    assert_eq!(
+        fx,
+        vec![Effect::WatchFetch {
+            id: "c1".into(),
+            generation: g
+        }]
+    );
+    assert!(read(&mut s, live("c1", &[("page", "/")]), 18).is_empty());
 }
