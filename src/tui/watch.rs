@@ -243,6 +243,24 @@ pub fn keep_pushed(
     changed
 }
 
+/// When the conversation ended: its end, else its last participant's (`None` while someone is
+/// still on, or no time is given).
+pub fn end_of(c: &Conversation) -> Option<DateTime<Utc>> {
+    if !ended(c) {
+        return None;
+    }
+    c.end_time
+        .as_deref()
+        .and_then(crate::genesys::model::parse_time)
+        .or_else(|| {
+            c.participants
+                .iter()
+                .filter_map(|p| p.end_time.as_deref())
+                .filter_map(crate::genesys::model::parse_time)
+                .max()
+        })
+}
+
 /// Whether the conversation is over: it has an end, or every participant has left.
 pub fn ended(c: &Conversation) -> bool {
     c.end_time.is_some()

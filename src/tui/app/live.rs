@@ -149,6 +149,15 @@ pub(super) fn toggle_watch(s: &mut State) -> Vec<Effect> {
         s.message = Some("nothing to watch: select a conversation first".into());
         return vec![];
     };
+    let watching_it = s.watch.as_ref().is_some_and(|w| w.id == id && w.is_live());
+    if !watching_it && let Some(end) = known_end(s, &id) {
+        // Nothing will change: no channel, no topics, and the watch running (if any) goes on.
+        s.message = Some(format!(
+            "the conversation ended {}: nothing to watch (t shows the changes seen)",
+            when(s, end)
+        ));
+        return vec![];
+    }
     let generation = next_seq(s);
     if let Some(w) = s.watch.as_mut().filter(|w| w.id == id) {
         w.generation = generation;
@@ -179,6 +188,14 @@ pub(super) fn toggle_watch(s: &mut State) -> Vec<Effect> {
     ));
     s.watch = Some(w);
     start_watch(id, generation)
+}
+
+/// When conversation `id` ended, as far as the last read knows (else the list).
+fn known_end(s: &State, id: &str) -> Option<DateTime<Utc>> {
+    match s.detail.snapshot(id) {
+        Some(snap) => watch::end_of(&snap.conv),
+        None => s.list.row(id).and_then(|r| r.end()),
+    }
 }
 
 /// How long the baseline read waits for the channel to take the topics before it goes
@@ -474,22 +491,19 @@ pub(super) fn pushed(s: &mut State, generation: u64, feed: Feed, at: DateTime<Ut
 }
 
 fn end_text(s: &State, c: &Conversation, at: DateTime<Utc>) -> String {
-    let end = c
-        .end_time
-        .as_deref()
-        .and_then(crate::genesys::model::parse_time)
-        .or_else(|| {
-            c.participants
-                .iter()
-                .filter_map(|p| p.end_time.as_deref())
-                .filter_map(crate::genesys::model::parse_time)
-                .max()
-        })
-        .unwrap_or(at);
-    format!(
-        "the conversation ended at {}",
-        s.zone().format(end, "%H:%M:%S")
-    )
+    let end = watch::end_of(c).unwrap_or(at);
+    format!("the conversation ended {}", when(s, end))
+}
+
+/// A time as the status line says it: `at 14:02:07` today (in the zone shown), else with
+/// its date.
+fn when(s: &State, t: DateTime<Utc>) -> String {
+    let zone = s.zone();
+    if zone.format(t, "%Y-%m-%d") == zone.format(s.now, "%Y-%m-%d") {
+        format!("at {}", zone.format(t, "%H:%M:%S"))
+    } else {
+        format!("on {}", zone.format(t, "%Y-%m-%d at %H:%M:%S"))
+    }
 }
 
 /// Stops `F` (its topics leave the channel).

@@ -15,7 +15,7 @@ use ratatui::crossterm::event::KeyCode;
 fn watching() -> State {
     let mut s = state();
     key(&mut s, KeyCode::Enter);
-    update(&mut s, page(1, 1, vec![conv("c1", 10, "Jane", "Bob")]));
+    update(&mut s, page(1, 1, vec![going_on("c1")]));
     update(
         &mut s,
         Event::Page(PageEvent::Done {
@@ -61,6 +61,13 @@ fn watching() -> State {
     };
     assert!(update(&mut s, due).is_empty());
     s
+}
+
+/// Row `c1` of the list, still going on.
+fn going_on(id: &str) -> crate::genesys::model::AnalyticsConversation {
+    let mut c = conv(id, 10, "Jane", "Bob");
+    c.conversation_end = None;
+    c
 }
 
 fn gen_of(s: &State) -> u64 {
@@ -393,7 +400,7 @@ fn pausing_unsubscribes_and_late_events_are_dropped() {
 fn a_slow_channel_does_not_hold_the_baseline_and_is_caught_up_with_once_it_has_the_topics() {
     let mut s = state();
     key(&mut s, KeyCode::Enter);
-    update(&mut s, page(1, 1, vec![conv("c1", 10, "Jane", "Bob")]));
+    update(&mut s, page(1, 1, vec![going_on("c1")]));
     let fx = key(&mut s, KeyCode::Char('w'));
     assert!(
         !fx.iter().any(|e| matches!(e, Effect::WatchFetch { .. })),
@@ -533,4 +540,54 @@ fn a_failed_read_under_push_is_tried_again_and_a_join_during_a_read_reads_once_m
         }]
     );
     assert!(read(&mut s, live("c1", &[("page", "/")]), 18).is_empty());
+}
+
+/// The detail pane's text.
+fn document(s: &State) -> String {
+    s.detail
+        .document
+        .lines
+        .iter()
+        .map(|l| l.iter().map(|(t, _)| t.as_str()).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_end_seen_by_the_watch_is_the_panes_end_though_the_row_was_loaded_live() {
+    let mut s = watching();
+    assert!(document(&s).contains("End live"), "{}", document(&s));
+    push(
+        &mut s,
+        event("customer", DetailKind::End, "c1-p1", 4000, &[]),
+        4,
+    );
+    assert!(!s.watch.as_ref().unwrap().is_live());
+    let text = document(&s);
+    // The row started at 08:10 (the fixture's day), the end pushed at 12:30:04 of `now()`.
+    assert!(text.contains("End 2026-11-25 12:30:04"), "{text}");
+    assert!(!text.contains("Duration live"), "{text}");
+}
+
+#[test]
+fn w_on_a_conversation_that_ended_asks_nothing_and_keeps_the_watch_running() {
+    let mut s = watching();
+    let g = gen_of(&s);
+    // Another row, over for a day: its end is known from the list.
+    let mut old = conv("c0", 5, "Ann", "Carl");
+    old.conversation_start = Some("2026-11-24T08:05:00.000Z".into());
+    old.conversation_end = Some("2026-11-24T08:17:05.000Z".into());
+    update(&mut s, page(1, 2, vec![old]));
+    s.focus = Focus::List;
+    key(&mut s, KeyCode::Char('j'));
+    assert_eq!(s.subject(), Some("c0"));
+    let fx = key(&mut s, KeyCode::Char('w'));
+    assert!(fx.is_empty(), "no channel, no topics, no read: {fx:?}");
+    let msg = s.message.clone().unwrap_or_default();
+    assert!(
+        msg.contains("ended on 2026-11-24 at 08:17:05: nothing to watch"),
+        "{msg}"
+    );
+    let w = s.watch.as_ref().unwrap();
+    assert_eq!((w.id.as_str(), w.generation, w.is_live()), ("c1", g, true));
 }

@@ -285,8 +285,18 @@ fn header(
     let mut who: Vec<(&str, String)> = Vec::new();
     let (start, end, dur, media, direction) = match (row, live) {
         (Some(r), _) => {
-            let c = r.cells(zone, src.names);
-            let end = r.end().map(fmt).unwrap_or_else(|| "live".into());
+            let mut c = r.cells(zone, src.names);
+            // The row was loaded while it went on; a later read (a watch) may know its end.
+            let ended = r.end().or_else(|| {
+                live.filter(|l| crate::tui::watch::ended(l))
+                    .and_then(crate::tui::watch::end_of)
+            });
+            if r.end().is_none()
+                && let (Some(a), Some(b)) = (r.start, ended)
+            {
+                c.duration = duration((b - a).num_seconds());
+            }
+            let end = ended.map(fmt).unwrap_or_else(|| "live".into());
             who = vec![
                 ("Customer", c.customer),
                 ("Address", c.address),
