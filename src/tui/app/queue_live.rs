@@ -42,15 +42,36 @@ pub struct QueueView {
 impl QueueView {
     /// The header's part: `LIVE queue A, B` and, when not live, why.
     pub fn header(&self, zone: crate::timespec::Zone) -> String {
-        let q = self.names.join(", ");
-        match &self.feed {
-            QueueFeed::Connecting => format!("LIVE {q} (connecting)"),
-            QueueFeed::Live => format!("LIVE {q}"),
-            QueueFeed::Stale(since) => format!(
-                "LIVE {q} (stale since {}, reconnecting)",
+        let (what, how) = self.header_parts(zone);
+        match how {
+            Some(how) => format!("{what} {how}"),
+            None => what,
+        }
+    }
+
+    /// The header's part in two: `LIVE queue A, B`, and how the feed stands when it is not
+    /// live (what a narrow header keeps whole, cutting the names instead).
+    pub fn header_parts(&self, zone: crate::timespec::Zone) -> (String, Option<String>) {
+        let what = format!("LIVE {}", self.names.join(", "));
+        let how = match &self.feed {
+            QueueFeed::Connecting => Some("(connecting)".to_string()),
+            QueueFeed::Live => None,
+            QueueFeed::Stale(since) => Some(format!(
+                "(stale since {}, reconnecting)",
                 zone.format(*since, "%H:%M:%S")
-            ),
-            QueueFeed::Refused(_) => format!("LIVE {q} (push refused: polling)"),
+            )),
+            QueueFeed::Refused(_) => Some("(push refused: polling)".to_string()),
+        };
+        (what, how)
+    }
+
+    /// How the feed stands in a few words, for a narrow header.
+    pub fn state_short(&self, zone: crate::timespec::Zone) -> Option<String> {
+        match &self.feed {
+            QueueFeed::Connecting => Some("(connecting)".into()),
+            QueueFeed::Live => None,
+            QueueFeed::Stale(since) => Some(format!("(stale {})", zone.format(*since, "%H:%M:%S"))),
+            QueueFeed::Refused(_) => Some("(polling)".into()),
         }
     }
 }

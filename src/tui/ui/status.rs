@@ -14,34 +14,62 @@ use crate::tui::layout::text::{fit, width};
 
 pub fn header(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     let demo = s.connection.eq_ignore_ascii_case("demo");
-    // The connection is what matters most here: it keeps the room it needs, cut visibly.
-    let room = (area.width as usize).saturating_sub(12 + 15 + 2).max(8);
-    let mut spans = vec![
-        Span::styled(" convoscope ", t.title()),
-        Span::styled("· connected to ", t.dim()),
-        Span::styled(
+    let w = area.width as usize;
+    let title = " convoscope ";
+    // Said for good measure: a narrow live view gives it up first.
+    let tail = if s.queue_view.is_some() && w < 80 {
+        ""
+    } else {
+        " · read-only"
+    };
+    let mut spans = vec![Span::styled(title, t.title())];
+    let mut used = width(title);
+    // What the list follows comes first (it is why the rows move): on a narrow terminal the
+    // connection and the org give way before it, and its queues' names before its state.
+    if let Some(v) = &s.queue_view {
+        let room = w.saturating_sub(used + 3 + width(tail));
+        let (what, how) = v.header_parts(s.zone());
+        let how = how
+            .filter(|h| width(h) + 9 <= room)
+            .or_else(|| v.state_short(s.zone()));
+        let text = match how {
+            Some(how) => format!(
+                "{} {how}",
+                fit(&what, room.saturating_sub(width(&how) + 1).max(6))
+            ),
+            None => fit(&what, room),
+        };
+        used += 3 + width(&text);
+        spans.push(Span::styled("· ", t.dim()));
+        spans.push(Span::styled(text, t.ok()));
+        spans.push(Span::raw(" "));
+    }
+    // The connection keeps the room it needs, cut visibly; its label goes first, and the whole
+    // of it when there is no room left.
+    let label = if w >= used + 15 + 10 + width(tail) {
+        "· connected to "
+    } else {
+        "· "
+    };
+    let room = w.saturating_sub(used + width(label) + 2 + width(tail));
+    if room >= 8 || s.queue_view.is_none() {
+        let room = room.max(8);
+        spans.push(Span::styled(label, t.dim()));
+        spans.push(Span::styled(
             format!(" {} ", fit(&s.connection, room)),
             t.connection(demo),
-        ),
-    ];
+        ));
+        used += width(label) + width(&s.connection).min(room) + 2;
+    }
     // The organization's own name: two orgs in one region look alike otherwise.
-    let used = 12 + 15 + width(&s.connection).min(room) + 2;
     if let Some(org) = &s.org {
-        let left = (area.width as usize).saturating_sub(used + 14);
+        let left = w.saturating_sub(used + 7 + width(tail));
         if left > 4 {
             spans.push(Span::styled(" · org ", t.dim()));
             spans.push(Span::styled(fit(org, left), t.title()));
         }
     }
-    if let Some(v) = &s.queue_view {
-        // What the list follows, before "read-only": it is why the rows move.
-        let left = (area.width as usize).saturating_sub(used + 14);
-        if left > 8 {
-            spans.push(Span::styled(" · ", t.dim()));
-            spans.push(Span::styled(fit(&v.header(s.zone()), left), t.ok()));
-        }
-    }
-    spans.push(Span::styled(" · read-only", t.dim()));
+    spans.push(Span::styled(tail, t.dim()));
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 

@@ -435,30 +435,50 @@ fn hostile_text_never_reaches_the_terminal() {
 }
 
 #[test]
-fn the_header_says_live_and_which_queues() {
+fn the_header_says_live_and_which_queues_first_at_every_width() {
     use crate::genesys::notify::live_queue::LiveQueues;
     use crate::tui::app::queue_live::{QueueFeed, QueueView};
-    let mut s = screen(140, 20, false);
-    let mut v = QueueView {
+    let view = |feed| QueueView {
         generation: 1,
         names: vec!["Support - Tier 1".into(), "Sales".into()],
         set: LiveQueues::new(vec!["q1".into(), "q2".into()]),
-        feed: QueueFeed::Live,
+        feed,
         events: 0,
         catching_up: false,
     };
-    s.queue_view = Some(v.clone());
-    let top = text(&render(&s));
-    let header = top.lines().next().unwrap();
+    let header = |w: u16, feed| {
+        let mut s = screen(w, 20, false);
+        s.connection = "http://127.0.0.1:18642".into();
+        s.org = Some("convoscope simulator".into());
+        s.queue_view = Some(view(feed));
+        let top = text(&render(&s));
+        top.lines().next().unwrap().to_string()
+    };
+    let h = header(140, QueueFeed::Live);
     assert!(
-        header.contains("· LIVE Support - Tier 1, Sales · read-only"),
-        "{header}"
+        h.starts_with(" convoscope · LIVE Support - Tier 1, Sales · connected to"),
+        "{h}"
     );
-    v.feed = QueueFeed::Stale(now());
-    s.queue_view = Some(v);
-    let top = text(&render(&s));
-    assert!(
-        top.lines().next().unwrap().contains("(stale since"),
-        "{top}"
-    );
+    assert!(h.contains("org convoscope simulator · read-only"), "{h}");
+    // Narrow: the org and the connection give way, never the LIVE marker or the feed's state.
+    for w in [40u16, 60, 80, 100] {
+        let h = header(w, QueueFeed::Live);
+        assert!(h.contains(" · LIVE Support"), "{w}: {h}");
+        assert!(w < 80 || h.ends_with("· read-only"), "{w}: {h}");
+        assert!(
+            crate::tui::layout::text::width(&h) <= w as usize,
+            "{w}: {h}"
+        );
+        let h = header(w, QueueFeed::Stale(now()));
+        assert!(h.contains("(stale ") && h.contains("12:30:00"), "{w}: {h}");
+        assert!(h.contains("· LIVE"), "{w}: {h}");
+        assert!(
+            crate::tui::layout::text::width(&h) <= w as usize,
+            "{w}: {h}"
+        );
+    }
+    let h = header(120, QueueFeed::Stale(now()));
+    assert!(h.contains("(stale since 12:30:00, reconnecting)"), "{h}");
+    let h = header(100, QueueFeed::Live);
+    assert!(h.contains("LIVE Support - Tier 1, Sales"), "{h}");
 }
