@@ -206,3 +206,33 @@ fn live_queue_view_lists_what_goes_on_in_the_queue_fed_by_push() {
     assert!(!rows.is_empty(), "{s}");
     t.keys(&["q"]);
 }
+
+/// Quitting while the API hangs (a frozen simulator: the channel's topics cannot be removed)
+/// is never a hang: the screen says what it waits for, and the program ends within its bound
+/// with the terminal restored.
+#[test]
+fn quitting_while_the_api_hangs_says_so_and_ends() {
+    let sim = tmux::SimProcess::start(&["--active", "20", "--conversations", "300"]);
+    let t = Launch::new(
+        "closing",
+        160,
+        45,
+        format!(
+            "{BIN} --utc --api-url {} --client-id demo --client-secret demo --from -2d",
+            sim.url
+        ),
+    )
+    .start();
+    // Loaded at once (--from given), the list focused.
+    t.wait("the list", |s| tmux::loaded(s).is_some());
+    t.keys(&["Tab"]);
+    t.wait_for("attributes as read at");
+    t.keys(&["w"]);
+    t.wait_for("● LIVE push");
+    sim.signal("STOP");
+    t.keys(&["C-c"]);
+    t.wait_for("closing the notification channel");
+    assert_eq!(t.wait_exit(), 0);
+    t.assert_restored();
+    sim.signal("CONT");
+}

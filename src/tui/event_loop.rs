@@ -25,6 +25,11 @@ use super::terminal::{
 };
 use super::{BrowseOptions, clipboard, jobs, ui};
 
+/// Said on the way out while the notification channel is being closed.
+pub const CLOSING: &str = "closing the notification channel (5 s at most)…";
+/// How long closing may take before the screen says so.
+const CLOSING_SAID_AFTER: Duration = Duration::from_millis(300);
+
 /// Opens the screen and runs until the user quits or a signal ends it (SIGTERM, SIGHUP, SIGINT,
 /// SIGQUIT). The terminal is restored on every way out: return, error, panic, signal.
 pub async fn run(
@@ -129,8 +134,22 @@ pub async fn run(
             draw(&mut terminal, |f| ui::draw(f, &state))?;
         }
     }
-    // The notification channel's topics go, its socket closes (a few seconds at most).
-    runner.shutdown().await;
+    // The notification channel's topics go, its socket closes (a few seconds at most). When
+    // that takes a moment (an API that hangs), the screen says so: a quit never looks ignored.
+    {
+        let close = runner.shutdown();
+        tokio::pin!(close);
+        tokio::select! {
+            _ = &mut close => {}
+            _ = tokio::time::sleep(CLOSING_SAID_AFTER) => {
+                if matches!(ended, Ended::Quit) && state.failed.is_none() {
+                    state.message = Some(CLOSING.into());
+                    let _ = draw(&mut terminal, |f| ui::draw(f, &state));
+                }
+                close.await;
+            }
+        }
+    }
     // The login failed: the terminal is restored (the guard), the caller says why.
     if let Some(e) = state.failed.take() {
         return Err(Box::new(e));

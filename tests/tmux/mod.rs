@@ -366,6 +366,18 @@ impl SimProcess {
     }
 }
 
+impl SimProcess {
+    /// Sends it a signal (`STOP` freezes it: every request to it hangs; `CONT` thaws it).
+    pub fn signal(&self, sig: &str) {
+        let ok = Command::new("kill")
+            .args([&format!("-{sig}"), &self.child.id().to_string()])
+            .status()
+            .expect("kill runs")
+            .success();
+        assert!(ok, "kill -{sig}");
+    }
+}
+
 impl Drop for SimProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
