@@ -17,6 +17,8 @@ use super::sanitize::sanitize;
 pub const MARK_FOR: Duration = Duration::from_secs(30);
 /// Changes kept per conversation (the oldest go first).
 pub const TIMELINE_MAX: usize = 5000;
+/// How long an ended conversation's watch waits for the agents' wrap-ups.
+pub const WRAPUP_WAIT: Duration = Duration::from_secs(600);
 /// The longest wait between two refetches after errors or rate limits.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
@@ -243,6 +245,25 @@ pub fn keep_pushed(
     changed
 }
 
+/// The agents of an ended conversation whose wrap-up is still to come: wrap-up required
+/// (`wrapupRequired`), none given yet (no `wrapup`), none seen in the timeline.
+pub fn wrapups_due(c: &Conversation, seen: Option<&VecDeque<Change>>) -> Vec<String> {
+    c.participants
+        .iter()
+        .filter(|p| matches!(p.purpose.as_deref(), Some("agent" | "user")))
+        .filter(|p| p.extra.get("wrapupRequired").and_then(|v| v.as_bool()) == Some(true))
+        .filter(|p| p.extra.get("wrapup").is_none_or(|v| v.is_null()))
+        .filter(|p| {
+            !seen.is_some_and(|t| {
+                t.iter().any(|c| {
+                    c.participant_id == p.id && matches!(c.kind, ChangeKind::WrapUp { .. })
+                })
+            })
+        })
+        .map(|p| p.id.clone())
+        .collect()
+}
+
 /// When the conversation ended: its end, else its last participant's (`None` while someone is
 /// still on, or no time is given).
 pub fn end_of(c: &Conversation) -> Option<DateTime<Utc>> {
@@ -320,6 +341,9 @@ pub enum WatchState {
     Live,
     /// Stopped by the user (`w`).
     Paused,
+    /// The conversation ended (says when), and an agent's wrap-up is still to come (after-call
+    /// work follows the end): only wrap-ups are taken, for [`WRAPUP_WAIT`] at most.
+    Ending(String),
     /// Stopped because the conversation ended (or is gone); says why.
     Stopped(String),
 }
@@ -370,6 +394,8 @@ pub struct Watch {
     /// When an event last set each participant's attributes: a read asked before then does not
     /// undo what the event made.
     pub touched: HashMap<String, DateTime<Utc>>,
+    /// The agents whose wrap-up is awaited once the conversation ended (participant ids).
+    pub wrapups_due: Vec<String>,
 }
 
 impl Watch {
@@ -391,6 +417,7 @@ impl Watch {
             read_early: false,
             asked: None,
             touched: HashMap::new(),
+            wrapups_due: Vec::new(),
         }
     }
 

@@ -149,6 +149,14 @@ pub(super) fn toggle_watch(s: &mut State) -> Vec<Effect> {
         s.message = Some("nothing to watch: select a conversation first".into());
         return vec![];
     };
+    if let Some(WatchState::Ending(why)) = s
+        .watch
+        .as_ref()
+        .filter(|w| w.id == id)
+        .map(|w| w.state.clone())
+    {
+        return stop_ending(s, why, "not waiting for the wrap-up");
+    }
     let watching_it = s.watch.as_ref().is_some_and(|w| w.id == id && w.is_live());
     if !watching_it && let Some(end) = known_end(s, &id) {
         // Nothing will change: no channel, no topics, and the watch running (if any) goes on.
@@ -234,6 +242,14 @@ fn ask_read(w: &mut Watch, gap: bool, now: DateTime<Utc>) -> Vec<Effect> {
 /// slow to take the topics, or a read failed), unless paused, moved on, or still waiting.
 pub(super) fn watch_due(s: &mut State, generation: u64) -> Vec<Effect> {
     let now = s.now;
+    if let Some(WatchState::Ending(why)) = s
+        .watch
+        .as_ref()
+        .filter(|w| w.generation == generation)
+        .map(|w| w.state.clone())
+    {
+        return stop_ending(s, why, "no wrap-up came");
+    }
     match &mut s.watch {
         Some(w)
             if w.generation == generation
@@ -306,10 +322,7 @@ pub(super) fn watched(
         Ok(()) => {
             w.succeeded(at);
             if let Some(why) = ended {
-                s.message = Some(format!("{why}: the watch stopped"));
-                w.state = WatchState::Stopped(why);
-                w.stale_since = None;
-                return vec![Effect::StopPush];
+                return conversation_ended(s, why);
             }
             if w.via == Via::Push
                 && let Some(gap) = w.owed
@@ -355,6 +368,12 @@ pub(super) fn watched(
 /// The watch's notification feed spoke: a status (live, a gap, a heartbeat, down, refused)
 /// or a detail event, applied at once with its own time.
 pub(super) fn pushed(s: &mut State, generation: u64, feed: Feed, at: DateTime<Utc>) -> Vec<Effect> {
+    if s.watch
+        .as_ref()
+        .is_some_and(|w| w.generation == generation && matches!(w.state, WatchState::Ending(_)))
+    {
+        return ending(s, feed);
+    }
     let Some(w) = s
         .watch
         .as_mut()
@@ -471,15 +490,12 @@ pub(super) fn pushed(s: &mut State, generation: u64, feed: Feed, at: DateTime<Ut
                 learn(s, &id, &snap.conv);
             }
             super::overlays::refresh_raw_json(s, &id);
+            if let Some(why) = ended {
+                return conversation_ended(s, why);
+            }
             let Some(w) = s.watch.as_mut() else {
                 return vec![];
             };
-            if let Some(why) = ended {
-                s.message = Some(format!("{why}: the watch stopped"));
-                w.state = WatchState::Stopped(why);
-                w.stale_since = None;
-                return vec![Effect::CancelWatch, Effect::StopPush];
-            }
             if unknown {
                 // A participant the baseline did not have: one read names it.
                 return read(w, false);
@@ -488,6 +504,84 @@ pub(super) fn pushed(s: &mut State, generation: u64, feed: Feed, at: DateTime<Ut
         }
         Feed::Event { .. } => vec![],
     }
+}
+
+/// The watched conversation is over: the watch stops, or, while an agent's wrap-up is still
+/// to come by push, waits for it (only wrap-ups, [`watch::WRAPUP_WAIT`] at most; no request).
+fn conversation_ended(s: &mut State, why: String) -> Vec<Effect> {
+    let Some(w) = s.watch.as_ref() else {
+        return vec![];
+    };
+    let due = match s.detail.snapshot(&w.id) {
+        Some(snap) if w.via == Via::Push => watch::wrapups_due(&snap.conv, s.timelines.get(&w.id)),
+        _ => Vec::new(),
+    };
+    let Some(w) = s.watch.as_mut() else {
+        return vec![];
+    };
+    w.stale_since = None;
+    w.busy = false;
+    if due.is_empty() {
+        s.message = Some(format!("{why}: the watch stopped"));
+        w.state = WatchState::Stopped(why);
+        return vec![Effect::CancelWatch, Effect::StopPush];
+    }
+    s.message = Some(format!("{why}: waiting for the wrap-up (w stops)"));
+    w.state = WatchState::Ending(why);
+    w.wrapups_due = due;
+    vec![
+        Effect::CancelWatch,
+        Effect::WatchAfter {
+            delay: watch::WRAPUP_WAIT,
+            generation: w.generation,
+        },
+    ]
+}
+
+/// An ended conversation's watch waits for wrap-ups: each one is recorded; the last one, or
+/// the wait running out, stops it.
+fn ending(s: &mut State, feed: Feed) -> Vec<Effect> {
+    let Feed::Event {
+        message: Message::Detail(ev),
+        ..
+    } = feed
+    else {
+        return vec![];
+    };
+    let Some(w) = s.watch.as_mut() else {
+        return vec![];
+    };
+    let id = w.id.clone();
+    if ev.conversation_id != id || ev.kind != DetailKind::Wrapup {
+        return vec![];
+    }
+    if let Some(pid) = &ev.body.participant_id {
+        w.wrapups_due.retain(|p| p != pid);
+    }
+    let done = w.wrapups_due.is_empty();
+    let why = match &w.state {
+        WatchState::Ending(why) => why.clone(),
+        _ => return vec![],
+    };
+    if let Some(snap) = s.detail.snapshot(&id).cloned() {
+        let mut conv = (*snap.conv).clone();
+        let (changes, _) = watch::apply(&mut conv, &ev);
+        s.timelines.record(&id, changes);
+    }
+    if !done {
+        return vec![];
+    }
+    stop_ending(s, why, "wrapped up")
+}
+
+fn stop_ending(s: &mut State, why: String, how: &str) -> Vec<Effect> {
+    let Some(w) = s.watch.as_mut() else {
+        return vec![];
+    };
+    s.message = Some(format!("{why}, {how}: the watch stopped"));
+    w.state = WatchState::Stopped(format!("{why}, {how}"));
+    w.wrapups_due.clear();
+    vec![Effect::CancelWatch, Effect::StopPush]
 }
 
 fn end_text(s: &State, c: &Conversation, at: DateTime<Utc>) -> String {

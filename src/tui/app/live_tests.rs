@@ -212,7 +212,7 @@ fn the_watch_backs_off_on_errors_and_stops_when_the_conversation_ends() {
     let mut ended = live("c1", &[("a", "1")]);
     ended.end_time = Some("2026-11-25T12:31:00.000Z".into());
     let fx = watched(&mut s, ended, 70);
-    assert_eq!(fx, vec![Effect::StopPush]);
+    assert_eq!(fx, vec![Effect::CancelWatch, Effect::StopPush]);
     assert!(matches!(
         &s.watch.as_ref().unwrap().state,
         WatchState::Stopped(why) if why.contains("ended at 12:31:00")

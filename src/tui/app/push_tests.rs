@@ -591,3 +591,115 @@ fn w_on_a_conversation_that_ended_asks_nothing_and_keeps_the_watch_running() {
     let w = s.watch.as_ref().unwrap();
     assert_eq!((w.id.as_str(), w.generation, w.is_live()), ("c1", g, true));
 }
+
+/// `watching()` with an agent on the conversation who must wrap up.
+fn watching_with_agent() -> State {
+    let mut s = watching();
+    let mut c = live("c1", &[("page", "/")]);
+    let mut agent = crate::genesys::model::ConversationParticipant {
+        id: "ag".into(),
+        name: Some("Ann".into()),
+        purpose: Some("agent".into()),
+        ..Default::default()
+    };
+    agent
+        .extra
+        .insert("wrapupRequired".into(), serde_json::json!(true));
+    c.participants.push(agent);
+    push(&mut s, Feed::Status(Status::Resumed("cut".into())), 1);
+    read(&mut s, c, 1);
+    s
+}
+
+#[test]
+fn after_the_end_the_watch_waits_for_the_agents_wrap_up_then_stops() {
+    let mut s = watching_with_agent();
+    let g = gen_of(&s);
+    push(&mut s, event("user", DetailKind::End, "ag", 3000, &[]), 3);
+    let fx = push(
+        &mut s,
+        event("customer", DetailKind::End, "c1-p1", 3000, &[]),
+        3,
+    );
+    // Over, but the agent's after-call work follows: only its wrap-up is awaited, no request.
+    assert_eq!(
+        fx,
+        vec![
+            Effect::CancelWatch,
+            Effect::WatchAfter {
+                delay: crate::tui::watch::WRAPUP_WAIT,
+                generation: g
+            }
+        ]
+    );
+    let text = s.live_text();
+    assert!(
+        text.contains("ended at 12:30:03") && text.contains("waiting for the wrap-up"),
+        "{text}"
+    );
+    assert!(!text.contains("LIVE"), "{text}");
+    // Anything else is not taken any more.
+    let n = kinds(&s).len();
+    push(
+        &mut s,
+        event("", DetailKind::Attributes, "c1-p1", 5000, &[("page", "/z")]),
+        5,
+    );
+    assert_eq!(kinds(&s).len(), n);
+    // The wrap-up comes: recorded with its time, and the watch stops and unsubscribes.
+    let fx = push(&mut s, event("", DetailKind::Wrapup, "ag", 95_000, &[]), 95);
+    assert_eq!(fx, vec![Effect::CancelWatch, Effect::StopPush]);
+    let last = kinds(&s).last().cloned().unwrap();
+    assert_eq!(
+        (last.1, last.2),
+        (
+            ChangeKind::WrapUp {
+                code: "code-1".into()
+            },
+            95_000
+        )
+    );
+    assert!(matches!(
+        &s.watch.as_ref().unwrap().state,
+        WatchState::Stopped(why) if why.contains("wrapped up")
+    ));
+}
+
+#[test]
+fn a_wrap_up_that_never_comes_stops_the_wait_and_w_stops_it_sooner() {
+    let mut s = watching_with_agent();
+    let g = gen_of(&s);
+    push(&mut s, event("user", DetailKind::End, "ag", 3000, &[]), 3);
+    push(
+        &mut s,
+        event("customer", DetailKind::End, "c1-p1", 3000, &[]),
+        3,
+    );
+    let fx = update(
+        &mut s,
+        Event::WatchDue {
+            generation: g,
+            now: now() + Dur::seconds(603),
+        },
+    );
+    assert_eq!(fx, vec![Effect::CancelWatch, Effect::StopPush]);
+    assert!(matches!(
+        &s.watch.as_ref().unwrap().state,
+        WatchState::Stopped(why) if why.contains("no wrap-up came")
+    ));
+    // Again, stopped by w this time.
+    let mut s = watching_with_agent();
+    push(&mut s, event("user", DetailKind::End, "ag", 3000, &[]), 3);
+    push(
+        &mut s,
+        event("customer", DetailKind::End, "c1-p1", 3000, &[]),
+        3,
+    );
+    s.focus = Focus::Detail;
+    let fx = key(&mut s, KeyCode::Char('w'));
+    assert_eq!(fx, vec![Effect::CancelWatch, Effect::StopPush]);
+    assert!(!matches!(
+        s.watch.as_ref().unwrap().state,
+        WatchState::Ending(_)
+    ));
+}

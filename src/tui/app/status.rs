@@ -125,6 +125,9 @@ impl State {
                 p
             }
             WatchState::Paused => format!("‖ paused{which}"),
+            WatchState::Ending(why) => {
+                format!("■ {}{which} · waiting for the wrap-up", fit(why, 40))
+            }
             WatchState::Stopped(why) => format!("■ watch stopped{which}: {}", fit(why, 40)),
         }
     }

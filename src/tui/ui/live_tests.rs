@@ -602,3 +602,32 @@ fn the_api_log_marks_the_selected_call_and_shows_a_pending_one_as_pending() {
     assert!(pending.contains("▶"), "the newest is selected:\n{t}");
     insta::assert_snapshot!(t);
 }
+
+#[test]
+fn a_wrap_up_in_the_timeline_is_named_by_the_directory() {
+    let mut s = watched(120, 30);
+    let id = s.watch.as_ref().unwrap().id.clone();
+    s.names.insert(
+        crate::genesys::directory::Kind::Wrapup,
+        "wc-1".into(),
+        Some("Refund issued".into()),
+    );
+    s.timelines.record(
+        &id,
+        vec![crate::tui::watch::Change {
+            at: now(),
+            participant_id: "ag".into(),
+            purpose: "agent".into(),
+            name: "Ann".into(),
+            key: String::new(),
+            kind: crate::tui::watch::ChangeKind::WrapUp {
+                code: "wc-1".into(),
+            },
+            while_reconnecting: false,
+        }],
+    );
+    key(&mut s, KeyCode::Char('z'));
+    key(&mut s, KeyCode::Char('t'));
+    let t = text(&render(&s));
+    assert!(t.contains("wrapped up Refund issued"), "{t}");
+}

@@ -143,6 +143,7 @@ pub fn draw_timeline(f: &mut Frame, s: &State, area: Rect, t: Theme) {
             None => "LIVE".to_string(),
         },
         Some(WatchState::Paused) => "paused".to_string(),
+        Some(WatchState::Ending(why)) => format!("{why}, waiting for the wrap-up"),
         Some(WatchState::Stopped(why)) => format!("stopped: {why}"),
         None => "not watched".to_string(),
     };
@@ -197,9 +198,15 @@ pub fn draw_timeline(f: &mut Frame, s: &State, area: Rect, t: Theme) {
                     }
                     ChangeKind::Joined => ("★", t.added(), "joined".into()),
                     ChangeKind::Left => ("⏏", t.warn(), "left".into()),
-                    ChangeKind::WrapUp { code } => {
-                        ("✓", t.dim(), format!("wrapped up {}", sanitize(code)))
-                    }
+                    ChangeKind::WrapUp { code } => (
+                        "✓",
+                        t.dim(),
+                        // By its name once the directory has it (analytics names it by id).
+                        format!(
+                            "wrapped up {}",
+                            sanitize(s.names.shown(crate::genesys::directory::Kind::Wrapup, code))
+                        ),
+                    ),
                 };
                 let text = if c.while_reconnecting {
                     format!("{text} (changed while reconnecting)")
