@@ -155,7 +155,8 @@ pub fn draw_timeline(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     let current = v.search.line();
     let inner = overlay(f, area, title, t);
     let w = inner.width as usize;
-    let (time_w, who_w, key_w) = (8, 26.min(w / 4), 24.min(w / 4));
+    // Milliseconds: a burst (two changes within 300 ms) reads as one, in order.
+    let (time_w, who_w, key_w) = (12, 26.min(w / 4), 24.min(w / 4));
     let rest = w.saturating_sub(time_w + who_w + key_w + 6);
     let mut lines = vec![Line::styled(
         pad(
@@ -181,7 +182,7 @@ pub fn draw_timeline(f: &mut Frame, s: &State, area: Rect, t: Theme) {
         }
         Some(cs) => {
             for (i, c) in cs.iter().enumerate().skip(scroll).take(rows) {
-                let at = s.zone().format(c.at, "%H:%M:%S");
+                let at = s.zone().format(c.at, "%H:%M:%S%.3f");
                 let who = format!("{} {} {}", role_symbol(&c.purpose), c.purpose, c.name);
                 let key = sanitize(&c.key);
                 let (mark, style, text) = match &c.kind {
