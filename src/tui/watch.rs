@@ -56,6 +56,9 @@ pub struct Change {
     pub kind: ChangeKind,
     /// Found by the read after a gap in the feed (a reconnect): it happened at or before `at`.
     pub while_reconnecting: bool,
+    /// Found by the watch's first read against a read made before it began (at this time):
+    /// it happened between the two.
+    pub found_since: Option<DateTime<Utc>>,
 }
 
 impl Change {
@@ -93,6 +96,7 @@ pub fn diff(old: &Conversation, new: &Conversation, at: DateTime<Utc>) -> Vec<Ch
             key: key.to_string(),
             kind,
             while_reconnecting: false,
+            found_since: None,
         };
         let Some(before) = old.participants.iter().find(|o| o.id == p.id) else {
             out.push(change("", ChangeKind::Joined));
@@ -166,6 +170,7 @@ pub fn apply(conv: &mut Conversation, ev: &DetailEvent) -> (Vec<Change>, bool) {
                 key: String::new(),
                 kind: ChangeKind::Joined,
                 while_reconnecting: false,
+                found_since: None,
             });
             conv.participants.len() - 1
         }
@@ -181,6 +186,7 @@ pub fn apply(conv: &mut Conversation, ev: &DetailEvent) -> (Vec<Change>, bool) {
         key: key.to_string(),
         kind,
         while_reconnecting: false,
+        found_since: None,
     };
     match ev.kind {
         DetailKind::Attributes => {
@@ -396,6 +402,9 @@ pub struct Watch {
     pub touched: HashMap<String, DateTime<Utc>>,
     /// The agents whose wrap-up is awaited once the conversation ended (participant ids).
     pub wrapups_due: Vec<String>,
+    /// No read since the watch (re)started: what its first read finds changed happened since
+    /// the read before it.
+    pub fresh_start: bool,
 }
 
 impl Watch {
@@ -418,6 +427,7 @@ impl Watch {
             asked: None,
             touched: HashMap::new(),
             wrapups_due: Vec::new(),
+            fresh_start: true,
         }
     }
 

@@ -98,7 +98,15 @@ pub(super) fn relearn(s: &mut State, ids: &[String]) {
 
 /// A new reading of `id` is in the cache: note what changed (when watched), learn its
 /// attributes, refresh an open raw view.
-fn after_snapshot(s: &mut State, id: &str, old: Option<Snapshot>, at: DateTime<Utc>, gap: bool) {
+/// `gap`: it follows a gap in the feed; `first`: it is the watch's first read since it (re)started.
+fn after_snapshot(
+    s: &mut State,
+    id: &str,
+    old: Option<Snapshot>,
+    at: DateTime<Utc>,
+    gap: bool,
+    first: bool,
+) {
     let Some(new) = s.detail.snapshot(id).cloned() else {
         return;
     };
@@ -110,6 +118,7 @@ fn after_snapshot(s: &mut State, id: &str, old: Option<Snapshot>, at: DateTime<U
         let mut changes = watch::diff(&old.conv, &new.conv, at);
         for c in &mut changes {
             c.while_reconnecting = gap;
+            c.found_since = (first && !gap).then_some(old.at);
         }
         s.timelines.record(id, changes);
     }
@@ -127,7 +136,7 @@ pub(super) fn fetched(
 ) -> Vec<Effect> {
     let old = s.detail.snapshot(id).cloned();
     s.detail.fetched(id, generation, result, at);
-    after_snapshot(s, id, old, at, false);
+    after_snapshot(s, id, old, at, false, false);
     vec![]
 }
 
@@ -182,7 +191,8 @@ pub(super) fn toggle_watch(s: &mut State) -> Vec<Effect> {
         w.via = Via::Connecting;
         w.stale_since = None;
         // What changed while paused is found by the read once the channel has the topics.
-        w.owed = Some(true);
+        w.owed = Some(false);
+        w.fresh_start = true;
         w.read_early = false;
         w.catching_up = false;
         s.message = Some("watching again".into());
@@ -282,6 +292,7 @@ pub(super) fn watched(
         .as_ref()
         .is_some_and(|w| w.id == id && w.generation == generation);
     let gap = current && s.watch.as_ref().is_some_and(|w| w.catching_up);
+    let first = current && s.watch.as_ref().is_some_and(|w| w.fresh_start);
     let mut ended = None;
     let outcome = match result {
         Ok(mut f) => {
@@ -297,7 +308,7 @@ pub(super) fn watched(
                 ended = Some(end_text(s, &f.conv, at));
             }
             let old = s.detail.update_snapshot(id, f.snapshot(at));
-            after_snapshot(s, id, old, at, gap);
+            after_snapshot(s, id, old, at, gap, first);
             Ok(())
         }
         Err(e) => Err(e),
@@ -321,6 +332,7 @@ pub(super) fn watched(
     match outcome {
         Ok(()) => {
             w.succeeded(at);
+            w.fresh_start = false;
             if let Some(why) = ended {
                 return conversation_ended(s, why);
             }

@@ -123,6 +123,14 @@ fn w_watches_the_conversation_shown_and_records_each_change() {
             ChangeKind::Added { value: "x".into() }
         ]
     );
+    // Found by the watch's first read: they happened since the detail's read (at `now()`).
+    assert!(
+        s.timelines
+            .get("c1")
+            .unwrap()
+            .iter()
+            .all(|c| c.found_since == Some(now()) && !c.while_reconnecting)
+    );
     // The timer goes off: refetch; "a" is removed.
     let fx = update(
         &mut s,
@@ -141,6 +149,7 @@ fn w_watches_the_conversation_shown_and_records_each_change() {
     watched(&mut s, live("c1", &[("b", "x")]), 5);
     let last = s.timelines.get("c1").unwrap().back().unwrap().clone();
     assert_eq!(last.kind, ChangeKind::Removed { old: "2".into() });
+    assert_eq!(last.found_since, None, "seen by the watch itself");
     assert_eq!(last.key, "a");
     // The attributes reached the list row: searchable.
     assert!(s.list.haystack("c1").unwrap().contains('x'));

@@ -624,6 +624,7 @@ fn a_wrap_up_in_the_timeline_is_named_by_the_directory() {
                 code: "wc-1".into(),
             },
             while_reconnecting: false,
+            found_since: None,
         }],
     );
     key(&mut s, KeyCode::Char('z'));

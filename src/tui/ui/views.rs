@@ -209,10 +209,13 @@ pub fn draw_timeline(f: &mut Frame, s: &State, area: Rect, t: Theme) {
                         ),
                     ),
                 };
-                let text = if c.while_reconnecting {
-                    format!("{text} (changed while reconnecting)")
-                } else {
-                    text
+                let text = match (c.while_reconnecting, c.found_since) {
+                    (true, _) => format!("{text} (changed while reconnecting)"),
+                    (false, Some(t)) => format!(
+                        "{text} (changed since the read at {})",
+                        s.zone().format(t, "%H:%M:%S")
+                    ),
+                    (false, None) => text,
                 };
                 let mut line = Line::from(vec![
                     Span::styled(pad(&at, time_w), t.dim()),
