@@ -174,6 +174,41 @@ async fn one_channel_is_shared_and_topics_follow_the_subscriptions() {
 }
 
 #[tokio::test]
+async fn a_watch_moving_to_another_conversation_changes_the_topics_in_one_put() {
+    let (sim, _client, notifier) = start(cfg(5), fast()).await;
+    let ds = sim.dataset();
+    let live: Vec<usize> = (0..ds.len()).filter(|&i| ds.is_active(i)).collect();
+    let a = ds.conversation_id(live[1]);
+    let b = ds.conversation_id(live[3]);
+    let mut sa = notifier.subscribe(detail_topics(&a));
+    assert_eq!(status(&mut sa, |_| true).await, Status::Live);
+    let before = api_requests(&sim).len();
+    let mut sb = notifier.replace(Some(sa.id()), detail_topics(&b));
+    assert_eq!(status(&mut sb, |_| true).await, Status::Live);
+    // The old one's handle goes afterwards (as the screen's task ends): nothing more to do.
+    drop(sa);
+    let ch = sim.notifications().channels();
+    assert!(
+        ch[0].topics.len() == detail_topics(&b).len()
+            && ch[0].topics.iter().all(|t| t.contains(&b)),
+        "{ch:?}"
+    );
+    // A status round trip through the hub: the drop was handled by then.
+    let mut sc = notifier.replace(Some(sb.id()), detail_topics(&b));
+    assert_eq!(status(&mut sc, |_| true).await, Status::Live);
+    let calls = api_requests(&sim)[before..].to_vec();
+    assert_eq!(
+        calls.len(),
+        1,
+        "one PUT for the move, none for the same topics again: {calls:?}"
+    );
+    assert!(calls[0].ends_with("/subscriptions"), "{calls:?}");
+    drop(sb);
+    drop(sc);
+    notifier.close().await;
+}
+
+#[tokio::test]
 async fn a_cut_socket_and_maintenance_reconnect_to_the_same_channel_and_say_so() {
     let mut c = cfg(5);
     c.notify = NotifyConfig {

@@ -62,13 +62,16 @@ enum Task {
     Token(CancellationToken),
     /// It is aborted.
     Handle(JoinHandle<()>),
+    /// A notification feed (aborted; its subscription, by id, can be replaced in one change
+    /// of the channel's topics).
+    Feed(JoinHandle<()>, u64),
 }
 
 impl Task {
     fn stop(self) {
         match self {
             Task::Token(t) => t.cancel(),
-            Task::Handle(h) => h.abort(),
+            Task::Handle(h) | Task::Feed(h, _) => h.abort(),
         }
     }
 }
@@ -286,7 +289,7 @@ impl Runner {
                 let notifier = self.notifier();
                 self.forward(
                     Slot::Push,
-                    || notifier.subscribe(notify::events::detail_topics(&id)),
+                    |old| notifier.replace(old, notify::events::detail_topics(&id)),
                     move |feed, at| Event::Pushed {
                         generation,
                         feed,
@@ -300,7 +303,7 @@ impl Runner {
                 let topics = queues.iter().map(|q| notify::events::queue_topic(q));
                 self.forward(
                     Slot::QueuePush,
-                    || notifier.subscribe(topics.collect()),
+                    |old| notifier.replace(old, topics.collect()),
                     move |feed, at| Event::QueueFed {
                         generation,
                         feed,
@@ -310,11 +313,12 @@ impl Runner {
             }
             Effect::StopQueuePush => self.stop(Slot::QueuePush),
             Effect::FollowPush { topics, generation } => {
-                let sub = self.notifier().subscribe(topics);
+                let old = self.feed_id(Slot::FollowPush);
+                let sub = self.notifier().replace(old, topics);
                 self.follow_topics = Some(sub.topics());
                 self.forward(
                     Slot::FollowPush,
-                    || sub,
+                    |_| sub,
                     move |feed, at| Event::FollowFed {
                         generation,
                         feed,
@@ -469,20 +473,30 @@ impl Runner {
         self.tasks[slot as usize] = Some(task);
     }
 
+    /// The subscription of the feed running in `slot`, if one does.
+    fn feed_id(&self, slot: Slot) -> Option<u64> {
+        match &self.tasks[slot as usize] {
+            Some(Task::Feed(_, id)) => Some(*id),
+            _ => None,
+        }
+    }
+
     /// Runs a notification feed in `slot` (after the slot's task before it stops): the
-    /// subscription `subscribe` makes, forwarded to the screen as `event`.
+    /// subscription `subscribe` makes in the place of the slot's one (given its id), forwarded
+    /// to the screen as `event`.
     fn forward(
         &mut self,
         slot: Slot,
-        subscribe: impl FnOnce() -> notify::Subscription,
+        subscribe: impl FnOnce(Option<u64>) -> notify::Subscription,
         event: impl Fn(notify::Feed, chrono::DateTime<Utc>) -> Event + Send + 'static,
     ) {
+        let sub = subscribe(self.feed_id(slot));
+        let id = sub.id();
         self.start(slot, |r| {
-            Task::Handle(tokio::spawn(jobs::forward_push(
-                subscribe(),
-                r.tx.clone(),
-                event,
-            )))
+            Task::Feed(
+                tokio::spawn(jobs::forward_push(sub, r.tx.clone(), event)),
+                id,
+            )
         })
     }
 

@@ -104,6 +104,8 @@ enum Cmd {
         id: u64,
         topics: Vec<String>,
         tx: mpsc::Sender<Feed>,
+        /// The subscription this one takes the place of (gone in the same `PUT`).
+        replaces: Option<u64>,
     },
     Unsubscribe(u64),
     /// The subscription's topics are now these.
@@ -130,6 +132,11 @@ pub struct Subscription {
 }
 
 impl Subscription {
+    /// Its id, for [`Notifier::replace`].
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
     /// A handle that changes this subscription's topics (it does not keep it alive).
     pub fn topics(&self) -> Topics {
         Topics {
@@ -177,9 +184,20 @@ impl Notifier {
 
     /// Follows `topics` until the subscription is dropped.
     pub fn subscribe(&self, topics: Vec<String>) -> Subscription {
+        self.replace(None, topics)
+    }
+
+    /// Follows `topics` in the place of subscription `old` (by its [`Subscription::id`]), which
+    /// ends now: one change of the channel's topics (one `PUT`), not two.
+    pub fn replace(&self, old: Option<u64>, topics: Vec<String>) -> Subscription {
         let id = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let (tx, rx) = mpsc::channel(QUEUE);
-        let _ = self.cmd.send(Cmd::Subscribe { id, topics, tx });
+        let _ = self.cmd.send(Cmd::Subscribe {
+            id,
+            topics,
+            tx,
+            replaces: old,
+        });
         Subscription {
             rx,
             id,
@@ -534,36 +552,19 @@ impl Hub {
                 .filter(|_| !self.pinged)
                 .map(|_| self.last_seen + self.cfg.ping_after);
             tokio::select! {
-                cmd = rx.recv() => match cmd {
-                    None => break,
-                    Some(Cmd::Subscribe { id, topics, tx }) => {
-                        let state = if self.retry_at.is_some() && self.channel.is_none() {
-                            // Push is refused for now: say so at once.
-                            let _ = tx.try_send(Feed::Status(Status::Refused(
-                                "push is unavailable for now".into(),
-                            )));
-                            SubState::Refused
-                        } else {
-                            SubState::Pending
-                        };
-                        self.subs.insert(id, Sub { topics, tx, state, gap: None, confirm: false });
+                cmd = rx.recv() => {
+                    let Some(cmd) = cmd else { break };
+                    if self.command(cmd).await {
+                        return;
                     }
-                    Some(Cmd::Unsubscribe(id)) => {
-                        self.subs.remove(&id);
-                    }
-                    Some(Cmd::Retopic { id, topics }) => {
-                        if let Some(s) = self.subs.get_mut(&id) {
-                            s.topics = topics;
-                            // A refused one hears again when push is tried again.
-                            s.confirm = s.state == SubState::Active;
+                    // Everything already queued goes in the same change of the channel's
+                    // topics (a watch moving on, F's rows): one `PUT`.
+                    while let Ok(cmd) = rx.try_recv() {
+                        if self.command(cmd).await {
+                            return;
                         }
                     }
-                    Some(Cmd::Close(done)) => {
-                        self.shut().await;
-                        let _ = done.send(());
-                        break;
-                    }
-                },
+                }
                 frame = next_frame(&mut self.ws) => self.frame(frame).await,
                 _ = sleep_until(ping_at) => {
                     self.pinged = true;
@@ -587,6 +588,57 @@ impl Hub {
             }
         }
         self.shut().await;
+    }
+
+    /// Takes one command; `true` once closed (the task ends).
+    async fn command(&mut self, cmd: Cmd) -> bool {
+        match cmd {
+            Cmd::Subscribe {
+                id,
+                topics,
+                tx,
+                replaces,
+            } => {
+                if let Some(old) = replaces {
+                    self.subs.remove(&old);
+                }
+                let state = if self.retry_at.is_some() && self.channel.is_none() {
+                    // Push is refused for now: say so at once.
+                    let _ = tx.try_send(Feed::Status(Status::Refused(
+                        "push is unavailable for now".into(),
+                    )));
+                    SubState::Refused
+                } else {
+                    SubState::Pending
+                };
+                self.subs.insert(
+                    id,
+                    Sub {
+                        topics,
+                        tx,
+                        state,
+                        gap: None,
+                        confirm: false,
+                    },
+                );
+            }
+            Cmd::Unsubscribe(id) => {
+                self.subs.remove(&id);
+            }
+            Cmd::Retopic { id, topics } => {
+                if let Some(s) = self.subs.get_mut(&id) {
+                    s.topics = topics;
+                    // A refused one hears again when push is tried again.
+                    s.confirm = s.state == SubState::Active;
+                }
+            }
+            Cmd::Close(done) => {
+                self.shut().await;
+                let _ = done.send(());
+                return true;
+            }
+        }
+        false
     }
 
     async fn frame(&mut self, frame: Option<Result<WsMessage, String>>) {
