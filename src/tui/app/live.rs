@@ -9,6 +9,7 @@ use super::{Effect, Focus, State};
 use crate::attributes::Wanted;
 use crate::genesys::Error;
 use crate::genesys::Scope;
+use crate::genesys::directory::Kind as DirKind;
 use crate::genesys::model::{Attributes, Conversation};
 use crate::genesys::notify::{DetailKind, Feed, Message, Status};
 use crate::genesys::query::Interval;
@@ -487,7 +488,7 @@ pub(super) fn pushed(s: &mut State, generation: u64, feed: Feed, at: DateTime<Ut
             };
             let mut conv = (*snap.conv).clone();
             let (changes, unknown) = watch::apply(&mut conv, &ev);
-            s.timelines.record(&id, changes);
+            let mut fx = record(s, &id, changes);
             let ended = watch::ended(&conv).then(|| end_text(s, &conv, at));
             let raw: std::sync::Arc<str> = serde_json::to_string(&conv).unwrap_or_default().into();
             s.detail.update_snapshot(
@@ -503,16 +504,17 @@ pub(super) fn pushed(s: &mut State, generation: u64, feed: Feed, at: DateTime<Ut
             }
             super::overlays::refresh_raw_json(s, &id);
             if let Some(why) = ended {
-                return conversation_ended(s, why);
+                fx.extend(conversation_ended(s, why));
+                return fx;
             }
             let Some(w) = s.watch.as_mut() else {
-                return vec![];
+                return fx;
             };
             if unknown {
                 // A participant the baseline did not have: one read names it.
-                return read(w, false);
+                fx.extend(read(w, false));
             }
-            vec![]
+            fx
         }
         Feed::Event { .. } => vec![],
     }
@@ -575,15 +577,39 @@ fn ending(s: &mut State, feed: Feed) -> Vec<Effect> {
         WatchState::Ending(why) => why.clone(),
         _ => return vec![],
     };
-    if let Some(snap) = s.detail.snapshot(&id).cloned() {
-        let mut conv = (*snap.conv).clone();
-        let (changes, _) = watch::apply(&mut conv, &ev);
-        s.timelines.record(&id, changes);
+    let mut fx = match s.detail.snapshot(&id).cloned() {
+        Some(snap) => {
+            let mut conv = (*snap.conv).clone();
+            let (changes, _) = watch::apply(&mut conv, &ev);
+            record(s, &id, changes)
+        }
+        None => vec![],
+    };
+    if done {
+        fx.extend(stop_ending(s, why, "wrapped up"));
     }
-    if !done {
-        return vec![];
+    fx
+}
+
+/// Records pushed changes in the timeline, and asks once for the name of a wrap-up code the
+/// directory has not named (the list names only the codes its rows hold).
+fn record(s: &mut State, id: &str, changes: Vec<watch::Change>) -> Vec<Effect> {
+    let ids: Vec<(DirKind, String)> = changes
+        .iter()
+        .filter_map(|c| match &c.kind {
+            watch::ChangeKind::WrapUp { code } if !code.is_empty() => {
+                Some((DirKind::Wrapup, code.clone()))
+            }
+            _ => None,
+        })
+        .filter(|k| !s.names.knows(k.0, &k.1) && s.names_asked.insert(k.clone()))
+        .collect();
+    s.timelines.record(id, changes);
+    if ids.is_empty() {
+        vec![]
+    } else {
+        vec![Effect::Names { ids }]
     }
-    stop_ending(s, why, "wrapped up")
 }
 
 fn stop_ending(s: &mut State, why: String, how: &str) -> Vec<Effect> {

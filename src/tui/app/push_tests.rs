@@ -648,7 +648,20 @@ fn after_the_end_the_watch_waits_for_the_agents_wrap_up_then_stops() {
     assert_eq!(kinds(&s).len(), n);
     // The wrap-up comes: recorded with its time, and the watch stops and unsubscribes.
     let fx = push(&mut s, event("", DetailKind::Wrapup, "ag", 95_000, &[]), 95);
-    assert_eq!(fx, vec![Effect::CancelWatch, Effect::StopPush]);
+    // Its code named by the directory (once: the list's rows did not hold it).
+    assert_eq!(
+        fx,
+        vec![
+            Effect::Names {
+                ids: vec![(
+                    crate::genesys::directory::Kind::Wrapup,
+                    "code-1".to_string()
+                )]
+            },
+            Effect::CancelWatch,
+            Effect::StopPush
+        ]
+    );
     let last = kinds(&s).last().cloned().unwrap();
     assert_eq!(
         (last.1, last.2),
