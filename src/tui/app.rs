@@ -409,6 +409,7 @@ pub fn update(s: &mut State, event: Event) -> Vec<Effect> {
                     // Not a new message: the one shown stays or goes.
                     return settle(s);
                 }
+                Timer::QueueFirstPage { generation } => queue_live::grace_over(s, generation),
             }
         }
         Event::Mouse(m) => on_mouse(s, m),
@@ -1157,7 +1158,9 @@ fn load(s: &mut State, scope: Scope) -> Vec<Effect> {
         f.refreshing = false;
         f.feed.forget_rows();
     }
-    fx.push(start_query(s, scope, Rows::Replace, None));
+    let query = start_query(s, scope, Rows::Replace, None);
+    // The live queue view's first page waits for the channel to have the queues' topics.
+    fx.extend(queue_live::hold(s, query));
     fx
 }
 

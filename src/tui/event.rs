@@ -176,6 +176,8 @@ pub struct BudgetHold {
 pub enum Timer {
     /// The message of this number fades.
     Fade { seq: u64 },
+    /// The live queue view's first page has waited long enough for the channel.
+    QueueFirstPage { generation: u64 },
 }
 
 impl From<PageEvent> for Event {

@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Effect, State};
+use super::{Effect, State, Timer};
 use crate::genesys::Scope;
 use crate::genesys::notify::live_queue::{Change, LiveQueues};
 use crate::genesys::notify::{Feed, Message, Status};
@@ -37,6 +37,17 @@ pub struct QueueView {
     pub events: u64,
     /// A catch-up read is loading: the rows it brings replace the events'.
     pub catching_up: bool,
+    /// The first page waits for the channel to have the queues' topics (so that nothing
+    /// happens unseen between the two): held here until then.
+    pub held: Option<Effect>,
+    /// Subscribed, the first page not asked yet.
+    pub waiting: bool,
+    /// The first page was asked before the channel had the topics (it was slow): read it once
+    /// more when it has them.
+    pub read_early: bool,
+    /// The events that came while a page was loading (queue, conversation), in order: applied
+    /// again over it, as they are as new as it or newer.
+    pub pending: Vec<(String, crate::genesys::model::Conversation)>,
 }
 
 impl QueueView {
@@ -81,13 +92,98 @@ fn is_queue_live(scope: &Scope) -> bool {
     scope.search.live && !scope.search.queues.is_empty()
 }
 
-/// A load is starting: a scope the view does not follow ends the feed.
+/// How long the first page waits for the channel before it is read all the same (then once
+/// more when the channel has the topics).
+pub const FIRST_PAGE_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// A load is starting: a scope the view does not follow ends the feed; a `queue:… live` one
+/// (with `--live`) subscribes to its queues first, its first page held until the channel has
+/// them (see [`hold`]).
 pub(super) fn loading(s: &mut State, scope: &Scope) -> Vec<Effect> {
     s.queue_records.clear();
-    if !is_queue_live(scope) && s.queue_view.take().is_some() {
-        return vec![Effect::StopQueuePush];
+    if !is_queue_live(scope) {
+        if s.queue_view.take().is_some() {
+            return vec![Effect::StopQueuePush];
+        }
+        return vec![];
     }
-    vec![]
+    if !s.live_queues {
+        return vec![];
+    }
+    let ids: Vec<String> = scope.search.queues.iter().map(|e| e.id.clone()).collect();
+    if let Some(v) = s.queue_view.as_mut().filter(|v| v.set.queues == ids) {
+        // The same queues again: the feed goes on, the page reads what is going on now.
+        v.catching_up = true;
+        v.pending.clear();
+        return vec![];
+    }
+    s.seq += 1;
+    let generation = s.seq;
+    s.queue_view = Some(QueueView {
+        generation,
+        names: scope
+            .search
+            .queues
+            .iter()
+            .map(|e| sanitize(&e.name))
+            .collect(),
+        set: LiveQueues::new(ids.clone()),
+        feed: QueueFeed::Connecting,
+        events: 0,
+        catching_up: true,
+        held: None,
+        waiting: true,
+        read_early: false,
+        pending: Vec::new(),
+    });
+    vec![
+        Effect::QueuePush {
+            queues: ids,
+            generation,
+        },
+        Effect::After {
+            delay: FIRST_PAGE_GRACE,
+            timer: Timer::QueueFirstPage { generation },
+        },
+    ]
+}
+
+/// The first page's query: held while the view waits for the channel, else asked now.
+pub(super) fn hold(s: &mut State, query: Effect) -> Option<Effect> {
+    match s.queue_view.as_mut().filter(|v| v.waiting) {
+        Some(v) => {
+            v.held = Some(query);
+            None
+        }
+        None => Some(query),
+    }
+}
+
+/// The channel has the topics (or refused them, or was slow): the first page is asked.
+fn release(s: &mut State) -> Vec<Effect> {
+    match s.queue_view.as_mut() {
+        Some(v) => {
+            v.waiting = false;
+            v.held.take().into_iter().collect()
+        }
+        None => vec![],
+    }
+}
+
+/// The first page waited long enough: asked now, and once more when the channel has the
+/// topics.
+pub(super) fn grace_over(s: &mut State, generation: u64) -> Vec<Effect> {
+    match s
+        .queue_view
+        .as_mut()
+        .filter(|v| v.generation == generation && v.waiting)
+    {
+        Some(v) => {
+            v.read_early = true;
+            release(s)
+        }
+        None => vec![],
+    }
 }
 
 /// A page of a `queue:… live` load: its records are kept whole (their segments and addresses
@@ -128,6 +224,14 @@ pub(super) fn loaded(s: &mut State) -> Vec<Effect> {
     if let Some(v) = s.queue_view.as_mut().filter(|v| v.set.queues == ids) {
         v.set.seed(rows);
         v.catching_up = false;
+        // What came while the page loaded is as new as it or newer: applied over it.
+        let changes: Vec<Change> = std::mem::take(&mut v.pending)
+            .iter()
+            .map(|(q, c)| v.set.apply(q, c))
+            .collect();
+        for change in changes {
+            show(s, change);
+        }
         return vec![];
     }
     let mut set = LiveQueues::new(ids.clone());
@@ -146,6 +250,10 @@ pub(super) fn loaded(s: &mut State) -> Vec<Effect> {
         feed: QueueFeed::Connecting,
         events: 0,
         catching_up: false,
+        held: None,
+        waiting: false,
+        read_early: false,
+        pending: Vec::new(),
     });
     vec![Effect::QueuePush {
         queues: ids,
@@ -169,20 +277,23 @@ pub(super) fn fed(s: &mut State, generation: u64, feed: Feed, at: DateTime<Utc>)
             ..
         } => {
             v.events += 1;
-            match v.set.apply(&queue_id, &conversation) {
-                Change::Upsert(row) => {
-                    let id = row.conversation_id.clone();
-                    s.list.add(vec![*row], &s.names);
-                    super::live::relearn(s, &[id]);
-                }
-                Change::Remove(id) => s.list.retain(|r| r.id() != id),
-                Change::Nothing => {}
+            let change = v.set.apply(&queue_id, &conversation);
+            if v.catching_up {
+                v.pending.push((queue_id, *conversation));
             }
+            show(s, change);
             vec![]
         }
         Feed::Event { .. } => vec![],
         Feed::Status(Status::Live) => {
             let was = std::mem::replace(&mut v.feed, QueueFeed::Live);
+            if v.waiting {
+                // The channel has the topics: the first page now misses nothing.
+                return release(s);
+            }
+            if std::mem::take(&mut v.read_early) {
+                return catch_up(s, "the channel took the queues late");
+            }
             if matches!(was, QueueFeed::Refused(_)) {
                 let mut fx = super::live::stop_follow(s);
                 fx.extend(catch_up(s, "push is back"));
@@ -213,12 +324,28 @@ pub(super) fn fed(s: &mut State, generation: u64, feed: Feed, at: DateTime<Utc>)
             ));
             let first = !matches!(v.feed, QueueFeed::Refused(_));
             v.feed = QueueFeed::Refused(why);
+            v.read_early = false;
             s.now = at;
+            // The first page is read all the same; the list refresh (`F`) keeps it meanwhile.
+            let mut fx = release(s);
             if first && s.follow.is_none() {
-                return super::live::toggle_follow(s);
+                fx.extend(super::live::toggle_follow(s));
             }
-            vec![]
+            fx
         }
+    }
+}
+
+/// One event's change shown in the list.
+fn show(s: &mut State, change: Change) {
+    match change {
+        Change::Upsert(row) => {
+            let id = row.conversation_id.clone();
+            s.list.add(vec![*row], &s.names);
+            super::live::relearn(s, &[id]);
+        }
+        Change::Remove(id) => s.list.retain(|r| r.id() != id),
+        Change::Nothing => {}
     }
 }
 
@@ -229,6 +356,7 @@ fn catch_up(s: &mut State, why: &str) -> Vec<Effect> {
     };
     if let Some(v) = &mut s.queue_view {
         v.catching_up = true;
+        v.pending.clear();
     }
     s.message = Some(format!("{why}: catching up"));
     let (read, _) = crate::tui::form::check(&q.from, &q.to, q.zone, s.now);

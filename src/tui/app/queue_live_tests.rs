@@ -28,6 +28,43 @@ fn going_on(id: &str, minute: u32) -> crate::genesys::model::AnalyticsConversati
     c
 }
 
+/// The query effect's id among `fx`.
+fn query_in(fx: &[Effect]) -> Option<u64> {
+    fx.iter().find_map(|e| match e {
+        Effect::Query { query_id, .. } => Some(*query_id),
+        _ => None,
+    })
+}
+
+/// `--live` started on `s`: the queues' feed first, the first page once the channel has the
+/// topics. The view's generation and the first page's query id.
+fn open(s: &mut State) -> (u64, u64) {
+    let fx = update(
+        s,
+        Event::Resolved {
+            id: 0,
+            result: Ok(queue_scope()),
+        },
+    );
+    let g = s.queue_view.as_ref().expect("the view").generation;
+    assert!(
+        fx.contains(&Effect::QueuePush {
+            queues: vec!["q1".into()],
+            generation: g
+        }),
+        "{fx:?}"
+    );
+    assert_eq!(
+        query_in(&fx),
+        None,
+        "nothing read before the channel has the topics"
+    );
+    assert!(screen(s).contains("LIVE Support - Tier 1 (connecting)"));
+    let fx = fed(s, g, Feed::Status(Status::Live));
+    let qid = query_in(&fx).expect("the first page is asked for once the channel has them");
+    (g, qid)
+}
+
 /// `--live` started: the first page (c1, c2 going on) loaded.
 fn seeded() -> (State, u64) {
     let mut s = screen_of(
@@ -45,20 +82,7 @@ fn seeded() -> (State, u64) {
             height: 30,
         },
     );
-    let fx = update(
-        &mut s,
-        Event::Resolved {
-            id: 0,
-            result: Ok(queue_scope()),
-        },
-    );
-    let qid = fx
-        .iter()
-        .find_map(|e| match e {
-            Effect::Query { query_id, .. } => Some(*query_id),
-            _ => None,
-        })
-        .expect("the first page is asked for");
+    let (g, qid) = open(&mut s);
     update(
         &mut s,
         page(qid, 2, vec![going_on("c1", 1), going_on("c2", 2)]),
@@ -70,13 +94,9 @@ fn seeded() -> (State, u64) {
             loaded: 2,
         }),
     );
-    let g = s.queue_view.as_ref().expect("the view").generation;
     assert!(
-        fx.contains(&Effect::QueuePush {
-            queues: vec!["q1".into()],
-            generation: g
-        }),
-        "{fx:?}"
+        !fx.iter().any(|e| matches!(e, Effect::QueuePush { .. })),
+        "subscribed once: {fx:?}"
     );
     (s, g)
 }
@@ -131,7 +151,6 @@ fn screen(s: &State) -> String {
 fn the_first_page_then_events_keep_the_list() {
     let (mut s, g) = seeded();
     assert_eq!(ids(&s), ["c1", "c2"]);
-    assert!(screen(&s).contains("LIVE Support - Tier 1 (connecting)"));
     assert!(fed(&mut s, g, Feed::Status(Status::Live)).is_empty());
     let text = screen(&s);
     assert!(text.starts_with("LIVE Support - Tier 1 ·"), "{text}");
@@ -261,20 +280,7 @@ fn an_event_keeps_the_queue_and_address_the_first_page_gave() {
         "q1".into(),
         Some("Support - Tier 1".into()),
     );
-    let fx = update(
-        &mut s,
-        Event::Resolved {
-            id: 0,
-            result: Ok(queue_scope()),
-        },
-    );
-    let qid = fx
-        .iter()
-        .find_map(|e| match e {
-            Effect::Query { query_id, .. } => Some(*query_id),
-            _ => None,
-        })
-        .unwrap();
+    let (g, qid) = open(&mut s);
     // The details query's record: the customer's session with its address, the acd
     // participant's segment naming the queue (the list's row keeps neither whole).
     let mut c = going_on("c1", 1);
@@ -297,7 +303,6 @@ fn an_event_keeps_the_queue_and_address_the_first_page_gave() {
             loaded: 1,
         }),
     );
-    let g = s.queue_view.as_ref().unwrap().generation;
     let cells = |s: &State| s.list.rows[0].cells(s.zone(), &s.names);
     assert_eq!(cells(&s).queue, "Support - Tier 1");
     // An agent answers: the event has the sessions (same ids), not their segments.
@@ -317,4 +322,110 @@ fn an_event_keeps_the_queue_and_address_the_first_page_gave() {
     assert_eq!(c.queue, "Support - Tier 1", "{c:?}");
     assert_eq!(c.address, "+15551234", "{c:?}");
     assert!(c.agents.contains("Yuri"), "{c:?}");
+}
+
+/// A fresh `--live` screen.
+fn fresh_screen() -> State {
+    screen_of(
+        Init {
+            live_queues: true,
+            ..init()
+        },
+        140,
+        30,
+    )
+}
+
+fn waiting_event(id: &str, ended: bool) -> Feed {
+    let end = if ended {
+        serde_json::json!("2026-11-24T08:40:00.000Z")
+    } else {
+        serde_json::Value::Null
+    };
+    event(serde_json::json!({"id": id, "participants": [
+        {"id": format!("{id}-p1"), "purpose": "customer", "name": "Zoe", "endTime": end,
+         "messages": [{"id": "m", "state": "connected", "direction": "inbound",
+                       "type": "webmessaging", "connectedTime": "2026-11-24T08:30:00.000Z"}]},
+        {"id": format!("{id}-p2"), "purpose": "acd", "name": "Support - Tier 1", "queueId": "q1",
+         "endTime": end, "messages": [{"id": "m2", "state": "connected"}]}]}))
+}
+
+#[test]
+fn what_happens_while_the_first_page_loads_is_not_lost_or_undone() {
+    let mut s = fresh_screen();
+    let (g, qid) = open(&mut s);
+    // While the page is read: c3 enters, c1 ends (the page, made before, still has c1).
+    fed(&mut s, g, waiting_event("c3", false));
+    fed(&mut s, g, waiting_event("c1", true));
+    update(
+        &mut s,
+        page(qid, 2, vec![going_on("c1", 1), going_on("c2", 2)]),
+    );
+    update(
+        &mut s,
+        Event::Page(PageEvent::Done {
+            query_id: qid,
+            loaded: 2,
+        }),
+    );
+    assert_eq!(ids(&s), ["c2", "c3"]);
+    assert_eq!(s.queue_view.as_ref().unwrap().set.ids(), ["c2", "c3"]);
+}
+
+#[test]
+fn a_slow_channel_does_not_hold_the_first_page_and_is_caught_up_with() {
+    let mut s = fresh_screen();
+    update(
+        &mut s,
+        Event::Resolved {
+            id: 0,
+            result: Ok(queue_scope()),
+        },
+    );
+    let g = s.queue_view.as_ref().unwrap().generation;
+    let fx = update(
+        &mut s,
+        Event::Due {
+            timer: crate::tui::event::Timer::QueueFirstPage { generation: g },
+            now: now(),
+        },
+    );
+    let qid = query_in(&fx).expect("read after the grace");
+    update(&mut s, page(qid, 1, vec![going_on("c1", 1)]));
+    update(
+        &mut s,
+        Event::Page(PageEvent::Done {
+            query_id: qid,
+            loaded: 1,
+        }),
+    );
+    // The channel has the topics at last: the first page once more (what happened between).
+    let fx = fed(&mut s, g, Feed::Status(Status::Live));
+    assert!(query_in(&fx).is_some(), "{fx:?}");
+    // A late grace timer does nothing.
+    let fx = update(
+        &mut s,
+        Event::Due {
+            timer: crate::tui::event::Timer::QueueFirstPage { generation: g },
+            now: now(),
+        },
+    );
+    assert_eq!(query_in(&fx), None);
+}
+
+#[test]
+fn push_refused_at_once_still_reads_the_first_page_and_polls() {
+    let mut s = fresh_screen();
+    update(
+        &mut s,
+        Event::Resolved {
+            id: 0,
+            result: Ok(queue_scope()),
+        },
+    );
+    let g = s.queue_view.as_ref().unwrap().generation;
+    let fx = fed(&mut s, g, Feed::Status(Status::Refused("403".into())));
+    assert!(query_in(&fx).is_some(), "{fx:?}");
+    assert!(s.follow.is_some(), "the list refresh polls");
+    assert!(screen(&s).contains("(push refused: polling)"));
 }

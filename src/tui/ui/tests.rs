@@ -445,6 +445,10 @@ fn the_header_says_live_and_which_queues_first_at_every_width() {
         feed,
         events: 0,
         catching_up: false,
+        held: None,
+        waiting: false,
+        read_early: false,
+        pending: Vec::new(),
     };
     let header = |w: u16, feed| {
         let mut s = screen(w, 20, false);
