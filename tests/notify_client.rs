@@ -331,6 +331,15 @@ async fn refused_topics_or_channels_are_said_and_push_is_tried_again() {
         // It tries again later (and is refused again), never gives up silently.
         let again = status(&mut sub, |_| true).await;
         assert!(matches!(again, Status::Refused(_)), "{again:?}");
+        if forbid == "notifications" {
+            // A newcomer while push is refused hears at once, and why.
+            let mut other = notifier.subscribe(detail_topics(&id));
+            let s = status(&mut other, |_| true).await;
+            assert!(
+                matches!(&s, Status::Refused(why) if why.contains("not authorized")),
+                "{s:?}"
+            );
+        }
         notifier.close().await;
     }
 }

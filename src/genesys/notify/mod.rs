@@ -252,6 +252,8 @@ struct Hub {
     last_seen: Instant,
     last_seen_at: DateTime<Utc>,
     pinged: bool,
+    /// Why push was last refused, until it works again: said to a newcomer refused at once.
+    refused: Option<String>,
 }
 
 /// Waits for the socket's next frame; never when there is none.
@@ -290,6 +292,7 @@ impl Hub {
             last_seen: Instant::now(),
             last_seen_at: Utc::now(),
             pinged: false,
+            refused: None,
         }
     }
 
@@ -327,6 +330,7 @@ impl Hub {
     /// and schedules another try.
     fn refuse(&mut self, why: String, all: bool) {
         tracing::info!(%why, "push refused; polling");
+        self.refused = Some(why.clone());
         for s in self.subs.values_mut() {
             if all || Self::refusable(s) {
                 if s.state == SubState::Active {
@@ -513,6 +517,7 @@ impl Hub {
             }
         }
         self.backoff = self.cfg.min_backoff;
+        self.refused = None;
         Ok(())
     }
 
@@ -604,9 +609,11 @@ impl Hub {
                 }
                 let state = if self.retry_at.is_some() && self.channel.is_none() {
                     // Push is refused for now: say so at once.
-                    let _ = tx.try_send(Feed::Status(Status::Refused(
-                        "push is unavailable for now".into(),
-                    )));
+                    let why = self
+                        .refused
+                        .clone()
+                        .unwrap_or_else(|| "push is unavailable for now".into());
+                    let _ = tx.try_send(Feed::Status(Status::Refused(why)));
                     SubState::Refused
                 } else {
                     SubState::Pending
