@@ -734,7 +734,7 @@ fn act(s: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
             s.zoom = false;
         }
         Action::Watch => return live::toggle_watch(s),
-        Action::Follow => return live::toggle_follow(s),
+        Action::Follow => return live::follow_key(s),
         Action::Timeline => overlays::toggle_timeline(s),
         Action::ApiLog => return overlays::toggle_api_log(s),
         Action::RawJson => overlays::toggle_raw_json(s),

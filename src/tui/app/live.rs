@@ -648,6 +648,20 @@ pub(super) fn stop_follow(s: &mut State) -> Vec<Effect> {
 
 /// `F`: the list keeps itself current (its live rows by push where it can, new conversations
 /// every few seconds; a relative range slides), or stops.
+pub(super) fn follow_key(s: &mut State) -> Vec<Effect> {
+    if s.queue_view.is_some() {
+        // Already kept by its queues' topics (or, push refused, by the refresh it started
+        // itself): F would only add requests.
+        s.message = Some(
+            "the live queue view keeps itself current (by push, or polling while push is refused)"
+                .into(),
+        );
+        return vec![];
+    }
+    toggle_follow(s)
+}
+
+/// Starts or stops the list refresh.
 pub(super) fn toggle_follow(s: &mut State) -> Vec<Effect> {
     if s.follow.is_some() {
         s.message = Some("list refresh off".into());

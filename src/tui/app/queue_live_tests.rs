@@ -429,3 +429,20 @@ fn push_refused_at_once_still_reads_the_first_page_and_polls() {
     assert!(s.follow.is_some(), "the list refresh polls");
     assert!(screen(&s).contains("(push refused: polling)"));
 }
+
+#[test]
+fn f_in_the_live_queue_view_adds_no_second_feed() {
+    let (mut s, g) = seeded();
+    fed(&mut s, g, Feed::Status(Status::Live));
+    s.focus = Focus::List;
+    let fx = crate::tui::fixtures::key(&mut s, ratatui::crossterm::event::KeyCode::Char('F'));
+    assert!(fx.is_empty(), "{fx:?}");
+    assert!(s.follow.is_none());
+    assert!(
+        s.message
+            .as_deref()
+            .is_some_and(|m| m.contains("keeps itself current")),
+        "{:?}",
+        s.message
+    );
+}
