@@ -8,7 +8,7 @@ use crate::config::Clipboard;
 use crate::export::Format;
 use crate::tui::clipboard::{self, Target};
 use crate::tui::detail::{Item, ItemSpan};
-use crate::tui::keymap::Mode;
+use crate::tui::keymap::{Action, Mode};
 use crate::tui::layout::text::{fit, width};
 use crate::tui::sanitize::{escape_json_text, sanitize};
 
@@ -274,6 +274,26 @@ pub(super) fn detail_move(s: &mut State, delta: isize) {
     reveal(s, &span, height, total);
 }
 
+/// Scrolls the detail pane to show the selected item and the one after it when both fit, else
+/// as much of the item as fits.
+pub(super) fn reveal_with_next(s: &mut State) {
+    let height = s.layout.detail_rows();
+    let doc = &s.detail.document;
+    let total = doc.lines.len();
+    let i = s.detail.cursor.min(doc.items.len().saturating_sub(1));
+    let Some(span) = doc.items.get(i).cloned() else {
+        return;
+    };
+    let both = doc.items.get(i + 1).map(|next| ItemSpan {
+        last: next.last,
+        ..span.clone()
+    });
+    match both {
+        Some(b) if b.last - b.first < height => reveal(s, &b, height, total),
+        _ => reveal(s, &span, height, total),
+    }
+}
+
 fn reveal(s: &mut State, span: &ItemSpan, height: usize, total: usize) {
     let h = height.max(1);
     let sc = &mut s.detail.scroll;
@@ -284,6 +304,30 @@ fn reveal(s: &mut State, span: &ItemSpan, height: usize, total: usize) {
         *sc = (span.last + 1).saturating_sub(h).min(span.first);
     }
     *sc = (*sc).min(total.saturating_sub(h));
+}
+
+/// `]`/`[` (a line) and `}`/`{` (the box's height less one): scrolls the selected unfolded
+/// value in its box, or says how to get one.
+pub(super) fn scroll_value(s: &mut State, action: Action) {
+    let i = s
+        .detail
+        .cursor
+        .min(s.detail.document.items.len().saturating_sub(1));
+    let Some(b) = s.detail.document.value_box(i) else {
+        s.message = Some(format!(
+            "{} and {} scroll a long value unfolded in a box: select one, {} unfolds it",
+            s.hints.scroll, s.hints.page, s.hints.unfold
+        ));
+        return;
+    };
+    let page = b.rows.saturating_sub(1).max(1) as isize;
+    let delta = match action {
+        Action::ValueDown => 1,
+        Action::ValueUp => -1,
+        Action::ValuePageDown => page,
+        _ => -page,
+    };
+    s.detail.scroll_value(i, delta);
 }
 
 /// PgUp/PgDn in the detail pane: a page of lines; the cursor moves to an item in view.
