@@ -248,6 +248,13 @@ struct Room {
     box_rows: usize,
 }
 
+/// What the participants' lines read beside the source.
+struct Ctx<'a> {
+    marks: &'a Marks<'a>,
+    /// The customer (`facts::outside`): their participant id and address.
+    outside: Option<(&'a str, &'a str)>,
+}
+
 /// Recent changes of the conversation, by (participant id, key); the key is empty for a
 /// participant joining or leaving. The newest wins.
 type Marks<'a> = HashMap<(&'a str, &'a str), &'a Change>;
@@ -333,6 +340,19 @@ fn build_with(src: &Source, w: usize, box_rows: usize) -> Document {
             .or_insert(c);
     }
     let conv = live.map(|l| l.conv.as_ref());
+    // The customer with no name is named by their address, as in the list's Customer column.
+    // (The timeline names them the same way.)
+    let outside: Option<(usize, String)> = record.as_ref().and_then(|rec| {
+        let i = crate::facts::outside(rec)?;
+        Some((i, row?.facts().customer_address?))
+    });
+    let ctx = Ctx {
+        marks: &marks,
+        outside: record
+            .as_ref()
+            .zip(outside.as_ref())
+            .map(|(rec, (i, a))| (rec.participants[*i].participant_id.as_str(), a.as_str())),
+    };
     let mut shown_live: Vec<&str> = Vec::new();
     if let Some(rec) = &record {
         for p in &rec.participants {
@@ -340,7 +360,7 @@ fn build_with(src: &Source, w: usize, box_rows: usize) -> Document {
             if let Some(lp) = lp {
                 shown_live.push(&lp.id);
             }
-            participant(&mut b, Some(p), lp, conv.is_some(), &marks, src, room);
+            participant(&mut b, Some(p), lp, conv.is_some(), &ctx, src, room);
         }
     }
     // Participants the live conversation has but the analytics record does not (yet).
@@ -350,7 +370,7 @@ fn build_with(src: &Source, w: usize, box_rows: usize) -> Document {
             .iter()
             .filter(|x| !shown_live.contains(&x.id.as_str()))
         {
-            participant(&mut b, None, Some(lp), true, &marks, src, room);
+            participant(&mut b, None, Some(lp), true, &ctx, src, room);
         }
     }
     // The anatomy comes after the participants and their attributes (what the pane is read for
@@ -360,11 +380,9 @@ fn build_with(src: &Source, w: usize, box_rows: usize) -> Document {
     {
         b.text("", Kind::Plain);
         let lanes = row.anatomy.unpack();
-        let outside =
-            crate::facts::outside(rec).and_then(|i| Some((i, row.facts().customer_address?)));
         let parts = Parts {
             participants: &rec.participants,
-            outside,
+            outside: outside.clone(),
             lanes: &lanes,
             start: rec.start(),
             end: rec.end(),
@@ -493,10 +511,11 @@ fn participant(
     a: Option<&AnalyticsParticipant>,
     live: Option<&ConversationParticipant>,
     fetched: bool,
-    marks: &Marks,
+    ctx: &Ctx,
     src: &Source,
     room: Room,
 ) {
+    let marks = ctx.marks;
     let zone = src.zone;
     let pid = a
         .map(|p| p.participant_id.as_str())
@@ -508,12 +527,23 @@ fn participant(
         .unwrap_or("unknown");
     let purpose = sanitize(purpose);
     // Analytics does not name agents: their user's name from the directory, else the short id.
-    let name = a
-        .and_then(|p| p.participant_name.as_deref())
-        .or(live.and_then(|p| p.name.as_deref()))
+    // The customer with no name is their address (as in the list and the timeline).
+    fn named(n: Option<&str>) -> Option<&str> {
+        n.filter(|n| !n.trim().is_empty())
+    }
+    let live_address = live
+        .filter(|_| a.is_none() && matches!(purpose.as_str(), "customer" | "external"))
+        .and_then(crate::facts::live_address);
+    let name = named(a.and_then(|p| p.participant_name.as_deref()))
+        .or(named(live.and_then(|p| p.name.as_deref())))
         .or(a
             .and_then(|p| p.user_id.as_deref())
-            .map(|u| src.names.shown(DirKind::User, u)));
+            .map(|u| src.names.shown(DirKind::User, u)))
+        .or(ctx
+            .outside
+            .filter(|(id, _)| *id == pid)
+            .map(|(_, addr)| addr))
+        .or(live_address.as_deref());
     let mut parts = vec![
         (
             format!("{} {purpose}", role_symbol(&purpose)),

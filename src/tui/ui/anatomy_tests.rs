@@ -196,6 +196,63 @@ fn an_unnamed_caller_is_their_number() {
     assert!(t.contains("ended  ↗ +15550102030 endpoint"), "{t}");
     let timeline = &t[t.find("Timeline").unwrap()..];
     assert!(!timeline.contains("↗ external"), "{t}");
+    // The participants say the same as the timeline and the list's Customer column.
+    assert!(t.contains("↗ external  +15550102030"), "{t}");
+    assert!(t.contains("Customer +15550102030"), "{t}");
+    assert!(!t.contains("(no name)"), "{t}");
+}
+
+#[test]
+fn an_unnamed_caller_opened_by_id_is_their_address() {
+    // Not in the list: GET conversation's participant is all there is; its address names it.
+    let mut s = screen(120, 40, false);
+    s.focus = crate::tui::app::Focus::List;
+    key(&mut s, KeyCode::Char(':'));
+    typ(&mut s, IDS[2]);
+    key(&mut s, KeyCode::Enter);
+    let mut caller = ConversationParticipant {
+        id: "p-caller".into(),
+        purpose: Some("external".into()),
+        name: Some("  ".into()),
+        address: Some("tel:+15550109999".into()),
+        ..Default::default()
+    };
+    let agent = ConversationParticipant {
+        id: "p-agent".into(),
+        purpose: Some("agent".into()),
+        ..Default::default()
+    };
+    let fetch = |s: &mut State, caller: &ConversationParticipant| {
+        let generation = s.detail.generation;
+        update(s, Event::Debounced { generation });
+        let c = Conversation {
+            id: IDS[2].into(),
+            participants: vec![caller.clone(), agent.clone()],
+            ..Default::default()
+        };
+        update(
+            s,
+            Event::Fetched {
+                id: IDS[2].into(),
+                generation,
+                result: Ok(Fresh::from_conversation(c)),
+                at: now(),
+            },
+        );
+    };
+    fetch(&mut s, &caller);
+    let t = text(&render(&s));
+    assert!(t.contains("opened by id"), "{t}");
+    assert!(t.contains("↗ external  +15550109999"), "{t}");
+    // An agent has no address to go by: still "(no name)".
+    assert!(t.contains("● agent  (no name)"), "{t}");
+    // Without `address`, the caller's number.
+    caller.address = None;
+    caller.extra.insert("ani".into(), "tel:+15550108888".into());
+    key(&mut s, KeyCode::Char('r'));
+    fetch(&mut s, &caller);
+    let t = text(&render(&s));
+    assert!(t.contains("↗ external  +15550108888"), "{t}");
 }
 
 #[test]
