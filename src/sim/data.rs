@@ -1989,9 +1989,9 @@ impl Dataset {
             _ => "empty".into(),
         };
         format!(
-            "{} conversations ({} active), seed {}, starts {}",
-            self.len(),
-            self.active,
+            "{} ({} active), seed {}, starts {}",
+            crate::human::count(self.len() as u64, "conversation"),
+            crate::human::num(self.active),
             self.seed,
             span
         )

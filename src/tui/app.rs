@@ -806,8 +806,8 @@ fn toggle_sort(s: &mut State) -> Vec<Effect> {
     };
     s.message = Some(format!(
         "only {} of {} were loaded: loading the range again, {word}",
-        s.list.rows.len(),
-        s.list.total
+        crate::human::num(s.list.rows.len()),
+        crate::human::num(s.list.total)
     ));
     vec![
         Effect::CancelQuery,

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use super::{Effect, Focus, Popup, State};
 use crate::config::Clipboard;
 use crate::export::Format;
+use crate::human::{count, num};
 use crate::tui::clipboard::{self, Target};
 use crate::tui::detail::{Item, ItemSpan};
 use crate::tui::keymap::{Action, Mode};
@@ -135,7 +136,7 @@ fn copy_text(s: &mut State, what: String, text: String, escaped: bool) -> Vec<Ef
     }
     match clipboard::osc52(&text, s.clip_target) {
         Some(seq) => {
-            s.message = Some(format!("copied {what}: {chars} chars{note}"));
+            s.message = Some(format!("copied {what}: {} chars{note}", num(chars)));
             vec![Effect::Copy(seq)]
         }
         None => {
@@ -143,7 +144,7 @@ fn copy_text(s: &mut State, what: String, text: String, escaped: bool) -> Vec<Ef
                 title: format!(
                     "{what}: {} bytes, too large for the terminal's clipboard: select it by \
                      hand{note}",
-                    text.len()
+                    num(text.len())
                 ),
                 text,
                 scroll: 0,
@@ -173,8 +174,8 @@ pub(super) fn export(s: &mut State, format: Format) -> Vec<Effect> {
     let stamp = s.zone().format(s.now, "%Y%m%d-%H%M%S");
     let path = PathBuf::from(format!("convoscope-{stamp}.{ext}"));
     s.message = Some(format!(
-        "writing {} conversations to {}…",
-        conversations.len(),
+        "writing {} to {}…",
+        count(conversations.len() as u64, "conversation"),
         path.display()
     ));
     vec![Effect::Export {
@@ -187,7 +188,7 @@ pub(super) fn export(s: &mut State, format: Format) -> Vec<Effect> {
 pub(super) fn exported(s: &mut State, path: &Path, result: Result<usize, String>) {
     let p = sanitize(&path.display().to_string());
     let msg = match result {
-        Ok(n) => format!("wrote {n} conversations to {p}"),
+        Ok(n) => format!("wrote {} to {p}", count(n as u64, "conversation")),
         Err(e) => format!("could not write {p}: {}", sanitize(&e)),
     };
     // The path is what the user came for: shown whole, in a popup when the line is too short.
@@ -247,9 +248,9 @@ pub(super) fn resume(s: &mut State) -> Option<Vec<Effect>> {
     let resume = s.list.resume.take()?;
     let loaded = s.list.loaded;
     s.message = Some(format!(
-        "resuming from page {} ({} conversations kept)",
-        resume.page,
-        s.list.rows.len()
+        "resuming from page {} ({} kept)",
+        num(resume.page),
+        count(s.list.rows.len() as u64, "conversation")
     ));
     let fx = super::start_query(s, q.scope, super::Rows::Keep, Some(resume));
     s.list.loaded = loaded;

@@ -18,6 +18,7 @@ use crate::genesys::directory::{Kind as DirKind, Names as DirNames};
 use crate::genesys::model::{
     AnalyticsParticipant, Conversation, ConversationParticipant, parse_time,
 };
+use crate::human::num;
 use crate::timespec::Zone;
 use crate::tui::keymap::{Action, Keymap, Mode};
 use crate::tui::layout::text::{fit, pad, width, wrap};
@@ -789,14 +790,9 @@ fn attribute(
         let range = if rows == 0 {
             String::new()
         } else if rows == 1 {
-            format!("line {} of {}", thousands(last), thousands(total))
+            format!("line {} of {}", num(last), num(total))
         } else {
-            format!(
-                "lines {}–{} of {}",
-                thousands(offset + 1),
-                thousands(last),
-                thousands(total)
-            )
+            format!("lines {}–{} of {}", num(offset + 1), num(last), num(total))
         };
         // The keys before the size: on a narrow pane the end is cut.
         let text = format!(
@@ -804,28 +800,25 @@ fn attribute(
             keys.scroll,
             keys.page,
             keys.unfold,
-            thousands(n)
+            num(n)
         );
         lines.push(vec![(fit(&text, w), Kind::Dim)]);
     } else if folded {
         lines.push(vec![(
             format!(
                 "{pad_w}… {} more characters ({} shows it whole)",
-                thousands(hidden),
+                num(hidden),
                 keys.unfold
             ),
             Kind::Dim,
         )]);
     } else if total > FOLD_LINES {
         lines.push(vec![(
-            format!("{pad_w}({} chars · {} folds)", thousands(n), keys.unfold),
+            format!("{pad_w}({} chars · {} folds)", num(n), keys.unfold),
             Kind::Dim,
         )]);
     } else if n > LONG_VALUE {
-        lines.push(vec![(
-            format!("{pad_w}({} chars)", thousands(n)),
-            Kind::Dim,
-        )]);
+        lines.push(vec![(format!("{pad_w}({} chars)", num(n)), Kind::Dim)]);
     }
     if let Some(Change {
         kind: ChangeKind::Changed { old, .. },
@@ -860,19 +853,6 @@ fn scroll_bar(offset: usize, rows: usize, total: usize) -> Vec<bool> {
     (0..rows).map(|i| i >= at && i < at + len).collect()
 }
 
-/// `20000` -> `20,000` (also export's summary).
-pub fn thousands(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// A value's display lines: JSON objects and arrays pretty-printed, everything sanitised and
 /// wrapped to `w`.
 fn value_lines(v: &str, w: usize) -> Vec<String> {
@@ -887,17 +867,4 @@ fn value_lines(v: &str, w: usize) -> Vec<String> {
         return vec!["(empty)".into()];
     }
     wrap(&sanitize(v), w)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn thousands_separators() {
-        assert_eq!(thousands(5), "5");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(20000), "20,000");
-        assert_eq!(thousands(1234567), "1,234,567");
-    }
 }

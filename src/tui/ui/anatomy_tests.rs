@@ -501,7 +501,7 @@ fn unfolded_keeps_the_others_in_sight(width: u16, height: u16, zoomed: bool) {
     assert!(b.rows <= rows.div_ceil(2).max(3), "{b:?} in {rows} rows");
     assert!(b.rows >= 3, "{b:?}");
     let t = text(&render(&s));
-    let total = crate::tui::detail::document::thousands(b.total);
+    let total = crate::human::num(b.total);
     let first = format!("lines 1–{} of {total}", b.rows);
     assert_eq!(lines_with(&t, &first).len(), 1, "{first}\n{t}");
     for needle in [
@@ -536,7 +536,7 @@ fn unfolded_keeps_the_others_in_sight(width: u16, height: u16, zoomed: bool) {
     }
     let last = format!(
         "lines {}–{total} of {total}",
-        crate::tui::detail::document::thousands(b.total - b.rows + 1)
+        crate::human::num(b.total - b.rows + 1)
     );
     let t = text(&render(&s));
     assert_eq!(lines_with(&t, &last).len(), 1, "{last}\n{t}");
