@@ -941,7 +941,10 @@ async fn conversations_gone_from_get_conversation_are_written_as_such_and_counte
     );
     let summary = export::attributes_summary(&outcome).unwrap();
     assert!(
-        summary.contains(&format!("{gone} conversation(s)")),
+        summary.contains(&format!(
+            "the attributes of {} could not",
+            convoscope::human::count(gone, "conversation")
+        )),
         "{summary}"
     );
 }
