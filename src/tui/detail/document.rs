@@ -840,7 +840,8 @@ fn scroll_bar(offset: usize, rows: usize, total: usize) -> Vec<bool> {
     if rows == 0 || total <= rows {
         return vec![true; rows];
     }
-    let len = (rows * rows).div_ceil(total).clamp(1, rows);
+    // Never the whole track while there is more to see.
+    let len = (rows * rows).div_ceil(total).clamp(1, (rows - 1).max(1));
     let span = rows - len;
     let max = total - rows;
     // Rounded up, so that the thumb leaves the top on the first step down and reaches the
@@ -867,4 +868,41 @@ fn value_lines(v: &str, w: usize) -> Vec<String> {
         return vec!["(empty)".into()];
     }
     wrap(&sanitize(v), w)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scroll_bar;
+
+    fn thumb(offset: usize, rows: usize, total: usize) -> Vec<usize> {
+        let bar = scroll_bar(offset, rows, total);
+        assert_eq!(bar.len(), rows);
+        (0..rows).filter(|&i| bar[i]).collect()
+    }
+
+    #[test]
+    fn the_scroll_bar_says_where_the_window_is() {
+        // At the top and the bottom exactly when the window is; never empty, never the whole
+        // track while there is more to see.
+        assert_eq!(thumb(0, 10, 100), vec![0]);
+        assert_eq!(thumb(90, 10, 100), vec![9]);
+        assert_eq!(thumb(1, 10, 100), vec![1], "one step down leaves the top");
+        assert_eq!(thumb(89, 10, 100), vec![8], "one step short of the end");
+        assert_eq!(thumb(0, 10, 20), (0..5).collect::<Vec<_>>());
+        assert_eq!(thumb(10, 10, 20), (5..10).collect::<Vec<_>>());
+        for total in [11, 50, 358, 20_000] {
+            for offset in 0..=total - 10 {
+                let t = thumb(offset, 10, total);
+                assert!(!t.is_empty() && t.len() < 10, "{offset}/{total}");
+                assert_eq!(t[0] == 0, offset == 0, "{offset}/{total}");
+                assert_eq!(
+                    t[t.len() - 1] == 9,
+                    offset == total - 10,
+                    "{offset}/{total}"
+                );
+            }
+        }
+        // A value that fits: all thumb.
+        assert_eq!(thumb(0, 5, 5), (0..5).collect::<Vec<_>>());
+    }
 }
