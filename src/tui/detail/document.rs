@@ -262,10 +262,10 @@ type Marks<'a> = HashMap<(&'a str, &'a str), &'a Change>;
 
 /// The document for a width of `w` columns.
 ///
-/// An unfolded value gets at most the pane's height less what the rest of the document needs
-/// (and always at least half the pane is left to the rest), in a box that scrolls on its own: a
-/// 20,000-character value never pushes the other attributes out of sight. What the rest needs
-/// is measured by building the document once with the boxes empty.
+/// An unfolded value too long for the pane gets a box that scrolls on its own, of the pane's
+/// height less what the rest of the document needs (up to half the pane; at least
+/// [`FOLD_LINES`] lines): a 20,000-character value never pushes the other attributes out of
+/// sight. What the rest needs is measured by building the document once with the boxes empty.
 pub fn build(src: &Source, w: usize) -> Document {
     if src.unfolded.is_empty() {
         return build_with(src, w, 0);
