@@ -429,8 +429,14 @@ pub fn scratch(name: &str) -> PathBuf {
 /// The count of a finished load on `screen`: the status's `✓ loaded N of N` when the list's
 /// title (`Conversations N`) agrees and nothing is loading.
 pub fn loaded(screen: &str) -> Option<usize> {
+    // Counts are written as people read them: `1,234`.
     fn number(s: &str) -> Option<usize> {
-        s.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
+        let digits: String = s
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == ',')
+            .filter(|c| *c != ',')
+            .collect();
+        digits.parse().ok()
     }
     let after = |marker: &str| screen.find(marker).map(|at| &screen[at + marker.len()..]);
     let status = after("✓ loaded ")?;
