@@ -342,3 +342,60 @@ fn names_batch_100(bencher: Bencher, rows: usize) {
             )
         });
 }
+
+/// Benchmark 10, the detail pane with a 20,000-character value unfolded in its box (10,000 rows
+/// loaded): a `]` or `[` keystroke (the document made again, measured once with the box empty,
+/// then with it) and the frame drawn after it.
+#[divan::bench(sample_count = 50)]
+fn unfolded_value_keystroke_and_frame(bencher: Bencher) {
+    let mut s = loaded_n(10_000);
+    let id = s.list.selected.clone().unwrap();
+    let i = DATA.index_of(&id).unwrap();
+    let mut conv = DATA.conversation(i, now());
+    conv.participants[0]
+        .attributes
+        .insert("blob".into(), "long-value-".repeat(1_820));
+    let generation = s.detail.generation;
+    update(&mut s, Event::Debounced { generation });
+    update(
+        &mut s,
+        Event::Fetched {
+            id,
+            generation,
+            result: Ok(Fresh::from_conversation(conv)),
+            at: now(),
+        },
+    );
+    update(
+        &mut s,
+        Event::Key {
+            key: KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE),
+            now: now(),
+        },
+    );
+    let item = s
+        .detail
+        .document
+        .items
+        .iter()
+        .position(|it| {
+            matches!(&it.item, convoscope::tui::detail::Item::Attribute { key, .. } if key == "blob")
+        })
+        .unwrap();
+    s.detail.cursor = item;
+    update(
+        &mut s,
+        Event::Key {
+            key: KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE),
+            now: now(),
+        },
+    );
+    assert!(s.detail.document.value_box(item).is_some());
+    let mut t = Terminal::new(TestBackend::new(200, 50)).unwrap();
+    let mut down = true;
+    bencher.bench_local(|| {
+        update(&mut s, key(if down { ']' } else { '[' }));
+        down = !down;
+        t.draw(|f| convoscope::tui::ui::draw(f, &s)).unwrap();
+    });
+}

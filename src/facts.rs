@@ -3,7 +3,9 @@
 //! Shared by the screen's rows and the per-conversation CSV export, so both say the same.
 
 use crate::genesys::directory::{Kind, Names};
-use crate::genesys::model::{AnalyticsConversation, AnalyticsParticipant, AnalyticsSession};
+use crate::genesys::model::{
+    AnalyticsConversation, AnalyticsParticipant, AnalyticsSession, ConversationParticipant,
+};
 
 /// What a supervisor reads of a conversation beyond its participants' names, taken from the
 /// analytics record once (its segments and sessions are not kept): who the customer is, which
@@ -157,6 +159,17 @@ pub fn outside(c: &AnalyticsConversation) -> Option<usize> {
             .position(|p| p.purpose.as_deref() == Some(w))
     };
     purpose("customer").or_else(|| purpose("external"))
+}
+
+/// The address of a participant of GET conversation (no analytics record at hand), as people
+/// read it: its `address`, else the caller's number, else the number called.
+pub fn live_address(p: &ConversationParticipant) -> Option<String> {
+    let extra = |k: &str| p.extra.get(k).and_then(|v| v.as_str());
+    [p.address.as_deref(), extra("ani"), extra("dnis")]
+        .into_iter()
+        .flatten()
+        .find(|a| !a.trim().is_empty())
+        .map(address)
 }
 
 /// An address as people read it: `tel:+4930…` is `+4930…`.

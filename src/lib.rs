@@ -8,6 +8,7 @@ pub mod export;
 pub mod facts;
 pub mod fold;
 pub mod genesys;
+pub mod human;
 pub mod lake;
 pub mod output;
 pub mod paging;

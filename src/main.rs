@@ -9,6 +9,7 @@ use convoscope::cli::{Cli, Command, ExportArgs};
 use convoscope::connect::{Connection, connect_unchecked, connect_with};
 use convoscope::export::{self, Delivered, ExportOptions, Format, Progress};
 use convoscope::genesys::Error;
+use convoscope::human::{count, num};
 use convoscope::output::{self, Output};
 use convoscope::settings::{self, Given, Paths, Settings, Source};
 use convoscope::tui::sanitize::sanitize;
@@ -390,8 +391,15 @@ async fn export_cmd(settings: &Settings, args: ExportArgs) -> u8 {
     let progress = move |p: Progress| match p {
         Progress::Written { written, total } if tty => {
             say(&match total {
-                Some(total) => format!("\r\x1b[2Kexported {written} of {total} conversations"),
-                None => format!("\r\x1b[2Kexported {written} conversations (data lake)"),
+                Some(total) => format!(
+                    "\r\x1b[2Kexported {} of {}",
+                    num(written),
+                    count(total, "conversation")
+                ),
+                None => format!(
+                    "\r\x1b[2Kexported {} (data lake)",
+                    count(written, "conversation")
+                ),
             });
         }
         Progress::Waiting { seconds, reason } if tty => {
@@ -473,10 +481,7 @@ struct Finished {
 /// `summary`: say what was exported and what it cost (on a terminal, or asked with --summary).
 fn finish_export(dest: Option<Output>, done: Finished, signals: &Signals, summary: bool) -> u8 {
     let n = done.delivered.conversations;
-    let convs = match n {
-        1 => "1 conversation".to_string(),
-        n => format!("{n} conversations"),
-    };
+    let convs = count(n, "conversation");
     // A reader that went away (`| head -1`) ends the export quietly, like grep and ripgrep.
     let error = match done.error {
         Some(e) if done.delivered.closed && e != Error::Interrupted => {

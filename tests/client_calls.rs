@@ -225,6 +225,90 @@ async fn errors_keep_the_correlation_id_of_the_answer_when_the_body_has_none() {
     assert_eq!(e.context_id(), Some("cid-401"));
 }
 
+/// A stand-in API whose tokens live a second and whose answers take 0.7 s: the API refuses
+/// the first `stale` tokens as expired by the time their requests are answered, then accepts.
+async fn slow_stand_in(stale: usize) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let issued = std::sync::Arc::new(AtomicUsize::new(0));
+    let count = issued.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut s, _)) = listener.accept().await else {
+                return;
+            };
+            let issued = issued.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 65536];
+                let n = s.read(&mut buf).await.unwrap_or(0);
+                let req = String::from_utf8_lossy(&buf[..n]).into_owned();
+                let path = req.split_whitespace().nth(1).unwrap_or("");
+                let (status, body) = if path.starts_with("/oauth/token") {
+                    let k = issued.fetch_add(1, Ordering::SeqCst) + 1;
+                    (
+                        "200 OK",
+                        format!(r#"{{"access_token":"t{k}","expires_in":1}}"#),
+                    )
+                } else {
+                    tokio::time::sleep(Duration::from_millis(700)).await;
+                    let token = req
+                        .lines()
+                        .find_map(|l| l.strip_prefix("authorization: Bearer t"))
+                        .and_then(|k| k.trim().parse::<usize>().ok())
+                        .unwrap_or(0);
+                    if token <= stale {
+                        ("401 Unauthorized", String::new())
+                    } else {
+                        ("200 OK", r#"{"id":"org","name":"Org"}"#.to_string())
+                    }
+                };
+                let resp = format!(
+                    "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = s.write_all(resp.as_bytes()).await;
+            });
+        }
+    });
+    (url, count)
+}
+
+/// A token that outlives its time on the way (a slow answer, a short lifetime) is renewed
+/// again, not taken for a refusal; one refused while still good is renewed once only (see
+/// `errors_keep_the_correlation_id_of_the_answer_when_the_body_has_none`), and renewals are
+/// bounded whatever the server does.
+#[tokio::test]
+async fn tokens_that_expire_on_their_way_are_renewed_again_a_few_times_at_most() {
+    let client = |url: &str| {
+        let mut cfg = ClientConfig::new(
+            url,
+            url,
+            Credentials::ClientCredentials {
+                client_id: "x".into(),
+                secret: Secret::new("y"),
+            },
+        );
+        cfg.retry = fast_retries();
+        Client::new(cfg).unwrap()
+    };
+    let (url, issued) = slow_stand_in(2).await;
+    let org = client(&url)
+        .organization(CallOpts::default())
+        .await
+        .unwrap();
+    assert_eq!(org.name, "Org");
+    assert_eq!(issued.load(std::sync::atomic::Ordering::SeqCst), 3);
+    // Every token expires on its way: the call ends, after a bounded number of renewals.
+    let (url, issued) = slow_stand_in(usize::MAX).await;
+    let e = client(&url)
+        .organization(CallOpts::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Auth { .. }), "{e:?}");
+    assert_eq!(issued.load(std::sync::atomic::Ordering::SeqCst), 5);
+}
+
 #[tokio::test]
 async fn tls_to_a_server_without_tls_says_what_to_check() {
     let sim = sim(config(10)).await;

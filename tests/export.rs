@@ -256,7 +256,8 @@ async fn the_binary_exports_to_stdout_and_exits_zero() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn summary_says_off_a_terminal_what_was_exported_from_where_and_its_cost() {
-    let sim = sim(config(300)).await;
+    // Over a thousand, so that the counts people read have a separator.
+    let sim = sim(config(1200)).await;
     let out = run_binary(
         &sim,
         &[
@@ -271,12 +272,20 @@ async fn summary_says_off_a_terminal_what_was_exported_from_where_and_its_cost()
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
     let n = String::from_utf8(out.stdout).unwrap().lines().count();
-    assert!(n > 0);
-    // The count said is the count written; where from and the cost follow, with no terminal codes.
+    assert!(n >= 1000, "{n}");
+    // The count said is the count written, written the same way on both lines (`1,187`); where
+    // from and the cost follow, with no terminal codes.
+    let said = convoscope::human::num(n);
+    assert!(said.contains(','), "{said}");
     assert!(
-        err.contains(&format!("exported {n} conversations")),
+        err.contains(&format!("exported {said} conversations")),
         "{err}"
     );
+    assert!(
+        err.contains(&format!(": {said} conversations (UTC)")),
+        "{err}"
+    );
+    assert!(!err.contains(&n.to_string()), "{err}");
     assert!(err.contains("from the "), "{err}");
     assert!(err.contains("API request(s), 0 answered 429"), "{err}");
     assert!(!err.contains('\x1b'), "{err:?}");
@@ -932,7 +941,10 @@ async fn conversations_gone_from_get_conversation_are_written_as_such_and_counte
     );
     let summary = export::attributes_summary(&outcome).unwrap();
     assert!(
-        summary.contains(&format!("{gone} conversation(s)")),
+        summary.contains(&format!(
+            "the attributes of {} could not",
+            convoscope::human::count(gone, "conversation")
+        )),
         "{summary}"
     );
 }

@@ -93,10 +93,12 @@ fn written_in(err: &str) -> u64 {
         .find(" conversations written")
         .or_else(|| err.find(" conversation written"))
         .unwrap_or_else(|| panic!("no count in {err}"));
+    // Written as people read it: `1,234`.
     err[..i]
-        .rsplit(|c: char| !c.is_ascii_digit())
+        .rsplit(|c: char| !c.is_ascii_digit() && c != ',')
         .next()
         .unwrap()
+        .replace(',', "")
         .parse()
         .unwrap()
 }

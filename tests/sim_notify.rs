@@ -552,12 +552,27 @@ async fn channels_expire_unless_resubscribed_and_end_with_their_token() {
     let t = vec![topic(&ds, live_ones(&ds)[0], "attributes")];
     let (kept, _, _kept_ws) = follow(&api, &t).await;
     let (id, uri, mut ws) = follow(&api, &t).await;
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    // Subscribing again renews a channel's lifetime.
-    assert_eq!(
-        api.subscribe(Method::PUT, &kept, &t).await.0,
-        StatusCode::OK
-    );
+    // Subscribing again renews a channel's lifetime: `kept` (the older one) is subscribed
+    // again every half second, the other never, until the checks below are done (a single
+    // renewal a second in would leave `kept` a second at most, which a loaded machine can
+    // spend between two steps).
+    let renewing = {
+        let api = Api {
+            http: api.http.clone(),
+            url: api.url.clone(),
+            token: api.token.clone(),
+        };
+        let (kept, t) = (kept.clone(), t.clone());
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                assert_eq!(
+                    api.subscribe(Method::PUT, &kept, &t).await.0,
+                    StatusCode::OK
+                );
+            }
+        })
+    };
     match ws.ended(Duration::from_secs(5)).await {
         Ended::Closed(Some((1001, why))) => assert!(why.contains("expired"), "{why}"),
         other => panic!("{other:?}"),
@@ -580,6 +595,9 @@ async fn channels_expire_unless_resubscribed_and_end_with_their_token() {
         .map(|c| c.id)
         .collect();
     assert_eq!(left, [kept]);
+    // It renewed `kept` throughout (a failed renewal ended the task with a panic).
+    assert!(!renewing.is_finished(), "{:?}", renewing.await);
+    renewing.abort();
     sim.stop().await;
 
     // A token that expires takes its channels with it.

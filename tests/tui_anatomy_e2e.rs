@@ -12,12 +12,23 @@ fn the_detail_draws_the_timeline_and_s_sums_up_the_rows() {
     t.wait_for("Range · times in UTC");
     // --demo loads at once and starts in the list.
     t.wait("the load to finish", |s| s.contains("✓ loaded"));
-    // The selected conversation's anatomy, from the list's own record.
-    let s = t.wait("the timeline", |s| {
-        s.contains("Timeline") && s.contains("Transfers") && s.contains("┼")
+    // The selected conversation's anatomy, from the list's own record. It comes after the
+    // participants and their attributes: once those are read it is below the pane's fold, so
+    // wait for them, then go to the pane's bottom (before they are read the anatomy shows
+    // without scrolling, but only until they arrive).
+    t.wait_for("attributes as read at");
+    t.keys(&["Tab", "G"]);
+    t.wait("the timeline", |s| {
+        s.contains("Timeline")
+            && s.contains("Transfers")
+            && s.contains("┼")
+            // A queue's lane, a segment drawn.
+            && s.contains("≡ ")
+            && s.contains('█')
     });
-    assert!(s.contains("≡ "), "a queue's lane:\n{s}");
-    assert!(s.contains('█'), "a segment drawn:\n{s}");
+    // Back to the list.
+    t.keys(&["Escape"]);
+    t.wait_for("/ filter");
 
     t.keys(&["S"]);
     let s = t.wait_for("Summary of the");

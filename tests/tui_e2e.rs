@@ -27,9 +27,14 @@ fn open(launch: Launch) -> Tmux {
     t
 }
 
-/// The selected row's line in the list.
+/// The selected row's line in the list (the detail pane's cursor is a `▶` too, further down).
 fn selected_line(screen: &str) -> Option<String> {
     screen.lines().find(|l| l.contains('▶')).map(str::to_string)
+}
+
+/// Where the selected row's line is on the screen.
+fn selected_at(screen: &str) -> Option<usize> {
+    screen.lines().position(|l| l.contains('▶'))
 }
 
 /// Sends a signal to the program running in the pane.
@@ -48,23 +53,26 @@ fn signal(t: &Tmux, sig: &str) {
 fn browse_a_range_read_attributes_open_help_and_quit() {
     let t = open(Launch::new("browse", 160, 45, demo()));
     t.wait_display("#{alternate_on}", "1");
-    let s = t.wait_for(FORM);
-    assert!(s.contains("DEMO"), "the header names the connection:\n{s}");
+    // The header names the connection.
+    t.wait("the form and the connection", |s| {
+        s.contains(FORM) && s.contains("DEMO")
+    });
 
     // The demo loads its range at once: rows arrive and the first is selected, in the list.
-    let s = t.wait("a selected row", |s| selected_line(s).is_some());
-    let first = selected_line(&s).unwrap();
-    t.wait("the load to finish", |s| s.contains("✓ loaded"));
+    let (_, s) = t.wait_loaded(None);
+    let first = selected_at(&s).expect("a selected row");
 
-    // Move down: the selection moves and the detail pane shows the participants.
+    // Move down: the selection moves a line (its text changes on its own: a live row's
+    // duration ticks, names arrive) and the detail pane shows the participants.
     t.keys(&["j"]);
     t.wait("the selection to move", |s| {
-        selected_line(s).is_some_and(|l| l != first)
+        selected_at(s) == Some(first + 1)
     });
-    let s = t.wait("participants in the detail", |s| {
-        s.contains("◆ customer") && !s.contains("loading attributes")
+    t.wait("participants in the detail", |s| {
+        s.contains("◆ customer")
+            && !s.contains("loading attributes")
+            && s.contains("Participants & attributes")
     });
-    assert!(s.contains("Participants & attributes"), "detail pane:\n{s}");
 
     // Help, from the same key table as the footer.
     t.keys(&["?"]);
@@ -168,10 +176,14 @@ fn narrow_terminal_shows_list_and_detail_in_turn() {
     let t = open(Launch::new("narrow", 80, 24, demo()));
     t.wait("a selected row", |s| selected_line(s).is_some());
     t.keys(&["Tab"]);
-    t.wait_for("Participants & attributes");
+    t.wait("the detail in the list's place", |s| {
+        s.contains("Participants & attributes") && !s.contains("Conversations ")
+    });
     // q in the detail goes back to the list; q there quits.
     t.keys(&["q"]);
-    t.wait("the list again", |s| selected_line(s).is_some());
+    t.wait("the list again", |s| {
+        s.contains("Conversations ") && !s.contains("Participants & attributes")
+    });
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(), 0);
     t.assert_restored();
@@ -205,6 +217,14 @@ fn assert_layout_intact(s: &str, height: usize, when: &str) {
     }
 }
 
+/// The detail pane's title's `LAST/ALL`: its last line shown, of how many.
+fn detail_position(screen: &str) -> Option<(usize, usize)> {
+    let at = screen.find("Participants & attributes ")? + "Participants & attributes ".len();
+    let (last, rest) = screen[at..].split_once('/')?;
+    let all: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    Some((last.parse().ok()?, all.parse().ok()?))
+}
+
 #[test]
 fn hostile_data_shows_as_visible_escapes_and_never_reaches_the_terminal() {
     let sim = SimProcess::start(&[
@@ -232,7 +252,7 @@ fn hostile_data_shows_as_visible_escapes_and_never_reaches_the_terminal() {
     // A range on the command line: loaded at once.
     t.wait("the load to finish", |s| s.contains("✓ loaded"));
     // The newest conversation (the first row) is always hostile, every attribute of it.
-    let mut seen = t.wait("the first row's hostile attributes", |s| {
+    let mut seen = t.settled("the first row's hostile attributes", |s| {
         s.contains("hostile.00") && !s.contains("loading attributes")
     });
     assert_layout_intact(&seen, 45, "the first row");
@@ -242,7 +262,7 @@ fn hostile_data_shows_as_visible_escapes_and_never_reaches_the_terminal() {
         if step > 0 {
             t.keys(&["j"]);
         }
-        let s = t.wait("the next row's detail", |s| {
+        let s = t.settled("the next row's detail", |s| {
             selected_line(s).is_some()
                 && selected_line(s) != previous
                 // The outside party: a customer, or a caller (`external` on voice).
@@ -262,14 +282,23 @@ fn hostile_data_shows_as_visible_escapes_and_never_reaches_the_terminal() {
         s.contains("hostile.00") && !s.contains("loading attributes")
     });
     t.keys(&["Tab"]);
+    let mut at = t.settled("the detail focused", |s| {
+        s.contains("Enter unfold") && detail_position(s).is_some()
+    });
     for page in 0..4 {
+        let (was, _) = detail_position(&at).unwrap();
         t.keys(&["PageDown"]);
-        let s = t.screen();
-        assert_layout_intact(&s, 45, &format!("detail page {page}"));
-        seen.push_str(&s);
+        // The page shown: the pane's last line further down, or the end reached.
+        at = t.settled("the next page of the detail", |s| {
+            detail_position(s).is_some_and(|(last, all)| last > was || last == all)
+        });
+        assert_layout_intact(&at, 45, &format!("detail page {page}"));
+        seen.push_str(&at);
     }
     t.keys(&["z"]);
-    let s = t.wait("the zoomed detail", |s| !s.contains("Conversations "));
+    let s = t.settled("the zoomed detail", |s| {
+        !s.contains("Conversations ") && detail_position(s).is_some()
+    });
     seen.push_str(&s);
 
     for visible in [
@@ -387,7 +416,7 @@ fn the_filter_finds_rows_by_the_names_the_list_shows() {
         40,
         format!("{} --media voice", demo()),
     ));
-    t.wait("the load to finish", |s| s.contains("✓ loaded"));
+    t.wait_loaded(None);
     t.keys(&["z"]);
     let header_of = |s: &str| {
         s.lines()
@@ -411,7 +440,10 @@ fn the_filter_finds_rows_by_the_names_the_list_shows() {
     // Down the list until a row shows all three (some calls are never answered or wrapped up).
     let mut found = None;
     for _ in 0..40 {
-        let s = t.screen();
+        // A whole frame: cells are read by the header's columns.
+        let s = t.settled("a selected row", |s| {
+            header_of(s).is_some() && selected_line(s).is_some()
+        });
         if let Some(n) = named(&s) {
             found = Some(n);
             break;
@@ -440,7 +472,7 @@ fn the_filter_finds_rows_by_the_names_the_list_shows() {
         t.wait_for("/▏");
         t.type_text(&filter);
         t.keys(&["Enter"]);
-        let s = t.wait("the filter applied", |s| {
+        let s = t.settled("the filter applied", |s| {
             s.contains(&format!("/{filter} ")) && selected_line(s).is_some()
         });
         // Every row shown has the name in that column (those on screen; cut ones aside).

@@ -5,7 +5,7 @@
 
 mod tmux;
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use tmux::{BIN, Launch, Tmux};
 
@@ -40,12 +40,15 @@ fn flat(screen: &str) -> String {
         .collect()
 }
 
-/// The conversation id at the end of the selected row.
+/// The conversation id at the end of the selected row, read from a whole frame.
 fn selected_id(t: &Tmux) -> String {
-    let s = t.screen();
-    let line = selected(&s).unwrap().trim_end_matches('│').to_string();
-    let id = line.split_whitespace().last().unwrap().to_string();
-    assert_eq!(id.len(), ID_LEN, "{line}");
+    let id_of = |s: &str| -> Option<String> {
+        let line = selected(s)?.trim_end_matches('│');
+        Some(line.split_whitespace().last()?.to_string())
+    };
+    let s = t.settled("a selected row", |s| id_of(s).is_some());
+    let id = id_of(&s).unwrap();
+    assert_eq!(id.len(), ID_LEN, "{s}");
     id
 }
 
@@ -103,9 +106,8 @@ fn a_100_kb_paste_into_the_filter_is_one_edit_and_ctrl_c_still_quits() {
     t.keys(&["C-c"]);
     assert_eq!(t.wait_exit(), 0);
     t.assert_restored();
-    // Stated, not asserted: the machine is shared.
+    // Stated, not asserted: the machine is shared (the waits above are bounded).
     eprintln!("100 kB paste into the filter shown in {took:?}");
-    assert!(took < Duration::from_secs(60));
 }
 
 #[test]
@@ -158,15 +160,17 @@ fn at_80_columns_the_export_path_is_shown_whole_and_messages_are_kept() {
         .expect("the export file");
     // The path is long here (the test's directory): too long for the line, it is shown whole
     // in a popup.
-    let s = t.wait("the path in full", |s| flat(s).contains(&file));
     // The load's state keeps its own place on the status line.
-    assert!(s.contains("✓ loaded"), "{s}");
+    t.settled("the path in full, the load's state kept", |s| {
+        flat(s).contains(&file) && s.contains("✓ loaded")
+    });
     t.keys(&["Escape"]);
     // The message fades; M shows it again, in full.
     t.wait("the message to fade", |s| !s.contains("wrote "));
     t.keys(&["M"]);
-    let s = t.wait_for("messages (at most 100)");
-    assert!(flat(&s).contains(&file), "{s}");
+    t.wait("the messages, the path in full", |s| {
+        s.contains("messages (at most 100)") && flat(s).contains(&file)
+    });
     t.keys(&["Escape"]);
     t.wait("the popup to close", |s| {
         !s.contains("messages (at most 100)")
@@ -218,13 +222,13 @@ fn copy_in_a_tmux_that_would_block_it_says_not_copied() {
     // tmux's default `set-clipboard external` ignores what programs send.
     let t = demo("blockedcopy", 120, 40);
     t.keys(&["y"]);
-    let s = t.wait_for("not copied: tmux needs set-clipboard on");
+    // The value is shown to select by hand.
+    let s = t.settled("not copied, and the value to select by hand", |s| {
+        s.contains("not copied: tmux needs set-clipboard on")
+            && (s.contains("select it by hand") || s.contains("to select by hand"))
+    });
     assert!(!s.contains("copied the conversation id"), "{s}");
-    // The value is shown to select by hand, and nothing reached tmux's buffers.
-    assert!(
-        s.contains("select it by hand") || s.contains("to select by hand"),
-        "{s}"
-    );
+    // Nothing reached tmux's buffers.
     assert_eq!(t.run(&["list-buffers"]), "");
     t.keys(&["Escape"]);
     // (A quick `Esc q` would arrive as Alt+q: wait for the popup to close first.)

@@ -35,6 +35,7 @@ use crate::genesys::limiter::Limiter;
 use crate::genesys::model::{AnalyticsConversation, format_time};
 use crate::genesys::query::{Interval, MAX_PAGE_SIZE, Order};
 use crate::genesys::{Client, Error, Scope};
+use crate::human::{count, num};
 use crate::lake;
 use crate::paging::check::IdSet;
 use crate::paging::{Limits, PageEvent, QueryOptions, spawn_query};
@@ -277,24 +278,30 @@ pub fn cost_summary(o: &Outcome, with_attributes: bool) -> String {
     let a = &o.api;
     line.push_str(&format!(
         "{} API request(s), {} answered 429, {:.1} s waiting for the rate budget",
-        a.requests,
-        a.rate_limited,
+        num(a.requests),
+        num(a.rate_limited),
         a.waited.as_secs_f64()
     ));
     if let Some(h) = a.headers {
         line.push_str(&format!(
             " (last seen: {} of {} spent, reset in {} s)",
-            h.count, h.allowed, h.reset
+            num(h.count),
+            num(h.allowed),
+            h.reset
         ));
     }
     if with_attributes {
         let c = &o.attributes;
         line.push_str(&format!(
             "; attributes: {} from the async job (data lake), {} from GET conversation",
-            c.from_job, c.from_get
+            num(c.from_job),
+            num(c.from_get)
         ));
         if c.cut > 0 {
-            line.push_str(&format!(" ({} read again: the job had cut a value)", c.cut));
+            line.push_str(&format!(
+                " ({} read again: the job had cut a value)",
+                num(c.cut)
+            ));
         }
     }
     line
@@ -325,13 +332,13 @@ pub fn parts_summary(parts: &[PartReport]) -> Option<String> {
                 } => {
                     let mut s = format!(
                         "{range} from the data lake (1 job, {} result page{}): {n}",
-                        pages,
+                        num(pages),
                         if *pages == 1 { "" } else { "s" }
                     );
                     if *going_on > 0 {
                         s.push_str(&format!(
                             " ({} going on at {}, from the details query)",
-                            thousands(*going_on),
+                            num(*going_on),
                             short_time(*available)
                         ));
                     }
@@ -347,15 +354,8 @@ pub fn parts_summary(parts: &[PartReport]) -> Option<String> {
     Some(format!("{} (UTC)", said.join("; ")))
 }
 
-fn thousands(n: u64) -> String {
-    crate::tui::detail::document::thousands(n as usize)
-}
-
 fn conversations(n: u64) -> String {
-    match n {
-        1 => "1 conversation".into(),
-        n => format!("{} conversations", thousands(n)),
-    }
+    count(n, "conversation")
 }
 
 /// `2026-11-28` at midnight, else `2026-11-28 18:00` (seconds when there are some).
@@ -375,9 +375,10 @@ pub fn attributes_summary(o: &Outcome) -> Option<String> {
     let n = o.attributes.not_found;
     (n > 0).then(|| {
         format!(
-            "the attributes of {n} conversation(s) could not be read (GET conversation: not \
-             found, older than the conversations API keeps): written without attributes and \
-             marked \"{ATTRIBUTES_MARKER}\": \"notFound\""
+            "the attributes of {} could not be read (GET conversation: not found, older than \
+             the conversations API keeps): written without attributes and marked \
+             \"{ATTRIBUTES_MARKER}\": \"notFound\"",
+            count(n, "conversation")
         )
     })
 }

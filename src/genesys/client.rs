@@ -31,6 +31,10 @@ pub const MAX_MULTI_GET: usize = 100;
 /// How many calls [`Client::call_log`] keeps.
 pub const CALL_LOG_SIZE: usize = 200;
 
+/// Token renewals a call may make on 401s: one for a token refused while good, the rest for
+/// tokens that expired on their way (bounded, since the server decides).
+const MAX_RENEWALS: u32 = 4;
+
 /// One API call (one attempt: a retry is a call of its own), as the call log keeps it. Never
 /// holds a secret: no token, no query string, no body.
 #[derive(Debug, Clone, PartialEq)]
@@ -330,6 +334,14 @@ impl Client {
         Ok(token)
     }
 
+    /// Whether `token` is the cached one and past its time to be renewed.
+    async fn is_stale(&self, token: &Secret) -> bool {
+        let cache = self.token.lock().await;
+        cache
+            .as_ref()
+            .is_some_and(|c| c.token == *token && !c.is_fresh(Instant::now()))
+    }
+
     async fn fetch_token(
         &self,
         client_id: &str,
@@ -495,7 +507,7 @@ impl Client {
         Ok(())
     }
 
-    /// One API call: authentication, renewal on 401 (once), and retries of what may go better
+    /// One API call: authentication, renewal on 401 (see [`MAX_RENEWALS`]), and retries of what may go better
     /// next time (429, 5xx, network errors, a body cut short). Returns the body as text, made
     /// valid and checked to be whole JSON; decoding it is the caller's (and a body that does not
     /// fit a model is never asked for again: the API would send the same). With a limiter, every
@@ -503,17 +515,21 @@ impl Client {
     async fn call(&self, c: Call<'_>, opts: CallOpts<'_>) -> Result<String> {
         let url = format!("{}{}", self.cfg.api_base, c.path);
         let mut attempt = 0;
-        let mut renewed = false;
+        let (mut renewals, mut renewed_good) = (0, false);
         let mut refused: Option<Secret> = None;
         loop {
             attempt += 1;
-            let token = self.access_token(refused.as_ref(), opts.observer).await?;
+            // A renewal happens here, holding no permit and no share of the budget.
+            self.access_token(refused.as_ref(), opts.observer).await?;
             let permit = match opts.limiter {
                 Some(l) => Some(l.acquire().await),
                 None => None,
             };
             // Waits on the clock and on answers already on their way only: never a stall.
             let ticket = self.budget.acquire(opts.priority).await;
+            // The token as it stands after those waits (a pause for the budget can outlast a
+            // short-lived token): the cached one, unless it went stale meanwhile.
+            let token = self.access_token(refused.as_ref(), opts.observer).await?;
             let err = match self.attempt(&c, &url, &token, ticket).await {
                 Ok(text) => {
                     if let Some(p) = permit {
@@ -524,15 +540,21 @@ impl Client {
                 Err((e, Some(401))) => match &self.cfg.credentials {
                     // A token obtained elsewhere cannot be renewed.
                     Credentials::Token(_) => token_refused(e.context_id().map(str::to_string)),
-                    Credentials::ClientCredentials { .. } if !renewed => {
-                        // The token expired or was revoked: renew once, retry once.
-                        drop(permit);
-                        renewed = true;
-                        refused = Some(token);
-                        attempt -= 1;
-                        continue;
+                    Credentials::ClientCredentials { .. } => {
+                        // A token refused while it should still be good (revoked): renewed
+                        // once. One that outlived its time on the way (a slow answer, a short
+                        // lifetime): renewed again, a few times at most.
+                        let stale = self.is_stale(&token).await;
+                        if renewals < MAX_RENEWALS && (stale || !renewed_good) {
+                            drop(permit);
+                            renewals += 1;
+                            renewed_good |= !stale;
+                            refused = Some(token);
+                            attempt -= 1;
+                            continue;
+                        }
+                        e
                     }
-                    Credentials::ClientCredentials { .. } => e,
                 },
                 Err((e, _)) => e,
             };

@@ -528,6 +528,19 @@ pub(crate) struct Part {
     pub attributes: Attributes,
 }
 
+/// The talk metrics of a participant's interact spans (start, end; milliseconds): a `tTalk` at
+/// the end of each, and their sum as `tTalkComplete` at the end of the last. Hold is not talk
+/// (Genesys: handle = tTalkComplete + tHeldComplete + tAcw).
+fn talk(metrics: &mut Vec<(&'static str, i64, i64)>, spans: &[(i64, i64)]) {
+    for &(start, end) in spans.iter().filter(|(a, b)| b > a) {
+        metrics.push(("tTalk", end - start, end));
+    }
+    if let Some(&(_, last)) = spans.last() {
+        let total = spans.iter().map(|(a, b)| b - a).sum();
+        metrics.push(("tTalkComplete", total, last));
+    }
+}
+
 impl Part {
     /// Agents and users are named in the conversation API only.
     pub(crate) fn analytics_name(&self) -> Option<&str> {
@@ -1271,7 +1284,7 @@ impl Dataset {
             a.segs = vec![seg(t0, Some(ring), "dialing"), s1];
             a.metrics = vec![("tDialing", ring - t0, ring)];
             if let Some(e) = e {
-                a.metrics.push(("tTalk", e - ring, e));
+                talk(&mut a.metrics, &[(ring, e)]);
             }
             parts.push(a);
             let mut c = new_part(1, "user", user_name(d.other_user), t0);
@@ -1321,15 +1334,13 @@ impl Dataset {
                 note: d.note,
                 ..seg(e, Some(e + d.wrap), "wrapup")
             });
-            a.metrics = vec![
-                ("tContacting", answered - t0, answered),
-                ("tTalk", e - answered, e),
-                ("tHandle", e - answered + d.wrap, e + d.wrap),
-                ("tAcw", d.wrap, e + d.wrap),
-            ];
-            if !voice {
-                a.metrics.retain(|m| m.0 != "tTalk");
+            a.metrics = vec![("tContacting", answered - t0, answered)];
+            if voice {
+                talk(&mut a.metrics, &[(answered, e)]);
             }
+            // Handle time of an outbound call includes the contacting time.
+            a.metrics.push(("tAcw", d.wrap, e + d.wrap));
+            a.metrics.push(("tHandle", e - t0 + d.wrap, e + d.wrap));
             a.wrapup = Some((d.wrapcode, e, e + d.wrap));
             a.note = d.note;
             parts.push(a);
@@ -1527,10 +1538,13 @@ impl Dataset {
                     a.segs.push(sa);
                     let dc = e.map(|_| if last { agent_dc } else { "transfer" });
                     let mut consult_part = None;
+                    // The hold, if any: (start, end).
+                    let mut held = None;
                     match d.hold.filter(|_| k == 0) {
                         Some((h_off, h_len)) => {
                             let hs = at(off + al + h_off);
                             let he = at(off + al + h_off + h_len);
+                            held = Some((hs, he));
                             a.segs.push(Seg {
                                 queue: Some(qu),
                                 ..seg(conn, Some(hs), "interact")
@@ -1566,7 +1580,8 @@ impl Dataset {
                                         ..seg(cc, Some(ce), "interact")
                                     },
                                 ];
-                                p.metrics = vec![("tAlert", cc - cs, cc), ("tTalk", ce - cc, ce)];
+                                p.metrics = vec![("tAlert", cc - cs, cc)];
+                                talk(&mut p.metrics, &[(cc, ce)]);
                                 consult_part = Some(p);
                             }
                         }
@@ -1587,11 +1602,20 @@ impl Dataset {
                             note,
                             ..seg(e, Some(e + wr), "wrapup")
                         });
+                        // Talk excludes hold: handle = talk + hold + ACW, as Genesys has it
+                        // (tTalkComplete + tHeldComplete + tAcw).
+                        let hold = held.map_or(0, |(hs, he)| he - hs);
                         if voice {
-                            a.metrics.push(("tTalk", e - conn, e));
+                            match held {
+                                Some((hs, he)) => talk(&mut a.metrics, &[(conn, hs), (he, e)]),
+                                None => talk(&mut a.metrics, &[(conn, e)]),
+                            }
                         }
-                        a.metrics.push(("tHandle", e - conn + wr, e + wr));
+                        if hold > 0 {
+                            a.metrics.push(("tHeldComplete", hold, e));
+                        }
                         a.metrics.push(("tAcw", wr, e + wr));
+                        a.metrics.push(("tHandle", e - conn + wr, e + wr));
                         a.wrapup = Some((wc, e, e + wr));
                         a.note = note;
                     }
@@ -1989,9 +2013,9 @@ impl Dataset {
             _ => "empty".into(),
         };
         format!(
-            "{} conversations ({} active), seed {}, starts {}",
-            self.len(),
-            self.active,
+            "{} ({} active), seed {}, starts {}",
+            crate::human::count(self.len() as u64, "conversation"),
+            crate::human::num(self.active),
             self.seed,
             span
         )

@@ -851,6 +851,25 @@ fn parse_order(ctx: &str, body: &serde_json::Map<String, Value>) -> Result<bool,
     }
 }
 
+/// What the details query and a job share in their bodies: the interval, the filters and the
+/// order. The selection's window is the caller's (a job's depends on the data lake).
+fn parse_selection(
+    ctx: &str,
+    body: &Bytes,
+) -> Result<(serde_json::Map<String, Value>, Interval, Select), Response> {
+    let body = parse_body(ctx, body)?;
+    let interval = parse_interval(ctx, &body)?;
+    let (filters, raw) = parse_filters(ctx, &body)?;
+    let select = Select {
+        window: Window::query(&interval),
+        filters,
+        raw,
+        order_by: parse_order_by(ctx, &body)?,
+        desc: parse_order(ctx, &body)?,
+    };
+    Ok((body, interval, select))
+}
+
 // ---------------------------------------------------------------------------------------------
 // The details query
 
@@ -863,29 +882,13 @@ async fn details_query(
     if let Err(r) = guard(&st, &ctx, &headers, Area::Query) {
         return r;
     }
-    let body = match parse_body(&ctx, &body) {
-        Ok(b) => b,
+    let (body, interval, selection) = match parse_selection(&ctx, &body) {
+        Ok(q) => q,
         Err(r) => return r,
     };
-    let interval = match parse_interval(&ctx, &body) {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
-    let (filters, raw) = match parse_filters(&ctx, &body) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    if let Err(r) = check_query_interval(&ctx, &interval, !filters.is_empty()) {
+    if let Err(r) = check_query_interval(&ctx, &interval, !selection.filters.is_empty()) {
         return r;
     }
-    let desc = match parse_order(&ctx, &body) {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
-    let order_by = match parse_order_by(&ctx, &body) {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
     let (mut size, mut number) = (QUERY_PAGE_DEFAULT, 1u64);
     match body.get("paging") {
         None | Some(Value::Null) => {}
@@ -923,10 +926,7 @@ async fn details_query(
     let now = Utc::now();
     let q = Select {
         window: Window::query(&interval),
-        filters,
-        raw,
-        order_by,
-        desc,
+        ..selection
     };
     let sel = select(&st.ds, &st.cache, &q, now.timestamp_millis()).await;
     let total = sel.len();
@@ -1052,30 +1052,14 @@ async fn job_create(
     if let Err(r) = guard(&st, &ctx, &headers, Area::Jobs) {
         return r;
     }
-    let body = match parse_body(&ctx, &body) {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    let interval = match parse_interval(&ctx, &body) {
-        Ok(i) => i,
+    let (body, interval, selection) = match parse_selection(&ctx, &body) {
+        Ok(q) => q,
         Err(r) => return r,
     };
     let start_of_day = match body.get("startOfDayIntervalMatching") {
         None | Some(Value::Null) => false,
         Some(Value::Bool(b)) => *b,
         Some(_) => return bad_request(&ctx, "startOfDayIntervalMatching must be a boolean."),
-    };
-    let desc = match parse_order(&ctx, &body) {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
-    let order_by = match parse_order_by(&ctx, &body) {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
-    let (filters, raw) = match parse_filters(&ctx, &body) {
-        Ok(f) => f,
-        Err(r) => return r,
     };
     let limit = match body.get("limit") {
         None | Some(Value::Null) => None,
@@ -1088,10 +1072,7 @@ async fn job_create(
     let job = Job {
         select: Select {
             window: Window::job(&interval, availability_ms(&st), start_of_day),
-            filters,
-            raw,
-            order_by,
-            desc,
+            ..selection
         },
         limit,
         submitted: Utc::now(),

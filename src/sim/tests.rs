@@ -934,3 +934,88 @@ fn the_query_window_selects_what_overlaps_from_the_days_the_interval_touches() {
     assert_eq!(got, want);
     assert!(got.len() > 500);
 }
+
+/// Genesys' handle time is talk + hold + after-call work (tTalkComplete + tHeldComplete + tAcw),
+/// plus the dialing and contacting of an outbound call; talk excludes hold. Over many simulated
+/// conversations, for every session with a handle time: the metrics add up, each agrees with
+/// the segments it measures, and each `tTalk`/`tHeld` (one per segment) sums to its total.
+#[test]
+fn handle_time_is_talk_plus_hold_plus_acw() {
+    let ds = Dataset::new(&SimConfig {
+        active: 40,
+        ..cfg(20_000)
+    });
+    let ms = |v: &Value| parse_time(v.as_str().unwrap()).unwrap().timestamp_millis();
+    let (mut handled, mut with_hold, mut outbound, mut talked) = (0, 0, 0, 0);
+    for i in 0..ds.len() {
+        for p in ds.analytics_at(i, until()).participants {
+            for s in &p.sessions {
+                let metrics = s.extra.get("metrics").and_then(Value::as_array);
+                let sum = |name: &str| -> i64 {
+                    metrics
+                        .into_iter()
+                        .flatten()
+                        .filter(|m| m["name"] == name)
+                        .map(|m| m["value"].as_i64().unwrap())
+                        .sum()
+                };
+                let count = |name: &str| {
+                    metrics
+                        .into_iter()
+                        .flatten()
+                        .filter(|m| m["name"] == name)
+                        .count()
+                };
+                let segs = s.extra["segments"].as_array().unwrap();
+                let spent = |types: &[&str]| -> i64 {
+                    segs.iter()
+                        .filter(|g| types.contains(&g["segmentType"].as_str().unwrap()))
+                        .filter(|g| g.get("segmentEnd").is_some())
+                        .map(|g| ms(&g["segmentEnd"]) - ms(&g["segmentStart"]))
+                        .sum()
+                };
+                let voice = s.media_type.as_deref() == Some("voice");
+                // Talk: one tTalk per interact segment that took time, their sum as the total.
+                if count("tTalkComplete") > 0 {
+                    talked += 1;
+                    assert!(voice, "{i}: talk is a call's");
+                    assert_eq!(count("tTalkComplete"), 1, "{i}");
+                    assert_eq!(sum("tTalk"), sum("tTalkComplete"), "{i}");
+                    assert_eq!(sum("tTalkComplete"), spent(&["interact"]), "{i}");
+                }
+                if count("tHeldComplete") > 0 {
+                    assert_eq!(sum("tHeldComplete"), sum("tHeld"), "{i}");
+                }
+                if count("tHandle") == 0 {
+                    continue;
+                }
+                handled += 1;
+                // Hold: what the agent's hold segments took.
+                assert_eq!(sum("tHeld"), spent(&["hold"]), "{i}: {metrics:?}");
+                assert_eq!(count("tHandle"), 1, "{i}");
+                assert_eq!(sum("tAcw"), spent(&["wrapup"]), "{i}");
+                let before = sum("tContacting") + sum("tDialing");
+                outbound += usize::from(before > 0);
+                with_hold += usize::from(sum("tHeld") > 0);
+                // What the agent spent on it, segment by segment (not the alerting).
+                assert_eq!(
+                    sum("tHandle"),
+                    spent(&["dialing", "contacting", "interact", "hold", "wrapup"]),
+                    "{i}: {metrics:?}"
+                );
+                if voice {
+                    assert_eq!(
+                        sum("tHandle"),
+                        sum("tTalkComplete") + sum("tHeldComplete") + sum("tAcw") + before,
+                        "{i}: {metrics:?}"
+                    );
+                }
+            }
+        }
+    }
+    // Enough of each kind for the invariant to mean something.
+    assert!(handled > 5_000, "{handled}");
+    assert!(with_hold > 500, "{with_hold}");
+    assert!(outbound > 500, "{outbound}");
+    assert!(talked > 2_000, "{talked}");
+}

@@ -13,6 +13,7 @@
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::Value;
 
+use super::packed::{self, Reader, Words, Writer};
 use crate::genesys::model::{AnalyticsConversation, AnalyticsParticipant, parse_time};
 
 /// Names for the ids an analytics record carries. The screen's directory of names implements
@@ -164,7 +165,7 @@ impl Packed {
         if !c.participants.iter().any(has_anatomy) {
             return Packed::default();
         }
-        let mut w = Writer(Vec::with_capacity(32 * c.participants.len()));
+        let mut w = Writer::new(32 * c.participants.len(), &WORDS, false);
         w.len(c.participants.len());
         let mut base = 0i64;
         for p in &c.participants {
@@ -177,7 +178,7 @@ impl Packed {
             w.len(segs);
             let mut queue: Option<&str> = None;
             for seg in p.sessions.iter().flat_map(|s| array(&s.extra, "segments")) {
-                w.segment(seg, &mut base, &mut queue);
+                write_segment(&mut w, seg, &mut base, &mut queue);
             }
             w.len(metrics);
             for m in p.sessions.iter().flat_map(|s| array(&s.extra, "metrics")) {
@@ -185,7 +186,7 @@ impl Packed {
                 w.signed(m.get("value").and_then(number).unwrap_or(0));
             }
         }
-        Packed(w.0.into())
+        Packed(w.out.into())
     }
 
     pub fn is_empty(&self) -> bool {
@@ -197,17 +198,17 @@ impl Packed {
         if self.0.is_empty() {
             return Vec::new();
         }
-        let mut r = Reader(&self.0);
+        let mut r = Reader::new(&self.0, &WORDS);
         let mut base = 0i64;
         (0..r.len())
             .map(|_| {
                 let mut queue: Option<String> = None;
                 let segments = (0..r.len())
-                    .filter_map(|_| r.segment(&mut base, &mut queue))
+                    .filter_map(|_| read_segment(&mut r, &mut base, &mut queue))
                     .collect();
                 let metrics = (0..r.len())
                     .map(|_| Metric {
-                        name: r.field().unwrap_or_default(),
+                        name: field(&mut r).unwrap_or_default(),
                         value: r.signed(),
                     })
                     .collect();
@@ -258,90 +259,73 @@ const HAS_DISCONNECT: u8 = 8;
 const HAS_WRAP_UP: u8 = 16;
 const HAS_NOTE: u8 = 32;
 
-// Fields: a tag byte, then what it needs.
-const NONE: u8 = 0;
-/// Text: its length (LEB128), then its bytes.
-const TEXT: u8 = 1;
-/// A lower-case hyphenated UUID: 16 bytes.
-const UUID: u8 = 2;
-/// `WORDS[tag - WORD]`.
-const WORD: u8 = 3;
-
 /// The segment types, disconnect types and metric names records are made of, one byte each.
 /// Append only: the position is the code.
-const WORDS: &[&str] = &[
-    "alert",
-    "interact",
-    "hold",
-    "wrapup",
-    "ivr",
-    "dialing",
-    "contacting",
-    "system",
-    "delay",
-    "callback",
-    "scheduled",
-    "voicemail",
-    "sharing",
-    "unknown",
-    "client",
-    "endpoint",
-    "peer",
-    "transfer",
-    "timeout",
-    "error",
-    "noAnswerTransfer",
-    "notAvailableTransfer",
-    "uncallable",
-    "spam",
-    "conference.transfer",
-    "consult.transfer",
-    "forward.transfer",
-    "transportFailure",
-    "other",
-    "tAlert",
-    "tAnswered",
-    "tTalk",
-    "tTalkComplete",
-    "tHeld",
-    "tHeldComplete",
-    "tAcw",
-    "tHandle",
-    "tAcd",
-    "tAbandon",
-    "tIvr",
-    "tFlow",
-    "tFlowOut",
-    "tDialing",
-    "tContacting",
-    "tNotResponding",
-    "tVoicemail",
-    "tWait",
-    "tShortAbandon",
-    "tConnected",
-    "nOffered",
-    "nConnected",
-    "nTransferred",
-    "nBlindTransferred",
-    "nConsultTransferred",
-    "nFlow",
-    "nFlowOutcome",
-    "nOverSla",
-    "nError",
-    "oInteracting",
-    "oWaiting",
-];
-
-/// [`WORDS`] by word (a record has a few hundred fields: a scan of the list each was most of
-/// the packing's time).
-static WORD_CODES: std::sync::LazyLock<std::collections::HashMap<&'static str, u8>> =
-    std::sync::LazyLock::new(|| {
-        WORDS
-            .iter()
-            .enumerate()
-            .map(|(i, w)| (*w, i as u8))
-            .collect()
-    });
+static WORDS: Words = Words::new(
+    &[
+        "alert",
+        "interact",
+        "hold",
+        "wrapup",
+        "ivr",
+        "dialing",
+        "contacting",
+        "system",
+        "delay",
+        "callback",
+        "scheduled",
+        "voicemail",
+        "sharing",
+        "unknown",
+        "client",
+        "endpoint",
+        "peer",
+        "transfer",
+        "timeout",
+        "error",
+        "noAnswerTransfer",
+        "notAvailableTransfer",
+        "uncallable",
+        "spam",
+        "conference.transfer",
+        "consult.transfer",
+        "forward.transfer",
+        "transportFailure",
+        "other",
+        "tAlert",
+        "tAnswered",
+        "tTalk",
+        "tTalkComplete",
+        "tHeld",
+        "tHeldComplete",
+        "tAcw",
+        "tHandle",
+        "tAcd",
+        "tAbandon",
+        "tIvr",
+        "tFlow",
+        "tFlowOut",
+        "tDialing",
+        "tContacting",
+        "tNotResponding",
+        "tVoicemail",
+        "tWait",
+        "tShortAbandon",
+        "tConnected",
+        "nOffered",
+        "nConnected",
+        "nTransferred",
+        "nBlindTransferred",
+        "nConsultTransferred",
+        "nFlow",
+        "nFlowOutcome",
+        "nOverSla",
+        "nError",
+        "oInteracting",
+        "oWaiting",
+    ],
+    packed::OWN,
+);
 
 /// A time as the API writes it (`2026-11-24T08:00:07.250Z`), read without the general parser
 /// (twice a segment); anything else goes to [`parse_time`].
@@ -378,158 +362,95 @@ fn read_time(s: &str) -> Option<i64> {
     fast.or_else(|| parse_time(s).map(millis))
 }
 
-struct Writer(Vec<u8>);
-
-impl Writer {
-    fn len(&mut self, n: usize) {
-        super::row::put_len(&mut self.0, n);
+/// One segment; one without a start the API can be read for is kept as a bare type with the
+/// start of the one before (it is not drawn, see [`read_segment`]).
+fn write_segment<'a>(w: &mut Writer, seg: &'a Value, base: &mut i64, queue: &mut Option<&'a str>) {
+    let text = |k: &str| seg.get(k).and_then(Value::as_str);
+    let start = text("segmentStart").and_then(read_time);
+    let end = text("segmentEnd").and_then(read_time);
+    let q = text("queueId");
+    let mut flags = 0;
+    if start.is_some() && end.is_some() {
+        flags |= HAS_END;
     }
-
-    fn signed(&mut self, v: i64) {
-        // Zigzag: small magnitudes, either sign, in few bytes.
-        self.len(((v << 1) ^ (v >> 63)) as u64 as usize);
+    match q {
+        Some(q) if Some(q) == *queue => flags |= HAS_QUEUE | SAME_QUEUE,
+        Some(_) => flags |= HAS_QUEUE,
+        None => {}
     }
-
-    fn field(&mut self, s: Option<&str>) {
-        let Some(s) = s else {
-            self.0.push(NONE);
-            return;
-        };
-        if let Some(&i) = WORD_CODES.get(s) {
-            self.0.push(WORD + i);
-        } else if let Some(u) = super::row::uuid(s) {
-            self.0.push(UUID);
-            self.0.extend_from_slice(&u.to_be_bytes());
-        } else {
-            self.0.push(TEXT);
-            self.len(s.len());
-            self.0.extend_from_slice(s.as_bytes());
+    let dc = text("disconnectType");
+    let wrap = text("wrapUpCode");
+    let note = text("wrapUpNote");
+    for (has, bit) in [
+        (dc.is_some(), HAS_DISCONNECT),
+        (wrap.is_some(), HAS_WRAP_UP),
+        (note.is_some(), HAS_NOTE),
+    ] {
+        if has {
+            flags |= bit;
         }
     }
-
-    /// One segment; one without a start the API can be read for is kept as a bare type with
-    /// the start of the one before (it is not drawn, see [`Reader::segment`]).
-    fn segment<'a>(&mut self, seg: &'a Value, base: &mut i64, queue: &mut Option<&'a str>) {
-        let text = |k: &str| seg.get(k).and_then(Value::as_str);
-        let start = text("segmentStart").and_then(read_time);
-        let end = text("segmentEnd").and_then(read_time);
-        let q = text("queueId");
-        let mut flags = 0;
-        if start.is_some() && end.is_some() {
-            flags |= HAS_END;
-        }
-        match q {
-            Some(q) if Some(q) == *queue => flags |= HAS_QUEUE | SAME_QUEUE,
-            Some(_) => flags |= HAS_QUEUE,
-            None => {}
-        }
-        let dc = text("disconnectType");
-        let wrap = text("wrapUpCode");
-        let note = text("wrapUpNote");
-        for (has, bit) in [
-            (dc.is_some(), HAS_DISCONNECT),
-            (wrap.is_some(), HAS_WRAP_UP),
-            (note.is_some(), HAS_NOTE),
-        ] {
-            if has {
-                flags |= bit;
-            }
-        }
-        // A start that cannot be read marks the segment with no start: a zero delta and
-        // the high bit.
-        self.0.push(flags | if start.is_none() { 0x80 } else { 0 });
-        self.field(text("segmentType"));
-        let s = start.unwrap_or(*base);
-        self.signed(s.saturating_sub(*base));
-        *base = s;
-        if let (Some(s), Some(e)) = (start, end) {
-            self.signed(e.saturating_sub(s));
-        }
-        if flags & HAS_QUEUE != 0 && flags & SAME_QUEUE == 0 {
-            self.field(q);
-        }
-        if q.is_some() {
-            *queue = q;
-        }
-        if dc.is_some() {
-            self.field(dc);
-        }
-        if wrap.is_some() {
-            self.field(wrap);
-        }
-        if note.is_some() {
-            self.field(note);
-        }
+    // A start that cannot be read marks the segment with no start: a zero delta and
+    // the high bit.
+    w.out.push(flags | if start.is_none() { 0x80 } else { 0 });
+    w.field(text("segmentType"));
+    let s = start.unwrap_or(*base);
+    w.signed(s.saturating_sub(*base));
+    *base = s;
+    if let (Some(s), Some(e)) = (start, end) {
+        w.signed(e.saturating_sub(s));
+    }
+    if flags & HAS_QUEUE != 0 && flags & SAME_QUEUE == 0 {
+        w.field(q);
+    }
+    if q.is_some() {
+        *queue = q;
+    }
+    if dc.is_some() {
+        w.field(dc);
+    }
+    if wrap.is_some() {
+        w.field(wrap);
+    }
+    if note.is_some() {
+        w.field(note);
     }
 }
 
-struct Reader<'a>(&'a [u8]);
-
-impl Reader<'_> {
-    fn byte(&mut self) -> u8 {
-        let (&b, rest) = self.0.split_first().expect("a packed anatomy is whole");
-        self.0 = rest;
-        b
+fn read_segment(r: &mut Reader, base: &mut i64, queue: &mut Option<String>) -> Option<Segment> {
+    let flags = r.byte();
+    let typ = field(r);
+    let start = *base + r.signed();
+    *base = start;
+    let end = (flags & HAS_END != 0).then(|| start + r.signed());
+    let queue_id = if flags & SAME_QUEUE != 0 {
+        queue.clone()
+    } else if flags & HAS_QUEUE != 0 {
+        field(r)
+    } else {
+        None
+    };
+    if queue_id.is_some() {
+        queue.clone_from(&queue_id);
     }
-
-    fn len(&mut self) -> usize {
-        super::row::take_len(&mut self.0)
-    }
-
-    fn signed(&mut self) -> i64 {
-        let z = self.len() as u64;
-        ((z >> 1) as i64) ^ -((z & 1) as i64)
-    }
-
-    fn field(&mut self) -> Option<String> {
-        Some(match self.byte() {
-            NONE => return None,
-            TEXT => {
-                let n = self.len();
-                let (s, rest) = self.0.split_at(n);
-                self.0 = rest;
-                String::from_utf8_lossy(s).into_owned()
-            }
-            UUID => {
-                let (b, rest) = self.0.split_first_chunk::<16>().expect("whole");
-                self.0 = rest;
-                super::row::format_uuid(u128::from_be_bytes(*b))
-            }
-            w => WORDS[usize::from(w - WORD)].to_string(),
-        })
-    }
-
-    fn segment(&mut self, base: &mut i64, queue: &mut Option<String>) -> Option<Segment> {
-        let flags = self.byte();
-        let typ = self.field();
-        let start = *base + self.signed();
-        *base = start;
-        let end = (flags & HAS_END != 0).then(|| start + self.signed());
-        let queue_id = if flags & SAME_QUEUE != 0 {
-            queue.clone()
-        } else if flags & HAS_QUEUE != 0 {
-            self.field()
-        } else {
-            None
-        };
-        if queue_id.is_some() {
-            queue.clone_from(&queue_id);
-        }
-        let mut opt = |bit| if flags & bit != 0 { self.field() } else { None };
-        let disconnect = opt(HAS_DISCONNECT);
-        let wrap_up_code = opt(HAS_WRAP_UP);
-        let wrap_up_note = opt(HAS_NOTE);
-        // A segment whose start could not be read is not drawn.
-        (flags & 0x80 == 0).then(|| Segment {
-            typ: typ.unwrap_or_else(|| "unknown".into()),
-            start: instant(start),
-            end: end.map(instant),
-            queue_id,
-            disconnect,
-            wrap_up_code,
-            wrap_up_note,
-        })
-    }
+    let mut opt = |bit| if flags & bit != 0 { field(r) } else { None };
+    let disconnect = opt(HAS_DISCONNECT);
+    let wrap_up_code = opt(HAS_WRAP_UP);
+    let wrap_up_note = opt(HAS_NOTE);
+    // A segment whose start could not be read is not drawn.
+    (flags & 0x80 == 0).then(|| Segment {
+        typ: typ.unwrap_or_else(|| "unknown".into()),
+        start: instant(start),
+        end: end.map(instant),
+        queue_id,
+        disconnect,
+        wrap_up_code,
+        wrap_up_note,
+    })
+}
+/// A field, owned (a lane outlives its packed form).
+fn field(r: &mut Reader) -> Option<String> {
+    r.field().map(std::borrow::Cow::into_owned)
 }
 
 #[cfg(test)]

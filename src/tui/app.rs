@@ -26,7 +26,7 @@ use crate::timespec::Zone;
 
 use super::clipboard::Target;
 use super::detail::Detail;
-use super::detail::document::{self, Document, Source};
+use super::detail::document::{self, Document, Hints, Source};
 use super::field;
 use super::form::{Field, Form};
 use super::keymap::{Action, Keymap, Mode};
@@ -88,6 +88,8 @@ pub struct State {
     pub palette: Palette,
     /// The keys in effect (defaults plus the user's `[keys]`).
     pub keymap: Arc<Keymap>,
+    /// The keys the detail pane's hints name, from the keymap.
+    pub hints: Hints,
     /// Where we are connected ("DEMO", a region host, an API URL).
     pub connection: String,
     /// The zone's label as shown in the form (computed once at start).
@@ -216,6 +218,7 @@ impl State {
             budget_hold: None,
             color: init.color,
             palette: init.palette,
+            hints: Hints::of(&init.keymap),
             keymap: Arc::new(init.keymap),
             connection: sanitize(&init.connection),
             zone_label: init.zone_label,
@@ -303,6 +306,8 @@ impl State {
             zone: self.zone(),
             names: &self.names,
             unfolded: &self.detail.unfolded,
+            rows: self.layout.detail_rows(),
+            keys: &self.hints,
         };
         document::build(&src, self.layout.detail_width())
     }
@@ -754,9 +759,19 @@ fn act(s: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
         // The screen's rows keep no segments: its CSV is the row-per-attribute one.
         Action::ExportCsv => return actions::export(s, Format::CsvAttributes),
         Action::Unfold => {
-            if !s.detail.toggle_fold() {
-                s.message = Some("Enter shows a long attribute value whole: select one".into());
+            if s.detail.toggle_fold() {
+                // The value and the attribute after it in view at once (the box leaves room).
+                s.detail.document = s.document();
+                actions::reveal_with_next(s);
+            } else {
+                s.message = Some(format!(
+                    "{} shows a long attribute value whole: select one",
+                    s.hints.unfold
+                ));
             }
+        }
+        Action::ValueDown | Action::ValueUp | Action::ValuePageDown | Action::ValuePageUp => {
+            actions::scroll_value(s, action)
         }
         Action::Summary => overlays::summary(s),
         Action::SummaryNextKey | Action::SummaryPrevKey => {
@@ -796,8 +811,8 @@ fn toggle_sort(s: &mut State) -> Vec<Effect> {
     };
     s.message = Some(format!(
         "only {} of {} were loaded: loading the range again, {word}",
-        s.list.rows.len(),
-        s.list.total
+        crate::human::num(s.list.rows.len()),
+        crate::human::num(s.list.total)
     ));
     vec![
         Effect::CancelQuery,
@@ -1286,8 +1301,18 @@ fn on_mouse(s: &mut State, m: MouseEvent) -> Vec<Effect> {
             {
                 v.scroll_by(d, areas.detail_rows());
             } else if inside(areas.detail) {
-                let max = s.detail.document.max_scroll(areas.detail_rows());
-                s.detail.scroll = s.detail.scroll.saturating_add_signed(d).min(max);
+                // Over an unfolded value's box, the wheel scrolls the value; at its end, the
+                // pane (as nested scroll areas do).
+                let doc = &s.detail.document;
+                let top = s.detail.scroll.min(doc.max_scroll(areas.detail_rows()));
+                let over = areas
+                    .detail_line_at(m.row)
+                    .and_then(|l| doc.box_at(top + l))
+                    .map(|b| b.item);
+                if !over.is_some_and(|i| s.detail.scroll_value(i, d)) {
+                    let max = s.detail.document.max_scroll(areas.detail_rows());
+                    s.detail.scroll = s.detail.scroll.saturating_add_signed(d).min(max);
+                }
             } else if inside(areas.list) {
                 s.list.move_by(d);
             }

@@ -1,7 +1,7 @@
 //! The detail pane's state: the attributes fetched per conversation (cached), the debounce that
 //! keeps a fast-moving selection from firing a request per row, and the scroll position.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -118,9 +118,10 @@ pub struct Detail {
     pub cursor: usize,
     /// What the pane shows, made again after every update.
     pub document: Document,
-    /// The long attribute values shown whole (Enter), by (participant id, key); forgotten when
-    /// another conversation is shown.
-    pub unfolded: HashSet<(String, String)>,
+    /// The long attribute values unfolded (Enter), by (participant id, key), with the first line
+    /// shown of each (a value longer than the pane has room for scrolls in a box of its own);
+    /// forgotten when another conversation is shown.
+    pub unfolded: HashMap<(String, String), usize>,
 }
 
 impl Detail {
@@ -269,9 +270,32 @@ impl Detail {
             return false;
         };
         let k = (participant.clone(), key.clone());
-        if !self.unfolded.remove(&k) {
-            self.unfolded.insert(k);
+        if self.unfolded.remove(&k).is_none() {
+            self.unfolded.insert(k, 0);
         }
+        true
+    }
+
+    /// Scrolls the box of the unfolded value of item `item` by `delta` lines, within the value.
+    /// Returns whether it moved (false when the item has no box, or it is at that end).
+    pub fn scroll_value(&mut self, item: usize, delta: isize) -> bool {
+        let Some(b) = self.document.value_box(item) else {
+            return false;
+        };
+        let to = b.offset.saturating_add_signed(delta).min(b.max_offset());
+        if to == b.offset {
+            return false;
+        }
+        let Some(ItemSpan {
+            item: Item::Attribute {
+                participant, key, ..
+            },
+            ..
+        }) = self.document.items.get(item)
+        else {
+            return false;
+        };
+        self.unfolded.insert((participant.clone(), key.clone()), to);
         true
     }
 

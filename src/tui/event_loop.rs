@@ -21,7 +21,7 @@ use super::event::Event;
 use super::keymap::Keymap;
 use super::terminal::{
     DEBUG_PANIC_MESSAGE, Ended, Guard, SCREEN_ACTIVE, Sig, Signals, draw, enter_modes, leave_modes,
-    repaint, suspend,
+    repaint, screen, suspend,
 };
 use super::{BrowseOptions, clipboard, jobs, ui};
 
@@ -41,7 +41,10 @@ pub async fn run(
     let mut state = initial_state(&opts);
     install_panic_hook();
     let mut signals = Signals::new()?;
-    let mut terminal = ratatui::try_init()?;
+    // Raw mode, the alternate screen and ratatui's restoring panic hook; the loop draws
+    // through its own buffered screen.
+    drop(ratatui::try_init()?);
+    let mut terminal = screen()?;
     SCREEN_ACTIVE.store(true, Ordering::SeqCst);
     let _guard = Guard;
     enter_modes(opts.mouse)?;

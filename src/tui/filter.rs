@@ -280,7 +280,7 @@ fn fielded(name: &str, value: &str, zone: Zone) -> Result<Term, String> {
     let v = fold(value);
     // A directory id typed whole (copied from the detail pane) is found by the 8 characters
     // the list shows of it, which is what the row keeps.
-    let id = |v: String| match super::row::uuid(&v) {
+    let id = |v: String| match super::packed::uuid(&v) {
         Some(_) => short_id(&v).to_string(),
         None => v,
     };

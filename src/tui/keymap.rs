@@ -127,6 +127,11 @@ actions! {
     ApiLog = "api_log",
     /// Enter on a long attribute value: show it whole, or fold it again.
     Unfold = "unfold",
+    /// An unfolded value in its box: a line down or up, a window down or up.
+    ValueDown = "value_down",
+    ValueUp = "value_up",
+    ValuePageDown = "value_page_down",
+    ValuePageUp = "value_page_up",
     /// The summary of the rows shown; again: the next grouping (after the last it closes).
     Summary = "summary",
     /// The summary's next or previous attribute key to count by.
@@ -362,6 +367,10 @@ const DEFAULTS: &[DefaultBinding] = &[
     bind(&[List],        &[ENTER],             A::OpenDetail,   "detail",      "Open the row's detail"),
     foot(&[List, Summary], &[c('/')],          A::Filter,       "filter",      "Filter: words, field:value"),
     foot(&[Detail],      &[ENTER],             A::Unfold,       "unfold",      "Show a long value whole"),
+    bind(&[Detail],      &[c(']')],            A::ValueDown,    "value",       "Unfolded value: line down"),
+    bind(&[Detail],      &[c('[')],            A::ValueUp,      "value",       "Unfolded value: line up"),
+    bind(&[Detail],      &[c('}')],            A::ValuePageDown, "value page", "Unfolded value: page down"),
+    bind(&[Detail],      &[c('{')],            A::ValuePageUp,  "value page",  "Unfolded value: page up"),
     foot(&[List, Detail, Summary], &[c('S')],  A::Summary,      "summary",     "Summary (again: grouping)"),
     bind(&[Summary],     &[RIGHT, c('l')],     A::SummaryNextKey, "key",       "Next attribute to count"),
     bind(&[Summary],     &[LEFT, c('h')],      A::SummaryPrevKey, "key",       "Previous attribute"),
@@ -463,6 +472,14 @@ impl Keymap {
             .into_iter()
             .find(|b| b.keys.iter().any(|k| matches(k, ev)))
             .map(|b| b.action)
+    }
+
+    /// The keys of `action` in `mode` as help writes them (`]`, `↑/k`); empty when unbound.
+    pub fn label(&self, mode: Mode, action: Action) -> String {
+        self.active(mode)
+            .find(|b| b.action == action)
+            .map(Binding::keys_label)
+            .unwrap_or_default()
     }
 
     /// The bindings that work in `mode`, in table order.

@@ -29,6 +29,7 @@ pub mod keymap;
 pub mod layout;
 pub mod list;
 pub mod open_id;
+mod packed;
 pub mod palette;
 pub mod raw_json;
 pub mod row;

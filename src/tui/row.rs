@@ -10,17 +10,17 @@
 
 use std::borrow::Cow;
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::facts::Facts;
 use crate::genesys::directory::{Kind, Names, short_id};
 use crate::genesys::model::{
-    AnalyticsConversation, AnalyticsParticipant, AnalyticsSession, Attributes, format_time,
-    parse_time,
+    AnalyticsConversation, AnalyticsParticipant, AnalyticsSession, Attributes,
 };
 use crate::timespec::Zone;
 
 use super::anatomy::Packed;
+use super::packed::{self, NONE, Reader, Value, Words, Writer};
 use super::sanitize::{sanitize, sanitize_opt};
 
 /// Lower-cased attribute pairs (key, value), for `attr:` filter terms.
@@ -264,7 +264,7 @@ impl Row {
                 }
                 direction = direction.or(d);
             }
-            r.skip_attributes();
+            skip_attributes(&mut r);
         }
         let f = read_facts(&mut r);
         let start = self.start;
@@ -311,7 +311,7 @@ impl Row {
                     r.value();
                 }
             }
-            r.skip_attributes();
+            skip_attributes(&mut r);
         }
         read_facts(&mut r)
     }
@@ -358,7 +358,7 @@ impl Row {
     }
 
     fn reader(&self) -> Reader<'_> {
-        Reader { data: &self.data }
+        Reader::new(&self.data, &WORDS)
     }
 }
 
@@ -440,64 +440,58 @@ pub fn duration(secs: i64) -> String {
     }
 }
 
-// The encoding: fields in a fixed order (see `encode`), each a tag byte and what it needs.
-/// An absent value (and an empty participant id, which the model keeps as "").
-const NONE: u8 = 0;
-/// Text: its length in bytes (LEB128), then the bytes.
-const TEXT: u8 = 1;
-/// A lower-case hyphenated UUID: 16 bytes.
-const UUID: u8 = 2;
-/// A timestamp as the API writes it (`format_time`): milliseconds since the epoch, 8 bytes.
-const TIME: u8 = 3;
+// The encoding: fields in a fixed order (see `encode`), each in a form of `packed.rs`, the
+// participant id empty as `NONE` too.
 /// Attributes known (else `NONE`): their count, then (key, value) fields.
-const SOME: u8 = 4;
-/// `WORDS[tag - WORD]`.
-const WORD: u8 = 5;
+const SOME: u8 = packed::OWN;
 
 /// What most rows say, one byte each (vocabularies of purpose, media type, message type,
 /// direction). Append only: the position is the code.
-const WORDS: &[&str] = &[
-    "customer",
-    "agent",
-    "acd",
-    "workflow",
-    "botflow",
-    "ivr",
-    "external",
-    "user",
-    "voicemail",
-    "voicesurveyflow",
-    "outbound",
-    "inbound",
-    "station",
-    "api",
-    "dialer",
-    "fax",
-    "group",
-    "voice",
-    "chat",
-    "email",
-    "message",
-    "callback",
-    "cobrowse",
-    "video",
-    "screenshare",
-    "unknown",
-    "webmessaging",
-    "sms",
-    "facebook",
-    "twitter",
-    "whatsapp",
-    "open",
-    "line",
-    "instagram",
-    "apple",
-];
+static WORDS: Words = Words::new(
+    &[
+        "customer",
+        "agent",
+        "acd",
+        "workflow",
+        "botflow",
+        "ivr",
+        "external",
+        "user",
+        "voicemail",
+        "voicesurveyflow",
+        "outbound",
+        "inbound",
+        "station",
+        "api",
+        "dialer",
+        "fax",
+        "group",
+        "voice",
+        "chat",
+        "email",
+        "message",
+        "callback",
+        "cobrowse",
+        "video",
+        "screenshare",
+        "unknown",
+        "webmessaging",
+        "sms",
+        "facebook",
+        "twitter",
+        "whatsapp",
+        "open",
+        "line",
+        "instagram",
+        "apple",
+    ],
+    SOME + 1,
+);
 
 /// The fields in a fixed order, each in the shortest form that gives it back exactly; the id
 /// as text, so that [`Row::id`] can lend it.
 fn encode(c: &AnalyticsConversation, facts: &Facts) -> Box<[u8]> {
-    let mut w = Writer(Vec::with_capacity(64 + 64 * c.participants.len()));
+    let mut w = Writer::new(64 + 64 * c.participants.len(), &WORDS, true);
     w.text(&c.conversation_id);
     w.field(c.conversation_start.as_deref());
     w.field(c.conversation_end.as_deref());
@@ -516,9 +510,9 @@ fn encode(c: &AnalyticsConversation, facts: &Facts) -> Box<[u8]> {
             w.field(s.direction.as_deref());
         }
         match &p.attributes {
-            None => w.0.push(NONE),
+            None => w.out.push(NONE),
             Some(a) => {
-                w.0.push(SOME);
+                w.out.push(SOME);
                 w.len(a.len());
                 for (k, v) in a {
                     w.field(Some(k));
@@ -528,7 +522,7 @@ fn encode(c: &AnalyticsConversation, facts: &Facts) -> Box<[u8]> {
         }
     }
     write_facts(facts, &mut w);
-    w.0.into()
+    w.out.into()
 }
 
 /// The facts, after the participants (see [`encode`]).
@@ -574,188 +568,13 @@ fn read_facts(r: &mut Reader) -> Facts {
     }
 }
 
-/// Appends `n` as LEB128 (7 bits a byte, the high bit says more follow): the lengths and counts
-/// of the packed forms (rows here, anatomies in `anatomy.rs`).
-pub(super) fn put_len(out: &mut Vec<u8>, mut n: usize) {
-    loop {
-        let low = (n & 0x7f) as u8;
-        n >>= 7;
-        if n == 0 {
-            out.push(low);
-            return;
-        }
-        out.push(low | 0x80);
-    }
-}
-
-/// Reads what [`put_len`] wrote from the front of `data`, moving past it.
-pub(super) fn take_len(data: &mut &[u8]) -> usize {
-    let mut n = 0;
-    let mut shift = 0;
-    loop {
-        let (&b, rest) = data.split_first().expect("a packed form is whole");
-        *data = rest;
-        n |= usize::from(b & 0x7f) << shift;
-        if b & 0x80 == 0 {
-            return n;
-        }
-        shift += 7;
-    }
-}
-
-struct Writer(Vec<u8>);
-
-impl Writer {
-    fn len(&mut self, n: usize) {
-        put_len(&mut self.0, n);
-    }
-
-    fn text(&mut self, s: &str) {
-        self.0.push(TEXT);
-        self.len(s.len());
-        self.0.extend_from_slice(s.as_bytes());
-    }
-
-    /// The shortest form that gives `s` back exactly.
-    fn field(&mut self, s: Option<&str>) {
-        let Some(s) = s else {
-            self.0.push(NONE);
-            return;
-        };
-        if let Some(i) = WORDS.iter().position(|w| *w == s) {
-            self.0.push(WORD + i as u8);
-        } else if let Some(u) = uuid(s) {
-            self.0.push(UUID);
-            self.0.extend_from_slice(&u.to_be_bytes());
-        } else if let Some(t) = parse_time(s).filter(|&t| format_time(t) == s) {
-            self.0.push(TIME);
-            self.0
-                .extend_from_slice(&t.timestamp_millis().to_be_bytes());
-        } else {
-            self.text(s);
+/// Moves past a participant's attributes.
+fn skip_attributes(r: &mut Reader) {
+    if r.byte() == SOME {
+        for _ in 0..2 * r.len() {
+            r.value();
         }
     }
-}
-
-struct Reader<'a> {
-    data: &'a [u8],
-}
-
-impl<'a> Reader<'a> {
-    fn byte(&mut self) -> u8 {
-        let (&b, rest) = self.data.split_first().expect("a row's encoding is whole");
-        self.data = rest;
-        b
-    }
-
-    fn bytes<const N: usize>(&mut self) -> [u8; N] {
-        let (b, rest) = self
-            .data
-            .split_first_chunk()
-            .expect("a row's encoding is whole");
-        self.data = rest;
-        *b
-    }
-
-    fn len(&mut self) -> usize {
-        take_len(&mut self.data)
-    }
-
-    fn value(&mut self) -> Option<Value<'a>> {
-        Some(match self.byte() {
-            NONE => return None,
-            TEXT => {
-                let n = self.len();
-                let (s, rest) = self.data.split_at(n);
-                self.data = rest;
-                // Written from a `str`, so this does not fail.
-                Value::Text(std::str::from_utf8(s).expect("a row's text is UTF-8"))
-            }
-            UUID => Value::Uuid(u128::from_be_bytes(self.bytes())),
-            TIME => Value::Time(i64::from_be_bytes(self.bytes())),
-            w => Value::Text(WORDS[usize::from(w - WORD)]),
-        })
-    }
-
-    fn field(&mut self) -> Option<Cow<'a, str>> {
-        self.value().map(Value::text)
-    }
-
-    fn skip_attributes(&mut self) {
-        if self.byte() == SOME {
-            for _ in 0..2 * self.len() {
-                self.value();
-            }
-        }
-    }
-}
-
-/// A field as encoded, made text only when wanted.
-#[derive(Debug, Clone, Copy)]
-enum Value<'a> {
-    Text(&'a str),
-    Uuid(u128),
-    /// Milliseconds since the epoch.
-    Time(i64),
-}
-
-impl<'a> Value<'a> {
-    fn text(self) -> Cow<'a, str> {
-        match self {
-            Value::Text(s) => Cow::Borrowed(s),
-            Value::Uuid(n) => Cow::Owned(format_uuid(n)),
-            Value::Time(ms) => Cow::Owned(format_time(millis(ms))),
-        }
-    }
-
-    /// As [`parse_time`] would read the text.
-    fn time(self) -> Option<DateTime<Utc>> {
-        match self {
-            Value::Text(s) => parse_time(s),
-            Value::Uuid(_) => None,
-            Value::Time(ms) => Some(millis(ms)),
-        }
-    }
-}
-
-fn millis(ms: i64) -> DateTime<Utc> {
-    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
-}
-
-/// A UUID written as the API does (lower-case hex, hyphenated), as a number.
-pub(super) fn uuid(s: &str) -> Option<u128> {
-    let b = s.as_bytes();
-    if b.len() != 36 {
-        return None;
-    }
-    let mut n: u128 = 0;
-    for (i, &c) in b.iter().enumerate() {
-        if matches!(i, 8 | 13 | 18 | 23) {
-            if c != b'-' {
-                return None;
-            }
-            continue;
-        }
-        let d = match c {
-            b'0'..=b'9' => c - b'0',
-            b'a'..=b'f' => c - b'a' + 10,
-            _ => return None,
-        };
-        n = n << 4 | u128::from(d);
-    }
-    Some(n)
-}
-
-pub(super) fn format_uuid(n: u128) -> String {
-    let h = format!("{n:032x}");
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..]
-    )
 }
 
 #[cfg(test)]
@@ -769,6 +588,7 @@ thread_local! {
 mod tests {
     use super::*;
     use crate::tui::fixtures::conv;
+    use chrono::TimeZone;
 
     #[test]
     fn row_cells_are_sanitised() {
@@ -971,27 +791,6 @@ mod tests {
         assert_eq!(row.conversation(), upper);
         assert_eq!(row.id(), "ID-Ä");
         assert!(hay.starts_with("\u{1}id-a\u{1f}"), "{hay:?}");
-    }
-
-    #[test]
-    fn uuids_and_times_take_their_compact_forms_only_when_exact() {
-        assert_eq!(
-            uuid("0f8fad5b-d9cb-469f-a165-70867728950e").map(format_uuid),
-            Some("0f8fad5b-d9cb-469f-a165-70867728950e".into())
-        );
-        for s in [
-            "0F8FAD5B-D9CB-469F-A165-70867728950E",
-            "0f8fad5bd9cb469fa16570867728950e",
-            "0f8fad5b-d9cb-469f-a165-70867728950",
-            "0f8fad5b+d9cb-469f-a165-70867728950e",
-        ] {
-            assert_eq!(uuid(s), None, "{s}");
-        }
-        let mut w = Writer(Vec::new());
-        w.field(Some("2026-11-24T08:00:00.000Z"));
-        w.field(Some("2026-11-24T08:00:00Z"));
-        assert_eq!(w.0[0], TIME);
-        assert_eq!(w.0[9], TEXT);
     }
 
     #[test]

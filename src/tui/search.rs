@@ -4,6 +4,8 @@
 
 use tui_input::Input;
 
+use crate::human::num;
+
 /// The longest search kept (longer typing or pastes are cut, with a message).
 pub const MAX_SEARCH: usize = 200;
 
@@ -72,7 +74,7 @@ impl Search {
         } else if self.matches.is_empty() {
             "no match".into()
         } else {
-            format!("{}/{}", self.current + 1, self.matches.len())
+            format!("{}/{}", num(self.current + 1), num(self.matches.len()))
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The terminal's modes: restored on every way out, on suspend and on signals.
 
-use std::io::stdout;
+use std::io::{BufWriter, Stdout, stdout};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use ratatui::crossterm::cursor::Show;
@@ -46,25 +46,35 @@ pub(super) fn leave_modes() {
 /// Clears the screen and forgets what was drawn, so the next draw paints every cell.
 /// (`Terminal::clear` asks the terminal for the cursor position, which waits on the event
 /// reader's lock while the reader thread polls: it can stall for seconds.)
-pub(super) fn repaint(terminal: &mut ratatui::DefaultTerminal) -> std::io::Result<()> {
+pub(super) fn repaint(terminal: &mut Screen) -> std::io::Result<()> {
     use ratatui::crossterm::terminal::{Clear, ClearType};
     execute!(stdout(), Clear(ClearType::All))?;
-    *terminal = ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(stdout()))?;
+    *terminal = screen()?;
     Ok(())
+}
+
+/// The terminal as the loop draws on it: through a buffer that holds a whole frame, so that a
+/// frame leaves in one write (stdout's own buffer would send it in pieces of 1 KiB, which a
+/// terminal or tmux without synchronized updates can show half drawn).
+pub(super) type Screen = ratatui::Terminal<ratatui::backend::CrosstermBackend<BufWriter<Stdout>>>;
+
+pub(super) fn screen() -> std::io::Result<Screen> {
+    let out = BufWriter::with_capacity(1 << 18, stdout());
+    ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(out))
 }
 
 /// Draws one frame inside a synchronized update (DEC mode 2026): a terminal or multiplexer that
 /// knows the mode shows the whole frame at once, never half of it (over SSH a frame takes several
 /// writes); one that does not ignores the two sequences.
 pub(super) fn draw(
-    terminal: &mut ratatui::DefaultTerminal,
+    terminal: &mut Screen,
     frame: impl FnOnce(&mut ratatui::Frame),
 ) -> std::io::Result<()> {
     use ratatui::crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
-    queue!(stdout(), BeginSynchronizedUpdate)?;
+    queue!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
     let drawn = terminal.draw(frame).map(|_| ());
     // Ended whatever the draw did, or the terminal would hold every later frame back.
-    execute!(stdout(), EndSynchronizedUpdate)?;
+    execute!(terminal.backend_mut(), EndSynchronizedUpdate)?;
     drawn
 }
 

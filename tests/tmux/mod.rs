@@ -17,6 +17,10 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_convoscope");
 /// How long a wait polls before failing with the last screen (generous: the machine is shared).
 pub const TIMEOUT: Duration = Duration::from_secs(60);
 
+/// Between the two captures of [`Tmux::settled`]: far longer than the program takes to write
+/// a frame, far shorter than a live duration's tick.
+pub const SETTLE: Duration = Duration::from_millis(150);
+
 /// Printed by the pane's shell once the program has ended, with its exit code.
 pub const EXITED: &str = "CONVOSCOPE-EXITED";
 
@@ -211,11 +215,37 @@ impl Tmux {
         }
     }
 
+    /// Like [`Tmux::wait`], for a screen the test reads further: `pred` holds on two captures
+    /// in a row, [`SETTLE`] apart, that are the same. tmux may be caught while the program is
+    /// still writing a frame (it reads a frame in parts, and version 3.3 does not hold back a
+    /// synchronized update): such a screen is half the old frame and half the new one, and the
+    /// next capture differs from it.
+    pub fn settled<F: Fn(&str) -> bool>(&self, what: &str, pred: F) -> String {
+        let start = Instant::now();
+        let mut last: Option<String> = None;
+        loop {
+            let s = self.screen();
+            if pred(&s) && last.as_deref() == Some(s.as_str()) {
+                return s;
+            }
+            if start.elapsed() > TIMEOUT {
+                panic!("timed out waiting for {what} (and the screen to settle); screen:\n{s}");
+            }
+            let held = pred(&s);
+            last = held.then_some(s);
+            std::thread::sleep(if held {
+                SETTLE
+            } else {
+                Duration::from_millis(50)
+            });
+        }
+    }
+
     /// Waits for a finished load whose count is not `not` and returns it with the screen: the
     /// status says `✓ loaded N of N` and the list's title says the same N. A frame caught while
     /// it is being written (old status, new title) matches neither, so it is never taken.
     pub fn wait_loaded(&self, not: Option<usize>) -> (usize, String) {
-        let s = self.wait("a finished load", |s| {
+        let s = self.settled("a finished load", |s| {
             loaded(s).is_some_and(|n| Some(n) != not)
         });
         (loaded(&s).expect("checked"), s)
@@ -411,8 +441,14 @@ pub fn scratch(name: &str) -> PathBuf {
 /// The count of a finished load on `screen`: the status's `✓ loaded N of N` when the list's
 /// title (`Conversations N`) agrees and nothing is loading.
 pub fn loaded(screen: &str) -> Option<usize> {
+    // Counts are written as people read them: `1,234`.
     fn number(s: &str) -> Option<usize> {
-        s.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
+        let digits: String = s
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == ',')
+            .filter(|c| *c != ',')
+            .collect();
+        digits.parse().ok()
     }
     let after = |marker: &str| screen.find(marker).map(|at| &screen[at + marker.len()..]);
     let status = after("✓ loaded ")?;

@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 use super::{Effect, Focus, Popup, State};
 use crate::config::Clipboard;
 use crate::export::Format;
+use crate::human::{count, num};
 use crate::tui::clipboard::{self, Target};
 use crate::tui::detail::{Item, ItemSpan};
-use crate::tui::keymap::Mode;
+use crate::tui::keymap::{Action, Mode};
 use crate::tui::layout::text::{fit, width};
 use crate::tui::sanitize::{escape_json_text, sanitize};
 
@@ -135,7 +136,7 @@ fn copy_text(s: &mut State, what: String, text: String, escaped: bool) -> Vec<Ef
     }
     match clipboard::osc52(&text, s.clip_target) {
         Some(seq) => {
-            s.message = Some(format!("copied {what}: {chars} chars{note}"));
+            s.message = Some(format!("copied {what}: {} chars{note}", num(chars)));
             vec![Effect::Copy(seq)]
         }
         None => {
@@ -143,7 +144,7 @@ fn copy_text(s: &mut State, what: String, text: String, escaped: bool) -> Vec<Ef
                 title: format!(
                     "{what}: {} bytes, too large for the terminal's clipboard: select it by \
                      hand{note}",
-                    text.len()
+                    num(text.len())
                 ),
                 text,
                 scroll: 0,
@@ -173,8 +174,8 @@ pub(super) fn export(s: &mut State, format: Format) -> Vec<Effect> {
     let stamp = s.zone().format(s.now, "%Y%m%d-%H%M%S");
     let path = PathBuf::from(format!("convoscope-{stamp}.{ext}"));
     s.message = Some(format!(
-        "writing {} conversations to {}…",
-        conversations.len(),
+        "writing {} to {}…",
+        count(conversations.len() as u64, "conversation"),
         path.display()
     ));
     vec![Effect::Export {
@@ -187,7 +188,7 @@ pub(super) fn export(s: &mut State, format: Format) -> Vec<Effect> {
 pub(super) fn exported(s: &mut State, path: &Path, result: Result<usize, String>) {
     let p = sanitize(&path.display().to_string());
     let msg = match result {
-        Ok(n) => format!("wrote {n} conversations to {p}"),
+        Ok(n) => format!("wrote {} to {p}", count(n as u64, "conversation")),
         Err(e) => format!("could not write {p}: {}", sanitize(&e)),
     };
     // The path is what the user came for: shown whole, in a popup when the line is too short.
@@ -247,9 +248,9 @@ pub(super) fn resume(s: &mut State) -> Option<Vec<Effect>> {
     let resume = s.list.resume.take()?;
     let loaded = s.list.loaded;
     s.message = Some(format!(
-        "resuming from page {} ({} conversations kept)",
-        resume.page,
-        s.list.rows.len()
+        "resuming from page {} ({} kept)",
+        num(resume.page),
+        count(s.list.rows.len() as u64, "conversation")
     ));
     let fx = super::start_query(s, q.scope, super::Rows::Keep, Some(resume));
     s.list.loaded = loaded;
@@ -274,6 +275,26 @@ pub(super) fn detail_move(s: &mut State, delta: isize) {
     reveal(s, &span, height, total);
 }
 
+/// Scrolls the detail pane to show the selected item and the one after it when both fit, else
+/// as much of the item as fits.
+pub(super) fn reveal_with_next(s: &mut State) {
+    let height = s.layout.detail_rows();
+    let doc = &s.detail.document;
+    let total = doc.lines.len();
+    let i = s.detail.cursor.min(doc.items.len().saturating_sub(1));
+    let Some(span) = doc.items.get(i).cloned() else {
+        return;
+    };
+    let both = doc.items.get(i + 1).map(|next| ItemSpan {
+        last: next.last,
+        ..span.clone()
+    });
+    match both {
+        Some(b) if b.last - b.first < height => reveal(s, &b, height, total),
+        _ => reveal(s, &span, height, total),
+    }
+}
+
 fn reveal(s: &mut State, span: &ItemSpan, height: usize, total: usize) {
     let h = height.max(1);
     let sc = &mut s.detail.scroll;
@@ -284,6 +305,30 @@ fn reveal(s: &mut State, span: &ItemSpan, height: usize, total: usize) {
         *sc = (span.last + 1).saturating_sub(h).min(span.first);
     }
     *sc = (*sc).min(total.saturating_sub(h));
+}
+
+/// `]`/`[` (a line) and `}`/`{` (the box's height less one): scrolls the selected unfolded
+/// value in its box, or says how to get one.
+pub(super) fn scroll_value(s: &mut State, action: Action) {
+    let i = s
+        .detail
+        .cursor
+        .min(s.detail.document.items.len().saturating_sub(1));
+    let Some(b) = s.detail.document.value_box(i) else {
+        s.message = Some(format!(
+            "{} and {} scroll a long value unfolded in a box: select one, {} unfolds it",
+            s.hints.scroll, s.hints.page, s.hints.unfold
+        ));
+        return;
+    };
+    let page = b.rows.saturating_sub(1).max(1) as isize;
+    let delta = match action {
+        Action::ValueDown => 1,
+        Action::ValueUp => -1,
+        Action::ValuePageDown => page,
+        _ => -page,
+    };
+    s.detail.scroll_value(i, delta);
 }
 
 /// PgUp/PgDn in the detail pane: a page of lines; the cursor moves to an item in view.

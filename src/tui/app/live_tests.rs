@@ -525,7 +525,7 @@ fn x_exports_the_rows_shown_with_the_attributes_known() {
     );
     assert_eq!(
         s.message.as_deref(),
-        Some("wrote 1 conversations to /tmp/x.csv")
+        Some("wrote 1 conversation to /tmp/x.csv")
     );
 }
 

@@ -46,7 +46,7 @@ pub(super) fn paste(s: &mut State, text: &str, now: DateTime<Utc>) -> Vec<Effect
                         s.message = Some(format!(
                             "took the conversation id out of the pasted text ({} chars, {lines} \
                              lines): Enter opens it",
-                            text.chars().count()
+                            crate::human::num(text.chars().count())
                         ));
                     }
                 }
@@ -69,7 +69,7 @@ pub(super) fn paste(s: &mut State, text: &str, now: DateTime<Utc>) -> Vec<Effect
             s.message = Some(format!(
                 "paste ignored ({} chars): no text field has the keyboard (/ filters or searches, \
                  : opens an id)",
-                text.chars().count()
+                crate::human::num(text.chars().count())
             ));
         }
     }

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{AttrFetch, FeedVia, Follow, State};
+use crate::human::num;
 use crate::tui::detail::document::SPINNER;
 use crate::tui::event::BudgetHold;
 use crate::tui::layout::text::fit;
@@ -16,9 +17,9 @@ impl State {
         let l = &self.list;
         let frame = SPINNER[self.spinner % SPINNER.len()];
         let counts = if l.total > 0 {
-            format!("loaded {} of {}", l.loaded, l.total)
+            format!("loaded {} of {}", num(l.loaded), num(l.total))
         } else {
-            format!("loaded {}", l.loaded)
+            format!("loaded {}", num(l.loaded))
         };
         if self.connecting {
             // From the first frame: a slow login never looks like a hung program.
@@ -42,7 +43,10 @@ impl State {
                 } else {
                     ""
                 };
-                (format!("✗ {e} · {} rows kept{resume}", l.rows.len()), true)
+                (
+                    format!("✗ {e} · {} rows kept{resume}", num(l.rows.len())),
+                    true,
+                )
             }
         }
     }
@@ -145,7 +149,7 @@ impl State {
                     "↻ list push (queues)".to_string()
                 };
                 if feed.overflow > 0 {
-                    p += &format!(" · {} live polled", feed.overflow);
+                    p += &format!(" · {} live polled", num(feed.overflow));
                 }
                 p
             }
@@ -168,12 +172,16 @@ impl State {
 
 fn attr_fetch_text(a: &AttrFetch) -> String {
     let mut p = if a.running {
-        format!("attributes {}/{}", a.done, a.total)
+        format!("attributes {}/{}", num(a.done), num(a.total))
     } else {
-        format!("attributes {}/{} read", a.done - a.failed, a.total)
+        format!(
+            "attributes {}/{} read",
+            num(a.done - a.failed),
+            num(a.total)
+        )
     };
     if a.failed > 0 {
-        p += &format!(", {} unavailable", a.failed);
+        p += &format!(", {} unavailable", num(a.failed));
     }
     if let (true, Some(n)) = (a.running, &a.note) {
         p += &format!(" · {}", fit(n, 50));

@@ -7,7 +7,8 @@
 //! While a conversation is watched, what changed recently is marked with a symbol and a kind
 //! (never colour alone): `+` added, `~` changed (with the old value), `-` removed, `★` joined.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+use std::ops::Range;
 
 use chrono::{DateTime, Utc};
 
@@ -17,7 +18,9 @@ use crate::genesys::directory::{Kind as DirKind, Names as DirNames};
 use crate::genesys::model::{
     AnalyticsParticipant, Conversation, ConversationParticipant, parse_time,
 };
+use crate::human::num;
 use crate::timespec::Zone;
+use crate::tui::keymap::{Action, Keymap, Mode};
 use crate::tui::layout::text::{fit, pad, width, wrap};
 use crate::tui::row::{Row, duration};
 use crate::tui::sanitize::{sanitize, sanitize_opt};
@@ -93,7 +96,33 @@ pub struct Document {
     pub lines: Vec<DocLine>,
     pub items: Vec<ItemSpan>,
     /// The lines of the conversation's anatomy (timeline, transfers, wrap-ups, metrics).
-    pub anatomy: std::ops::Range<usize>,
+    pub anatomy: Range<usize>,
+    /// The unfolded values too long for the pane, each in a box of its own that scrolls.
+    pub boxes: Vec<ValueBox>,
+}
+
+/// An unfolded value longer than the room the pane can give it: a window of its lines, with a
+/// scroll bar and a `lines 21–40 of 213` line under it, scrolled on its own (`]`/`[`), so that
+/// the other attributes stay in sight.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueBox {
+    /// Its attribute (an index into [`Document::items`]).
+    pub item: usize,
+    /// The document lines the window takes.
+    pub lines: Range<usize>,
+    /// The value's first line in the window (kept within `0..=total - rows`).
+    pub offset: usize,
+    /// The window's height.
+    pub rows: usize,
+    /// The value's lines in all.
+    pub total: usize,
+}
+
+impl ValueBox {
+    /// How far the window can scroll.
+    pub fn max_offset(&self) -> usize {
+        self.total.saturating_sub(self.rows)
+    }
 }
 
 impl Document {
@@ -106,6 +135,16 @@ impl Document {
     pub fn selected(&self, cursor: usize) -> Option<&ItemSpan> {
         self.items
             .get(cursor.min(self.items.len().saturating_sub(1)))
+    }
+
+    /// The value box of item `item`, if it has one.
+    pub fn value_box(&self, item: usize) -> Option<&ValueBox> {
+        self.boxes.iter().find(|b| b.item == item)
+    }
+
+    /// The value box that takes line `line`, if any.
+    pub fn box_at(&self, line: usize) -> Option<&ValueBox> {
+        self.boxes.iter().find(|b| b.lines.contains(&line))
     }
 
     /// The item that takes line `line`, if any.
@@ -151,8 +190,49 @@ pub struct Source<'a> {
     pub zone: Zone,
     /// Names of users, queues and wrap-up codes read so far from the directories.
     pub names: &'a DirNames,
-    /// The long attribute values shown whole, by (participant id, key).
-    pub unfolded: &'a HashSet<(String, String)>,
+    /// The long attribute values unfolded, by (participant id, key), with the first line shown
+    /// of each (when it is longer than the pane has room for).
+    pub unfolded: &'a HashMap<(String, String), usize>,
+    /// The pane's height in lines: an unfolded value takes at most what the rest leaves.
+    pub rows: usize,
+    /// The keys the hints name (the user may have bound others).
+    pub keys: &'a Hints,
+}
+
+/// The keys named in the pane's hints, as the keymap has them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hints {
+    /// Shows a long value whole, or folds it.
+    pub unfold: String,
+    /// Scroll an unfolded value a line down and up (`]/[`).
+    pub scroll: String,
+    /// And a window down and up (`}/{`).
+    pub page: String,
+}
+
+impl Hints {
+    /// The keys as `keymap` binds them in the detail pane.
+    pub fn of(keymap: &Keymap) -> Hints {
+        let two = |a, b| {
+            let (a, b) = (keymap.label(Mode::Detail, a), keymap.label(Mode::Detail, b));
+            format!("{a}/{b}")
+        };
+        Hints {
+            unfold: keymap.label(Mode::Detail, Action::Unfold),
+            scroll: two(Action::ValueDown, Action::ValueUp),
+            page: two(Action::ValuePageDown, Action::ValuePageUp),
+        }
+    }
+}
+
+impl Default for Hints {
+    fn default() -> Self {
+        Hints {
+            unfold: "Enter".into(),
+            scroll: "]/[".into(),
+            page: "}/{".into(),
+        }
+    }
 }
 
 /// Attribute lines: indent, the change mark, a space.
@@ -162,12 +242,47 @@ const LONG_VALUE: usize = 200;
 /// Values of more lines than this are folded to this many (Enter unfolds them).
 pub const FOLD_LINES: usize = 3;
 
+/// The room an attribute has: the pane's width, and the height of an unfolded value's box.
+#[derive(Debug, Clone, Copy)]
+struct Room {
+    w: usize,
+    box_rows: usize,
+}
+
+/// What the participants' lines read beside the source.
+struct Ctx<'a> {
+    marks: &'a Marks<'a>,
+    /// The customer (`facts::outside`): their participant id and address.
+    outside: Option<(&'a str, &'a str)>,
+}
+
 /// Recent changes of the conversation, by (participant id, key); the key is empty for a
 /// participant joining or leaving. The newest wins.
 type Marks<'a> = HashMap<(&'a str, &'a str), &'a Change>;
 
 /// The document for a width of `w` columns.
+///
+/// An unfolded value too long for the pane gets a box that scrolls on its own, of the pane's
+/// height less what the rest of the document needs (up to half the pane; at least
+/// [`FOLD_LINES`] lines): a 20,000-character value never pushes the other attributes out of
+/// sight. What the rest needs is measured by building the document once with the boxes empty.
 pub fn build(src: &Source, w: usize) -> Document {
+    if src.unfolded.is_empty() {
+        return build_with(src, w, 0);
+    }
+    let probe = build_with(src, w, 0);
+    if probe.boxes.is_empty() {
+        return probe;
+    }
+    let rest = probe.lines.len();
+    let room = src.rows.saturating_sub(rest.min(src.rows / 2));
+    let each = (room / probe.boxes.len()).max(FOLD_LINES);
+    build_with(src, w, each)
+}
+
+/// The document, with the unfolded values longer than `box_rows` lines in boxes of that many.
+fn build_with(src: &Source, w: usize, box_rows: usize) -> Document {
+    let room = Room { w, box_rows };
     let mut b = Document::default();
     let Some(id) = src.id else {
         let msg = if src.list_has_rows {
@@ -226,6 +341,19 @@ pub fn build(src: &Source, w: usize) -> Document {
             .or_insert(c);
     }
     let conv = live.map(|l| l.conv.as_ref());
+    // The customer with no name is named by their address, as in the list's Customer column.
+    // (The timeline names them the same way.)
+    let outside: Option<(usize, String)> = record.as_ref().and_then(|rec| {
+        let i = crate::facts::outside(rec)?;
+        Some((i, row?.facts().customer_address?))
+    });
+    let ctx = Ctx {
+        marks: &marks,
+        outside: record
+            .as_ref()
+            .zip(outside.as_ref())
+            .map(|(rec, (i, a))| (rec.participants[*i].participant_id.as_str(), a.as_str())),
+    };
     let mut shown_live: Vec<&str> = Vec::new();
     if let Some(rec) = &record {
         for p in &rec.participants {
@@ -233,7 +361,7 @@ pub fn build(src: &Source, w: usize) -> Document {
             if let Some(lp) = lp {
                 shown_live.push(&lp.id);
             }
-            participant(&mut b, Some(p), lp, conv.is_some(), &marks, src, w);
+            participant(&mut b, Some(p), lp, conv.is_some(), &ctx, src, room);
         }
     }
     // Participants the live conversation has but the analytics record does not (yet).
@@ -243,7 +371,7 @@ pub fn build(src: &Source, w: usize) -> Document {
             .iter()
             .filter(|x| !shown_live.contains(&x.id.as_str()))
         {
-            participant(&mut b, None, Some(lp), true, &marks, src, w);
+            participant(&mut b, None, Some(lp), true, &ctx, src, room);
         }
     }
     // The anatomy comes after the participants and their attributes (what the pane is read for
@@ -253,11 +381,9 @@ pub fn build(src: &Source, w: usize) -> Document {
     {
         b.text("", Kind::Plain);
         let lanes = row.anatomy.unpack();
-        let outside =
-            crate::facts::outside(rec).and_then(|i| Some((i, row.facts().customer_address?)));
         let parts = Parts {
             participants: &rec.participants,
-            outside,
+            outside: outside.clone(),
             lanes: &lanes,
             start: rec.start(),
             end: rec.end(),
@@ -396,10 +522,11 @@ fn participant(
     a: Option<&AnalyticsParticipant>,
     live: Option<&ConversationParticipant>,
     fetched: bool,
-    marks: &Marks,
+    ctx: &Ctx,
     src: &Source,
-    w: usize,
+    room: Room,
 ) {
+    let marks = ctx.marks;
     let zone = src.zone;
     let pid = a
         .map(|p| p.participant_id.as_str())
@@ -411,12 +538,23 @@ fn participant(
         .unwrap_or("unknown");
     let purpose = sanitize(purpose);
     // Analytics does not name agents: their user's name from the directory, else the short id.
-    let name = a
-        .and_then(|p| p.participant_name.as_deref())
-        .or(live.and_then(|p| p.name.as_deref()))
+    // The customer with no name is their address (as in the list and the timeline).
+    fn named(n: Option<&str>) -> Option<&str> {
+        n.filter(|n| !n.trim().is_empty())
+    }
+    let live_address = live
+        .filter(|_| a.is_none() && matches!(purpose.as_str(), "customer" | "external"))
+        .and_then(crate::facts::live_address);
+    let name = named(a.and_then(|p| p.participant_name.as_deref()))
+        .or(named(live.and_then(|p| p.name.as_deref())))
         .or(a
             .and_then(|p| p.user_id.as_deref())
-            .map(|u| src.names.shown(DirKind::User, u)));
+            .map(|u| src.names.shown(DirKind::User, u)))
+        .or(ctx
+            .outside
+            .filter(|(id, _)| *id == pid)
+            .map(|(_, addr)| addr))
+        .or(live_address.as_deref());
     let mut parts = vec![
         (
             format!("{} {purpose}", role_symbol(&purpose)),
@@ -466,7 +604,7 @@ fn participant(
         ),
         None => {}
         Some(lp) => {
-            attributes(b, lp, marks, src.unfolded, w);
+            attributes(b, lp, marks, src, room);
             if lp.attributes.is_empty() && !marks.keys().any(|(p, k)| *p == pid && !k.is_empty()) {
                 b.text(format!("{indent}(no attributes)"), Kind::Dim);
             }
@@ -480,8 +618,8 @@ fn attributes(
     b: &mut Document,
     p: &ConversationParticipant,
     marks: &Marks,
-    unfolded: &HashSet<(String, String)>,
-    w: usize,
+    src: &Source,
+    room: Room,
 ) {
     let rows = attribute_rows(p, marks);
     let key_w = rows
@@ -490,11 +628,33 @@ fn attributes(
         .max()
         .unwrap_or(0)
         .clamp(3, 28)
-        .min(w / 3);
-    let val_w = w.saturating_sub(ATTR_INDENT + key_w + 2).max(8);
+        .min(room.w / 3);
+    let val_w = room.w.saturating_sub(ATTR_INDENT + key_w + 2).max(8);
     for (k, v, change) in rows {
-        let whole = unfolded.contains(&(p.id.clone(), k.to_string()));
-        let lines = attribute(k, v, change, key_w, val_w, whole);
+        let fold = match src.unfolded.get(&(p.id.clone(), k.to_string())) {
+            Some(&offset) => Fold::Unfolded {
+                offset,
+                box_rows: room.box_rows,
+            },
+            None => Fold::Folded,
+        };
+        let shape = Shape {
+            key_w,
+            val_w,
+            w: room.w,
+            keys: src.keys,
+        };
+        let (lines, window) = attribute(k, v, change, &shape, fold);
+        let first = b.lines.len();
+        if let Some((offset, rows, total)) = window {
+            b.boxes.push(ValueBox {
+                item: b.items.len(),
+                lines: first..first + rows,
+                offset,
+                rows,
+                total,
+            });
+        }
         b.item(
             Item::Attribute {
                 participant: p.id.clone(),
@@ -504,6 +664,24 @@ fn attributes(
             lines,
         );
     }
+}
+
+/// How a long value is shown.
+#[derive(Debug, Clone, Copy)]
+enum Fold {
+    /// Its first [`FOLD_LINES`] lines.
+    Folded,
+    /// Whole when it fits `box_rows` lines, else in a box of that many from line `offset`.
+    Unfolded { offset: usize, box_rows: usize },
+}
+
+/// The columns of the attribute table, and the keys its hints name.
+struct Shape<'a> {
+    key_w: usize,
+    val_w: usize,
+    /// The pane's width.
+    w: usize,
+    keys: &'a Hints,
 }
 
 /// A participant's attributes and those its recent changes removed (with their old value), by
@@ -537,16 +715,20 @@ fn attribute_rows<'a>(
 }
 
 /// One attribute's lines: its mark, its key and its value (wrapped; JSON pretty-printed;
-/// beyond [`FOLD_LINES`] lines folded unless `whole`, so that a long value never pushes the
-/// other attributes out of sight), the old value of a change, a removal.
+/// beyond [`FOLD_LINES`] lines folded, or when unfolded and longer than the pane has room for,
+/// in a box with its own scroll, so that a long value never pushes the other attributes out of
+/// sight), the old value of a change, a removal. With the lines, the box if there is one (its
+/// lines come first): the value's first line in it, its height and the value's lines in all.
 fn attribute(
     k: &str,
     v: &str,
     change: Option<&Change>,
-    key_w: usize,
-    val_w: usize,
-    whole: bool,
-) -> Vec<DocLine> {
+    shape: &Shape,
+    fold: Fold,
+) -> (Vec<DocLine>, Option<(usize, usize, usize)>) {
+    let Shape {
+        key_w, val_w, w, ..
+    } = *shape;
     let gone = matches!(change.map(|c| &c.kind), Some(ChangeKind::Removed { .. }));
     let (mark, mark_kind) = match change.map(|c| &c.kind) {
         Some(ChangeKind::Added { .. }) => ("+", Kind::Added),
@@ -556,51 +738,97 @@ fn attribute(
     };
     let value_kind = if gone { Kind::Removed } else { Kind::Plain };
     let key = sanitize(k);
-    let mut lines = Vec::new();
     let mut shown = value_lines(v, val_w);
     let total = shown.len();
-    let folded = !whole && total > FOLD_LINES;
+    let n = v.chars().count();
+    // An unfolded value longer than its box: wrapped again, narrower, for the scroll bar.
+    let boxed = match fold {
+        Fold::Unfolded { offset, box_rows } if total > box_rows.max(FOLD_LINES) => {
+            shown = value_lines(v, val_w.saturating_sub(2).max(6));
+            let total = shown.len();
+            let rows = box_rows.min(total);
+            let offset = offset.min(total - rows);
+            shown = shown.drain(offset..offset + rows).collect();
+            Some((offset, rows, total))
+        }
+        _ => None,
+    };
+    let folded = matches!(fold, Fold::Folded) && total > FOLD_LINES;
     let hidden: usize = if folded {
         shown.drain(FOLD_LINES..).map(|l| l.chars().count()).sum()
     } else {
         0
     };
-    for (i, vl) in shown.into_iter().enumerate() {
-        let first = i == 0;
+    let bar = boxed.map(|(offset, rows, total)| scroll_bar(offset, rows, total));
+    let key_line = |first: bool| {
         let kcol = if first {
             pad(&fit(&key, key_w), key_w)
         } else {
             " ".repeat(key_w)
         };
-        lines.push(vec![
+        vec![
             ("  ".into(), Kind::Plain),
             ((if first { mark } else { " " }).into(), mark_kind),
             (" ".into(), Kind::Plain),
             (kcol, Kind::Key),
             ("  ".into(), Kind::Plain),
-            (vl, value_kind),
-        ]);
+        ]
+    };
+    let mut lines = Vec::new();
+    // The key stays on the first line, wherever the box is scrolled to (an empty box, when the
+    // document is measured, has no line).
+    for (i, vl) in shown.into_iter().enumerate() {
+        let mut line = key_line(i == 0);
+        match &bar {
+            Some(bar) => {
+                line.push((pad(&vl, val_w.saturating_sub(2)), value_kind));
+                line.push((" ".into(), Kind::Plain));
+                line.push(if bar[i] {
+                    ("┃".into(), Kind::Plain)
+                } else {
+                    ("│".into(), Kind::Dim)
+                });
+            }
+            None => line.push((vl, value_kind)),
+        }
+        lines.push(line);
     }
     let pad_w = " ".repeat(ATTR_INDENT + key_w + 2);
-    let n = v.chars().count();
-    if folded {
+    let keys = shape.keys;
+    if let Some((offset, rows, total)) = boxed {
+        let last = offset + rows;
+        let range = if rows == 0 {
+            String::new()
+        } else if rows == 1 {
+            format!("line {} of {}", num(last), num(total))
+        } else {
+            format!("lines {}–{} of {}", num(offset + 1), num(last), num(total))
+        };
+        // The keys before the size: on a narrow pane the end is cut.
+        let text = format!(
+            "{pad_w}{range} · {} scroll · {} page · {} folds · {} chars",
+            keys.scroll,
+            keys.page,
+            keys.unfold,
+            num(n)
+        );
+        lines.push(vec![(fit(&text, w), Kind::Dim)]);
+    } else if folded {
         lines.push(vec![(
             format!(
-                "{pad_w}… {} more characters (Enter shows it whole)",
-                thousands(hidden)
+                "{pad_w}… {} more characters ({} shows it whole)",
+                num(hidden),
+                keys.unfold
             ),
             Kind::Dim,
         )]);
     } else if total > FOLD_LINES {
         lines.push(vec![(
-            format!("{pad_w}({} chars · Enter folds)", thousands(n)),
+            format!("{pad_w}({} chars · {} folds)", num(n), keys.unfold),
             Kind::Dim,
         )]);
     } else if n > LONG_VALUE {
-        lines.push(vec![(
-            format!("{pad_w}({} chars)", thousands(n)),
-            Kind::Dim,
-        )]);
+        lines.push(vec![(format!("{pad_w}({} chars)", num(n)), Kind::Dim)]);
     }
     if let Some(Change {
         kind: ChangeKind::Changed { old, .. },
@@ -613,20 +841,27 @@ fn attribute(
     if gone {
         lines.push(vec![(format!("{pad_w}(removed)"), Kind::Dim)]);
     }
-    lines
+    (lines, boxed)
 }
 
-/// `20000` -> `20,000` (also export's summary).
-pub fn thousands(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
+/// A scroll bar for a window of `rows` lines from `offset` over `total`: which of its rows are
+/// the thumb (at least one; at the top and at the bottom exactly when the window is).
+fn scroll_bar(offset: usize, rows: usize, total: usize) -> Vec<bool> {
+    if rows == 0 || total <= rows {
+        return vec![true; rows];
     }
-    out
+    // Never the whole track while there is more to see.
+    let len = (rows * rows).div_ceil(total).clamp(1, (rows - 1).max(1));
+    let span = rows - len;
+    let max = total - rows;
+    // Rounded up, so that the thumb leaves the top on the first step down and reaches the
+    // bottom only at the end (rounded down there).
+    let at = if offset >= max {
+        span
+    } else {
+        (offset * span).div_ceil(max).min(span.saturating_sub(1))
+    };
+    (0..rows).map(|i| i >= at && i < at + len).collect()
 }
 
 /// A value's display lines: JSON objects and arrays pretty-printed, everything sanitised and
@@ -647,13 +882,37 @@ fn value_lines(v: &str, w: usize) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::scroll_bar;
+
+    fn thumb(offset: usize, rows: usize, total: usize) -> Vec<usize> {
+        let bar = scroll_bar(offset, rows, total);
+        assert_eq!(bar.len(), rows);
+        (0..rows).filter(|&i| bar[i]).collect()
+    }
 
     #[test]
-    fn thousands_separators() {
-        assert_eq!(thousands(5), "5");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(20000), "20,000");
-        assert_eq!(thousands(1234567), "1,234,567");
+    fn the_scroll_bar_says_where_the_window_is() {
+        // At the top and the bottom exactly when the window is; never empty, never the whole
+        // track while there is more to see.
+        assert_eq!(thumb(0, 10, 100), vec![0]);
+        assert_eq!(thumb(90, 10, 100), vec![9]);
+        assert_eq!(thumb(1, 10, 100), vec![1], "one step down leaves the top");
+        assert_eq!(thumb(89, 10, 100), vec![8], "one step short of the end");
+        assert_eq!(thumb(0, 10, 20), (0..5).collect::<Vec<_>>());
+        assert_eq!(thumb(10, 10, 20), (5..10).collect::<Vec<_>>());
+        for total in [11, 50, 358, 20_000] {
+            for offset in 0..=total - 10 {
+                let t = thumb(offset, 10, total);
+                assert!(!t.is_empty() && t.len() < 10, "{offset}/{total}");
+                assert_eq!(t[0] == 0, offset == 0, "{offset}/{total}");
+                assert_eq!(
+                    t[t.len() - 1] == 9,
+                    offset == total - 10,
+                    "{offset}/{total}"
+                );
+            }
+        }
+        // A value that fits: all thumb.
+        assert_eq!(thumb(0, 5, 5), (0..5).collect::<Vec<_>>());
     }
 }

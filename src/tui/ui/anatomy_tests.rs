@@ -196,6 +196,63 @@ fn an_unnamed_caller_is_their_number() {
     assert!(t.contains("ended  ↗ +15550102030 endpoint"), "{t}");
     let timeline = &t[t.find("Timeline").unwrap()..];
     assert!(!timeline.contains("↗ external"), "{t}");
+    // The participants say the same as the timeline and the list's Customer column.
+    assert!(t.contains("↗ external  +15550102030"), "{t}");
+    assert!(t.contains("Customer +15550102030"), "{t}");
+    assert!(!t.contains("(no name)"), "{t}");
+}
+
+#[test]
+fn an_unnamed_caller_opened_by_id_is_their_address() {
+    // Not in the list: GET conversation's participant is all there is; its address names it.
+    let mut s = screen(120, 40, false);
+    s.focus = crate::tui::app::Focus::List;
+    key(&mut s, KeyCode::Char(':'));
+    typ(&mut s, IDS[2]);
+    key(&mut s, KeyCode::Enter);
+    let mut caller = ConversationParticipant {
+        id: "p-caller".into(),
+        purpose: Some("external".into()),
+        name: Some("  ".into()),
+        address: Some("tel:+15550109999".into()),
+        ..Default::default()
+    };
+    let agent = ConversationParticipant {
+        id: "p-agent".into(),
+        purpose: Some("agent".into()),
+        ..Default::default()
+    };
+    let fetch = |s: &mut State, caller: &ConversationParticipant| {
+        let generation = s.detail.generation;
+        update(s, Event::Debounced { generation });
+        let c = Conversation {
+            id: IDS[2].into(),
+            participants: vec![caller.clone(), agent.clone()],
+            ..Default::default()
+        };
+        update(
+            s,
+            Event::Fetched {
+                id: IDS[2].into(),
+                generation,
+                result: Ok(Fresh::from_conversation(c)),
+                at: now(),
+            },
+        );
+    };
+    fetch(&mut s, &caller);
+    let t = text(&render(&s));
+    assert!(t.contains("opened by id"), "{t}");
+    assert!(t.contains("↗ external  +15550109999"), "{t}");
+    // An agent has no address to go by: still "(no name)".
+    assert!(t.contains("● agent  (no name)"), "{t}");
+    // Without `address`, the caller's number.
+    caller.address = None;
+    caller.extra.insert("ani".into(), "tel:+15550108888".into());
+    key(&mut s, KeyCode::Char('r'));
+    fetch(&mut s, &caller);
+    let t = text(&render(&s));
+    assert!(t.contains("↗ external  +15550108888"), "{t}");
 }
 
 #[test]
@@ -366,6 +423,28 @@ fn with_long_value(width: u16, height: u16) -> State {
     s
 }
 
+/// The index of the item of attribute `key`.
+fn attr_item(s: &State, key: &str) -> usize {
+    s.detail
+        .document
+        .items
+        .iter()
+        .position(|it| matches!(&it.item, Item::Attribute { key: k, .. } if k == key))
+        .unwrap()
+}
+
+/// Moves the detail pane's cursor to item `i` with `j`, as a user does.
+fn cursor_to(s: &mut State, i: usize) {
+    while s.detail.cursor < i {
+        key(s, KeyCode::Char('j'));
+    }
+}
+
+/// The screen's lines holding `needle`.
+fn lines_with<'a>(t: &'a str, needle: &str) -> Vec<&'a str> {
+    t.lines().filter(|l| l.contains(needle)).collect()
+}
+
 #[test]
 fn a_long_value_is_folded_and_enter_unfolds_it() {
     let mut s = with_long_value(120, 70);
@@ -376,22 +455,20 @@ fn a_long_value_is_folded_and_enter_unfolds_it() {
         t.contains("zeta") && t.contains("after the long one"),
         "{t}"
     );
-    // Enter on it shows it whole; Enter again folds it.
-    let i = s
-        .detail
-        .document
-        .items
-        .iter()
-        .position(|it| matches!(&it.item, Item::Attribute { key, .. } if key == "hostile.long"))
-        .unwrap();
+    // Enter on it shows it in a box; Enter again folds it.
+    let i = attr_item(&s, "hostile.long");
     let folded = s.detail.document.items[i].last - s.detail.document.items[i].first + 1;
     assert_eq!(folded, 4, "3 lines and the fold");
-    while s.detail.cursor != i {
-        key(&mut s, KeyCode::Char('j'));
-    }
+    cursor_to(&mut s, i);
     key(&mut s, KeyCode::Enter);
     let span = s.detail.document.items[i].clone();
-    assert!(span.last - span.first > 100, "{span:?}");
+    let b = s.detail.document.value_box(i).unwrap().clone();
+    assert!(b.total > 200 && b.rows >= 20, "{b:?}");
+    assert_eq!(
+        span.last - span.first + 1,
+        b.rows + 1,
+        "the box and its line"
+    );
     let t = text(&render(&s));
     assert!(!t.contains("more characters"), "{t}");
     // j goes past it in one step, to the attribute after it, in view.
@@ -404,6 +481,149 @@ fn a_long_value_is_folded_and_enter_unfolds_it() {
         s.detail.document.items[i].last - s.detail.document.items[i].first + 1,
         4
     );
+    assert!(s.detail.document.boxes.is_empty());
+}
+
+/// The 20,000-character value unfolded, at `width` x `height` (zoomed or not): its box, and the
+/// attributes before and after it, all on screen; `]`, `}`, `{`, `[` scroll the box and nothing
+/// else; the pane's title and the box's line agree with what is shown.
+fn unfolded_keeps_the_others_in_sight(width: u16, height: u16, zoomed: bool) {
+    let mut s = with_long_value(width, height);
+    if !zoomed {
+        key(&mut s, KeyCode::Char('z'));
+    }
+    let i = attr_item(&s, "hostile.long");
+    cursor_to(&mut s, i);
+    key(&mut s, KeyCode::Enter);
+    let b = s.detail.document.value_box(i).unwrap().clone();
+    let rows = s.layout.detail_rows();
+    // At most half the pane when the rest needs more than the other half.
+    assert!(b.rows <= rows.div_ceil(2).max(3), "{b:?} in {rows} rows");
+    assert!(b.rows >= 3, "{b:?}");
+    let t = text(&render(&s));
+    let total = crate::human::num(b.total);
+    let first = format!("lines 1–{} of {total}", b.rows);
+    assert_eq!(lines_with(&t, &first).len(), 1, "{first}\n{t}");
+    for needle in [
+        "account",
+        "ACME-4411",
+        "hostile.long",
+        "zeta",
+        "after the long one",
+    ] {
+        assert_eq!(lines_with(&t, needle).len(), 1, "{needle} in sight\n{t}");
+    }
+    // A scroll bar at the box's right, its thumb at the top.
+    let top = lines_with(&t, "hostile.long")[0].trim_end();
+    assert!(top.ends_with("┃│"), "{top}");
+    // One line down, then a page, then back: the box moves, the pane stays.
+    let scroll = s.detail.scroll;
+    key(&mut s, KeyCode::Char(']'));
+    let t = text(&render(&s));
+    let second = format!("lines 2–{} of {total}", b.rows + 1);
+    assert_eq!(lines_with(&t, &second).len(), 1, "{second}\n{t}");
+    key(&mut s, KeyCode::Char('}'));
+    let page = b.rows - 1;
+    let moved = format!("lines {}–{} of {total}", 2 + page, b.rows + 1 + page);
+    assert!(text(&render(&s)).contains(&moved), "{moved}");
+    assert_eq!(s.detail.scroll, scroll);
+    key(&mut s, KeyCode::Char('{'));
+    key(&mut s, KeyCode::Char('['));
+    assert!(text(&render(&s)).contains(&first));
+    // Never past the value's end: the last line shown is its last.
+    for _ in 0..b.total {
+        key(&mut s, KeyCode::Char('}'));
+    }
+    let last = format!(
+        "lines {}–{total} of {total}",
+        crate::human::num(b.total - b.rows + 1)
+    );
+    let t = text(&render(&s));
+    assert_eq!(lines_with(&t, &last).len(), 1, "{last}\n{t}");
+    // Its last line is the value's end, the thumb at the bottom.
+    let screen: Vec<&str> = t.lines().collect();
+    let at = screen.iter().position(|l| l.contains(&last)).unwrap();
+    let end = screen[at - 1].trim_end();
+    assert!(end.ends_with("┃│"), "{end}");
+    // Between the pane's border and the scroll bar.
+    let shown = end
+        .trim_end_matches(['┃', '│'])
+        .trim_start_matches('│')
+        .trim();
+    let long = crate::sim::hostile::long_value();
+    assert!(long.ends_with(shown), "{shown}");
+    // Still in sight, on the same screen.
+    for needle in ["ACME-4411", "after the long one"] {
+        assert_eq!(lines_with(&t, needle).len(), 1, "{needle}\n{t}");
+    }
+}
+
+#[test]
+fn an_unfolded_20000_character_value_scrolls_in_a_box_at_80x24() {
+    unfolded_keeps_the_others_in_sight(80, 24, false);
+}
+
+#[test]
+fn an_unfolded_20000_character_value_scrolls_in_a_box_at_200x60() {
+    unfolded_keeps_the_others_in_sight(200, 60, true);
+}
+
+#[test]
+fn an_unfolded_value_leaves_a_tall_pane_to_the_whole_document() {
+    // At 200x120 zoomed the rest of the document is short beside the pane: the box takes what
+    // the rest leaves, and the whole document fits the pane.
+    let mut s = with_long_value(200, 120);
+    let i = attr_item(&s, "hostile.long");
+    cursor_to(&mut s, i);
+    key(&mut s, KeyCode::Enter);
+    let b = s.detail.document.value_box(i).unwrap().clone();
+    let rows = s.layout.detail_rows();
+    let doc = s.detail.document.lines.len();
+    assert!(doc <= rows, "{doc} lines in {rows}");
+    assert!(b.rows > rows / 2, "{b:?} in {rows}");
+}
+
+#[test]
+fn the_wheel_over_a_box_scrolls_the_value_then_the_pane() {
+    let mut s = with_long_value(200, 60);
+    s.mouse = true;
+    let i = attr_item(&s, "hostile.long");
+    cursor_to(&mut s, i);
+    key(&mut s, KeyCode::Enter);
+    let b = s.detail.document.value_box(i).unwrap().clone();
+    let area = s.layout.detail.unwrap();
+    let y = area.y
+        + 1
+        + (b.lines.start
+            - s.detail
+                .scroll
+                .min(s.detail.document.max_scroll(s.layout.detail_rows()))) as u16;
+    let wheel = |s: &mut State, kind| {
+        update(
+            s,
+            Event::Mouse(MouseEvent {
+                kind,
+                column: area.x + 10,
+                row: y,
+                modifiers: KeyModifiers::NONE,
+            }),
+        )
+    };
+    wheel(&mut s, MouseEventKind::ScrollDown);
+    assert_eq!(s.detail.document.value_box(i).unwrap().offset, 3);
+    wheel(&mut s, MouseEventKind::ScrollUp);
+    wheel(&mut s, MouseEventKind::ScrollUp);
+    assert_eq!(s.detail.document.value_box(i).unwrap().offset, 0);
+    // At the top of the value the wheel up scrolls the pane (here already at its top: nothing).
+    assert_eq!(s.detail.scroll, 0);
+}
+
+#[test]
+fn the_value_keys_elsewhere_say_what_they_do() {
+    let mut s = with_long_value(120, 60);
+    key(&mut s, KeyCode::Char(']'));
+    let m = s.message.clone().unwrap_or_default();
+    assert!(m.contains("]/[") && m.contains("Enter unfolds"), "{m}");
 }
 
 #[test]

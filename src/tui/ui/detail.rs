@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::theme::Theme;
+use crate::human::num;
 use crate::tui::app::{Focus, State};
 use crate::tui::detail::document::{DocLine, Kind};
 use crate::tui::layout::text::width;
@@ -81,7 +82,11 @@ pub fn draw(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     let scroll = s.detail.scroll.min(max);
     if max > 0 {
         title.push(Span::styled(
-            format!("{}/{} ", (scroll + rows).min(all.len()), all.len()),
+            format!(
+                "{}/{} ",
+                num((scroll + rows).min(all.len())),
+                num(all.len())
+            ),
             t.dim(),
         ));
     }

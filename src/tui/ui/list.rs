@@ -7,6 +7,7 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
 
 use super::theme::Theme;
 use crate::genesys::query::Order;
+use crate::human::{count, num};
 use crate::tui::app::{Focus, State};
 use crate::tui::columns::MARK;
 use crate::tui::layout::text::{fit, wrap};
@@ -24,12 +25,12 @@ pub fn draw(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     };
     let mut title = vec![Span::styled(" Conversations ", t.title())];
     if l.filter.is_empty() && !s.filter_editing {
-        title.push(Span::raw(format!("{} · {order} ", l.visible.len())));
+        title.push(Span::raw(format!("{} · {order} ", num(l.visible.len()))));
     } else {
         title.push(Span::raw(format!(
             "{} of {} · {order} ",
-            l.visible.len(),
-            l.rows.len()
+            num(l.visible.len()),
+            num(l.rows.len())
         )));
         let cursor = if s.filter_editing { "▏" } else { "" };
         title.push(Span::styled(
@@ -50,8 +51,8 @@ pub fn draw(f: &mut Frame, s: &State, area: Rect, t: Theme) {
             if n > 0 {
                 title.push(Span::styled(
                     format!(
-                        "· attributes of {n} row{} not searched: attr: loads them ",
-                        if n == 1 { "" } else { "s" }
+                        "· attributes of {} not searched: attr: loads them ",
+                        count(n as u64, "row")
                     ),
                     t.dim(),
                 ));

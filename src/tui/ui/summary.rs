@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::theme::Theme;
+use crate::human::{count, num};
 use crate::tui::anatomy::short_id;
 use crate::tui::app::{Focus, State};
 use crate::tui::layout::text::{fit, pad, width};
@@ -25,9 +26,12 @@ fn bar(len: usize) -> String {
 
 fn head(v: &SummaryView, focused: bool, t: Theme, w: usize) -> Vec<Line<'static>> {
     let s: &Summary = &v.summary;
-    let mut first = vec![Span::styled(format!("{} conversations", s.rows), t.title())];
+    let mut first = vec![Span::styled(
+        count(s.rows as u64, "conversation"),
+        t.title(),
+    )];
     if s.live > 0 {
-        first.push(Span::styled(format!(" · {} live", s.live), t.plain()));
+        first.push(Span::styled(format!(" · {} live", num(s.live)), t.plain()));
     }
     if let Some(m) = s.median {
         first.push(Span::styled(" · median ", t.label()));
@@ -56,14 +60,14 @@ fn head(v: &SummaryView, focused: bool, t: Theme, w: usize) -> Vec<Line<'static>
     ];
     if v.grouping == Grouping::Attribute && s.keys.len() > 1 {
         second.push(Span::styled(
-            format!(" · ←/→: {} keys", s.keys.len()),
+            format!(" · ←/→: {} keys", num(s.keys.len())),
             t.dim(),
         ));
     }
     let note = if v.grouping == Grouping::Attribute && s.unloaded > 0 {
         format!(
-            "attributes of {} rows not loaded, not counted: an attr: filter term loads them",
-            s.unloaded
+            "attributes of {} not loaded, not counted: an attr: filter term loads them",
+            count(s.unloaded as u64, "row")
         )
     } else if s.multi {
         format!(
@@ -89,7 +93,10 @@ pub fn draw(f: &mut Frame, s: &State, area: Rect, t: Theme) {
         .border_style(t.border(focused))
         .title(Line::from(vec![
             Span::styled(" Summary ", t.title()),
-            Span::styled(format!("of the {} rows shown ", v.summary.rows), t.dim()),
+            Span::styled(
+                format!("of the {} shown ", count(v.summary.rows as u64, "row")),
+                t.dim(),
+            ),
         ]));
     // A column of margin on each side.
     let inner = block.inner(area).inner(ratatui::layout::Margin::new(1, 0));
@@ -115,7 +122,7 @@ pub fn draw(f: &mut Frame, s: &State, area: Rect, t: Theme) {
         .unwrap_or(0)
         .clamp(6, 32)
         .min(w / 3);
-    let nw = max.to_string().len();
+    let nw = num(max).len();
     // label, a space, the bar, a space, the count, the share (` 100%`).
     let bw = w.saturating_sub(lw + 1 + 1 + nw + 5).max(1);
     for b in bars {
@@ -125,7 +132,7 @@ pub fn draw(f: &mut Frame, s: &State, area: Rect, t: Theme) {
             Span::styled(pad(&b.label, lw), if b.none { t.dim() } else { t.plain() }),
             Span::raw(" "),
             Span::styled(bar(len), style),
-            Span::styled(format!(" {:>nw$}", b.count), t.plain()),
+            Span::styled(format!(" {:>nw$}", num(b.count)), t.plain()),
             Span::styled(format!(" {:>3}%", b.count * 100 / total), t.dim()),
         ]));
     }
@@ -134,7 +141,11 @@ pub fn draw(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     let mut block = block;
     if max_scroll > 0 {
         block = block.title_bottom(Line::styled(
-            format!(" {}/{} ", (scroll + rows).min(lines.len()), lines.len()),
+            format!(
+                " {}/{} ",
+                num((scroll + rows).min(lines.len())),
+                num(lines.len())
+            ),
             t.dim(),
         ));
     }

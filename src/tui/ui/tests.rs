@@ -486,3 +486,36 @@ fn the_header_says_live_and_which_queues_first_at_every_width() {
     let h = header(100, QueueFeed::Live);
     assert!(h.contains("LIVE Support - Tier 1, Sales"), "{h}");
 }
+
+#[test]
+fn counts_people_read_have_thousands_separators() {
+    // 1,200 rows of a range of 12,345: the status line, the list's title (filtered too) and
+    // the summary write them as people read them.
+    let mut s = screen(160, 40, false);
+    key(&mut s, KeyCode::Enter);
+    let rows: Vec<AnalyticsConversation> = (0..1200)
+        .map(|i| crate::tui::fixtures::conv(&format!("c{i:04}"), (i % 60) as u32, "Ann", "Bob"))
+        .collect();
+    update(&mut s, page(1, 12_345, rows));
+    update(
+        &mut s,
+        Event::Page(PageEvent::Progress {
+            query_id: 1,
+            loaded: 1200,
+            total: 12_345,
+        }),
+    );
+    let t = text(&render(&s));
+    assert!(t.contains("loaded 1,200 of 12,345"), "{t}");
+    assert!(t.contains("Conversations 1,200 ·"), "{t}");
+    key(&mut s, KeyCode::Char('/'));
+    crate::tui::fixtures::typ(&mut s, "ann");
+    let t = text(&render(&s));
+    assert!(t.contains("1,200 of 1,200 ·"), "{t}");
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Char('S'));
+    let t = text(&render(&s));
+    assert!(t.contains("1,200 conversations"), "{t}");
+    assert!(t.contains("of the 1,200 rows shown"), "{t}");
+    assert!(!t.contains("1200"), "{t}");
+}

@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::form::visible;
 use super::theme::Theme;
+use crate::human::{count, num};
 use crate::tui::app::State;
 use crate::tui::detail::document::role_symbol;
 use crate::tui::layout::centered;
@@ -80,7 +81,11 @@ pub fn draw_raw_json(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     ];
     if r.lines.len() > rows {
         title.push(Span::styled(
-            format!("{}/{} ", (scroll + rows).min(r.lines.len()), r.lines.len()),
+            format!(
+                "{}/{} ",
+                num((scroll + rows).min(r.lines.len())),
+                num(r.lines.len())
+            ),
             t.dim(),
         ));
     }
@@ -149,7 +154,10 @@ pub fn draw_timeline(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     };
     let mut title = vec![
         Span::styled(" Timeline ", t.title()),
-        Span::styled(format!("{} · {n} changes · {state} ", v.id), t.dim()),
+        Span::styled(
+            format!("{} · {} · {state} ", v.id, count(n as u64, "change")),
+            t.dim(),
+        ),
     ];
     title_search(f, s, &mut title, &v.search, area, t);
     let current = v.search.line();
@@ -315,7 +323,10 @@ pub fn draw_api_log(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     let mut title = vec![
         Span::styled(" API calls ", t.title()),
         Span::styled(
-            format!("the last {n} (the log file has them all: convoscope info) "),
+            format!(
+                "the last {} (the log file has them all: convoscope info) ",
+                num(n)
+            ),
             t.dim(),
         ),
     ];
