@@ -816,8 +816,8 @@ fn attribute(
     } else if folded {
         lines.push(vec![(
             format!(
-                "{pad_w}… {} more characters ({} shows it whole)",
-                num(hidden),
+                "{pad_w}… {} ({} shows it whole)",
+                crate::human::count(hidden as u64, "more character"),
                 keys.unfold
             ),
             Kind::Dim,
