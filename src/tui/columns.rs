@@ -20,7 +20,7 @@ use std::cmp::Ordering;
 use super::list::List;
 use super::row::{Cells, Row};
 use crate::genesys::directory::{Names, fold};
-use crate::genesys::query::Media;
+use crate::genesys::query::{Media, Order};
 use crate::timespec::Zone;
 
 /// How rows sort by a column (the list sorts by one: `List::sort`).
@@ -60,8 +60,10 @@ impl Sort {
             Sort::Duration => {
                 let secs = match (row.start, row.end()) {
                     (Some(a), Some(b)) => (b - a).num_seconds(),
-                    (_, None) => i64::MAX,
-                    (None, Some(_)) => i64::MIN,
+                    // Going on: longer than any that ended, and the earlier it started the
+                    // longer it has run: an order the ticking clock does not change.
+                    (Some(a), None) => (i64::MAX / 2).saturating_sub(a.timestamp()),
+                    (None, _) => i64::MIN,
                 };
                 (secs, "".into())
             }
@@ -70,6 +72,24 @@ impl Sort {
                 let text = (COLUMNS[i].cell)(row, &cells, u16::MAX);
                 (0, fold(&text).into())
             }
+        }
+    }
+
+    /// Two rows' keys in `order`. A blank cell of a text column goes last either way (as in a
+    /// spreadsheet): sorting by Wrap-up shows the wrap-up codes first, not a screen of blanks.
+    pub fn compare(self, a: Option<&SortKey>, b: Option<&SortKey>, order: Order) -> Ordering {
+        if let Sort::Text(_) = self {
+            let blank = |k: Option<&SortKey>| k.is_some_and(|k| k.1.is_empty());
+            match (blank(a), blank(b)) {
+                (true, false) => return Ordering::Greater,
+                (false, true) => return Ordering::Less,
+                _ => {}
+            }
+        }
+        let by = a.cmp(&b);
+        match order {
+            Order::Desc => by.reverse(),
+            Order::Asc => by,
         }
     }
 

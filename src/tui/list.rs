@@ -190,22 +190,24 @@ impl List {
         }
     }
 
-    /// Display order: by `sort` in `order`, then by arrival.
+    /// Display order: by `sort` in `order`; rows that tie (the same queue), newest first
+    /// whatever the order (not in the order their pages happened to arrive), then by arrival.
     fn cmp(&self, a: usize, b: usize) -> std::cmp::Ordering {
         #[cfg(test)]
         tests::COMPARISONS.with(|n| n.set(n.get() + 1));
         let (x, y) = (&self.rows[a], &self.rows[b]);
         let by = if self.sort.is_start() {
-            self.sort.cmp(x, y)
+            match self.order {
+                Order::Desc => self.sort.cmp(x, y).reverse(),
+                Order::Asc => self.sort.cmp(x, y),
+            }
         } else {
             // A row added since the last rekey has no key yet: first, until the rekey.
-            self.keys.get(a).cmp(&self.keys.get(b))
+            self.sort
+                .compare(self.keys.get(a), self.keys.get(b), self.order)
+                .then_with(|| y.start.cmp(&x.start))
         };
-        match self.order {
-            Order::Desc => by.reverse(),
-            Order::Asc => by,
-        }
-        .then(a.cmp(&b))
+        by.then(a.cmp(&b))
     }
 
     /// Merges a page; the rows' filter text has the names of their agents, queues and wrap-up
@@ -713,6 +715,66 @@ mod tests {
         // Filtered out: the first visible row is selected instead.
         l.set_filter("ann");
         assert_eq!(l.selected.as_deref(), Some("c-2"));
+    }
+
+    fn column(title: &str) -> Sort {
+        let i = crate::tui::columns::COLUMNS
+            .iter()
+            .position(|c| c.title == title)
+            .unwrap();
+        crate::tui::columns::COLUMNS[i].sort.unwrap()
+    }
+
+    /// Rows that tie on the column sorted by come newest first, in both orders, whatever order
+    /// their pages arrived in (pages are fetched several at once); blank cells go last in
+    /// both orders.
+    #[test]
+    fn ties_are_newest_first_and_blanks_last_in_both_orders() {
+        let mut l = List::default();
+        l.reset(1);
+        // The oldest page first, as a concurrent load may deliver it.
+        l.put(vec![
+            conv("old-ann", 10, "Ann", "y"),
+            conv("old-blank", 11, "", "y"),
+        ]);
+        l.put(vec![
+            conv("new-ann", 40, "Ann", "y"),
+            conv("bea", 30, "Bea", "y"),
+        ]);
+        l.put(vec![conv("new-blank", 41, "", "y")]);
+        l.set_sort(column("Customer"), &Names::default());
+        assert_eq!(l.order, Order::Desc);
+        assert_eq!(
+            ids(&l),
+            ["bea", "new-ann", "old-ann", "new-blank", "old-blank"]
+        );
+        l.toggle_order();
+        assert_eq!(
+            ids(&l),
+            ["new-ann", "old-ann", "bea", "new-blank", "old-blank"]
+        );
+    }
+
+    /// By duration, conversations going on are the longest, the one that started first at the
+    /// top: the order holds however long they run (their ticking does not move rows).
+    #[test]
+    fn by_duration_live_rows_come_first_longest_running_first() {
+        let mut l = List::default();
+        l.reset(1);
+        let live = |id: &str, minute: u32| {
+            let mut c = conv(id, minute, "x", "y");
+            c.conversation_end = None;
+            c
+        };
+        l.put(vec![
+            live("live-new", 50),
+            conv("ended", 5, "x", "y"),
+            live("live-old", 20),
+        ]);
+        l.set_sort(column("Dur"), &Names::default());
+        assert_eq!(ids(&l), ["live-old", "live-new", "ended"]);
+        l.toggle_order();
+        assert_eq!(ids(&l), ["ended", "live-new", "live-old"]);
     }
 
     #[test]
