@@ -25,6 +25,8 @@ pub struct Facts {
     pub queues: Vec<String>,
     /// Wrap-up code ids, in the order met.
     pub wrapups: Vec<String>,
+    /// We called them (an outbound conversation): on a call, our number is the caller.
+    pub outbound: bool,
 }
 
 impl Facts {
@@ -42,6 +44,7 @@ impl Facts {
                     .flat_map(|p| &p.sessions)
                     .find_map(|s| s.direction.as_deref())
                     == Some("outbound"));
+        f.outbound = outbound;
         if let Some(p) = outside {
             f.customer_name = p.participant_name.clone().filter(|n| !n.trim().is_empty());
             let text = |s: &AnalyticsSession, k: &str| {
@@ -112,10 +115,14 @@ impl Facts {
             .unwrap_or_default()
     }
 
-    /// `caller → called` for a call, the customer's address otherwise.
+    /// For a call, the customer's number then ours, the arrow from the caller to the number
+    /// called (`+4930… → +1800…` inbound, `+4930… ← +1800…` outbound: the customer's number
+    /// stays first, where a narrow column keeps it); the customer's address otherwise.
     pub fn address(&self) -> String {
         match (&self.customer_address, &self.our_address) {
-            (Some(a), Some(b)) if self.is_phone() => format!("{a} → {b}"),
+            (Some(a), Some(b)) if self.is_phone() => {
+                format!("{a} {} {b}", if self.outbound { '←' } else { '→' })
+            }
             (Some(a), _) => a.clone(),
             (None, Some(b)) => b.clone(),
             (None, None) => String::new(),
@@ -175,4 +182,40 @@ pub fn live_address(p: &ConversationParticipant) -> Option<String> {
 /// An address as people read it: `tel:+4930…` is `+4930…`.
 fn address(a: &str) -> String {
     a.strip_prefix("tel:").unwrap_or(a).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(direction: &str) -> AnalyticsConversation {
+        serde_json::from_value(serde_json::json!({
+            "conversationId": "c1",
+            "originatingDirection": direction,
+            "participants": [{
+                "participantId": "p1",
+                "purpose": "external",
+                "sessions": [{
+                    "mediaType": "voice",
+                    "direction": direction,
+                    "ani": if direction == "inbound" { "tel:+4930123" } else { "tel:+18005550100" },
+                    "dnis": if direction == "inbound" { "tel:+18005550100" } else { "tel:+4930123" },
+                }],
+            }],
+        }))
+        .unwrap()
+    }
+
+    /// The customer's number comes first either way (a narrow Address column keeps it), and
+    /// the arrow goes from the caller to the number called: on an outbound call we called.
+    #[test]
+    fn a_calls_address_points_from_the_caller_to_the_number_called() {
+        let inbound = Facts::of(&call("inbound"));
+        assert_eq!(inbound.customer_address.as_deref(), Some("+4930123"));
+        assert_eq!(inbound.address(), "+4930123 → +18005550100");
+        let outbound = Facts::of(&call("outbound"));
+        assert_eq!(outbound.customer_address.as_deref(), Some("+4930123"));
+        assert_eq!(outbound.our_address.as_deref(), Some("+18005550100"));
+        assert_eq!(outbound.address(), "+4930123 ← +18005550100");
+    }
 }

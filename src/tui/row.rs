@@ -541,6 +541,7 @@ fn write_facts(f: &Facts, w: &mut Writer) {
             w.field(Some(x));
         }
     }
+    w.len(usize::from(f.outbound));
 }
 
 fn read_facts(r: &mut Reader) -> Facts {
@@ -558,6 +559,7 @@ fn read_facts(r: &mut Reader) -> Facts {
     };
     let queues = list(r);
     let wrapups = list(r);
+    let outbound = r.len() != 0;
     Facts {
         customer_name,
         customer_address,
@@ -565,6 +567,7 @@ fn read_facts(r: &mut Reader) -> Facts {
         agents,
         queues,
         wrapups,
+        outbound,
     }
 }
 
