@@ -557,6 +557,8 @@ fn document(s: &State) -> String {
 fn the_end_seen_by_the_watch_is_the_panes_end_though_the_row_was_loaded_live() {
     let mut s = watching();
     assert!(document(&s).contains("End live"), "{}", document(&s));
+    // Going on: the time so far, as the list shows it.
+    assert!(document(&s).contains("Duration +"), "{}", document(&s));
     push(
         &mut s,
         event("customer", DetailKind::End, "c1-p1", 4000, &[]),
@@ -566,7 +568,7 @@ fn the_end_seen_by_the_watch_is_the_panes_end_though_the_row_was_loaded_live() {
     let text = document(&s);
     // The row started at 08:10 (the fixture's day), the end pushed at 12:30:04 of `now()`.
     assert!(text.contains("End 2026-11-25 12:30:04"), "{text}");
-    assert!(!text.contains("Duration live"), "{text}");
+    assert!(!text.contains("Duration +"), "{text}");
 }
 
 #[test]

@@ -418,9 +418,13 @@ fn header(
                     .and_then(crate::tui::watch::end_of)
             });
             if r.end().is_none()
-                && let (Some(a), Some(b)) = (r.start, ended)
+                && let Some(a) = r.start
             {
-                c.duration = duration((b - a).num_seconds());
+                c.duration = match ended {
+                    Some(b) => duration((b - a).num_seconds()),
+                    // Going on: the time so far, ticking, as the list shows it.
+                    None => format!("+{}", duration((src.now - a).num_seconds().max(0))),
+                };
             }
             let end = ended.map(fmt).unwrap_or_else(|| "live".into());
             who = vec![

@@ -193,7 +193,7 @@ fn every_word_of_every_column_shown_finds_its_row() {
             columns_seen[c] |= !shown.is_empty() && shown != "?";
             words.extend(
                 shown
-                    .split(|ch: char| ch.is_whitespace() || ch == ',' || ch == '→')
+                    .split(|ch: char| ch.is_whitespace() || ch == ',' || ch == '→' || ch == '←')
                     .filter(|w| !w.is_empty() && *w != "?")
                     .map(|w| (col.title, w.to_string())),
             );

@@ -522,8 +522,8 @@ fn voice_rows_show_callers_and_agents_by_name_once_the_directory_answers() {
     insta::assert_snapshot!(after);
 }
 
-/// A live row's duration is the time so far, and it moves with the clock; the screen ticks only
-/// while such a row is on screen.
+/// A live row's duration is the time so far, and it moves with the clock, in the list and in
+/// the detail pane's header; the screen ticks only while such a row is on screen.
 #[test]
 fn a_live_rows_duration_ticks() {
     let mut s = full(160, 48);
@@ -531,6 +531,10 @@ fn a_live_rows_duration_ticks() {
     let t = text(&render(&s));
     // Started 12:25:00, now 12:30:00.
     assert!(t.contains("+5m00s"), "{t}");
+    // Selected, its header says the same.
+    key(&mut s, KeyCode::Up);
+    let t = text(&render(&s));
+    assert!(t.contains("Duration +5m00s"), "{t}");
     update(
         &mut s,
         Event::Tick {
@@ -539,6 +543,7 @@ fn a_live_rows_duration_ticks() {
     );
     let t = text(&render(&s));
     assert!(t.contains("+6m01s"), "{t}");
+    assert!(t.contains("Duration +6m01s"), "{t}");
 }
 
 #[test]
