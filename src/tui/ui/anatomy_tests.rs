@@ -11,7 +11,7 @@ use ratatui::style::{Color, Modifier, Style};
 use super::tests::{render, text};
 use crate::genesys::model::{AnalyticsConversation, Conversation, ConversationParticipant};
 use crate::paging::PageEvent;
-use crate::tui::app::{Event, State, update};
+use crate::tui::app::{Event, Focus, State, update};
 use crate::tui::detail::{Fresh, Item};
 use crate::tui::fixtures::{IDS, key, messaging, now, page, screen, typ, voice_transfer};
 
@@ -816,11 +816,53 @@ fn the_summary_by_attribute_counts_loaded_rows_and_says_so() {
     }
     let t = text(&render(&s));
     assert!(t.contains("By attribute Tier"), "{t}");
+    // The share is of the rows counted (the one loaded), not of the 4 shown.
     assert!(
-        t.lines().any(|l| l.contains("Gold") && l.contains('█')),
+        t.lines()
+            .any(|l| l.contains("Gold") && l.contains('█') && l.contains(" 1 100%")),
         "{t}"
     );
     assert!(t.contains("attributes of 3 rows not loaded"), "{t}");
+}
+
+/// ←/→ choose the attribute where the summary has the keyboard: from the list, its hint says
+/// Tab first.
+#[test]
+fn the_attribute_keys_hint_says_where_its_keys_work() {
+    let mut s = summary_screen(120, 40);
+    s.list.learn_attributes(
+        IDS[1],
+        &[(
+            "m-cust".into(),
+            [
+                ("Tier".to_string(), "Gold".to_string()),
+                ("lang".to_string(), "de".to_string()),
+            ]
+            .into(),
+        )],
+    );
+    for _ in 0..4 {
+        key(&mut s, KeyCode::Char('S'));
+    }
+    assert_eq!(s.focus, Focus::List);
+    let t = text(&render(&s));
+    assert!(t.contains("Tab, ←/→: 2 keys"), "{t}");
+    key(&mut s, KeyCode::Tab);
+    let t = text(&render(&s));
+    assert!(t.contains(" · ←/→: 2 keys"), "{t}");
+    let before = t
+        .lines()
+        .find(|l| l.contains("By attribute"))
+        .unwrap()
+        .to_string();
+    key(&mut s, KeyCode::Right);
+    let t = text(&render(&s));
+    let after = t
+        .lines()
+        .find(|l| l.contains("By attribute"))
+        .unwrap()
+        .to_string();
+    assert_ne!(before, after, "→ chose the other key");
 }
 
 #[test]

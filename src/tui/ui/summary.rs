@@ -59,8 +59,10 @@ fn head(v: &SummaryView, focused: bool, t: Theme, w: usize) -> Vec<Line<'static>
         Span::styled(format!("   {next}{close}"), t.dim()),
     ];
     if v.grouping == Grouping::Attribute && s.keys.len() > 1 {
+        // ←/→ are the summary's keys: from the list, Tab gives it the keyboard first.
+        let how = if focused { "←/→" } else { "Tab, ←/→" };
         second.push(Span::styled(
-            format!(" · ←/→: {} keys", num(s.keys.len())),
+            format!(" · {how}: {} keys", num(s.keys.len())),
             t.dim(),
         ));
     }
@@ -114,7 +116,12 @@ pub fn draw(f: &mut Frame, s: &State, area: Rect, t: Theme) {
         lines.push(Line::styled(why, t.dim()));
     }
     let max = bars.iter().map(|b| b.count).max().unwrap_or(1).max(1);
-    let total = v.summary.rows.max(1);
+    // The share of the rows counted: by attribute, those whose attributes are loaded.
+    let total = match v.grouping {
+        Grouping::Attribute => v.summary.rows.saturating_sub(v.summary.unloaded),
+        _ => v.summary.rows,
+    }
+    .max(1);
     let lw = bars
         .iter()
         .map(|b| width(&b.label))
@@ -133,7 +140,7 @@ pub fn draw(f: &mut Frame, s: &State, area: Rect, t: Theme) {
             Span::raw(" "),
             Span::styled(bar(len), style),
             Span::styled(format!(" {:>nw$}", num(b.count)), t.plain()),
-            Span::styled(format!(" {:>3}%", b.count * 100 / total), t.dim()),
+            Span::styled(format!(" {:>3}%", share(b.count, total)), t.dim()),
         ]));
     }
     let max_scroll = lines.len().saturating_sub(rows.max(1));
@@ -153,9 +160,24 @@ pub fn draw(f: &mut Frame, s: &State, area: Rect, t: Theme) {
     f.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)), inner);
 }
 
+/// `n` of `total` in whole percent, rounded (281 of 2,028 is 14%, not 13%).
+fn share(n: usize, total: usize) -> usize {
+    (n * 200 + total) / (2 * total)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shares_are_rounded() {
+        assert_eq!(share(281, 2028), 14);
+        assert_eq!(share(263, 2028), 13);
+        assert_eq!(share(1, 3), 33);
+        assert_eq!(share(2, 3), 67);
+        assert_eq!(share(4, 4), 100);
+        assert_eq!(share(1, 1000), 0);
+    }
 
     #[test]
     fn bars_in_eighths() {
