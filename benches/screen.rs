@@ -257,8 +257,10 @@ fn filter_paste_100kb_100k(bencher: Bencher) {
 fn filter_field_terms_100k(bencher: Bencher) {
     let s = loaded();
     bencher.with_inputs(|| s.clone()).bench_local_refs(|s| {
-        s.list
-            .set_filter("dir:in -media:voice|chat customer:a dur>1m")
+        s.list.set_filter(
+            "dir:in -media:voice|chat customer:a dur>1m",
+            chrono::Utc::now(),
+        )
     });
 }
 

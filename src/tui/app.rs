@@ -911,7 +911,7 @@ fn escape(s: &mut State) -> Vec<Effect> {
     if s.filter_editing {
         s.filter_editing = false;
         s.filter_input.reset();
-        s.list.set_filter("");
+        s.list.set_filter("", s.now);
         return vec![];
     }
     match s.focus {
@@ -932,7 +932,7 @@ fn escape(s: &mut State) -> Vec<Effect> {
                 return vec![Effect::CancelQuery];
             } else if !s.list.filter.is_empty() {
                 s.filter_input.reset();
-                s.list.set_filter("");
+                s.list.set_filter("", s.now);
             } else if s.zoom {
                 s.zoom = false;
             }

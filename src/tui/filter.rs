@@ -6,8 +6,8 @@
 //! - `queue:`, `agent:`, `wrapup:`, `customer:` (names as the list shows them, and the
 //!   directory ids behind them, whole or as shown), `dir:`, `media:`, `address:`/`ani:`: in
 //!   that part of the row only; `live` alone is a conversation still going on;
-//! - `dur>5m`, `dur<30s`: the duration of ended conversations; `date:2026-11-24`: the day it
-//!   started (in the zone shown);
+//! - `dur>5m`, `dur<30s`: the duration of ended conversations; `date:2026-11-24` (or
+//!   `date:today`, `date:yesterday`): the day it started (in the zone shown);
 //! - `attr:KEY=VALUE` (equal), `attr:KEY~TEXT` (contains), `attr:KEY` (set);
 //! - `-term`: not; `a|b`: either (`queue:sales|support`: a bare alternative takes the field of
 //!   the first).
@@ -78,11 +78,14 @@ pub struct Filter {
 
 /// The fields there are, for errors.
 pub const FIELDS: &str = "queue:, agent:, wrapup:, customer:, dir:, media:, address:, \
-    attr:KEY=VALUE, dur>5m, dur<30s, date:YYYY-MM-DD, live; -term for not, a|b for either";
+    attr:KEY=VALUE, dur>5m, dur<30s, date:YYYY-MM-DD (or today, yesterday), live; -term for not, \
+    a|b for either";
 
 impl Filter {
-    /// Parses what the user typed (dates read in `zone`). An error says which term is wrong.
-    pub fn parse(input: &str, zone: Zone) -> Result<Filter, String> {
+    /// Parses what the user typed (dates read in `zone`; `now` says which day `date:today`
+    /// is). An error says which term is wrong.
+    pub fn parse(input: &str, zone: Zone, now: DateTime<Utc>) -> Result<Filter, String> {
+        let at = At { zone, now };
         let mut f = Filter::default();
         for (text, quoted) in split(input) {
             let (not, body) = match text.strip_prefix('-') {
@@ -103,7 +106,7 @@ impl Filter {
                     }
                     return Err(format!("'{text}': an empty alternative around |"));
                 }
-                any.push(term(alt, quoted, &mut field, zone)?);
+                any.push(term(alt, quoted, &mut field, at)?);
             }
             if !any.is_empty() {
                 f.clauses.push(Clause { not, any });
@@ -199,17 +202,24 @@ impl Filter {
     }
 }
 
+/// Where the filter is read: the zone dates are in, and the moment (for `date:today`).
+#[derive(Clone, Copy)]
+struct At {
+    zone: Zone,
+    now: DateTime<Utc>,
+}
+
 /// One term of an alternative. `field` is the field of the first alternative, which bare ones
 /// after it take.
 fn term<'a>(
     text: &'a str,
     quoted: bool,
     field: &mut Option<&'a str>,
-    zone: Zone,
+    at: At,
 ) -> Result<Term, String> {
     if quoted {
         return Ok(match *field {
-            Some(f) => fielded(f, text, zone)?,
+            Some(f) => fielded(f, text, at)?,
             None => Term::Word(fold(text)),
         });
     }
@@ -263,17 +273,18 @@ fn term<'a>(
             if field.is_none() {
                 *field = Some(name);
             }
-            fielded(name, value, zone)
+            fielded(name, value, at)
         }
         _ => Ok(match *field {
-            Some(f) => fielded(f, text, zone)?,
+            Some(f) => fielded(f, text, at)?,
             None => Term::Word(fold(text)),
         }),
     }
 }
 
 /// A term of a field (by its canonical name) and its value as typed.
-fn fielded(name: &str, value: &str, zone: Zone) -> Result<Term, String> {
+fn fielded(name: &str, value: &str, at: At) -> Result<Term, String> {
+    let zone = at.zone;
     if value.is_empty() && name != "attr" {
         return Err(format!("{name}: needs a value ({FIELDS})"));
     }
@@ -290,7 +301,7 @@ fn fielded(name: &str, value: &str, zone: Zone) -> Result<Term, String> {
         "wrapup" => Term::In(tag::WRAPUP, id(v)),
         "customer" => Term::In(tag::CUSTOMER, v),
         "media" => Term::In(tag::MEDIA, v),
-        "address" => Term::In(tag::ADDRESS, v),
+        "address" => Term::In(tag::ADDRESS, phone(&v).unwrap_or(v)),
         "dir" => {
             if !("inbound".starts_with(&v) || "outbound".starts_with(&v)) {
                 return Err(format!(
@@ -300,8 +311,18 @@ fn fielded(name: &str, value: &str, zone: Zone) -> Result<Term, String> {
             Term::Starts(tag::DIRECTION, v)
         }
         "date" => {
-            let d = NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d")
-                .map_err(|_| format!("date:{value}: write the day as YYYY-MM-DD"))?;
+            // The days people say are read as the range's are (`today`, `yesterday`).
+            let d = match v.trim() {
+                "today" | "yesterday" => crate::timespec::parse(v.trim(), zone, at.now)
+                    .map(|t| match zone {
+                        Zone::Utc => t.date_naive(),
+                        Zone::Local => t.with_timezone(&chrono::Local).date_naive(),
+                    })
+                    .map_err(|e| format!("date:{value}: {e}"))?,
+                _ => NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").map_err(|_| {
+                    format!("date:{value}: write the day as YYYY-MM-DD, today or yesterday")
+                })?,
+            };
             let start = zone
                 .from_naive(d.and_hms_opt(0, 0, 0).expect("midnight"))
                 .ok_or_else(|| format!("date:{value}: no midnight that day here"))?;
@@ -313,6 +334,22 @@ fn fielded(name: &str, value: &str, zone: Zone) -> Result<Term, String> {
         }
         _ => attr(value)?,
     })
+}
+
+/// A phone number as people type it (`+44 20 7946-0000`, `(555) 010`, `tel:+4420…`) as the
+/// row shows it: separators and the `tel:` scheme taken out, as the server-side `ani:` does.
+/// `None` when it is not a number (an e-mail, a name).
+fn phone(v: &str) -> Option<String> {
+    let bare = v.strip_prefix("tel:").unwrap_or(v);
+    let digits: String = bare
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.'))
+        .collect();
+    let number = digits.chars().any(|c| c.is_ascii_digit())
+        && digits
+            .char_indices()
+            .all(|(i, c)| c.is_ascii_digit() || (i == 0 && c == '+'));
+    number.then_some(digits)
 }
 
 fn attr(rest: &str) -> Result<Term, String> {
@@ -482,17 +519,17 @@ mod tests {
     use crate::genesys::directory::Names;
     use crate::tui::columns::COLUMNS;
     use crate::tui::fixtures::{
-        AGENT_ANN, AGENT_BOB, BILLING, CODE_RESOLVED, conv, directory, voice_transfer,
+        AGENT_ANN, AGENT_BOB, BILLING, CODE_RESOLVED, conv, directory, now, voice_transfer,
     };
     use crate::tui::row::{has_part, name_part};
     use chrono::TimeZone;
 
     fn p(s: &str) -> Filter {
-        Filter::parse(s, Zone::Utc).unwrap_or_else(|e| panic!("{s}: {e}"))
+        Filter::parse(s, Zone::Utc, now()).unwrap_or_else(|e| panic!("{s}: {e}"))
     }
 
     fn err(s: &str) -> String {
-        Filter::parse(s, Zone::Utc).unwrap_err()
+        Filter::parse(s, Zone::Utc, now()).unwrap_err()
     }
 
     /// A row and its text, as the list makes them.
@@ -553,6 +590,9 @@ mod tests {
         assert!(hits("media:webmessaging", &r) && !hits("media:voice", &r));
         assert!(hits("dur>5m", &r) && hits("dur<13m", &r) && !hits("dur>12m30s", &r));
         assert!(hits("date:2026-11-24", &r) && !hits("date:2026-11-25", &r));
+        // The days people say, as the range reads them: `now()` is on 2026-11-25.
+        assert!(hits("date:yesterday", &r) && !hits("date:today", &r));
+        assert!(hits("date:Yesterday", &r));
     }
 
     /// A transferred voice call as the list shows it once the directory named its ids: the
@@ -614,6 +654,10 @@ mod tests {
             "customer:\"ann lee\"",
             "address:+1555",
             "address:+1800",
+            // Numbers as people write them, as the server-side ani: takes them.
+            "address:\"+1 555 123 0001\"",
+            "ani:tel:+15551230001",
+            "phone:\"(555) 123-0001\"",
             "voice",
             "inbound",
             "dir:in",
@@ -735,7 +779,7 @@ mod tests {
             [Term::Word("http://x".into())]
         );
         for s in ["\"", "\"\"", "attr:é~ü", "a\"b\"c", "-", "|", "dur", "dur>"] {
-            let _ = Filter::parse(s, Zone::Utc).map(|f| f.matches("x", None));
+            let _ = Filter::parse(s, Zone::Utc, now()).map(|f| f.matches("x", None));
         }
     }
 

@@ -314,11 +314,11 @@ impl List {
         self.revisible();
     }
 
-    /// Filters as typed (see [`Filter`]). A filter that only narrows the previous one (a
+    /// Filters as typed (see [`Filter`]; `now` says which day `date:today` is). A filter that only narrows the previous one (a
     /// letter typed) re-tests the rows already shown, not every row: typing stays instant with
     /// 100,000 rows.
-    pub fn set_filter(&mut self, input: &str) {
-        let filter = match Filter::parse(input, self.zone) {
+    pub fn set_filter(&mut self, input: &str, now: DateTime<Utc>) {
+        let filter = match Filter::parse(input, self.zone, now) {
             Ok(f) => {
                 self.filter_error = None;
                 f
@@ -607,6 +607,9 @@ mod tests {
     use crate::tui::fixtures::conv;
     use chrono::TimeZone;
 
+    /// The clock of filters that name no relative day.
+    const T0: DateTime<Utc> = DateTime::UNIX_EPOCH;
+
     impl List {
         /// Adds a page with no directory names known.
         fn put(&mut self, convs: Vec<AnalyticsConversation>) {
@@ -654,9 +657,9 @@ mod tests {
         let mut l = List::default();
         l.reset(1);
         l.put(vec![conv("c", 30, "Ann", "y"), conv("b", 20, "Bea", "y")]);
-        l.set_filter("ann");
+        l.set_filter("ann", T0);
         assert_eq!(ids(&l), ["c"]);
-        l.set_filter("ann colour:red");
+        l.set_filter("ann colour:red", T0);
         assert_eq!(ids(&l), ["c"], "never a silent match-all");
         assert!(
             l.filter_error
@@ -664,12 +667,12 @@ mod tests {
                 .unwrap()
                 .contains("unknown field 'colour'")
         );
-        l.set_filter("-ann");
+        l.set_filter("-ann", T0);
         assert_eq!(ids(&l), ["b"]);
         assert_eq!(l.filter_error, None);
         // Words cannot search attributes not loaded: the list counts those rows.
         assert_eq!(l.unsearched(), 2);
-        l.set_filter("customer:ann");
+        l.set_filter("customer:ann", T0);
         assert_eq!(l.unsearched(), 0, "a field term does not read attributes");
     }
 
@@ -682,13 +685,13 @@ mod tests {
             conv("c-2", 20, "Ann", "Carl"),
             conv("c-3", 10, "Zed", "Bob"),
         ]);
-        l.set_filter("BOB");
+        l.set_filter("BOB", T0);
         assert_eq!(ids(&l), ["c-1", "c-3"]);
-        l.set_filter("c-2");
+        l.set_filter("c-2", T0);
         assert_eq!(ids(&l), ["c-2"]);
-        l.set_filter("workflow");
+        l.set_filter("workflow", T0);
         assert_eq!(l.visible.len(), 3);
-        l.set_filter("gold");
+        l.set_filter("gold", T0);
         assert!(l.visible.is_empty());
         let attrs: Attributes = [("tier".to_string(), "Gold".to_string())].into();
         l.learn_attributes("c-3", &[("c-3-p1".to_string(), attrs)]);
@@ -706,14 +709,14 @@ mod tests {
             conv("c-3", 10, "Zed", "Bob"),
         ]);
         l.select_at(2);
-        l.set_filter("bob");
+        l.set_filter("bob", T0);
         assert_eq!(l.selected.as_deref(), Some("c-3"));
         assert_eq!(l.cursor, 1);
-        l.set_filter("");
+        l.set_filter("", T0);
         assert_eq!(l.selected.as_deref(), Some("c-3"));
         assert_eq!(l.cursor, 2);
         // Filtered out: the first visible row is selected instead.
-        l.set_filter("ann");
+        l.set_filter("ann", T0);
         assert_eq!(l.selected.as_deref(), Some("c-2"));
     }
 
@@ -836,7 +839,7 @@ mod tests {
         let mut l = List::default();
         l.reset(1);
         l.put(rows());
-        l.set_filter("agent:gomez");
+        l.set_filter("agent:gomez", T0);
         assert!(ids(&l).is_empty());
         l.learn_names(&names);
         assert_eq!(ids(&l), ["v1"]);
@@ -851,7 +854,7 @@ mod tests {
         let mut l = List::default();
         l.reset(1);
         l.put(rows());
-        l.set_filter("-wrapup:sold");
+        l.set_filter("-wrapup:sold", T0);
         assert_eq!(ids(&l), ["v1", "m1", "c1"]);
         l.learn_names(&names);
         assert_eq!(ids(&l), ["c1"]);
@@ -860,7 +863,7 @@ mod tests {
         l.reset(1);
         l.put(rows());
         l.retain(|r| r.id() != "v1");
-        l.set_filter("agent:dupre");
+        l.set_filter("agent:dupre", T0);
         assert!(ids(&l).is_empty());
         let mut dee = Names::default();
         dee.insert(Kind::User, AGENT_DEE.into(), Some("Dee Dupré".into()));
@@ -876,16 +879,16 @@ mod tests {
         l.put(vec![v]);
         l.learn_names(&names);
         for f in ["queue:billing", "agent:muller", "wrapup:resolved"] {
-            l.set_filter(f);
+            l.set_filter(f, T0);
             assert_eq!(l.position("v1"), None, "{f}: {:?}", l.haystack("v1"));
         }
-        l.set_filter("agent:gomez wrapup:transferred");
+        l.set_filter("agent:gomez wrapup:transferred", T0);
         assert_eq!(ids(&l), ["v1"]);
         // Made with the names known: found at once.
         let mut l = List::default();
         l.reset(1);
         l.add(rows(), &names);
-        l.set_filter("queue:billing wrapup:transferred agent:muller");
+        l.set_filter("queue:billing wrapup:transferred agent:muller", T0);
         assert_eq!(ids(&l), ["v1"]);
     }
 
@@ -938,7 +941,7 @@ mod tests {
         let (mut l, per_page) = load(100, false);
         assert_eq!(l.visible.len(), 10_000);
         assert!(per_page.iter().all(|&c| c <= PAGE_COST), "{per_page:?}");
-        l.set_filter("id-9999");
+        l.set_filter("id-9999", T0);
         assert_eq!(l.visible.len(), 1);
     }
 

@@ -42,7 +42,7 @@ fn a_paste_into_the_filter_is_one_edit_cut_at_the_filters_length() {
     assert_eq!(s.filter_input.value().chars().count(), MAX_FILTER);
     assert_eq!(
         s.list.filter,
-        crate::tui::filter::Filter::parse(s.filter_input.value(), s.zone()).unwrap(),
+        crate::tui::filter::Filter::parse(s.filter_input.value(), s.zone(), s.now).unwrap(),
         "filtered by what was pasted"
     );
     let m = s.message.as_deref().unwrap();

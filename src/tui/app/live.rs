@@ -892,7 +892,7 @@ pub(super) fn load_finished(s: &mut State, error: Option<String>) -> Vec<Effect>
 /// The filter changed as the user typed.
 pub(super) fn filter_changed(s: &mut State) -> Vec<Effect> {
     let text = s.filter_input.value().to_string();
-    s.list.set_filter(&text);
+    s.list.set_filter(&text, s.now);
     fetch_missing_attributes(s)
 }
 

@@ -199,7 +199,7 @@ fn every_word_of_every_column_shown_finds_its_row() {
             );
         }
         for (title, w) in words {
-            s.list.set_filter(&format!("\"{w}\""));
+            s.list.set_filter(&format!("\"{w}\""), s.now);
             assert_eq!(s.list.filter_error, None, "{w}");
             assert!(
                 s.list.position(&id).is_some(),
