@@ -155,6 +155,33 @@ fn malformed_terms_are_errors_in_the_filter_line_and_the_filter_before_stays() {
     assert!(title(&s).contains("wrapup:"), "the error lists the fields");
 }
 
+/// At 80 columns the list's title cannot hold a filter's error: while it is typed, the bottom
+/// line says it (in place of the key hints), and the hints come back once the filter reads.
+#[test]
+fn a_filters_error_has_the_bottom_line_on_a_narrow_terminal() {
+    let mut s = screen(80, 24, false);
+    key(&mut s, KeyCode::Enter);
+    update(
+        &mut s,
+        page(1, 2, vec![voice_transfer(IDS[0]), messaging(IDS[1])]),
+    );
+    key(&mut s, KeyCode::Char('/'));
+    typ(&mut s, "colour:red");
+    let t = text(&render(&s));
+    let last = t.lines().last().unwrap_or_default().to_string();
+    assert!(
+        last.contains("✗ unknown field 'colour': the fields are queue:, agent:"),
+        "{t}"
+    );
+    for _ in 0.."colour:red".len() {
+        key(&mut s, KeyCode::Backspace);
+    }
+    typ(&mut s, "voice");
+    let t = text(&render(&s));
+    let last = t.lines().last().unwrap_or_default().to_string();
+    assert!(last.contains("keep filter"), "{t}");
+}
+
 /// Every word each column shows of a row finds that row (quoted, so that a word is a word), on
 /// the simulator's conversations named through its directory: voice and messaging, inbound and
 /// outbound, live and ended, callers known by number only.

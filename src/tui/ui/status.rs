@@ -117,6 +117,19 @@ pub fn footer(f: &mut Frame, s: &State, area: Rect, t: Theme) {
         f.render_widget(Paragraph::new(line), area);
         return;
     }
+    // While the filter being typed cannot be read, what is wrong has the line: the list's title
+    // has little room for it on a narrow terminal (the filter before it stays meanwhile).
+    if s.mode() == keymap::Mode::Filter
+        && let Some(e) = &s.list.filter_error
+    {
+        let e = format!("✗ {}", crate::tui::sanitize::sanitize(e));
+        let line = Line::from(vec![
+            Span::raw(" "),
+            Span::styled(fit(&e, (area.width as usize).saturating_sub(1)), t.error()),
+        ]);
+        f.render_widget(Paragraph::new(line), area);
+        return;
+    }
     let mut spans = vec![Span::raw(" ")];
     let mut used = 1;
     // Help first: whatever does not fit is in it.
