@@ -308,6 +308,20 @@ async fn browse_cmd(settings: &Settings, query: Option<String>, live: Option<Str
     }
 }
 
+/// A query error worded for the browser says to filter the loaded rows (`/`): an export has no
+/// such filter, so it says what to do there instead.
+fn for_export(e: &str) -> String {
+    if e.contains("local filter (/)") {
+        format!(
+            "{e}; an export has no local filter: export the range and filter what it wrote \
+             (--attr KEY adds that attribute's column to --format csv; --attributes puts them \
+             all in the NDJSON, for jq)"
+        )
+    } else {
+        e.to_string()
+    }
+}
+
 async fn export_cmd(settings: &Settings, args: ExportArgs) -> u8 {
     let interval = match settings.interval(chrono::Utc::now()) {
         Ok(i) => i,
@@ -316,7 +330,7 @@ async fn export_cmd(settings: &Settings, args: ExportArgs) -> u8 {
     let query_text = args.query.clone().unwrap_or_default();
     let query = match convoscope::genesys::search::Query::parse(&query_text) {
         Ok(q) => q,
-        Err(e) => return fail(&format!("--query: {e}"), 2),
+        Err(e) => return fail(&format!("--query: {}", for_export(&e.to_string())), 2),
     };
     if args.plan == export::Plan::Lake
         && args.attributes_from == export::AttributeSource::Conversations

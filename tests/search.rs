@@ -315,6 +315,12 @@ async fn the_binary_exports_what_the_query_selects_and_says_what_is_wrong() {
             "unknown field 'colour': the fields are queue:NAME",
         ),
         ("attr:tier=gold", "the API cannot filter on attributes"),
+        // The browser's filter is not the export's: it says what to do instead.
+        (
+            "dur>5m",
+            "an export has no local filter: export the range and filter",
+        ),
+        ("quue:Sales", "unknown field 'quue' (did you mean queue:?)"),
         ("queue:\"Support", "a quote is not closed"),
         (
             "queue:\"Suport - Tier 1\"",

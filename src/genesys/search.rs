@@ -209,11 +209,13 @@ impl Query {
                     }
                     _ => {
                         if value.is_empty() {
+                            // Named as typed (`ani:`, not `address:`).
+                            let example = match field {
+                                Field::Address => "\"+1 555 010 2030\"",
+                                _ => "\"a name with spaces\"",
+                            };
                             return Err(err(format!(
-                                "{}: needs a value ({}:\"a name with spaces\", {}:a|b for either)",
-                                field.name(),
-                                field.name(),
-                                field.name()
+                                "{lname}: needs a value ({lname}:{example}, {lname}:a|b for either)"
                             )));
                         }
                         q.add(field, value.to_string());
@@ -310,8 +312,29 @@ fn unknown_field(name: &str, value: &str) -> QueryError {
              fields are {FIELDS})"
         )),
         "" => err(format!("a term starts with ':': name a field ({FIELDS})")),
-        _ => err(format!("unknown field '{name}': the fields are {FIELDS}")),
+        _ => err(format!(
+            "unknown field '{name}'{}: the fields are {FIELDS}",
+            did_you_mean(name, NAMES)
+        )),
     }
+}
+
+/// The field names people type, for [`did_you_mean`].
+const NAMES: &[&str] = &[
+    "queue", "agent", "wrapup", "dir", "ani", "address", "customer", "live",
+];
+
+/// ` (did you mean queue:?)` when `typed` is a slip of one of `names` (two edits at most, fewer
+/// than its length: `quue`, `agnet`), else nothing.
+pub fn did_you_mean(typed: &str, names: &[&str]) -> String {
+    let typed = typed.to_lowercase();
+    names
+        .iter()
+        .map(|n| (distance(&typed, n), *n))
+        .filter(|&(d, n)| d <= 2 && d < n.len().min(typed.chars().count()))
+        .min()
+        .map(|(_, n)| format!(" (did you mean {n}:?)"))
+        .unwrap_or_default()
 }
 
 struct Word {
@@ -616,29 +639,42 @@ fn quote_list(entries: &[&Entity]) -> String {
         .join(", ")
 }
 
-/// The `n` entries closest to `key` (folded), by edit distance, then those containing it.
+/// The `n` entries closest to `key` (folded), by edit distance, then those containing it. A
+/// name is near when the whole of it is (`Elena Gomes`: within half the typed length, at least
+/// 3 edits), or a word of it, or the start of one (`ferrera` for Jonas Ferreira, `supprt` for
+/// Support - Tier 1: within a third of the typed length, at least 1 edit), as names are
+/// picked by a word (see [`pick`]).
 fn closest<'a>(key: &str, candidates: &'a [Entity], n: usize) -> Vec<&'a Entity> {
+    let len = key.chars().count();
+    let (whole_limit, word_limit) = ((len / 2).max(3), (len / 3).max(1));
     let mut scored: Vec<(usize, &str, &Entity)> = candidates
         .iter()
-        .map(|e| {
+        .filter_map(|e| {
             let f = fold(&e.name);
-            let d = if f.contains(key) || key.contains(f.as_str()) {
+            let whole = if f.contains(key) || key.contains(f.as_str()) {
                 0
             } else {
                 distance(key, &f)
             };
-            (d, e.name.as_str(), e)
+            let word = f
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .map(|w| {
+                    let start: String = w.chars().take(len).collect();
+                    distance(key, w).min(distance(key, &start))
+                })
+                .min()
+                .unwrap_or(usize::MAX);
+            let d = [(whole, whole_limit), (word, word_limit)]
+                .into_iter()
+                .filter(|(d, limit)| d <= limit)
+                .map(|(d, _)| d)
+                .min()?;
+            Some((d, e.name.as_str(), e))
         })
         .collect();
     scored.sort_by(|a, b| (a.0, a.1, &a.2.id).cmp(&(b.0, b.1, &b.2.id)));
-    // Only names reasonably near: within half the typed length (at least 3 edits).
-    let limit = (key.chars().count() / 2).max(3);
-    scored
-        .into_iter()
-        .filter(|(d, _, _)| *d <= limit)
-        .map(|(_, _, e)| e)
-        .take(n)
-        .collect()
+    scored.into_iter().map(|(_, _, e)| e).take(n).collect()
 }
 
 /// Levenshtein distance over chars.
@@ -734,6 +770,10 @@ mod tests {
         );
         assert!(e("outbound").contains("dir:outbound"));
         assert!(e(":x").contains("name a field"));
+        // A slip of a field's name says which was meant.
+        assert!(e("quue:Sales").contains("unknown field 'quue' (did you mean queue:?)"));
+        assert!(e("agnet:Bob").contains("(did you mean agent:?)"));
+        assert!(!e("colour:red").contains("did you mean"));
     }
 
     #[test]
@@ -785,6 +825,12 @@ mod tests {
         assert!(e("dir:").contains("needs a value"));
         assert!(e("queue:").contains("needs a value"));
         assert!(e(r#"queue:"""#).contains("needs a value"));
+        // Named as typed.
+        let m = e("ani:");
+        assert!(
+            m.starts_with("ani: needs a value (ani:\"+1 555 010 2030\""),
+            "{m}"
+        );
         assert!(e("live:yes").contains("live takes no value"));
         assert!(e(r#"queue:"Support"#).contains("quote is not closed"));
     }
@@ -829,6 +875,13 @@ mod tests {
         assert!(
             m.contains("no queue is named 'Suport - Tier 1'")
                 && m.contains("the closest: \"Support - Tier 1\""),
+            "{m}"
+        );
+        // A typo in a word of the name, as names are picked by a word.
+        let m = p("supprt").unwrap_err().0;
+        assert!(
+            m.contains("the closest: \"Support - Tier 1\", \"Support - Tier 2\"")
+                && !m.contains("Sales"),
             "{m}"
         );
         let m = p("zzzzzzzzzzzzzzzzzzzz").unwrap_err().0;
@@ -892,6 +945,17 @@ mod tests {
         );
         // Too short to be an id: a name.
         assert!(p("88180d").is_err());
+        // A misspelt last name finds who has it; a letter missing from a short one too.
+        let m = p("andresen").unwrap_err().0;
+        assert!(
+            m.contains("the closest: \"Farid Andersen\" (88180d85), \"Farid Andersen\" (94e82224)"),
+            "{m}"
+        );
+        let m = p("gmez").unwrap_err().0;
+        assert!(
+            m.contains("the closest: \"Elena Gómez\", \"Jonas Gómez\"") && !m.contains("Ito"),
+            "{m}"
+        );
     }
 
     #[test]

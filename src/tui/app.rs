@@ -72,6 +72,9 @@ pub struct State {
     pub form: Form,
     /// The look-up of the query's names last asked for: an older answer is dropped.
     pub resolving: u64,
+    /// The names a completion listed on the bottom line: withdrawn when a later one puts a
+    /// name in, so that the list does not stay beside a name it no longer describes.
+    pub completions_listed: Option<String>,
     pub list: List,
     pub detail: Detail,
     pub focus: Focus,
@@ -228,6 +231,7 @@ impl State {
             spinner: 0,
             query_seq: 0,
             resolving: 0,
+            completions_listed: None,
             message: None,
             messages: Messages::default(),
             quit_armed: false,
@@ -1075,6 +1079,8 @@ fn on_completed(s: &mut State, id: u64, at: usize, result: Result<Vec<String>, S
     if at > text.len() || !text.is_char_boundary(at) {
         return;
     }
+    // What an earlier Tab listed no longer describes the field.
+    s.messages.withdraw = s.completions_listed.take();
     let names = match result {
         Ok(n) => n,
         Err(e) => {
@@ -1096,12 +1102,14 @@ fn on_completed(s: &mut State, id: u64, at: usize, result: Result<Vec<String>, S
                 .take(6)
                 .map(|n| super::sanitize::sanitize(n))
                 .collect();
-            s.message = Some(format!(
+            let listed = format!(
                 "{} names: {}{}",
                 many.len(),
                 shown.join(", "),
                 if many.len() > 6 { ", …" } else { "" }
-            ));
+            );
+            s.message = Some(listed.clone());
+            s.completions_listed = Some(listed);
             // Names found by a word (`gom`: Elena Gómez, Jonas Gómez) may share no start
             // longer than what was typed: it is kept, and the footer lists them.
             let fold = crate::genesys::search::fold;

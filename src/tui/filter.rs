@@ -264,9 +264,16 @@ fn term<'a>(
                     return Err("live takes no value: write live alone".into());
                 }
                 _ => {
+                    let near = crate::genesys::search::did_you_mean(
+                        &name,
+                        &[
+                            "queue", "agent", "wrapup", "customer", "dir", "media", "address",
+                            "ani", "attr", "date", "live",
+                        ],
+                    );
                     return Err(format!(
-                        "unknown field '{name}': the fields are {FIELDS} (quote a word with a \
-                         colon: \"{text}\")"
+                        "unknown field '{name}'{near}: the fields are {FIELDS} (quote a word \
+                         with a colon: \"{text}\")"
                     ));
                 }
             };
@@ -762,6 +769,7 @@ mod tests {
             e.contains("unknown field 'colour'") && e.contains("queue:"),
             "{e}"
         );
+        assert!(err("quue:sales").contains("unknown field 'quue' (did you mean queue:?)"));
         assert!(err("attr:").contains("name the attribute"));
         assert!(err("attr:=x").contains("name the attribute"));
         assert!(err("dur>5x").contains("cannot read '5x'"));

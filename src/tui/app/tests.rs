@@ -893,4 +893,6 @@ fn tab_on_a_last_name_lists_the_names_or_puts_in_the_one() {
         },
     );
     assert_eq!(s.form.query.value(), r#"agent:"Elena Gómez" "#);
+    // The list of two names the first Tab gave is gone with them.
+    assert_eq!(s.message, None);
 }
