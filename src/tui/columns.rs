@@ -429,11 +429,28 @@ fn allocate_from(
         cols[k].width += give;
         spare -= give as i32;
     }
-    // ...then a little to each gap, so that a wide list breathes; the rest stays at the right.
+    // ...then a little to each gap, so that a wide list breathes...
     for c in cols.iter_mut() {
         let give = (spare.max(0) as u16).min(SLACK);
         c.width += give;
         spare -= give as i32;
+    }
+    // ...then to the columns whose content is wider than twice their usual width (a
+    // conversation's three wrap-up codes), a cell at a time to the narrowest, rather than blank
+    // space at the right while a cell is cut; the rest stays at the right.
+    let whole = |i: usize| match seen.get(i) {
+        Some(&w) if table[i].shrink.is_some() && !two_forms(&table[i]) => w,
+        _ => 0,
+    };
+    while spare > 0 {
+        let Some(k) = (0..cols.len())
+            .filter(|&k| cols[k].width < whole(cols[k].index))
+            .min_by_key(|&k| (cols[k].width, k))
+        else {
+            break;
+        };
+        cols[k].width += 1;
+        spare -= 1;
     }
     cols
 }
@@ -591,6 +608,30 @@ mod tests {
             width_of(&allocate(250, Media::Voice, &[], &[]), "Customer"),
             Some(18 + SLACK)
         );
+    }
+
+    /// A cell wider than twice its column's usual width (three wrap-up codes) is cut only while
+    /// the room is needed: at 250 columns the room left goes to it, not to blank space.
+    #[test]
+    fn room_left_at_the_right_goes_to_a_cell_wider_than_twice_its_column() {
+        let mut seen = voice_seen();
+        let wrapup = COLUMNS.iter().position(|c| c.title == "Wrap-up").unwrap();
+        seen[wrapup] = 45;
+        let cols = allocate(250, Media::Voice, &[], &seen);
+        assert_eq!(width_of(&cols, "Wrap-up"), Some(45), "{cols:?}");
+        assert!(total_of(&cols) <= 250);
+        // Narrower, the others keep their content and the wrap-ups take what is left.
+        let cols = allocate(215, Media::Voice, &[], &seen);
+        let w = width_of(&cols, "Wrap-up").unwrap();
+        assert!((28..45).contains(&w), "{cols:?}");
+        assert_eq!(
+            total_of(&cols),
+            215,
+            "nothing left blank while a cell is cut"
+        );
+        for c in cols.iter().filter(|c| c.column().title != "Wrap-up") {
+            assert!(c.width >= want(c.column(), Some(seen[c.index])), "{cols:?}");
+        }
     }
 
     #[test]
