@@ -761,7 +761,7 @@ fn act(s: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
         Action::Suspend => return vec![Effect::Suspend],
         Action::Export => return actions::export(s, Format::Ndjson),
         // The screen's rows keep no segments: its CSV is the row-per-attribute one.
-        Action::ExportCsv => return actions::export(s, Format::CsvAttributes),
+        Action::ExportCsv => return actions::export(s, Format::Csv),
         Action::Unfold => {
             if s.detail.toggle_fold() {
                 // The value and the attribute after it in view at once (the box leaves room).

@@ -116,16 +116,25 @@ async fn fetch_fresh(client: &Client, id: &str) -> Result<Fresh, Error> {
 
 /// Writes the screen's export with the same writers as `convoscope export`, to a new file (0600,
 /// never over an existing file or through a link: `name-2.ext` when the name is taken), put in
-/// place only once complete. Returns where it went and how many conversations it holds.
+/// place only once complete. Returns where it went and how many conversations it holds. The
+/// CSV names agents, queues and wrap-up codes with `names`, and starts with a byte-order mark:
+/// made for a person to open in a spreadsheet, which then reads Gómez right.
 fn write_export(
     path: &std::path::Path,
     format: Format,
     conversations: &[AnalyticsConversation],
+    names: crate::genesys::directory::Names,
 ) -> std::io::Result<(std::path::PathBuf, usize)> {
     let file = crate::output::OutputFile::create_new(path)?;
     let written = (|| {
-        let mut w =
-            crate::export::writer_for(format, file.file(), &crate::export::CsvOptions::default())?;
+        let opts = crate::export::CsvOptions {
+            attrs: Vec::new(),
+            bom: format == Format::Csv,
+        };
+        let mut w = crate::export::writer_for(format, file.file(), &opts)?;
+        if w.wants_names() {
+            w.learn_names(names);
+        }
         for c in conversations {
             w.write(c)?;
         }
@@ -372,7 +381,8 @@ impl Runner {
                 path,
                 format,
                 conversations,
-            } => self.export(path, format, conversations),
+                names,
+            } => self.export(path, format, conversations, names),
             Effect::Quit => {}
         }
         Ok(())
@@ -446,6 +456,7 @@ impl Runner {
         path: std::path::PathBuf,
         format: Format,
         conversations: Vec<AnalyticsConversation>,
+        names: crate::genesys::directory::Names,
     ) {
         let tx = self.tx.clone();
         tokio::spawn(async move {
@@ -453,11 +464,12 @@ impl Runner {
                 .map(|d| d.join(&path))
                 .unwrap_or(path);
             let p = path.clone();
-            let result =
-                tokio::task::spawn_blocking(move || write_export(&p, format, &conversations))
-                    .await
-                    .map_err(|e| e.to_string())
-                    .and_then(|r| r.map_err(|e| e.to_string()));
+            let result = tokio::task::spawn_blocking(move || {
+                write_export(&p, format, &conversations, names)
+            })
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|r| r.map_err(|e| e.to_string()));
             let (path, result) = match result {
                 Ok((written_to, n)) => (written_to, Ok(n)),
                 Err(e) => (path, Err(e)),
@@ -529,8 +541,10 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let name = dir.path().join("convoscope-20261125-123000.ndjson");
-        let (a, n) = write_export(&name, Format::Ndjson, &[conv("c1")]).unwrap();
-        let (b, _) = write_export(&name, Format::Ndjson, &[conv("c2"), conv("c3")]).unwrap();
+        let none = crate::genesys::directory::Names::default;
+        let (a, n) = write_export(&name, Format::Ndjson, &[conv("c1")], none()).unwrap();
+        let (b, _) =
+            write_export(&name, Format::Ndjson, &[conv("c2"), conv("c3")], none()).unwrap();
         assert_eq!((a.clone(), n), (name.clone(), 1));
         assert_eq!(b, dir.path().join("convoscope-20261125-123000-2.ndjson"));
         assert_eq!(std::fs::read_to_string(&a).unwrap().lines().count(), 1);
@@ -544,8 +558,51 @@ mod tests {
         std::fs::write(&victim, "keep").unwrap();
         let planted = dir.path().join("x.csv");
         std::os::unix::fs::symlink(&victim, &planted).unwrap();
-        let (c, _) = write_export(&planted, Format::CsvAttributes, &[conv("c1")]).unwrap();
+        let (c, _) = write_export(&planted, Format::Csv, &[conv("c1")], none()).unwrap();
         assert_eq!(c, dir.path().join("x-2.csv"));
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
+    }
+
+    /// `X` writes the report CSV: one row per conversation, queues and agents by the names the
+    /// screen knows, after a byte-order mark (for a spreadsheet).
+    #[test]
+    fn the_screens_csv_is_one_row_per_conversation_by_name() {
+        use crate::genesys::directory::Names;
+        let dir = tempfile::tempdir().unwrap();
+        let mut names = Names::default();
+        let c = crate::tui::fixtures::voice_transfer("v1");
+        let facts = crate::facts::Facts::of(&c);
+        for (k, id) in facts.ids() {
+            names.insert(k, id.to_string(), Some(format!("Name of {}", &id[..4])));
+        }
+        let queue = facts.queues[0].clone();
+        let agent = facts.agents[0].0.clone().unwrap();
+        let (p, n) = write_export(
+            &dir.path().join("x.csv"),
+            Format::Csv,
+            &[c, crate::tui::fixtures::conv("m1", 5, "Gómez", "Bob")],
+            names,
+        )
+        .unwrap();
+        assert_eq!(n, 2);
+        let bytes = std::fs::read(&p).unwrap();
+        assert!(bytes.starts_with(crate::export::BOM));
+        let mut r = csv::Reader::from_reader(&bytes[crate::export::BOM.len()..]);
+        let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+        assert_eq!(header, crate::export::CONVERSATION_HEADER);
+        let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), 2, "one row per conversation");
+        let col = |h: &str| header.iter().position(|x| x == h).unwrap();
+        assert!(
+            rows[0][col("queue")].contains(&format!("Name of {}", &queue[..4])),
+            "{:?}",
+            rows[0]
+        );
+        assert!(
+            rows[0][col("agents")].contains(&format!("Name of {}", &agent[..4])),
+            "{:?}",
+            rows[0]
+        );
+        assert_eq!(&rows[1][col("customer")], "Gómez");
     }
 }

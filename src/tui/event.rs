@@ -321,6 +321,9 @@ pub enum Effect {
         path: PathBuf,
         format: Format,
         conversations: Vec<AnalyticsConversation>,
+        /// The names known (agents, queues, wrap-up codes, divisions), for a CSV that shows
+        /// names as the list does; empty for the other formats.
+        names: Names,
     },
     Quit,
 }

@@ -154,8 +154,8 @@ fn copy_text(s: &mut State, what: String, text: String, escaped: bool) -> Vec<Ef
     }
 }
 
-/// `x`/`X`: writes the rows shown (filtered) with the attributes known so far, in the
-/// working directory.
+/// `x`/`X`: writes the rows shown (filtered) in the working directory: NDJSON with the
+/// attributes known so far, or the per-conversation CSV of the list's columns, by name.
 pub(super) fn export(s: &mut State, format: Format) -> Vec<Effect> {
     if s.list.visible.is_empty() {
         s.message = Some("nothing to export: no row is shown".into());
@@ -178,10 +178,16 @@ pub(super) fn export(s: &mut State, format: Format) -> Vec<Effect> {
         count(conversations.len() as u64, "conversation"),
         path.display()
     ));
+    // The CSV names agents, queues and wrap-up codes as the list does: with the names known.
+    let names = match format {
+        Format::Csv => s.names.clone(),
+        _ => Default::default(),
+    };
     vec![Effect::Export {
         path,
         format,
         conversations,
+        names,
     }]
 }
 

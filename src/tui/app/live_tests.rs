@@ -491,6 +491,7 @@ fn x_exports_the_rows_shown_with_the_attributes_known() {
             path,
             format,
             conversations,
+            ..
         },
     ] = &fx[..]
     else {
@@ -508,14 +509,29 @@ fn x_exports_the_rows_shown_with_the_attributes_known() {
             .map(String::as_str),
         Some("1")
     );
+    // X: the report CSV, which names what the list names.
+    s.names.insert(
+        crate::genesys::directory::Kind::Queue,
+        "q-1".into(),
+        Some("Support".into()),
+    );
     let fx = key(&mut s, KeyCode::Char('X'));
-    assert!(matches!(
-        &fx[..],
-        [Effect::Export {
-            format: Format::CsvAttributes,
+    let [
+        Effect::Export {
+            path,
+            format: Format::Csv,
+            names,
             ..
-        }]
-    ));
+        },
+    ] = &fx[..]
+    else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(path.to_str(), Some("convoscope-20261125-123000.csv"));
+    assert_eq!(
+        names.get(crate::genesys::directory::Kind::Queue, "q-1"),
+        Some("Support")
+    );
     update(
         &mut s,
         Event::Exported {
