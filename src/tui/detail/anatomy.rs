@@ -447,7 +447,8 @@ fn transfers(b: &mut Document, p: &Parts, w: usize) {
             && let Some(s) = p.lanes[a].first_start()
         {
             line.push((
-                format!("  after {} in queue", duration((at - s).num_seconds())),
+                // Rounded as the metrics are, so that it says what `in queue` says.
+                format!("  after {} in queue", ms((at - s).num_milliseconds())),
                 Kind::Dim,
             ));
         }

@@ -874,3 +874,29 @@ fn the_summary_takes_the_focus_when_the_panes_take_turns() {
     key(&mut s, KeyCode::Esc);
     assert!(s.summary.is_none());
 }
+
+/// The wait in queue a transfer line gives is rounded as the metrics' `in queue` is, so that
+/// the two say the same of one wait (4.6 s more than 4m36s is 4m37s in both).
+#[test]
+fn the_wait_before_a_transfer_is_rounded_as_the_metrics_are() {
+    let mut c = messaging(IDS[1]);
+    let acd = c
+        .participants
+        .iter_mut()
+        .find(|p| p.purpose.as_deref() == Some("acd"))
+        .unwrap();
+    let segs = acd.sessions[0].extra.get_mut("segments").unwrap();
+    assert_eq!(segs[0]["segmentStart"], "2026-11-24T09:15:03.000Z");
+    segs[0]["segmentStart"] = "2026-11-24T09:15:03.400Z".into();
+    let mut s = screen(200, 60, false);
+    key(&mut s, KeyCode::Enter);
+    update(&mut s, page(1, 1, vec![c]));
+    let t: String = s
+        .detail
+        .document
+        .lines
+        .iter()
+        .map(|l| l.iter().map(|(t, _)| t.as_str()).collect::<String>() + "\n")
+        .collect();
+    assert!(t.contains("after 4m37s in queue"), "{t}");
+}
