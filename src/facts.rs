@@ -27,6 +27,8 @@ pub struct Facts {
     pub wrapups: Vec<String>,
     /// We called them (an outbound conversation): on a call, our number is the caller.
     pub outbound: bool,
+    /// The divisions the conversation is in (ids).
+    pub divisions: Vec<String>,
 }
 
 impl Facts {
@@ -45,6 +47,16 @@ impl Facts {
                     .find_map(|s| s.direction.as_deref())
                     == Some("outbound"));
         f.outbound = outbound;
+        f.divisions = c
+            .extra
+            .get("divisionIds")
+            .and_then(|v| v.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|d| d.as_str())
+            .filter(|d| !d.is_empty())
+            .map(str::to_string)
+            .collect();
         if let Some(p) = outside {
             f.customer_name = p.participant_name.clone().filter(|n| !n.trim().is_empty());
             let text = |s: &AnalyticsSession, k: &str| {

@@ -183,3 +183,78 @@ fn tab_completes_names_in_the_query_field_and_the_query_loads_them() {
     assert_eq!(t.wait_exit(), 0);
     t.assert_restored();
 }
+
+/// `X` on a filtered list writes the report CSV of the rows shown in the working directory: one
+/// row per conversation, a byte-order mark first, the queue by its name (the list's rows keep no
+/// segments: the CSV is made from what they kept), the division named though the list never
+/// shows one.
+#[test]
+fn x_writes_the_report_csv_of_the_rows_shown_by_name() {
+    let dir = tmux::scratch("supervisor-csv");
+    let t = open(Launch::new(
+        "xcsv",
+        160,
+        40,
+        format!(
+            "cd {} && {}",
+            tmux::sh_path(&dir),
+            demo("--media voice --from -7d")
+        ),
+    ));
+    t.keys(&["/"]);
+    t.type_text("queue:\"support - tier 1\"");
+    t.keys(&["Enter"]);
+    let s = t.wait("the filtered list", |s| {
+        s.contains(" of ") && s.contains("/queue:")
+    });
+    let shown: usize = s
+        .lines()
+        .find_map(|l| {
+            let rest = l.split("Conversations ").nth(1)?;
+            rest.split(" of ")
+                .next()?
+                .replace(',', "")
+                .trim()
+                .parse()
+                .ok()
+        })
+        .unwrap_or_else(|| panic!("no count:\n{s}"));
+    assert!(shown > 0, "{s}");
+    t.keys(&["X"]);
+    t.wait("the export's message", |s| s.contains("wrote "));
+    let file = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "csv"))
+        .expect("the CSV");
+    let bytes = std::fs::read(&file).unwrap();
+    assert!(
+        bytes.starts_with(b"\xEF\xBB\xBF"),
+        "a byte-order mark first"
+    );
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(&header[..3], ["conversationId", "start", "end"]);
+    let queue = header.iter().position(|h| *h == "queue").unwrap();
+    let divisions = header.iter().position(|h| *h == "divisions").unwrap();
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), shown, "one row per conversation shown");
+    // Names contain no comma here: a plain split reads the cells (quoted ones aside).
+    for r in &rows {
+        assert!(r.contains("Support - Tier 1"), "{r}");
+        let cells: Vec<&str> = r.split(',').collect();
+        if !r.contains('"') {
+            assert_eq!(cells[queue], "Support - Tier 1", "{r}");
+            // A division's name, not its short id.
+            let d = cells[divisions];
+            assert!(
+                !d.is_empty() && !d.chars().all(|c| c.is_ascii_hexdigit() || c == '…'),
+                "{r}"
+            );
+        }
+    }
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), 0);
+}

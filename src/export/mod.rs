@@ -689,13 +689,7 @@ impl<'a> Exporter<'a> {
 /// The ids a per-conversation row names: agents, queues, wrap-up codes, divisions.
 fn named_ids(c: &AnalyticsConversation) -> Vec<(Kind, String)> {
     let f = Facts::of(c);
-    let divisions = c
-        .extra
-        .get("divisionIds")
-        .and_then(|v| v.as_array())
-        .into_iter()
-        .flatten()
-        .filter_map(|d| d.as_str().map(|d| (Kind::Division, d.to_string())));
+    let divisions = f.divisions.into_iter().map(|d| (Kind::Division, d));
     f.agents
         .into_iter()
         .filter_map(|(u, n)| u.filter(|_| n.is_none()).map(|u| (Kind::User, u)))

@@ -439,9 +439,10 @@ fn csv_into(mut rows: Vec<u8>) -> csv::Writer<Vec<u8>> {
         .from_writer(rows)
 }
 
-impl<W: Write> ConversationWriter for ConversationCsvWriter<W> {
-    fn write(&mut self, c: &AnalyticsConversation) -> io::Result<()> {
-        let f = Facts::of(c);
+impl<W: Write> ConversationCsvWriter<W> {
+    /// Writes `c`'s row from its `facts` (read from the record by [`Facts::of`], or kept by the
+    /// screen's rows, which keep no segments).
+    pub fn write_facts(&mut self, c: &AnalyticsConversation, f: &Facts) -> io::Result<()> {
         let (media, message) = c.media();
         let s = |o: Option<&str>| o.unwrap_or("").to_string();
         let duration = match (c.start(), c.end()) {
@@ -458,14 +459,10 @@ impl<W: Write> ConversationWriter for ConversationCsvWriter<W> {
                     .find_map(|s| s.direction.clone())
             })
             .unwrap_or_default();
-        let divisions: Vec<String> = c
-            .extra
-            .get("divisionIds")
-            .and_then(|v| v.as_array())
-            .into_iter()
-            .flatten()
-            .filter_map(|d| d.as_str())
-            .map(|d| self.names.shown(Kind::Division, d).to_string())
+        let divisions: Vec<&str> = f
+            .divisions
+            .iter()
+            .map(|d| self.names.shown(Kind::Division, d))
             .collect();
         let mut cells = vec![
             c.conversation_id.clone(),
@@ -506,6 +503,12 @@ impl<W: Write> ConversationWriter for ConversationCsvWriter<W> {
             .map_err(io::Error::other)?;
         self.rows = into_rows(out)?;
         self.sink.record(&self.rows, 1)
+    }
+}
+
+impl<W: Write> ConversationWriter for ConversationCsvWriter<W> {
+    fn write(&mut self, c: &AnalyticsConversation) -> io::Result<()> {
+        self.write_facts(c, &Facts::of(c))
     }
 
     fn finish(&mut self) -> io::Result<()> {

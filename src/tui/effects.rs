@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::export::Format;
 use crate::genesys::client::CallOpts;
-use crate::genesys::directory::Directory;
+use crate::genesys::directory::{Directory, Kind};
 use crate::genesys::limiter::Limiter;
 use crate::genesys::model::AnalyticsConversation;
 use crate::genesys::notify::{self, Notifier, NotifierConfig};
@@ -117,24 +117,32 @@ async fn fetch_fresh(client: &Client, id: &str) -> Result<Fresh, Error> {
 /// Writes the screen's export with the same writers as `convoscope export`, to a new file (0600,
 /// never over an existing file or through a link: `name-2.ext` when the name is taken), put in
 /// place only once complete. Returns where it went and how many conversations it holds. The
-/// CSV names agents, queues and wrap-up codes with `names`, and starts with a byte-order mark:
-/// made for a person to open in a spreadsheet, which then reads Gómez right.
+/// CSV is written from each conversation's `facts`, names from `names`, after a byte-order
+/// mark: made for a person to open in a spreadsheet, which then reads Gómez right.
 fn write_export(
     path: &std::path::Path,
     format: Format,
     conversations: &[AnalyticsConversation],
+    facts: &[crate::facts::Facts],
     names: crate::genesys::directory::Names,
 ) -> std::io::Result<(std::path::PathBuf, usize)> {
+    use crate::export::ConversationWriter;
     let file = crate::output::OutputFile::create_new(path)?;
     let written = (|| {
-        let opts = crate::export::CsvOptions {
-            attrs: Vec::new(),
-            bom: format == Format::Csv,
-        };
-        let mut w = crate::export::writer_for(format, file.file(), &opts)?;
-        if w.wants_names() {
+        if format == Format::Csv {
+            let opts = crate::export::CsvOptions {
+                attrs: Vec::new(),
+                bom: true,
+            };
+            let mut w = crate::export::ConversationCsvWriter::new(file.file(), &opts)?;
             w.learn_names(names);
+            for (c, f) in conversations.iter().zip(facts) {
+                w.write_facts(c, f)?;
+            }
+            return w.finish();
         }
+        let opts = crate::export::CsvOptions::default();
+        let mut w = crate::export::writer_for(format, file.file(), &opts)?;
         for c in conversations {
             w.write(c)?;
         }
@@ -382,7 +390,8 @@ impl Runner {
                 format,
                 conversations,
                 names,
-            } => self.export(path, format, conversations, names),
+                facts,
+            } => self.export(path, format, conversations, names, facts),
             Effect::Quit => {}
         }
         Ok(())
@@ -456,16 +465,27 @@ impl Runner {
         path: std::path::PathBuf,
         format: Format,
         conversations: Vec<AnalyticsConversation>,
-        names: crate::genesys::directory::Names,
+        mut names: crate::genesys::directory::Names,
+        facts: Vec<crate::facts::Facts>,
     ) {
         let tx = self.tx.clone();
+        let directory = self.directory.clone();
         tokio::spawn(async move {
+            // The list names no division: the CSV's are asked for now (one request for the
+            // few an org has, none once known), unnamed ones written as short ids.
+            let divisions: Vec<(Kind, &str)> = facts
+                .iter()
+                .flat_map(|f| f.divisions.iter().map(|d| (Kind::Division, d.as_str())))
+                .collect();
+            if !divisions.is_empty() {
+                names.merge(directory.lookup(divisions).await.names);
+            }
             let path = std::env::current_dir()
                 .map(|d| d.join(&path))
                 .unwrap_or(path);
             let p = path.clone();
             let result = tokio::task::spawn_blocking(move || {
-                write_export(&p, format, &conversations, names)
+                write_export(&p, format, &conversations, &facts, names)
             })
             .await
             .map_err(|e| e.to_string())
@@ -542,9 +562,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let name = dir.path().join("convoscope-20261125-123000.ndjson");
         let none = crate::genesys::directory::Names::default;
-        let (a, n) = write_export(&name, Format::Ndjson, &[conv("c1")], none()).unwrap();
-        let (b, _) =
-            write_export(&name, Format::Ndjson, &[conv("c2"), conv("c3")], none()).unwrap();
+        let (a, n) = write_export(&name, Format::Ndjson, &[conv("c1")], &[], none()).unwrap();
+        let (b, _) = write_export(
+            &name,
+            Format::Ndjson,
+            &[conv("c2"), conv("c3")],
+            &[],
+            none(),
+        )
+        .unwrap();
         assert_eq!((a.clone(), n), (name.clone(), 1));
         assert_eq!(b, dir.path().join("convoscope-20261125-123000-2.ndjson"));
         assert_eq!(std::fs::read_to_string(&a).unwrap().lines().count(), 1);
@@ -558,29 +584,44 @@ mod tests {
         std::fs::write(&victim, "keep").unwrap();
         let planted = dir.path().join("x.csv");
         std::os::unix::fs::symlink(&victim, &planted).unwrap();
-        let (c, _) = write_export(&planted, Format::Csv, &[conv("c1")], none()).unwrap();
+        let facts = [crate::facts::Facts::of(&conv("c1"))];
+        let (c, _) = write_export(&planted, Format::Csv, &[conv("c1")], &facts, none()).unwrap();
         assert_eq!(c, dir.path().join("x-2.csv"));
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
     }
 
-    /// `X` writes the report CSV: one row per conversation, queues and agents by the names the
-    /// screen knows, after a byte-order mark (for a spreadsheet).
+    /// `X` writes the report CSV from the list's rows, which keep no segments: one row per
+    /// conversation, queues, agents and divisions by name (from the facts the rows kept),
+    /// after a byte-order mark (for a spreadsheet).
     #[test]
     fn the_screens_csv_is_one_row_per_conversation_by_name() {
         use crate::genesys::directory::Names;
         let dir = tempfile::tempdir().unwrap();
+        let mut call = crate::tui::fixtures::voice_transfer("v1");
+        call.extra
+            .insert("divisionIds".into(), serde_json::json!(["d-home"]));
+        call.participants[0].sessions[0]
+            .extra
+            .insert("ani".into(), "tel:+15551230001".into());
+        let rows: Vec<crate::tui::row::Row> =
+            [call, crate::tui::fixtures::conv("m1", 5, "Gómez", "Bob")]
+                .into_iter()
+                .map(|c| crate::tui::row::Row::new(c).0)
+                .collect();
+        let facts: Vec<_> = rows.iter().map(|r| r.facts()).collect();
         let mut names = Names::default();
-        let c = crate::tui::fixtures::voice_transfer("v1");
-        let facts = crate::facts::Facts::of(&c);
-        for (k, id) in facts.ids() {
+        for (k, id) in facts[0].ids() {
             names.insert(k, id.to_string(), Some(format!("Name of {}", &id[..4])));
         }
-        let queue = facts.queues[0].clone();
-        let agent = facts.agents[0].0.clone().unwrap();
+        names.insert(Kind::Division, "d-home".into(), Some("Home".into()));
+        let queue = facts[0].queues[0].clone();
+        let agent = facts[0].agents[0].0.clone().unwrap();
+        let convs: Vec<_> = rows.iter().map(|r| r.conversation()).collect();
         let (p, n) = write_export(
             &dir.path().join("x.csv"),
             Format::Csv,
-            &[c, crate::tui::fixtures::conv("m1", 5, "Gómez", "Bob")],
+            &convs,
+            &facts,
             names,
         )
         .unwrap();
@@ -593,16 +634,21 @@ mod tests {
         let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
         assert_eq!(rows.len(), 2, "one row per conversation");
         let col = |h: &str| header.iter().position(|x| x == h).unwrap();
+        let cell = |r: usize, h: &str| rows[r][col(h)].to_string();
         assert!(
-            rows[0][col("queue")].contains(&format!("Name of {}", &queue[..4])),
+            cell(0, "queue").contains(&format!("Name of {}", &queue[..4])),
             "{:?}",
             rows[0]
         );
         assert!(
-            rows[0][col("agents")].contains(&format!("Name of {}", &agent[..4])),
+            cell(0, "agents").contains(&format!("Name of {}", &agent[..4])),
             "{:?}",
             rows[0]
         );
-        assert_eq!(&rows[1][col("customer")], "Gómez");
+        assert!(!cell(0, "wrapUp").is_empty(), "{:?}", rows[0]);
+        // (A leading `+` is escaped against formulas.)
+        assert_eq!(cell(0, "customerAddress"), "'+15551230001");
+        assert_eq!(cell(0, "divisions"), "Home");
+        assert_eq!(cell(1, "customer"), "Gómez");
     }
 }

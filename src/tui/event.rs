@@ -9,6 +9,7 @@ use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 
 use crate::attributes::Wanted;
 use crate::export::Format;
+use crate::facts::Facts;
 use crate::genesys::Error;
 use crate::genesys::Scope;
 use crate::genesys::client::CallRecord;
@@ -321,9 +322,11 @@ pub enum Effect {
         path: PathBuf,
         format: Format,
         conversations: Vec<AnalyticsConversation>,
-        /// The names known (agents, queues, wrap-up codes, divisions), for a CSV that shows
-        /// names as the list does; empty for the other formats.
+        /// For the CSV: the names known (agents, queues, wrap-up codes), to show names as the
+        /// list does, and each conversation's facts (the rows keep no segments to read them
+        /// from again); empty for the other formats.
         names: Names,
+        facts: Vec<Facts>,
     },
     Quit,
 }

@@ -535,7 +535,7 @@ fn write_facts(f: &Facts, w: &mut Writer) {
         w.field(u.as_deref());
         w.field(n.as_deref());
     }
-    for list in [&f.queues, &f.wrapups] {
+    for list in [&f.queues, &f.wrapups, &f.divisions] {
         w.len(list.len());
         for x in list {
             w.field(Some(x));
@@ -559,6 +559,7 @@ fn read_facts(r: &mut Reader) -> Facts {
     };
     let queues = list(r);
     let wrapups = list(r);
+    let divisions = list(r);
     let outbound = r.len() != 0;
     Facts {
         customer_name,
@@ -568,6 +569,7 @@ fn read_facts(r: &mut Reader) -> Facts {
         queues,
         wrapups,
         outbound,
+        divisions,
     }
 }
 

@@ -161,12 +161,8 @@ pub(super) fn export(s: &mut State, format: Format) -> Vec<Effect> {
         s.message = Some("nothing to export: no row is shown".into());
         return vec![];
     }
-    let conversations: Vec<_> = s
-        .list
-        .visible
-        .iter()
-        .map(|&i| s.list.rows[i].conversation())
-        .collect();
+    let rows = || s.list.visible.iter().map(|&i| &s.list.rows[i]);
+    let conversations: Vec<_> = rows().map(|r| r.conversation()).collect();
     let ext = match format {
         Format::Ndjson => "ndjson",
         Format::Csv | Format::CsvAttributes => "csv",
@@ -179,8 +175,8 @@ pub(super) fn export(s: &mut State, format: Format) -> Vec<Effect> {
         path.display()
     ));
     // The CSV names agents, queues and wrap-up codes as the list does: with the names known.
-    let names = match format {
-        Format::Csv => s.names.clone(),
+    let (names, facts) = match format {
+        Format::Csv => (s.names.clone(), rows().map(|r| r.facts()).collect()),
         _ => Default::default(),
     };
     vec![Effect::Export {
@@ -188,6 +184,7 @@ pub(super) fn export(s: &mut State, format: Format) -> Vec<Effect> {
         format,
         conversations,
         names,
+        facts,
     }]
 }
 
