@@ -282,6 +282,24 @@ fn anatomy_part(
     }
 }
 
+/// A colleague consulted by user id `user` from `start` to `end` (`HH:MM:SS` on 2026-11-24),
+/// who hung up (`peer`): a participant to add to an anatomy fixture.
+pub fn consulted(user: &str, start: &str, end: &str) -> AnalyticsParticipant {
+    anatomy_part(
+        &format!("consult-{user}"),
+        "user",
+        None,
+        Some(user),
+        ("voice", None),
+        &[
+            (start, start, "alert", None, None),
+            (start, end, "interact", None, Some("peer")),
+        ],
+        None,
+        &[],
+    )
+}
+
 /// Queue ids and wrap-up codes of the anatomy fixtures.
 pub const TIER1: &str = "71e2f301-1111-4a4a-8b8b-000000000001";
 pub const BILLING: &str = "82f30412-2222-4a4a-8b8b-000000000002";

@@ -472,6 +472,13 @@ fn transfers(b: &mut Document, p: &Parts, w: usize) {
             if dc == "transfer" || dc.ends_with("Transfer") {
                 continue;
             }
+            // Who left before the end (a colleague consulted) was not there when it ended.
+            if last
+                .end
+                .is_some_and(|e| e < end - chrono::Duration::seconds(1))
+            {
+                continue;
+            }
             if !first {
                 line.push((" · ".into(), Kind::Dim));
             }

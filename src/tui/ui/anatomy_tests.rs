@@ -900,3 +900,39 @@ fn the_wait_before_a_transfer_is_rounded_as_the_metrics_are() {
         .collect();
     assert!(t.contains("after 4m37s in queue"), "{t}");
 }
+
+/// The line saying how the conversation ended names who was there at the end: a colleague
+/// consulted who hung up earlier is in the timeline, not in it.
+#[test]
+fn the_end_names_who_was_there_not_who_left_before() {
+    let mut c = voice_transfer(IDS[0]);
+    c.participants.push(crate::tui::fixtures::consulted(
+        crate::tui::fixtures::AGENT_CY,
+        "14:09:00",
+        "14:10:00",
+    ));
+    let mut s = screen(200, 60, false);
+    key(&mut s, KeyCode::Enter);
+    update(&mut s, page(1, 1, vec![c]));
+    let t: String = s
+        .detail
+        .document
+        .lines
+        .iter()
+        .map(|l| l.iter().map(|(t, _)| t.as_str()).collect::<String>() + "\n")
+        .collect();
+    let ended = t
+        .lines()
+        .find(|l| l.contains(" ended "))
+        .unwrap_or_else(|| panic!("{t}"));
+    assert!(
+        ended.contains("Ann Lee endpoint") && ended.contains("b8f2d4e6… peer"),
+        "{ended}"
+    );
+    assert!(!ended.contains("c7a3e5f7"), "{ended}");
+    assert!(
+        t.lines()
+            .any(|l| l.contains("● c7a3e5f7…") && l.contains('█')),
+        "{t}"
+    );
+}
