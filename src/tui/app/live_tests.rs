@@ -1000,6 +1000,7 @@ fn the_status_line_says_when_the_budget_holds_requests_back() {
         Event::BudgetHold(Some(BudgetHold {
             rate_limited: false,
             until: at + Dur::milliseconds(2500),
+            others: None,
         })),
     );
     assert!(
@@ -1012,11 +1013,30 @@ fn the_status_line_says_when_the_budget_holds_requests_back() {
         Event::BudgetHold(Some(BudgetHold {
             rate_limited: true,
             until: at + Dur::seconds(5),
+            others: None,
         })),
     );
     assert!(
         s.live_text()
             .contains("⏸ API rate limit (429): waiting 5 s"),
+        "{}",
+        s.live_text()
+    );
+    // Another client of the OAuth client (a colleague's tool) spent the window: said so.
+    update(
+        &mut s,
+        Event::BudgetHold(Some(BudgetHold {
+            rate_limited: true,
+            until: at + Dur::seconds(38),
+            others: Some(crate::genesys::budget::Others {
+                spent: 295,
+                allowed: 300,
+            }),
+        })),
+    );
+    assert!(
+        s.live_text()
+            .contains("⏸ API rate limit (429): waiting 38 s · 295 of 300 spent by others"),
         "{}",
         s.live_text()
     );

@@ -79,11 +79,15 @@ impl State {
             return None;
         }
         let secs = (ms + 999) / 1000;
-        Some(if h.rate_limited {
+        let mut t = if h.rate_limited {
             format!("⏸ API rate limit (429): waiting {secs} s")
         } else {
             format!("⏸ pacing for the rate budget: {secs} s")
-        })
+        };
+        if let Some(o) = h.others {
+            t += &format!(" · {} of {} spent by others", num(o.spent), num(o.allowed));
+        }
+        Some(t)
     }
 
     fn at(&self, t: DateTime<Utc>) -> String {
