@@ -25,13 +25,17 @@ impl State {
             // From the first frame: a slow login never looks like a hung program.
             return (format!("{frame} connecting to {}…", self.connection), false);
         }
+        // A refresh of `F` reads the tail of a list that stays whole.
+        let refreshing = self.follow.as_ref().is_some_and(|f| f.refreshing);
         match &l.load {
             Load::Idle => ("ready: pick a range and press Enter".into(), false),
+            Load::Loading if refreshing => (format!("{frame} refreshing… {counts}"), false),
             Load::Loading => (format!("{frame} loading… {counts}"), false),
             Load::Waiting { until, reason } => {
                 let secs = ((*until - self.now).num_milliseconds().max(0) + 999) / 1000;
+                let what = if refreshing { "refresh: " } else { "" };
                 (
-                    format!("{frame} {reason}, retrying in {secs} s · {counts}"),
+                    format!("{frame} {what}{reason}, retrying in {secs} s · {counts}"),
                     false,
                 )
             }
