@@ -41,6 +41,7 @@ use crate::paging::check::IdSet;
 use crate::paging::{Limits, PageEvent, QueryOptions, spawn_query};
 
 mod from_lake;
+pub mod line;
 pub mod plan;
 mod sweep;
 mod write;
