@@ -544,17 +544,23 @@ fn finish_export(dest: Option<Output>, done: Finished, signals: &Signals, summar
             }
         }
     };
+    // What it cost is said however it ended: a failure under a shared budget is when it
+    // matters most (how many 429s, how long it waited).
+    let cost = || {
+        if let Some(c) = done.cost.as_ref().filter(|_| summary) {
+            say(&format!("convoscope: {c}\n"));
+        }
+    };
     match error {
         None => {
             if summary {
                 say(&format!("exported {convs} {}\n", sanitize(&whereto)));
-                if let Some(c) = &done.cost {
-                    say(&format!("convoscope: {c}\n"));
-                }
+                cost();
             }
             0
         }
         Some(Error::Interrupted) => {
+            cost();
             let sig = signals.received().unwrap_or(Signal::Int);
             let whole = if n > 0 { ", the last one whole" } else { "" };
             fail(
@@ -565,10 +571,13 @@ fn finish_export(dest: Option<Output>, done: Finished, signals: &Signals, summar
                 sig.exit_code(),
             )
         }
-        Some(e) => fail(
-            &format!("{e}\n{convs} written before the failure {whereto}"),
-            export_exit_code(&e),
-        ),
+        Some(e) => {
+            cost();
+            fail(
+                &format!("{e}\n{convs} written before the failure {whereto}"),
+                export_exit_code(&e),
+            )
+        }
     }
 }
 

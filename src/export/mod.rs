@@ -291,6 +291,15 @@ pub fn cost_summary(o: &Outcome, with_attributes: bool) -> String {
             h.reset
         ));
     }
+    if let Some(others) = a.others {
+        // Why it waited, or drew 429s, more than its own requests explain.
+        line.push_str(&format!(
+            "; the budget is shared: other clients of the OAuth client spent up to {} of a \
+             window's {} requests",
+            num(others.spent),
+            num(others.allowed)
+        ));
+    }
     if with_attributes {
         let c = &o.attributes;
         line.push_str(&format!(
