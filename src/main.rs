@@ -9,7 +9,7 @@ use convoscope::cli::{Cli, Command, ExportArgs};
 use convoscope::connect::{Connection, connect_unchecked, connect_with};
 use convoscope::export::{self, Delivered, ExportOptions, Format, Progress};
 use convoscope::genesys::Error;
-use convoscope::human::{count, num};
+use convoscope::human::count;
 use convoscope::output::{self, Output};
 use convoscope::settings::{self, Given, Paths, Settings, Source};
 use convoscope::tui::sanitize::sanitize;
@@ -402,36 +402,51 @@ async fn export_cmd(settings: &Settings, args: ExportArgs) -> u8 {
     opts.concurrency = settings.concurrency();
 
     let tty = std::io::stderr().is_terminal();
-    let progress = move |p: Progress| match p {
-        Progress::Written { written, total } if tty => {
-            say(&match total {
-                Some(total) => format!(
-                    "\r\x1b[2Kexported {} of {}",
-                    num(written),
-                    count(total, "conversation")
-                ),
-                None => format!(
-                    "\r\x1b[2Kexported {} (data lake)",
-                    count(written, "conversation")
-                ),
-            });
+    // On a terminal, one line kept current: what is done, holds for the rate budget, time left.
+    let line = std::sync::Arc::new(std::sync::Mutex::new(export::line::Line::new()));
+    // Called with the line's lock held: a note never lands in the middle of it.
+    let draw = {
+        let client = client.clone();
+        move |l: &export::line::Line| {
+            let now = tokio::time::Instant::now();
+            let hold = *client.budget().hold().borrow();
+            let text = l.text(now, hold);
+            say(&format!("\r\x1b[2K{}", sanitize(&text)));
         }
-        Progress::Waiting { seconds, reason } if tty => {
-            say(&format!(
-                "\r\x1b[2K{}, retrying in {seconds} s",
-                sanitize(&reason)
-            ));
-        }
-        Progress::Job { state } if tty => {
-            say(&format!("\r\x1b[2Kasync details job {}", sanitize(&state)));
-        }
-        Progress::Note(n) => say(&format!(
-            "{}convoscope: {}\n",
-            if tty { "\r\x1b[2K" } else { "" },
-            sanitize_lines(&n)
-        )),
-        _ => {}
     };
+    let progress = {
+        let (line, client, draw) = (line.clone(), client.clone(), draw.clone());
+        move |p: Progress| {
+            let mut l = line.lock().unwrap();
+            match p {
+                Progress::Note(n) => say(&format!(
+                    "{}convoscope: {}\n",
+                    if tty { "\r\x1b[2K" } else { "" },
+                    sanitize_lines(&n)
+                )),
+                p if tty => {
+                    let now = tokio::time::Instant::now();
+                    l.progress(&p, now, &client.budget().snapshot());
+                    draw(&l);
+                }
+                _ => {}
+            }
+        }
+    };
+    // Redrawn every second and as holds change, so that a wait counts down.
+    let ticker = tty.then(|| {
+        let (line, client, draw) = (line.clone(), client.clone(), draw.clone());
+        tokio::spawn(async move {
+            let mut hold = client.budget().hold();
+            loop {
+                tokio::select! {
+                    () = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+                    r = hold.changed() => if r.is_err() { return },
+                }
+                draw(&line.lock().unwrap());
+            }
+        })
+    });
     let done = {
         let sink: Box<dyn Write + '_> = match &dest {
             Some(Output::File(f)) => Box::new(f.file()),
@@ -467,7 +482,11 @@ async fn export_cmd(settings: &Settings, args: ExportArgs) -> u8 {
             },
         }
     };
+    if let Some(t) = ticker {
+        t.abort();
+    }
     if tty {
+        let _held = line.lock().unwrap();
         say("\r\x1b[2K");
     }
     if let Some(line) = &done.attributes {
@@ -539,17 +558,23 @@ fn finish_export(dest: Option<Output>, done: Finished, signals: &Signals, summar
             }
         }
     };
+    // What it cost is said however it ended: a failure under a shared budget is when it
+    // matters most (how many 429s, how long it waited).
+    let cost = || {
+        if let Some(c) = done.cost.as_ref().filter(|_| summary) {
+            say(&format!("convoscope: {c}\n"));
+        }
+    };
     match error {
         None => {
             if summary {
                 say(&format!("exported {convs} {}\n", sanitize(&whereto)));
-                if let Some(c) = &done.cost {
-                    say(&format!("convoscope: {c}\n"));
-                }
+                cost();
             }
             0
         }
         Some(Error::Interrupted) => {
+            cost();
             let sig = signals.received().unwrap_or(Signal::Int);
             let whole = if n > 0 { ", the last one whole" } else { "" };
             fail(
@@ -560,10 +585,13 @@ fn finish_export(dest: Option<Output>, done: Finished, signals: &Signals, summar
                 sig.exit_code(),
             )
         }
-        Some(e) => fail(
-            &format!("{e}\n{convs} written before the failure {whereto}"),
-            export_exit_code(&e),
-        ),
+        Some(e) => {
+            cost();
+            fail(
+                &format!("{e}\n{convs} written before the failure {whereto}"),
+                export_exit_code(&e),
+            )
+        }
     }
 }
 

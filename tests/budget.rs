@@ -237,3 +237,97 @@ async fn the_multi_get_reads_conversations_by_id() {
     assert!(e.to_string().contains("at most 100"), "{e}");
     assert_eq!(sim.stats().requests, calls, "refused before any request");
 }
+
+/// Another tool of the org using the same OAuth client (its own token): each window it
+/// spends all but `leave` of the budget as soon as the window begins, then waits for the next.
+/// Returns the task, stopped by dropping `stop`.
+fn greedy_colleague(
+    sim: &convoscope::sim::Sim,
+    leave: u32,
+    stop: tokio_util::sync::CancellationToken,
+) -> tokio::task::JoinHandle<u64> {
+    let url = sim.url();
+    convoscope::genesys::client::install_crypto();
+    tokio::spawn(async move {
+        let http = reqwest::Client::new();
+        let token: serde_json::Value = http
+            .post(format!("{url}/oauth/token"))
+            .basic_auth("demo", Some("demo"))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = token["access_token"].as_str().unwrap().to_string();
+        let mut sent = 0;
+        while !stop.is_cancelled() {
+            let r = http
+                .get(format!("{url}/api/v2/organizations/me"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap();
+            sent += 1;
+            let h = |n: &str| -> u64 {
+                r.headers()
+                    .get(n)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0)
+            };
+            let (allowed, count, reset) = (
+                h("inin-ratelimit-allowed"),
+                h("inin-ratelimit-count"),
+                h("inin-ratelimit-reset"),
+            );
+            if count + u64::from(leave) >= allowed {
+                tokio::select! {
+                    () = tokio::time::sleep(Duration::from_secs(reset.max(1))) => {}
+                    () = stop.cancelled() => {}
+                }
+            }
+        }
+        sent
+    })
+}
+
+/// Audit of issue 14: a budget shared with a colleague's tool that spends most of each window:
+/// the export still delivers every conversation, and its summary says the budget is shared and
+/// how much of it others spent (why it waited longer than its own requests explain).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_budget_spent_by_another_tool_is_said_and_the_export_still_finishes() {
+    let sim = sim(limited(300, 20, 2)).await;
+    let stop = tokio_util::sync::CancellationToken::new();
+    let colleague = greedy_colleague(&sim, 5, stop.clone());
+    // The colleague has spent its share of a window before the export starts.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while sim.stats().requests < 15 {
+        assert!(
+            Instant::now() < deadline,
+            "the colleague's tool never started"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let mut w = NdjsonWriter::new(std::io::sink());
+    let o = export::run(
+        client(&sim),
+        &ExportOptions::new(Scope::new(week(), Media::Any)),
+        &mut w,
+        &|_| {},
+    )
+    .await;
+    stop.cancel();
+    assert!(colleague.await.unwrap() >= 15);
+    assert!(o.error.is_none(), "{:?}", o.error);
+    assert_eq!(o.written, 300);
+    let others = o.api.others.expect("others' spending seen");
+    assert_eq!(others.allowed, 20);
+    assert!(others.spent >= 5, "{others:?}");
+    let summary = export::cost_summary(&o, false);
+    assert!(
+        summary.contains("the budget is shared: other clients of the OAuth client spent up to"),
+        "{summary}"
+    );
+}

@@ -291,6 +291,38 @@ async fn summary_says_off_a_terminal_what_was_exported_from_where_and_its_cost()
     assert!(!err.contains('\x1b'), "{err:?}");
 }
 
+/// Audit of issue 14: an export that fails part-way still says with `--summary` what it cost
+/// (requests, 429s, time waited), before the error: a cron job's log shows what led to it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn summary_says_what_a_failed_export_cost() {
+    let mut cfg = config(50);
+    cfg.forbid = convoscope::sim::Forbid::parse("conversations").unwrap();
+    let sim = sim(cfg).await;
+    let out = run_binary(
+        &sim,
+        &[
+            "--from",
+            "2026-11-13T00:00:00Z",
+            "--to",
+            "2026-11-20T00:00:00Z",
+            "--attributes",
+            "--attributes-from",
+            "conversations",
+            "--summary",
+        ],
+    )
+    .await;
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    // The token's request is the login's, not the API's.
+    let api = sim.stats().requests - 1;
+    assert!(
+        err.contains(&format!("{api} API request(s), 0 answered 429")),
+        "{err}"
+    );
+    assert!(err.contains("written before the failure"), "{err}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_binary_exit_codes_say_what_failed() {
     let sim = sim(config(10)).await;

@@ -41,6 +41,7 @@ use crate::paging::check::IdSet;
 use crate::paging::{Limits, PageEvent, QueryOptions, spawn_query};
 
 mod from_lake;
+pub mod line;
 pub mod plan;
 mod sweep;
 mod write;
@@ -288,6 +289,15 @@ pub fn cost_summary(o: &Outcome, with_attributes: bool) -> String {
             num(h.count),
             num(h.allowed),
             h.reset
+        ));
+    }
+    if let Some(others) = a.others {
+        // Why it waited, or drew 429s, more than its own requests explain.
+        line.push_str(&format!(
+            "; the budget is shared: other clients of the OAuth client spent up to {} of a \
+             window's {} requests",
+            num(others.spent),
+            num(others.allowed)
         ));
     }
     if with_attributes {

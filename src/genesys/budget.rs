@@ -14,11 +14,14 @@
 //! - Priorities: background work (prefetch, follow refreshes, bulk attributes) leaves the last
 //!   tenth of a window to what the user is looking at.
 //! - A 429 holds every request of the client back for its `Retry-After`.
-//! - Headers absent or nonsensical (negative, a reset in the past, an allowance of 0): no pacing,
-//!   as before (429s are then handled by retries); a window whose end was never learnt is over
-//!   after the longest window seen, so nothing waits forever. Another process spending the same
-//!   budget shows in `count`; what it spends between two of our answers draws a 429, which is
-//!   handled as any other.
+//! - Headers absent or nonsensical (negative, a reset in the past or beyond two minutes, an
+//!   allowance of 0): no pacing, as before (429s are then handled by retries); a window whose end
+//!   was never learnt is over after the longest window seen, so nothing waits forever. Another
+//!   process spending the same budget shows in `count`; what it spends between two of our
+//!   answers draws a 429, which is handled as any other.
+//! - Whose: `count` less the requests we sent in the window is what other clients of the same
+//!   OAuth client spent (another tool, another convoscope); when that is a noticeable share, a
+//!   hold says so ([`Others`]), and so does the [`Snapshot`].
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -45,8 +48,10 @@ pub struct RateHeaders {
     pub reset: u64,
 }
 
-/// The longest window believed: a `reset` beyond it is nonsense (the real API's is a minute).
-const MAX_RESET_SECS: u64 = 3600;
+/// The longest window believed: the real API's is a minute, so a `reset` beyond twice that is
+/// nonsense, and pacing by it would hold every request back for as long (a stall); without
+/// pacing, a 429's `Retry-After` is waited out for a minute at most.
+pub const MAX_RESET_SECS: u64 = 120;
 
 impl RateHeaders {
     /// The headers' figures, or `None` when one is absent or makes no sense.
@@ -70,15 +75,51 @@ impl RateHeaders {
     }
 }
 
+/// Of one window's allowance, what other clients of the same OAuth client spent (another
+/// tool, another convoscope): the headers' `count` less the requests we sent in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Others {
+    pub spent: u32,
+    pub allowed: u32,
+}
+
+impl Others {
+    /// Said only when it is a noticeable share (a quarter of the window or more): a request of
+    /// ours counted in a window we took for the one before cannot make it up.
+    fn noticeable(spent: u32, allowed: u32) -> Option<Others> {
+        (spent > 0 && u64::from(spent) * 4 >= u64::from(allowed)).then_some(Others {
+            spent: spent.min(allowed),
+            allowed,
+        })
+    }
+}
+
 /// Why requests are held back, for the status line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Hold {
     #[default]
     None,
-    /// Our own pacing: the window's budget is spent, until `until`.
-    Pacing { until: Instant },
-    /// A 429 from the API: its `Retry-After` runs until `until`.
-    RateLimited { until: Instant },
+    /// Our own pacing: the window's budget is spent, until `until`; `others`: by whom else.
+    Pacing {
+        until: Instant,
+        others: Option<Others>,
+    },
+    /// A 429 from the API: its `Retry-After` runs until `until`; `others`: who else spent the
+    /// window when the 429 came.
+    RateLimited {
+        until: Instant,
+        others: Option<Others>,
+    },
+}
+
+impl Hold {
+    /// Until when, unless it is [`Hold::None`].
+    pub fn until(&self) -> Option<Instant> {
+        match *self {
+            Hold::None => None,
+            Hold::Pacing { until, .. } | Hold::RateLimited { until, .. } => Some(until),
+        }
+    }
 }
 
 /// What [`Budget::snapshot`] tells: the last headers and the counts since the start.
@@ -92,6 +133,11 @@ pub struct Snapshot {
     pub rate_limited: u64,
     /// Time during which at least one request was held back (by pacing or a 429).
     pub waited: Duration,
+    /// The most of one window other clients of the OAuth client were seen to spend, when
+    /// noticeable.
+    pub others: Option<Others>,
+    /// The window's length, as far as learnt (the longest `reset` seen).
+    pub window: Option<Duration>,
 }
 
 #[derive(Debug)]
@@ -108,6 +154,12 @@ struct State {
     epoch: u64,
     /// Requests the current window has spent, as far as we know.
     used: u32,
+    /// Requests of ours in flight when the window began: the API may count them in it.
+    carried: u32,
+    /// What other clients spent of the current window, as far as the headers tell.
+    others: u32,
+    /// The most they spent of one window, when noticeable.
+    others_peak: Option<Others>,
     /// Tickets granted so far.
     seq: u64,
     in_flight: u32,
@@ -163,6 +215,9 @@ impl Budget {
                 began: Instant::now(),
                 epoch: 0,
                 used: 0,
+                carried: 0,
+                others: 0,
+                others_peak: None,
                 seq: 0,
                 in_flight: 0,
                 longest: Duration::ZERO,
@@ -200,6 +255,8 @@ impl Budget {
             requests: st.requests,
             rate_limited: st.rate_limited,
             waited,
+            others: st.others_peak,
+            window: (st.longest > Duration::ZERO).then_some(st.longest),
         }
     }
 
@@ -228,6 +285,9 @@ impl Budget {
                         st.requests += 1;
                         if std::mem::take(&mut waiting.counted) {
                             self.stop_waiting(&mut st, now);
+                        } else if st.waiters == 0 {
+                            // A 429's hold ends with the first request sent after it.
+                            self.hold.send_if_modified(|h| replace(h, Hold::None));
                         }
                         return Ticket {
                             budget: self,
@@ -246,10 +306,7 @@ impl Budget {
                     }
                 }
             };
-            let until = match wait {
-                Hold::Pacing { until } | Hold::RateLimited { until } => until,
-                Hold::None => now,
-            };
+            let until = wait.until().unwrap_or(now);
             tokio::select! {
                 () = tokio::time::sleep_until(until) => {}
                 () = &mut changed => {}
@@ -268,6 +325,7 @@ impl Budget {
     }
 
     /// A 429 came back: nobody starts before `retry_after` is over, and the window is spent.
+    /// The hold shows at once (the request that drew it waits out `retry_after` itself).
     pub fn rate_limited(&self, retry_after: Duration) {
         let until = Instant::now() + retry_after;
         let mut st = self.state.lock().unwrap();
@@ -278,6 +336,11 @@ impl Budget {
         if let Some(a) = st.allowed {
             st.used = st.used.max(a);
         }
+        let hold = Hold::RateLimited {
+            until: st.not_before.unwrap_or(until),
+            others: others_now(&st),
+        };
+        self.hold.send_if_modified(|h| replace(h, hold));
     }
 
     fn answered(&self, seq: u64, headers: Option<Option<RateHeaders>>) {
@@ -307,6 +370,16 @@ impl Budget {
                         st.end = Some(st.end.map_or(end, |e| e.min(end)));
                         let since = (st.seq - seq).min(u64::from(u32::MAX)) as u32;
                         st.used = st.used.max(h.count.saturating_add(since));
+                        // Ours the API may have counted in the window up to this one: those
+                        // granted in it so far, and those on their way when it began.
+                        let ours = (seq - st.epoch).min(u64::from(u32::MAX)) as u32;
+                        let spent = h.count.saturating_sub(ours.saturating_add(st.carried));
+                        st.others = st.others.max(spent);
+                        if let Some(o) = Others::noticeable(st.others, h.allowed)
+                            && st.others_peak.is_none_or(|p| p.spent < o.spent)
+                        {
+                            st.others_peak = Some(o);
+                        }
                     }
                 }
             }
@@ -325,6 +398,8 @@ fn roll(st: &mut State, now: Instant) {
     if over {
         // Requests still in flight may land in the new window.
         st.used = if st.end.is_some() { st.in_flight } else { 0 };
+        st.carried = st.used;
+        st.others = 0;
         st.end = None;
         st.began = now;
         st.epoch = st.seq;
@@ -334,7 +409,10 @@ fn roll(st: &mut State, now: Instant) {
 /// `None` when a request of `priority` may go now; else why it waits and until when.
 fn room(st: &State, priority: Priority, now: Instant) -> Option<Hold> {
     if let Some(t) = st.not_before.filter(|&t| t > now) {
-        return Some(Hold::RateLimited { until: t });
+        return Some(Hold::RateLimited {
+            until: t,
+            others: others_now(st),
+        });
     }
     let allowed = st.allowed?;
     let limit = match priority {
@@ -347,13 +425,22 @@ fn room(st: &State, priority: Priority, now: Instant) -> Option<Hold> {
     let until = st
         .end
         .unwrap_or(st.began + st.longest + Duration::from_secs(1));
-    Some(Hold::Pacing { until })
+    Some(Hold::Pacing {
+        until,
+        others: others_now(st),
+    })
 }
 
+/// What other clients spent of the current window, when noticeable.
+fn others_now(st: &State) -> Option<Others> {
+    Others::noticeable(st.others, st.headers?.allowed)
+}
+
+/// Sets the hold; `true` (watchers told) when it changed: its kind, its end or whose.
 fn replace(h: &mut Hold, new: Hold) -> bool {
-    let same = std::mem::discriminant(h) == std::mem::discriminant(&new);
+    let changed = *h != new;
     *h = new;
-    !same
+    changed
 }
 
 /// A waiter of [`Budget::acquire`], counted until it gets its ticket or is dropped.
@@ -429,6 +516,9 @@ mod tests {
             ("300", "1", "0"),
             ("300", "1", "-3"),
             ("300", "1", "99999999"),
+            // A per-minute budget's window never resets in 50 minutes: pacing by it would
+            // hold every request back as long.
+            ("300", "999999", "3000"),
             ("x", "1", "10"),
             ("NaN", "1", "10"),
         ] {
@@ -577,5 +667,73 @@ mod tests {
         let t = Instant::now();
         b.acquire(Priority::Foreground).await.answered(None);
         assert_eq!(Instant::now(), t);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn what_other_clients_spend_is_told_apart_from_ours() {
+        let b = Budget::new();
+        // Ours: the 1st and 2nd of the window. Then a colleague's tool spends 17.
+        b.acquire(Priority::Foreground).await.answered(h(20, 1, 10));
+        b.acquire(Priority::Foreground).await.answered(h(20, 2, 10));
+        assert_eq!(b.snapshot().others, None);
+        b.acquire(Priority::Foreground)
+            .await
+            .answered(h(20, 20, 10));
+        let mut next = Box::pin(b.acquire(Priority::Foreground));
+        assert!(poll_once(next.as_mut()).is_pending());
+        let others = Some(Others {
+            spent: 17,
+            allowed: 20,
+        });
+        assert!(
+            matches!(*b.hold().borrow(), Hold::Pacing { others: o, .. } if o == others),
+            "{:?}",
+            *b.hold().borrow()
+        );
+        drop(next);
+        assert_eq!(b.snapshot().others, others);
+        // A 429 says whose it is as soon as it comes.
+        let t = b.acquire(Priority::Foreground).await;
+        t.answered(h(20, 23, 9));
+        b.rate_limited(Duration::from_secs(9));
+        assert!(
+            matches!(*b.hold().borrow(), Hold::RateLimited { others: o, .. } if o.is_some()),
+            "{:?}",
+            *b.hold().borrow()
+        );
+        // The next window starts afresh; a few of ours counted in it (sent as it began) are
+        // not taken for someone else's.
+        tokio::time::advance(Duration::from_secs(10)).await;
+        let a = b.acquire(Priority::Foreground).await;
+        assert_eq!(*b.hold().borrow(), Hold::None, "the 429's hold ended");
+        a.answered(h(20, 2, 10));
+        let mut ours = Vec::new();
+        for i in 0..3 {
+            let t = b.acquire(Priority::Foreground).await;
+            ours.push((t, i));
+        }
+        for (t, i) in ours {
+            t.answered(h(20, 3 + i, 10));
+        }
+        assert_eq!(others_now(&b.state.lock().unwrap()), None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_hold_tells_each_new_end() {
+        let b = Budget::new();
+        b.acquire(Priority::Foreground).await.answered(h(5, 1, 5));
+        let mut hold = b.hold();
+        b.rate_limited(Duration::from_secs(10));
+        let mut w = Box::pin(b.acquire(Priority::Foreground));
+        assert!(poll_once(w.as_mut()).is_pending());
+        let first = hold.borrow_and_update().until();
+        assert!(first.is_some());
+        // Another 429, for longer: watchers hear of the new end (the status line counts down
+        // to it, not to the first).
+        b.rate_limited(Duration::from_secs(30));
+        assert!(hold.has_changed().unwrap());
+        let second = hold.borrow_and_update().until();
+        assert!(second > first, "{second:?} {first:?}");
+        drop(w);
     }
 }

@@ -170,6 +170,8 @@ pub struct BudgetHold {
     /// A 429 from the API (else our own pacing: the window's budget is spent).
     pub rate_limited: bool,
     pub until: DateTime<Utc>,
+    /// What other clients of the OAuth client spent of the window, when noticeable.
+    pub others: Option<crate::genesys::budget::Others>,
 }
 
 /// What a one-off timer is for (it comes back as [`Event::Due`]).

@@ -152,13 +152,15 @@ pub(super) async fn watch_budget(client: Arc<Client>, tx: mpsc::Sender<Event>) {
         };
         let view = match h {
             Hold::None => None,
-            Hold::Pacing { until } => Some(BudgetHold {
+            Hold::Pacing { until, others } => Some(BudgetHold {
                 rate_limited: false,
                 until: at(until),
+                others,
             }),
-            Hold::RateLimited { until } => Some(BudgetHold {
+            Hold::RateLimited { until, others } => Some(BudgetHold {
                 rate_limited: true,
                 until: at(until),
+                others,
             }),
         };
         if tx.send(Event::BudgetHold(view)).await.is_err() || hold.changed().await.is_err() {

@@ -739,6 +739,9 @@ pub(super) fn follow_due(s: &mut State, generation: u64, now: DateTime<Utc>) -> 
             f.refreshing = true;
         }
         let mut q = super::start_query(s, q.scope.with_interval(tail), super::Rows::Keep, None);
+        // The list stays whole meanwhile: its counts are its rows, not the tail's pages.
+        let n = s.list.rows.len() as u64;
+        (s.list.loaded, s.list.total) = (n, n);
         if let Effect::Query { follow, since, .. } = &mut q {
             *follow = true;
             *since = ask.new_only.then_some(tail.start);

@@ -1016,6 +1016,7 @@ fn the_status_line_says_when_the_budget_holds_requests_back() {
         Event::BudgetHold(Some(BudgetHold {
             rate_limited: false,
             until: at + Dur::milliseconds(2500),
+            others: None,
         })),
     );
     assert!(
@@ -1028,6 +1029,7 @@ fn the_status_line_says_when_the_budget_holds_requests_back() {
         Event::BudgetHold(Some(BudgetHold {
             rate_limited: true,
             until: at + Dur::seconds(5),
+            others: None,
         })),
     );
     assert!(
@@ -1036,8 +1038,62 @@ fn the_status_line_says_when_the_budget_holds_requests_back() {
         "{}",
         s.live_text()
     );
+    // Another client of the OAuth client (a colleague's tool) spent the window: said so.
+    update(
+        &mut s,
+        Event::BudgetHold(Some(BudgetHold {
+            rate_limited: true,
+            until: at + Dur::seconds(38),
+            others: Some(crate::genesys::budget::Others {
+                spent: 295,
+                allowed: 300,
+            }),
+        })),
+    );
+    assert!(
+        s.live_text()
+            .contains("⏸ API rate limit (429): waiting 38 s · 295 of 300 spent by others"),
+        "{}",
+        s.live_text()
+    );
     update(&mut s, Event::BudgetHold(None));
     assert!(!s.live_text().contains('⏸'), "{}", s.live_text());
+}
+
+/// Audit of issue 14: a refresh of `F` held back by a 429 (a colleague's tool spent the
+/// budget) says so, and the list's counts stay its rows: never "loaded 0 of 2".
+#[test]
+fn a_refresh_held_back_keeps_the_lists_counts() {
+    let mut s = loaded();
+    key(&mut s, KeyCode::Char('F'));
+    let g = s.follow.as_ref().unwrap().generation;
+    let fx = update(
+        &mut s,
+        Event::FollowDue {
+            generation: g,
+            now: now() + Dur::seconds(10),
+        },
+    );
+    let Some(Effect::Query { query_id, .. }) = fx.first().cloned() else {
+        panic!("{fx:?}")
+    };
+    let (text, _) = s.load_text();
+    assert!(text.contains("refreshing… loaded 2 of 2"), "{text}");
+    update(
+        &mut s,
+        Event::Page(PageEvent::Waiting {
+            query_id,
+            seconds: 41,
+            reason: "rate limited".into(),
+        }),
+    );
+    let (text, bad) = s.load_text();
+    assert!(!bad);
+    assert!(
+        text.contains("refresh: rate limited, retrying in 41 s · loaded 2 of 2"),
+        "{text}"
+    );
+    assert_eq!(s.list.rows.len(), 2);
 }
 
 /// Issue 14: a refresh of `F` multi-gets the rows still going on that its tail cannot bring

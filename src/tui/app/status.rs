@@ -25,13 +25,17 @@ impl State {
             // From the first frame: a slow login never looks like a hung program.
             return (format!("{frame} connecting to {}…", self.connection), false);
         }
+        // A refresh of `F` reads the tail of a list that stays whole.
+        let refreshing = self.follow.as_ref().is_some_and(|f| f.refreshing);
         match &l.load {
             Load::Idle => ("ready: pick a range and press Enter".into(), false),
+            Load::Loading if refreshing => (format!("{frame} refreshing… {counts}"), false),
             Load::Loading => (format!("{frame} loading… {counts}"), false),
             Load::Waiting { until, reason } => {
                 let secs = ((*until - self.now).num_milliseconds().max(0) + 999) / 1000;
+                let what = if refreshing { "refresh: " } else { "" };
                 (
-                    format!("{frame} {reason}, retrying in {secs} s · {counts}"),
+                    format!("{frame} {what}{reason}, retrying in {secs} s · {counts}"),
                     false,
                 )
             }
@@ -79,11 +83,15 @@ impl State {
             return None;
         }
         let secs = (ms + 999) / 1000;
-        Some(if h.rate_limited {
+        let mut t = if h.rate_limited {
             format!("⏸ API rate limit (429): waiting {secs} s")
         } else {
             format!("⏸ pacing for the rate budget: {secs} s")
-        })
+        };
+        if let Some(o) = h.others {
+            t += &format!(" · {} of {} spent by others", num(o.spent), num(o.allowed));
+        }
+        Some(t)
     }
 
     fn at(&self, t: DateTime<Utc>) -> String {
