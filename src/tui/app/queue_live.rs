@@ -51,6 +51,27 @@ pub struct QueueView {
 }
 
 impl QueueView {
+    /// A view of `scope`'s queues, connecting, its first page read.
+    fn new(generation: u64, scope: &Scope, set: LiveQueues) -> QueueView {
+        QueueView {
+            generation,
+            names: scope
+                .search
+                .queues
+                .iter()
+                .map(|e| sanitize(&e.name))
+                .collect(),
+            set,
+            feed: QueueFeed::Connecting,
+            events: 0,
+            catching_up: false,
+            held: None,
+            waiting: false,
+            read_early: false,
+            pending: Vec::new(),
+        }
+    }
+
     /// The header's part: `LIVE queue A, B` and, when not live, why.
     pub fn header(&self, zone: crate::timespec::Zone) -> String {
         let (what, how) = self.header_parts(zone);
@@ -120,21 +141,9 @@ pub(super) fn loading(s: &mut State, scope: &Scope) -> Vec<Effect> {
     s.seq += 1;
     let generation = s.seq;
     s.queue_view = Some(QueueView {
-        generation,
-        names: scope
-            .search
-            .queues
-            .iter()
-            .map(|e| sanitize(&e.name))
-            .collect(),
-        set: LiveQueues::new(ids.clone()),
-        feed: QueueFeed::Connecting,
-        events: 0,
         catching_up: true,
-        held: None,
         waiting: true,
-        read_early: false,
-        pending: Vec::new(),
+        ..QueueView::new(generation, scope, LiveQueues::new(ids.clone()))
     });
     vec![
         Effect::QueuePush {
@@ -238,23 +247,7 @@ pub(super) fn loaded(s: &mut State) -> Vec<Effect> {
     set.seed(rows);
     s.seq += 1;
     let generation = s.seq;
-    s.queue_view = Some(QueueView {
-        generation,
-        names: scope
-            .search
-            .queues
-            .iter()
-            .map(|e| sanitize(&e.name))
-            .collect(),
-        set,
-        feed: QueueFeed::Connecting,
-        events: 0,
-        catching_up: false,
-        held: None,
-        waiting: false,
-        read_early: false,
-        pending: Vec::new(),
-    });
+    s.queue_view = Some(QueueView::new(generation, &scope, set));
     vec![Effect::QueuePush {
         queues: ids,
         generation,
