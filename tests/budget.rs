@@ -429,3 +429,72 @@ async fn nonsensical_rate_headers_fall_back_to_429_handling_never_a_stall() {
         assert_eq!(o.api.waited, Duration::ZERO, "{what}: nothing paced");
     }
 }
+
+/// Audit of issue 14: the screen's `attr:` prefetch (GET conversation for each row, background
+/// work) under a budget it spends: the rows' attributes arrive a few at a time, as the budget
+/// lets them (batches of 200 showed `attributes 0/227` for half a minute, then all at once),
+/// and draw no 429.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_attr_prefetch_shows_progress_as_the_budget_lets_it() {
+    use convoscope::timespec::Zone;
+    use convoscope::tui::app::{Event, Init, State};
+    use convoscope::tui::headless::Headless;
+    use convoscope::tui::list::Load;
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let sim = sim(limited(150, 10, 1)).await;
+    let c = client(&sim);
+    let state = State::new(Init {
+        from: Some("2026-11-13T00:00:00Z".into()),
+        to: Some("2026-11-20T00:00:00Z".into()),
+        zone: Zone::Utc,
+        zone_label: "UTC".into(),
+        connection: "SIM".into(),
+        now: Some(until()),
+        ..Default::default()
+    });
+    let mut h = Headless::new(c, state, 200, 50);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    h.send(Event::Submit { now: until() });
+    assert!(
+        h.run_until(deadline, |s| s.list.load == Load::Done).await,
+        "the range loads"
+    );
+    let rows = h.state.list.rows.len();
+    assert!(rows > 50, "{rows}");
+    let key = |c| Event::Key {
+        key: KeyEvent::new(c, KeyModifiers::NONE),
+        now: until(),
+    };
+    h.send(key(KeyCode::Char('/')));
+    for ch in "attr:lastPage".chars() {
+        h.send(key(KeyCode::Char(ch)));
+    }
+    h.send(key(KeyCode::Enter));
+    let gets = || {
+        sim.requests()
+            .iter()
+            .filter(|r| r.path.starts_with("/api/v2/conversations/"))
+            .count()
+    };
+    // How many GET conversation the API had answered when the first attributes arrived.
+    let mut first = None;
+    let done = h
+        .run_until(deadline + Duration::from_secs(120), |s| {
+            let a = s.attr_fetch.as_ref();
+            if a.is_some_and(|a| a.done > 0) && first.is_none() {
+                first = Some(gets());
+            }
+            a.is_some_and(|a| a.finished())
+        })
+        .await;
+    assert!(done, "the prefetch ends");
+    let a = h.state.attr_fetch.as_ref().unwrap();
+    assert_eq!((a.done, a.error.as_deref()), (a.total, None));
+    let first = first.unwrap();
+    assert!(
+        first < a.total / 2,
+        "the first attributes came after {first} of {} reads",
+        a.total
+    );
+    assert_eq!(sim.stats().rate_limited, 0);
+}
