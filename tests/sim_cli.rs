@@ -116,3 +116,72 @@ fn the_dump_holds_attributes_whole_as_an_export_delivers_them() {
     assert_eq!(text.lines().count(), 40);
     assert!(long > 0, "the hostile 20,000-character values, whole");
 }
+
+/// Stopped, the simulator says what it answered, and how many of those were 429: what an
+/// audit of a client's pacing reads after a run.
+#[tokio::test]
+async fn stopped_the_sim_says_what_it_answered_and_how_many_429s() {
+    use std::io::Read;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_convoscope"))
+        .args([
+            "sim",
+            "--addr",
+            "127.0.0.1:0",
+            "--conversations",
+            "10",
+            "--rate-limit",
+            "2",
+        ])
+        .env("CONVOSCOPE_CONFIG", "/dev/null")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let url = first
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_string();
+    convoscope::genesys::client::install_crypto();
+    let http = reqwest::Client::new();
+    let token: serde_json::Value = http
+        .post(format!("{url}/oauth/token"))
+        .basic_auth("demo", Some("demo"))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = token["access_token"].as_str().unwrap();
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        let r = http
+            .get(format!("{url}/api/v2/organizations/me"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+    }
+    assert_eq!(statuses, [200, 200, 429]);
+    // SAFETY: kill(2) on the pid of a child we spawned and have not reaped.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    assert!(
+        err.contains("stopping; answered 4 requests, 1 of them 429"),
+        "{err}"
+    );
+}

@@ -314,6 +314,39 @@ impl Budget {
         }
     }
 
+    /// Waits out the 429's hold (`Retry-After`, see [`Budget::rate_limited`]) as a request
+    /// held back: the status line shows it, and the time counts as waited, even when no other
+    /// request is waiting meanwhile.
+    pub async fn sit_out(&self) {
+        let mut waiting = Waiting {
+            budget: self,
+            counted: false,
+        };
+        loop {
+            let now = Instant::now();
+            let until = {
+                let mut st = self.state.lock().unwrap();
+                match st.not_before.filter(|&t| t > now) {
+                    None => {
+                        if std::mem::take(&mut waiting.counted) {
+                            self.stop_waiting(&mut st, now);
+                        }
+                        return;
+                    }
+                    Some(t) => {
+                        if !waiting.counted {
+                            waiting.counted = true;
+                            st.waiters += 1;
+                            st.waiting_since.get_or_insert(now);
+                        }
+                        t
+                    }
+                }
+            };
+            tokio::time::sleep_until(until).await;
+        }
+    }
+
     fn stop_waiting(&self, st: &mut State, now: Instant) {
         st.waiters = st.waiters.saturating_sub(1);
         if st.waiters == 0 {
@@ -324,7 +357,9 @@ impl Budget {
         }
     }
 
-    /// A 429 came back: nobody starts before `retry_after` is over, and the window is spent.
+    /// A 429 came back: nobody starts before `retry_after` is over, and the window is spent,
+    /// unless the 429's own headers say it is not (a limit other than this budget's: waiting
+    /// for the window's end, a minute, where the API asked for a second, was a needless stall).
     /// The hold shows at once (the request that drew it waits out `retry_after` itself).
     pub fn rate_limited(&self, retry_after: Duration) {
         let until = Instant::now() + retry_after;
@@ -333,7 +368,8 @@ impl Budget {
         if st.not_before.is_none_or(|t| t < until) {
             st.not_before = Some(until);
         }
-        if let Some(a) = st.allowed {
+        let spent = st.headers.is_none_or(|h| h.count >= h.allowed);
+        if let Some(a) = st.allowed.filter(|_| spent) {
             st.used = st.used.max(a);
         }
         let hold = Hold::RateLimited {
@@ -735,5 +771,37 @@ mod tests {
         let second = hold.borrow_and_update().until();
         assert!(second > first, "{second:?} {first:?}");
         drop(w);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_429_whose_headers_leave_room_holds_for_its_retry_after_only() {
+        let b = Budget::new();
+        let t0 = Instant::now();
+        // The 429's own figures: 3 of 60 spent, the window ends in 50 s.
+        b.acquire(Priority::Foreground).await.answered(h(60, 3, 50));
+        b.rate_limited(Duration::from_secs(1));
+        b.acquire(Priority::Foreground).await.answered(h(60, 4, 49));
+        assert_eq!(Instant::now(), t0 + Duration::from_secs(1));
+        // A 429 of this budget (its window spent) holds until the window's end.
+        b.acquire(Priority::Foreground)
+            .await
+            .answered(h(60, 61, 40));
+        b.rate_limited(Duration::from_secs(1));
+        b.acquire(Priority::Foreground).await.answered(h(60, 1, 60));
+        assert!(Instant::now() >= t0 + Duration::from_secs(41));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_429_waited_out_alone_counts_as_waited() {
+        let b = Budget::new();
+        let t0 = Instant::now();
+        b.rate_limited(Duration::from_secs(3));
+        b.sit_out().await;
+        assert_eq!(Instant::now(), t0 + Duration::from_secs(3));
+        assert_eq!(b.snapshot().waited, Duration::from_secs(3));
+        assert_eq!(*b.hold().borrow(), Hold::None, "over with the wait");
+        // Nothing to sit out: no wait.
+        b.sit_out().await;
+        assert_eq!(Instant::now(), t0 + Duration::from_secs(3));
     }
 }

@@ -503,7 +503,12 @@ impl Client {
             reason,
             attempt,
         });
-        tokio::time::sleep(delay).await;
+        if limited {
+            // Held back with every request of the client, counted as waited for the budget.
+            self.budget.sit_out().await;
+        } else {
+            tokio::time::sleep(delay).await;
+        }
         Ok(())
     }
 

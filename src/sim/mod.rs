@@ -486,6 +486,16 @@ impl Sim {
         self.stats.requests()
     }
 
+    /// What it answered since it started, for people: `answered 1,234 requests, 5 of them 429`.
+    pub fn totals_line(&self) -> String {
+        let (answered, too_many) = self.stats.totals();
+        format!(
+            "answered {}, {} of them 429",
+            crate::human::count(answered, "request"),
+            crate::human::num(too_many)
+        )
+    }
+
     /// Its Notifications API: fault the WebSockets, read what it sent.
     pub fn notifications(&self) -> Notifications {
         Notifications(self.notify.clone())
@@ -591,7 +601,8 @@ pub async fn run(
     );
     eprintln!("  {}", notify::describe(&cfg.notify));
     signal.await;
-    eprintln!("convoscope sim: stopping");
+    // What the clients asked of it, and how often the rate limit (or a fault) refused them.
+    eprintln!("convoscope sim: stopping; {}", sim.totals_line());
     sim.stop().await;
     Ok(())
 }

@@ -78,6 +78,9 @@ pub(crate) struct Stats {
     log: Mutex<std::collections::VecDeque<super::RequestRecord>>,
     jobs_created: std::sync::atomic::AtomicU64,
     jobs_deleted: std::sync::atomic::AtomicU64,
+    /// Requests answered since the start, and of them 429 (the log keeps the last few only).
+    answered: std::sync::atomic::AtomicU64,
+    too_many: std::sync::atomic::AtomicU64,
 }
 
 /// The most requests [`Stats`] remembers.
@@ -99,6 +102,12 @@ impl Stats {
 
     pub(crate) fn requests(&self) -> Vec<super::RequestRecord> {
         self.log.lock().unwrap().iter().cloned().collect()
+    }
+
+    /// Requests answered since the start, and how many of them 429.
+    pub(crate) fn totals(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (self.answered.load(Relaxed), self.too_many.load(Relaxed))
     }
 }
 
@@ -305,6 +314,10 @@ async fn outer(State(st): State<Arc<St>>, req: Request, next: Next) -> Response 
     st.stats.peak.fetch_max(in_flight, Relaxed);
     let resp = outer_inner(&st, req, next).await;
     st.stats.in_flight.fetch_sub(1, Relaxed);
+    st.stats.answered.fetch_add(1, Relaxed);
+    if resp.status() == StatusCode::TOO_MANY_REQUESTS {
+        st.stats.too_many.fetch_add(1, Relaxed);
+    }
     let mut log = st.stats.log.lock().unwrap();
     if log.len() >= REQUEST_LOG {
         log.pop_front();

@@ -16,8 +16,11 @@ use crate::genesys::{Client, Scope};
 use super::event::Event;
 use super::sanitize;
 
-/// Conversations asked for at once, so that results show as they come.
+/// Conversations asked for at once, so that results show as they come: from a job's results
+/// (read a page at a time), and from GET conversation (a request each: paced by the rate
+/// budget, a batch of 200 showed "attributes 0/227" for 35 s, then all at once).
 const ATTRIBUTE_BATCH: usize = 200;
+const ATTRIBUTE_GET_BATCH: usize = 20;
 
 /// Fetches attributes for an `attr:` filter with the one attribute fetcher: an async details job
 /// over the list's scope when `bulk` names it (many rows), GET conversation for the rest, at
@@ -48,9 +51,14 @@ pub(super) async fn fetch_attributes(
             priority: crate::genesys::budget::Priority::Background,
             ..attributes::Options::default()
         };
+        let size = if bulk.is_some() {
+            ATTRIBUTE_BATCH
+        } else {
+            ATTRIBUTE_GET_BATCH
+        };
         let mut fetcher = Fetcher::new(client, bulk, opts);
         let mut error = None;
-        for batch in wanted.chunks(ATTRIBUTE_BATCH) {
+        for batch in wanted.chunks(size) {
             let got = match fetcher.fetch(batch, &report).await {
                 Ok(got) => got,
                 Err(e) => {
