@@ -250,17 +250,7 @@ fn greedy_colleague(
     convoscope::genesys::client::install_crypto();
     tokio::spawn(async move {
         let http = reqwest::Client::new();
-        let token: serde_json::Value = http
-            .post(format!("{url}/oauth/token"))
-            .basic_auth("demo", Some("demo"))
-            .form(&[("grant_type", "client_credentials")])
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let token = token["access_token"].as_str().unwrap().to_string();
+        let token = common::ws::token(&http, &url).await;
         let mut sent = 0;
         while !stop.is_cancelled() {
             let r = http
